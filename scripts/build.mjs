@@ -1,0 +1,26 @@
+// Builds dist/index.js, the self-contained bundle action.yml runs, after regenerating what comes from action.yml.
+import { writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { build } from 'esbuild';
+import { readAction, defaultsModule } from './action-metadata.mjs';
+
+const defaultsFile = new URL('../src/generated/action-defaults.ts', import.meta.url);
+const source = defaultsModule(readAction());
+mkdirSync(new URL('../src/generated/', import.meta.url), { recursive: true });
+if (!existsSync(defaultsFile) || readFileSync(defaultsFile, 'utf8') !== source)
+  writeFileSync(defaultsFile, source);
+
+await build({
+  entryPoints: ['src/index.ts'],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  outfile: 'dist/index.js',
+  // Bundled CommonJS dependencies call require() for Node's own modules.
+  banner: {
+    js: "import { createRequire as __p2pCreateRequire } from 'node:module'; const require = __p2pCreateRequire(import.meta.url);",
+  },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+console.log('built dist/index.js');

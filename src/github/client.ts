@@ -1,0 +1,140 @@
+// The one way this action talks to GitHub: an Octokit with the throttling and retry plugins, aimed at
+// GITHUB_API_URL (or any base URL, such as a test emulator), counting every HTTP request it makes and reading
+// the server's clock off each response.
+import { getOctokit } from '@actions/github';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { ServerClock } from '../server-clock.js';
+
+export type Octokit = ReturnType<typeof getOctokit>;
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+}
+
+export const quietLogger: Logger = { debug: () => {}, info: () => {}, warning: () => {} };
+
+/** Requests as GitHub counts them: a 304 is free; content-creating requests have limits of their own. */
+export interface ApiStats {
+  /** Every HTTP request sent, retries included. */
+  requests: number;
+  /** Requests that count against the primary rate limit (not 304s). */
+  counted: number;
+  /** Conditional requests answered 304 Not Modified. */
+  notModified: number;
+  /** Content-creating requests (POSTs that create comments, issues, pull requests, reactions, refs). */
+  writes: number;
+  /** Every POST, PATCH, PUT and DELETE. */
+  mutations: number;
+  /** Answers of 5xx, 429, rate limits and network failures. */
+  faults: number;
+}
+
+export interface ClientOptions {
+  token: string;
+  baseUrl: string;
+  owner: string;
+  repo: string;
+  log?: Logger;
+  /** A fetch to use instead of the global one (tests, the in-process simulation). */
+  fetch?: typeof fetch;
+  clock?: ServerClock;
+  /** Retries of 5xx answers (plugin-retry); default 3. */
+  retries?: number;
+  /** Scales plugin-retry's back-off (1 s, 4 s, 9 s at 1000). */
+  retryBaseMs?: number;
+}
+
+export interface GitHubClient {
+  octokit: Octokit;
+  owner: string;
+  repo: string;
+  stats: ApiStats;
+  clock: ServerClock;
+  log: Logger;
+}
+
+const CONTENT_CREATING = /\/(issues|comments|pulls|reactions|git\/refs|labels)(\/?$|\?)/;
+
+export function emptyStats(): ApiStats {
+  return { requests: 0, counted: 0, notModified: 0, writes: 0, mutations: 0, faults: 0 };
+}
+
+export function createClient(options: ClientOptions): GitHubClient {
+  const log = options.log ?? quietLogger;
+  const clock = options.clock ?? new ServerClock();
+  const stats = emptyStats();
+  const baseFetch = options.fetch ?? globalThis.fetch;
+
+  const countingFetch: typeof fetch = async (input, init) => {
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const sentAt = Date.now();
+    stats.requests += 1;
+    if (method !== 'GET' && method !== 'HEAD') stats.mutations += 1;
+    let response: Response;
+    try {
+      response = await baseFetch(input, init);
+    } catch (error) {
+      stats.faults += 1;
+      throw error;
+    }
+    clock.observe(response.headers.get('date') ?? undefined, sentAt, Date.now());
+    if (response.status === 304) stats.notModified += 1;
+    else if (!new URL(url).pathname.endsWith('/rate_limit')) stats.counted += 1;
+    if (response.status >= 500 || response.status === 429 || response.status === 403) {
+      if (
+        response.status !== 403 ||
+        response.headers.get('retry-after') ||
+        response.headers.get('x-ratelimit-remaining') === '0'
+      ) {
+        stats.faults += 1;
+      }
+    }
+    if (method === 'POST' && response.status < 300 && CONTENT_CREATING.test(new URL(url).pathname))
+      stats.writes += 1;
+    return response;
+  };
+
+  const octokit = getOctokit(
+    options.token,
+    {
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      log: {
+        debug: () => {},
+        info: () => {},
+        warn: (message: string) => log.debug(`octokit: ${message}`),
+        error: (message: string) => log.debug(`octokit: ${message}`),
+      },
+      request: { fetch: countingFetch },
+      retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseMs ?? 1000 },
+      throttle: {
+        onRateLimit: (retryAfter: number, request: { method: string; url: string }) => {
+          log.warning(
+            `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request.method} ${request.url}`,
+          );
+          return true;
+        },
+        onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }) => {
+          log.warning(
+            `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request.method} ${request.url}`,
+          );
+          return true;
+        },
+      },
+    },
+    retry,
+    throttling,
+  );
+  return { octokit, owner: options.owner, repo: options.repo, stats, clock, log };
+}
+
+/** The HTTP status of an Octokit error, if it has one (a 304 arrives as a thrown RequestError). */
+export function statusOf(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number') {
+    return error.status;
+  }
+  return undefined;
+}

@@ -1,0 +1,163 @@
+// The coordination issue's thread, read cheaply: the first listing is complete; after that only comments
+// updated since a watermark are asked for, with the ETag of the last answer, so an unchanged thread costs a
+// free 304. The watermark trails the newest comment seen by a margin wider than GitHub's listing lag, and a
+// full listing now and then catches anything the margin missed.
+import type { ThreadComment } from '../protocol/thread-comment.js';
+import { statusOf, type GitHubClient } from './client.js';
+
+export interface IssueInfo {
+  number: number;
+  title: string;
+  body: string;
+  state: string;
+  user: { login: string; id: number } | null;
+  labels: string[];
+  created_at: string;
+  html_url?: string;
+}
+
+export interface ThreadOptions {
+  /** How far behind the newest comment seen the `since` watermark trails (listing lag). */
+  lagMarginMs?: number;
+  /** How often a complete listing replaces the incremental one. */
+  fullListingEveryMs?: number;
+}
+
+type RawComment = ThreadComment & { user: { login: string; id: number; type?: string } | null };
+
+function toComment(raw: RawComment): ThreadComment {
+  return {
+    id: raw.id,
+    body: raw.body ?? '',
+    user: raw.user
+      ? { login: raw.user.login, id: raw.user.id, ...(raw.user.type ? { type: raw.user.type } : {}) }
+      : null,
+    created_at: raw.created_at,
+    updated_at: raw.updated_at,
+    ...(raw.html_url ? { html_url: raw.html_url } : {}),
+  };
+}
+
+function nextLink(link: string | undefined): string | undefined {
+  return link
+    ?.split(',')
+    .find((part) => /rel="next"/.test(part))
+    ?.match(/<([^>]+)>/)?.[1];
+}
+
+export class IssueThread {
+  private readonly comments = new Map<number, ThreadComment>();
+  private readonly etags = new Map<string, string>();
+  private newest = 0;
+  private lastFull = -Infinity;
+  private readonly lagMarginMs: number;
+  private readonly fullEveryMs: number;
+
+  constructor(
+    private readonly client: GitHubClient,
+    readonly issueNumber: number,
+    options: ThreadOptions = {},
+  ) {
+    this.lagMarginMs = options.lagMarginMs ?? 60_000;
+    this.fullEveryMs = options.fullListingEveryMs ?? 300_000;
+  }
+
+  /** Comments as the listings have shown them (a comment this node posted is here only once a listing showed it). */
+  all(): ThreadComment[] {
+    return [...this.comments.values()];
+  }
+
+  has(commentId: number): boolean {
+    return this.comments.has(commentId);
+  }
+
+  /** Read what changed. Returns whether anything did. */
+  async refresh(): Promise<boolean> {
+    const now = Date.now();
+    const full = this.newest === 0 || now - this.lastFull >= this.fullEveryMs;
+    const since = full
+      ? undefined
+      : new Date(Math.floor((this.newest - this.lagMarginMs) / 10_000) * 10_000).toISOString();
+    const key = since ?? 'full';
+    const { octokit, owner, repo } = this.client;
+    const etag = this.etags.get(key);
+    let response;
+    try {
+      response = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        owner,
+        repo,
+        issue_number: this.issueNumber,
+        per_page: 100,
+        ...(since ? { since } : {}),
+        headers: etag ? { 'if-none-match': etag } : {},
+      });
+    } catch (error) {
+      if (statusOf(error) === 304) {
+        if (full) this.lastFull = now;
+        return false;
+      }
+      throw error;
+    }
+    if (response.headers.etag) this.etags.set(key, response.headers.etag);
+    const received: RawComment[] = [...(response.data as RawComment[])];
+    let next = nextLink(response.headers.link);
+    while (next) {
+      const page = await octokit.request({ method: 'GET', url: next });
+      received.push(...(page.data as RawComment[]));
+      next = nextLink(page.headers.link as string | undefined);
+    }
+    let changed = false;
+    if (full) {
+      this.lastFull = now;
+      const ids = new Set(received.map((c) => c.id));
+      for (const id of this.comments.keys()) {
+        if (!ids.has(id)) {
+          this.comments.delete(id);
+          changed = true;
+        }
+      }
+    }
+    for (const raw of received) {
+      const comment = toComment(raw);
+      const known = this.comments.get(comment.id);
+      // Replicas can lag differently: never go back to an older version of a comment.
+      if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) continue;
+      if (!known || known.updated_at !== comment.updated_at || known.body !== comment.body) changed = true;
+      this.comments.set(comment.id, comment);
+      this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
+    }
+    return changed;
+  }
+
+  async post(body: string): Promise<ThreadComment> {
+    const { octokit, owner, repo } = this.client;
+    const response = await octokit.rest.issues.createComment({
+      owner,
+      repo,
+      issue_number: this.issueNumber,
+      body,
+    });
+    return toComment(response.data as RawComment);
+  }
+
+  async edit(commentId: number, body: string): Promise<ThreadComment> {
+    const { octokit, owner, repo } = this.client;
+    const response = await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
+    return toComment(response.data as RawComment);
+  }
+
+  async issue(): Promise<IssueInfo> {
+    const { octokit, owner, repo } = this.client;
+    const { data } = await octokit.rest.issues.get({ owner, repo, issue_number: this.issueNumber });
+    return {
+      number: data.number,
+      title: data.title,
+      body: data.body ?? '',
+      state: data.state,
+      user: data.user ? { login: data.user.login, id: data.user.id } : null,
+      labels: data.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
+      created_at: data.created_at,
+      html_url: data.html_url,
+    };
+  }
+}

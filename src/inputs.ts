@@ -1,0 +1,172 @@
+// Every input and runtime variable, read once into a typed object. A bad value fails the step with the
+// input's name and what it accepts. Defaults live in action.yml (copied into the bundle at build time).
+import { readFileSync } from 'node:fs';
+import * as core from '@actions/core';
+import { ACTION_DEFAULTS } from './generated/action-defaults.js';
+
+export class InputError extends Error {}
+
+export type Mode = 'node' | 'trigger' | 'aggregate';
+
+export interface Inputs {
+  mode: Mode;
+  token: string;
+  issueNumber: number | undefined;
+  instance: number;
+  instances: number;
+  agentCommand: string;
+  plannerCommand: string | undefined;
+  settleMs: number;
+  pollMs: number;
+  heartbeatMs: number;
+  leaseMs: number;
+  taskTimeoutMs: number;
+  maxAttempts: number;
+  trustedAuthors: string[];
+}
+
+export interface Runtime {
+  apiUrl: string;
+  owner: string;
+  repo: string;
+  runId: string;
+  runAttempt: string;
+  workspace: string;
+  tempDir: string;
+  eventName: string;
+  payload: Record<string, unknown>;
+}
+
+/** The Claude Code CLI, non-interactive, fed the prompt file. */
+export const DEFAULT_AGENT_COMMAND =
+  'claude -p --permission-mode acceptEdits --output-format text < "$P2P_PROMPT_FILE"';
+
+function raw(name: string): string {
+  const value = core.getInput(name);
+  if (value !== '') return value;
+  const fallback = ACTION_DEFAULTS[name] ?? '';
+  // An expression such as `${{ github.token }}` is only expanded by the runner.
+  return fallback.includes('${{') ? '' : fallback;
+}
+
+function numberInput(
+  name: string,
+  opts: { min: number; max: number; integer?: boolean; unit?: string },
+): number {
+  const text = raw(name).trim();
+  const value = Number(text);
+  const kind = opts.integer ? 'a whole number' : 'a number';
+  const range = `from ${opts.min} to ${opts.max}${opts.unit ? ` ${opts.unit}` : ''}`;
+  if (
+    text === '' ||
+    !Number.isFinite(value) ||
+    (opts.integer && !Number.isInteger(value)) ||
+    value < opts.min ||
+    value > opts.max
+  ) {
+    throw new InputError(`Input "${name}" must be ${kind} ${range}; got "${text}".`);
+  }
+  return value;
+}
+
+export function readPayload(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function issueFromPayload(payload: Record<string, unknown>): string | undefined {
+  const issue = payload.issue as { number?: unknown } | undefined;
+  if (issue && (typeof issue.number === 'number' || typeof issue.number === 'string'))
+    return String(issue.number);
+  const inputs = payload.inputs as Record<string, unknown> | undefined;
+  const fromInputs = inputs?.['issue-number'] ?? inputs?.['issue_number'];
+  return typeof fromInputs === 'string' || typeof fromInputs === 'number' ? String(fromInputs) : undefined;
+}
+
+export function readRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
+  const repository = env.GITHUB_REPOSITORY ?? '';
+  const [owner, repo, extra] = repository.split('/');
+  if (!owner || !repo || extra !== undefined) {
+    throw new InputError(`GITHUB_REPOSITORY must be "owner/repo"; got "${repository}".`);
+  }
+  return {
+    apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    owner,
+    repo,
+    runId: env.GITHUB_RUN_ID || 'local',
+    runAttempt: env.GITHUB_RUN_ATTEMPT || '1',
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    tempDir: env.RUNNER_TEMP || '',
+    eventName: env.GITHUB_EVENT_NAME || '',
+    payload: readPayload(env.GITHUB_EVENT_PATH),
+  };
+}
+
+export function readInputs(runtime: Runtime): Inputs {
+  const mode = raw('mode').trim();
+  if (mode !== 'node' && mode !== 'trigger' && mode !== 'aggregate') {
+    throw new InputError(`Input "mode" must be one of node, trigger, aggregate; got "${mode}".`);
+  }
+  const token = raw('github-token').trim() || process.env.GITHUB_TOKEN || '';
+  if (!token) throw new InputError('Input "github-token" is required: a token for the GitHub REST API.');
+  core.setSecret(token);
+
+  const issueText = raw('issue-number').trim() || issueFromPayload(runtime.payload);
+  let issueNumber: number | undefined;
+  if (issueText !== undefined && issueText !== '') {
+    issueNumber = Number(issueText.replace(/^#/, ''));
+    if (!Number.isInteger(issueNumber) || issueNumber < 1) {
+      throw new InputError(
+        `Input "issue-number" must be a positive whole number (an issue number); got "${issueText}".`,
+      );
+    }
+  }
+  const instances = numberInput('instances', { min: 1, max: 256, integer: true });
+  const instance = numberInput('instance', { min: 1, max: 256, integer: true });
+  if (instance > instances) {
+    throw new InputError(
+      `Input "instance" must be from 1 to the value of "instances" (${instances}); got ${instance}.`,
+    );
+  }
+  const heartbeatS = numberInput('heartbeat-interval-s', { min: 0.1, max: 3600, unit: 'seconds' });
+  const leaseS = numberInput('lease-timeout-s', { min: 1, max: 86_400, unit: 'seconds' });
+  if (leaseS < 2 * heartbeatS + 1) {
+    throw new InputError(
+      `Input "lease-timeout-s" must be at least twice "heartbeat-interval-s" plus one second (${2 * heartbeatS + 1}s here); got ${leaseS}.`,
+    );
+  }
+  const trusted = raw('trusted-authors')
+    .split(/[\s,]+/)
+    .map((s) => s.trim().replace(/^@/, ''))
+    .filter(Boolean);
+  for (const login of trusted) {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(\[bot\])?$/.test(login)) {
+      throw new InputError(
+        `Input "trusted-authors" must be comma-separated GitHub logins; "${login}" is not one.`,
+      );
+    }
+  }
+  return {
+    mode,
+    token,
+    issueNumber,
+    instance,
+    instances,
+    agentCommand: raw('agent-command').trim() || DEFAULT_AGENT_COMMAND,
+    plannerCommand: raw('planner-command').trim() || undefined,
+    settleMs: numberInput('settle-ms', { min: 0, max: 600_000, integer: true, unit: 'milliseconds' }),
+    pollMs: numberInput('poll-interval-ms', { min: 50, max: 600_000, integer: true, unit: 'milliseconds' }),
+    heartbeatMs: Math.round(heartbeatS * 1000),
+    leaseMs: Math.round(leaseS * 1000),
+    taskTimeoutMs: Math.round(
+      numberInput('task-timeout-min', { min: 0.01, max: 7 * 24 * 60, unit: 'minutes' }) * 60_000,
+    ),
+    maxAttempts: numberInput('max-attempts', { min: 1, max: 100, integer: true }),
+    trustedAuthors: trusted,
+  };
+}

@@ -1,0 +1,101 @@
+// The action's entry: read inputs, run the chosen mode, report. The one catch of the action is here.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as core from '@actions/core';
+import { createClient, type Logger } from './github/client.js';
+import { IssueThread } from './github/thread.js';
+import { getErrorMessage, redact, registerSecret } from './errors.js';
+import { readInputs, readRuntime, InputError, type Inputs, type Runtime } from './inputs.js';
+import { realSleep, type NodeConfig } from './node/context.js';
+import { runNode } from './node/run-node.js';
+
+export const actionsLogger: Logger = {
+  debug: (message) => core.debug(redact(message)),
+  info: (message) => core.info(redact(message)),
+  warning: (message) => core.warning(redact(message)),
+};
+
+/** Environment variables that must not reach the agent: the token in every form the runner passes it. */
+const TOKEN_VARIABLES =
+  /^(INPUT_GITHUB-TOKEN|INPUT_GITHUB_TOKEN|GITHUB_TOKEN|GH_TOKEN|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN)$/i;
+
+export function agentEnvironment(env: NodeJS.ProcessEnv, token: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (TOKEN_VARIABLES.test(key) || key.startsWith('INPUT_')) continue;
+    if (value !== undefined && value === token) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+function nodeConfig(inputs: Inputs, runtime: Runtime): NodeConfig {
+  const run = `${runtime.runId}.${runtime.runAttempt}`;
+  const suffix = Math.random().toString(16).slice(2, 6);
+  const nodeId = `run-${run}-node-${inputs.instance}-${suffix}`;
+  const base = runtime.tempDir || os.tmpdir();
+  return {
+    issueNumber: inputs.issueNumber!,
+    instance: inputs.instance,
+    instances: inputs.instances,
+    run,
+    nodeId,
+    agentCommand: inputs.agentCommand,
+    ...(inputs.plannerCommand ? { plannerCommand: inputs.plannerCommand } : {}),
+    settleMs: inputs.settleMs,
+    pollMs: inputs.pollMs,
+    heartbeatMs: inputs.heartbeatMs,
+    leaseMs: inputs.leaseMs,
+    taskTimeoutMs: inputs.taskTimeoutMs,
+    maxAttempts: inputs.maxAttempts,
+    workspace: runtime.workspace,
+    tempDir: mkdtempSync(path.join(base, `p2p-dev-${inputs.instance}-`)),
+    trustedAuthors: inputs.trustedAuthors,
+    agentEnv: agentEnvironment(process.env, inputs.token),
+  };
+}
+
+async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
+  if (inputs.issueNumber === undefined) {
+    throw new InputError('Input "issue-number" is required in node mode when the event carries no issue.');
+  }
+  const client = createClient({
+    token: inputs.token,
+    baseUrl: runtime.apiUrl,
+    owner: runtime.owner,
+    repo: runtime.repo,
+    log: actionsLogger,
+  });
+  const config = nodeConfig(inputs, runtime);
+  const thread = new IssueThread(client, inputs.issueNumber);
+  core.setOutput('node-id', config.nodeId);
+  const outcome = await runNode({ client, thread, config, log: actionsLogger, sleep: realSleep });
+  core.setOutput('role', outcome.role);
+  core.setOutput('tasks-completed', String(outcome.completed));
+  core.setOutput('tasks-failed', String(outcome.failed));
+  const s = client.stats;
+  core.info(
+    `API use of this node: ${s.counted} counted requests, ${s.notModified} free 304s, ${s.writes} content-creating, ${s.mutations} writes in all`,
+  );
+  if (outcome.planningError !== undefined && outcome.role === 'leader') {
+    throw new Error(`planning failed: ${outcome.planningError}`);
+  }
+}
+
+export async function run(): Promise<void> {
+  try {
+    const runtime = readRuntime();
+    const inputs = readInputs(runtime);
+    registerSecret(inputs.token);
+    switch (inputs.mode) {
+      case 'node':
+        await runNodeMode(inputs, runtime);
+        break;
+      default:
+        throw new InputError(`mode "${inputs.mode}" is not available in this version yet`);
+    }
+  } catch (error) {
+    core.setFailed(redact(getErrorMessage(error)));
+  }
+}

@@ -1,0 +1,84 @@
+// What every part of a running node shares: its settings, its GitHub client and thread, its log and timers.
+import type { GitHubClient, Logger } from '../github/client.js';
+import { statusOf } from '../github/client.js';
+import type { IssueInfo, IssueThread } from '../github/thread.js';
+import { getErrorMessage } from '../errors.js';
+import type { Trust } from '../protocol/thread-comment.js';
+
+export interface NodeConfig {
+  issueNumber: number;
+  instance: number;
+  instances: number;
+  /** `<run id>.<run attempt>`: every message is scoped to it. */
+  run: string;
+  nodeId: string;
+  agentCommand: string;
+  plannerCommand?: string;
+  settleMs: number;
+  pollMs: number;
+  heartbeatMs: number;
+  leaseMs: number;
+  taskTimeoutMs: number;
+  maxAttempts: number;
+  workspace: string;
+  tempDir: string;
+  trustedAuthors: string[];
+  /** Environment for the agent (already stripped of the token unless the user asked otherwise). */
+  agentEnv: NodeJS.ProcessEnv;
+}
+
+export interface NodeContext {
+  client: GitHubClient;
+  thread: IssueThread;
+  config: NodeConfig;
+  log: Logger;
+  sleep(ms: number): Promise<void>;
+  issue?: IssueInfo;
+  trust?: Trust;
+}
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Statuses that no amount of retrying will change. */
+const FINAL_STATUSES = new Set([400, 401, 404, 410, 422]);
+
+export class FatalApiError extends Error {}
+
+/**
+ * Run a GitHub call until it succeeds, riding out faults (5xx, network errors, rate limits the plugins gave up
+ * on) with growing pauses. Gives up after `giveUpMs` of failures, or at once on an answer that will not change.
+ */
+export async function persist<T>(
+  ctx: NodeContext,
+  what: string,
+  call: () => Promise<T>,
+  giveUpMs?: number,
+): Promise<T> {
+  const started = Date.now();
+  const limit = giveUpMs ?? Math.max(10 * 60_000, 3 * ctx.config.leaseMs);
+  let pause = Math.min(1000, ctx.config.pollMs);
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      const status = statusOf(error);
+      const message = getErrorMessage(error);
+      if (status !== undefined && FINAL_STATUSES.has(status)) {
+        throw new FatalApiError(`${what} failed: ${status} ${message}`);
+      }
+      if (status === 403 && !/rate limit|abuse/i.test(message)) {
+        throw new FatalApiError(
+          `${what} was refused (403 ${message}); does the token have the permissions the action needs?`,
+        );
+      }
+      if (Date.now() - started > limit) {
+        throw new Error(`${what} kept failing for ${Math.round((Date.now() - started) / 1000)}s: ${message}`);
+      }
+      ctx.log.warning(
+        `${what} failed (${status ?? 'no answer'}: ${message}); trying again in ${Math.round(pause / 100) / 10}s`,
+      );
+      await ctx.sleep(pause);
+      pause = Math.min(pause * 2, 15_000);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+// The leader's one job: turn the issue into a plan (its task list, or a planner command's JSON) and publish
+// it, while keeping its bid alive so the others do not replace it mid-way.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { getErrorMessage } from '../errors.js';
+import type { BidRecord } from '../protocol/fold.js';
+import type { Task } from '../protocol/messages.js';
+import { planComments } from '../protocol/render.js';
+import { tasksFromIssue } from '../tasks/issue-tasks.js';
+import { draftsFromPlannerOutput, finalizePlan } from '../tasks/plan.js';
+import { sanitizeText } from '../sanitize.js';
+import { persist, type NodeContext } from './context.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { startProcess } from './agent-process.js';
+import { bidBody } from './outbox.js';
+
+export type LeadOutcome = 'published' | 'failed-planning' | 'lost-lease';
+
+export async function lead(ctx: NodeContext, bid: BidRecord): Promise<LeadOutcome> {
+  const { config, log } = ctx;
+  log.info(`🎯 this node leads term ${bid.term}: planning the tasks`);
+  let lostReason: string | undefined;
+  const keeper = new LeaseKeeper(ctx, bid.commentId, bid.created, (reason) => {
+    lostReason = reason;
+    log.warning(`leadership lost: ${reason}`);
+  });
+  const renderBidEdit = (beat: number, prev: number): string =>
+    bidBody(config, bid.nonce, bid.term, 'planning', beat, prev);
+  keeper.start(renderBidEdit);
+  try {
+    let tasks: Task[] = [];
+    let error: string | undefined;
+    try {
+      tasks = await planTasks(ctx);
+      log.info(`planned ${tasks.length} task(s)`);
+    } catch (planningError) {
+      error = getErrorMessage(planningError);
+      log.warning(`planning failed: ${error}`);
+    }
+    if (keeper.isFenced() || ctx.client.clock.now() >= keeper.deadline()) return 'lost-lease';
+    const bodies = planComments(
+      {
+        type: 'plan',
+        run: config.run,
+        node: config.nodeId,
+        term: bid.term,
+        max_attempts: config.maxAttempts,
+        ...(error !== undefined ? { error } : {}),
+      },
+      tasks,
+      () => randomUUID(),
+    );
+    for (const [i, body] of bodies.entries()) {
+      if (keeper.isFenced() || ctx.client.clock.now() >= keeper.deadline()) {
+        log.warning(
+          `stopped publishing the plan at part ${i + 1} of ${bodies.length}: ${lostReason ?? 'lease ran out'}`,
+        );
+        return 'lost-lease';
+      }
+      await persist(
+        ctx,
+        `publishing plan part ${i + 1} of ${bodies.length}`,
+        () => ctx.thread.post(body),
+        config.leaseMs,
+      );
+    }
+    log.info(`📦 published the plan in ${bodies.length} comment(s)`);
+    return error !== undefined ? 'failed-planning' : 'published';
+  } finally {
+    keeper.stop();
+  }
+}
+
+async function planTasks(ctx: NodeContext): Promise<Task[]> {
+  const { config, log } = ctx;
+  const issue = ctx.issue!;
+  if (!config.plannerCommand) return finalizePlan(tasksFromIssue(issue));
+  const dir = path.join(config.tempDir, 'plan');
+  await mkdir(dir, { recursive: true });
+  const issueFile = path.join(dir, `issue-${issue.number}.md`);
+  await writeFile(issueFile, `# ${sanitizeText(issue.title)}\n\n${sanitizeText(issue.body)}\n`);
+  log.info(`running the planner command`);
+  const result = await startProcess({
+    command: config.plannerCommand,
+    cwd: config.workspace,
+    env: {
+      ...config.agentEnv,
+      P2P_ISSUE_NUMBER: String(issue.number),
+      P2P_ISSUE_TITLE: sanitizeText(issue.title),
+      P2P_ISSUE_FILE: issueFile,
+      P2P_PROMPT_FILE: issueFile,
+      P2P_NODE_ID: config.nodeId,
+    },
+    timeoutMs: config.taskTimeoutMs,
+    onOutput: () => {},
+  }).done;
+  if (result.exitCode !== 0) {
+    const why = result.timedOut ? 'timed out' : `exited with ${result.exitCode ?? result.signal}`;
+    throw new Error(
+      `the planner command ${why}${result.outputTail ? `:\n${result.outputTail.slice(-1500)}` : ''}`,
+    );
+  }
+  return finalizePlan(draftsFromPlannerOutput(result.stdout));
+}

@@ -1,0 +1,102 @@
+// Keeping a claim (or a leader's bid) alive: the comment is edited every heartbeat interval, each edit naming
+// the server time of the previous one. The node stops its own work before its lease can have run out in
+// anyone else's eyes: it never relies on a lease that others may already consider expired.
+import type { ThreadComment } from '../protocol/thread-comment.js';
+import type { NodeContext } from './context.js';
+import { getErrorMessage } from '../errors.js';
+
+export type RenderEdit = (beat: number, prev: number) => string;
+
+export class LeaseKeeper {
+  private beat = 0;
+  private lastAlive: number;
+  private fenced = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private watch: NodeJS.Timeout | undefined;
+  private readonly marginMs: number;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private commentId: number,
+    created: number,
+    private readonly onFenced: (reason: string) => void,
+  ) {
+    this.lastAlive = created;
+    const lease = ctx.config.leaseMs;
+    this.marginMs = Math.min(Math.max(lease * 0.1, 500), 30_000);
+  }
+
+  /** Heartbeat another comment from now on (the first copy of a claim that was posted twice). */
+  retarget(commentId: number): void {
+    this.commentId = commentId;
+  }
+
+  /** Server time by which this node must have stopped relying on the lease. */
+  deadline(): number {
+    return this.lastAlive + this.ctx.config.leaseMs - this.marginMs;
+  }
+
+  isFenced(): boolean {
+    return this.fenced;
+  }
+
+  private fence(reason: string): void {
+    if (this.fenced) return;
+    this.fenced = true;
+    this.stop();
+    this.onFenced(reason);
+  }
+
+  /** Start heartbeating with `render`, and watching the deadline. */
+  start(render: RenderEdit): void {
+    this.timer = setInterval(() => {
+      void this.write(render).catch(() => {});
+    }, this.ctx.config.heartbeatMs);
+    this.watch = setInterval(
+      () => {
+        if (this.ctx.client.clock.now() >= this.deadline()) {
+          this.fence(
+            `no heartbeat got through for ${Math.round(this.ctx.config.leaseMs / 1000)}s: the lease may have run out`,
+          );
+        }
+      },
+      Math.min(250, this.ctx.config.heartbeatMs),
+    );
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.watch) clearInterval(this.watch);
+    this.timer = undefined;
+    this.watch = undefined;
+  }
+
+  /**
+   * Edit the comment (serialised with every other write to it). Resolves true when the write landed while
+   * the lease still ran; false when this node is fenced or the write came too late to count.
+   */
+  write(render: RenderEdit, final = false): Promise<boolean> {
+    const next = this.chain.then(async () => {
+      if (this.fenced && !final) return false;
+      const prev = this.lastAlive;
+      const beat = ++this.beat;
+      let written: ThreadComment;
+      try {
+        written = await this.ctx.thread.edit(this.commentId, render(beat, prev));
+      } catch (error) {
+        this.ctx.log.warning(`heartbeat on comment ${this.commentId} failed: ${getErrorMessage(error)}`);
+        throw error;
+      }
+      const at = Date.parse(written.updated_at);
+      if (at - prev > this.ctx.config.leaseMs) {
+        this.fence('a write landed after the lease had run out');
+        return false;
+      }
+      this.lastAlive = Math.max(this.lastAlive, at);
+      return true;
+    });
+    this.chain = next.catch(() => {});
+    return next;
+  }
+}

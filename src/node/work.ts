@@ -1,0 +1,208 @@
+// A worker's cycle for one task: race a claim comment, confirm it from a listing that shows it, run the
+// agent while heartbeating, and write the outcome into the same comment.
+import path from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { getErrorMessage } from '../errors.js';
+import { fold, type RunState } from '../protocol/fold.js';
+import type { Result } from '../protocol/messages.js';
+import { buildPrompt } from './prompt.js';
+import { persist, type NodeContext } from './context.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { claimBody, newNonce, type ClaimFields } from './outbox.js';
+import { startProcess } from './agent-process.js';
+
+export interface HeldClaim {
+  task: string;
+  attempt: number;
+  nonce: string;
+  keeper: LeaseKeeper;
+  /** The client's request counts before the claim was posted: what the task cost is measured from here. */
+  statsBefore: { counted: number; writes: number };
+  /** Set when the lease is lost (the agent is then stopped). */
+  lost?: string;
+  onLost?: (reason: string) => void;
+}
+
+export type TaskOutcome = 'completed' | 'failed' | 'fenced';
+
+/** Post a claim and wait for the verdict. Returns the claim when this node won it. */
+export async function claimTask(
+  ctx: NodeContext,
+  choice: { task: string; attempt: number },
+): Promise<{ claim: HeldClaim; state: RunState } | undefined> {
+  const { config, thread, log } = ctx;
+  const nonce = newNonce();
+  const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
+  const fields: ClaimFields = { task: choice.task, attempt: choice.attempt, state: 'claimed' };
+  let posted;
+  try {
+    posted = await persist(
+      ctx,
+      `claiming ${choice.task}`,
+      () => thread.post(claimBody(config, nonce, fields)),
+      config.leaseMs,
+    );
+  } catch (error) {
+    log.warning(`could not claim ${choice.task}: ${getErrorMessage(error)}`);
+    return undefined;
+  }
+  const postedAt = Date.now();
+  const claim: HeldClaim = {
+    task: choice.task,
+    attempt: choice.attempt,
+    nonce,
+    statsBefore,
+    keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), (reason) => {
+      claim.lost = reason;
+      claim.onLost?.(reason);
+    }),
+  };
+  claim.keeper.start((beat, prev) => claimBody(config, nonce, fields, beat, prev));
+  log.info(
+    `🎯 claimed ${choice.task} (attempt ${choice.attempt}) in comment ${posted.id}; waiting ${config.settleMs}ms for rivals`,
+  );
+
+  // Decide only from a listing that shows this claim, once the settle window has passed.
+  await ctx.sleep(Math.max(0, config.settleMs - (Date.now() - postedAt)));
+  for (;;) {
+    if (claim.lost) {
+      log.warning(`gave up the claim on ${choice.task}: ${claim.lost}`);
+      return undefined;
+    }
+    try {
+      await thread.refresh();
+    } catch (error) {
+      log.warning(`reading the thread failed: ${getErrorMessage(error)}`);
+    }
+    if (thread.has(posted.id)) break;
+    await ctx.sleep(Math.min(config.pollMs, 1000));
+  }
+  const state = fold(thread.all(), { run: config.run, trust: ctx.trust! });
+  const winner = state.tasks.get(choice.task)?.attempts[choice.attempt - 1];
+  if (!winner || winner.nonce !== nonce) {
+    claim.keeper.stop();
+    const entry = state.entries.find((e) => e.commentId === posted.id);
+    log.info(
+      `lost ${choice.task}: ${entry?.note ?? (winner ? `${winner.node} claimed it first` : 'the claim did not count')}`,
+    );
+    return undefined;
+  }
+  if (winner.commentId !== posted.id) {
+    log.info(`the claim was posted twice; keeping comment ${winner.commentId}, the first copy`);
+    claim.keeper.retarget(winner.commentId);
+  }
+  log.info(`won ${choice.task} (attempt ${choice.attempt})`);
+  return { claim, state };
+}
+
+/** Run the agent on a claimed task and record the outcome. */
+export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunState): Promise<TaskOutcome> {
+  const { config, log, client } = ctx;
+  const record = state.tasks.get(claim.task)!;
+  const task = record.task;
+  const startedAt = Date.now();
+  let progress = 'agent starting';
+  const running = (beat: number, prev: number): string =>
+    claimBody(
+      config,
+      claim.nonce,
+      { task: task.id, attempt: claim.attempt, state: 'running', progress },
+      beat,
+      prev,
+      {
+        startedAt,
+        now: Date.now(),
+      },
+    );
+  claim.keeper.stop();
+  claim.keeper.start(running);
+
+  const dir = path.join(config.tempDir, 'tasks');
+  await mkdir(dir, { recursive: true });
+  const promptFile = path.join(dir, `${task.id}-attempt-${claim.attempt}.md`);
+  await writeFile(promptFile, buildPrompt(ctx.issue!, task, state, claim.attempt));
+
+  log.info(`⚙️ running the agent on ${task.id}: ${task.title}`);
+  const agent = startProcess({
+    command: config.agentCommand,
+    cwd: config.workspace,
+    env: {
+      ...config.agentEnv,
+      P2P_TASK_ID: task.id,
+      P2P_TASK_TITLE: task.title,
+      P2P_TASK_BODY: task.body,
+      P2P_TASK_PRIORITY: task.priority,
+      P2P_ISSUE_NUMBER: String(config.issueNumber),
+      P2P_NODE_ID: config.nodeId,
+      P2P_INSTANCE: String(config.instance),
+      P2P_ATTEMPT: String(claim.attempt),
+      P2P_PROMPT_FILE: promptFile,
+    },
+    timeoutMs: config.taskTimeoutMs,
+    onOutput: (text) => {
+      for (const line of text.split('\n')) {
+        if (line.trim()) {
+          log.info(`  [${task.id}] ${line}`);
+          progress = line.trim().slice(0, 200);
+        }
+      }
+    },
+  });
+  claim.onLost = (reason) => {
+    log.warning(`stopping the agent on ${task.id}: ${reason}`);
+    agent.kill(`this node lost its lease on the task (${reason})`);
+  };
+  if (claim.lost) agent.kill(claim.lost);
+  const run = await agent.done;
+  claim.keeper.stop();
+  if (claim.lost) {
+    log.warning(
+      `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`,
+    );
+    return 'fenced';
+  }
+  const ok = run.exitCode === 0 && !run.timedOut;
+  const error = ok
+    ? undefined
+    : run.timedOut
+      ? `the agent ran longer than the task timeout (${Math.round(config.taskTimeoutMs / 60_000)} min) and was stopped`
+      : run.error
+        ? `the agent could not start: ${run.error}`
+        : `the agent exited with ${run.exitCode ?? `signal ${run.signal}`}`;
+  const result: Result = {
+    exit_code: run.exitCode,
+    duration_ms: run.durationMs,
+    output_tail: run.outputTail,
+    ...(error ? { error } : {}),
+    // Counted so far, plus the edit that records this result.
+    api: {
+      requests: client.stats.counted - claim.statsBefore.counted + 1,
+      writes: client.stats.writes - claim.statsBefore.writes,
+    },
+  };
+  const outcome = ok ? 'completed' : 'failed';
+  const final = (beat: number, prev: number): string =>
+    claimBody(
+      config,
+      claim.nonce,
+      { task: task.id, attempt: claim.attempt, state: outcome, result },
+      beat,
+      prev,
+    );
+  try {
+    const counted = await persist(ctx, `recording the outcome of ${task.id}`, () =>
+      claim.keeper.write(final, true),
+    );
+    if (!counted)
+      log.warning(
+        `${task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`,
+      );
+  } catch (writeError) {
+    log.warning(`could not record the outcome of ${task.id}: ${getErrorMessage(writeError)}`);
+    return 'fenced';
+  }
+  log.info(
+    `${ok ? '✅' : '❌'} ${task.id} ${outcome} in ${Math.round(run.durationMs / 1000)}s${error ? `: ${error}` : ''}`,
+  );
+  return outcome;
+}

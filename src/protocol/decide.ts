@@ -1,0 +1,144 @@
+// Decisions as pure functions of the folded run state and the (server) clock: who leads, what each task's
+// status is, what this node should claim next, whether the run is over.
+import type { AttemptRecord, BidRecord, RunState } from './fold.js';
+import { leaseExpiredAt } from './fold.js';
+import type { Priority } from './messages.js';
+
+export type TaskStatus = 'blocked' | 'claimable' | 'running' | 'completed' | 'failed' | 'skipped';
+export const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'skipped']);
+
+const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
+
+export function isAlive(attempt: AttemptRecord, now: number): boolean {
+  return attempt.outcome === 'open' && !leaseExpiredAt(attempt.ev, now);
+}
+
+/** The highest term that has a leader, with that leader. */
+export function currentLeader(state: RunState): BidRecord | undefined {
+  let best: BidRecord | undefined;
+  for (const { leader } of state.terms.values()) {
+    if (leader && (!best || leader.term > best.term)) best = leader;
+  }
+  return best;
+}
+
+/**
+ * The term a node should stand in now, if any: when no plan is out and the current leader has fallen silent
+ * for longer than its lease, a new election is due.
+ */
+export function electionDue(state: RunState, now: number): number | undefined {
+  if (state.plan) return undefined;
+  const leader = currentLeader(state);
+  if (!leader) return state.terms.size === 0 ? 1 : undefined;
+  return leaseExpiredAt(leader.ev, now) ? leader.term + 1 : undefined;
+}
+
+export interface TaskView {
+  id: string;
+  status: TaskStatus;
+  /** Why a task is skipped or failed. */
+  reason?: string;
+  attempts: number;
+  last?: AttemptRecord;
+}
+
+/** Every task's status at `now`, in plan order. */
+export function taskViews(state: RunState, now: number): Map<string, TaskView> {
+  const views = new Map<string, TaskView>();
+  const maxAttempts = state.plan?.maxAttempts ?? 1;
+  const visit = (id: string, path: Set<string>): TaskView => {
+    const known = views.get(id);
+    if (known) return known;
+    const record = state.tasks.get(id);
+    if (!record) return { id, status: 'skipped', reason: `unknown task ${id}`, attempts: 0 };
+    const last = record.attempts.at(-1);
+    const base = { id, attempts: record.attempts.length, ...(last ? { last } : {}) };
+    let view: TaskView;
+    if (record.task.error) view = { ...base, status: 'skipped', reason: record.task.error };
+    else if (last?.outcome === 'completed') view = { ...base, status: 'completed' };
+    else if (last && isAlive(last, now)) view = { ...base, status: 'running' };
+    else {
+      let blocked = false;
+      let skippedBy: string | undefined;
+      for (const dep of record.task.depends_on) {
+        if (path.has(dep)) {
+          skippedBy = `dependency cycle through ${dep}`;
+          break;
+        }
+        const depView = visit(dep, new Set([...path, id]));
+        if (depView.status === 'failed' || depView.status === 'skipped') {
+          skippedBy = `dependency ${dep} ${depView.status}`;
+          break;
+        }
+        if (depView.status !== 'completed') blocked = true;
+      }
+      if (skippedBy) view = { ...base, status: 'skipped', reason: skippedBy };
+      else if (record.attempts.length >= maxAttempts) {
+        const why =
+          last?.outcome === 'failed' ? (last.result?.error ?? 'the agent failed') : 'its node fell silent';
+        view = { ...base, status: 'failed', reason: `${record.attempts.length} attempt(s); last: ${why}` };
+      } else view = { ...base, status: blocked ? 'blocked' : 'claimable' };
+    }
+    views.set(id, view);
+    return view;
+  };
+  const ordered = [...state.tasks.values()].sort((a, b) => a.order - b.order);
+  for (const record of ordered) visit(record.task.id, new Set());
+  return views;
+}
+
+/** The run is over: planning failed, or every task is completed, failed or skipped. */
+export function runFinished(state: RunState, now: number): boolean {
+  if (!state.plan) return false;
+  if (state.plan.error !== undefined) return true;
+  for (const view of taskViews(state, now).values()) if (!TERMINAL.has(view.status)) return false;
+  return true;
+}
+
+/** The live attempt a node holds, if any. */
+export function liveAttemptOf(state: RunState, node: string, now: number): AttemptRecord | undefined {
+  for (const record of state.tasks.values()) {
+    const last = record.attempts.at(-1);
+    if (last && last.node === node && isAlive(last, now)) return last;
+  }
+  return undefined;
+}
+
+/**
+ * The task this node should try to claim. Claimable tasks are ordered by priority, then plan order; the idle
+ * nodes (known nodes that hold no live attempt, ordered by instance) take them in turn, so that nodes polling
+ * at the same moment mostly pick different tasks instead of all racing for the first one.
+ */
+export function chooseTask(
+  state: RunState,
+  now: number,
+  me: { node: string; instance: number },
+): { task: string; attempt: number } | undefined {
+  const views = taskViews(state, now);
+  const claimable = [...state.tasks.values()]
+    .filter((r) => views.get(r.task.id)?.status === 'claimable')
+    .sort((a, b) => PRIORITY_RANK[a.task.priority] - PRIORITY_RANK[b.task.priority] || a.order - b.order);
+  if (claimable.length === 0) return undefined;
+  const idle = [...state.nodes.values()]
+    .filter((n) => n.id === me.node || !liveAttemptOf(state, n.id, now))
+    .map((n) => ({ id: n.id, instance: n.id === me.node ? me.instance : n.instance }));
+  if (!idle.some((n) => n.id === me.node)) idle.push({ id: me.node, instance: me.instance });
+  idle.sort((a, b) => a.instance - b.instance || a.id.localeCompare(b.id));
+  const rank = idle.findIndex((n) => n.id === me.node);
+  const pick = claimable[rank % claimable.length]!;
+  return { task: pick.task.id, attempt: pick.attempts.length + 1 };
+}
+
+/** Counts for logs, outputs and the summary. */
+export function tally(state: RunState, now: number): Record<TaskStatus, number> {
+  const counts: Record<TaskStatus, number> = {
+    blocked: 0,
+    claimable: 0,
+    running: 0,
+    completed: 0,
+    failed: 0,
+    skipped: 0,
+  };
+  for (const view of taskViews(state, now).values()) counts[view.status] += 1;
+  return counts;
+}

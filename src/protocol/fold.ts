@@ -1,0 +1,338 @@
+// The run state as a pure fold of the thread. Comments are decoded, filtered (trusted author, this run, no
+// duplicates) and replayed in (created_at, id) order; each message is accepted or ignored by rules that read
+// only the log itself, never the clock, so every node that sees the same comments reaches the same state.
+import { decode } from './codec.js';
+import type { Bid, Claim, Message, Plan, Result, Task } from './messages.js';
+import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
+
+/**
+ * What one comment kept alive by edits proves about its writer. Times are server times in ms.
+ * `lastAlive` is the latest write that came while the writer's lease still ran; an edit that landed more than
+ * a lease after the previous one (`late`) proves nothing beyond that previous write.
+ */
+export interface Evidence {
+  start: number;
+  lastAlive: number;
+  leaseMs: number;
+  late: boolean;
+}
+
+export interface NodeInfo {
+  id: string;
+  instance: number;
+  instances: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface BidRecord {
+  commentId: number;
+  node: string;
+  nonce: string;
+  term: number;
+  created: number;
+  state: Bid['state'];
+  ev: Evidence;
+}
+
+export type AttemptOutcome = 'open' | 'completed' | 'failed' | 'expired';
+
+export interface AttemptRecord {
+  commentId: number;
+  node: string;
+  /** The claim's nonce: a retried post that landed twice is recognised by it. */
+  nonce: string;
+  task: string;
+  attempt: number;
+  created: number;
+  /** Server time of the comment's latest version. */
+  updated: number;
+  state: Claim['state'];
+  /** `open` until the attempt ends; `expired` when a later attempt took over from a silent owner. */
+  outcome: AttemptOutcome;
+  /** When it ended (completed or failed), server time. */
+  endedAt?: number;
+  progress?: string;
+  result?: Result;
+  ev: Evidence;
+  htmlUrl?: string;
+}
+
+export interface TaskRecord {
+  task: Task;
+  order: number;
+  attempts: AttemptRecord[];
+  /** Claim comments that lost their race (or came when the task was not claimable). */
+  lostClaims: number[];
+}
+
+export interface PlanRecord {
+  term: number;
+  leader: string;
+  maxAttempts: number;
+  tasks: Task[];
+  error?: string;
+  commentIds: number[];
+  /** Server time the last part was created. */
+  created: number;
+}
+
+export type MessageStatus = 'accepted' | 'ignored' | 'duplicate' | 'forged' | 'malformed' | 'other-run';
+
+/** Every comment that is or pretends to be a protocol message, for logs and the dashboard. */
+export interface MessageEntry {
+  commentId: number;
+  author: string;
+  created: number;
+  updated: number;
+  status: MessageStatus;
+  message?: Message;
+  note?: string;
+  htmlUrl?: string;
+}
+
+export interface RunState {
+  run: string;
+  nodes: Map<string, NodeInfo>;
+  terms: Map<number, { leader?: BidRecord; bids: BidRecord[] }>;
+  plan?: PlanRecord;
+  tasks: Map<string, TaskRecord>;
+  entries: MessageEntry[];
+}
+
+const time = (iso: string): number => Date.parse(iso);
+
+export function evidenceOf(
+  message: { lease_ms: number; beat: number; prev?: number | undefined },
+  created: number,
+  updated: number,
+): Evidence {
+  if (message.beat === 0 || updated <= created) {
+    return { start: created, lastAlive: created, leaseMs: message.lease_ms, late: false };
+  }
+  const prev = Math.max(created, message.prev ?? created);
+  const late = updated - prev > message.lease_ms;
+  return { start: created, lastAlive: late ? prev : updated, leaseMs: message.lease_ms, late };
+}
+
+/** True when, at server time `at`, a lease with this evidence had run out (whole-second timestamps: strict). */
+export function leaseExpiredAt(ev: Evidence, at: number): boolean {
+  return at > ev.lastAlive + ev.leaseMs;
+}
+
+interface Decoded {
+  comment: ThreadComment;
+  message: Message;
+  created: number;
+  updated: number;
+  entry: MessageEntry;
+}
+
+export interface FoldOptions {
+  run: string;
+  trust: Trust;
+}
+
+export function fold(comments: Iterable<ThreadComment>, options: FoldOptions): RunState {
+  const state: RunState = {
+    run: options.run,
+    nodes: new Map(),
+    terms: new Map(),
+    tasks: new Map(),
+    entries: [],
+  };
+  const decoded: Decoded[] = [];
+  const seenNonces = new Map<string, number>();
+
+  const sortedComments = [...comments].sort(byCreatedThenId);
+  for (const comment of sortedComments) {
+    const d = decode(comment.body);
+    if (d.kind === 'chatter') continue;
+    const entry: MessageEntry = {
+      commentId: comment.id,
+      author: comment.user?.login ?? '(deleted user)',
+      created: time(comment.created_at),
+      updated: time(comment.updated_at),
+      status: 'accepted',
+      htmlUrl: comment.html_url,
+    };
+    state.entries.push(entry);
+    if (d.kind === 'malformed') {
+      entry.status = 'malformed';
+      entry.note = d.reason;
+      continue;
+    }
+    entry.message = d.message;
+    if (!isTrusted(options.trust, comment.user)) {
+      entry.status = 'forged';
+      entry.note = `written by ${entry.author}, not by the action's identity`;
+      continue;
+    }
+    if (d.message.run !== options.run) {
+      entry.status = 'other-run';
+      entry.note = `belongs to run ${d.message.run}`;
+      continue;
+    }
+    const first = seenNonces.get(d.message.nonce);
+    if (first !== undefined) {
+      entry.status = 'duplicate';
+      entry.note = `same message as comment ${first} (a retried post)`;
+      continue;
+    }
+    seenNonces.set(d.message.nonce, comment.id);
+    decoded.push({ comment, message: d.message, created: entry.created, updated: entry.updated, entry });
+  }
+
+  const parts = new Map<string, Map<number, { plan: Plan; d: Decoded }>>();
+  for (const d of decoded) {
+    noteNode(state, d);
+    const m = d.message;
+    if (m.type === 'bid') applyBid(state, d, m);
+    else if (m.type === 'plan') applyPlan(state, d, m, parts);
+    else applyClaim(state, d, m);
+  }
+  return state;
+}
+
+function byCreatedThenId(a: ThreadComment, b: ThreadComment): number {
+  return time(a.created_at) - time(b.created_at) || a.id - b.id;
+}
+
+function ignore(d: Decoded, note: string): void {
+  d.entry.status = 'ignored';
+  d.entry.note = note;
+}
+
+function noteNode(state: RunState, d: Decoded): void {
+  const m = d.message;
+  const known = state.nodes.get(m.node);
+  if (known) {
+    known.lastSeen = Math.max(known.lastSeen, d.updated);
+    if (m.type === 'bid') Object.assign(known, { instance: m.instance, instances: m.instances });
+  } else {
+    state.nodes.set(m.node, {
+      id: m.node,
+      instance: m.type === 'bid' ? m.instance : 0,
+      instances: m.type === 'bid' ? m.instances : 0,
+      firstSeen: d.created,
+      lastSeen: d.updated,
+    });
+  }
+}
+
+function applyBid(state: RunState, d: Decoded, m: Bid): void {
+  const record: BidRecord = {
+    commentId: d.comment.id,
+    node: m.node,
+    nonce: m.nonce,
+    term: m.term,
+    created: d.created,
+    state: m.state,
+    ev: evidenceOf(m, d.created, d.updated),
+  };
+  if (m.term > 1) {
+    const previous = state.terms.get(m.term - 1)?.leader;
+    if (!previous) return ignore(d, `term ${m.term - 1} has no leader`);
+    if (state.plan) return ignore(d, `a plan was already published (term ${state.plan.term})`);
+    if (!leaseExpiredAt(previous.ev, d.created)) {
+      return ignore(d, `the term ${m.term - 1} leader ${previous.node} was still alive`);
+    }
+  }
+  const term = state.terms.get(m.term) ?? { bids: [] };
+  state.terms.set(m.term, term);
+  term.bids.push(record);
+  if (!term.leader) term.leader = record;
+  else d.entry.note = `lost the election to ${term.leader.node}`;
+}
+
+function applyPlan(
+  state: RunState,
+  d: Decoded,
+  m: Plan,
+  parts: Map<string, Map<number, { plan: Plan; d: Decoded }>>,
+): void {
+  const leader = state.terms.get(m.term)?.leader;
+  if (!leader || leader.node !== m.node) return ignore(d, `${m.node} is not the term ${m.term} leader`);
+  if (state.plan) return ignore(d, `a plan was already published (term ${state.plan.term})`);
+  if (state.terms.get(m.term + 1)?.leader)
+    return ignore(d, `term ${m.term + 1} had begun: this leader was replaced`);
+  if (m.part > m.parts) return ignore(d, `part ${m.part} of ${m.parts}`);
+  const key = `${m.term}/${m.node}/${m.parts}`;
+  const got = parts.get(key) ?? new Map<number, { plan: Plan; d: Decoded }>();
+  parts.set(key, got);
+  if (got.has(m.part)) return ignore(d, `part ${m.part} was already published`);
+  got.set(m.part, { plan: m, d });
+  if (got.size < m.parts) return;
+
+  const ordered = [...got.values()].sort((a, b) => a.plan.part - b.plan.part);
+  const tasks = ordered.flatMap((p) => p.plan.tasks);
+  const error = ordered.map((p) => p.plan.error).find((e) => e !== undefined);
+  state.plan = {
+    term: m.term,
+    leader: m.node,
+    maxAttempts: m.max_attempts,
+    tasks,
+    ...(error !== undefined ? { error } : {}),
+    commentIds: ordered.map((p) => p.d.comment.id),
+    created: d.created,
+  };
+  tasks.forEach((task, order) => {
+    if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });
+  });
+}
+
+function applyClaim(state: RunState, d: Decoded, m: Claim): void {
+  const plan = state.plan;
+  if (!plan) return ignore(d, 'claim before any plan');
+  const record = state.tasks.get(m.task);
+  if (!record) return ignore(d, `unknown task ${m.task}`);
+  const reject = (note: string): void => {
+    record.lostClaims.push(d.comment.id);
+    ignore(d, note);
+  };
+  if (record.task.error) return reject(`task ${m.task} cannot run: ${record.task.error}`);
+  if (m.attempt > plan.maxAttempts)
+    return reject(`attempt ${m.attempt} is over the limit of ${plan.maxAttempts}`);
+  for (const dep of record.task.depends_on) {
+    const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === 'completed');
+    if (!done || done.endedAt === undefined || done.endedAt > d.created) {
+      return reject(`dependency ${dep} had not completed`);
+    }
+  }
+  const attempts = record.attempts;
+  const last = attempts.at(-1);
+  if (m.attempt === attempts.length && last)
+    return reject(`lost the race for attempt ${m.attempt} to ${last.node}`);
+  if (m.attempt !== attempts.length + 1) {
+    return reject(`attempt ${m.attempt} does not follow attempt ${attempts.length}`);
+  }
+  if (last) {
+    const endedBefore = last.endedAt !== undefined && last.endedAt <= d.created;
+    if (endedBefore && last.outcome === 'completed') return reject(`task ${m.task} had already completed`);
+    if (!endedBefore) {
+      if (!leaseExpiredAt(last.ev, d.created))
+        return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
+      // The owner fell silent before this claim: anything it wrote afterwards no longer counts.
+      last.outcome = 'expired';
+      delete last.endedAt;
+    }
+  }
+  const ev = evidenceOf(m, d.created, d.updated);
+  const ended = m.state === 'completed' || m.state === 'failed' ? m.state : undefined;
+  attempts.push({
+    commentId: d.comment.id,
+    node: m.node,
+    nonce: m.nonce,
+    task: m.task,
+    attempt: m.attempt,
+    created: d.created,
+    updated: d.updated,
+    state: m.state,
+    outcome: ended ?? 'open',
+    ...(ended ? { endedAt: d.updated } : {}),
+    ...(m.progress !== undefined ? { progress: m.progress } : {}),
+    ...(m.result !== undefined ? { result: m.result } : {}),
+    ev,
+    ...(d.comment.html_url ? { htmlUrl: d.comment.html_url } : {}),
+  });
+}

@@ -1,0 +1,118 @@
+// The protocol's messages: typed, versioned, validated with zod. Every comment the action writes carries
+// exactly one of these, scoped to a run and signed with a nonce so that a retried POST landing twice is
+// recognised as one message.
+import * as z from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+export const PrioritySchema = z.enum(['high', 'medium', 'low']);
+export type Priority = z.infer<typeof PrioritySchema>;
+
+const id = z.string().min(1).max(200);
+
+export const TaskSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'task ids are letters, digits, ".", "_" and "-"'),
+  title: z.string().min(1).max(500),
+  body: z.string().max(30_000).default(''),
+  priority: PrioritySchema.default('medium'),
+  est: z.string().max(50).optional(),
+  depends_on: z.array(z.string().max(100)).max(100).default([]),
+  /** Set by the planner when the task cannot run (a dependency cycle, an unknown dependency). */
+  error: z.string().max(1000).optional(),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+const envelope = {
+  /** Protocol version. */
+  p2p: z.literal(PROTOCOL_VERSION),
+  /** The run this message belongs to: `<GITHUB_RUN_ID>.<GITHUB_RUN_ATTEMPT>`. */
+  run: id,
+  /** The writing node. */
+  node: id,
+  /**
+   * Unique per message and kept through the edits of its comment: two comments with one nonce are one
+   * message posted twice (a retried POST whose first answer was lost).
+   */
+  nonce: z.string().min(8).max(64),
+};
+
+/**
+ * Liveness evidence carried by every message that is kept alive by edits (a bid while its leader plans, a
+ * claim while its agent runs). `beat` counts the edits; `prev` is the server time (ms) of the previous write
+ * of this comment as its writer saw it, so a reader can tell an edit that landed after its writer's lease had
+ * already run out.
+ */
+const lease = {
+  lease_ms: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600_000),
+  beat: z.number().int().nonnegative().default(0),
+  prev: z.number().int().nonnegative().optional(),
+};
+
+/** 🎯 LEADER_ELECTION (also the node's 📡 NODE_ANNOUNCE): a node joins the run and stands for leader. */
+export const BidSchema = z.object({
+  ...envelope,
+  type: z.literal('bid'),
+  term: z.number().int().positive().max(10_000),
+  instance: z.number().int().positive().max(256),
+  instances: z.number().int().positive().max(256),
+  state: z.enum(['standing', 'planning']).default('standing'),
+  ...lease,
+});
+export type Bid = z.infer<typeof BidSchema>;
+
+/** 📦 TASKS_DATA: the leader's plan, split into parts when it would not fit in one comment. */
+export const PlanSchema = z.object({
+  ...envelope,
+  type: z.literal('plan'),
+  term: z.number().int().positive().max(10_000),
+  part: z.number().int().positive(),
+  parts: z.number().int().positive().max(1000),
+  max_attempts: z.number().int().positive().max(100),
+  tasks: z.array(TaskSchema).max(5000).default([]),
+  /** Planning failed: the run has no tasks, and this says why. */
+  error: z.string().max(5000).optional(),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+
+export const ResultSchema = z.object({
+  exit_code: z.number().int().nullable(),
+  duration_ms: z.number().int().nonnegative(),
+  /** The end of the agent's output, secrets masked. */
+  output_tail: z.string().max(20_000).default(''),
+  error: z.string().max(5000).optional(),
+  branch: z.string().max(300).optional(),
+  pr: z.string().max(500).optional(),
+  /** API requests this node spent on the task: counted (non-304) and content-creating. */
+  api: z
+    .object({ requests: z.number().int().nonnegative(), writes: z.number().int().nonnegative() })
+    .optional(),
+});
+export type Result = z.infer<typeof ResultSchema>;
+
+/**
+ * 🎯 CLAIM: a node claims one attempt at a task. The same comment is then edited: 💓 HEARTBEAT while the
+ * agent runs, 📊 PROGRESS with the outcome when it ends.
+ */
+export const ClaimSchema = z.object({
+  ...envelope,
+  type: z.literal('claim'),
+  task: z.string().min(1).max(100),
+  attempt: z.number().int().positive().max(100),
+  state: z.enum(['claimed', 'running', 'completed', 'failed']),
+  progress: z.string().max(500).optional(),
+  result: ResultSchema.optional(),
+  ...lease,
+});
+export type Claim = z.infer<typeof ClaimSchema>;
+
+export const MessageSchema = z.discriminatedUnion('type', [BidSchema, PlanSchema, ClaimSchema]);
+export type Message = z.infer<typeof MessageSchema>;
+export type MessageInput = z.input<typeof MessageSchema>;

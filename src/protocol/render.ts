@@ -1,0 +1,122 @@
+// What a person following the thread reads: each message rendered with the seed's markers and a sentence.
+// The machine-readable payload is appended by the codec.
+import { encode, GITHUB_COMMENT_LIMIT } from './codec.js';
+import type { Bid, Claim, Plan, Task } from './messages.js';
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+/** Text that can sit in the visible part without opening an HTML comment or closing a code fence. */
+function fenced(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}\n${text.replace(/<!--/g, '<!—')}\n${fence}`;
+}
+
+function oneLine(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').replace(/<!--/g, '<!—').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export function renderBid(m: Omit<Bid, 'p2p'>): string {
+  const lines = [
+    `🎯 **LEADER_ELECTION** · node \`${m.node}\` stands for leader (term ${m.term})`,
+    `📡 NODE_ANNOUNCE: instance ${m.instance} of ${m.instances} · run ${m.run}`,
+  ];
+  if (m.state === 'planning') lines.push(`💓 HEARTBEAT: leader, planning the tasks (beat ${m.beat})`);
+  return lines.join('\n');
+}
+
+function taskLine(t: Task): string {
+  const notes = [`priority: ${t.priority}`];
+  if (t.est) notes.push(`est: ${t.est}`);
+  if (t.depends_on.length > 0) notes.push(`depends: ${t.depends_on.join(', ')}`);
+  const error = t.error ? ` ⚠️ cannot run: ${oneLine(t.error, 300)}` : '';
+  return `- [ ] **${t.id}**: ${oneLine(t.title, 300)} (${notes.join(', ')})${error}`;
+}
+
+export function renderPlan(m: Omit<Plan, 'p2p'>): string {
+  if (m.error !== undefined) {
+    return `📦 **TASKS_DATA** · ❌ leader \`${m.node}\` could not plan the tasks (term ${m.term})\n\n${fenced(m.error)}`;
+  }
+  const part = m.parts > 1 ? ` (part ${m.part} of ${m.parts})` : '';
+  return [
+    `📦 **TASKS_DATA** · leader \`${m.node}\` (term ${m.term}) publishes ${m.tasks.length} task(s)${part}`,
+    '',
+    ...m.tasks.map(taskLine),
+  ].join('\n');
+}
+
+export function renderClaim(m: Omit<Claim, 'p2p'>, startedAt?: number, now?: number): string {
+  const head = `🎯 **CLAIM** · \`${m.task}\` (attempt ${m.attempt}) by node \`${m.node}\``;
+  const elapsed = startedAt !== undefined && now !== undefined ? formatDuration(now - startedAt) : undefined;
+  if (m.state === 'claimed') return head;
+  if (m.state === 'running') {
+    const lines = [head, `💓 HEARTBEAT: running${elapsed ? ` for ${elapsed}` : ''} (beat ${m.beat})`];
+    if (m.progress) lines.push(`📊 PROGRESS: ${oneLine(m.progress)}`);
+    return lines.join('\n');
+  }
+  const r = m.result;
+  const took = r ? formatDuration(r.duration_ms) : (elapsed ?? '?');
+  const lines = [
+    m.state === 'completed'
+      ? `📊 **PROGRESS** · ✅ \`${m.task}\` completed by node \`${m.node}\` in ${took} (attempt ${m.attempt})`
+      : `📊 **PROGRESS** · ❌ \`${m.task}\` failed on node \`${m.node}\` after ${took} (attempt ${m.attempt})`,
+  ];
+  if (r?.error) lines.push(`Error: ${oneLine(r.error, 500)}`);
+  if (r?.pr) lines.push(`Pull request: ${r.pr}`);
+  else if (r?.branch) lines.push(`Branch: \`${r.branch}\``);
+  if (r?.output_tail) {
+    lines.push(
+      '',
+      '<details><summary>Agent output (last lines)</summary>',
+      '',
+      fenced(r.output_tail),
+      '',
+      '</details>',
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The plan as one or more comments, each under GitHub's 65,536-character limit: tasks are packed in order
+ * into parts that all carry the same term and part count.
+ */
+export function planComments(
+  base: Omit<Plan, 'p2p' | 'part' | 'parts' | 'tasks' | 'nonce'>,
+  tasks: Task[],
+  nonce: (i: number) => string,
+): string[] {
+  const budget = 40_000;
+  const groups: Task[][] = [[]];
+  let size = 0;
+  for (const task of tasks) {
+    const cost = JSON.stringify(task).length * 1.2 + taskLine(task).length + 50;
+    if (size + cost > budget && groups.at(-1)!.length > 0) {
+      groups.push([]);
+      size = 0;
+    }
+    groups.at(-1)!.push(task);
+    size += cost;
+  }
+  return groups.map((group, i) => {
+    const message: Plan = {
+      p2p: 1,
+      ...base,
+      nonce: nonce(i),
+      part: i + 1,
+      parts: groups.length,
+      tasks: group,
+    };
+    const body = encode(message, renderPlan(message));
+    if (body.length > GITHUB_COMMENT_LIMIT)
+      throw new Error(`plan part ${i + 1} is ${body.length} characters long`);
+    return body;
+  });
+}
