@@ -21689,6 +21689,7 @@ var Summary = class {
   }
 };
 var _summary = new Summary();
+var summary = _summary;
 
 // node_modules/@actions/core/lib/platform.js
 import os3 from "os";
@@ -26368,6 +26369,8 @@ var IssueThread = class {
   etags = /* @__PURE__ */ new Map();
   newest = 0;
   lastFull = -Infinity;
+  /** The `since` watermark, once the thread is longer than a page. */
+  watermark;
   lagMarginMs;
   fullEveryMs;
   /** Comments as the listings have shown them (a comment this node posted is here only once a listing showed it). */
@@ -26380,8 +26383,8 @@ var IssueThread = class {
   /** Read what changed. Returns whether anything did. */
   async refresh() {
     const now = Date.now();
-    const full = this.newest === 0 || now - this.lastFull >= this.fullEveryMs;
-    const since = full ? void 0 : new Date(Math.floor((this.newest - this.lagMarginMs) / 1e4) * 1e4).toISOString();
+    const full = this.watermark === void 0 || now - this.lastFull >= this.fullEveryMs;
+    const since = full ? void 0 : this.watermark;
     const key = since ?? "full";
     const { octokit, owner, repo } = this.client;
     const etag = this.etags.get(key);
@@ -26411,6 +26414,12 @@ var IssueThread = class {
       next = nextLink(page.headers.link);
     }
     let changed = false;
+    const pages = Math.ceil(received.length / 100);
+    if (full && pages > 1 || !full && received.length > 50) {
+      this.watermark = new Date(
+        Math.floor((this.newestOf(received) - this.lagMarginMs) / 1e4) * 1e4
+      ).toISOString();
+    }
     if (full) {
       this.lastFull = now;
       const ids = new Set(received.map((c) => c.id));
@@ -26430,6 +26439,9 @@ var IssueThread = class {
       this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
     }
     return changed;
+  }
+  newestOf(comments) {
+    return comments.reduce((max, c) => Math.max(max, Date.parse(c.updated_at)), this.newest);
   }
   async post(body) {
     const { octokit, owner, repo } = this.client;
@@ -32963,8 +32975,11 @@ function applyClaim(state, d, m) {
 // src/protocol/decide.ts
 var TERMINAL = /* @__PURE__ */ new Set(["completed", "failed", "skipped"]);
 var PRIORITY_RANK = { high: 0, medium: 1, low: 2 };
+function lapsed(ev, now) {
+  return now >= ev.lastAlive + ev.leaseMs + 1e3;
+}
 function isAlive(attempt, now) {
-  return attempt.outcome === "open" && !leaseExpiredAt(attempt.ev, now);
+  return attempt.outcome === "open" && !lapsed(attempt.ev, now);
 }
 function currentLeader(state) {
   let best;
@@ -32977,7 +32992,7 @@ function electionDue(state, now) {
   if (state.plan) return void 0;
   const leader = currentLeader(state);
   if (!leader) return state.terms.size === 0 ? 1 : void 0;
-  return leaseExpiredAt(leader.ev, now) ? leader.term + 1 : void 0;
+  return lapsed(leader.ev, now) ? leader.term + 1 : void 0;
 }
 function taskViews(state, now) {
   const views = /* @__PURE__ */ new Map();
@@ -33012,7 +33027,13 @@ function taskViews(state, now) {
       else if (record.attempts.length >= maxAttempts) {
         const why = last?.outcome === "failed" ? last.result?.error ?? "the agent failed" : "its node fell silent";
         view = { ...base, status: "failed", reason: `${record.attempts.length} attempt(s); last: ${why}` };
-      } else view = { ...base, status: blocked ? "blocked" : "claimable" };
+      } else if (blocked) view = { ...base, status: "blocked" };
+      else {
+        let since = state.plan?.created ?? 0;
+        for (const dep of record.task.depends_on) since = Math.max(since, views.get(dep)?.last?.endedAt ?? 0);
+        if (last) since = Math.max(since, last.endedAt ?? last.ev.lastAlive + last.ev.leaseMs);
+        view = { ...base, status: "claimable", claimableSince: since };
+      }
     }
     views.set(id2, view);
     return view;
@@ -33034,7 +33055,7 @@ function liveAttemptOf(state, node2, now) {
   }
   return void 0;
 }
-function chooseTask(state, now, me) {
+function chooseTask(state, now, me, staggerMs = 0) {
   const views = taskViews(state, now);
   const claimable = [...state.tasks.values()].filter((r) => views.get(r.task.id)?.status === "claimable").sort((a, b) => PRIORITY_RANK[a.task.priority] - PRIORITY_RANK[b.task.priority] || a.order - b.order);
   if (claimable.length === 0) return void 0;
@@ -33043,7 +33064,9 @@ function chooseTask(state, now, me) {
   idle.sort((a, b) => a.instance - b.instance || a.id.localeCompare(b.id));
   const rank = idle.findIndex((n) => n.id === me.node);
   const pick2 = claimable[rank % claimable.length];
-  return { task: pick2.task.id, attempt: pick2.attempts.length + 1 };
+  const round = Math.floor(rank / claimable.length);
+  const since = views.get(pick2.task.id)?.claimableSince ?? now;
+  return { task: pick2.task.id, attempt: pick2.attempts.length + 1, notBefore: since + round * staggerMs };
 }
 function tally(state, now) {
   const counts = {
@@ -33344,7 +33367,10 @@ function markCycles(tasks) {
 }
 
 // src/sanitize.ts
-var INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB\u{E0000}-\u{E007F}]/gu;
+var INVISIBLE = (
+  // eslint-disable-next-line no-misleading-character-class
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB\u{E0000}-\u{E007F}]/gu
+);
 function sanitizeText(text) {
   return text.replace(/<!--[\s\S]*?(-->|$)/g, "").replace(INVISIBLE, "").replace(
     /<([a-z][a-z0-9]*)\b[^>]*\b(hidden|aria-hidden\s*=\s*["']?true|style\s*=\s*["'][^"']*(display\s*:\s*none|visibility\s*:\s*hidden)[^"']*["'])[^>]*>[\s\S]*?<\/\1\s*>/gi,
@@ -33360,7 +33386,7 @@ var LeaseKeeper = class {
     this.onFenced = onFenced;
     this.lastAlive = created;
     const lease2 = ctx.config.leaseMs;
-    this.marginMs = Math.min(Math.max(lease2 * 0.1, 500), 3e4);
+    this.marginMs = Math.min(Math.max(lease2 * 0.1, 1e3), 3e4);
   }
   ctx;
   commentId;
@@ -33378,7 +33404,7 @@ var LeaseKeeper = class {
   }
   /** Server time by which this node must have stopped relying on the lease. */
   deadline() {
-    return this.lastAlive + this.ctx.config.leaseMs - this.marginMs;
+    return this.lastAlive + this.ctx.config.leaseMs + 1e3 - this.marginMs;
   }
   isFenced() {
     return this.fenced;
@@ -33389,11 +33415,21 @@ var LeaseKeeper = class {
     this.stop();
     this.onFenced(reason);
   }
-  /** Start heartbeating with `render`, and watching the deadline. */
-  start(render) {
-    this.timer = setInterval(() => {
+  /**
+   * Start heartbeating with `render`, and watching the deadline. The first edit goes out at once (it shows
+   * the new state, and restarting the timer must not stretch the gap between two heartbeats).
+   */
+  start(render, writeNow = true) {
+    let inFlight = writeNow;
+    if (writeNow) {
       void this.write(render).catch(() => {
-      });
+      }).finally(() => inFlight = false);
+    }
+    this.timer = setInterval(() => {
+      if (inFlight) return;
+      inFlight = true;
+      void this.write(render).catch(() => {
+      }).finally(() => inFlight = false);
     }, this.ctx.config.heartbeatMs);
     this.watch = setInterval(
       () => {
@@ -33429,6 +33465,7 @@ var LeaseKeeper = class {
         throw error3;
       }
       const at = Date.parse(written.updated_at);
+      this.ctx.log.debug(`heartbeat ${beat} on comment ${this.commentId} landed at ${written.updated_at}`);
       if (at - prev > this.ctx.config.leaseMs) {
         this.fence("a write landed after the lease had run out");
         return false;
@@ -33559,16 +33596,12 @@ function claimBody(config2, nonce, fields, beat = 0, prev, timing) {
 }
 
 // src/node/leadership.ts
-async function lead(ctx, bid) {
+async function lead(ctx, bid, keeper) {
   const { config: config2, log } = ctx;
   log.info(`\u{1F3AF} this node leads term ${bid.term}: planning the tasks`);
-  let lostReason;
-  const keeper = new LeaseKeeper(ctx, bid.commentId, bid.created, (reason) => {
-    lostReason = reason;
-    log.warning(`leadership lost: ${reason}`);
-  });
-  const renderBidEdit = (beat, prev) => bidBody(config2, bid.nonce, bid.term, "planning", beat, prev);
-  keeper.start(renderBidEdit);
+  const lostReason = () => keeper.isFenced() ? "the heartbeats did not get through in time" : "lease ran out";
+  keeper.stop();
+  keeper.start((beat, prev) => bidBody(config2, bid.nonce, bid.term, "planning", beat, prev));
   try {
     let tasks = [];
     let error3;
@@ -33594,9 +33627,7 @@ async function lead(ctx, bid) {
     );
     for (const [i, body] of bodies.entries()) {
       if (keeper.isFenced() || ctx.client.clock.now() >= keeper.deadline()) {
-        log.warning(
-          `stopped publishing the plan at part ${i + 1} of ${bodies.length}: ${lostReason ?? "lease ran out"}`
-        );
+        log.warning(`stopped publishing the plan at part ${i + 1} of ${bodies.length}: ${lostReason()}`);
         return "lost-lease";
       }
       await persist(
@@ -33715,7 +33746,7 @@ async function claimTask(ctx, choice) {
       claim2.onLost?.(reason);
     })
   };
-  claim2.keeper.start((beat, prev) => claimBody(config2, nonce, fields, beat, prev));
+  claim2.keeper.start((beat, prev) => claimBody(config2, nonce, fields, beat, prev), false);
   log.info(
     `\u{1F3AF} claimed ${choice.task} (attempt ${choice.attempt}) in comment ${posted.id}; waiting ${config2.settleMs}ms for rivals`
   );
@@ -33860,13 +33891,25 @@ async function runNode(ctx) {
   log.info(
     `node ${config2.nodeId} (instance ${config2.instance} of ${config2.instances}) joins run ${config2.run} on issue #${config2.issueNumber}`
   );
-  const bids = /* @__PURE__ */ new Map();
-  const firstBid = await persist(
-    ctx,
-    "posting the election comment",
-    () => thread.post(bidBody(config2, newNonce(), 1, "standing"))
-  );
-  bids.set(1, Date.now());
+  const candidacies = /* @__PURE__ */ new Map();
+  const stand = async (term) => {
+    const nonce = newNonce();
+    const posted = await persist(
+      ctx,
+      `standing for leader (term ${term})`,
+      () => thread.post(bidBody(config2, nonce, term, "standing"))
+    );
+    const keeper = new LeaseKeeper(
+      ctx,
+      posted.id,
+      Date.parse(posted.created_at),
+      (reason) => log.warning(`the bid for term ${term} lapsed: ${reason}`)
+    );
+    keeper.start((beat, prev) => bidBody(config2, nonce, term, "standing", beat, prev), false);
+    candidacies.set(term, { nonce, postedAt: Date.now(), keeper });
+    return posted;
+  };
+  const firstBid = await stand(1);
   if (!firstBid.user) throw new Error("the election comment came back without an author");
   ctx.trust = makeTrust(firstBid.user, config2.trustedAuthors);
   log.info(
@@ -33897,6 +33940,18 @@ async function runNode(ctx) {
       }
     }
     const now = client.clock.now();
+    for (const [term, candidacy] of candidacies) {
+      const leader = state.terms.get(term)?.leader;
+      const mine = state.entries.find(
+        (e) => e.message?.nonce === candidacy.nonce && e.status !== "duplicate"
+      );
+      if (state.plan || leader && leader.nonce !== candidacy.nonce || mine?.status === "ignored") {
+        candidacy.keeper.stop();
+        candidacies.delete(term);
+      } else if (leader) {
+        candidacy.keeper.retarget(leader.commentId);
+      }
+    }
     if (state.plan?.error !== void 0) {
       log.warning(`the run has no tasks: planning failed: ${state.plan.error}`);
       break;
@@ -33904,24 +33959,19 @@ async function runNode(ctx) {
     if (runFinished(state, now)) break;
     if (!state.plan) {
       const leader = currentLeader(state);
-      const myBidTime = leader ? bids.get(leader.term) : void 0;
-      if (leader?.node === config2.nodeId && leadAttemptedTerm < leader.term && myBidTime !== void 0 && Date.now() - myBidTime >= config2.settleMs) {
+      const candidacy = leader ? candidacies.get(leader.term) : void 0;
+      if (leader && candidacy?.nonce === leader.nonce && leadAttemptedTerm < leader.term && Date.now() - candidacy.postedAt >= config2.settleMs) {
         leadAttemptedTerm = leader.term;
-        const outcome2 = await lead(ctx, leader);
+        const outcome2 = await lead(ctx, leader, candidacy.keeper);
         if (outcome2 === "failed-planning") {
           log.warning("planning failed; the error is on the issue");
         }
         continue;
       }
       const due = electionDue(state, now);
-      if (due !== void 0 && !bids.has(due)) {
+      if (due !== void 0 && !candidacies.has(due) && due > leadAttemptedTerm) {
         log.info(`the term ${due - 1} leader fell silent before publishing a plan: standing for term ${due}`);
-        await persist(
-          ctx,
-          `standing for term ${due}`,
-          () => thread.post(bidBody(config2, newNonce(), due, "standing"))
-        );
-        bids.set(due, Date.now());
+        await stand(due);
         continue;
       }
       await ctx.sleep(config2.pollMs);
@@ -33933,7 +33983,12 @@ async function runNode(ctx) {
       log.info(`tasks: ${summary2}`);
       lastTally = summary2;
     }
-    const choice = chooseTask(state, now, { node: config2.nodeId, instance: config2.instance });
+    const stagger = config2.settleMs + 2 * config2.pollMs + 1e3;
+    const choice = chooseTask(state, now, { node: config2.nodeId, instance: config2.instance }, stagger);
+    if (choice && choice.notBefore > now) {
+      await ctx.sleep(Math.min(config2.pollMs, choice.notBefore - now));
+      continue;
+    }
     if (!choice) {
       idleRounds += 1;
       const cap = Math.max(config2.pollMs, Math.min(config2.leaseMs / 3, 3e4));
@@ -33950,6 +34005,7 @@ async function runNode(ctx) {
     if (outcome === "completed") completed += 1;
     else if (outcome === "failed") failed += 1;
   }
+  for (const { keeper } of candidacies.values()) keeper.stop();
   const final = taskViews(state, client.clock.now());
   const counts = tally(state, client.clock.now());
   log.info(
@@ -34025,12 +34081,36 @@ async function runNodeMode(inputs, runtime) {
   setOutput("tasks-completed", String(outcome.completed));
   setOutput("tasks-failed", String(outcome.failed));
   const s = client.stats;
+  await writeNodeSummary(config2.nodeId, outcome, s).catch(
+    (error3) => warning(`could not write the job summary: ${getErrorMessage(error3)}`)
+  );
   info(
     `API use of this node: ${s.counted} counted requests, ${s.notModified} free 304s, ${s.writes} content-creating, ${s.mutations} writes in all`
   );
   if (outcome.planningError !== void 0 && outcome.role === "leader") {
     throw new Error(`planning failed: ${outcome.planningError}`);
   }
+}
+async function writeNodeSummary(nodeId, outcome, stats) {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const mine = [...outcome.state.tasks.values()].flatMap((t) => t.attempts.filter((a) => a.node === nodeId));
+  await summary.addHeading(`p2p-dev node ${nodeId} (${outcome.role})`, 3).addTable([
+    [
+      { data: "task", header: true },
+      { data: "attempt", header: true },
+      { data: "outcome", header: true },
+      { data: "took", header: true }
+    ],
+    ...mine.map((a) => [
+      a.task,
+      String(a.attempt),
+      a.outcome,
+      a.result ? `${Math.round(a.result.duration_ms / 1e3)}s` : ""
+    ])
+  ]).addRaw(
+    `API: ${stats.counted} counted requests, ${stats.notModified} free 304s, ${stats.writes} content-creating.`,
+    true
+  ).write();
 }
 async function run() {
   try {

@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { createClient, type Logger } from './github/client.js';
+import { createClient, type ApiStats, type Logger } from './github/client.js';
 import { IssueThread } from './github/thread.js';
 import { getErrorMessage, redact, registerSecret } from './errors.js';
 import { readInputs, readRuntime, InputError, type Inputs, type Runtime } from './inputs.js';
 import { realSleep, type NodeConfig } from './node/context.js';
-import { runNode } from './node/run-node.js';
+import { runNode, type NodeOutcome } from './node/run-node.js';
 
 export const actionsLogger: Logger = {
   debug: (message) => core.debug(redact(message)),
@@ -75,12 +75,41 @@ async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
   core.setOutput('tasks-completed', String(outcome.completed));
   core.setOutput('tasks-failed', String(outcome.failed));
   const s = client.stats;
+  await writeNodeSummary(config.nodeId, outcome, s).catch((error: unknown) =>
+    core.warning(`could not write the job summary: ${getErrorMessage(error)}`),
+  );
   core.info(
     `API use of this node: ${s.counted} counted requests, ${s.notModified} free 304s, ${s.writes} content-creating, ${s.mutations} writes in all`,
   );
   if (outcome.planningError !== undefined && outcome.role === 'leader') {
     throw new Error(`planning failed: ${outcome.planningError}`);
   }
+}
+
+async function writeNodeSummary(nodeId: string, outcome: NodeOutcome, stats: ApiStats): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const mine = [...outcome.state.tasks.values()].flatMap((t) => t.attempts.filter((a) => a.node === nodeId));
+  await core.summary
+    .addHeading(`p2p-dev node ${nodeId} (${outcome.role})`, 3)
+    .addTable([
+      [
+        { data: 'task', header: true },
+        { data: 'attempt', header: true },
+        { data: 'outcome', header: true },
+        { data: 'took', header: true },
+      ],
+      ...mine.map((a) => [
+        a.task,
+        String(a.attempt),
+        a.outcome,
+        a.result ? `${Math.round(a.result.duration_ms / 1000)}s` : '',
+      ]),
+    ])
+    .addRaw(
+      `API: ${stats.counted} counted requests, ${stats.notModified} free 304s, ${stats.writes} content-creating.`,
+      true,
+    )
+    .write();
 }
 
 export async function run(): Promise<void> {

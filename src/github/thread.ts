@@ -1,7 +1,9 @@
-// The coordination issue's thread, read cheaply: the first listing is complete; after that only comments
-// updated since a watermark are asked for, with the ETag of the last answer, so an unchanged thread costs a
-// free 304. The watermark trails the newest comment seen by a margin wider than GitHub's listing lag, and a
-// full listing now and then catches anything the margin missed.
+// The coordination issue's thread, read cheaply. Every read sends the ETag of the last answer to the same
+// URL, so an unchanged thread costs a free 304. While the whole thread fits in one page it is listed whole;
+// past that, only comments updated since a watermark are asked for. The watermark trails the newest comment
+// seen by a margin wider than GitHub's listing lag, and moves only when the answers grow large (each move
+// changes the URL, and a URL without an ETag costs a request). A full listing now and then catches anything
+// the margin missed.
 import type { ThreadComment } from '../protocol/thread-comment.js';
 import { statusOf, type GitHubClient } from './client.js';
 
@@ -50,6 +52,8 @@ export class IssueThread {
   private readonly etags = new Map<string, string>();
   private newest = 0;
   private lastFull = -Infinity;
+  /** The `since` watermark, once the thread is longer than a page. */
+  private watermark: string | undefined;
   private readonly lagMarginMs: number;
   private readonly fullEveryMs: number;
 
@@ -74,10 +78,8 @@ export class IssueThread {
   /** Read what changed. Returns whether anything did. */
   async refresh(): Promise<boolean> {
     const now = Date.now();
-    const full = this.newest === 0 || now - this.lastFull >= this.fullEveryMs;
-    const since = full
-      ? undefined
-      : new Date(Math.floor((this.newest - this.lagMarginMs) / 10_000) * 10_000).toISOString();
+    const full = this.watermark === undefined || now - this.lastFull >= this.fullEveryMs;
+    const since = full ? undefined : this.watermark;
     const key = since ?? 'full';
     const { octokit, owner, repo } = this.client;
     const etag = this.etags.get(key);
@@ -107,6 +109,13 @@ export class IssueThread {
       next = nextLink(page.headers.link as string | undefined);
     }
     let changed = false;
+    const pages = Math.ceil(received.length / 100);
+    if ((full && pages > 1) || (!full && received.length > 50)) {
+      // Too much comes back each time: list from a later point.
+      this.watermark = new Date(
+        Math.floor((this.newestOf(received) - this.lagMarginMs) / 10_000) * 10_000,
+      ).toISOString();
+    }
     if (full) {
       this.lastFull = now;
       const ids = new Set(received.map((c) => c.id));
@@ -127,6 +136,10 @@ export class IssueThread {
       this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
     }
     return changed;
+  }
+
+  private newestOf(comments: RawComment[]): number {
+    return comments.reduce((max, c) => Math.max(max, Date.parse(c.updated_at)), this.newest);
   }
 
   async post(body: string): Promise<ThreadComment> {

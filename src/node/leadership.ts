@@ -17,17 +17,13 @@ import { bidBody } from './outbox.js';
 
 export type LeadOutcome = 'published' | 'failed-planning' | 'lost-lease';
 
-export async function lead(ctx: NodeContext, bid: BidRecord): Promise<LeadOutcome> {
+export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper): Promise<LeadOutcome> {
   const { config, log } = ctx;
   log.info(`🎯 this node leads term ${bid.term}: planning the tasks`);
-  let lostReason: string | undefined;
-  const keeper = new LeaseKeeper(ctx, bid.commentId, bid.created, (reason) => {
-    lostReason = reason;
-    log.warning(`leadership lost: ${reason}`);
-  });
-  const renderBidEdit = (beat: number, prev: number): string =>
-    bidBody(config, bid.nonce, bid.term, 'planning', beat, prev);
-  keeper.start(renderBidEdit);
+  const lostReason = (): string =>
+    keeper.isFenced() ? 'the heartbeats did not get through in time' : 'lease ran out';
+  keeper.stop();
+  keeper.start((beat, prev) => bidBody(config, bid.nonce, bid.term, 'planning', beat, prev));
   try {
     let tasks: Task[] = [];
     let error: string | undefined;
@@ -53,9 +49,7 @@ export async function lead(ctx: NodeContext, bid: BidRecord): Promise<LeadOutcom
     );
     for (const [i, body] of bodies.entries()) {
       if (keeper.isFenced() || ctx.client.clock.now() >= keeper.deadline()) {
-        log.warning(
-          `stopped publishing the plan at part ${i + 1} of ${bodies.length}: ${lostReason ?? 'lease ran out'}`,
-        );
+        log.warning(`stopped publishing the plan at part ${i + 1} of ${bodies.length}: ${lostReason()}`);
         return 'lost-lease';
       }
       await persist(

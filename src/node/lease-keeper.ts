@@ -24,7 +24,10 @@ export class LeaseKeeper {
   ) {
     this.lastAlive = created;
     const lease = ctx.config.leaseMs;
-    this.marginMs = Math.min(Math.max(lease * 0.1, 500), 30_000);
+    // Server timestamps are whole seconds and a takeover needs a claim a full second past the lease (see
+    // leaseExpiredAt), so the lease holds until lastAlive + lease + 1 s. The margin covers the error of this
+    // node's estimate of the server's clock and the time it takes to stop the agent.
+    this.marginMs = Math.min(Math.max(lease * 0.1, 1000), 30_000);
   }
 
   /** Heartbeat another comment from now on (the first copy of a claim that was posted twice). */
@@ -34,7 +37,7 @@ export class LeaseKeeper {
 
   /** Server time by which this node must have stopped relying on the lease. */
   deadline(): number {
-    return this.lastAlive + this.ctx.config.leaseMs - this.marginMs;
+    return this.lastAlive + this.ctx.config.leaseMs + 1000 - this.marginMs;
   }
 
   isFenced(): boolean {
@@ -48,10 +51,23 @@ export class LeaseKeeper {
     this.onFenced(reason);
   }
 
-  /** Start heartbeating with `render`, and watching the deadline. */
-  start(render: RenderEdit): void {
+  /**
+   * Start heartbeating with `render`, and watching the deadline. The first edit goes out at once (it shows
+   * the new state, and restarting the timer must not stretch the gap between two heartbeats).
+   */
+  start(render: RenderEdit, writeNow = true): void {
+    let inFlight = writeNow;
+    if (writeNow) {
+      void this.write(render)
+        .catch(() => {})
+        .finally(() => (inFlight = false));
+    }
     this.timer = setInterval(() => {
-      void this.write(render).catch(() => {});
+      if (inFlight) return; // a slow write is still out: do not queue another behind it
+      inFlight = true;
+      void this.write(render)
+        .catch(() => {})
+        .finally(() => (inFlight = false));
     }, this.ctx.config.heartbeatMs);
     this.watch = setInterval(
       () => {
@@ -89,6 +105,7 @@ export class LeaseKeeper {
         throw error;
       }
       const at = Date.parse(written.updated_at);
+      this.ctx.log.debug(`heartbeat ${beat} on comment ${this.commentId} landed at ${written.updated_at}`);
       if (at - prev > this.ctx.config.leaseMs) {
         this.fence('a write landed after the lease had run out');
         return false;

@@ -8,6 +8,8 @@ import { makeTrust } from '../protocol/thread-comment.js';
 import { persist, type NodeContext } from './context.js';
 import { lead } from './leadership.js';
 import { bidBody, newNonce } from './outbox.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import type { ThreadComment } from '../protocol/thread-comment.js';
 import { claimTask, runTask } from './work.js';
 
 export interface NodeOutcome {
@@ -28,11 +30,22 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   );
 
   // The first comment announces the node and stands it for leader; its author is the action's identity.
-  const bids = new Map<number, number>(); // term → local time posted
-  const firstBid = await persist(ctx, 'posting the election comment', () =>
-    thread.post(bidBody(config, newNonce(), 1, 'standing')),
-  );
-  bids.set(1, Date.now());
+  // A bid is kept alive by heartbeats until a listing shows it lost, so that a leader whose own bid is still
+  // hidden by a lagging listing is not taken for dead.
+  const candidacies = new Map<number, { nonce: string; postedAt: number; keeper: LeaseKeeper }>();
+  const stand = async (term: number): Promise<ThreadComment> => {
+    const nonce = newNonce();
+    const posted = await persist(ctx, `standing for leader (term ${term})`, () =>
+      thread.post(bidBody(config, nonce, term, 'standing')),
+    );
+    const keeper = new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), (reason) =>
+      log.warning(`the bid for term ${term} lapsed: ${reason}`),
+    );
+    keeper.start((beat, prev) => bidBody(config, nonce, term, 'standing', beat, prev), false);
+    candidacies.set(term, { nonce, postedAt: Date.now(), keeper });
+    return posted;
+  };
+  const firstBid = await stand(1);
   if (!firstBid.user) throw new Error('the election comment came back without an author');
   ctx.trust = makeTrust(firstBid.user, config.trustedAuthors);
   log.info(
@@ -69,6 +82,20 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       }
     }
     const now = client.clock.now();
+    for (const [term, candidacy] of candidacies) {
+      const leader = state.terms.get(term)?.leader;
+      const mine = state.entries.find(
+        (e) => e.message?.nonce === candidacy.nonce && e.status !== 'duplicate',
+      );
+      // A bid the fold did not count (it came a moment too early) frees the node to stand again.
+      if (state.plan || (leader && leader.nonce !== candidacy.nonce) || mine?.status === 'ignored') {
+        candidacy.keeper.stop();
+        candidacies.delete(term);
+      } else if (leader) {
+        // Our bid was posted twice (a retried POST): keep alive the copy the fold counts.
+        candidacy.keeper.retarget(leader.commentId);
+      }
+    }
 
     if (state.plan?.error !== undefined) {
       log.warning(`the run has no tasks: planning failed: ${state.plan.error}`);
@@ -78,15 +105,15 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
 
     if (!state.plan) {
       const leader = currentLeader(state);
-      const myBidTime = leader ? bids.get(leader.term) : undefined;
+      const candidacy = leader ? candidacies.get(leader.term) : undefined;
       if (
-        leader?.node === config.nodeId &&
+        leader &&
+        candidacy?.nonce === leader.nonce &&
         leadAttemptedTerm < leader.term &&
-        myBidTime !== undefined &&
-        Date.now() - myBidTime >= config.settleMs
+        Date.now() - candidacy.postedAt >= config.settleMs
       ) {
         leadAttemptedTerm = leader.term;
-        const outcome = await lead(ctx, leader);
+        const outcome = await lead(ctx, leader, candidacy.keeper);
         if (outcome === 'failed-planning') {
           // Everyone, this node included, learns of it from the thread.
           log.warning('planning failed; the error is on the issue');
@@ -94,12 +121,9 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
         continue;
       }
       const due = electionDue(state, now);
-      if (due !== undefined && !bids.has(due)) {
+      if (due !== undefined && !candidacies.has(due) && due > leadAttemptedTerm) {
         log.info(`the term ${due - 1} leader fell silent before publishing a plan: standing for term ${due}`);
-        await persist(ctx, `standing for term ${due}`, () =>
-          thread.post(bidBody(config, newNonce(), due, 'standing')),
-        );
-        bids.set(due, Date.now());
+        await stand(due);
         continue;
       }
       await ctx.sleep(config.pollMs);
@@ -116,7 +140,13 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       lastTally = summary;
     }
 
-    const choice = chooseTask(state, now, { node: config.nodeId, instance: config.instance });
+    const stagger = config.settleMs + 2 * config.pollMs + 1000;
+    const choice = chooseTask(state, now, { node: config.nodeId, instance: config.instance }, stagger);
+    if (choice && choice.notBefore > now) {
+      // Other idle nodes are ahead for this task: give them the time to claim it.
+      await ctx.sleep(Math.min(config.pollMs, choice.notBefore - now));
+      continue;
+    }
     if (!choice) {
       // Nothing to claim: poll more slowly while nothing changes (a 304 is free, a change is not).
       idleRounds += 1;
@@ -135,6 +165,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     else if (outcome === 'failed') failed += 1;
   }
 
+  for (const { keeper } of candidacies.values()) keeper.stop();
   const final = taskViews(state, client.clock.now());
   const counts = tally(state, client.clock.now());
   log.info(

@@ -57,7 +57,7 @@ export async function claimTask(
       claim.onLost?.(reason);
     }),
   };
-  claim.keeper.start((beat, prev) => claimBody(config, nonce, fields, beat, prev));
+  claim.keeper.start((beat, prev) => claimBody(config, nonce, fields, beat, prev), false);
   log.info(
     `🎯 claimed ${choice.task} (attempt ${choice.attempt}) in comment ${posted.id}; waiting ${config.settleMs}ms for rivals`,
   );

@@ -1,7 +1,7 @@
 // Decisions as pure functions of the folded run state and the (server) clock: who leads, what each task's
 // status is, what this node should claim next, whether the run is over.
 import type { AttemptRecord, BidRecord, RunState } from './fold.js';
-import { leaseExpiredAt } from './fold.js';
+import type { Evidence } from './fold.js';
 import type { Priority } from './messages.js';
 
 export type TaskStatus = 'blocked' | 'claimable' | 'running' | 'completed' | 'failed' | 'skipped';
@@ -9,8 +9,17 @@ export const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed',
 
 const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
 
+/**
+ * Whether a lease counts as run out for a node deciding at `now` to take over. The fold accepts a takeover
+ * only from a comment created (in whole seconds) after lastAlive + lease, so a node waits until a comment it
+ * posts now is sure to be stamped later than that: a full second past the lease.
+ */
+export function lapsed(ev: Evidence, now: number): boolean {
+  return now >= ev.lastAlive + ev.leaseMs + 1000;
+}
+
 export function isAlive(attempt: AttemptRecord, now: number): boolean {
-  return attempt.outcome === 'open' && !leaseExpiredAt(attempt.ev, now);
+  return attempt.outcome === 'open' && !lapsed(attempt.ev, now);
 }
 
 /** The highest term that has a leader, with that leader. */
@@ -30,7 +39,7 @@ export function electionDue(state: RunState, now: number): number | undefined {
   if (state.plan) return undefined;
   const leader = currentLeader(state);
   if (!leader) return state.terms.size === 0 ? 1 : undefined;
-  return leaseExpiredAt(leader.ev, now) ? leader.term + 1 : undefined;
+  return lapsed(leader.ev, now) ? leader.term + 1 : undefined;
 }
 
 export interface TaskView {
@@ -40,6 +49,8 @@ export interface TaskView {
   reason?: string;
   attempts: number;
   last?: AttemptRecord;
+  /** For a claimable task: the server time it became claimable. */
+  claimableSince?: number;
 }
 
 /** Every task's status at `now`, in plan order. */
@@ -77,7 +88,13 @@ export function taskViews(state: RunState, now: number): Map<string, TaskView> {
         const why =
           last?.outcome === 'failed' ? (last.result?.error ?? 'the agent failed') : 'its node fell silent';
         view = { ...base, status: 'failed', reason: `${record.attempts.length} attempt(s); last: ${why}` };
-      } else view = { ...base, status: blocked ? 'blocked' : 'claimable' };
+      } else if (blocked) view = { ...base, status: 'blocked' };
+      else {
+        let since = state.plan?.created ?? 0;
+        for (const dep of record.task.depends_on) since = Math.max(since, views.get(dep)?.last?.endedAt ?? 0);
+        if (last) since = Math.max(since, last.endedAt ?? last.ev.lastAlive + last.ev.leaseMs);
+        view = { ...base, status: 'claimable', claimableSince: since };
+      }
     }
     views.set(id, view);
     return view;
@@ -105,15 +122,18 @@ export function liveAttemptOf(state: RunState, node: string, now: number): Attem
 }
 
 /**
- * The task this node should try to claim. Claimable tasks are ordered by priority, then plan order; the idle
- * nodes (known nodes that hold no live attempt, ordered by instance) take them in turn, so that nodes polling
- * at the same moment mostly pick different tasks instead of all racing for the first one.
+ * The task this node should try to claim, and from when. Claimable tasks are ordered by priority, then plan
+ * order; the idle nodes (known nodes without a live attempt, by instance) take them in turn, so nodes polling
+ * at the same moment pick different tasks. When there are more idle nodes than claimable tasks, the extra
+ * nodes hold back by `staggerMs` per round: they claim only if the nodes ahead of them have not (a node may
+ * have died), so one claimable task does not draw a claim from every idle node.
  */
 export function chooseTask(
   state: RunState,
   now: number,
   me: { node: string; instance: number },
-): { task: string; attempt: number } | undefined {
+  staggerMs = 0,
+): { task: string; attempt: number; notBefore: number } | undefined {
   const views = taskViews(state, now);
   const claimable = [...state.tasks.values()]
     .filter((r) => views.get(r.task.id)?.status === 'claimable')
@@ -126,7 +146,9 @@ export function chooseTask(
   idle.sort((a, b) => a.instance - b.instance || a.id.localeCompare(b.id));
   const rank = idle.findIndex((n) => n.id === me.node);
   const pick = claimable[rank % claimable.length]!;
-  return { task: pick.task.id, attempt: pick.attempts.length + 1 };
+  const round = Math.floor(rank / claimable.length);
+  const since = views.get(pick.task.id)?.claimableSince ?? now;
+  return { task: pick.task.id, attempt: pick.attempts.length + 1, notBefore: since + round * staggerMs };
 }
 
 /** Counts for logs, outputs and the summary. */

@@ -11,7 +11,8 @@ export const RUN = '100.1';
 export const trust = makeTrust(BOT);
 export const T0 = Date.parse('2026-11-21T10:00:00Z');
 
-const iso = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+const iso = (ms: number): string =>
+  new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 let nonceCounter = 0;
 const nonce = (): string => `nonce-${String(++nonceCounter).padStart(6, '0')}`;
@@ -21,7 +22,13 @@ export class ThreadBuilder {
   private nextId = 1000;
 
   add(body: string, atMs: number, user: ThreadComment['user'] = BOT): ThreadComment {
-    const comment: ThreadComment = { id: this.nextId++, body, user, created_at: iso(atMs), updated_at: iso(atMs) };
+    const comment: ThreadComment = {
+      id: this.nextId++,
+      body,
+      user,
+      created_at: iso(atMs),
+      updated_at: iso(atMs),
+    };
     this.comments.push(comment);
     return comment;
   }

@@ -29,7 +29,9 @@ describe('codec', () => {
     const forged = encode({ ...claim, task: 'task-9' }, 'quoted');
     const body = `${forged.replace('<!-- p2p-dev', 'x <!-- p2p-dev')}\n${encode(claim, 'real')}`;
     const decoded = decode(body);
-    expect(decoded.kind === 'message' && decoded.message.type === 'claim' && decoded.message.task).toBe('task-1');
+    expect(decoded.kind === 'message' && decoded.message.type === 'claim' && decoded.message.task).toBe(
+      'task-1',
+    );
   });
 
   it('treats comments without a payload as chatter', () => {
@@ -40,7 +42,10 @@ describe('codec', () => {
 
   it('flags imitations and broken payloads with a reason', () => {
     expect(decode('🎯 LEADER_ELECTION|node-1|123')).toMatchObject({ kind: 'malformed' });
-    expect(decode('<!-- p2p-dev {not json} -->')).toMatchObject({ kind: 'malformed', reason: expect.stringContaining('not JSON') });
+    expect(decode('<!-- p2p-dev {not json} -->')).toMatchObject({
+      kind: 'malformed',
+      reason: expect.stringContaining('not JSON'),
+    });
     expect(decode('<!-- p2p-dev {"p2p":2,"type":"bid"} -->')).toMatchObject({
       kind: 'malformed',
       reason: expect.stringContaining('unsupported protocol version 2'),
@@ -49,7 +54,10 @@ describe('codec', () => {
       kind: 'malformed',
       reason: expect.stringContaining('invalid message'),
     });
-    expect(decode('<!-- p2p-dev {"p2p":1,"type":"bid"')).toMatchObject({ kind: 'malformed', reason: expect.stringContaining('unterminated') });
+    expect(decode('<!-- p2p-dev {"p2p":1,"type":"bid"')).toMatchObject({
+      kind: 'malformed',
+      reason: expect.stringContaining('unterminated'),
+    });
   });
 
   it('refuses to encode an invalid message', () => {

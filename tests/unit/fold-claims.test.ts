@@ -7,7 +7,10 @@ const state = (t: ThreadBuilder) => fold(t.comments, { run: RUN, trust });
 const status = (t: ThreadBuilder, now: number) =>
   Object.fromEntries([...taskViews(state(t), now)].map(([id, v]) => [id, v.status]));
 
-function planned(tasks = [task('task-1'), task('task-2', { depends_on: ['task-1'] })], maxAttempts = 2): ThreadBuilder {
+function planned(
+  tasks = [task('task-1'), task('task-2', { depends_on: ['task-1'] })],
+  maxAttempts = 2,
+): ThreadBuilder {
   const t = new ThreadBuilder();
   t.bid('node-1', T0);
   t.bid('node-2', T0);
@@ -32,7 +35,10 @@ describe('claims', () => {
     const c1 = t.claim('node-2', 'task-1', T0 + 2000);
     t.claim('node-3', 'task-2', T0 + 2000);
     expect(state(t).tasks.get('task-2')?.attempts).toHaveLength(0);
-    t.update(c1, T0 + 3000, { state: 'completed', result: { exit_code: 0, duration_ms: 1000, output_tail: '' } });
+    t.update(c1, T0 + 3000, {
+      state: 'completed',
+      result: { exit_code: 0, duration_ms: 1000, output_tail: '' },
+    });
     expect(status(t, T0 + 3000)).toEqual({ 'task-1': 'completed', 'task-2': 'claimable' });
     t.claim('node-3', 'task-2', T0 + 3000);
     expect(state(t).tasks.get('task-2')?.attempts).toHaveLength(1);
@@ -41,8 +47,8 @@ describe('claims', () => {
   it('lets another node take over a task whose owner fell silent, as the next attempt', () => {
     const t = planned();
     t.claim('node-2', 'task-1', T0 + 2000);
-    expect(status(t, T0 + 5000)['task-1']).toBe('running');
-    expect(status(t, T0 + 5001)['task-1']).toBe('claimable');
+    expect(status(t, T0 + 5999)['task-1']).toBe('running');
+    expect(status(t, T0 + 6000)['task-1']).toBe('claimable');
     // Too early: the owner's lease still ran when this claim was made.
     t.claim('node-3', 'task-1', T0 + 4000, { attempt: 2 });
     expect(state(t).tasks.get('task-1')?.attempts).toHaveLength(1);
@@ -59,7 +65,12 @@ describe('claims', () => {
     const t = planned();
     const c1 = t.claim('node-2', 'task-1', T0 + 2000);
     t.claim('node-3', 'task-1', T0 + 6000, { attempt: 2 });
-    t.update(c1, T0 + 8000, { state: 'completed', result: { exit_code: 0, duration_ms: 1, output_tail: '' } }, T0 + 2000);
+    t.update(
+      c1,
+      T0 + 8000,
+      { state: 'completed', result: { exit_code: 0, duration_ms: 1, output_tail: '' } },
+      T0 + 2000,
+    );
     const attempts = state(t).tasks.get('task-1')!.attempts;
     expect(attempts.map((a) => a.outcome)).toEqual(['expired', 'open']);
   });
@@ -67,7 +78,12 @@ describe('claims', () => {
   it('accepts a late outcome when nobody took over, and then refuses later claims', () => {
     const t = planned();
     const c1 = t.claim('node-2', 'task-1', T0 + 2000);
-    t.update(c1, T0 + 8000, { state: 'completed', result: { exit_code: 0, duration_ms: 1, output_tail: '' } }, T0 + 2000);
+    t.update(
+      c1,
+      T0 + 8000,
+      { state: 'completed', result: { exit_code: 0, duration_ms: 1, output_tail: '' } },
+      T0 + 2000,
+    );
     t.claim('node-3', 'task-1', T0 + 9000, { attempt: 2 });
     const s = state(t);
     expect(s.tasks.get('task-1')!.attempts.map((a) => a.outcome)).toEqual(['completed']);
@@ -84,13 +100,16 @@ describe('claims', () => {
     }
     t.claim('node-3', 'task-1', T0 + 21_000, { attempt: 2 });
     expect(state(t).tasks.get('task-1')!.attempts).toHaveLength(1);
-    expect(status(t, T0 + 23_000)['task-1']).toBe('running');
-    expect(status(t, T0 + 23_001)['task-1']).toBe('claimable');
+    expect(status(t, T0 + 23_999)['task-1']).toBe('running');
+    expect(status(t, T0 + 24_000)['task-1']).toBe('claimable');
   });
 
   it('fails a task after max attempts and skips what depends on it', () => {
     const t = planned(undefined, 2);
-    const fail = { state: 'failed' as const, result: { exit_code: 1, duration_ms: 5, output_tail: '', error: 'exit 1' } };
+    const fail = {
+      state: 'failed' as const,
+      result: { exit_code: 1, duration_ms: 5, output_tail: '', error: 'exit 1' },
+    };
     const c1 = t.claim('node-2', 'task-1', T0 + 2000);
     t.update(c1, T0 + 3000, fail);
     expect(status(t, T0 + 3000)['task-1']).toBe('claimable');
@@ -100,7 +119,10 @@ describe('claims', () => {
     const s = state(t);
     expect(s.tasks.get('task-1')!.attempts).toHaveLength(2);
     const views = taskViews(s, T0 + 5000);
-    expect(views.get('task-1')).toMatchObject({ status: 'failed', reason: expect.stringContaining('exit 1') });
+    expect(views.get('task-1')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('exit 1'),
+    });
     expect(views.get('task-2')).toMatchObject({ status: 'skipped', reason: 'dependency task-1 failed' });
     expect(runFinished(s, T0 + 5000)).toBe(true);
   });
@@ -108,13 +130,17 @@ describe('claims', () => {
   it('fails a task whose last allowed attempt fell silent', () => {
     const t = planned([task('task-1')], 1);
     t.claim('node-2', 'task-1', T0 + 2000);
-    expect(runFinished(state(t), T0 + 5000)).toBe(false);
-    expect(runFinished(state(t), T0 + 5001)).toBe(true);
-    expect(status(t, T0 + 5001)['task-1']).toBe('failed');
+    expect(runFinished(state(t), T0 + 5999)).toBe(false);
+    expect(runFinished(state(t), T0 + 6000)).toBe(true);
+    expect(status(t, T0 + 6000)['task-1']).toBe('failed');
   });
 
   it('skips tasks the plan marked as unable to run, and the rest still runs', () => {
-    const t = planned([task('a', { error: 'dependency cycle: a → b → a' }), task('c'), task('d', { depends_on: ['a'] })]);
+    const t = planned([
+      task('a', { error: 'dependency cycle: a → b → a' }),
+      task('c'),
+      task('d', { depends_on: ['a'] }),
+    ]);
     expect(status(t, T0 + 2000)).toEqual({ a: 'skipped', c: 'claimable', d: 'skipped' });
     t.claim('node-2', 'a', T0 + 2000);
     expect(state(t).tasks.get('a')!.attempts).toHaveLength(0);
@@ -123,7 +149,10 @@ describe('claims', () => {
   it('gives no weight to forged claims or completions', () => {
     const t = planned();
     const forged = t.claim('node-2', 'task-1', T0 + 1500, {}, MALLORY);
-    t.update(forged, T0 + 1600, { state: 'completed', result: { exit_code: 0, duration_ms: 1, output_tail: '' } });
+    t.update(forged, T0 + 1600, {
+      state: 'completed',
+      result: { exit_code: 0, duration_ms: 1, output_tail: '' },
+    });
     t.claim('node-3', 'task-1', T0 + 2000);
     const s = state(t);
     expect(s.tasks.get('task-1')!.attempts.map((a) => a.node)).toEqual(['node-3']);
@@ -142,7 +171,12 @@ describe('claims', () => {
 
 describe('choosing a task', () => {
   it('takes the highest priority first, and spreads idle nodes over the claimable tasks', () => {
-    const t = planned([task('low-1', { priority: 'low' }), task('high-1', { priority: 'high' }), task('med-1'), task('high-2', { priority: 'high' })]);
+    const t = planned([
+      task('low-1', { priority: 'low' }),
+      task('high-1', { priority: 'high' }),
+      task('med-1'),
+      task('high-2', { priority: 'high' }),
+    ]);
     const s = state(t);
     const now = T0 + 2000;
     expect(chooseTask(s, now, { node: 'node-1', instance: 1 })?.task).toBe('high-1');
@@ -152,11 +186,28 @@ describe('choosing a task', () => {
     expect(chooseTask(s, now, { node: 'node-4', instance: 4 })?.task).toBe('low-1');
   });
 
+  it('holds back the idle nodes beyond the number of claimable tasks, one round at a time', () => {
+    const t = planned([task('only')]);
+    const s = state(t);
+    const now = T0 + 2000;
+    const since = s.plan!.created;
+    expect(chooseTask(s, now, { node: 'node-1', instance: 1 }, 5000)).toEqual({
+      task: 'only',
+      attempt: 1,
+      notBefore: since,
+    });
+    expect(chooseTask(s, now, { node: 'node-2', instance: 2 }, 5000)?.notBefore).toBe(since + 5000);
+    expect(chooseTask(s, now, { node: 'node-3', instance: 3 }, 5000)?.notBefore).toBe(since + 10_000);
+  });
+
   it('offers nothing while a dependency runs, and the next attempt after a failure', () => {
     const t = planned();
     const c1 = t.claim('node-2', 'task-1', T0 + 2000);
     expect(chooseTask(state(t), T0 + 2500, { node: 'node-3', instance: 3 })).toBeUndefined();
     t.update(c1, T0 + 3000, { state: 'failed', result: { exit_code: 2, duration_ms: 1, output_tail: '' } });
-    expect(chooseTask(state(t), T0 + 3000, { node: 'node-3', instance: 3 })).toEqual({ task: 'task-1', attempt: 2 });
+    expect(chooseTask(state(t), T0 + 3000, { node: 'node-3', instance: 3 })).toMatchObject({
+      task: 'task-1',
+      attempt: 2,
+    });
   });
 });

@@ -61,8 +61,8 @@ describe('leader election', () => {
     const t = new ThreadBuilder();
     t.bid('node-1', T0);
     t.bid('node-2', T0 + 100);
-    expect(electionDue(state(t), T0 + 3000)).toBeUndefined();
-    expect(electionDue(state(t), T0 + 3001)).toBe(2);
+    expect(electionDue(state(t), T0 + 3999)).toBeUndefined();
+    expect(electionDue(state(t), T0 + 4000)).toBe(2);
     // A term-2 bid made while the leader's lease still ran does not count.
     t.bid('node-2', T0 + 2000, { term: 2 });
     expect(currentLeader(state(t))?.node).toBe('node-1');
@@ -81,13 +81,15 @@ describe('leader election', () => {
     const t = new ThreadBuilder();
     const bid = t.bid('node-1', T0);
     const body = (beat: number, prev: number) =>
-      bid.body.replace('"beat":0', `"beat":${beat},"prev":${prev}`).replace('"state":"standing"', '"state":"planning"');
+      bid.body
+        .replace('"beat":0', `"beat":${beat},"prev":${prev}`)
+        .replace('"state":"standing"', '"state":"planning"');
     t.edit(bid, body(1, T0), T0 + 2000);
-    expect(electionDue(state(t), T0 + 4000)).toBeUndefined();
-    expect(electionDue(state(t), T0 + 5001)).toBe(2);
+    expect(electionDue(state(t), T0 + 5999)).toBeUndefined();
+    expect(electionDue(state(t), T0 + 6000)).toBe(2);
     // An edit that landed more than a lease after the previous write proves nothing.
     t.edit(bid, body(2, T0), T0 + 9000);
-    expect(electionDue(state(t), T0 + 3001)).toBe(2);
+    expect(electionDue(state(t), T0 + 4000)).toBe(2);
   });
 
   it('accepts only the leader’s plan, reassembled from its parts', () => {
@@ -116,6 +118,9 @@ describe('leader election', () => {
     t.bid('node-1', T0 + 1000);
     const s = state(t);
     expect(currentLeader(s)?.node).toBe('node-1');
-    expect(s.entries[0]).toMatchObject({ status: 'malformed', note: expect.stringContaining('invalid message') });
+    expect(s.entries[0]).toMatchObject({
+      status: 'malformed',
+      note: expect.stringContaining('invalid message'),
+    });
   });
 });

@@ -28,7 +28,11 @@ describe('tasks from the issue body', () => {
       body: 'Use Express.\n\nEndpoints: /a and /b.\n- [ ] a nested item stays in the body',
     });
     expect(tasks[1]).toMatchObject({ title: 'Create frontend UI', priority: 'low', depends_on: ['task-1'] });
-    expect(tasks[2]).toMatchObject({ title: 'Write tests', priority: 'medium', depends_on: ['task-1', 'task-2'] });
+    expect(tasks[2]).toMatchObject({
+      title: 'Write tests',
+      priority: 'medium',
+      depends_on: ['task-1', 'task-2'],
+    });
     expect(tasks[3]).toMatchObject({ title: 'Plain item (see the wiki)', body: '' });
   });
 
@@ -39,7 +43,13 @@ describe('tasks from the issue body', () => {
 
   it('makes an issue without a task list one task: the whole issue', () => {
     expect(tasksFromIssue({ title: 'Fix the login bug', body: 'It crashes.\r\nSee logs.' })).toEqual([
-      { id: 'task-1', title: 'Fix the login bug', body: 'It crashes.\r\nSee logs.', priority: 'medium', depends_on: [] },
+      {
+        id: 'task-1',
+        title: 'Fix the login bug',
+        body: 'It crashes.\r\nSee logs.',
+        priority: 'medium',
+        depends_on: [],
+      },
     ]);
     expect(tasksFromIssue({ title: 'Empty', body: null })).toHaveLength(1);
   });

@@ -4,11 +4,18 @@ import { planComments } from '../../src/protocol/render.js';
 import { decode, GITHUB_COMMENT_LIMIT } from '../../src/protocol/codec.js';
 import type { DraftTask } from '../../src/tasks/issue-tasks.js';
 
-const draft = (id: string, deps: string[] = []): DraftTask => ({ id, title: id, body: '', priority: 'medium', depends_on: deps });
+const draft = (id: string, deps: string[] = []): DraftTask => ({
+  id,
+  title: id,
+  body: '',
+  priority: 'medium',
+  depends_on: deps,
+});
 
 describe('planner output', () => {
   it('reads a valid plan, after any log lines', () => {
-    const out = 'thinking...\n{"tasks":[{"id":"a","title":"A","body":"do a","priority":"high","depends_on":["b"]},{"id":"b","title":"B"}]}';
+    const out =
+      'thinking...\n{"tasks":[{"id":"a","title":"A","body":"do a","priority":"high","depends_on":["b"]},{"id":"b","title":"B"}]}';
     expect(draftsFromPlannerOutput(out)).toEqual([
       { id: 'a', title: 'A', body: 'do a', priority: 'high', depends_on: ['b'] },
       { id: 'b', title: 'B', body: '', priority: 'medium', depends_on: [] },
@@ -19,7 +26,9 @@ describe('planner output', () => {
     expect(() => draftsFromPlannerOutput('nope')).toThrow(/not JSON/);
     expect(() => draftsFromPlannerOutput('{"tasks":[]}')).toThrow(/tasks: the plan has no tasks/);
     expect(() => draftsFromPlannerOutput('{"tasks":[{"id":"a b","title":"x"}]}')).toThrow(/tasks\.0\.id/);
-    expect(() => draftsFromPlannerOutput('{"tasks":[{"id":"a","priority":"urgent","title":"x"}]}')).toThrow(/priority/);
+    expect(() => draftsFromPlannerOutput('{"tasks":[{"id":"a","priority":"urgent","title":"x"}]}')).toThrow(
+      /priority/,
+    );
   });
 });
 
@@ -46,10 +55,18 @@ describe('checking a plan', () => {
 
   it('splits a large plan into comments under the limit that reassemble in order', () => {
     const big = finalizePlan(
-      Array.from({ length: 400 }, (_, i) => ({ ...draft(`t${i}`), body: 'x'.repeat(600), title: `Task ${i}` })),
+      Array.from({ length: 400 }, (_, i) => ({
+        ...draft(`t${i}`),
+        body: 'x'.repeat(600),
+        title: `Task ${i}`,
+      })),
     );
     let n = 0;
-    const bodies = planComments({ type: 'plan', run: '1.1', node: 'n1', term: 1, max_attempts: 2 }, big, () => `nonce-${++n}-abcdefgh`);
+    const bodies = planComments(
+      { type: 'plan', run: '1.1', node: 'n1', term: 1, max_attempts: 2 },
+      big,
+      () => `nonce-${++n}-abcdefgh`,
+    );
     expect(bodies.length).toBeGreaterThan(1);
     const decoded = bodies.map((b) => {
       expect(b.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);

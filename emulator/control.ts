@@ -1,0 +1,90 @@
+// The emulator's own control routes under /_emulator/: no auth, never faulted, lagged or counted.
+//   POST /_emulator/config        JSON patch of the config → the config
+//   GET  /_emulator/config        → the config
+//   POST /_emulator/faults        a fault or a list of faults → { queued }
+//   DELETE /_emulator/faults      clears queued faults, outages and exhausted limits
+//   GET  /_emulator/stats         → stats;  POST /_emulator/reset-stats
+//   GET  /_emulator/comments?issue=N → every comment of issue N with all its versions (deleted ones too)
+//   POST /_emulator/issues        {title, body?, labels?, author?} → {number}
+//   POST /_emulator/comments      {issue, body, login} → {id}
+//   POST /_emulator/users         {login, id, type?, token, permission?} → the user
+//   POST /_emulator/workflow-runs {...run} → the run
+//   GET  /_emulator/time          → {now} (the emulator's clock)
+import type { ConfigPatch } from './config.js';
+import type { Fault } from './faults.js';
+import type { EmulatorResponse, GitHubEmulator } from './handler.js';
+import { iso } from './state.js';
+
+export function controlRoute(
+  emulator: GitHubEmulator,
+  method: string,
+  path: string,
+  url: URL,
+  body: string | undefined,
+): EmulatorResponse {
+  const now = emulator.now();
+  const answer = (status: number, data: unknown): EmulatorResponse => emulator.json(status, data, now);
+  let input: unknown = {};
+  try {
+    if (body) input = JSON.parse(body);
+  } catch {
+    return answer(400, { message: 'Problems parsing JSON' });
+  }
+  const fields = input as Record<string, unknown>;
+  try {
+    switch (`${method} ${path}`) {
+      case 'GET /_emulator/config':
+        return answer(200, emulator.config);
+      case 'POST /_emulator/config':
+        return answer(200, emulator.configure(input as ConfigPatch));
+      case 'POST /_emulator/faults':
+        emulator.queueFaults((Array.isArray(input) ? input : [input]) as Fault[]);
+        return answer(200, { queued: emulator.pendingFaults() });
+      case 'DELETE /_emulator/faults':
+        emulator.clearFaults();
+        return answer(200, { queued: [] });
+      case 'GET /_emulator/stats':
+        return answer(200, emulator.stats());
+      case 'POST /_emulator/reset-stats':
+        emulator.resetStats();
+        return answer(200, emulator.stats());
+      case 'GET /_emulator/time':
+        return answer(200, { now, iso: iso(now) });
+      case 'GET /_emulator/comments': {
+        const issue = Number(url.searchParams.get('issue'));
+        const history = emulator.commentHistory(issue).map((c) => ({
+          ...c,
+          created_at: iso(c.createdAt),
+          versions: c.versions.map((v) => ({ ...v, updated_at: iso(v.at) })),
+        }));
+        return answer(200, history);
+      }
+      case 'POST /_emulator/issues':
+        return answer(201, {
+          number: emulator.createIssue(
+            fields as { title: string; body?: string; labels?: string[]; author?: string },
+          ),
+        });
+      case 'POST /_emulator/comments':
+        return answer(201, {
+          id: emulator.addComment(
+            Number(fields.issue),
+            String(fields.body),
+            String(fields.login ?? 'maintainer'),
+          ),
+        });
+      case 'POST /_emulator/users': {
+        const { token: _token, ...shown } = emulator.addUser(
+          fields as Parameters<GitHubEmulator['addUser']>[0],
+        );
+        return answer(201, shown);
+      }
+      case 'POST /_emulator/workflow-runs':
+        return answer(201, emulator.addWorkflowRun(fields));
+      default:
+        return answer(404, { message: 'Not Found' });
+    }
+  } catch (error) {
+    return answer(400, { message: (error as Error).message });
+  }
+}

@@ -1,0 +1,67 @@
+// Faults queued on purpose, as GitHub misbehaves: server errors, lost responses, rate limits, outages.
+export interface FaultMatch {
+  /** Only requests with this method (any case). */
+  method?: string;
+  /** Only requests whose path (with its query) contains this. */
+  pathIncludes?: string;
+}
+
+export type Fault =
+  /** Answer this status (`{"message":"Server Error"}` for 5xx) to the next `count` matching requests. */
+  | { kind: 'status'; status: number; count: number; match?: FaultMatch }
+  /** Perform the request, then answer 502: a retried POST lands twice. */
+  | { kind: 'lost-response'; count: number; match?: FaultMatch }
+  /** 403 "secondary rate limit" with a retry-after header. */
+  | { kind: 'secondary-rate-limit'; retryAfter: number; count: number; match?: FaultMatch }
+  /** The primary limit is used up (remaining 0, 403) until the reset, for every token. */
+  | { kind: 'primary-rate-limit'; resetInSeconds: number }
+  /** Every request answers 503 (or its connection is reset) for a while. */
+  | { kind: 'down'; forMs: number; mode?: 'status' | 'reset' };
+
+export type CountedFault = Extract<Fault, { count: number }>;
+
+export function matches(match: FaultMatch | undefined, method: string, path: string): boolean {
+  if (!match) return true;
+  if (match.method && match.method.toUpperCase() !== method.toUpperCase()) return false;
+  if (match.pathIncludes && !path.includes(match.pathIncludes)) return false;
+  return true;
+}
+
+/** The queue of faults and the outages and exhausted limits they started. */
+export class FaultQueue {
+  private queue: CountedFault[] = [];
+  downUntil = 0;
+  downMode: 'status' | 'reset' | undefined;
+  limitedUntil = 0;
+
+  add(faults: readonly Fault[], now: number): void {
+    for (const fault of faults) {
+      if (fault.kind === 'down') {
+        this.downUntil = now + fault.forMs;
+        this.downMode = fault.mode;
+      } else if (fault.kind === 'primary-rate-limit') {
+        this.limitedUntil = now + fault.resetInSeconds * 1000;
+      } else if (fault.count > 0) this.queue.push({ ...fault });
+    }
+  }
+
+  /** The first queued fault matching the request, used once. */
+  take(method: string, path: string): CountedFault | undefined {
+    const index = this.queue.findIndex((f) => matches(f.match, method, path));
+    const fault = this.queue[index];
+    if (!fault) return undefined;
+    fault.count -= 1;
+    if (fault.count <= 0) this.queue.splice(index, 1);
+    return fault;
+  }
+
+  pending(): CountedFault[] {
+    return this.queue.map((f) => ({ ...f }));
+  }
+
+  clear(): void {
+    this.queue = [];
+    this.downUntil = 0;
+    this.limitedUntil = 0;
+  }
+}

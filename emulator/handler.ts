@@ -1,0 +1,261 @@
+// The emulator's front door. A request goes through latency, outage, authentication, the primary rate limit,
+// queued and random faults and the secondary limit before its route; GETs get an ETag and answer 304 to it.
+// `handle` works on plain objects; `fetch` makes it a drop-in fetch for Octokit, with no sockets at all.
+import { createHash } from 'node:crypto';
+import { realSleep, seededRandom, type Clock } from './clock.js';
+import {
+  configKeysOf,
+  DEFAULT_CONFIG,
+  mergeConfig,
+  type ConfigPatch,
+  type EmulatorConfig,
+} from './config.js';
+import { controlRoute } from './control.js';
+import { FaultQueue, type Fault } from './faults.js';
+import {
+  CORS_HEADERS,
+  fetchVia,
+  lowerCaseKeys,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type FetchLike,
+} from './http.js';
+import { RateLimiter, type RateSnapshot } from './rate-limits.js';
+import { Responder, SERVER_ERROR } from './responses.js';
+import { route, type RouteContext } from './routes/index.js';
+import { DOCS } from './routes/context.js';
+import { EmulatedRepository } from './repository.js';
+import type { User } from './state.js';
+import { createsContent, emptyStats, routeKey, type EmulatorStats } from './stats.js';
+
+export { CORS_HEADERS, type EmulatorRequest, type EmulatorResponse, type EmulatorStats };
+
+export interface EmulatorOptions extends ConfigPatch {
+  clock?: Clock;
+  /** How latency is waited out; inject a virtual one for a simulation. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Seed of the PRNG behind latency, jitter and random failures. */
+  seed?: number;
+  owner?: string;
+  repo?: string;
+  /** Replaces the default users. */
+  users?: User[];
+  /** Initial config (the same keys may also be given at the top level). */
+  config?: ConfigPatch;
+}
+
+export class GitHubEmulator extends EmulatedRepository {
+  config: EmulatorConfig;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly faults = new FaultQueue();
+  private readonly limits = new RateLimiter(() => this.config);
+  private readonly responses: Responder;
+  private statsData = emptyStats();
+
+  constructor(options: EmulatorOptions = {}) {
+    super(options);
+    this.responses = new Responder(this.clock);
+    this.sleep = options.sleep ?? realSleep;
+    this.random = seededRandom(options.seed ?? 1);
+    this.config = mergeConfig(mergeConfig(DEFAULT_CONFIG, configKeysOf(options)), options.config ?? {});
+  }
+
+  configure(patch: ConfigPatch): EmulatorConfig {
+    this.config = mergeConfig(this.config, patch);
+    return this.config;
+  }
+
+  queueFaults(faults: Fault[]): void {
+    this.faults.add(faults, this.now());
+  }
+
+  /** Faults still queued (not outages or exhausted limits). */
+  pendingFaults(): Fault[] {
+    return this.faults.pending();
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  stats(): EmulatorStats {
+    return structuredClone(this.statsData);
+  }
+
+  resetStats(): void {
+    this.statsData = emptyStats();
+  }
+
+  // ---- HTTP ----
+
+  /** A fetch for Octokit: `new Octokit({ request: { fetch: emulator.fetch } })`. */
+  fetch: FetchLike = fetchVia((req) => this.handle(req));
+
+  async handle(req: EmulatorRequest): Promise<EmulatorResponse> {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const headers = lowerCaseKeys(req.headers);
+    const origin = headers.host ? `http://${headers.host}` : url.origin;
+    const method = req.method.toUpperCase();
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (method === 'OPTIONS')
+      return {
+        status: 204,
+        headers: { ...CORS_HEADERS, date: new Date(this.now()).toUTCString() },
+        body: '',
+      };
+    if (path.startsWith('/_emulator/') || path === '/_emulator')
+      return controlRoute(this, method, path, url, req.body);
+
+    const latency = this.config.latencyMs;
+    const delay = Array.isArray(latency) ? latency[0] + this.random() * (latency[1] - latency[0]) : latency;
+    if (delay > 0) await this.sleep(delay);
+
+    const now = this.now();
+    const stats = this.statsData;
+    stats.requests += 1;
+    if (method !== 'GET' && method !== 'HEAD') stats.mutations += 1;
+
+    if (now < this.faults.downUntil) {
+      stats.faultsInjected += 1;
+      if ((this.faults.downMode ?? this.config.downMode) === 'reset')
+        return { status: 0, headers: {}, body: '', reset: true };
+      return this.json(503, { message: 'Service Unavailable' }, now);
+    }
+
+    const token = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
+    const user = token ? this.store.userByToken(token) : undefined;
+    if (!user) {
+      const anonymous: RateSnapshot = {
+        limit: 60,
+        remaining: 60,
+        reset: Math.ceil((now + 3_600_000) / 1000),
+        used: 0,
+        resource: 'core',
+      };
+      return this.json(
+        401,
+        { message: 'Bad credentials', documentation_url: DOCS },
+        now,
+        RateLimiter.headers(anonymous),
+      );
+    }
+
+    const free = path === '/rate_limit';
+    const bucket = this.limits.bucketOf(user, this.owner, this.repo);
+    const rate = (): Record<string, string> =>
+      RateLimiter.headers(this.limits.snapshot(bucket, now, this.faults.limitedUntil));
+    const count = (): void => {
+      if (free) return;
+      this.limits.consume(bucket, now);
+      stats.counted += 1;
+      const key = routeKey(method, path);
+      stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
+      stats.byToken[user.token] = (stats.byToken[user.token] ?? 0) + 1;
+      stats.byUser[user.login] = (stats.byUser[user.login] ?? 0) + 1;
+    };
+
+    if (!free && this.limits.exhausted(bucket, now, this.faults.limitedUntil)) {
+      stats.faultsInjected += 1;
+      count();
+      return this.responses.primaryLimit(user, now, rate());
+    }
+
+    const fault = this.faults.take(method, path + url.search);
+    if (fault?.kind === 'status' || fault?.kind === 'secondary-rate-limit') {
+      stats.faultsInjected += 1;
+      count();
+      if (fault.kind === 'status')
+        return this.json(
+          fault.status,
+          fault.status >= 500 ? SERVER_ERROR : { message: 'Injected fault', documentation_url: DOCS },
+          now,
+          rate(),
+        );
+      return this.responses.secondaryLimit(now, fault.retryAfter, rate());
+    }
+    if (!fault && this.config.failureRate > 0 && this.random() < this.config.failureRate) {
+      stats.faultsInjected += 1;
+      count();
+      return this.json([500, 502, 503][Math.floor(this.random() * 3)]!, SERVER_ERROR, now, rate());
+    }
+
+    const creating = createsContent(method, path);
+    if (creating) {
+      const retryAfter = this.limits.contentRetryAfter(now);
+      if (retryAfter !== undefined) {
+        stats.faultsInjected += 1;
+        count();
+        return this.responses.secondaryLimit(
+          now,
+          retryAfter,
+          rate(),
+          ' and have been temporarily blocked from content creation',
+        );
+      }
+    }
+
+    let parsed: unknown = {};
+    try {
+      if (req.body) parsed = JSON.parse(req.body);
+    } catch {
+      count();
+      return this.json(400, { message: 'Problems parsing JSON', documentation_url: DOCS }, now, rate());
+    }
+    const lag =
+      method === 'GET'
+        ? this.config.listingLagMs +
+          (this.config.listingLagJitterMs > 0 ? this.random() * this.config.listingLagJitterMs : 0)
+        : 0;
+    const ctx: RouteContext = {
+      store: this.store,
+      config: this.config,
+      owner: this.owner,
+      repo: this.repo,
+      user,
+      now,
+      readAt: now - lag,
+      origin,
+      url,
+      rate: this.limits.snapshot(bucket, now, this.faults.limitedUntil),
+    };
+    const result = route(ctx, method, path, parsed);
+    const body = result.status === 204 ? '' : JSON.stringify(result.data);
+    if (creating && result.status >= 200 && result.status < 300) {
+      stats.contentCreating += 1;
+      this.limits.recordContent(now);
+    }
+
+    if (fault?.kind === 'lost-response') {
+      stats.faultsInjected += 1;
+      count();
+      return this.json(502, SERVER_ERROR, now, rate());
+    }
+
+    const extra: Record<string, string> = { ...result.headers };
+    if (method === 'GET' && result.status === 200) {
+      const etag = `W/"${createHash('sha256').update(body).digest('hex').slice(0, 40)}"`;
+      extra.etag = etag;
+      const sent = headers['if-none-match'];
+      if (sent && sent.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+        stats.notModified += 1;
+        return {
+          status: 304,
+          headers: { ...this.responses.baseHeaders(now), ...rate(), ...extra },
+          body: '',
+        };
+      }
+    }
+    count();
+    return {
+      status: result.status,
+      headers: { ...this.responses.baseHeaders(now), ...rate(), ...extra },
+      body,
+    };
+  }
+
+  /** A JSON answer with GitHub's headers (for the control routes). */
+  json(status: number, data: unknown, now?: number, extra: Record<string, string> = {}): EmulatorResponse {
+    return this.responses.json(status, data, now, extra);
+  }
+}

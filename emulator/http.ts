@@ -1,0 +1,54 @@
+// The emulator's request and response as plain objects, the CORS headers a browser needs, and the adapter that
+// turns `handle` into a fetch (so Octokit can use the emulator in-process, with no sockets).
+
+export interface EmulatorRequest {
+  method: string;
+  /** A path with its query, or an absolute URL. */
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface EmulatorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** Tell the HTTP server to drop the connection instead of answering (a 'down' fault in 'reset' mode). */
+  reset?: boolean;
+}
+
+export const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'authorization, if-none-match, content-type, accept, x-github-api-version',
+  'access-control-allow-methods': 'GET, POST, PATCH, PUT, DELETE, OPTIONS',
+  'access-control-expose-headers':
+    'etag, link, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, x-ratelimit-used, x-ratelimit-resource, x-github-request-id',
+  'access-control-max-age': '86400',
+};
+
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** A fetch answered by `handle`. A reset connection rejects the way undici's fetch does. */
+export function fetchVia(handle: (req: EmulatorRequest) => Promise<EmulatorResponse>): FetchLike {
+  return async (input, init) => {
+    const request = input instanceof Request ? input : undefined;
+    const url = request ? request.url : String(input);
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers ?? request?.headers).forEach((value, key) => (headers[key] = value));
+    let body: string | undefined;
+    if (init?.body !== undefined && init.body !== null) body = await new Response(init.body).text();
+    else if (request) body = await request.text();
+    const method = init?.method ?? request?.method ?? 'GET';
+    const res = await handle({ method, url, headers, ...(body ? { body } : {}) });
+    if (res.reset)
+      throw new TypeError('fetch failed', { cause: new Error('ECONNRESET: the emulator is down') });
+    const empty = res.status === 304 || res.status === 204 || res.status === 205;
+    return new Response(empty ? null : res.body, { status: res.status, headers: res.headers });
+  };
+}
+
+export function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  return out;
+}

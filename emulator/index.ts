@@ -1,0 +1,17 @@
+// A stateful emulator of the GitHub REST API the action uses: in-process (`emulator.fetch`) or over HTTP.
+export {
+  GitHubEmulator,
+  CORS_HEADERS,
+  type EmulatorOptions,
+  type EmulatorRequest,
+  type EmulatorResponse,
+} from './handler.js';
+export type { FetchLike } from './http.js';
+export { EmulatedRepository, type CommentView, type CommentHistory, type PullView } from './repository.js';
+export { startEmulator, type RunningEmulator, type StartOptions } from './server.js';
+export { DEFAULT_CONFIG, type EmulatorConfig, type ConfigPatch } from './config.js';
+export type { Fault, FaultMatch } from './faults.js';
+export type { EmulatorStats } from './stats.js';
+export { DEFAULT_USERS, iso, type User, type Permission } from './state.js';
+export { systemClock, realSleep, seededRandom, type Clock } from './clock.js';
+export { threadOf } from './thread-view.js';

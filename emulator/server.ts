@@ -1,0 +1,74 @@
+// The emulator over real HTTP on 127.0.0.1, for separate processes (the action's bundle, a browser dashboard).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CORS_HEADERS, GitHubEmulator, type EmulatorOptions } from './handler.js';
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:PORT`: the Octokit baseUrl, or GITHUB_API_URL. */
+  url: string;
+  port: number;
+  emulator: GitHubEmulator;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends EmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Use an emulator built elsewhere (the options above are then ignored). */
+  emulator?: GitHubEmulator;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function serve(emulator: GitHubEmulator, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const body = await readBody(req);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (typeof v === 'string') headers[k] = v;
+      else if (Array.isArray(v)) headers[k] = v.join(', ');
+    }
+    const answer = await emulator.handle({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers,
+      ...(body ? { body } : {}),
+    });
+    if (answer.reset) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.status === 304 || answer.status === 204 ? undefined : answer.body);
+  } catch (error) {
+    if (res.headersSent) return void res.destroy();
+    res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS });
+    res.end(JSON.stringify({ message: `emulator error: ${(error as Error).message}` }));
+  }
+}
+
+export async function startEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
+  const { port: wanted, emulator: given, ...emulatorOptions } = options;
+  const emulator = given ?? new GitHubEmulator(emulatorOptions);
+  const server = createServer((req, res) => void serve(emulator, req, res));
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(wanted ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    emulator,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,54 @@
+// What the emulator counts: every request, the ones that cost rate limit, the free 304s, writes, faults.
+
+export interface EmulatorStats {
+  /** Every API request (not /_emulator/ control requests, not CORS preflights). */
+  requests: number;
+  /** Authenticated requests that cost rate limit: not 304s, not GET /rate_limit. */
+  counted: number;
+  /** Conditional requests answered 304 (free, as on GitHub). */
+  notModified: number;
+  /** Successful POSTs that created a comment, issue, pull request or reaction. */
+  contentCreating: number;
+  /** POST/PATCH/PUT/DELETE requests. */
+  mutations: number;
+  /** Requests answered by an injected fault or an exhausted limit. */
+  faultsInjected: number;
+  /** Counted requests by route, such as `GET /repos/:owner/:repo/issues/:n/comments`. */
+  byRoute: Record<string, number>;
+  /** Counted requests by token. */
+  byToken: Record<string, number>;
+  /** Counted requests by login. */
+  byUser: Record<string, number>;
+}
+
+export const emptyStats = (): EmulatorStats => ({
+  requests: 0,
+  counted: 0,
+  notModified: 0,
+  contentCreating: 0,
+  mutations: 0,
+  faultsInjected: 0,
+  byRoute: {},
+  byToken: {},
+  byUser: {},
+});
+
+/** A route's name for the stats: ids and names in the path replaced by placeholders. */
+export function routeKey(method: string, path: string): string {
+  const named = path
+    .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/:owner/:repo')
+    .replace(/\/collaborators\/[^/]+/, '/collaborators/:username')
+    .replace(/\/labels\/[^/]+$/, '/labels/:name')
+    .replace(/\/\d+(?=\/|$)/g, '/:n');
+  return `${method} ${named}`;
+}
+
+/** Whether a request creates content, as GitHub's secondary limit on content creation sees it. */
+export function createsContent(method: string, path: string): boolean {
+  return (
+    method === 'POST' &&
+    /^\/repos\/[^/]+\/[^/]+\/(issues|pulls|issues\/\d+\/comments|issues\/(\d+|comments\/\d+)\/reactions)$/.test(
+      path,
+    )
+  );
+}

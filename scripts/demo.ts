@@ -1,0 +1,115 @@
+// `npm run demo`: the product on a laptop. An embedded GitHub emulator, an issue with a task list, five nodes
+// of the bundled action (dist/index.js) as separate processes with a harmless demo agent, the thread printed
+// as it unfolds, and who did what at the end.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulator } from '../emulator/index.js';
+import { threadOf } from '../emulator/thread-view.js';
+import { decode } from '../src/protocol/codec.js';
+import { fold } from '../src/protocol/fold.js';
+import { taskViews } from '../src/protocol/decide.js';
+import { formatDuration } from '../src/protocol/render.js';
+import { makeTrust } from '../src/protocol/thread-comment.js';
+import { startNode, waitAll } from './local-nodes.js';
+
+const NODES = Number(process.env.DEMO_NODES ?? 5);
+const ISSUE = `Add a widgets feature to the shop.
+
+- [ ] Design the widget data model (priority: high, est: 2h)
+  Fields: id, name, price, stock.
+- [ ] Build the widgets REST API (priority: high, est: 4h, depends: task-1)
+- [ ] Build the widgets page (priority: medium, est: 3h, depends: task-2)
+- [ ] Write end-to-end tests (priority: medium, est: 2h, depends: task-2, task-3)
+- [ ] Document the feature (priority: low, est: 1h)
+- [ ] Add a CHANGELOG entry (priority: low, est: 15m)
+`;
+
+const DEMO_AGENT = [
+  'echo "reading the prompt: $(wc -l < "$P2P_PROMPT_FILE") lines"',
+  'for step in 1 2 3; do echo "step $step/3 of $P2P_TASK_ID: $P2P_TASK_TITLE"; sleep 1; done',
+  'mkdir -p demo-output && echo "$P2P_TASK_TITLE (by $P2P_NODE_ID)" > "demo-output/$P2P_TASK_ID.txt"',
+].join('; ');
+
+const started = Date.now();
+const stamp = (): string => `+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
+
+function headline(body: string): string {
+  const first = body.split('\n').find((l) => l.trim() !== '') ?? '';
+  return first.replace(/\*\*/g, '').replace(/`/g, '');
+}
+
+async function main(): Promise<void> {
+  const server = await startEmulator({ config: { latencyMs: [20, 80] } });
+  const { emulator, url } = server;
+  const issue = emulator.createIssue({ title: 'Widgets', body: ISSUE, labels: ['p2p-dev'] });
+  console.log(`GitHub emulator at ${url}; issue #${issue} "Widgets" has 6 tasks. Starting ${NODES} nodes.\n`);
+
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'p2p-demo-'));
+  const nodes = Array.from({ length: NODES }, (_, i) =>
+    startNode(i + 1, {
+      apiUrl: url,
+      token: 'ghs_bot_token',
+      repository: `${emulator.owner}/${emulator.repo}`,
+      issue,
+      instances: NODES,
+      workspace,
+      runId: String(Math.floor(Date.now() / 1000)),
+      inputs: {
+        'agent-command': DEMO_AGENT,
+        'settle-ms': '500',
+        'poll-interval-ms': '300',
+        'heartbeat-interval-s': '2',
+        'lease-timeout-s': '10',
+      },
+    }),
+  );
+
+  const shown = new Map<number, string>();
+  const show = (): void => {
+    for (const c of emulator.listComments(issue)) {
+      const d = decode(c.body);
+      const key =
+        d.kind === 'message' ? `${d.message.type}:${'state' in d.message ? d.message.state : ''}` : c.body;
+      if (shown.get(c.id) === key) continue;
+      const edited = shown.has(c.id);
+      shown.set(c.id, key);
+      console.log(`${stamp()} ${edited ? '  ↳ ' : ''}${headline(c.body)}`);
+    }
+  };
+  const ticker = setInterval(show, 250);
+  await waitAll(nodes, 10 * 60_000);
+  clearInterval(ticker);
+  show();
+
+  const outputs = nodes.map((n) => ({ n, out: n.outputs() }));
+  const state = fold(threadOf(emulator, issue), {
+    run: `${nodes[0] ? outputs[0]!.out['node-id']!.split('-node-')[0]!.replace(/^run-/, '') : ''}`,
+    trust: makeTrust({ login: 'github-actions[bot]', id: 41898282 }),
+  });
+  console.log('\nWho did what:');
+  for (const view of taskViews(state, Date.now()).values()) {
+    const last = view.last;
+    const took = last?.endedAt !== undefined ? formatDuration(last.endedAt - last.created) : '';
+    console.log(
+      `  ${view.id.padEnd(7)} ${view.status.padEnd(10)} ${(last?.node ?? '').padEnd(28)} attempts: ${view.attempts}  ${took}`,
+    );
+  }
+  console.log('\nNodes:');
+  for (const { n, out } of outputs) {
+    console.log(
+      `  instance ${n.instance}: ${out['node-id']} · ${out.role} · completed ${out['tasks-completed']} · exit ${(await n.exited).code}`,
+    );
+  }
+  const stats = emulator.stats();
+  console.log(
+    `\nAPI: ${stats.counted} counted requests, ${stats.notModified} free 304s, ${stats.contentCreating} content-creating, for ${state.tasks.size} tasks.`,
+  );
+  console.log(`The agents wrote their files to ${path.join(workspace, 'demo-output')}.`);
+  await server.close();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

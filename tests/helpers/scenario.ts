@@ -1,0 +1,108 @@
+// A run for end-to-end tests: the emulator over HTTP, an issue, N processes of dist/index.js, and an agent
+// script that logs each start and end to a file the test reads.
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { threadOf } from '../../emulator/thread-view.js';
+import { fold, type RunState } from '../../src/protocol/fold.js';
+import { makeTrust } from '../../src/protocol/thread-comment.js';
+import { startNode, waitAll, type NodeProcess } from '../../scripts/local-nodes.js';
+
+export const BOT_IDENTITY = { login: 'github-actions[bot]', id: 41898282 };
+
+export interface Scenario {
+  server: RunningEmulator;
+  issue: number;
+  dir: string;
+  nodes: NodeProcess[];
+  /** Lines of the agent log: [event, task, node, attempt, ns]. */
+  runs(): string[][];
+  state(run?: string): RunState;
+  waitForRun(predicate: (line: string[]) => boolean, timeoutMs?: number): Promise<string[]>;
+  finish(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * `agentBody` is bash run after the start line is logged; `$LOG` is the log file. The end line is logged
+ * only if the body succeeds.
+ */
+export function agentScript(dir: string, agentBody = 'sleep 0.5'): string {
+  const script = path.join(dir, 'agent.sh');
+  writeFileSync(
+    script,
+    `#!/usr/bin/env bash
+set -eu
+LOG="${path.join(dir, 'runs.log')}"
+echo "start $P2P_TASK_ID $P2P_NODE_ID $P2P_ATTEMPT $(date +%s%N)" >> "$LOG"
+${agentBody}
+echo "end $P2P_TASK_ID $P2P_NODE_ID $P2P_ATTEMPT $(date +%s%N)" >> "$LOG"
+echo "done with $P2P_TASK_ID"
+`,
+    { mode: 0o755 },
+  );
+  return `bash ${script}`;
+}
+
+export async function startScenario(options: {
+  nodes: number;
+  issueBody: string;
+  agentBody?: string;
+  inputs?: Record<string, string>;
+  emulator?: Parameters<typeof startEmulator>[0];
+  beforeNodes?: (server: RunningEmulator, issue: number) => void | Promise<void>;
+  startNodes?: boolean;
+}): Promise<Scenario> {
+  const server = await startEmulator(options.emulator ?? { config: { latencyMs: [5, 30] } });
+  const issue = server.emulator.createIssue({ title: 'Scenario', body: options.issueBody });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-scenario-'));
+  await options.beforeNodes?.(server, issue);
+  const agent = agentScript(dir, options.agentBody);
+  const nodes =
+    options.startNodes === false
+      ? []
+      : Array.from({ length: options.nodes }, (_, i) =>
+          startNode(i + 1, {
+            apiUrl: server.url,
+            token: 'ghs_bot_token',
+            repository: 'octo-org/demo',
+            issue,
+            instances: options.nodes,
+            workspace: dir,
+            inputs: { 'agent-command': agent, ...options.inputs },
+          }),
+        );
+  const logFile = path.join(dir, 'runs.log');
+  const runs = (): string[][] =>
+    existsSync(logFile)
+      ? readFileSync(logFile, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(' '))
+      : [];
+  return {
+    server,
+    issue,
+    dir,
+    nodes,
+    runs,
+    state: (run = '4242.1') =>
+      fold(threadOf(server.emulator, issue), { run, trust: makeTrust(BOT_IDENTITY) }),
+    async waitForRun(predicate, timeoutMs = 60_000) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const found = runs().find(predicate);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no agent run matched within ${timeoutMs}ms; log: ${JSON.stringify(runs())}`);
+    },
+    finish: (timeoutMs = 90_000) => waitAll(nodes, timeoutMs),
+    async close() {
+      for (const n of nodes) n.child.kill('SIGKILL');
+      await server.close();
+    },
+  };
+}
