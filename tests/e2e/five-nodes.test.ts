@@ -1,5 +1,5 @@
 // Five real processes of the bundled action coordinate through one issue on the emulator, over real HTTP.
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { taskViews } from '../../src/protocol/decide.js';
 import { makeTrust } from '../../src/protocol/thread-comment.js';
 import { startNode, waitAll, type NodeProcess } from '../../scripts/local-nodes.js';
 import { threadOf } from '../../emulator/thread-view.js';
+import { agentScript } from '../helpers/scenario.js';
 
 const ISSUE_BODY = [
   'Build the feature.',
@@ -22,26 +23,9 @@ const ISSUE_BODY = [
   '- [ ] Release notes (depends: task-4)',
 ].join('\n');
 
-/** An agent that records when it starts and ends each task, and checks its dependencies ended first. */
-function scriptedAgent(dir: string): string {
-  const script = path.join(dir, 'agent.sh');
-  writeFileSync(
-    script,
-    `#!/usr/bin/env bash
-set -eu
-log="${path.join(dir, 'runs.log')}"
-echo "start $P2P_TASK_ID $P2P_NODE_ID $P2P_ATTEMPT $(date +%s%N)" >> "$log"
-test -s "$P2P_PROMPT_FILE"
-grep -q "$P2P_TASK_ID" "$P2P_PROMPT_FILE"
-echo "working on $P2P_TASK_TITLE"
-sleep 0.7
-echo "end $P2P_TASK_ID $P2P_NODE_ID $P2P_ATTEMPT $(date +%s%N)" >> "$log"
-echo "finished $P2P_TASK_ID"
-`,
-    { mode: 0o755 },
-  );
-  return `bash ${script}`;
-}
+/** The agent checks it was given a prompt file that names its task, then works a moment. */
+const AGENT_BODY =
+  'test -s "$P2P_PROMPT_FILE"; grep -q "$P2P_TASK_ID" "$P2P_PROMPT_FILE"; echo "working on $P2P_TASK_TITLE"; sleep 0.7';
 
 let server: RunningEmulator | undefined;
 let nodes: NodeProcess[] = [];
@@ -58,7 +42,7 @@ describe('five nodes, one issue', () => {
     const { emulator, url } = server;
     const issue = emulator.createIssue({ title: 'Widgets', body: ISSUE_BODY });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-e2e-'));
-    const agent = scriptedAgent(dir);
+    const agent = agentScript(dir, AGENT_BODY);
     nodes = [1, 2, 3, 4, 5].map((i) =>
       startNode(i, {
         apiUrl: url,
