@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   const issue = emulator.createIssue({ title: 'Widgets', body: ISSUE, labels: ['p2p-dev'] });
   console.log(`GitHub emulator at ${url}; issue #${issue} "Widgets" has 6 tasks. Starting ${NODES} nodes.\n`);
 
+  // One run id for every node: nodes of different runs never count each other's messages.
+  const runId = String(Math.floor(Date.now() / 1000));
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'p2p-demo-'));
   const nodes = Array.from({ length: NODES }, (_, i) =>
     startNode(i + 1, {
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
       issue,
       instances: NODES,
       workspace,
-      runId: String(Math.floor(Date.now() / 1000)),
+      runId,
       inputs: {
         'agent-command': DEMO_AGENT,
         'settle-ms': '500',
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
 
   const outputs = nodes.map((n) => ({ n, out: n.outputs() }));
   const state = fold(threadOf(emulator, issue), {
-    run: `${nodes[0] ? outputs[0]!.out['node-id']!.split('-node-')[0]!.replace(/^run-/, '') : ''}`,
+    run: `${runId}.1`,
     trust: makeTrust({ login: 'github-actions[bot]', id: 41898282 }),
   });
   console.log('\nWho did what:');
