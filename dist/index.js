@@ -33923,13 +33923,7 @@ async function runNode(ctx) {
   const loggedRejections = /* @__PURE__ */ new Set();
   let lastTally = "";
   for (; ; ) {
-    try {
-      await thread.refresh();
-    } catch (error3) {
-      await persist(ctx, "reading the thread", () => thread.refresh()).catch((e) => {
-        throw new Error(`${getErrorMessage(e)} (first failure: ${getErrorMessage(error3)})`);
-      });
-    }
+    await persist(ctx, "reading the thread", () => thread.refresh());
     state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
     for (const entry of state.entries) {
       if (entry.status !== "accepted" && entry.status !== "ignored" && !loggedRejections.has(entry.commentId)) {

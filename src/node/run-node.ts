@@ -1,7 +1,6 @@
 // A node's life: announce itself and stand for leader, then follow the thread. It leads when the fold says
 // so, stands again when a leader falls silent before publishing, claims and runs tasks once a plan is out,
 // and leaves when every task is completed, failed or skipped.
-import { getErrorMessage } from '../errors.js';
 import { fold, type RunState } from '../protocol/fold.js';
 import { chooseTask, currentLeader, electionDue, runFinished, tally, taskViews } from '../protocol/decide.js';
 import { makeTrust } from '../protocol/thread-comment.js';
@@ -61,13 +60,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   let lastTally = '';
 
   for (;;) {
-    try {
-      await thread.refresh();
-    } catch (error) {
-      await persist(ctx, 'reading the thread', () => thread.refresh()).catch((e: unknown) => {
-        throw new Error(`${getErrorMessage(e)} (first failure: ${getErrorMessage(error)})`);
-      });
-    }
+    await persist(ctx, 'reading the thread', () => thread.refresh());
     state = fold(thread.all(), { run: config.run, trust: ctx.trust });
     for (const entry of state.entries) {
       if (
