@@ -26513,6 +26513,9 @@ var ACTION_DEFAULTS = {
   "lease-timeout-s": "900",
   "task-timeout-min": "60",
   "max-attempts": "2",
+  "trigger-label": "p2p-dev",
+  "trigger-command": "/p2p-dev",
+  "max-instances": "10",
   "trusted-authors": ""
 };
 
@@ -26534,6 +26537,12 @@ function numberInput(name, opts) {
   if (text === "" || !Number.isFinite(value) || opts.integer && !Number.isInteger(value) || value < opts.min || value > opts.max) {
     throw new InputError(`Input "${name}" must be ${kind} ${range}; got "${text}".`);
   }
+  return value;
+}
+function nonEmpty(name, what) {
+  const value = raw(name).trim();
+  if (!value || /\s/.test(value))
+    throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
   return value;
 }
 function readPayload(path4) {
@@ -26627,7 +26636,10 @@ function readInputs(runtime) {
       numberInput("task-timeout-min", { min: 0.01, max: 7 * 24 * 60, unit: "minutes" }) * 6e4
     ),
     maxAttempts: numberInput("max-attempts", { min: 1, max: 100, integer: true }),
-    trustedAuthors: trusted
+    trustedAuthors: trusted,
+    triggerLabel: nonEmpty("trigger-label", "a label name"),
+    triggerCommand: nonEmpty("trigger-command", "a command such as /p2p-dev"),
+    maxInstances: numberInput("max-instances", { min: 1, max: 256, integer: true })
   };
 }
 
@@ -32765,9 +32777,9 @@ function makeTrust(identity, extraLogins = []) {
     logins: new Set(extraLogins.map((l) => l.toLowerCase()))
   };
 }
-function isTrusted(trust, user) {
-  if (!user) return false;
-  return trust.ids.has(user.id) || trust.logins.has(user.login.toLowerCase());
+function isTrusted(trust, user2) {
+  if (!user2) return false;
+  return trust.ids.has(user2.id) || trust.logins.has(user2.login.toLowerCase());
 }
 
 // src/protocol/fold.ts
@@ -34015,6 +34027,132 @@ async function runNode(ctx) {
   };
 }
 
+// src/trigger/decide-start.ts
+function user(value) {
+  const u = value;
+  return u && typeof u.login === "string" ? { login: u.login, type: typeof u.type === "string" ? u.type : "User" } : void 0;
+}
+function boundInstances(requested, settings) {
+  const n = requested ?? settings.instances;
+  return Math.max(1, Math.min(n, settings.maxInstances, 256));
+}
+function matrixOf(instances) {
+  return Array.from({ length: instances }, (_, i) => i + 1);
+}
+function decideStart(eventName, payload, settings) {
+  const sender = user(payload.sender);
+  const issue3 = payload.issue;
+  const issueNumber = typeof issue3?.number === "number" ? issue3.number : void 0;
+  if (eventName === "issues") {
+    const label = payload.label?.name;
+    if (payload.action !== "labeled")
+      return { start: false, reason: `issues event "${String(payload.action)}" is not a labeling` };
+    if (label !== settings.label)
+      return { start: false, reason: `label "${String(label)}" is not "${settings.label}"` };
+    if (!sender || issueNumber === void 0)
+      return { start: false, reason: "the event has no sender or issue" };
+    if (sender.type === "Bot")
+      return { start: false, reason: `the label was added by a bot (${sender.login})` };
+    return { start: true, issueNumber, instances: boundInstances(void 0, settings), sender };
+  }
+  if (eventName === "issue_comment") {
+    const comment = payload.comment;
+    const author = user(comment?.user) ?? sender;
+    const body = typeof comment?.body === "string" ? comment.body.trim() : "";
+    if (payload.action !== "created")
+      return { start: false, reason: `comment event "${String(payload.action)}" is not a new comment` };
+    const escaped = settings.command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const match = new RegExp(`^${escaped}(?:\\s+(.*))?$`, "m").exec(body.split("\n")[0] ?? "");
+    if (!match) return { start: false, reason: `the comment does not start with ${settings.command}` };
+    if (!author || issueNumber === void 0)
+      return { start: false, reason: "the event has no author or issue" };
+    if (author.type === "Bot" || author.login.endsWith("[bot]")) {
+      return { start: false, reason: `comments by bots (${author.login}) never start a run` };
+    }
+    if (issue3?.pull_request)
+      return { start: false, reason: `#${issueNumber} is a pull request, not an issue` };
+    const requested = /(?:^|\s)instances=(\d+)(?:\s|$)/.exec(match[1] ?? "")?.[1];
+    return {
+      start: true,
+      issueNumber,
+      instances: boundInstances(requested ? Number(requested) : void 0, settings),
+      sender: author,
+      ...typeof comment?.id === "number" ? { commentId: comment.id } : {}
+    };
+  }
+  if (eventName === "workflow_dispatch") {
+    const inputs = payload.inputs ?? {};
+    const number3 = settings.issueNumber ?? Number(inputs["issue-number"] ?? NaN);
+    if (!Number.isInteger(number3) || number3 < 1)
+      return { start: false, reason: "workflow_dispatch needs the input issue-number" };
+    if (!sender) return { start: false, reason: "the event has no sender" };
+    const requested = Number(inputs.instances);
+    return {
+      start: true,
+      issueNumber: number3,
+      instances: boundInstances(
+        Number.isInteger(requested) && requested > 0 ? requested : void 0,
+        settings
+      ),
+      sender
+    };
+  }
+  return { start: false, reason: `the event ${eventName || "(none)"} does not start a run` };
+}
+
+// src/trigger/permission.ts
+async function permissionOf(client, login) {
+  try {
+    const { data } = await client.octokit.rest.repos.getCollaboratorPermissionLevel({
+      owner: client.owner,
+      repo: client.repo,
+      username: login
+    });
+    const p = data.permission;
+    return p === "admin" || p === "write" || p === "read" ? p : p === "maintain" ? "write" : "none";
+  } catch (error3) {
+    if (statusOf(error3) === 404) return "none";
+    throw error3;
+  }
+}
+function canStart(permission) {
+  return permission === "admin" || permission === "write";
+}
+
+// src/trigger/run-trigger.ts
+async function runTrigger(client, request2, log) {
+  if (!request2.start) {
+    log.info(`no run: ${request2.reason}`);
+    return { shouldRun: false, reason: request2.reason };
+  }
+  const permission = await permissionOf(client, request2.sender.login);
+  if (!canStart(permission)) {
+    const reason2 = `${request2.sender.login} has ${permission} permission on ${client.owner}/${client.repo}; starting a run needs write, maintain or admin`;
+    log.warning(`run refused: ${reason2}`);
+    return { shouldRun: false, reason: reason2 };
+  }
+  if (request2.commentId !== void 0) {
+    try {
+      await client.octokit.rest.reactions.createForIssueComment({
+        owner: client.owner,
+        repo: client.repo,
+        comment_id: request2.commentId,
+        content: "rocket"
+      });
+    } catch (error3) {
+      log.warning(`could not react to comment ${request2.commentId}: ${getErrorMessage(error3)}`);
+    }
+  }
+  const reason = `${request2.sender.login} (${permission}) starts a run of ${request2.instances} node(s) on #${request2.issueNumber}`;
+  log.info(reason);
+  return {
+    shouldRun: true,
+    issueNumber: request2.issueNumber,
+    instances: matrixOf(request2.instances),
+    reason
+  };
+}
+
 // src/main.ts
 var actionsLogger = {
   debug: (message) => debug(redact(message)),
@@ -34106,6 +34244,26 @@ async function writeNodeSummary(nodeId, outcome, stats) {
     true
   ).write();
 }
+async function runTriggerMode(inputs, runtime) {
+  const client = createClient({
+    token: inputs.token,
+    baseUrl: runtime.apiUrl,
+    owner: runtime.owner,
+    repo: runtime.repo,
+    log: actionsLogger
+  });
+  const request2 = decideStart(runtime.eventName, runtime.payload, {
+    label: inputs.triggerLabel,
+    command: inputs.triggerCommand,
+    instances: Math.min(inputs.instances, inputs.maxInstances),
+    maxInstances: inputs.maxInstances,
+    issueNumber: runtime.eventName === "workflow_dispatch" ? inputs.issueNumber : void 0
+  });
+  const outcome = await runTrigger(client, request2, actionsLogger);
+  setOutput("should-run", String(outcome.shouldRun));
+  setOutput("issue-number", outcome.issueNumber !== void 0 ? String(outcome.issueNumber) : "");
+  setOutput("instances", JSON.stringify(outcome.instances ?? []));
+}
 async function run() {
   try {
     const runtime = readRuntime();
@@ -34114,6 +34272,9 @@ async function run() {
     switch (inputs.mode) {
       case "node":
         await runNodeMode(inputs, runtime);
+        break;
+      case "trigger":
+        await runTriggerMode(inputs, runtime);
         break;
       default:
         throw new InputError(`mode "${inputs.mode}" is not available in this version yet`);

@@ -23,6 +23,9 @@ export interface Inputs {
   taskTimeoutMs: number;
   maxAttempts: number;
   trustedAuthors: string[];
+  triggerLabel: string;
+  triggerCommand: string;
+  maxInstances: number;
 }
 
 export interface Runtime {
@@ -66,6 +69,13 @@ function numberInput(
   ) {
     throw new InputError(`Input "${name}" must be ${kind} ${range}; got "${text}".`);
   }
+  return value;
+}
+
+function nonEmpty(name: string, what: string): string {
+  const value = raw(name).trim();
+  if (!value || /\s/.test(value))
+    throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
   return value;
 }
 
@@ -168,5 +178,8 @@ export function readInputs(runtime: Runtime): Inputs {
     ),
     maxAttempts: numberInput('max-attempts', { min: 1, max: 100, integer: true }),
     trustedAuthors: trusted,
+    triggerLabel: nonEmpty('trigger-label', 'a label name'),
+    triggerCommand: nonEmpty('trigger-command', 'a command such as /p2p-dev'),
+    maxInstances: numberInput('max-instances', { min: 1, max: 256, integer: true }),
   };
 }

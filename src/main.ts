@@ -9,6 +9,8 @@ import { getErrorMessage, redact, registerSecret } from './errors.js';
 import { readInputs, readRuntime, InputError, type Inputs, type Runtime } from './inputs.js';
 import { realSleep, type NodeConfig } from './node/context.js';
 import { runNode, type NodeOutcome } from './node/run-node.js';
+import { decideStart } from './trigger/decide-start.js';
+import { runTrigger } from './trigger/run-trigger.js';
 
 export const actionsLogger: Logger = {
   debug: (message) => core.debug(redact(message)),
@@ -112,6 +114,27 @@ async function writeNodeSummary(nodeId: string, outcome: NodeOutcome, stats: Api
     .write();
 }
 
+async function runTriggerMode(inputs: Inputs, runtime: Runtime): Promise<void> {
+  const client = createClient({
+    token: inputs.token,
+    baseUrl: runtime.apiUrl,
+    owner: runtime.owner,
+    repo: runtime.repo,
+    log: actionsLogger,
+  });
+  const request = decideStart(runtime.eventName, runtime.payload, {
+    label: inputs.triggerLabel,
+    command: inputs.triggerCommand,
+    instances: Math.min(inputs.instances, inputs.maxInstances),
+    maxInstances: inputs.maxInstances,
+    issueNumber: runtime.eventName === 'workflow_dispatch' ? inputs.issueNumber : undefined,
+  });
+  const outcome = await runTrigger(client, request, actionsLogger);
+  core.setOutput('should-run', String(outcome.shouldRun));
+  core.setOutput('issue-number', outcome.issueNumber !== undefined ? String(outcome.issueNumber) : '');
+  core.setOutput('instances', JSON.stringify(outcome.instances ?? []));
+}
+
 export async function run(): Promise<void> {
   try {
     const runtime = readRuntime();
@@ -120,6 +143,9 @@ export async function run(): Promise<void> {
     switch (inputs.mode) {
       case 'node':
         await runNodeMode(inputs, runtime);
+        break;
+      case 'trigger':
+        await runTriggerMode(inputs, runtime);
         break;
       default:
         throw new InputError(`mode "${inputs.mode}" is not available in this version yet`);

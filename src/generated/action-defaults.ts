@@ -14,5 +14,8 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'lease-timeout-s': "900",
   'task-timeout-min': "60",
   'max-attempts': "2",
+  'trigger-label': "p2p-dev",
+  'trigger-command': "/p2p-dev",
+  'max-instances': "10",
   'trusted-authors': "",
 };

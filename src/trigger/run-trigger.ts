@@ -1,0 +1,50 @@
+// mode: trigger — decide whether this event starts a run, check who asked, acknowledge a command comment,
+// and hand the matrix to the next job.
+import type { GitHubClient, Logger } from '../github/client.js';
+import { getErrorMessage } from '../errors.js';
+import { matrixOf, type StartRequest } from './decide-start.js';
+import { canStart, permissionOf } from './permission.js';
+
+export interface TriggerOutcome {
+  shouldRun: boolean;
+  issueNumber?: number;
+  instances?: number[];
+  reason: string;
+}
+
+export async function runTrigger(
+  client: GitHubClient,
+  request: StartRequest,
+  log: Logger,
+): Promise<TriggerOutcome> {
+  if (!request.start) {
+    log.info(`no run: ${request.reason}`);
+    return { shouldRun: false, reason: request.reason };
+  }
+  const permission = await permissionOf(client, request.sender.login);
+  if (!canStart(permission)) {
+    const reason = `${request.sender.login} has ${permission} permission on ${client.owner}/${client.repo}; starting a run needs write, maintain or admin`;
+    log.warning(`run refused: ${reason}`);
+    return { shouldRun: false, reason };
+  }
+  if (request.commentId !== undefined) {
+    try {
+      await client.octokit.rest.reactions.createForIssueComment({
+        owner: client.owner,
+        repo: client.repo,
+        comment_id: request.commentId,
+        content: 'rocket',
+      });
+    } catch (error) {
+      log.warning(`could not react to comment ${request.commentId}: ${getErrorMessage(error)}`);
+    }
+  }
+  const reason = `${request.sender.login} (${permission}) starts a run of ${request.instances} node(s) on #${request.issueNumber}`;
+  log.info(reason);
+  return {
+    shouldRun: true,
+    issueNumber: request.issueNumber,
+    instances: matrixOf(request.instances),
+    reason,
+  };
+}
