@@ -1078,14 +1078,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path4 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path5 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path4 && path4[0] !== "/") {
-          path4 = `/${path4}`;
+        if (path5 && path5[0] !== "/") {
+          path5 = `/${path5}`;
         }
-        return new URL(`${origin}${path4}`);
+        return new URL(`${origin}${path5}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1536,39 +1536,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path4);
+        debuglog("sending request to %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin },
+          request: { method, path: path5, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path4,
+          path5,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path4);
+        debuglog("trailers received from %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin },
+          request: { method, path: path5, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path4,
+          path5,
           error3.message
         );
       });
@@ -1617,9 +1617,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path4, origin }
+            request: { method, path: path5, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path4);
+          debuglog("sending request to %s %s/%s", method, origin, path5);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1682,7 +1682,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path4,
+        path: path5,
         method,
         body,
         headers,
@@ -1697,11 +1697,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path4 !== "string") {
+        if (typeof path5 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path4[0] !== "/" && !(path4.startsWith("http://") || path4.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path4)) {
+        } else if (invalidPathRegex.test(path5)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1767,7 +1767,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path4, query) : path4;
+        this.path = query ? buildURL(path5, query) : path5;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6460,7 +6460,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path4, host, upgrade, blocking, reset } = request2;
+      const { method, path: path5, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6541,7 +6541,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path4} HTTP/1.1\r
+      let header = `${method} ${path5} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path4, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7167,7 +7167,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path4;
+      headers[HTTP2_HEADER_PATH] = path5;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7520,9 +7520,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path4 = search ? `${pathname}${search}` : pathname;
+        const path5 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path4;
+        this.opts.path = path5;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8761,10 +8761,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path4 = "/",
+          path: path5 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path4;
+        opts.path = origin + path5;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10736,20 +10736,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path4) {
-      if (typeof path4 !== "string") {
-        return path4;
+    function safeUrl(path5) {
+      if (typeof path5 !== "string") {
+        return path5;
       }
-      const pathSegments = path4.split("?");
+      const pathSegments = path5.split("?");
       if (pathSegments.length !== 2) {
-        return path4;
+        return path5;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path4, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path4);
+    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path5);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10771,7 +10771,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path4 }) => matchValue(safeUrl(path4), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl(path5), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10809,9 +10809,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path4, method, body, headers, query } = opts;
+      const { path: path5, method, body, headers, query } = opts;
       return {
-        path: path4,
+        path: path5,
         method,
         body,
         headers,
@@ -11274,10 +11274,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path4, data: { statusCode }, persist: persist2, times, timesInvoked, origin }) => ({
+          ({ method, path: path5, data: { statusCode }, persist: persist2, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path4,
+            Path: path5,
             "Status code": statusCode,
             Persistent: persist2 ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16156,9 +16156,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path4) {
-      for (let i = 0; i < path4.length; ++i) {
-        const code = path4.charCodeAt(i);
+    function validateCookiePath(path5) {
+      for (let i = 0; i < path5.length; ++i) {
+        const code = path5.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19078,11 +19078,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path4 = opts.path;
+          let path5 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path4 = `/${path4}`;
+            path5 = `/${path5}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path4);
+          url = new URL(util.parseOrigin(url).origin + path5);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -21247,7 +21247,7 @@ var require_light = __commonJS({
 // src/main.ts
 import { mkdtempSync } from "node:fs";
 import os5 from "node:os";
-import path3 from "node:path";
+import path4 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -21765,8 +21765,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path4 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path4} does not exist${EOL5}`);
+        const path5 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path5} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -26060,7 +26060,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path4) => path4.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path5) => path5.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -26516,6 +26516,8 @@ var ACTION_DEFAULTS = {
   "trigger-label": "p2p-dev",
   "trigger-command": "/p2p-dev",
   "max-instances": "10",
+  "fail-on-task-failure": "true",
+  "metrics-file": "",
   "trusted-authors": ""
 };
 
@@ -26539,16 +26541,22 @@ function numberInput(name, opts) {
   }
   return value;
 }
+function booleanInput(name) {
+  const value = raw(name).trim().toLowerCase();
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new InputError(`Input "${name}" must be true or false; got "${raw(name)}".`);
+}
 function nonEmpty(name, what) {
   const value = raw(name).trim();
   if (!value || /\s/.test(value))
     throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
   return value;
 }
-function readPayload(path4) {
-  if (!path4) return {};
+function readPayload(path5) {
+  if (!path5) return {};
   try {
-    const parsed = JSON.parse(readFileSync2(path4, "utf8"));
+    const parsed = JSON.parse(readFileSync2(path5, "utf8"));
     return typeof parsed === "object" && parsed !== null ? parsed : {};
   } catch {
     return {};
@@ -26639,7 +26647,9 @@ function readInputs(runtime) {
     trustedAuthors: trusted,
     triggerLabel: nonEmpty("trigger-label", "a label name"),
     triggerCommand: nonEmpty("trigger-command", "a command such as /p2p-dev"),
-    maxInstances: numberInput("max-instances", { min: 1, max: 256, integer: true })
+    maxInstances: numberInput("max-instances", { min: 1, max: 256, integer: true }),
+    failOnTaskFailure: booleanInput("fail-on-task-failure"),
+    metricsFile: raw("metrics-file").trim() || void 0
   };
 }
 
@@ -26915,10 +26925,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path4) {
-  if (!path4)
+function getElementAtPath(obj, path5) {
+  if (!path5)
     return obj;
-  return path4.reduce((acc, key) => acc?.[key], obj);
+  return path5.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -27258,11 +27268,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path4, issues) {
+function prefixIssues(path5, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path4);
+    iss.path.unshift(path5);
     return iss;
   });
 }
@@ -27720,16 +27730,16 @@ function flattenError(error3, mapper = (issue3) => issue3.message) {
 }
 function formatError(error3, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error4, path4 = []) => {
+  const processError = (error4, path5 = []) => {
     for (const issue3 of error4.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path4, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path5, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path4, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path4, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
       } else {
-        const fullpath = [...path4, ...issue3.path];
+        const fullpath = [...path5, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -33009,7 +33019,7 @@ function electionDue(state, now) {
 function taskViews(state, now) {
   const views = /* @__PURE__ */ new Map();
   const maxAttempts = state.plan?.maxAttempts ?? 1;
-  const visit = (id2, path4) => {
+  const visit = (id2, path5) => {
     const known = views.get(id2);
     if (known) return known;
     const record = state.tasks.get(id2);
@@ -33024,11 +33034,11 @@ function taskViews(state, now) {
       let blocked = false;
       let skippedBy;
       for (const dep of record.task.depends_on) {
-        if (path4.has(dep)) {
+        if (path5.has(dep)) {
           skippedBy = `dependency cycle through ${dep}`;
           break;
         }
-        const depView = visit(dep, /* @__PURE__ */ new Set([...path4, id2]));
+        const depView = visit(dep, /* @__PURE__ */ new Set([...path5, id2]));
         if (depView.status === "failed" || depView.status === "skipped") {
           skippedBy = `dependency ${dep} ${depView.status}`;
           break;
@@ -34153,6 +34163,132 @@ async function runTrigger(client, request2, log) {
   };
 }
 
+// src/aggregate/run-aggregate.ts
+import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
+import path3 from "node:path";
+
+// src/aggregate/run-summary.ts
+function summarize(state, now) {
+  const views = taskViews(state, now);
+  const tasks = [...state.tasks.values()].sort((a, b) => a.order - b.order).map((record) => {
+    const view = views.get(record.task.id);
+    const last = view.last;
+    return {
+      id: record.task.id,
+      title: record.task.title,
+      status: view.status,
+      attempts: view.attempts,
+      ...last ? { node: last.node } : {},
+      ...last?.result ? { durationMs: last.result.duration_ms } : {},
+      ...last?.result?.pr ? { pr: last.result.pr } : {},
+      ...view.reason ? { reason: view.reason } : {}
+    };
+  });
+  const totals = {
+    blocked: 0,
+    claimable: 0,
+    running: 0,
+    completed: 0,
+    failed: 0,
+    skipped: 0,
+    total: tasks.length
+  };
+  for (const t of tasks) totals[t.status] += 1;
+  const api = { requests: 0, writes: 0 };
+  let lastEnd = 0;
+  for (const record of state.tasks.values()) {
+    for (const a of record.attempts) {
+      api.requests += a.result?.api?.requests ?? 0;
+      api.writes += a.result?.api?.writes ?? 0;
+      lastEnd = Math.max(lastEnd, a.endedAt ?? 0);
+    }
+  }
+  const firstBid = Math.min(...[...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created)));
+  return {
+    run: state.run,
+    ...state.plan ? { leader: state.plan.leader } : {},
+    nodes: [...state.nodes.values()].sort((a, b) => a.instance - b.instance).map((n) => n.id),
+    tasks,
+    totals,
+    successRate: tasks.length > 0 ? totals.completed / tasks.length : 0,
+    ...state.plan && Number.isFinite(firstBid) ? { electionToPlanMs: state.plan.created - firstBid } : {},
+    ...lastEnd > 0 && Number.isFinite(firstBid) ? { elapsedMs: lastEnd - firstBid } : {},
+    api,
+    ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {}
+  };
+}
+var ICON = {
+  completed: "\u2705",
+  failed: "\u274C",
+  skipped: "\u23ED\uFE0F",
+  running: "\u23F3",
+  claimable: "\u23F8\uFE0F",
+  blocked: "\u23F8\uFE0F"
+};
+var SUMMARY_MARKER = (run2) => `<!-- p2p-dev-summary run=${run2} -->`;
+function renderSummary(s) {
+  const pct = `${Math.round(s.successRate * 100)}%`;
+  const lines = [
+    `## p2p-dev run ${s.run}: ${s.totals.completed} of ${s.totals.total} task(s) completed (${pct})`,
+    "",
+    `Leader: ${s.leader ? `\`${s.leader}\`` : "none"} \xB7 nodes: ${s.nodes.length}` + (s.electionToPlanMs !== void 0 ? ` \xB7 election to plan: ${formatDuration(s.electionToPlanMs)}` : "") + (s.elapsedMs !== void 0 ? ` \xB7 elapsed: ${formatDuration(s.elapsedMs)}` : "")
+  ];
+  if (s.planningError)
+    lines.push("", `Planning failed: ${s.planningError.replace(/\s+/g, " ").slice(0, 500)}`);
+  if (s.tasks.length > 0) {
+    lines.push("", "| task | status | node | attempts | took | pull request |", "|---|---|---|---|---|---|");
+    for (const t of s.tasks) {
+      const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${t.reason.replace(/\|/g, "/").slice(0, 120)})` : ""}`;
+      const took = t.durationMs !== void 0 ? formatDuration(t.durationMs) : "";
+      lines.push(
+        `| ${t.id}: ${t.title.replace(/\|/g, "/").slice(0, 80)} | ${status} | ${t.node ? `\`${t.node}\`` : ""} | ${t.attempts} | ${took} | ${t.pr ?? ""} |`
+      );
+    }
+  }
+  lines.push(
+    "",
+    `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` + (s.totals.running + s.totals.claimable + s.totals.blocked > 0 ? `, ${s.totals.running + s.totals.claimable + s.totals.blocked} unfinished` : "") + `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`
+  );
+  return lines.join("\n");
+}
+
+// src/aggregate/run-aggregate.ts
+var ACTIONS_BOT = { login: "github-actions[bot]", id: 41898282 };
+async function actionIdentity(client) {
+  try {
+    const { data } = await client.octokit.rest.users.getAuthenticated();
+    return { login: data.login, id: data.id };
+  } catch (error3) {
+    if (statusOf(error3) === 403) return ACTIONS_BOT;
+    throw error3;
+  }
+}
+async function runAggregate(client, options) {
+  const identity = await actionIdentity(client);
+  const trust = makeTrust(identity, options.trustedAuthors);
+  const thread = new IssueThread(client, options.issueNumber);
+  await thread.refresh();
+  const state = fold(thread.all(), { run: options.run, trust });
+  const summary2 = summarize(state, client.clock.now());
+  const markdown = renderSummary(summary2);
+  const body = `${SUMMARY_MARKER(options.run)}
+${markdown}
+`;
+  const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(options.run)) && isTrusted(trust, c.user));
+  const comment = existing ? await thread.edit(existing.id, body) : await thread.post(body);
+  options.log.info(`${existing ? "updated" : "posted"} the run summary in comment ${comment.id}`);
+  await mkdir4(path3.dirname(options.metricsFile), { recursive: true });
+  await writeFile4(
+    options.metricsFile,
+    JSON.stringify(
+      { ...summary2, issue: options.issueNumber, generatedAt: new Date(client.clock.now()).toISOString() },
+      null,
+      2
+    )
+  );
+  return { summary: summary2, markdown, commentId: comment.id, metricsFile: options.metricsFile };
+}
+
 // src/main.ts
 var actionsLogger = {
   debug: (message) => debug(redact(message)),
@@ -34189,7 +34325,7 @@ function nodeConfig(inputs, runtime) {
     taskTimeoutMs: inputs.taskTimeoutMs,
     maxAttempts: inputs.maxAttempts,
     workspace: runtime.workspace,
-    tempDir: mkdtempSync(path3.join(base, `p2p-dev-${inputs.instance}-`)),
+    tempDir: mkdtempSync(path4.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
     agentEnv: agentEnvironment(process.env, inputs.token)
   };
@@ -34244,6 +34380,41 @@ async function writeNodeSummary(nodeId, outcome, stats) {
     true
   ).write();
 }
+async function runAggregateMode(inputs, runtime) {
+  if (inputs.issueNumber === void 0) {
+    throw new InputError(
+      'Input "issue-number" is required in aggregate mode when the event carries no issue.'
+    );
+  }
+  const client = createClient({
+    token: inputs.token,
+    baseUrl: runtime.apiUrl,
+    owner: runtime.owner,
+    repo: runtime.repo,
+    log: actionsLogger
+  });
+  const result = await runAggregate(client, {
+    issueNumber: inputs.issueNumber,
+    run: `${runtime.runId}.${runtime.runAttempt}`,
+    trustedAuthors: inputs.trustedAuthors,
+    metricsFile: inputs.metricsFile ?? path4.join(runtime.tempDir || os5.tmpdir(), "p2p-dev-metrics.json"),
+    log: actionsLogger
+  });
+  const { totals, successRate } = result.summary;
+  setOutput("tasks-completed", String(totals.completed));
+  setOutput("tasks-failed", String(totals.failed));
+  setOutput("success-rate", successRate.toFixed(3));
+  setOutput("metrics-file", result.metricsFile);
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    await summary.addRaw(result.markdown, true).write().catch((error3) => warning(`could not write the job summary: ${getErrorMessage(error3)}`));
+  }
+  const failures = totals.failed + (result.summary.planningError !== void 0 ? 1 : 0);
+  if (inputs.failOnTaskFailure && failures > 0) {
+    throw new Error(
+      result.summary.planningError !== void 0 ? `planning failed: ${result.summary.planningError}` : `${totals.failed} of ${totals.total} task(s) failed`
+    );
+  }
+}
 async function runTriggerMode(inputs, runtime) {
   const client = createClient({
     token: inputs.token,
@@ -34272,6 +34443,9 @@ async function run() {
     switch (inputs.mode) {
       case "node":
         await runNodeMode(inputs, runtime);
+        break;
+      case "aggregate":
+        await runAggregateMode(inputs, runtime);
         break;
       case "trigger":
         await runTriggerMode(inputs, runtime);

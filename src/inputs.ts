@@ -26,6 +26,8 @@ export interface Inputs {
   triggerLabel: string;
   triggerCommand: string;
   maxInstances: number;
+  failOnTaskFailure: boolean;
+  metricsFile: string | undefined;
 }
 
 export interface Runtime {
@@ -70,6 +72,13 @@ function numberInput(
     throw new InputError(`Input "${name}" must be ${kind} ${range}; got "${text}".`);
   }
   return value;
+}
+
+function booleanInput(name: string): boolean {
+  const value = raw(name).trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InputError(`Input "${name}" must be true or false; got "${raw(name)}".`);
 }
 
 function nonEmpty(name: string, what: string): string {
@@ -181,5 +190,7 @@ export function readInputs(runtime: Runtime): Inputs {
     triggerLabel: nonEmpty('trigger-label', 'a label name'),
     triggerCommand: nonEmpty('trigger-command', 'a command such as /p2p-dev'),
     maxInstances: numberInput('max-instances', { min: 1, max: 256, integer: true }),
+    failOnTaskFailure: booleanInput('fail-on-task-failure'),
+    metricsFile: raw('metrics-file').trim() || undefined,
   };
 }

@@ -11,6 +11,7 @@ import { realSleep, type NodeConfig } from './node/context.js';
 import { runNode, type NodeOutcome } from './node/run-node.js';
 import { decideStart } from './trigger/decide-start.js';
 import { runTrigger } from './trigger/run-trigger.js';
+import { runAggregate } from './aggregate/run-aggregate.js';
 
 export const actionsLogger: Logger = {
   debug: (message) => core.debug(redact(message)),
@@ -114,6 +115,47 @@ async function writeNodeSummary(nodeId: string, outcome: NodeOutcome, stats: Api
     .write();
 }
 
+async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void> {
+  if (inputs.issueNumber === undefined) {
+    throw new InputError(
+      'Input "issue-number" is required in aggregate mode when the event carries no issue.',
+    );
+  }
+  const client = createClient({
+    token: inputs.token,
+    baseUrl: runtime.apiUrl,
+    owner: runtime.owner,
+    repo: runtime.repo,
+    log: actionsLogger,
+  });
+  const result = await runAggregate(client, {
+    issueNumber: inputs.issueNumber,
+    run: `${runtime.runId}.${runtime.runAttempt}`,
+    trustedAuthors: inputs.trustedAuthors,
+    metricsFile: inputs.metricsFile ?? path.join(runtime.tempDir || os.tmpdir(), 'p2p-dev-metrics.json'),
+    log: actionsLogger,
+  });
+  const { totals, successRate } = result.summary;
+  core.setOutput('tasks-completed', String(totals.completed));
+  core.setOutput('tasks-failed', String(totals.failed));
+  core.setOutput('success-rate', successRate.toFixed(3));
+  core.setOutput('metrics-file', result.metricsFile);
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    await core.summary
+      .addRaw(result.markdown, true)
+      .write()
+      .catch((error: unknown) => core.warning(`could not write the job summary: ${getErrorMessage(error)}`));
+  }
+  const failures = totals.failed + (result.summary.planningError !== undefined ? 1 : 0);
+  if (inputs.failOnTaskFailure && failures > 0) {
+    throw new Error(
+      result.summary.planningError !== undefined
+        ? `planning failed: ${result.summary.planningError}`
+        : `${totals.failed} of ${totals.total} task(s) failed`,
+    );
+  }
+}
+
 async function runTriggerMode(inputs: Inputs, runtime: Runtime): Promise<void> {
   const client = createClient({
     token: inputs.token,
@@ -143,6 +185,9 @@ export async function run(): Promise<void> {
     switch (inputs.mode) {
       case 'node':
         await runNodeMode(inputs, runtime);
+        break;
+      case 'aggregate':
+        await runAggregateMode(inputs, runtime);
         break;
       case 'trigger':
         await runTriggerMode(inputs, runtime);

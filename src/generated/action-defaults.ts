@@ -17,5 +17,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'trigger-label': "p2p-dev",
   'trigger-command': "/p2p-dev",
   'max-instances': "10",
+  'fail-on-task-failure': "true",
+  'metrics-file': "",
   'trusted-authors': "",
 };

@@ -45,6 +45,16 @@ describe('p2p-autonomous-dev.yml', () => {
     });
   });
 
+  it('summarises the run afterwards, whatever became of the nodes', () => {
+    const aggregate = wf.jobs['aggregate-results']!;
+    expect(aggregate.needs).toEqual(['check-trigger', 'p2p-execute']);
+    expect(aggregate.if).toMatch(/^always\(\) && needs\.check-trigger\.outputs\.should-run == 'true'$/);
+    expect(aggregate.steps.find((s) => s.with?.mode === 'aggregate')?.with?.['issue-number']).toBe(
+      '${{ needs.check-trigger.outputs.issue-number }}',
+    );
+    expect(aggregate.permissions).toEqual({ contents: 'read', issues: 'write' });
+  });
+
   it('asks for the least permissions, has timeouts, and one run per issue', () => {
     expect(wf.permissions).toEqual({ contents: 'read' });
     expect(wf.jobs['check-trigger']!.permissions).toEqual({ contents: 'read', issues: 'write' });

@@ -1,0 +1,126 @@
+// The summary of a run, computed from its folded state: who led, which nodes took part, each task's outcome,
+// totals, and what the run cost in API requests. Pure; rendering for the issue and the job summary included.
+import type { RunState } from '../protocol/fold.js';
+import { taskViews, type TaskStatus } from '../protocol/decide.js';
+import { formatDuration } from '../protocol/render.js';
+
+export interface TaskSummary {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  node?: string;
+  attempts: number;
+  durationMs?: number;
+  pr?: string;
+  reason?: string;
+}
+
+export interface RunSummary {
+  run: string;
+  leader?: string;
+  nodes: string[];
+  tasks: TaskSummary[];
+  totals: Record<TaskStatus, number> & { total: number };
+  successRate: number;
+  /** From the first bid to the plan being published, ms. */
+  electionToPlanMs?: number;
+  /** From the first bid to the last outcome, ms. */
+  elapsedMs?: number;
+  api: { requests: number; writes: number };
+  planningError?: string;
+}
+
+export function summarize(state: RunState, now: number): RunSummary {
+  const views = taskViews(state, now);
+  const tasks: TaskSummary[] = [...state.tasks.values()]
+    .sort((a, b) => a.order - b.order)
+    .map((record) => {
+      const view = views.get(record.task.id)!;
+      const last = view.last;
+      return {
+        id: record.task.id,
+        title: record.task.title,
+        status: view.status,
+        attempts: view.attempts,
+        ...(last ? { node: last.node } : {}),
+        ...(last?.result ? { durationMs: last.result.duration_ms } : {}),
+        ...(last?.result?.pr ? { pr: last.result.pr } : {}),
+        ...(view.reason ? { reason: view.reason } : {}),
+      };
+    });
+  const totals = {
+    blocked: 0,
+    claimable: 0,
+    running: 0,
+    completed: 0,
+    failed: 0,
+    skipped: 0,
+    total: tasks.length,
+  };
+  for (const t of tasks) totals[t.status] += 1;
+  const api = { requests: 0, writes: 0 };
+  let lastEnd = 0;
+  for (const record of state.tasks.values()) {
+    for (const a of record.attempts) {
+      api.requests += a.result?.api?.requests ?? 0;
+      api.writes += a.result?.api?.writes ?? 0;
+      lastEnd = Math.max(lastEnd, a.endedAt ?? 0);
+    }
+  }
+  const firstBid = Math.min(...[...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created)));
+  return {
+    run: state.run,
+    ...(state.plan ? { leader: state.plan.leader } : {}),
+    nodes: [...state.nodes.values()].sort((a, b) => a.instance - b.instance).map((n) => n.id),
+    tasks,
+    totals,
+    successRate: tasks.length > 0 ? totals.completed / tasks.length : 0,
+    ...(state.plan && Number.isFinite(firstBid) ? { electionToPlanMs: state.plan.created - firstBid } : {}),
+    ...(lastEnd > 0 && Number.isFinite(firstBid) ? { elapsedMs: lastEnd - firstBid } : {}),
+    api,
+    ...(state.plan?.error !== undefined ? { planningError: state.plan.error } : {}),
+  };
+}
+
+const ICON: Record<TaskStatus, string> = {
+  completed: '✅',
+  failed: '❌',
+  skipped: '⏭️',
+  running: '⏳',
+  claimable: '⏸️',
+  blocked: '⏸️',
+};
+
+export const SUMMARY_MARKER = (run: string): string => `<!-- p2p-dev-summary run=${run} -->`;
+
+export function renderSummary(s: RunSummary): string {
+  const pct = `${Math.round(s.successRate * 100)}%`;
+  const lines = [
+    `## p2p-dev run ${s.run}: ${s.totals.completed} of ${s.totals.total} task(s) completed (${pct})`,
+    '',
+    `Leader: ${s.leader ? `\`${s.leader}\`` : 'none'} · nodes: ${s.nodes.length}` +
+      (s.electionToPlanMs !== undefined ? ` · election to plan: ${formatDuration(s.electionToPlanMs)}` : '') +
+      (s.elapsedMs !== undefined ? ` · elapsed: ${formatDuration(s.elapsedMs)}` : ''),
+  ];
+  if (s.planningError)
+    lines.push('', `Planning failed: ${s.planningError.replace(/\s+/g, ' ').slice(0, 500)}`);
+  if (s.tasks.length > 0) {
+    lines.push('', '| task | status | node | attempts | took | pull request |', '|---|---|---|---|---|---|');
+    for (const t of s.tasks) {
+      const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${t.reason.replace(/\|/g, '/').slice(0, 120)})` : ''}`;
+      const took = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
+      lines.push(
+        `| ${t.id}: ${t.title.replace(/\|/g, '/').slice(0, 80)} | ${status} | ${t.node ? `\`${t.node}\`` : ''} | ${t.attempts} | ${took} | ${t.pr ?? ''} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` +
+      (s.totals.running + s.totals.claimable + s.totals.blocked > 0
+        ? `, ${s.totals.running + s.totals.claimable + s.totals.blocked} unfinished`
+        : '') +
+      `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`,
+  );
+  return lines.join('\n');
+}

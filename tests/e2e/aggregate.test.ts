@@ -1,0 +1,69 @@
+// mode: aggregate after a real run: the summary comment (updated, not duplicated, on a re-run), the outputs,
+// the metrics file, and failing the job when tasks failed.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startNode } from '../../scripts/local-nodes.js';
+import { startScenario, type Scenario } from '../helpers/scenario.js';
+
+let scenario: Scenario | undefined;
+afterEach(async () => {
+  await scenario?.close();
+  scenario = undefined;
+});
+
+describe('mode: aggregate', () => {
+  it('posts one summary of the run, with outputs and metrics, and fails the job when a task failed', async () => {
+    scenario = await startScenario({
+      nodes: 2,
+      issueBody: '- [ ] Works\n- [ ] Breaks\n- [ ] Needs the broken one (depends: task-2)',
+      agentBody: 'if [ "$P2P_TASK_ID" = task-2 ]; then echo "compile error" >&2; exit 3; fi; sleep 0.2',
+      inputs: { 'max-attempts': '1' },
+    });
+    await scenario.finish();
+    const s = scenario;
+    const aggregate = async (inputs: Record<string, string>) => {
+      const node = startNode(1, {
+        apiUrl: s.server.url,
+        token: 'ghs_bot_token',
+        repository: 'octo-org/demo',
+        issue: s.issue,
+        instances: 1,
+        inputs: { mode: 'aggregate', 'metrics-file': path.join(s.dir, 'metrics.json'), ...inputs },
+      });
+      return { code: (await node.exited).code, outputs: node.outputs(), log: node.log() };
+    };
+
+    const first = await aggregate({});
+    expect(first.code).toBe(1);
+    expect(first.log).toMatch(/1 of 3 task\(s\) failed/);
+    expect(first.outputs).toMatchObject({
+      'tasks-completed': '1',
+      'tasks-failed': '1',
+      'success-rate': '0.333',
+    });
+    const summaries = () =>
+      s.server.emulator.listComments(s.issue).filter((c) => c.body.includes('p2p-dev-summary'));
+    expect(summaries()).toHaveLength(1);
+    const body = summaries()[0]!.body;
+    expect(body).toContain('1 of 3 task(s) completed (33%)');
+    expect(body).toMatch(/task-2: Breaks \| ❌ failed \(1 attempt\(s\); last: the agent exited with 3\)/);
+    expect(body).toMatch(/task-3: Needs the broken one \| ⏭️ skipped \(dependency task-2 failed\)/);
+
+    const again = await aggregate({ 'fail-on-task-failure': 'false' });
+    expect(again.code).toBe(0);
+    expect(summaries()).toHaveLength(1);
+    const metrics = JSON.parse(readFileSync(path.join(s.dir, 'metrics.json'), 'utf8'));
+    expect(metrics).toMatchObject({
+      run: '4242.1',
+      issue: s.issue,
+      totals: { completed: 1, failed: 1, skipped: 1, total: 3 },
+    });
+    expect(metrics.nodes).toHaveLength(2);
+    expect(metrics.api.requests).toBeGreaterThan(0);
+
+    const bad = await aggregate({ 'fail-on-task-failure': 'maybe' });
+    expect(bad.code).toBe(1);
+    expect(bad.log).toMatch(/Input "fail-on-task-failure" must be true or false; got "maybe"/);
+  });
+});
