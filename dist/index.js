@@ -26505,6 +26505,7 @@ var ACTION_DEFAULTS = {
   "issue-number": "",
   "instance": "1",
   "instances": "1",
+  "agent": "claude",
   "agent-command": "",
   "planner-command": "",
   "settle-ms": "2000",
@@ -26518,13 +26519,53 @@ var ACTION_DEFAULTS = {
   "max-instances": "10",
   "fail-on-task-failure": "true",
   "metrics-file": "",
+  "pass-token-to-agent": "false",
   "trusted-authors": ""
 };
+
+// src/agents/presets.ts
+var AGENT_PRESETS = {
+  claude: {
+    name: "Claude Code",
+    command: 'claude -p --permission-mode acceptEdits --output-format text < "$P2P_PROMPT_FILE"',
+    secrets: ["ANTHROPIC_API_KEY"],
+    install: "npm install -g @anthropic-ai/claude-code"
+  },
+  codex: {
+    name: "OpenAI Codex CLI",
+    command: 'codex exec --full-auto "$(cat "$P2P_PROMPT_FILE")"',
+    secrets: ["OPENAI_API_KEY"],
+    install: "npm install -g @openai/codex"
+  },
+  gemini: {
+    name: "Gemini CLI",
+    command: 'gemini --yolo --prompt "$(cat "$P2P_PROMPT_FILE")"',
+    secrets: ["GEMINI_API_KEY"],
+    install: "npm install -g @google/gemini-cli"
+  },
+  aider: {
+    name: "Aider",
+    command: 'aider --yes-always --no-auto-commits --message-file "$P2P_PROMPT_FILE"',
+    secrets: ["ANTHROPIC_API_KEY or OPENAI_API_KEY"],
+    install: "pipx install aider-chat"
+  }
+};
+var AGENT_NAMES = [...Object.keys(AGENT_PRESETS), "custom"];
+function agentCommandFor(agent, agentCommand2) {
+  const name = agent.trim().toLowerCase();
+  const custom = agentCommand2.trim();
+  if (name === "custom") {
+    if (!custom) throw new Error('Input "agent-command" is required when "agent" is custom.');
+    return custom;
+  }
+  const preset = AGENT_PRESETS[name];
+  if (!preset) throw new Error(`Input "agent" must be one of ${AGENT_NAMES.join(", ")}; got "${agent}".`);
+  return custom || preset.command;
+}
 
 // src/inputs.ts
 var InputError = class extends Error {
 };
-var DEFAULT_AGENT_COMMAND = 'claude -p --permission-mode acceptEdits --output-format text < "$P2P_PROMPT_FILE"';
 function raw(name) {
   const value = getInput(name);
   if (value !== "") return value;
@@ -26540,6 +26581,13 @@ function numberInput(name, opts) {
     throw new InputError(`Input "${name}" must be ${kind} ${range}; got "${text}".`);
   }
   return value;
+}
+function agentCommand() {
+  try {
+    return agentCommandFor(raw("agent"), raw("agent-command"));
+  } catch (error3) {
+    throw new InputError(error3.message);
+  }
 }
 function booleanInput(name) {
   const value = raw(name).trim().toLowerCase();
@@ -26634,7 +26682,7 @@ function readInputs(runtime) {
     issueNumber,
     instance,
     instances,
-    agentCommand: raw("agent-command").trim() || DEFAULT_AGENT_COMMAND,
+    agentCommand: agentCommand(),
     plannerCommand: raw("planner-command").trim() || void 0,
     settleMs: numberInput("settle-ms", { min: 0, max: 6e5, integer: true, unit: "milliseconds" }),
     pollMs: numberInput("poll-interval-ms", { min: 50, max: 6e5, integer: true, unit: "milliseconds" }),
@@ -26649,6 +26697,7 @@ function readInputs(runtime) {
     triggerCommand: nonEmpty("trigger-command", "a command such as /p2p-dev"),
     maxInstances: numberInput("max-instances", { min: 1, max: 256, integer: true }),
     failOnTaskFailure: booleanInput("fail-on-task-failure"),
+    passTokenToAgent: booleanInput("pass-token-to-agent"),
     metricsFile: raw("metrics-file").trim() || void 0
   };
 }
@@ -34327,7 +34376,7 @@ function nodeConfig(inputs, runtime) {
     workspace: runtime.workspace,
     tempDir: mkdtempSync(path4.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
-    agentEnv: agentEnvironment(process.env, inputs.token)
+    agentEnv: inputs.passTokenToAgent ? { ...agentEnvironment(process.env, inputs.token), GITHUB_TOKEN: inputs.token, GH_TOKEN: inputs.token } : agentEnvironment(process.env, inputs.token)
   };
 }
 async function runNodeMode(inputs, runtime) {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { ACTION_DEFAULTS } from './generated/action-defaults.js';
+import { agentCommandFor } from './agents/presets.js';
 
 export class InputError extends Error {}
 
@@ -27,6 +28,7 @@ export interface Inputs {
   triggerCommand: string;
   maxInstances: number;
   failOnTaskFailure: boolean;
+  passTokenToAgent: boolean;
   metricsFile: string | undefined;
 }
 
@@ -72,6 +74,14 @@ function numberInput(
     throw new InputError(`Input "${name}" must be ${kind} ${range}; got "${text}".`);
   }
   return value;
+}
+
+function agentCommand(): string {
+  try {
+    return agentCommandFor(raw('agent'), raw('agent-command'));
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
 }
 
 function booleanInput(name: string): boolean {
@@ -176,7 +186,7 @@ export function readInputs(runtime: Runtime): Inputs {
     issueNumber,
     instance,
     instances,
-    agentCommand: raw('agent-command').trim() || DEFAULT_AGENT_COMMAND,
+    agentCommand: agentCommand(),
     plannerCommand: raw('planner-command').trim() || undefined,
     settleMs: numberInput('settle-ms', { min: 0, max: 600_000, integer: true, unit: 'milliseconds' }),
     pollMs: numberInput('poll-interval-ms', { min: 50, max: 600_000, integer: true, unit: 'milliseconds' }),
@@ -191,6 +201,7 @@ export function readInputs(runtime: Runtime): Inputs {
     triggerCommand: nonEmpty('trigger-command', 'a command such as /p2p-dev'),
     maxInstances: numberInput('max-instances', { min: 1, max: 256, integer: true }),
     failOnTaskFailure: booleanInput('fail-on-task-failure'),
+    passTokenToAgent: booleanInput('pass-token-to-agent'),
     metricsFile: raw('metrics-file').trim() || undefined,
   };
 }

@@ -55,7 +55,9 @@ function nodeConfig(inputs: Inputs, runtime: Runtime): NodeConfig {
     workspace: runtime.workspace,
     tempDir: mkdtempSync(path.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
-    agentEnv: agentEnvironment(process.env, inputs.token),
+    agentEnv: inputs.passTokenToAgent
+      ? { ...agentEnvironment(process.env, inputs.token), GITHUB_TOKEN: inputs.token, GH_TOKEN: inputs.token }
+      : agentEnvironment(process.env, inputs.token),
   };
 }
 

@@ -6,6 +6,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'issue-number': "",
   'instance': "1",
   'instances': "1",
+  'agent': "claude",
   'agent-command': "",
   'planner-command': "",
   'settle-ms': "2000",
@@ -19,5 +20,6 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'max-instances': "10",
   'fail-on-task-failure': "true",
   'metrics-file': "",
+  'pass-token-to-agent': "false",
   'trusted-authors': "",
 };
