@@ -34233,16 +34233,7 @@ function summarize(state, now) {
       ...view.reason ? { reason: view.reason } : {}
     };
   });
-  const totals = {
-    blocked: 0,
-    claimable: 0,
-    running: 0,
-    completed: 0,
-    failed: 0,
-    skipped: 0,
-    total: tasks.length
-  };
-  for (const t of tasks) totals[t.status] += 1;
+  const totals = { ...tally(state, now), total: tasks.length };
   const api = { requests: 0, writes: 0 };
   let lastEnd = 0;
   for (const record of state.tasks.values()) {
@@ -34354,13 +34345,13 @@ function agentEnvironment(env, token) {
   }
   return out;
 }
-function nodeConfig(inputs, runtime) {
+function nodeConfig(inputs, runtime, issueNumber) {
   const run2 = `${runtime.runId}.${runtime.runAttempt}`;
   const suffix = Math.random().toString(16).slice(2, 6);
   const nodeId = `run-${run2}-node-${inputs.instance}-${suffix}`;
   const base = runtime.tempDir || os5.tmpdir();
   return {
-    issueNumber: inputs.issueNumber,
+    issueNumber,
     instance: inputs.instance,
     instances: inputs.instances,
     run: run2,
@@ -34379,19 +34370,28 @@ function nodeConfig(inputs, runtime) {
     agentEnv: inputs.passTokenToAgent ? { ...agentEnvironment(process.env, inputs.token), GITHUB_TOKEN: inputs.token, GH_TOKEN: inputs.token } : agentEnvironment(process.env, inputs.token)
   };
 }
-async function runNodeMode(inputs, runtime) {
-  if (inputs.issueNumber === void 0) {
-    throw new InputError('Input "issue-number" is required in node mode when the event carries no issue.');
-  }
-  const client = createClient({
+function clientFor(inputs, runtime) {
+  return createClient({
     token: inputs.token,
     baseUrl: runtime.apiUrl,
     owner: runtime.owner,
     repo: runtime.repo,
     log: actionsLogger
   });
-  const config2 = nodeConfig(inputs, runtime);
-  const thread = new IssueThread(client, inputs.issueNumber);
+}
+function requireIssue(inputs) {
+  if (inputs.issueNumber === void 0) {
+    throw new InputError(
+      `Input "issue-number" is required in ${inputs.mode} mode when the event carries no issue.`
+    );
+  }
+  return inputs.issueNumber;
+}
+async function runNodeMode(inputs, runtime) {
+  const issueNumber = requireIssue(inputs);
+  const client = clientFor(inputs, runtime);
+  const config2 = nodeConfig(inputs, runtime, issueNumber);
+  const thread = new IssueThread(client, issueNumber);
   setOutput("node-id", config2.nodeId);
   const outcome = await runNode({ client, thread, config: config2, log: actionsLogger, sleep: realSleep });
   setOutput("role", outcome.role);
@@ -34430,20 +34430,10 @@ async function writeNodeSummary(nodeId, outcome, stats) {
   ).write();
 }
 async function runAggregateMode(inputs, runtime) {
-  if (inputs.issueNumber === void 0) {
-    throw new InputError(
-      'Input "issue-number" is required in aggregate mode when the event carries no issue.'
-    );
-  }
-  const client = createClient({
-    token: inputs.token,
-    baseUrl: runtime.apiUrl,
-    owner: runtime.owner,
-    repo: runtime.repo,
-    log: actionsLogger
-  });
+  const issueNumber = requireIssue(inputs);
+  const client = clientFor(inputs, runtime);
   const result = await runAggregate(client, {
-    issueNumber: inputs.issueNumber,
+    issueNumber,
     run: `${runtime.runId}.${runtime.runAttempt}`,
     trustedAuthors: inputs.trustedAuthors,
     metricsFile: inputs.metricsFile ?? path4.join(runtime.tempDir || os5.tmpdir(), "p2p-dev-metrics.json"),
@@ -34465,13 +34455,7 @@ async function runAggregateMode(inputs, runtime) {
   }
 }
 async function runTriggerMode(inputs, runtime) {
-  const client = createClient({
-    token: inputs.token,
-    baseUrl: runtime.apiUrl,
-    owner: runtime.owner,
-    repo: runtime.repo,
-    log: actionsLogger
-  });
+  const client = clientFor(inputs, runtime);
   const request2 = decideStart(runtime.eventName, runtime.payload, {
     label: inputs.triggerLabel,
     command: inputs.triggerCommand,

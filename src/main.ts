@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { createClient, type ApiStats, type Logger } from './github/client.js';
+import { createClient, type ApiStats, type GitHubClient, type Logger } from './github/client.js';
 import { IssueThread } from './github/thread.js';
 import { getErrorMessage, redact, registerSecret } from './errors.js';
 import { readInputs, readRuntime, InputError, type Inputs, type Runtime } from './inputs.js';
@@ -33,13 +33,13 @@ export function agentEnvironment(env: NodeJS.ProcessEnv, token: string): NodeJS.
   return out;
 }
 
-function nodeConfig(inputs: Inputs, runtime: Runtime): NodeConfig {
+function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): NodeConfig {
   const run = `${runtime.runId}.${runtime.runAttempt}`;
   const suffix = Math.random().toString(16).slice(2, 6);
   const nodeId = `run-${run}-node-${inputs.instance}-${suffix}`;
   const base = runtime.tempDir || os.tmpdir();
   return {
-    issueNumber: inputs.issueNumber!,
+    issueNumber,
     instance: inputs.instance,
     instances: inputs.instances,
     run,
@@ -61,19 +61,30 @@ function nodeConfig(inputs: Inputs, runtime: Runtime): NodeConfig {
   };
 }
 
-async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
-  if (inputs.issueNumber === undefined) {
-    throw new InputError('Input "issue-number" is required in node mode when the event carries no issue.');
-  }
-  const client = createClient({
+function clientFor(inputs: Inputs, runtime: Runtime): GitHubClient {
+  return createClient({
     token: inputs.token,
     baseUrl: runtime.apiUrl,
     owner: runtime.owner,
     repo: runtime.repo,
     log: actionsLogger,
   });
-  const config = nodeConfig(inputs, runtime);
-  const thread = new IssueThread(client, inputs.issueNumber);
+}
+
+function requireIssue(inputs: Inputs): number {
+  if (inputs.issueNumber === undefined) {
+    throw new InputError(
+      `Input "issue-number" is required in ${inputs.mode} mode when the event carries no issue.`,
+    );
+  }
+  return inputs.issueNumber;
+}
+
+async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
+  const issueNumber = requireIssue(inputs);
+  const client = clientFor(inputs, runtime);
+  const config = nodeConfig(inputs, runtime, issueNumber);
+  const thread = new IssueThread(client, issueNumber);
   core.setOutput('node-id', config.nodeId);
   const outcome = await runNode({ client, thread, config, log: actionsLogger, sleep: realSleep });
   core.setOutput('role', outcome.role);
@@ -118,20 +129,10 @@ async function writeNodeSummary(nodeId: string, outcome: NodeOutcome, stats: Api
 }
 
 async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void> {
-  if (inputs.issueNumber === undefined) {
-    throw new InputError(
-      'Input "issue-number" is required in aggregate mode when the event carries no issue.',
-    );
-  }
-  const client = createClient({
-    token: inputs.token,
-    baseUrl: runtime.apiUrl,
-    owner: runtime.owner,
-    repo: runtime.repo,
-    log: actionsLogger,
-  });
+  const issueNumber = requireIssue(inputs);
+  const client = clientFor(inputs, runtime);
   const result = await runAggregate(client, {
-    issueNumber: inputs.issueNumber,
+    issueNumber,
     run: `${runtime.runId}.${runtime.runAttempt}`,
     trustedAuthors: inputs.trustedAuthors,
     metricsFile: inputs.metricsFile ?? path.join(runtime.tempDir || os.tmpdir(), 'p2p-dev-metrics.json'),
@@ -159,13 +160,7 @@ async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void>
 }
 
 async function runTriggerMode(inputs: Inputs, runtime: Runtime): Promise<void> {
-  const client = createClient({
-    token: inputs.token,
-    baseUrl: runtime.apiUrl,
-    owner: runtime.owner,
-    repo: runtime.repo,
-    log: actionsLogger,
-  });
+  const client = clientFor(inputs, runtime);
   const request = decideStart(runtime.eventName, runtime.payload, {
     label: inputs.triggerLabel,
     command: inputs.triggerCommand,

@@ -1,7 +1,7 @@
 // The summary of a run, computed from its folded state: who led, which nodes took part, each task's outcome,
 // totals, and what the run cost in API requests. Pure; rendering for the issue and the job summary included.
 import type { RunState } from '../protocol/fold.js';
-import { taskViews, type TaskStatus } from '../protocol/decide.js';
+import { tally, taskViews, type TaskStatus } from '../protocol/decide.js';
 import { formatDuration } from '../protocol/render.js';
 
 export interface TaskSummary {
@@ -48,16 +48,7 @@ export function summarize(state: RunState, now: number): RunSummary {
         ...(view.reason ? { reason: view.reason } : {}),
       };
     });
-  const totals = {
-    blocked: 0,
-    claimable: 0,
-    running: 0,
-    completed: 0,
-    failed: 0,
-    skipped: 0,
-    total: tasks.length,
-  };
-  for (const t of tasks) totals[t.status] += 1;
+  const totals = { ...tally(state, now), total: tasks.length };
   const api = { requests: 0, writes: 0 };
   let lastEnd = 0;
   for (const record of state.tasks.values()) {
