@@ -1,7 +1,7 @@
 // `npm run demo`: the product on a laptop. An embedded GitHub emulator, an issue with a task list, five nodes
 // of the bundled action (dist/index.js) as separate processes with a harmless demo agent, the thread printed
 // as it unfolds, and who did what at the end.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../emulator/index.js';
@@ -43,18 +43,54 @@ async function main(): Promise<void> {
   const server = await startEmulator({ config: { latencyMs: [20, 80] } });
   const { emulator, url } = server;
   const issue = emulator.createIssue({ title: 'Widgets', body: ISSUE, labels: ['p2p-dev'] });
-  console.log(`GitHub emulator at ${url}; issue #${issue} "Widgets" has 6 tasks. Starting ${NODES} nodes.\n`);
+  console.log(`GitHub emulator at ${url}; issue #${issue} "Widgets" has 6 tasks.`);
 
-  // One run id for every node: nodes of different runs never count each other's messages.
+  // A maintainer asks for a run; the check-trigger job (mode trigger) hears it and hands over the matrix.
+  const command = `/p2p-dev instances=${NODES}`;
+  const commentId = emulator.addComment(issue, command, 'maintainer');
+  console.log(`${stamp()} maintainer comments "${command}"`);
+  const eventDir = mkdtempSync(path.join(os.tmpdir(), 'p2p-demo-event-'));
+  const eventFile = path.join(eventDir, 'event.json');
+  const maintainer = { login: 'maintainer', type: 'User' };
+  writeFileSync(
+    eventFile,
+    JSON.stringify({
+      action: 'created',
+      issue: { number: issue },
+      comment: { id: commentId, body: command, user: maintainer },
+      sender: maintainer,
+    }),
+  );
+  const repository = `${emulator.owner}/${emulator.repo}`;
   const runId = String(Math.floor(Date.now() / 1000));
+  const job = (mode: string, inputs: Record<string, string> = {}) =>
+    startNode(1, {
+      apiUrl: url,
+      token: 'ghs_bot_token',
+      repository,
+      issue,
+      instances: NODES,
+      runId,
+      inputs: { mode, 'max-instances': '10', ...inputs },
+      env: { GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: eventFile },
+    });
+  const trigger = job('trigger', { 'issue-number': '' });
+  await trigger.exited;
+  const decided = trigger.outputs();
+  console.log(`${stamp()} check-trigger: should-run=${decided['should-run']} instances=${decided.instances}`);
+  if (decided['should-run'] !== 'true') throw new Error(`the trigger refused the run:\n${trigger.log()}`);
+  const matrix = JSON.parse(decided.instances!) as number[];
+  console.log(`${stamp()} starting ${matrix.length} nodes\n`);
+
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'p2p-demo-'));
-  const nodes = Array.from({ length: NODES }, (_, i) =>
-    startNode(i + 1, {
+  // One run id for every job of the run: nodes of different runs never count each other's messages.
+  const nodes = matrix.map((instance) =>
+    startNode(instance, {
       apiUrl: url,
       token: 'ghs_bot_token',
       repository: `${emulator.owner}/${emulator.repo}`,
       issue,
-      instances: NODES,
+      instances: matrix.length,
       workspace,
       runId,
       inputs: {
@@ -108,6 +144,12 @@ async function main(): Promise<void> {
     `\nAPI: ${stats.counted} counted requests, ${stats.notModified} free 304s, ${stats.contentCreating} content-creating, for ${state.tasks.size} tasks.`,
   );
   console.log(`The agents wrote their files to ${path.join(workspace, 'demo-output')}.`);
+  // The aggregate-results job posts the summary on the issue.
+  const aggregate = job('aggregate', { 'fail-on-task-failure': 'false' });
+  await aggregate.exited;
+  const summary = emulator.listComments(issue).find((c) => c.body.includes('p2p-dev-summary'));
+  console.log(`\n${stamp()} aggregate-results posted the summary:\n`);
+  console.log(summary?.body.split('\n').slice(1).join('\n') ?? aggregate.log());
   await server.close();
 }
 
