@@ -33756,7 +33756,18 @@ import path2 from "node:path";
 import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
 
 // src/node/prompt.ts
-function buildPrompt(issue3, task, state, attempt) {
+function discussionBefore(comments, state, limit = 2e4) {
+  const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
+  const start = bids.length > 0 ? Math.min(...bids) : Infinity;
+  const parts = comments.filter((c) => c.user && c.user.type !== "Bot" && !c.user.login.endsWith("[bot]")).filter((c) => Date.parse(c.created_at) < start && decode2(c.body).kind === "chatter").sort((a, b) => a.id - b.id).map((c) => `**${c.user.login}** (${c.created_at}):
+${sanitizeText(c.body)}`).filter((text) => text.trim() !== "");
+  let out = parts.join("\n\n");
+  if (out.length > limit) out = `\u2026 (earlier comments cut)
+${out.slice(out.length - limit)}`;
+  return out;
+}
+function buildPrompt(issue3, task, state, attempt, comments = []) {
+  const discussion = discussionBefore(comments, state);
   const deps = task.depends_on.map((id2) => {
     const record = state.tasks.get(id2);
     const done = record?.attempts.find((a) => a.outcome === "completed");
@@ -33784,7 +33795,11 @@ ${deps.join("\n\n")}
     `## The issue: ${sanitizeText(issue3.title)}`,
     "",
     sanitizeText(issue3.body) || "(empty)",
-    ""
+    "",
+    discussion ? `## The discussion on the issue before the run
+
+${discussion}
+` : ""
   ].filter((line, i, all) => !(line === "" && all[i - 1] === "")).join("\n");
 }
 
@@ -33874,7 +33889,7 @@ async function runTask(ctx, claim2, state) {
   const dir = path2.join(config2.tempDir, "tasks");
   await mkdir3(dir, { recursive: true });
   const promptFile = path2.join(dir, `${task.id}-attempt-${claim2.attempt}.md`);
-  await writeFile3(promptFile, buildPrompt(ctx.issue, task, state, claim2.attempt));
+  await writeFile3(promptFile, buildPrompt(ctx.issue, task, state, claim2.attempt, ctx.thread.all()));
   log.info(`\u2699\uFE0F running the agent on ${task.id}: ${task.title}`);
   const agent = startProcess({
     command: config2.agentCommand,

@@ -1,11 +1,38 @@
-// The prompt an agent is given for one task: the issue (sanitised), the task, and what the tasks it depends
-// on produced.
+// The prompt an agent is given for one task: the issue (sanitised), the discussion people had on it before
+// the run started, the task, and what the tasks it depends on produced.
 import type { IssueInfo } from '../github/thread.js';
 import type { RunState } from '../protocol/fold.js';
 import type { Task } from '../protocol/messages.js';
 import { sanitizeText } from '../sanitize.js';
+import { decode } from '../protocol/codec.js';
+import type { ThreadComment } from '../protocol/thread-comment.js';
 
-export function buildPrompt(issue: IssueInfo, task: Task, state: RunState, attempt: number): string {
+/**
+ * People's comments written before the run began (its first election comment): no bots, no protocol
+ * messages, nothing added once the run was under way, sanitised, at most `limit` characters (the newest kept).
+ */
+export function discussionBefore(comments: ThreadComment[], state: RunState, limit = 20_000): string {
+  const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
+  const start = bids.length > 0 ? Math.min(...bids) : Infinity;
+  const parts = comments
+    .filter((c) => c.user && c.user.type !== 'Bot' && !c.user.login.endsWith('[bot]'))
+    .filter((c) => Date.parse(c.created_at) < start && decode(c.body).kind === 'chatter')
+    .sort((a, b) => a.id - b.id)
+    .map((c) => `**${c.user!.login}** (${c.created_at}):\n${sanitizeText(c.body)}`)
+    .filter((text) => text.trim() !== '');
+  let out = parts.join('\n\n');
+  if (out.length > limit) out = `… (earlier comments cut)\n${out.slice(out.length - limit)}`;
+  return out;
+}
+
+export function buildPrompt(
+  issue: IssueInfo,
+  task: Task,
+  state: RunState,
+  attempt: number,
+  comments: ThreadComment[] = [],
+): string {
+  const discussion = discussionBefore(comments, state);
   const deps = task.depends_on.map((id) => {
     const record = state.tasks.get(id);
     const done = record?.attempts.find((a) => a.outcome === 'completed');
@@ -31,6 +58,7 @@ export function buildPrompt(issue: IssueInfo, task: Task, state: RunState, attem
     '',
     sanitizeText(issue.body) || '(empty)',
     '',
+    discussion ? `## The discussion on the issue before the run\n\n${discussion}\n` : '',
   ]
     .filter((line, i, all) => !(line === '' && all[i - 1] === ''))
     .join('\n');

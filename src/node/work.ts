@@ -120,7 +120,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
   const dir = path.join(config.tempDir, 'tasks');
   await mkdir(dir, { recursive: true });
   const promptFile = path.join(dir, `${task.id}-attempt-${claim.attempt}.md`);
-  await writeFile(promptFile, buildPrompt(ctx.issue!, task, state, claim.attempt));
+  await writeFile(promptFile, buildPrompt(ctx.issue!, task, state, claim.attempt, ctx.thread.all()));
 
   log.info(`⚙️ running the agent on ${task.id}: ${task.title}`);
   const agent = startProcess({
