@@ -33491,23 +33491,26 @@ var LeaseKeeper = class {
    * the new state, and restarting the timer must not stretch the gap between two heartbeats).
    */
   start(render, writeNow = true) {
-    let inFlight = writeNow;
-    if (writeNow) {
-      void this.write(render).catch(() => {
-      }).finally(() => inFlight = false);
-    }
-    this.timer = setInterval(() => {
+    let inFlight = false;
+    let lastSent = Date.now();
+    const beat = () => {
       if (inFlight) return;
       inFlight = true;
+      lastSent = Date.now();
       void this.write(render).catch(() => {
       }).finally(() => inFlight = false);
-    }, this.ctx.config.heartbeatMs);
+    };
+    if (writeNow) beat();
+    this.timer = setInterval(beat, this.ctx.config.heartbeatMs);
     this.watch = setInterval(
       () => {
-        if (this.ctx.client.clock.now() >= this.deadline()) {
+        const now = this.ctx.client.clock.now();
+        if (now >= this.deadline()) {
           this.fence(
             `no heartbeat got through for ${Math.round(this.ctx.config.leaseMs / 1e3)}s: the lease may have run out`
           );
+        } else if (this.deadline() - now < this.ctx.config.heartbeatMs && Date.now() - lastSent >= 250) {
+          beat();
         }
       },
       Math.min(250, this.ctx.config.heartbeatMs)
