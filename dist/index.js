@@ -26520,6 +26520,9 @@ var ACTION_DEFAULTS = {
   "fail-on-task-failure": "true",
   "metrics-file": "",
   "pass-token-to-agent": "false",
+  "create-pr": "true",
+  "draft-pr": "false",
+  "base-branch": "",
   "trusted-authors": ""
 };
 
@@ -26571,6 +26574,16 @@ function raw(name) {
   if (value !== "") return value;
   const fallback = ACTION_DEFAULTS[name] ?? "";
   return fallback.includes("${{") ? "" : fallback;
+}
+function branchInput(name) {
+  const value = raw(name).trim().replace(/^refs\/heads\//, "");
+  if (value === "") return void 0;
+  if (!/^[A-Za-z0-9._/-]+$/.test(value) || value.includes("..") || value.startsWith("/") || value.endsWith("/") || value.endsWith(".lock") || value.startsWith("-")) {
+    throw new InputError(
+      `Input "${name}" must be a branch name (letters, digits, ".", "_", "-" and "/"); got "${value}".`
+    );
+  }
+  return value;
 }
 function numberInput(name, opts) {
   const text = raw(name).trim();
@@ -26698,7 +26711,10 @@ function readInputs(runtime) {
     maxInstances: numberInput("max-instances", { min: 1, max: 256, integer: true }),
     failOnTaskFailure: booleanInput("fail-on-task-failure"),
     passTokenToAgent: booleanInput("pass-token-to-agent"),
-    metricsFile: raw("metrics-file").trim() || void 0
+    metricsFile: raw("metrics-file").trim() || void 0,
+    createPr: booleanInput("create-pr"),
+    draftPr: booleanInput("draft-pr"),
+    baseBranch: branchInput("base-branch")
   };
 }
 
@@ -28027,6 +28043,7 @@ function datetime(args) {
 }
 var anyString = /^[\s\S]{0,}$/;
 var number = /^-?\d+(?:\.\d+)?$/;
+var boolean = /^(?:true|false)$/i;
 var lowercase = /^[^A-Z]*$/;
 var uppercase = /^[^a-z]*$/;
 
@@ -28914,6 +28931,27 @@ var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
 var $ZodNumberFormat = /* @__PURE__ */ $constructor("$ZodNumberFormat", (inst, def) => {
   $ZodCheckNumberFormat.init(inst, def);
   $ZodNumber.init(inst, def);
+});
+var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
+  $ZodType.init(inst, def);
+  inst._zod.pattern = boolean;
+  inst._zod.parse = (payload, _ctx) => {
+    if (def.coerce)
+      try {
+        payload.value = Boolean(payload.value);
+      } catch (_) {
+      }
+    const input = payload.value;
+    if (typeof input === "boolean")
+      return payload;
+    payload.issues.push({
+      expected: "boolean",
+      code: "invalid_type",
+      input,
+      inst
+    });
+    return payload;
+  };
 });
 var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def) => {
   $ZodType.init(inst, def);
@@ -30604,6 +30642,13 @@ function _int(Class2, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
+function _boolean(Class2, params) {
+  return new Class2({
+    type: "boolean",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
 function _unknown(Class2) {
   return new Class2({
     type: "unknown"
@@ -31523,6 +31568,9 @@ var numberProcessor = (schema, ctx, _json, params) => {
       json.allOf = [...json.allOf ?? [], ...rest.map((m) => ({ multipleOf: m }))];
   }
 };
+var booleanProcessor = (_schema, _ctx, json, _params) => {
+  json.type = "boolean";
+};
 var neverProcessor = (_schema, _ctx, json, _params) => {
   json.not = {};
 };
@@ -32331,6 +32379,14 @@ var ZodNumberFormat = /* @__PURE__ */ $constructor("ZodNumberFormat", (inst, def
 function int(params) {
   return _int(ZodNumberFormat, params);
 }
+var ZodBoolean = /* @__PURE__ */ $constructor("ZodBoolean", (inst, def) => {
+  $ZodBoolean.init(inst, def);
+  ZodType.init(inst, def);
+  inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
+});
+function boolean2(params) {
+  return _boolean(ZodBoolean, params);
+}
 var ZodUnknown = /* @__PURE__ */ $constructor("ZodUnknown", (inst, def) => {
   $ZodUnknown.init(inst, def);
   ZodType.init(inst, def);
@@ -32766,8 +32822,14 @@ var ResultSchema = object({
   /** The end of the agent's output, secrets masked. */
   output_tail: string2().max(2e4).default(""),
   error: string2().max(5e3).optional(),
+  /** Whether the agent changed anything (absent when the workspace is not a git repository). */
+  changes: boolean2().optional(),
+  /** The branch the work was pushed to, and its commit. */
   branch: string2().max(300).optional(),
+  commit: string2().max(64).optional(),
+  /** The pull request's URL, or why it could not be opened. */
   pr: string2().max(500).optional(),
+  pr_error: string2().max(2e3).optional(),
   /** API requests this node spent on the task: counted (non-304) and content-creating. */
   api: object({ requests: number2().int().nonnegative(), writes: number2().int().nonnegative() }).optional()
 });
@@ -33893,38 +33955,53 @@ async function runTask(ctx, claim2, state) {
   await mkdir3(dir, { recursive: true });
   const promptFile = path2.join(dir, `${task.id}-attempt-${claim2.attempt}.md`);
   await writeFile3(promptFile, buildPrompt(ctx.issue, task, state, claim2.attempt, ctx.thread.all()));
-  log.info(`\u2699\uFE0F running the agent on ${task.id}: ${task.title}`);
-  const agent = startProcess({
-    command: config2.agentCommand,
-    cwd: config2.workspace,
-    env: {
-      ...config2.agentEnv,
-      P2P_TASK_ID: task.id,
-      P2P_TASK_TITLE: task.title,
-      P2P_TASK_BODY: task.body,
-      P2P_TASK_PRIORITY: task.priority,
-      P2P_ISSUE_NUMBER: String(config2.issueNumber),
-      P2P_NODE_ID: config2.nodeId,
-      P2P_INSTANCE: String(config2.instance),
-      P2P_ATTEMPT: String(claim2.attempt),
-      P2P_PROMPT_FILE: promptFile
-    },
-    timeoutMs: config2.taskTimeoutMs,
-    onOutput: (text) => {
-      for (const line of text.split("\n")) {
-        if (line.trim()) {
-          log.info(`  [${task.id}] ${line}`);
-          progress = line.trim().slice(0, 200);
-        }
+  const deps = dependencyBranches(state, task);
+  let prepared;
+  if (ctx.branches) {
+    progress = deps.length > 0 ? `merging ${deps.map((d) => d.task).join(", ")}` : "preparing the branch";
+    prepared = await ctx.branches.prepare(task, deps);
+    if (prepared) log.warning(`${task.id}: ${prepared}`);
+  }
+  const run2 = prepared ? { exitCode: null, signal: null, timedOut: false, durationMs: 0, outputTail: "", stdout: "" } : await runAgent(ctx, claim2, task, promptFile, (line) => progress = line);
+  if (claim2.lost) {
+    claim2.keeper.stop();
+    log.warning(
+      `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`
+    );
+    return "fenced";
+  }
+  let ok = !prepared && run2.exitCode === 0 && !run2.timedOut;
+  let error3 = prepared ? prepared : ok ? void 0 : run2.timedOut ? `the agent ran longer than the task timeout (${Math.round(config2.taskTimeoutMs / 6e4)} min) and was stopped` : run2.error ? `the agent could not start: ${run2.error}` : `the agent exited with ${run2.exitCode ?? `signal ${run2.signal}`}`;
+  let delivered;
+  if (ctx.branches && !prepared) {
+    progress = ok ? "pushing the branch" : "saving the failed run on a branch";
+    try {
+      delivered = await ctx.branches.deliver({
+        task,
+        attempt: claim2.attempt,
+        node: config2.nodeId,
+        ok,
+        ...error3 ? { failure: error3 } : {},
+        deps,
+        createPr: config2.delivery.createPr
+      });
+      if (!delivered.changes)
+        log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
+      else
+        log.info(
+          `${task.id}: pushed ${delivered.branch}${delivered.pr ? `; pull request ${delivered.pr}` : ""}`
+        );
+      if (delivered.prError)
+        log.warning(`${task.id}: the pull request could not be opened: ${delivered.prError}`);
+    } catch (deliveryError) {
+      const why = getErrorMessage(deliveryError);
+      log.warning(`${task.id}: could not push the work: ${why}`);
+      if (ok) {
+        ok = false;
+        error3 = `the agent succeeded but its work could not be pushed: ${why}`;
       }
     }
-  });
-  claim2.onLost = (reason) => {
-    log.warning(`stopping the agent on ${task.id}: ${reason}`);
-    agent.kill(`this node lost its lease on the task (${reason})`);
-  };
-  if (claim2.lost) agent.kill(claim2.lost);
-  const run2 = await agent.done;
+  }
   claim2.keeper.stop();
   if (claim2.lost) {
     log.warning(
@@ -33932,13 +34009,18 @@ async function runTask(ctx, claim2, state) {
     );
     return "fenced";
   }
-  const ok = run2.exitCode === 0 && !run2.timedOut;
-  const error3 = ok ? void 0 : run2.timedOut ? `the agent ran longer than the task timeout (${Math.round(config2.taskTimeoutMs / 6e4)} min) and was stopped` : run2.error ? `the agent could not start: ${run2.error}` : `the agent exited with ${run2.exitCode ?? `signal ${run2.signal}`}`;
   const result = {
     exit_code: run2.exitCode,
     duration_ms: run2.durationMs,
     output_tail: run2.outputTail,
     ...error3 ? { error: error3 } : {},
+    ...delivered ? {
+      changes: delivered.changes,
+      ...delivered.branch ? { branch: delivered.branch } : {},
+      ...delivered.commit ? { commit: delivered.commit } : {},
+      ...delivered.pr ? { pr: delivered.pr } : {},
+      ...delivered.prError ? { pr_error: delivered.prError.slice(0, 2e3) } : {}
+    } : {},
     // Counted so far, plus the edit that records this result.
     api: {
       requests: client.stats.counted - claim2.statsBefore.counted + 1,
@@ -33972,6 +34054,309 @@ async function runTask(ctx, claim2, state) {
   );
   return outcome;
 }
+function dependencyBranches(state, task) {
+  const out = [];
+  for (const id2 of task.depends_on) {
+    const done = state.tasks.get(id2)?.attempts.find((a) => a.outcome === "completed");
+    const branch = done?.result?.branch;
+    if (branch) out.push({ task: id2, branch, ...done.result?.pr ? { pr: done.result.pr } : {} });
+  }
+  return out;
+}
+function runAgent(ctx, claim2, task, promptFile, onProgress) {
+  const { config: config2, log } = ctx;
+  log.info(`\u2699\uFE0F running the agent on ${task.id}: ${task.title}`);
+  const agent = startProcess({
+    command: config2.agentCommand,
+    cwd: config2.workspace,
+    env: {
+      ...config2.agentEnv,
+      P2P_TASK_ID: task.id,
+      P2P_TASK_TITLE: task.title,
+      P2P_TASK_BODY: task.body,
+      P2P_TASK_PRIORITY: task.priority,
+      P2P_ISSUE_NUMBER: String(config2.issueNumber),
+      P2P_NODE_ID: config2.nodeId,
+      P2P_INSTANCE: String(config2.instance),
+      P2P_ATTEMPT: String(claim2.attempt),
+      P2P_PROMPT_FILE: promptFile
+    },
+    timeoutMs: config2.taskTimeoutMs,
+    onOutput: (text) => {
+      for (const line of text.split("\n")) {
+        if (line.trim()) {
+          log.info(`  [${task.id}] ${line}`);
+          onProgress(line.trim().slice(0, 200));
+        }
+      }
+    }
+  });
+  claim2.onLost = (reason) => {
+    log.warning(`stopping the agent on ${task.id}: ${reason}`);
+    agent.kill(`this node lost its lease on the task (${reason})`);
+  };
+  if (claim2.lost) agent.kill(claim2.lost);
+  return agent.done;
+}
+
+// src/github/pulls.ts
+var ALREADY_EXISTS = /already exists/i;
+var NO_DRAFTS = /draft pull requests are not supported/i;
+function errorsOf(error3) {
+  const data = error3.response?.data;
+  return [data?.message, ...(data?.errors ?? []).map((e) => e.message)].filter(Boolean).join("; ");
+}
+async function findOpen(client, head) {
+  const { octokit, owner, repo } = client;
+  const { data } = await octokit.rest.pulls.list({ owner, repo, head: `${owner}:${head}`, state: "open" });
+  return data[0];
+}
+async function openPullRequest(client, spec, sleep) {
+  const { octokit, owner, repo } = client;
+  let draft = spec.draft;
+  for (let round = 0; ; round++) {
+    try {
+      const { data } = await octokit.rest.pulls.create({
+        owner,
+        repo,
+        head: spec.head,
+        base: spec.base,
+        title: spec.title,
+        body: spec.body,
+        draft
+      });
+      return { number: data.number, url: data.html_url, reused: false };
+    } catch (error3) {
+      const detail = `${getErrorMessage(error3)} ${errorsOf(error3)}`;
+      if (statusOf(error3) !== 422) throw error3;
+      if (draft && NO_DRAFTS.test(detail)) {
+        client.log.warning("this repository does not support draft pull requests; opening a ready one");
+        draft = false;
+        continue;
+      }
+      if (!ALREADY_EXISTS.test(detail)) throw new Error(`GitHub refused the pull request: ${detail.trim()}`);
+      const open3 = await findOpen(client, spec.head);
+      if (open3) {
+        await octokit.rest.pulls.update({
+          owner,
+          repo,
+          pull_number: open3.number,
+          title: spec.title,
+          body: spec.body
+        });
+        return { number: open3.number, url: open3.html_url, reused: true };
+      }
+      if (round >= 5)
+        throw new Error(`a pull request for ${spec.head} exists but could not be found`, { cause: error3 });
+      await sleep(1e3 * (round + 1));
+    }
+  }
+}
+async function defaultBranch(client) {
+  const { octokit, owner, repo } = client;
+  const { data } = await octokit.rest.repos.get({ owner, repo });
+  return data.default_branch;
+}
+
+// src/delivery/git.ts
+import { execFile } from "node:child_process";
+var GitError = class extends Error {
+  constructor(args, code, stderr) {
+    super(
+      `git ${args.filter((a) => !a.includes("extraheader")).join(" ")} failed: ${stderr.trim() || `exit ${code}`}`
+    );
+    this.args = args;
+    this.code = code;
+    this.stderr = stderr;
+  }
+  args;
+  code;
+  stderr;
+};
+function gitIn(cwd, env = process.env) {
+  const gitEnv = {
+    ...env,
+    // Never wait for a password or an editor: a node has nobody to type.
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_EDITOR: "true",
+    GIT_MERGE_AUTOEDIT: "no",
+    LC_ALL: "C"
+  };
+  const tryGit = (args) => new Promise((resolve) => {
+    execFile("git", args, { cwd, env: gitEnv, maxBuffer: 64 * 1024 * 1024 }, (error3, stdout, stderr) => {
+      const code = error3 ? typeof error3.code === "number" ? error3.code : 1 : 0;
+      resolve({
+        code,
+        stdout: String(stdout),
+        stderr: String(stderr) || (error3 && code !== 0 ? error3.message : "")
+      });
+    });
+  });
+  return {
+    cwd,
+    try: tryGit,
+    async run(args) {
+      const result = await tryGit(args);
+      if (result.code !== 0) throw new GitError(args, result.code, result.stderr || result.stdout);
+      return result.stdout.replace(/\n$/, "");
+    }
+  };
+}
+
+// src/delivery/task-branch.ts
+var taskBranch = (issue3, task) => `p2p/issue-${issue3}/${task}`;
+var failedBranch = (issue3, task, attempt) => `p2p/issue-${issue3}/${task}-attempt-${attempt}-failed`;
+async function deliveryBlocker(workspace) {
+  const git = gitIn(workspace);
+  const inside = await git.try(["rev-parse", "--is-inside-work-tree"]);
+  if (inside.code !== 0 || inside.stdout.trim() !== "true")
+    return `${workspace} is not a git work tree (check the repository out first)`;
+  const origin = await git.try(["remote", "get-url", "origin"]);
+  if (origin.code !== 0) return `the repository in ${workspace} has no remote named origin`;
+  return void 0;
+}
+var TaskBranches = class _TaskBranches {
+  constructor(options) {
+    this.options = options;
+    this.git = gitIn(options.workspace, options.env);
+  }
+  options;
+  git;
+  auth = [];
+  base = "";
+  startSha = "";
+  static async open(options) {
+    const branches = new _TaskBranches(options);
+    await branches.init();
+    return branches;
+  }
+  get baseBranch() {
+    return this.base;
+  }
+  async init() {
+    const { git, options } = this;
+    const url = (await git.run(["remote", "get-url", "origin"])).trim();
+    const configured = await git.try(["config", "--get-regexp", String.raw`^http\..*extraheader$`]);
+    if (/^https?:\/\//i.test(url) && configured.stdout.trim() === "") {
+      const basic = Buffer.from(`x-access-token:${options.token}`).toString("base64");
+      registerSecret(basic);
+      this.auth = ["-c", `http.extraheader=AUTHORIZATION: basic ${basic}`];
+    }
+    this.base = options.baseBranch || (await git.try(["symbolic-ref", "--short", "-q", "HEAD"])).stdout.trim() || await defaultBranch(options.client);
+  }
+  identity() {
+    const { login, id: id2 } = this.options.author;
+    return ["-c", `user.name=${login}`, "-c", `user.email=${id2}+${login}@users.noreply.github.com`];
+  }
+  async fetch(branch) {
+    const ref = `refs/remotes/origin/${branch}`;
+    await this.git.run([
+      ...this.auth,
+      "fetch",
+      "--no-tags",
+      "--quiet",
+      "origin",
+      `+refs/heads/${branch}:${ref}`
+    ]);
+    return ref;
+  }
+  /**
+   * Reset the workspace to the base branch and merge the dependencies' branches into it. Returns why the
+   * task cannot start from them (a merge conflict, a branch that cannot be fetched), or undefined when ready.
+   */
+  async prepare(task, deps) {
+    const { git, options } = this;
+    const branch = taskBranch(options.issueNumber, task.id);
+    try {
+      const baseRef = await this.fetch(this.base);
+      await git.run(["checkout", "--quiet", "--force", "-B", branch, baseRef]);
+      await git.run(["clean", "-fdq"]);
+    } catch (error3) {
+      return `could not start from ${this.base}: ${getErrorMessage(error3)}`;
+    }
+    for (const dep of deps) {
+      let ref;
+      try {
+        ref = await this.fetch(dep.branch);
+      } catch (error3) {
+        return `could not fetch ${dep.branch}, the branch of ${dep.task}: ${getErrorMessage(error3)}`;
+      }
+      const merged = await git.try([
+        ...this.identity(),
+        "merge",
+        "--no-ff",
+        "--no-edit",
+        "-m",
+        `Merge ${dep.task} (${dep.branch}) into ${task.id}`,
+        ref
+      ]);
+      if (merged.code !== 0) {
+        const conflicted = (await git.try(["diff", "--name-only", "--diff-filter=U"])).stdout.trim().split("\n");
+        await git.try(["merge", "--abort"]);
+        const files = conflicted.filter(Boolean);
+        const others = deps.slice(0, deps.indexOf(dep)).map((d) => d.task);
+        return `merge conflict: the branch of ${dep.task} (${dep.branch}) does not merge cleanly into ${this.base}` + (others.length > 0 ? ` with ${others.join(", ")}` : "") + (files.length > 0 ? `; conflicting files: ${files.join(", ")}` : `: ${(merged.stdout + merged.stderr).trim()}`);
+      }
+    }
+    this.startSha = await git.run(["rev-parse", "HEAD"]);
+    return void 0;
+  }
+  /** Commit and push what the agent changed; open a pull request when the run succeeded. */
+  async deliver(args) {
+    const { git, options } = this;
+    const { task, attempt, ok } = args;
+    await git.run(["add", "--all"]);
+    const staged = (await git.try(["diff", "--cached", "--quiet"])).code !== 0;
+    if (staged) {
+      const subject = ok ? task.title : `[failed] ${task.title}`;
+      const message = [
+        subject.slice(0, 200),
+        "",
+        `p2p-dev task ${task.id} of #${options.issueNumber}, attempt ${attempt} by ${args.node}.`,
+        ...ok ? [] : [`The agent run failed: ${args.failure ?? "unknown error"}`]
+      ].join("\n");
+      await git.run([...this.identity(), "commit", "--quiet", "--no-verify", "-m", message]);
+    }
+    const head = await git.run(["rev-parse", "HEAD"]);
+    if (head === this.startSha) return { changes: false };
+    const branch = ok ? taskBranch(options.issueNumber, task.id) : failedBranch(options.issueNumber, task.id, attempt);
+    await git.run([...this.auth, "push", "--quiet", "--force", "origin", `HEAD:refs/heads/${branch}`]);
+    const delivered = { changes: true, branch, commit: head };
+    if (!ok || !args.createPr) return delivered;
+    try {
+      const pr = await openPullRequest(
+        options.client,
+        {
+          head: branch,
+          base: this.base,
+          title: `${task.title} (#${options.issueNumber}, ${task.id})`.slice(0, 250),
+          body: pullRequestBody(options.issueNumber, task, attempt, args.node, args.deps),
+          draft: options.draft
+        },
+        options.sleep
+      );
+      delivered.pr = pr.url;
+    } catch (error3) {
+      delivered.prError = getErrorMessage(error3);
+    }
+    return delivered;
+  }
+};
+function pullRequestBody(issue3, task, attempt, node2, deps) {
+  const lines = [
+    `Task \`${task.id}\` of #${issue3}: **${task.title}**`,
+    "",
+    task.body ? task.body.slice(0, 2e4) : "",
+    ""
+  ];
+  if (deps.length > 0) {
+    lines.push("Builds on (merged into this branch):");
+    for (const d of deps) lines.push(`- \`${d.task}\`: ${d.pr ?? `\`${d.branch}\``}`);
+    lines.push("");
+  }
+  lines.push(`Made by p2p-dev (attempt ${attempt}, node \`${node2}\`). Part of #${issue3}.`);
+  return lines.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n");
+}
 
 // src/node/run-node.ts
 async function runNode(ctx) {
@@ -34004,6 +34389,7 @@ async function runNode(ctx) {
   log.info(
     `\u{1F3AF} stood for leader (term 1) in comment ${firstBid.id}; the action writes as ${firstBid.user.login} (id ${firstBid.user.id})`
   );
+  await openBranches(ctx, firstBid.user);
   let leadAttemptedTerm = 0;
   let completed = 0;
   let failed = 0;
@@ -34102,6 +34488,33 @@ async function runNode(ctx) {
     ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {},
     state
   };
+}
+async function openBranches(ctx, author) {
+  const { config: config2, log } = ctx;
+  const blocker = await deliveryBlocker(config2.workspace);
+  if (blocker) {
+    log.info(`task results are not committed: ${blocker}`);
+    return;
+  }
+  try {
+    ctx.branches = await TaskBranches.open({
+      workspace: config2.workspace,
+      issueNumber: config2.issueNumber,
+      ...config2.delivery.baseBranch ? { baseBranch: config2.delivery.baseBranch } : {},
+      draft: config2.delivery.draft,
+      token: config2.delivery.token,
+      author,
+      client: ctx.client,
+      sleep: ctx.sleep
+    });
+    log.info(
+      `each task's changes go to a branch p2p/issue-${config2.issueNumber}/<task> from ${ctx.branches.baseBranch}${config2.delivery.createPr ? ", with a pull request" : ""}`
+    );
+  } catch (error3) {
+    log.warning(
+      `task results are not committed: the git workspace could not be set up: ${getErrorMessage(error3)}`
+    );
+  }
 }
 
 // src/trigger/decide-start.ts
@@ -34248,6 +34661,9 @@ function summarize(state, now) {
       ...last ? { node: last.node } : {},
       ...last?.result ? { durationMs: last.result.duration_ms } : {},
       ...last?.result?.pr ? { pr: last.result.pr } : {},
+      ...last?.result?.branch ? { branch: last.result.branch } : {},
+      ...last?.result?.changes !== void 0 ? { changes: last.result.changes } : {},
+      ...last?.result?.pr_error ? { prError: last.result.pr_error } : {},
       ...view.reason ? { reason: view.reason } : {}
     };
   });
@@ -34294,12 +34710,12 @@ function renderSummary(s) {
   if (s.planningError)
     lines.push("", `Planning failed: ${s.planningError.replace(/\s+/g, " ").slice(0, 500)}`);
   if (s.tasks.length > 0) {
-    lines.push("", "| task | status | node | attempts | took | pull request |", "|---|---|---|---|---|---|");
+    lines.push("", "| task | status | node | attempts | took | result |", "|---|---|---|---|---|---|");
     for (const t of s.tasks) {
       const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${t.reason.replace(/\|/g, "/").slice(0, 120)})` : ""}`;
       const took = t.durationMs !== void 0 ? formatDuration(t.durationMs) : "";
       lines.push(
-        `| ${t.id}: ${t.title.replace(/\|/g, "/").slice(0, 80)} | ${status} | ${t.node ? `\`${t.node}\`` : ""} | ${t.attempts} | ${took} | ${t.pr ?? ""} |`
+        `| ${t.id}: ${t.title.replace(/\|/g, "/").slice(0, 80)} | ${status} | ${t.node ? `\`${t.node}\`` : ""} | ${t.attempts} | ${took} | ${resultCell(t)} |`
       );
     }
   }
@@ -34308,6 +34724,13 @@ function renderSummary(s) {
     `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` + (s.totals.running + s.totals.claimable + s.totals.blocked > 0 ? `, ${s.totals.running + s.totals.claimable + s.totals.blocked} unfinished` : "") + `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`
   );
   return lines.join("\n");
+}
+function resultCell(t) {
+  if (t.pr) return t.pr;
+  if (t.branch)
+    return `branch \`${t.branch}\`${t.prError ? ` (no pull request: ${t.prError.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, 100)})` : ""}`;
+  if (t.changes === false) return "no changes";
+  return "";
 }
 
 // src/aggregate/run-aggregate.ts
@@ -34385,6 +34808,12 @@ function nodeConfig(inputs, runtime, issueNumber) {
     workspace: runtime.workspace,
     tempDir: mkdtempSync(path4.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
+    delivery: {
+      token: inputs.token,
+      createPr: inputs.createPr,
+      draft: inputs.draftPr,
+      ...inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {}
+    },
     agentEnv: inputs.passTokenToAgent ? { ...agentEnvironment(process.env, inputs.token), GITHUB_TOKEN: inputs.token, GH_TOKEN: inputs.token } : agentEnvironment(process.env, inputs.token)
   };
 }

@@ -12,6 +12,7 @@ import { taskViews } from '../src/protocol/decide.js';
 import { formatDuration } from '../src/protocol/render.js';
 import { makeTrust } from '../src/protocol/thread-comment.js';
 import { startNode, waitAll } from './local-nodes.js';
+import { cloneFor, createRemote, remoteBranches } from './local-git.js';
 
 const NODES = Number(process.env.DEMO_NODES ?? 5);
 const ISSUE = `Add a widgets feature to the shop.
@@ -28,7 +29,9 @@ const ISSUE = `Add a widgets feature to the shop.
 const DEMO_AGENT = [
   'echo "reading the prompt: $(wc -l < "$P2P_PROMPT_FILE") lines"',
   'for step in 1 2 3; do echo "step $step/3 of $P2P_TASK_ID: $P2P_TASK_TITLE"; sleep 1; done',
-  'mkdir -p demo-output && echo "$P2P_TASK_TITLE (by $P2P_NODE_ID)" > "demo-output/$P2P_TASK_ID.txt"',
+  // Each task adds a note; the tasks that depend on others find their notes merged in.
+  'mkdir -p notes && echo "$P2P_TASK_TITLE (by $P2P_NODE_ID)" > "notes/$P2P_TASK_ID.md"',
+  'echo "notes in the workspace: $(ls notes | tr "\\n" " ")"',
 ].join('; ');
 
 const started = Date.now();
@@ -82,7 +85,9 @@ async function main(): Promise<void> {
   const matrix = JSON.parse(decided.instances!) as number[];
   console.log(`${stamp()} starting ${matrix.length} nodes\n`);
 
-  const workspace = mkdtempSync(path.join(os.tmpdir(), 'p2p-demo-'));
+  // The repository: a bare remote standing in for GitHub's git, and one checkout per node, as on runners.
+  const gitDir = mkdtempSync(path.join(os.tmpdir(), 'p2p-demo-'));
+  const remote = createRemote(gitDir, { 'README.md': '# The shop\n' });
   // One run id for every job of the run: nodes of different runs never count each other's messages.
   const nodes = matrix.map((instance) =>
     startNode(instance, {
@@ -91,7 +96,7 @@ async function main(): Promise<void> {
       repository: `${emulator.owner}/${emulator.repo}`,
       issue,
       instances: matrix.length,
-      workspace,
+      workspace: cloneFor(remote, gitDir, `node-${instance}`),
       runId,
       inputs: {
         'agent-command': DEMO_AGENT,
@@ -143,7 +148,11 @@ async function main(): Promise<void> {
   console.log(
     `\nAPI: ${stats.counted} counted requests, ${stats.notModified} free 304s, ${stats.contentCreating} content-creating, for ${state.tasks.size} tasks.`,
   );
-  console.log(`The agents wrote their files to ${path.join(workspace, 'demo-output')}.`);
+  console.log(`\nBranches pushed to ${remote}:`);
+  for (const branch of remoteBranches(remote)) console.log(`  ${branch}`);
+  console.log('Pull requests on the emulator:');
+  for (const pull of emulator.pulls().sort((a, b) => a.number - b.number))
+    console.log(`  #${pull.number} ${pull.title}  (${pull.head} → ${pull.base})`);
   // The aggregate-results job posts the summary on the issue.
   const aggregate = job('aggregate', { 'fail-on-task-failure': 'false' });
   await aggregate.exited;

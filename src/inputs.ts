@@ -30,6 +30,9 @@ export interface Inputs {
   failOnTaskFailure: boolean;
   passTokenToAgent: boolean;
   metricsFile: string | undefined;
+  createPr: boolean;
+  draftPr: boolean;
+  baseBranch: string | undefined;
 }
 
 export interface Runtime {
@@ -54,6 +57,27 @@ function raw(name: string): string {
   const fallback = ACTION_DEFAULTS[name] ?? '';
   // An expression such as `${{ github.token }}` is only expanded by the runner.
   return fallback.includes('${{') ? '' : fallback;
+}
+
+/** A branch name, or undefined when empty; refuses what git would refuse (spaces, `..`, control characters). */
+function branchInput(name: string): string | undefined {
+  const value = raw(name)
+    .trim()
+    .replace(/^refs\/heads\//, '');
+  if (value === '') return undefined;
+  if (
+    !/^[A-Za-z0-9._/-]+$/.test(value) ||
+    value.includes('..') ||
+    value.startsWith('/') ||
+    value.endsWith('/') ||
+    value.endsWith('.lock') ||
+    value.startsWith('-')
+  ) {
+    throw new InputError(
+      `Input "${name}" must be a branch name (letters, digits, ".", "_", "-" and "/"); got "${value}".`,
+    );
+  }
+  return value;
 }
 
 function numberInput(
@@ -203,5 +227,8 @@ export function readInputs(runtime: Runtime): Inputs {
     failOnTaskFailure: booleanInput('fail-on-task-failure'),
     passTokenToAgent: booleanInput('pass-token-to-agent'),
     metricsFile: raw('metrics-file').trim() || undefined,
+    createPr: booleanInput('create-pr'),
+    draftPr: booleanInput('draft-pr'),
+    baseBranch: branchInput('base-branch'),
   };
 }

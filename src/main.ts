@@ -55,6 +55,12 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     workspace: runtime.workspace,
     tempDir: mkdtempSync(path.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
+    delivery: {
+      token: inputs.token,
+      createPr: inputs.createPr,
+      draft: inputs.draftPr,
+      ...(inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {}),
+    },
     agentEnv: inputs.passTokenToAgent
       ? { ...agentEnvironment(process.env, inputs.token), GITHUB_TOKEN: inputs.token, GH_TOKEN: inputs.token }
       : agentEnvironment(process.env, inputs.token),

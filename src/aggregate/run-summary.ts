@@ -12,6 +12,10 @@ export interface TaskSummary {
   attempts: number;
   durationMs?: number;
   pr?: string;
+  branch?: string;
+  /** False when the agent changed nothing (unknown when the workspace was not a git repository). */
+  changes?: boolean;
+  prError?: string;
   reason?: string;
 }
 
@@ -45,6 +49,9 @@ export function summarize(state: RunState, now: number): RunSummary {
         ...(last ? { node: last.node } : {}),
         ...(last?.result ? { durationMs: last.result.duration_ms } : {}),
         ...(last?.result?.pr ? { pr: last.result.pr } : {}),
+        ...(last?.result?.branch ? { branch: last.result.branch } : {}),
+        ...(last?.result?.changes !== undefined ? { changes: last.result.changes } : {}),
+        ...(last?.result?.pr_error ? { prError: last.result.pr_error } : {}),
         ...(view.reason ? { reason: view.reason } : {}),
       };
     });
@@ -96,12 +103,12 @@ export function renderSummary(s: RunSummary): string {
   if (s.planningError)
     lines.push('', `Planning failed: ${s.planningError.replace(/\s+/g, ' ').slice(0, 500)}`);
   if (s.tasks.length > 0) {
-    lines.push('', '| task | status | node | attempts | took | pull request |', '|---|---|---|---|---|---|');
+    lines.push('', '| task | status | node | attempts | took | result |', '|---|---|---|---|---|---|');
     for (const t of s.tasks) {
       const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${t.reason.replace(/\|/g, '/').slice(0, 120)})` : ''}`;
       const took = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
       lines.push(
-        `| ${t.id}: ${t.title.replace(/\|/g, '/').slice(0, 80)} | ${status} | ${t.node ? `\`${t.node}\`` : ''} | ${t.attempts} | ${took} | ${t.pr ?? ''} |`,
+        `| ${t.id}: ${t.title.replace(/\|/g, '/').slice(0, 80)} | ${status} | ${t.node ? `\`${t.node}\`` : ''} | ${t.attempts} | ${took} | ${resultCell(t)} |`,
       );
     }
   }
@@ -114,4 +121,13 @@ export function renderSummary(s: RunSummary): string {
       `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`,
   );
   return lines.join('\n');
+}
+
+/** What a task delivered: its pull request, else its branch (a failed run's work), else "no changes". */
+export function resultCell(t: TaskSummary): string {
+  if (t.pr) return t.pr;
+  if (t.branch)
+    return `branch \`${t.branch}\`${t.prError ? ` (no pull request: ${t.prError.replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 100)})` : ''}`;
+  if (t.changes === false) return 'no changes';
+  return '';
 }

@@ -21,5 +21,8 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'fail-on-task-failure': "true",
   'metrics-file': "",
   'pass-token-to-agent': "false",
+  'create-pr': "true",
+  'draft-pr': "false",
+  'base-branch': "",
   'trusted-authors': "",
 };

@@ -4,6 +4,7 @@ import { statusOf } from '../github/client.js';
 import type { IssueInfo, IssueThread } from '../github/thread.js';
 import { getErrorMessage } from '../errors.js';
 import type { Trust } from '../protocol/thread-comment.js';
+import type { TaskBranches } from '../delivery/task-branch.js';
 
 export interface NodeConfig {
   issueNumber: number;
@@ -25,6 +26,8 @@ export interface NodeConfig {
   trustedAuthors: string[];
   /** Environment for the agent (already stripped of the token unless the user asked otherwise). */
   agentEnv: NodeJS.ProcessEnv;
+  /** How results become branches and pull requests (when the workspace is a git repository). */
+  delivery: { token: string; createPr: boolean; draft: boolean; baseBranch?: string };
 }
 
 export interface NodeContext {
@@ -35,6 +38,8 @@ export interface NodeContext {
   sleep(ms: number): Promise<void>;
   issue?: IssueInfo;
   trust?: Trust;
+  /** Set once the node knows its identity, when the workspace can deliver branches. */
+  branches?: TaskBranches;
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

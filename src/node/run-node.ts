@@ -10,6 +10,8 @@ import { bidBody, newNonce } from './outbox.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { ThreadComment } from '../protocol/thread-comment.js';
 import { claimTask, runTask } from './work.js';
+import { deliveryBlocker, TaskBranches } from '../delivery/task-branch.js';
+import { getErrorMessage } from '../errors.js';
 
 export interface NodeOutcome {
   role: 'leader' | 'worker';
@@ -50,6 +52,8 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   log.info(
     `🎯 stood for leader (term 1) in comment ${firstBid.id}; the action writes as ${firstBid.user.login} (id ${firstBid.user.id})`,
   );
+
+  await openBranches(ctx, firstBid.user);
 
   let leadAttemptedTerm = 0;
   let completed = 0;
@@ -172,4 +176,33 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     ...(state.plan?.error !== undefined ? { planningError: state.plan.error } : {}),
     state,
   };
+}
+
+/** Results become branches and pull requests when the workspace is a git checkout with an origin. */
+async function openBranches(ctx: NodeContext, author: { login: string; id: number }): Promise<void> {
+  const { config, log } = ctx;
+  const blocker = await deliveryBlocker(config.workspace);
+  if (blocker) {
+    log.info(`task results are not committed: ${blocker}`);
+    return;
+  }
+  try {
+    ctx.branches = await TaskBranches.open({
+      workspace: config.workspace,
+      issueNumber: config.issueNumber,
+      ...(config.delivery.baseBranch ? { baseBranch: config.delivery.baseBranch } : {}),
+      draft: config.delivery.draft,
+      token: config.delivery.token,
+      author,
+      client: ctx.client,
+      sleep: ctx.sleep,
+    });
+    log.info(
+      `each task's changes go to a branch p2p/issue-${config.issueNumber}/<task> from ${ctx.branches.baseBranch}${config.delivery.createPr ? ', with a pull request' : ''}`,
+    );
+  } catch (error) {
+    log.warning(
+      `task results are not committed: the git workspace could not be set up: ${getErrorMessage(error)}`,
+    );
+  }
 }

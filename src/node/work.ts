@@ -9,7 +9,9 @@ import { buildPrompt } from './prompt.js';
 import { persist, type NodeContext } from './context.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { claimBody, newNonce, type ClaimFields } from './outbox.js';
-import { startProcess } from './agent-process.js';
+import { startProcess, type ProcessResult as AgentRun } from './agent-process.js';
+import type { Task } from '../protocol/messages.js';
+import type { Delivered, DependencyBranch } from '../delivery/task-branch.js';
 
 export interface HeldClaim {
   task: string;
@@ -122,38 +124,63 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
   const promptFile = path.join(dir, `${task.id}-attempt-${claim.attempt}.md`);
   await writeFile(promptFile, buildPrompt(ctx.issue!, task, state, claim.attempt, ctx.thread.all()));
 
-  log.info(`⚙️ running the agent on ${task.id}: ${task.title}`);
-  const agent = startProcess({
-    command: config.agentCommand,
-    cwd: config.workspace,
-    env: {
-      ...config.agentEnv,
-      P2P_TASK_ID: task.id,
-      P2P_TASK_TITLE: task.title,
-      P2P_TASK_BODY: task.body,
-      P2P_TASK_PRIORITY: task.priority,
-      P2P_ISSUE_NUMBER: String(config.issueNumber),
-      P2P_NODE_ID: config.nodeId,
-      P2P_INSTANCE: String(config.instance),
-      P2P_ATTEMPT: String(claim.attempt),
-      P2P_PROMPT_FILE: promptFile,
-    },
-    timeoutMs: config.taskTimeoutMs,
-    onOutput: (text) => {
-      for (const line of text.split('\n')) {
-        if (line.trim()) {
-          log.info(`  [${task.id}] ${line}`);
-          progress = line.trim().slice(0, 200);
-        }
+  const deps = dependencyBranches(state, task);
+  let prepared: string | undefined;
+  if (ctx.branches) {
+    progress = deps.length > 0 ? `merging ${deps.map((d) => d.task).join(', ')}` : 'preparing the branch';
+    prepared = await ctx.branches.prepare(task, deps);
+    if (prepared) log.warning(`${task.id}: ${prepared}`);
+  }
+  const run: AgentRun = prepared
+    ? { exitCode: null, signal: null, timedOut: false, durationMs: 0, outputTail: '', stdout: '' }
+    : await runAgent(ctx, claim, task, promptFile, (line) => (progress = line));
+  if (claim.lost) {
+    claim.keeper.stop();
+    log.warning(
+      `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`,
+    );
+    return 'fenced';
+  }
+  let ok = !prepared && run.exitCode === 0 && !run.timedOut;
+  let error = prepared
+    ? prepared
+    : ok
+      ? undefined
+      : run.timedOut
+        ? `the agent ran longer than the task timeout (${Math.round(config.taskTimeoutMs / 60_000)} min) and was stopped`
+        : run.error
+          ? `the agent could not start: ${run.error}`
+          : `the agent exited with ${run.exitCode ?? `signal ${run.signal}`}`;
+  let delivered: Delivered | undefined;
+  if (ctx.branches && !prepared) {
+    progress = ok ? 'pushing the branch' : 'saving the failed run on a branch';
+    try {
+      delivered = await ctx.branches.deliver({
+        task,
+        attempt: claim.attempt,
+        node: config.nodeId,
+        ok,
+        ...(error ? { failure: error } : {}),
+        deps,
+        createPr: config.delivery.createPr,
+      });
+      if (!delivered.changes)
+        log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
+      else
+        log.info(
+          `${task.id}: pushed ${delivered.branch}${delivered.pr ? `; pull request ${delivered.pr}` : ''}`,
+        );
+      if (delivered.prError)
+        log.warning(`${task.id}: the pull request could not be opened: ${delivered.prError}`);
+    } catch (deliveryError) {
+      const why = getErrorMessage(deliveryError);
+      log.warning(`${task.id}: could not push the work: ${why}`);
+      if (ok) {
+        ok = false;
+        error = `the agent succeeded but its work could not be pushed: ${why}`;
       }
-    },
-  });
-  claim.onLost = (reason) => {
-    log.warning(`stopping the agent on ${task.id}: ${reason}`);
-    agent.kill(`this node lost its lease on the task (${reason})`);
-  };
-  if (claim.lost) agent.kill(claim.lost);
-  const run = await agent.done;
+    }
+  }
   claim.keeper.stop();
   if (claim.lost) {
     log.warning(
@@ -161,19 +188,20 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     );
     return 'fenced';
   }
-  const ok = run.exitCode === 0 && !run.timedOut;
-  const error = ok
-    ? undefined
-    : run.timedOut
-      ? `the agent ran longer than the task timeout (${Math.round(config.taskTimeoutMs / 60_000)} min) and was stopped`
-      : run.error
-        ? `the agent could not start: ${run.error}`
-        : `the agent exited with ${run.exitCode ?? `signal ${run.signal}`}`;
   const result: Result = {
     exit_code: run.exitCode,
     duration_ms: run.durationMs,
     output_tail: run.outputTail,
     ...(error ? { error } : {}),
+    ...(delivered
+      ? {
+          changes: delivered.changes,
+          ...(delivered.branch ? { branch: delivered.branch } : {}),
+          ...(delivered.commit ? { commit: delivered.commit } : {}),
+          ...(delivered.pr ? { pr: delivered.pr } : {}),
+          ...(delivered.prError ? { pr_error: delivered.prError.slice(0, 2000) } : {}),
+        }
+      : {}),
     // Counted so far, plus the edit that records this result.
     api: {
       requests: client.stats.counted - claim.statsBefore.counted + 1,
@@ -205,4 +233,57 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     `${ok ? '✅' : '❌'} ${task.id} ${outcome} in ${Math.round(run.durationMs / 1000)}s${error ? `: ${error}` : ''}`,
   );
   return outcome;
+}
+
+/** The branches of a task's dependencies that have one (a dependency that changed nothing has none). */
+export function dependencyBranches(state: RunState, task: Task): DependencyBranch[] {
+  const out: DependencyBranch[] = [];
+  for (const id of task.depends_on) {
+    const done = state.tasks.get(id)?.attempts.find((a) => a.outcome === 'completed');
+    const branch = done?.result?.branch;
+    if (branch) out.push({ task: id, branch, ...(done.result?.pr ? { pr: done.result.pr } : {}) });
+  }
+  return out;
+}
+
+function runAgent(
+  ctx: NodeContext,
+  claim: HeldClaim,
+  task: Task,
+  promptFile: string,
+  onProgress: (line: string) => void,
+): Promise<AgentRun> {
+  const { config, log } = ctx;
+  log.info(`⚙️ running the agent on ${task.id}: ${task.title}`);
+  const agent = startProcess({
+    command: config.agentCommand,
+    cwd: config.workspace,
+    env: {
+      ...config.agentEnv,
+      P2P_TASK_ID: task.id,
+      P2P_TASK_TITLE: task.title,
+      P2P_TASK_BODY: task.body,
+      P2P_TASK_PRIORITY: task.priority,
+      P2P_ISSUE_NUMBER: String(config.issueNumber),
+      P2P_NODE_ID: config.nodeId,
+      P2P_INSTANCE: String(config.instance),
+      P2P_ATTEMPT: String(claim.attempt),
+      P2P_PROMPT_FILE: promptFile,
+    },
+    timeoutMs: config.taskTimeoutMs,
+    onOutput: (text) => {
+      for (const line of text.split('\n')) {
+        if (line.trim()) {
+          log.info(`  [${task.id}] ${line}`);
+          onProgress(line.trim().slice(0, 200));
+        }
+      }
+    },
+  });
+  claim.onLost = (reason) => {
+    log.warning(`stopping the agent on ${task.id}: ${reason}`);
+    agent.kill(`this node lost its lease on the task (${reason})`);
+  };
+  if (claim.lost) agent.kill(claim.lost);
+  return agent.done;
 }

@@ -88,8 +88,14 @@ export const ResultSchema = z.object({
   /** The end of the agent's output, secrets masked. */
   output_tail: z.string().max(20_000).default(''),
   error: z.string().max(5000).optional(),
+  /** Whether the agent changed anything (absent when the workspace is not a git repository). */
+  changes: z.boolean().optional(),
+  /** The branch the work was pushed to, and its commit. */
   branch: z.string().max(300).optional(),
+  commit: z.string().max(64).optional(),
+  /** The pull request's URL, or why it could not be opened. */
   pr: z.string().max(500).optional(),
+  pr_error: z.string().max(2000).optional(),
   /** API requests this node spent on the task: counted (non-304) and content-creating. */
   api: z
     .object({ requests: z.number().int().nonnegative(), writes: z.number().int().nonnegative() })

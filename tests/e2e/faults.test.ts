@@ -137,7 +137,16 @@ describe('hostile and flaky surroundings', () => {
     await scenario.finish(120_000);
     for (const n of scenario.nodes)
       expect({ code: (await n.exited).code, log: n.log().slice(-1500) }).toMatchObject({ code: 0 });
-    expect(statuses(scenario)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    // On a failure, the thread as folded says what happened.
+    const why = JSON.stringify(
+      {
+        tasks: [...scenario.state().tasks.values()],
+        entries: scenario.state().entries.map((e) => ({ ...e, message: undefined })),
+      },
+      null,
+      1,
+    );
+    expect(statuses(scenario), why).toEqual(['completed', 'completed', 'completed', 'completed']);
     const starts = scenario.runs().filter((r) => r[0] === 'start');
     // One attempt per task, unless a node gave one up; never two at once.
     expect(new Set(starts.map((r) => r[1]))).toEqual(new Set(['task-1', 'task-2', 'task-3', 'task-4']));

@@ -82,6 +82,8 @@ describe('inputs', () => {
       [{ instance: '4' }, /Input "instance" must be from 1 to the value of "instances" \(3\); got 4/],
       [{ 'max-attempts': '0' }, /Input "max-attempts" must be a whole number from 1 to 100; got "0"/],
       [{ 'issue-number': 'abc' }, /Input "issue-number" must be a positive whole number/],
+      [{ 'base-branch': 'main..dev' }, /Input "base-branch" must be a branch name .*got "main..dev"/],
+      [{ 'create-pr': 'maybe' }, /Input "create-pr" must be true or false/],
     ];
     for (const [inputs, message] of cases) {
       const node = startNode(1, {

@@ -53,6 +53,8 @@ export async function startScenario(options: {
   emulator?: Parameters<typeof startEmulator>[0];
   beforeNodes?: (server: RunningEmulator, issue: number) => void | Promise<void>;
   startNodes?: boolean;
+  /** Each node's GITHUB_WORKSPACE (default: the scenario's directory, not a git repository). */
+  workspaceFor?: (instance: number, dir: string) => string;
 }): Promise<Scenario> {
   const server = await startEmulator(options.emulator ?? { config: { latencyMs: [5, 30] } });
   const issue = server.emulator.createIssue({ title: 'Scenario', body: options.issueBody });
@@ -69,7 +71,7 @@ export async function startScenario(options: {
             repository: 'octo-org/demo',
             issue,
             instances: options.nodes,
-            workspace: dir,
+            workspace: options.workspaceFor?.(i + 1, dir) ?? dir,
             inputs: { 'agent-command': agent, ...options.inputs },
           }),
         );

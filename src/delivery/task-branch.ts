@@ -1,0 +1,234 @@
+// A task's work as a git branch: before the agent runs, the workspace is reset to the base branch with the
+// branches of the task's dependencies merged in; after it, whatever the agent changed is committed, pushed to
+// `p2p/issue-<n>/<task-id>` and offered as a pull request. A failed run's changes are pushed too, to a branch
+// marked failed, so nothing an agent did is lost.
+import { getErrorMessage, registerSecret } from '../errors.js';
+import type { GitHubClient } from '../github/client.js';
+import { defaultBranch, openPullRequest } from '../github/pulls.js';
+import type { Task } from '../protocol/messages.js';
+import { gitIn, type Git } from './git.js';
+
+export interface DeliveryOptions {
+  workspace: string;
+  issueNumber: number;
+  /** The branch tasks start from and pull requests go into; found from the workspace or the repository when absent. */
+  baseBranch?: string;
+  draft: boolean;
+  token: string;
+  /** Who commits: the action's identity. */
+  author: { login: string; id: number };
+  client: GitHubClient;
+  sleep(ms: number): Promise<void>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface DependencyBranch {
+  task: string;
+  branch: string;
+  pr?: string;
+}
+
+export interface Delivered {
+  /** False when the agent left the workspace as it found it. */
+  changes: boolean;
+  branch?: string;
+  commit?: string;
+  pr?: string;
+  /** The pull request could not be opened (the branch is pushed all the same). */
+  prError?: string;
+}
+
+export const taskBranch = (issue: number, task: string): string => `p2p/issue-${issue}/${task}`;
+export const failedBranch = (issue: number, task: string, attempt: number): string =>
+  `p2p/issue-${issue}/${task}-attempt-${attempt}-failed`;
+
+/** Whether the workspace can deliver: a git work tree with an `origin` remote. Says why not otherwise. */
+export async function deliveryBlocker(workspace: string): Promise<string | undefined> {
+  const git = gitIn(workspace);
+  const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
+  if (inside.code !== 0 || inside.stdout.trim() !== 'true')
+    return `${workspace} is not a git work tree (check the repository out first)`;
+  const origin = await git.try(['remote', 'get-url', 'origin']);
+  if (origin.code !== 0) return `the repository in ${workspace} has no remote named origin`;
+  return undefined;
+}
+
+export class TaskBranches {
+  private readonly git: Git;
+  private auth: string[] = [];
+  private base = '';
+  private startSha = '';
+
+  private constructor(private readonly options: DeliveryOptions) {
+    this.git = gitIn(options.workspace, options.env);
+  }
+
+  static async open(options: DeliveryOptions): Promise<TaskBranches> {
+    const branches = new TaskBranches(options);
+    await branches.init();
+    return branches;
+  }
+
+  get baseBranch(): string {
+    return this.base;
+  }
+
+  private async init(): Promise<void> {
+    const { git, options } = this;
+    const url = (await git.run(['remote', 'get-url', 'origin'])).trim();
+    // actions/checkout leaves its own credentials in the config; a second Authorization header would be refused.
+    const configured = await git.try(['config', '--get-regexp', String.raw`^http\..*extraheader$`]);
+    if (/^https?:\/\//i.test(url) && configured.stdout.trim() === '') {
+      const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
+      registerSecret(basic);
+      this.auth = ['-c', `http.extraheader=AUTHORIZATION: basic ${basic}`];
+    }
+    this.base =
+      options.baseBranch ||
+      (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() ||
+      (await defaultBranch(options.client));
+  }
+
+  private identity(): string[] {
+    const { login, id } = this.options.author;
+    return ['-c', `user.name=${login}`, '-c', `user.email=${id}+${login}@users.noreply.github.com`];
+  }
+
+  private async fetch(branch: string): Promise<string> {
+    const ref = `refs/remotes/origin/${branch}`;
+    await this.git.run([
+      ...this.auth,
+      'fetch',
+      '--no-tags',
+      '--quiet',
+      'origin',
+      `+refs/heads/${branch}:${ref}`,
+    ]);
+    return ref;
+  }
+
+  /**
+   * Reset the workspace to the base branch and merge the dependencies' branches into it. Returns why the
+   * task cannot start from them (a merge conflict, a branch that cannot be fetched), or undefined when ready.
+   */
+  async prepare(task: Task, deps: DependencyBranch[]): Promise<string | undefined> {
+    const { git, options } = this;
+    const branch = taskBranch(options.issueNumber, task.id);
+    try {
+      const baseRef = await this.fetch(this.base);
+      await git.run(['checkout', '--quiet', '--force', '-B', branch, baseRef]);
+      await git.run(['clean', '-fdq']);
+    } catch (error) {
+      return `could not start from ${this.base}: ${getErrorMessage(error)}`;
+    }
+    for (const dep of deps) {
+      let ref: string;
+      try {
+        ref = await this.fetch(dep.branch);
+      } catch (error) {
+        return `could not fetch ${dep.branch}, the branch of ${dep.task}: ${getErrorMessage(error)}`;
+      }
+      const merged = await git.try([
+        ...this.identity(),
+        'merge',
+        '--no-ff',
+        '--no-edit',
+        '-m',
+        `Merge ${dep.task} (${dep.branch}) into ${task.id}`,
+        ref,
+      ]);
+      if (merged.code !== 0) {
+        const conflicted = (await git.try(['diff', '--name-only', '--diff-filter=U'])).stdout
+          .trim()
+          .split('\n');
+        await git.try(['merge', '--abort']);
+        const files = conflicted.filter(Boolean);
+        const others = deps.slice(0, deps.indexOf(dep)).map((d) => d.task);
+        return (
+          `merge conflict: the branch of ${dep.task} (${dep.branch}) does not merge cleanly into ${this.base}` +
+          (others.length > 0 ? ` with ${others.join(', ')}` : '') +
+          (files.length > 0
+            ? `; conflicting files: ${files.join(', ')}`
+            : `: ${(merged.stdout + merged.stderr).trim()}`)
+        );
+      }
+    }
+    this.startSha = await git.run(['rev-parse', 'HEAD']);
+    return undefined;
+  }
+
+  /** Commit and push what the agent changed; open a pull request when the run succeeded. */
+  async deliver(args: {
+    task: Task;
+    attempt: number;
+    node: string;
+    ok: boolean;
+    failure?: string;
+    deps: DependencyBranch[];
+    createPr: boolean;
+  }): Promise<Delivered> {
+    const { git, options } = this;
+    const { task, attempt, ok } = args;
+    await git.run(['add', '--all']);
+    const staged = (await git.try(['diff', '--cached', '--quiet'])).code !== 0;
+    if (staged) {
+      const subject = ok ? task.title : `[failed] ${task.title}`;
+      const message = [
+        subject.slice(0, 200),
+        '',
+        `p2p-dev task ${task.id} of #${options.issueNumber}, attempt ${attempt} by ${args.node}.`,
+        ...(ok ? [] : [`The agent run failed: ${args.failure ?? 'unknown error'}`]),
+      ].join('\n');
+      await git.run([...this.identity(), 'commit', '--quiet', '--no-verify', '-m', message]);
+    }
+    const head = await git.run(['rev-parse', 'HEAD']);
+    if (head === this.startSha) return { changes: false };
+
+    const branch = ok
+      ? taskBranch(options.issueNumber, task.id)
+      : failedBranch(options.issueNumber, task.id, attempt);
+    // Forced: an earlier attempt by a node that died may have pushed part of its work there.
+    await git.run([...this.auth, 'push', '--quiet', '--force', 'origin', `HEAD:refs/heads/${branch}`]);
+    const delivered: Delivered = { changes: true, branch, commit: head };
+    if (!ok || !args.createPr) return delivered;
+    try {
+      const pr = await openPullRequest(
+        options.client,
+        {
+          head: branch,
+          base: this.base,
+          title: `${task.title} (#${options.issueNumber}, ${task.id})`.slice(0, 250),
+          body: pullRequestBody(options.issueNumber, task, attempt, args.node, args.deps),
+          draft: options.draft,
+        },
+        options.sleep,
+      );
+      delivered.pr = pr.url;
+    } catch (error) {
+      delivered.prError = getErrorMessage(error);
+    }
+    return delivered;
+  }
+}
+
+function pullRequestBody(
+  issue: number,
+  task: Task,
+  attempt: number,
+  node: string,
+  deps: DependencyBranch[],
+): string {
+  const lines = [
+    `Task \`${task.id}\` of #${issue}: **${task.title}**`,
+    '',
+    task.body ? task.body.slice(0, 20_000) : '',
+    '',
+  ];
+  if (deps.length > 0) {
+    lines.push('Builds on (merged into this branch):');
+    for (const d of deps) lines.push(`- \`${d.task}\`: ${d.pr ?? `\`${d.branch}\``}`);
+    lines.push('');
+  }
+  lines.push(`Made by p2p-dev (attempt ${attempt}, node \`${node}\`). Part of #${issue}.`);
+  return lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n');
+}
