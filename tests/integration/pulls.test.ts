@@ -39,7 +39,7 @@ describe('pull requests', () => {
     expect(first.url).toContain(`/pull/${first.number}`);
     const second = await openPullRequest(client, spec('attempt 2'), sleep);
     expect(second).toMatchObject({ number: first.number, reused: true });
-    const pulls = server.emulator.pulls();
+    const pulls = server!.emulator.pulls();
     expect(pulls).toHaveLength(1);
     expect(pulls[0]!.body).toBe('attempt 2');
   });
