@@ -26243,6 +26243,10 @@ var ServerClock = class {
     this.low = Math.max(this.low, low);
     this.high = Math.min(this.high, high);
   }
+  /** This node's own clock. */
+  localNow() {
+    return this.local.now();
+  }
   /** Best estimate of the server's time now. */
   now() {
     return this.local.now() + this.offset();
@@ -26279,7 +26283,7 @@ function createClient(options) {
   const countingFetch = async (input, init) => {
     const method = (init?.method ?? "GET").toUpperCase();
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    const sentAt = Date.now();
+    const sentAt = clock.localNow();
     stats.requests += 1;
     if (method !== "GET" && method !== "HEAD") stats.mutations += 1;
     let response;
@@ -26289,7 +26293,7 @@ function createClient(options) {
       stats.faults += 1;
       throw error3;
     }
-    clock.observe(response.headers.get("date") ?? void 0, sentAt, Date.now());
+    clock.observe(response.headers.get("date") ?? void 0, sentAt, clock.localNow());
     if (response.status === 304) stats.notModified += 1;
     else if (!new URL(url).pathname.endsWith("/rate_limit")) stats.counted += 1;
     if (response.status >= 500 || response.status === 429 || response.status === 403) {
@@ -26316,6 +26320,7 @@ function createClient(options) {
       request: { fetch: countingFetch },
       retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseMs ?? 1e3 },
       throttle: {
+        ...options.throttleId ? { id: options.throttleId } : {},
         onRateLimit: (retryAfter, request2) => {
           log.warning(
             `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request2.method} ${request2.url}`
@@ -33060,7 +33065,8 @@ function applyClaim(state, d, m) {
     ignore(d, note);
   };
   if (record.task.error) return reject(`task ${m.task} cannot run: ${record.task.error}`);
-  if (m.attempt > plan.maxAttempts)
+  const closing = m.attempt === plan.maxAttempts + 1 && m.state === "failed";
+  if (m.attempt > plan.maxAttempts && !closing)
     return reject(`attempt ${m.attempt} is over the limit of ${plan.maxAttempts}`);
   for (const dep of record.task.depends_on) {
     const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === "completed");
@@ -33085,6 +33091,8 @@ function applyClaim(state, d, m) {
       delete last.endedAt;
     }
   }
+  if (closing && (!last || last.outcome !== "expired"))
+    return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
   const ev = evidenceOf(m, d.created, d.updated);
   const ended = m.state === "completed" || m.state === "failed" ? m.state : void 0;
   attempts.push({
@@ -33101,7 +33109,8 @@ function applyClaim(state, d, m) {
     ...m.progress !== void 0 ? { progress: m.progress } : {},
     ...m.result !== void 0 ? { result: m.result } : {},
     ev,
-    ...d.comment.html_url ? { htmlUrl: d.comment.html_url } : {}
+    ...d.comment.html_url ? { htmlUrl: d.comment.html_url } : {},
+    ...closing ? { closing: true } : {}
   });
 }
 
@@ -33135,11 +33144,15 @@ function taskViews(state, now) {
     if (known) return known;
     const record = state.tasks.get(id2);
     if (!record) return { id: id2, status: "skipped", reason: `unknown task ${id2}`, attempts: 0 };
-    const last = record.attempts.at(-1);
-    const base = { id: id2, attempts: record.attempts.length, ...last ? { last } : {} };
+    const closing = record.attempts.find((a) => a.closing);
+    const ran = record.attempts.filter((a) => !a.closing);
+    const last = ran.at(-1);
+    const base = { id: id2, attempts: ran.length, ...last ? { last } : {} };
     let view;
     if (record.task.error) view = { ...base, status: "skipped", reason: record.task.error };
     else if (last?.outcome === "completed") view = { ...base, status: "completed" };
+    else if (closing)
+      view = { ...base, status: "failed", reason: `${ran.length} attempt(s); last: its node fell silent` };
     else if (last && isAlive(last, now)) view = { ...base, status: "running" };
     else {
       let blocked = false;
@@ -33157,9 +33170,9 @@ function taskViews(state, now) {
         if (depView.status !== "completed") blocked = true;
       }
       if (skippedBy) view = { ...base, status: "skipped", reason: skippedBy };
-      else if (record.attempts.length >= maxAttempts) {
-        const why = last?.outcome === "failed" ? last.result?.error ?? "the agent failed" : "its node fell silent";
-        view = { ...base, status: "failed", reason: `${record.attempts.length} attempt(s); last: ${why}` };
+      else if (ran.length >= maxAttempts && last?.outcome === "failed") {
+        const why = last.result?.error ?? "the agent failed";
+        view = { ...base, status: "failed", reason: `${ran.length} attempt(s); last: ${why}` };
       } else if (blocked) view = { ...base, status: "blocked" };
       else {
         let since = state.plan?.created ?? 0;
@@ -33531,9 +33544,17 @@ var LeaseKeeper = class {
   timer;
   watch;
   marginMs;
-  /** Heartbeat another comment from now on (the first copy of a claim that was posted twice). */
-  retarget(commentId) {
+  /**
+   * Heartbeat another comment from now on: the first copy of a message that was posted twice (a retried POST
+   * whose first answer was lost). The lease then runs from that copy's last write, `lastWriteAt` (server
+   * time), which this node never kept alive: if it has run out already, the keeper is fenced at once.
+   */
+  retarget(commentId, lastWriteAt) {
+    if (commentId === this.commentId) return;
     this.commentId = commentId;
+    this.lastAlive = lastWriteAt;
+    if (this.ctx.client.clock.latest() >= this.deadline())
+      this.fence("the first copy of this message had gone unrefreshed for longer than the lease");
   }
   /** Server time by which this node must have stopped relying on the lease. */
   deadline() {
@@ -33766,12 +33787,17 @@ async function lead(ctx, bid, keeper) {
         log.warning(`stopped publishing the plan at part ${i + 1} of ${bodies.length}: ${lostReason()}`);
         return "lost-lease";
       }
-      await persist(
-        ctx,
-        `publishing plan part ${i + 1} of ${bodies.length}`,
-        () => ctx.thread.post(body),
-        config2.leaseMs
-      );
+      try {
+        await persist(
+          ctx,
+          `publishing plan part ${i + 1} of ${bodies.length}`,
+          () => ctx.thread.post(body),
+          config2.leaseMs
+        );
+      } catch (postError) {
+        log.warning(`could not publish the plan: ${getErrorMessage(postError)}; another node will take over`);
+        return "lost-lease";
+      }
     }
     log.info(`\u{1F4E6} published the plan in ${bodies.length} comment(s)`);
     return error3 !== void 0 ? "failed-planning" : "published";
@@ -33791,7 +33817,7 @@ async function planTasks(ctx) {
 ${sanitizeText(issue3.body)}
 `);
   log.info(`running the planner command`);
-  const result = await startProcess({
+  const result = await (ctx.startProcess ?? startProcess)({
     command: config2.plannerCommand,
     cwd: config2.workspace,
     env: {
@@ -33818,7 +33844,7 @@ ${result.outputTail.slice(-1500)}` : ""}`
 
 // src/node/work.ts
 import path2 from "node:path";
-import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
 
 // src/node/prompt.ts
 function discussionBefore(comments, state, limit = 2e4) {
@@ -33869,6 +33895,18 @@ ${discussion}
 }
 
 // src/node/work.ts
+async function untilListed(ctx, commentId, abandon) {
+  for (; ; ) {
+    if (abandon()) return false;
+    try {
+      await ctx.thread.refresh();
+    } catch (error3) {
+      ctx.log.warning(`reading the thread failed: ${getErrorMessage(error3)}`);
+    }
+    if (ctx.thread.has(commentId)) return true;
+    await ctx.sleep(Math.min(ctx.config.pollMs, 1e3));
+  }
+}
 async function claimTask(ctx, choice) {
   const { config: config2, thread, log } = ctx;
   const nonce = newNonce();
@@ -33902,21 +33940,23 @@ async function claimTask(ctx, choice) {
     `\u{1F3AF} claimed ${choice.task} (attempt ${choice.attempt}) in comment ${posted.id}; waiting ${config2.settleMs}ms for rivals`
   );
   await ctx.sleep(Math.max(0, config2.settleMs - (Date.now() - postedAt)));
-  for (; ; ) {
-    if (claim2.lost) {
-      log.warning(`gave up the claim on ${choice.task}: ${claim2.lost}`);
-      return void 0;
-    }
-    try {
-      await thread.refresh();
-    } catch (error3) {
-      log.warning(`reading the thread failed: ${getErrorMessage(error3)}`);
-    }
-    if (thread.has(posted.id)) break;
-    await ctx.sleep(Math.min(config2.pollMs, 1e3));
+  const seen = await untilListed(ctx, posted.id, () => claim2.lost !== void 0);
+  if (!seen) {
+    log.warning(`gave up the claim on ${choice.task}: ${claim2.lost}`);
+    return void 0;
   }
   const state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
-  const winner = state.tasks.get(choice.task)?.attempts[choice.attempt - 1];
+  const attempts = state.tasks.get(choice.task)?.attempts ?? [];
+  const winner = attempts[choice.attempt - 1];
+  if (winner?.nonce === nonce && winner.commentId !== posted.id) {
+    log.info(`the claim was posted twice; keeping comment ${winner.commentId}, the first copy`);
+    claim2.keeper.retarget(winner.commentId, winner.updated);
+  }
+  if (winner?.nonce === nonce && (winner.outcome !== "open" || attempts.at(-1) !== winner || claim2.lost)) {
+    claim2.keeper.stop();
+    log.info(`lost ${choice.task}: ${claim2.lost ?? "its first copy fell silent and was taken over"}`);
+    return void 0;
+  }
   if (!winner || winner.nonce !== nonce) {
     claim2.keeper.stop();
     const entry = state.entries.find((e) => e.commentId === posted.id);
@@ -33925,12 +33965,40 @@ async function claimTask(ctx, choice) {
     );
     return void 0;
   }
-  if (winner.commentId !== posted.id) {
-    log.info(`the claim was posted twice; keeping comment ${winner.commentId}, the first copy`);
-    claim2.keeper.retarget(winner.commentId);
-  }
   log.info(`won ${choice.task} (attempt ${choice.attempt})`);
   return { claim: claim2, state };
+}
+async function closeTask(ctx, choice) {
+  const { config: config2, thread, log } = ctx;
+  const nonce = newNonce();
+  const error3 = `attempt ${choice.attempt - 1}'s node fell silent and no attempts are left`;
+  let posted;
+  try {
+    posted = await persist(
+      ctx,
+      `closing ${choice.task}`,
+      () => thread.post(
+        claimBody(config2, nonce, {
+          task: choice.task,
+          attempt: choice.attempt,
+          state: "failed",
+          result: { exit_code: null, duration_ms: 0, output_tail: "", error: error3 }
+        })
+      ),
+      config2.leaseMs
+    );
+  } catch (postError) {
+    log.warning(`could not close ${choice.task}: ${getErrorMessage(postError)}`);
+    return false;
+  }
+  log.info(`\u274C closing ${choice.task} in comment ${posted.id}: ${error3}`);
+  await untilListed(ctx, posted.id, () => false);
+  const state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
+  const entry = state.entries.find((e) => e.commentId === posted.id);
+  const closed = state.tasks.get(choice.task)?.attempts.some((a) => a.closing) ?? false;
+  if (!closed || entry?.status !== "accepted")
+    log.info(`${choice.task} was not closed: ${entry?.note ?? "another record came first"}`);
+  return closed;
 }
 async function runTask(ctx, claim2, state) {
   const { config: config2, log, client } = ctx;
@@ -33952,9 +34020,9 @@ async function runTask(ctx, claim2, state) {
   claim2.keeper.stop();
   claim2.keeper.start(running);
   const dir = path2.join(config2.tempDir, "tasks");
-  await mkdir3(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const promptFile = path2.join(dir, `${task.id}-attempt-${claim2.attempt}.md`);
-  await writeFile3(promptFile, buildPrompt(ctx.issue, task, state, claim2.attempt, ctx.thread.all()));
+  writeFileSync(promptFile, buildPrompt(ctx.issue, task, state, claim2.attempt, ctx.thread.all()));
   const deps = dependencyBranches(state, task);
   let prepared;
   if (ctx.branches) {
@@ -33962,6 +34030,7 @@ async function runTask(ctx, claim2, state) {
     prepared = await ctx.branches.prepare(task, deps);
     if (prepared) log.warning(`${task.id}: ${prepared}`);
   }
+  if (claim2.lost) prepared ??= `the lease was lost before the agent started: ${claim2.lost}`;
   const run2 = prepared ? { exitCode: null, signal: null, timedOut: false, durationMs: 0, outputTail: "", stdout: "" } : await runAgent(ctx, claim2, task, promptFile, (line) => progress = line);
   if (claim2.lost) {
     claim2.keeper.stop();
@@ -33983,7 +34052,7 @@ async function runTask(ctx, claim2, state) {
         ok,
         ...error3 ? { failure: error3 } : {},
         deps,
-        createPr: config2.delivery.createPr
+        createPr: config2.delivery?.createPr ?? false
       });
       if (!delivered.changes)
         log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
@@ -34066,7 +34135,7 @@ function dependencyBranches(state, task) {
 function runAgent(ctx, claim2, task, promptFile, onProgress) {
   const { config: config2, log } = ctx;
   log.info(`\u2699\uFE0F running the agent on ${task.id}: ${task.title}`);
-  const agent = startProcess({
+  const agent = (ctx.startProcess ?? startProcess)({
     command: config2.agentCommand,
     cwd: config2.workspace,
     env: {
@@ -34418,7 +34487,7 @@ async function runNode(ctx) {
         candidacy.keeper.stop();
         candidacies.delete(term);
       } else if (leader) {
-        candidacy.keeper.retarget(leader.commentId);
+        candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
       }
     }
     if (state.plan?.error !== void 0) {
@@ -34465,6 +34534,10 @@ async function runNode(ctx) {
       continue;
     }
     idleRounds = 0;
+    if (choice.attempt > (state.plan.maxAttempts ?? config2.maxAttempts)) {
+      await closeTask(ctx, choice);
+      continue;
+    }
     const won = await claimTask(ctx, choice);
     if (!won) {
       await ctx.sleep(Math.min(config2.pollMs, 500) * (1 + Math.random()));
@@ -34491,6 +34564,8 @@ async function runNode(ctx) {
 }
 async function openBranches(ctx, author) {
   const { config: config2, log } = ctx;
+  const delivery = config2.delivery;
+  if (!delivery) return;
   const blocker = await deliveryBlocker(config2.workspace);
   if (blocker) {
     log.info(`task results are not committed: ${blocker}`);
@@ -34500,15 +34575,15 @@ async function openBranches(ctx, author) {
     ctx.branches = await TaskBranches.open({
       workspace: config2.workspace,
       issueNumber: config2.issueNumber,
-      ...config2.delivery.baseBranch ? { baseBranch: config2.delivery.baseBranch } : {},
-      draft: config2.delivery.draft,
-      token: config2.delivery.token,
+      ...delivery.baseBranch ? { baseBranch: delivery.baseBranch } : {},
+      draft: delivery.draft,
+      token: delivery.token,
       author,
       client: ctx.client,
       sleep: ctx.sleep
     });
     log.info(
-      `each task's changes go to a branch p2p/issue-${config2.issueNumber}/<task> from ${ctx.branches.baseBranch}${config2.delivery.createPr ? ", with a pull request" : ""}`
+      `each task's changes go to a branch p2p/issue-${config2.issueNumber}/<task> from ${ctx.branches.baseBranch}${delivery.createPr ? ", with a pull request" : ""}`
     );
   } catch (error3) {
     log.warning(
@@ -34644,7 +34719,7 @@ async function runTrigger(client, request2, log) {
 }
 
 // src/aggregate/run-aggregate.ts
-import { mkdir as mkdir4, writeFile as writeFile4 } from "node:fs/promises";
+import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
 import path3 from "node:path";
 
 // src/aggregate/run-summary.ts
@@ -34758,8 +34833,8 @@ ${markdown}
   const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(options.run)) && isTrusted(trust, c.user));
   const comment = existing ? await thread.edit(existing.id, body) : await thread.post(body);
   options.log.info(`${existing ? "updated" : "posted"} the run summary in comment ${comment.id}`);
-  await mkdir4(path3.dirname(options.metricsFile), { recursive: true });
-  await writeFile4(
+  await mkdir3(path3.dirname(options.metricsFile), { recursive: true });
+  await writeFile3(
     options.metricsFile,
     JSON.stringify(
       { ...summary2, issue: options.issueNumber, generatedAt: new Date(client.clock.now()).toISOString() },

@@ -30,6 +30,11 @@ export class ServerClock {
     this.high = Math.min(this.high, high);
   }
 
+  /** This node's own clock. */
+  localNow(): number {
+    return this.local.now();
+  }
+
   /** Best estimate of the server's time now. */
   now(): number {
     return this.local.now() + this.offset();

@@ -45,6 +45,11 @@ export interface ClientOptions {
   retries?: number;
   /** Scales plugin-retry's back-off (1 s, 4 s, 9 s at 1000). */
   retryBaseMs?: number;
+  /**
+   * plugin-throttling keeps its limiters per process, keyed by this id: clients in one process that stand for
+   * different machines (the simulation's nodes) need ids of their own.
+   */
+  throttleId?: string;
 }
 
 export interface GitHubClient {
@@ -71,7 +76,7 @@ export function createClient(options: ClientOptions): GitHubClient {
   const countingFetch: typeof fetch = async (input, init) => {
     const method = (init?.method ?? 'GET').toUpperCase();
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const sentAt = Date.now();
+    const sentAt = clock.localNow();
     stats.requests += 1;
     if (method !== 'GET' && method !== 'HEAD') stats.mutations += 1;
     let response: Response;
@@ -81,7 +86,7 @@ export function createClient(options: ClientOptions): GitHubClient {
       stats.faults += 1;
       throw error;
     }
-    clock.observe(response.headers.get('date') ?? undefined, sentAt, Date.now());
+    clock.observe(response.headers.get('date') ?? undefined, sentAt, clock.localNow());
     if (response.status === 304) stats.notModified += 1;
     else if (!new URL(url).pathname.endsWith('/rate_limit')) stats.counted += 1;
     if (response.status >= 500 || response.status === 429 || response.status === 403) {
@@ -111,6 +116,7 @@ export function createClient(options: ClientOptions): GitHubClient {
       request: { fetch: countingFetch },
       retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseMs ?? 1000 },
       throttle: {
+        ...(options.throttleId ? { id: options.throttleId } : {}),
         onRateLimit: (retryAfter: number, request: { method: string; url: string }) => {
           log.warning(
             `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request.method} ${request.url}`,

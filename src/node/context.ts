@@ -5,6 +5,7 @@ import type { IssueInfo, IssueThread } from '../github/thread.js';
 import { getErrorMessage } from '../errors.js';
 import type { Trust } from '../protocol/thread-comment.js';
 import type { TaskBranches } from '../delivery/task-branch.js';
+import type { ProcessOptions, RunningProcess } from './agent-process.js';
 
 export interface NodeConfig {
   issueNumber: number;
@@ -26,8 +27,8 @@ export interface NodeConfig {
   trustedAuthors: string[];
   /** Environment for the agent (already stripped of the token unless the user asked otherwise). */
   agentEnv: NodeJS.ProcessEnv;
-  /** How results become branches and pull requests (when the workspace is a git repository). */
-  delivery: { token: string; createPr: boolean; draft: boolean; baseBranch?: string };
+  /** How results become branches and pull requests (when the workspace is a git repository); absent: never. */
+  delivery?: { token: string; createPr: boolean; draft: boolean; baseBranch?: string };
 }
 
 export interface NodeContext {
@@ -40,6 +41,8 @@ export interface NodeContext {
   trust?: Trust;
   /** Set once the node knows its identity, when the workspace can deliver branches. */
   branches?: TaskBranches;
+  /** Runs the agent and the planner (default: a shell process); the simulation puts its own in. */
+  startProcess?: (options: ProcessOptions) => RunningProcess;
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

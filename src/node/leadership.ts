@@ -52,12 +52,18 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
         log.warning(`stopped publishing the plan at part ${i + 1} of ${bodies.length}: ${lostReason()}`);
         return 'lost-lease';
       }
-      await persist(
-        ctx,
-        `publishing plan part ${i + 1} of ${bodies.length}`,
-        () => ctx.thread.post(body),
-        config.leaseMs,
-      );
+      try {
+        await persist(
+          ctx,
+          `publishing plan part ${i + 1} of ${bodies.length}`,
+          () => ctx.thread.post(body),
+          config.leaseMs,
+        );
+      } catch (postError) {
+        // GitHub is down or refusing: stand aside; once this bid's lease runs out another node leads.
+        log.warning(`could not publish the plan: ${getErrorMessage(postError)}; another node will take over`);
+        return 'lost-lease';
+      }
     }
     log.info(`📦 published the plan in ${bodies.length} comment(s)`);
     return error !== undefined ? 'failed-planning' : 'published';
@@ -75,7 +81,7 @@ async function planTasks(ctx: NodeContext): Promise<Task[]> {
   const issueFile = path.join(dir, `issue-${issue.number}.md`);
   await writeFile(issueFile, `# ${sanitizeText(issue.title)}\n\n${sanitizeText(issue.body)}\n`);
   log.info(`running the planner command`);
-  const result = await startProcess({
+  const result = await (ctx.startProcess ?? startProcess)({
     command: config.plannerCommand,
     cwd: config.workspace,
     env: {

@@ -30,9 +30,17 @@ export class LeaseKeeper {
     this.marginMs = Math.min(Math.max(lease * 0.1, 1000), 30_000);
   }
 
-  /** Heartbeat another comment from now on (the first copy of a claim that was posted twice). */
-  retarget(commentId: number): void {
+  /**
+   * Heartbeat another comment from now on: the first copy of a message that was posted twice (a retried POST
+   * whose first answer was lost). The lease then runs from that copy's last write, `lastWriteAt` (server
+   * time), which this node never kept alive: if it has run out already, the keeper is fenced at once.
+   */
+  retarget(commentId: number, lastWriteAt: number): void {
+    if (commentId === this.commentId) return;
     this.commentId = commentId;
+    this.lastAlive = lastWriteAt;
+    if (this.ctx.client.clock.latest() >= this.deadline())
+      this.fence('the first copy of this message had gone unrefreshed for longer than the lease');
   }
 
   /** Server time by which this node must have stopped relying on the lease. */

@@ -9,7 +9,7 @@ import { lead } from './leadership.js';
 import { bidBody, newNonce } from './outbox.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { ThreadComment } from '../protocol/thread-comment.js';
-import { claimTask, runTask } from './work.js';
+import { claimTask, closeTask, runTask } from './work.js';
 import { deliveryBlocker, TaskBranches } from '../delivery/task-branch.js';
 import { getErrorMessage } from '../errors.js';
 
@@ -90,7 +90,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
         candidacies.delete(term);
       } else if (leader) {
         // Our bid was posted twice (a retried POST): keep alive the copy the fold counts.
-        candidacy.keeper.retarget(leader.commentId);
+        candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
       }
     }
 
@@ -152,6 +152,10 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       continue;
     }
     idleRounds = 0;
+    if (choice.attempt > (state.plan.maxAttempts ?? config.maxAttempts)) {
+      await closeTask(ctx, choice);
+      continue;
+    }
     const won = await claimTask(ctx, choice);
     if (!won) {
       await ctx.sleep(Math.min(config.pollMs, 500) * (1 + Math.random()));
@@ -181,6 +185,8 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
 /** Results become branches and pull requests when the workspace is a git checkout with an origin. */
 async function openBranches(ctx: NodeContext, author: { login: string; id: number }): Promise<void> {
   const { config, log } = ctx;
+  const delivery = config.delivery;
+  if (!delivery) return;
   const blocker = await deliveryBlocker(config.workspace);
   if (blocker) {
     log.info(`task results are not committed: ${blocker}`);
@@ -190,15 +196,15 @@ async function openBranches(ctx: NodeContext, author: { login: string; id: numbe
     ctx.branches = await TaskBranches.open({
       workspace: config.workspace,
       issueNumber: config.issueNumber,
-      ...(config.delivery.baseBranch ? { baseBranch: config.delivery.baseBranch } : {}),
-      draft: config.delivery.draft,
-      token: config.delivery.token,
+      ...(delivery.baseBranch ? { baseBranch: delivery.baseBranch } : {}),
+      draft: delivery.draft,
+      token: delivery.token,
       author,
       client: ctx.client,
       sleep: ctx.sleep,
     });
     log.info(
-      `each task's changes go to a branch p2p/issue-${config.issueNumber}/<task> from ${ctx.branches.baseBranch}${config.delivery.createPr ? ', with a pull request' : ''}`,
+      `each task's changes go to a branch p2p/issue-${config.issueNumber}/<task> from ${ctx.branches.baseBranch}${delivery.createPr ? ', with a pull request' : ''}`,
     );
   } catch (error) {
     log.warning(

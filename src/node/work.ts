@@ -1,7 +1,7 @@
 // A worker's cycle for one task: race a claim comment, confirm it from a listing that shows it, run the
 // agent while heartbeating, and write the outcome into the same comment.
 import path from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { getErrorMessage } from '../errors.js';
 import { fold, type RunState } from '../protocol/fold.js';
 import type { Result } from '../protocol/messages.js';
@@ -26,6 +26,23 @@ export interface HeldClaim {
 }
 
 export type TaskOutcome = 'completed' | 'failed' | 'fenced';
+
+/**
+ * Re-read the thread until a listing shows `commentId` (and so, listings being prefixes in time, everything
+ * posted before it). False when `abandon` says to stop waiting.
+ */
+async function untilListed(ctx: NodeContext, commentId: number, abandon: () => boolean): Promise<boolean> {
+  for (;;) {
+    if (abandon()) return false;
+    try {
+      await ctx.thread.refresh();
+    } catch (error) {
+      ctx.log.warning(`reading the thread failed: ${getErrorMessage(error)}`);
+    }
+    if (ctx.thread.has(commentId)) return true;
+    await ctx.sleep(Math.min(ctx.config.pollMs, 1000));
+  }
+}
 
 /** Post a claim and wait for the verdict. Returns the claim when this node won it. */
 export async function claimTask(
@@ -66,21 +83,24 @@ export async function claimTask(
 
   // Decide only from a listing that shows this claim, once the settle window has passed.
   await ctx.sleep(Math.max(0, config.settleMs - (Date.now() - postedAt)));
-  for (;;) {
-    if (claim.lost) {
-      log.warning(`gave up the claim on ${choice.task}: ${claim.lost}`);
-      return undefined;
-    }
-    try {
-      await thread.refresh();
-    } catch (error) {
-      log.warning(`reading the thread failed: ${getErrorMessage(error)}`);
-    }
-    if (thread.has(posted.id)) break;
-    await ctx.sleep(Math.min(config.pollMs, 1000));
+  const seen = await untilListed(ctx, posted.id, () => claim.lost !== undefined);
+  if (!seen) {
+    log.warning(`gave up the claim on ${choice.task}: ${claim.lost}`);
+    return undefined;
   }
   const state = fold(thread.all(), { run: config.run, trust: ctx.trust! });
-  const winner = state.tasks.get(choice.task)?.attempts[choice.attempt - 1];
+  const attempts = state.tasks.get(choice.task)?.attempts ?? [];
+  const winner = attempts[choice.attempt - 1];
+  if (winner?.nonce === nonce && winner.commentId !== posted.id) {
+    log.info(`the claim was posted twice; keeping comment ${winner.commentId}, the first copy`);
+    claim.keeper.retarget(winner.commentId, winner.updated);
+  }
+  if (winner?.nonce === nonce && (winner.outcome !== 'open' || attempts.at(-1) !== winner || claim.lost)) {
+    // The first copy landed long before this node heard back, went unrefreshed, and was taken over.
+    claim.keeper.stop();
+    log.info(`lost ${choice.task}: ${claim.lost ?? 'its first copy fell silent and was taken over'}`);
+    return undefined;
+  }
   if (!winner || winner.nonce !== nonce) {
     claim.keeper.stop();
     const entry = state.entries.find((e) => e.commentId === posted.id);
@@ -89,12 +109,50 @@ export async function claimTask(
     );
     return undefined;
   }
-  if (winner.commentId !== posted.id) {
-    log.info(`the claim was posted twice; keeping comment ${winner.commentId}, the first copy`);
-    claim.keeper.retarget(winner.commentId);
-  }
   log.info(`won ${choice.task} (attempt ${choice.attempt})`);
   return { claim, state };
+}
+
+/**
+ * Close a task whose last allowed attempt fell silent: post a claim one past the limit, already failed, and
+ * wait until a listing shows it. The fold accepts it only if that attempt's lease had truly run out when it
+ * was posted, so a node misled by a lagging listing cannot fail a task that is still running.
+ */
+export async function closeTask(
+  ctx: NodeContext,
+  choice: { task: string; attempt: number },
+): Promise<boolean> {
+  const { config, thread, log } = ctx;
+  const nonce = newNonce();
+  const error = `attempt ${choice.attempt - 1}'s node fell silent and no attempts are left`;
+  let posted;
+  try {
+    posted = await persist(
+      ctx,
+      `closing ${choice.task}`,
+      () =>
+        thread.post(
+          claimBody(config, nonce, {
+            task: choice.task,
+            attempt: choice.attempt,
+            state: 'failed',
+            result: { exit_code: null, duration_ms: 0, output_tail: '', error },
+          }),
+        ),
+      config.leaseMs,
+    );
+  } catch (postError) {
+    log.warning(`could not close ${choice.task}: ${getErrorMessage(postError)}`);
+    return false;
+  }
+  log.info(`❌ closing ${choice.task} in comment ${posted.id}: ${error}`);
+  await untilListed(ctx, posted.id, () => false);
+  const state = fold(thread.all(), { run: config.run, trust: ctx.trust! });
+  const entry = state.entries.find((e) => e.commentId === posted.id);
+  const closed = state.tasks.get(choice.task)?.attempts.some((a) => a.closing) ?? false;
+  if (!closed || entry?.status !== 'accepted')
+    log.info(`${choice.task} was not closed: ${entry?.note ?? 'another record came first'}`);
+  return closed;
 }
 
 /** Run the agent on a claimed task and record the outcome. */
@@ -120,9 +178,10 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
   claim.keeper.start(running);
 
   const dir = path.join(config.tempDir, 'tasks');
-  await mkdir(dir, { recursive: true });
+  // Synchronous: a few kilobytes, and the simulation's virtual clock must not run ahead of a pending write.
+  mkdirSync(dir, { recursive: true });
   const promptFile = path.join(dir, `${task.id}-attempt-${claim.attempt}.md`);
-  await writeFile(promptFile, buildPrompt(ctx.issue!, task, state, claim.attempt, ctx.thread.all()));
+  writeFileSync(promptFile, buildPrompt(ctx.issue!, task, state, claim.attempt, ctx.thread.all()));
 
   const deps = dependencyBranches(state, task);
   let prepared: string | undefined;
@@ -131,6 +190,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     prepared = await ctx.branches.prepare(task, deps);
     if (prepared) log.warning(`${task.id}: ${prepared}`);
   }
+  if (claim.lost) prepared ??= `the lease was lost before the agent started: ${claim.lost}`;
   const run: AgentRun = prepared
     ? { exitCode: null, signal: null, timedOut: false, durationMs: 0, outputTail: '', stdout: '' }
     : await runAgent(ctx, claim, task, promptFile, (line) => (progress = line));
@@ -162,7 +222,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
         ok,
         ...(error ? { failure: error } : {}),
         deps,
-        createPr: config.delivery.createPr,
+        createPr: config.delivery?.createPr ?? false,
       });
       if (!delivered.changes)
         log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
@@ -255,7 +315,7 @@ function runAgent(
 ): Promise<AgentRun> {
   const { config, log } = ctx;
   log.info(`⚙️ running the agent on ${task.id}: ${task.title}`);
-  const agent = startProcess({
+  const agent = (ctx.startProcess ?? startProcess)({
     command: config.agentCommand,
     cwd: config.workspace,
     env: {

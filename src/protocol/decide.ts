@@ -62,11 +62,15 @@ export function taskViews(state: RunState, now: number): Map<string, TaskView> {
     if (known) return known;
     const record = state.tasks.get(id);
     if (!record) return { id, status: 'skipped', reason: `unknown task ${id}`, attempts: 0 };
-    const last = record.attempts.at(-1);
-    const base = { id, attempts: record.attempts.length, ...(last ? { last } : {}) };
+    const closing = record.attempts.find((a) => a.closing);
+    const ran = record.attempts.filter((a) => !a.closing);
+    const last = ran.at(-1);
+    const base = { id, attempts: ran.length, ...(last ? { last } : {}) };
     let view: TaskView;
     if (record.task.error) view = { ...base, status: 'skipped', reason: record.task.error };
     else if (last?.outcome === 'completed') view = { ...base, status: 'completed' };
+    else if (closing)
+      view = { ...base, status: 'failed', reason: `${ran.length} attempt(s); last: its node fell silent` };
     else if (last && isAlive(last, now)) view = { ...base, status: 'running' };
     else {
       let blocked = false;
@@ -84,10 +88,9 @@ export function taskViews(state: RunState, now: number): Map<string, TaskView> {
         if (depView.status !== 'completed') blocked = true;
       }
       if (skippedBy) view = { ...base, status: 'skipped', reason: skippedBy };
-      else if (record.attempts.length >= maxAttempts) {
-        const why =
-          last?.outcome === 'failed' ? (last.result?.error ?? 'the agent failed') : 'its node fell silent';
-        view = { ...base, status: 'failed', reason: `${record.attempts.length} attempt(s); last: ${why}` };
+      else if (ran.length >= maxAttempts && last?.outcome === 'failed') {
+        const why = last.result?.error ?? 'the agent failed';
+        view = { ...base, status: 'failed', reason: `${ran.length} attempt(s); last: ${why}` };
       } else if (blocked) view = { ...base, status: 'blocked' };
       else {
         let since = state.plan?.created ?? 0;

@@ -56,6 +56,8 @@ export interface AttemptRecord {
   result?: Result;
   ev: Evidence;
   htmlUrl?: string;
+  /** A closing claim: no agent ran; it records that the previous, last allowed attempt fell silent. */
+  closing?: boolean;
 }
 
 export interface TaskRecord {
@@ -291,7 +293,10 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
     ignore(d, note);
   };
   if (record.task.error) return reject(`task ${m.task} cannot run: ${record.task.error}`);
-  if (m.attempt > plan.maxAttempts)
+  // One past the limit is a closing claim: it records that the last attempt's node fell silent with no
+  // attempts left, so that the task's failure is written in the log rather than judged from a clock.
+  const closing = m.attempt === plan.maxAttempts + 1 && m.state === 'failed';
+  if (m.attempt > plan.maxAttempts && !closing)
     return reject(`attempt ${m.attempt} is over the limit of ${plan.maxAttempts}`);
   for (const dep of record.task.depends_on) {
     const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === 'completed');
@@ -317,6 +322,8 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
       delete last.endedAt;
     }
   }
+  if (closing && (!last || last.outcome !== 'expired'))
+    return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
   const ev = evidenceOf(m, d.created, d.updated);
   const ended = m.state === 'completed' || m.state === 'failed' ? m.state : undefined;
   attempts.push({
@@ -334,5 +341,6 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
     ...(m.result !== undefined ? { result: m.result } : {}),
     ev,
     ...(d.comment.html_url ? { htmlUrl: d.comment.html_url } : {}),
+    ...(closing ? { closing: true } : {}),
   });
 }

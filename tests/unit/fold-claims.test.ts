@@ -127,12 +127,36 @@ describe('claims', () => {
     expect(runFinished(s, T0 + 5000)).toBe(true);
   });
 
-  it('fails a task whose last allowed attempt fell silent', () => {
+  it('fails a task whose last allowed attempt fell silent only once a closing claim records it', () => {
     const t = planned([task('task-1')], 1);
     t.claim('node-2', 'task-1', T0 + 2000);
-    expect(runFinished(state(t), T0 + 5999)).toBe(false);
-    expect(runFinished(state(t), T0 + 6000)).toBe(true);
+    const closingAt = (at: number) => t.claim('node-3', 'task-1', at, { attempt: 2, state: 'failed' });
+    // The clock alone never fails a task: a lagging listing could be hiding heartbeats.
+    expect(runFinished(state(t), T0 + 60_000)).toBe(false);
+    expect(status(t, T0 + 6000)['task-1']).toBe('claimable');
+    expect(chooseTask(state(t), T0 + 6000, { node: 'node-3', instance: 3 })).toMatchObject({ attempt: 2 });
+    // A closing claim posted while the lease still ran does not count.
+    closingAt(T0 + 4000);
+    expect(status(t, T0 + 6000)['task-1']).toBe('claimable');
+    closingAt(T0 + 6000);
     expect(status(t, T0 + 6000)['task-1']).toBe('failed');
+    expect(runFinished(state(t), T0 + 6000)).toBe(true);
+    const view = taskViews(state(t), T0 + 6000).get('task-1')!;
+    expect(view).toMatchObject({ attempts: 1, reason: '1 attempt(s); last: its node fell silent' });
+    expect(view.last?.node).toBe('node-2');
+  });
+
+  it('refuses a closing claim while the last attempt is alive or after it ended', () => {
+    const t = planned([task('task-1')], 1);
+    const c = t.claim('node-2', 'task-1', T0 + 2000);
+    t.update(c, T0 + 3000, { state: 'completed', result: { exit_code: 0, duration_ms: 1, output_tail: '' } });
+    t.claim('node-3', 'task-1', T0 + 9000, { attempt: 2, state: 'failed' });
+    expect(status(t, T0 + 9000)['task-1']).toBe('completed');
+    // Beyond the limit, only a failed closing claim may come.
+    const u = planned([task('task-1')], 1);
+    u.claim('node-2', 'task-1', T0 + 2000);
+    u.claim('node-3', 'task-1', T0 + 9000, { attempt: 2, state: 'claimed' });
+    expect(state(u).tasks.get('task-1')!.attempts).toHaveLength(1);
   });
 
   it('skips tasks the plan marked as unable to run, and the rest still runs', () => {
