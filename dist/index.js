@@ -26355,7 +26355,8 @@ function toComment(raw2) {
     user: raw2.user ? { login: raw2.user.login, id: raw2.user.id, ...raw2.user.type ? { type: raw2.user.type } : {} } : null,
     created_at: raw2.created_at,
     updated_at: raw2.updated_at,
-    ...raw2.html_url ? { html_url: raw2.html_url } : {}
+    ...raw2.html_url ? { html_url: raw2.html_url } : {},
+    ...raw2.author_association ? { author_association: raw2.author_association } : {}
   };
 }
 function nextLink(link) {
@@ -26528,6 +26529,7 @@ var ACTION_DEFAULTS = {
   "create-pr": "true",
   "draft-pr": "false",
   "base-branch": "",
+  "allow-untrusted-authors": "false",
   "trusted-authors": ""
 };
 
@@ -26718,6 +26720,7 @@ function readInputs(runtime) {
     passTokenToAgent: booleanInput("pass-token-to-agent"),
     metricsFile: raw("metrics-file").trim() || void 0,
     createPr: booleanInput("create-pr"),
+    allowUntrustedAuthors: booleanInput("allow-untrusted-authors"),
     draftPr: booleanInput("draft-pr"),
     baseBranch: branchInput("base-branch")
   };
@@ -32781,7 +32784,14 @@ var TaskSchema = object({
   est: string2().max(50).optional(),
   depends_on: array(string2().max(100)).max(100).default([]),
   /** Set by the planner when the task cannot run (a dependency cycle, an unknown dependency). */
-  error: string2().max(1e3).optional()
+  error: string2().max(1e3).optional(),
+  /** Set by the leader of a re-run: the task completed in an earlier run of this issue and is not run again. */
+  completed_in: object({
+    run: id,
+    node: id,
+    branch: string2().max(300).optional(),
+    pr: string2().max(500).optional()
+  }).optional()
 });
 var envelope = {
   /** Protocol version. */
@@ -33065,10 +33075,13 @@ function applyClaim(state, d, m) {
     ignore(d, note);
   };
   if (record.task.error) return reject(`task ${m.task} cannot run: ${record.task.error}`);
+  if (record.task.completed_in)
+    return reject(`task ${m.task} completed in run ${record.task.completed_in.run}`);
   const closing = m.attempt === plan.maxAttempts + 1 && m.state === "failed";
   if (m.attempt > plan.maxAttempts && !closing)
     return reject(`attempt ${m.attempt} is over the limit of ${plan.maxAttempts}`);
   for (const dep of record.task.depends_on) {
+    if (state.tasks.get(dep)?.task.completed_in) continue;
     const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === "completed");
     if (!done || done.endedAt === void 0 || done.endedAt > d.created) {
       return reject(`dependency ${dep} had not completed`);
@@ -33150,6 +33163,8 @@ function taskViews(state, now) {
     const base = { id: id2, attempts: ran.length, ...last ? { last } : {} };
     let view;
     if (record.task.error) view = { ...base, status: "skipped", reason: record.task.error };
+    else if (record.task.completed_in)
+      view = { ...base, status: "completed", reason: `completed in run ${record.task.completed_in.run}` };
     else if (last?.outcome === "completed") view = { ...base, status: "completed" };
     else if (closing)
       view = { ...base, status: "failed", reason: `${ran.length} attempt(s); last: its node fell silent` };
@@ -33335,6 +33350,72 @@ function planComments(base, tasks, nonce) {
       throw new Error(`plan part ${i + 1} is ${body.length} characters long`);
     return body;
   });
+}
+
+// src/protocol/carry-over.ts
+function earlierCompletions(comments, trust, currentRun, now) {
+  const runs = [];
+  for (const c of [...comments].sort((a, b) => a.id - b.id)) {
+    if (!isTrusted(trust, c.user)) continue;
+    const d = decode2(c.body);
+    if (d.kind === "message" && d.message.run !== currentRun && !runs.includes(d.message.run))
+      runs.push(d.message.run);
+  }
+  const done = /* @__PURE__ */ new Map();
+  for (const run2 of runs) {
+    const state = fold(comments, { run: run2, trust });
+    for (const view of taskViews(state, now).values()) {
+      if (view.status !== "completed") continue;
+      const task = state.tasks.get(view.id).task;
+      const result = view.last?.result;
+      const completion = task.completed_in ? { ...task.completed_in, title: task.title } : {
+        title: task.title,
+        run: run2,
+        node: view.last.node,
+        ...result?.branch ? { branch: result.branch } : {},
+        ...result?.pr ? { pr: result.pr } : {}
+      };
+      done.set(view.id, completion);
+    }
+  }
+  return done;
+}
+function carryOver(tasks, completions) {
+  return tasks.map((task) => {
+    const done = completions.get(task.id);
+    if (!done || done.title !== task.title || task.error) return task;
+    const { title: _title, ...completedIn } = done;
+    return { ...task, completed_in: completedIn };
+  });
+}
+
+// src/github/permission.ts
+async function permissionOf(client, login) {
+  try {
+    const { data } = await client.octokit.rest.repos.getCollaboratorPermissionLevel({
+      owner: client.owner,
+      repo: client.repo,
+      username: login
+    });
+    const p = data.permission;
+    return p === "admin" || p === "write" || p === "read" ? p : p === "maintain" ? "write" : "none";
+  } catch (error3) {
+    if (statusOf(error3) === 404) return "none";
+    throw error3;
+  }
+}
+function canStart(permission) {
+  return permission === "admin" || permission === "write";
+}
+
+// src/github/issue-author.ts
+async function untrustedAuthorReason(client, issue3, isActionIdentity = () => false) {
+  const author = issue3.user;
+  if (!author) return `issue #${issue3.number} has no author (a deleted account)`;
+  if (isActionIdentity(author)) return void 0;
+  const permission = await permissionOf(client, author.login);
+  if (canStart(permission)) return void 0;
+  return `issue #${issue3.number} was written by ${author.login}, who has ${permission} permission on ${client.owner}/${client.repo}; its text is not given to an agent unless allow-untrusted-authors is true`;
 }
 
 // src/tasks/issue-tasks.ts
@@ -33764,7 +33845,14 @@ async function lead(ctx, bid, keeper) {
     let error3;
     try {
       tasks = await planTasks(ctx);
-      log.info(`planned ${tasks.length} task(s)`);
+      tasks = carryOver(
+        tasks,
+        earlierCompletions(ctx.thread.all(), ctx.trust, config2.run, ctx.client.clock.now())
+      );
+      const carried = tasks.filter((t) => t.completed_in);
+      log.info(
+        `planned ${tasks.length} task(s)` + (carried.length > 0 ? `; ${carried.length} completed in an earlier run and are not run again (${carried.map((t) => t.id).join(", ")})` : "")
+      );
     } catch (planningError) {
       error3 = getErrorMessage(planningError);
       log.warning(`planning failed: ${error3}`);
@@ -33808,6 +33896,14 @@ async function lead(ctx, bid, keeper) {
 async function planTasks(ctx) {
   const { config: config2, log } = ctx;
   const issue3 = ctx.issue;
+  if (!config2.allowUntrustedAuthors) {
+    const untrusted = await persist(
+      ctx,
+      `checking who wrote issue #${issue3.number}`,
+      () => untrustedAuthorReason(ctx.client, issue3, (user2) => isTrusted(ctx.trust, user2))
+    );
+    if (untrusted) throw new Error(untrusted);
+  }
   if (!config2.plannerCommand) return finalizePlan(tasksFromIssue(issue3));
   const dir = path.join(config2.tempDir, "plan");
   await mkdir2(dir, { recursive: true });
@@ -33847,24 +33943,29 @@ import path2 from "node:path";
 import { mkdirSync, writeFileSync } from "node:fs";
 
 // src/node/prompt.ts
-function discussionBefore(comments, state, limit = 2e4) {
+var TRUSTED_ASSOCIATIONS = /* @__PURE__ */ new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
+function discussionBefore(comments, state, limit = 2e4, allowUntrusted = false) {
   const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
   const start = bids.length > 0 ? Math.min(...bids) : Infinity;
-  const parts = comments.filter((c) => c.user && c.user.type !== "Bot" && !c.user.login.endsWith("[bot]")).filter((c) => Date.parse(c.created_at) < start && decode2(c.body).kind === "chatter").sort((a, b) => a.id - b.id).map((c) => `**${c.user.login}** (${c.created_at}):
+  const parts = comments.filter((c) => c.user && c.user.type !== "Bot" && !c.user.login.endsWith("[bot]")).filter((c) => allowUntrusted || TRUSTED_ASSOCIATIONS.has(c.author_association ?? "")).filter((c) => Date.parse(c.created_at) < start && decode2(c.body).kind === "chatter").sort((a, b) => a.id - b.id).map((c) => `**${c.user.login}** (${c.created_at}):
 ${sanitizeText(c.body)}`).filter((text) => text.trim() !== "");
   let out = parts.join("\n\n");
   if (out.length > limit) out = `\u2026 (earlier comments cut)
 ${out.slice(out.length - limit)}`;
   return out;
 }
-function buildPrompt(issue3, task, state, attempt, comments = []) {
-  const discussion = discussionBefore(comments, state);
+function buildPrompt(issue3, task, state, attempt, comments = [], allowUntrusted = false) {
+  const discussion = discussionBefore(comments, state, 2e4, allowUntrusted);
   const deps = task.depends_on.map((id2) => {
     const record = state.tasks.get(id2);
     const done = record?.attempts.find((a) => a.outcome === "completed");
     const lines = [`### ${id2}: ${record ? sanitizeText(record.task.title) : "(unknown)"}`];
-    if (done?.result?.pr) lines.push(`Pull request: ${done.result.pr}`);
-    if (done?.result?.branch) lines.push(`Branch: ${done.result.branch}`);
+    const earlier = record?.task.completed_in;
+    if (earlier) lines.push(`Completed in an earlier run (${earlier.run}).`);
+    const pr = done?.result?.pr ?? earlier?.pr;
+    const branch = done?.result?.branch ?? earlier?.branch;
+    if (pr) lines.push(`Pull request: ${pr}`);
+    if (branch) lines.push(`Branch: ${branch}`);
     if (done?.result?.output_tail)
       lines.push("Agent output (end):", "", sanitizeText(done.result.output_tail));
     return lines.join("\n");
@@ -34022,7 +34123,10 @@ async function runTask(ctx, claim2, state) {
   const dir = path2.join(config2.tempDir, "tasks");
   mkdirSync(dir, { recursive: true });
   const promptFile = path2.join(dir, `${task.id}-attempt-${claim2.attempt}.md`);
-  writeFileSync(promptFile, buildPrompt(ctx.issue, task, state, claim2.attempt, ctx.thread.all()));
+  writeFileSync(
+    promptFile,
+    buildPrompt(ctx.issue, task, state, claim2.attempt, ctx.thread.all(), config2.allowUntrustedAuthors)
+  );
   const deps = dependencyBranches(state, task);
   let prepared;
   if (ctx.branches) {
@@ -34126,6 +34230,11 @@ async function runTask(ctx, claim2, state) {
 function dependencyBranches(state, task) {
   const out = [];
   for (const id2 of task.depends_on) {
+    const earlier = state.tasks.get(id2)?.task.completed_in;
+    if (earlier?.branch) {
+      out.push({ task: id2, branch: earlier.branch, ...earlier.pr ? { pr: earlier.pr } : {} });
+      continue;
+    }
     const done = state.tasks.get(id2)?.attempts.find((a) => a.outcome === "completed");
     const branch = done?.result?.branch;
     if (branch) out.push({ task: id2, branch, ...done.result?.pr ? { pr: done.result.pr } : {} });
@@ -34665,27 +34774,8 @@ function decideStart(eventName, payload, settings) {
   return { start: false, reason: `the event ${eventName || "(none)"} does not start a run` };
 }
 
-// src/trigger/permission.ts
-async function permissionOf(client, login) {
-  try {
-    const { data } = await client.octokit.rest.repos.getCollaboratorPermissionLevel({
-      owner: client.owner,
-      repo: client.repo,
-      username: login
-    });
-    const p = data.permission;
-    return p === "admin" || p === "write" || p === "read" ? p : p === "maintain" ? "write" : "none";
-  } catch (error3) {
-    if (statusOf(error3) === 404) return "none";
-    throw error3;
-  }
-}
-function canStart(permission) {
-  return permission === "admin" || permission === "write";
-}
-
 // src/trigger/run-trigger.ts
-async function runTrigger(client, request2, log) {
+async function runTrigger(client, request2, log, allowUntrustedAuthors = false) {
   if (!request2.start) {
     log.info(`no run: ${request2.reason}`);
     return { shouldRun: false, reason: request2.reason };
@@ -34695,6 +34785,14 @@ async function runTrigger(client, request2, log) {
     const reason2 = `${request2.sender.login} has ${permission} permission on ${client.owner}/${client.repo}; starting a run needs write, maintain or admin`;
     log.warning(`run refused: ${reason2}`);
     return { shouldRun: false, reason: reason2 };
+  }
+  if (!allowUntrustedAuthors) {
+    const issue3 = await new IssueThread(client, request2.issueNumber).issue();
+    const untrusted = await untrustedAuthorReason(client, issue3);
+    if (untrusted) {
+      log.warning(`run refused: ${untrusted}`);
+      return { shouldRun: false, reason: untrusted };
+    }
   }
   if (request2.commentId !== void 0) {
     try {
@@ -34728,11 +34826,17 @@ function summarize(state, now) {
   const tasks = [...state.tasks.values()].sort((a, b) => a.order - b.order).map((record) => {
     const view = views.get(record.task.id);
     const last = view.last;
+    const earlier = record.task.completed_in;
     return {
       id: record.task.id,
       title: record.task.title,
       status: view.status,
       attempts: view.attempts,
+      ...earlier ? {
+        node: earlier.node,
+        ...earlier.pr ? { pr: earlier.pr } : {},
+        ...earlier.branch ? { branch: earlier.branch } : {}
+      } : {},
       ...last ? { node: last.node } : {},
       ...last?.result ? { durationMs: last.result.duration_ms } : {},
       ...last?.result?.pr ? { pr: last.result.pr } : {},
@@ -34883,6 +34987,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
     workspace: runtime.workspace,
     tempDir: mkdtempSync(path4.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
+    allowUntrustedAuthors: inputs.allowUntrustedAuthors,
     delivery: {
       token: inputs.token,
       createPr: inputs.createPr,
@@ -34985,7 +35090,7 @@ async function runTriggerMode(inputs, runtime) {
     maxInstances: inputs.maxInstances,
     issueNumber: runtime.eventName === "workflow_dispatch" ? inputs.issueNumber : void 0
   });
-  const outcome = await runTrigger(client, request2, actionsLogger);
+  const outcome = await runTrigger(client, request2, actionsLogger, inputs.allowUntrustedAuthors);
   setOutput("should-run", String(outcome.shouldRun));
   setOutput("issue-number", outcome.issueNumber !== void 0 ? String(outcome.issueNumber) : "");
   setOutput("instances", JSON.stringify(outcome.instances ?? []));

@@ -32,6 +32,7 @@ export interface Inputs {
   metricsFile: string | undefined;
   createPr: boolean;
   draftPr: boolean;
+  allowUntrustedAuthors: boolean;
   baseBranch: string | undefined;
 }
 
@@ -228,6 +229,7 @@ export function readInputs(runtime: Runtime): Inputs {
     passTokenToAgent: booleanInput('pass-token-to-agent'),
     metricsFile: raw('metrics-file').trim() || undefined,
     createPr: booleanInput('create-pr'),
+    allowUntrustedAuthors: booleanInput('allow-untrusted-authors'),
     draftPr: booleanInput('draft-pr'),
     baseBranch: branchInput('base-branch'),
   };

@@ -55,6 +55,7 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     workspace: runtime.workspace,
     tempDir: mkdtempSync(path.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
+    allowUntrustedAuthors: inputs.allowUntrustedAuthors,
     delivery: {
       token: inputs.token,
       createPr: inputs.createPr,
@@ -174,7 +175,7 @@ async function runTriggerMode(inputs: Inputs, runtime: Runtime): Promise<void> {
     maxInstances: inputs.maxInstances,
     issueNumber: runtime.eventName === 'workflow_dispatch' ? inputs.issueNumber : undefined,
   });
-  const outcome = await runTrigger(client, request, actionsLogger);
+  const outcome = await runTrigger(client, request, actionsLogger, inputs.allowUntrustedAuthors);
   core.setOutput('should-run', String(outcome.shouldRun));
   core.setOutput('issue-number', outcome.issueNumber !== undefined ? String(outcome.issueNumber) : '');
   core.setOutput('instances', JSON.stringify(outcome.instances ?? []));

@@ -41,11 +41,19 @@ export function summarize(state: RunState, now: number): RunSummary {
     .map((record) => {
       const view = views.get(record.task.id)!;
       const last = view.last;
+      const earlier = record.task.completed_in;
       return {
         id: record.task.id,
         title: record.task.title,
         status: view.status,
         attempts: view.attempts,
+        ...(earlier
+          ? {
+              node: earlier.node,
+              ...(earlier.pr ? { pr: earlier.pr } : {}),
+              ...(earlier.branch ? { branch: earlier.branch } : {}),
+            }
+          : {}),
         ...(last ? { node: last.node } : {}),
         ...(last?.result ? { durationMs: last.result.duration_ms } : {}),
         ...(last?.result?.pr ? { pr: last.result.pr } : {}),

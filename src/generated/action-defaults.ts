@@ -24,5 +24,6 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'create-pr': "true",
   'draft-pr': "false",
   'base-branch': "",
+  'allow-untrusted-authors': "false",
   'trusted-authors': "",
 };

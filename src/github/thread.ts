@@ -37,6 +37,7 @@ function toComment(raw: RawComment): ThreadComment {
     created_at: raw.created_at,
     updated_at: raw.updated_at,
     ...(raw.html_url ? { html_url: raw.html_url } : {}),
+    ...(raw.author_association ? { author_association: raw.author_association } : {}),
   };
 }
 

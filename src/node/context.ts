@@ -25,6 +25,8 @@ export interface NodeConfig {
   workspace: string;
   tempDir: string;
   trustedAuthors: string[];
+  /** Run issues written by people without write permission, and give their comments to the agent. */
+  allowUntrustedAuthors?: boolean;
   /** Environment for the agent (already stripped of the token unless the user asked otherwise). */
   agentEnv: NodeJS.ProcessEnv;
   /** How results become branches and pull requests (when the workspace is a git repository); absent: never. */

@@ -7,6 +7,9 @@ import { getErrorMessage } from '../errors.js';
 import type { BidRecord } from '../protocol/fold.js';
 import type { Task } from '../protocol/messages.js';
 import { planComments } from '../protocol/render.js';
+import { carryOver, earlierCompletions } from '../protocol/carry-over.js';
+import { isTrusted } from '../protocol/thread-comment.js';
+import { untrustedAuthorReason } from '../github/issue-author.js';
 import { tasksFromIssue } from '../tasks/issue-tasks.js';
 import { draftsFromPlannerOutput, finalizePlan } from '../tasks/plan.js';
 import { sanitizeText } from '../sanitize.js';
@@ -29,7 +32,18 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
     let error: string | undefined;
     try {
       tasks = await planTasks(ctx);
-      log.info(`planned ${tasks.length} task(s)`);
+      // A re-run: what an earlier run of this issue completed is not done again.
+      tasks = carryOver(
+        tasks,
+        earlierCompletions(ctx.thread.all(), ctx.trust!, config.run, ctx.client.clock.now()),
+      );
+      const carried = tasks.filter((t) => t.completed_in);
+      log.info(
+        `planned ${tasks.length} task(s)` +
+          (carried.length > 0
+            ? `; ${carried.length} completed in an earlier run and are not run again (${carried.map((t) => t.id).join(', ')})`
+            : ''),
+      );
     } catch (planningError) {
       error = getErrorMessage(planningError);
       log.warning(`planning failed: ${error}`);
@@ -75,6 +89,12 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
 async function planTasks(ctx: NodeContext): Promise<Task[]> {
   const { config, log } = ctx;
   const issue = ctx.issue!;
+  if (!config.allowUntrustedAuthors) {
+    const untrusted = await persist(ctx, `checking who wrote issue #${issue.number}`, () =>
+      untrustedAuthorReason(ctx.client, issue, (user) => isTrusted(ctx.trust!, user)),
+    );
+    if (untrusted) throw new Error(untrusted);
+  }
   if (!config.plannerCommand) return finalizePlan(tasksFromIssue(issue));
   const dir = path.join(config.tempDir, 'plan');
   await mkdir(dir, { recursive: true });

@@ -11,11 +11,21 @@ import type { ThreadComment } from '../protocol/thread-comment.js';
  * People's comments written before the run began (its first election comment): no bots, no protocol
  * messages, nothing added once the run was under way, sanitised, at most `limit` characters (the newest kept).
  */
-export function discussionBefore(comments: ThreadComment[], state: RunState, limit = 20_000): string {
+/** Whose comments reach the agent: people the repository trusts, by GitHub's author_association. */
+const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+
+export function discussionBefore(
+  comments: ThreadComment[],
+  state: RunState,
+  limit = 20_000,
+  allowUntrusted = false,
+): string {
   const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
   const start = bids.length > 0 ? Math.min(...bids) : Infinity;
   const parts = comments
     .filter((c) => c.user && c.user.type !== 'Bot' && !c.user.login.endsWith('[bot]'))
+    // Without allow-untrusted-authors, text from people without a say in the repository is left out.
+    .filter((c) => allowUntrusted || TRUSTED_ASSOCIATIONS.has(c.author_association ?? ''))
     .filter((c) => Date.parse(c.created_at) < start && decode(c.body).kind === 'chatter')
     .sort((a, b) => a.id - b.id)
     .map((c) => `**${c.user!.login}** (${c.created_at}):\n${sanitizeText(c.body)}`)
@@ -31,14 +41,19 @@ export function buildPrompt(
   state: RunState,
   attempt: number,
   comments: ThreadComment[] = [],
+  allowUntrusted = false,
 ): string {
-  const discussion = discussionBefore(comments, state);
+  const discussion = discussionBefore(comments, state, 20_000, allowUntrusted);
   const deps = task.depends_on.map((id) => {
     const record = state.tasks.get(id);
     const done = record?.attempts.find((a) => a.outcome === 'completed');
     const lines = [`### ${id}: ${record ? sanitizeText(record.task.title) : '(unknown)'}`];
-    if (done?.result?.pr) lines.push(`Pull request: ${done.result.pr}`);
-    if (done?.result?.branch) lines.push(`Branch: ${done.result.branch}`);
+    const earlier = record?.task.completed_in;
+    if (earlier) lines.push(`Completed in an earlier run (${earlier.run}).`);
+    const pr = done?.result?.pr ?? earlier?.pr;
+    const branch = done?.result?.branch ?? earlier?.branch;
+    if (pr) lines.push(`Pull request: ${pr}`);
+    if (branch) lines.push(`Branch: ${branch}`);
     if (done?.result?.output_tail)
       lines.push('Agent output (end):', '', sanitizeText(done.result.output_tail));
     return lines.join('\n');

@@ -181,7 +181,10 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
   // Synchronous: a few kilobytes, and the simulation's virtual clock must not run ahead of a pending write.
   mkdirSync(dir, { recursive: true });
   const promptFile = path.join(dir, `${task.id}-attempt-${claim.attempt}.md`);
-  writeFileSync(promptFile, buildPrompt(ctx.issue!, task, state, claim.attempt, ctx.thread.all()));
+  writeFileSync(
+    promptFile,
+    buildPrompt(ctx.issue!, task, state, claim.attempt, ctx.thread.all(), config.allowUntrustedAuthors),
+  );
 
   const deps = dependencyBranches(state, task);
   let prepared: string | undefined;
@@ -299,6 +302,11 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
 export function dependencyBranches(state: RunState, task: Task): DependencyBranch[] {
   const out: DependencyBranch[] = [];
   for (const id of task.depends_on) {
+    const earlier = state.tasks.get(id)?.task.completed_in;
+    if (earlier?.branch) {
+      out.push({ task: id, branch: earlier.branch, ...(earlier.pr ? { pr: earlier.pr } : {}) });
+      continue;
+    }
     const done = state.tasks.get(id)?.attempts.find((a) => a.outcome === 'completed');
     const branch = done?.result?.branch;
     if (branch) out.push({ task: id, branch, ...(done.result?.pr ? { pr: done.result.pr } : {}) });

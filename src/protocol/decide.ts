@@ -68,6 +68,8 @@ export function taskViews(state: RunState, now: number): Map<string, TaskView> {
     const base = { id, attempts: ran.length, ...(last ? { last } : {}) };
     let view: TaskView;
     if (record.task.error) view = { ...base, status: 'skipped', reason: record.task.error };
+    else if (record.task.completed_in)
+      view = { ...base, status: 'completed', reason: `completed in run ${record.task.completed_in.run}` };
     else if (last?.outcome === 'completed') view = { ...base, status: 'completed' };
     else if (closing)
       view = { ...base, status: 'failed', reason: `${ran.length} attempt(s); last: its node fell silent` };

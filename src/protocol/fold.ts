@@ -293,12 +293,15 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
     ignore(d, note);
   };
   if (record.task.error) return reject(`task ${m.task} cannot run: ${record.task.error}`);
+  if (record.task.completed_in)
+    return reject(`task ${m.task} completed in run ${record.task.completed_in.run}`);
   // One past the limit is a closing claim: it records that the last attempt's node fell silent with no
   // attempts left, so that the task's failure is written in the log rather than judged from a clock.
   const closing = m.attempt === plan.maxAttempts + 1 && m.state === 'failed';
   if (m.attempt > plan.maxAttempts && !closing)
     return reject(`attempt ${m.attempt} is over the limit of ${plan.maxAttempts}`);
   for (const dep of record.task.depends_on) {
+    if (state.tasks.get(dep)?.task.completed_in) continue;
     const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === 'completed');
     if (!done || done.endedAt === undefined || done.endedAt > d.created) {
       return reject(`dependency ${dep} had not completed`);

@@ -23,6 +23,15 @@ export const TaskSchema = z.object({
   depends_on: z.array(z.string().max(100)).max(100).default([]),
   /** Set by the planner when the task cannot run (a dependency cycle, an unknown dependency). */
   error: z.string().max(1000).optional(),
+  /** Set by the leader of a re-run: the task completed in an earlier run of this issue and is not run again. */
+  completed_in: z
+    .object({
+      run: id,
+      node: id,
+      branch: z.string().max(300).optional(),
+      pr: z.string().max(500).optional(),
+    })
+    .optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

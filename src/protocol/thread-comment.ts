@@ -6,6 +6,8 @@ export interface ThreadComment {
   created_at: string;
   updated_at: string;
   html_url?: string;
+  /** GitHub's author_association (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, …), when known. */
+  author_association?: string;
 }
 
 /** Who may write protocol messages: the action's own identity, and any extra trusted logins. */

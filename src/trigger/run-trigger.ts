@@ -3,7 +3,9 @@
 import type { GitHubClient, Logger } from '../github/client.js';
 import { getErrorMessage } from '../errors.js';
 import { matrixOf, type StartRequest } from './decide-start.js';
-import { canStart, permissionOf } from './permission.js';
+import { canStart, permissionOf } from '../github/permission.js';
+import { untrustedAuthorReason } from '../github/issue-author.js';
+import { IssueThread } from '../github/thread.js';
 
 export interface TriggerOutcome {
   shouldRun: boolean;
@@ -16,6 +18,7 @@ export async function runTrigger(
   client: GitHubClient,
   request: StartRequest,
   log: Logger,
+  allowUntrustedAuthors = false,
 ): Promise<TriggerOutcome> {
   if (!request.start) {
     log.info(`no run: ${request.reason}`);
@@ -26,6 +29,14 @@ export async function runTrigger(
     const reason = `${request.sender.login} has ${permission} permission on ${client.owner}/${client.repo}; starting a run needs write, maintain or admin`;
     log.warning(`run refused: ${reason}`);
     return { shouldRun: false, reason };
+  }
+  if (!allowUntrustedAuthors) {
+    const issue = await new IssueThread(client, request.issueNumber).issue();
+    const untrusted = await untrustedAuthorReason(client, issue);
+    if (untrusted) {
+      log.warning(`run refused: ${untrusted}`);
+      return { shouldRun: false, reason: untrusted };
+    }
   }
   if (request.commentId !== undefined) {
     try {

@@ -66,6 +66,24 @@ describe('planning', () => {
   });
 });
 
+describe('untrusted authors', () => {
+  it('does not hand an issue written without write permission to an agent', async () => {
+    scenario = await startScenario({
+      nodes: 2,
+      issueBody: '- [ ] Add my crypto miner',
+      issueAuthor: 'outsider',
+    });
+    await scenario.finish();
+    const leader = scenario.nodes.find((n) => n.outputs().role === 'leader')!;
+    expect((await leader.exited).code).toBe(1);
+    expect(leader.log()).toMatch(
+      /was written by outsider, who has read permission .*allow-untrusted-authors/,
+    );
+    expect(scenario.state().plan?.error).toMatch(/written by outsider/);
+    expect(scenario.runs()).toEqual([]);
+  });
+});
+
 describe('inputs', () => {
   it('fails the step naming the input and what it accepts, and posts nothing', async () => {
     scenario = await startScenario({ nodes: 0, issueBody: 'x', startNodes: false });

@@ -64,11 +64,18 @@ describe('mode: trigger', () => {
     expect(result.outputs).toMatchObject({ 'should-run': 'false', instances: '[]' });
     expect(result.log).toMatch(/run refused: outsider has read permission/);
 
-    const byCollaborator = await trigger(
-      'issues',
-      { ...payload, sender: { login: 'collaborator', type: 'User' } },
-      { 'max-instances': '2' },
+    // A collaborator's label does not make an outsider's text safe to hand to an agent...
+    const labeled = { ...payload, sender: { login: 'collaborator', type: 'User' } };
+    const refused = await trigger('issues', labeled);
+    expect(refused.outputs).toMatchObject({ 'should-run': 'false' });
+    expect(refused.log).toMatch(
+      /run refused: issue #\d+ was written by outsider, who has read permission .* unless allow-untrusted-authors is true/,
     );
-    expect(byCollaborator.outputs).toMatchObject({ 'should-run': 'true', instances: '[1,2]' });
+    // ...unless the workflow says so.
+    const allowed = await trigger('issues', labeled, {
+      'max-instances': '2',
+      'allow-untrusted-authors': 'true',
+    });
+    expect(allowed.outputs).toMatchObject({ 'should-run': 'true', instances: '[1,2]' });
   });
 });

@@ -55,9 +55,15 @@ export async function startScenario(options: {
   startNodes?: boolean;
   /** Each node's GITHUB_WORKSPACE (default: the scenario's directory, not a git repository). */
   workspaceFor?: (instance: number, dir: string) => string;
+  /** Who writes the issue (default: the maintainer). */
+  issueAuthor?: string;
 }): Promise<Scenario> {
   const server = await startEmulator(options.emulator ?? { config: { latencyMs: [5, 30] } });
-  const issue = server.emulator.createIssue({ title: 'Scenario', body: options.issueBody });
+  const issue = server.emulator.createIssue({
+    title: 'Scenario',
+    body: options.issueBody,
+    ...(options.issueAuthor ? { author: options.issueAuthor } : {}),
+  });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-scenario-'));
   await options.beforeNodes?.(server, issue);
   const agent = agentScript(dir, options.agentBody);

@@ -1,7 +1,7 @@
 // Who may start a run: a collaborator with write, maintain or admin permission, as the collaborator permission
 // API says (author_association alone is not enough; maintain shows as write).
-import type { GitHubClient } from '../github/client.js';
-import { statusOf } from '../github/client.js';
+import type { GitHubClient } from './client.js';
+import { statusOf } from './client.js';
 
 export type Permission = 'admin' | 'write' | 'read' | 'none';
 
