@@ -14,7 +14,8 @@ async function agentEnv(inputs: Record<string, string>): Promise<string> {
   scenario = await startScenario({
     nodes: 1,
     issueBody: '- [ ] Look around',
-    agentBody: 'env > "$(dirname "$LOG")/agent-env.txt"',
+    // The agent also prints its whole environment, as a careless agent might.
+    agentBody: 'env > "$(dirname "$LOG")/agent-env.txt"; env',
     inputs,
   });
   await scenario.finish();
@@ -37,5 +38,10 @@ describe('the agent’s environment', () => {
     const env = await agentEnv({ 'pass-token-to-agent': 'true' });
     expect(env).toMatch(/^GITHUB_TOKEN=ghs_bot_token$/m);
     expect(env).toMatch(/^GH_TOKEN=ghs_bot_token$/m);
+    // What it printed reaches the thread and the log masked.
+    const comments = scenario!.server.emulator.listComments(scenario!.issue);
+    expect(comments.some((c) => c.body.includes('GITHUB_TOKEN=***'))).toBe(true);
+    expect(comments.every((c) => !c.body.includes('ghs_bot_token'))).toBe(true);
+    expect(scenario!.nodes[0]!.log()).not.toMatch(/GITHUB_TOKEN=ghs_bot_token/);
   });
 });

@@ -154,3 +154,29 @@ describe('hostile and flaky surroundings', () => {
     expect(scenario.nodes.filter((n) => n.outputs().role === 'leader')).toHaveLength(1);
   });
 });
+
+describe('GitHub unavailable', () => {
+  it('waits out a used-up primary rate limit and a 30 s outage, says so, and still runs every task', async () => {
+    scenario = await startScenario({
+      nodes: 3,
+      issueBody: THREE_TASKS,
+      agentBody: 'sleep 2',
+      // A lease longer than the outage: the running agents keep their tasks through it.
+      inputs: { 'heartbeat-interval-s': '5', 'lease-timeout-s': '60' },
+      beforeNodes: (server) =>
+        server.emulator.queueFaults([{ kind: 'primary-rate-limit', resetInSeconds: 4 }]),
+    });
+    await scenario.waitForRun((r) => r[0] === 'start', 60_000);
+    scenario.server.emulator.queueFaults([{ kind: 'down', forMs: 30_000, mode: 'reset' }]);
+    await scenario.finish(150_000);
+    for (const n of scenario.nodes) expect((await n.exited).code).toBe(0);
+    expect(statuses(scenario)).toEqual(['completed', 'completed', 'completed']);
+    const logs = scenario.nodes.map((n) => n.log()).join('\n');
+    expect(logs).toMatch(/rate limit is used up: waiting \d+s for the reset/);
+    // The outage resets connections; the nodes keep trying.
+    expect(logs).toMatch(/failed \(\d+: other side closed\); trying again/);
+    // Each task ran once: the outage cost no attempt.
+    const starts = scenario.runs().filter((r) => r[0] === 'start');
+    expect(starts.map((r) => r[1]).sort()).toEqual(['task-1', 'task-2', 'task-3']);
+  }, 180_000);
+});
