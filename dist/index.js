@@ -1078,14 +1078,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path5 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path5 && path5[0] !== "/") {
-          path5 = `/${path5}`;
+        if (path6 && path6[0] !== "/") {
+          path6 = `/${path6}`;
         }
-        return new URL(`${origin}${path5}`);
+        return new URL(`${origin}${path6}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1536,39 +1536,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin }
+          request: { method, path: path6, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path5);
+        debuglog("sending request to %s %s/%s", method, origin, path6);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin },
+          request: { method, path: path6, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path5,
+          path6,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin }
+          request: { method, path: path6, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path5);
+        debuglog("trailers received from %s %s/%s", method, origin, path6);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin },
+          request: { method, path: path6, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path5,
+          path6,
           error3.message
         );
       });
@@ -1617,9 +1617,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path5, origin }
+            request: { method, path: path6, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path5);
+          debuglog("sending request to %s %s/%s", method, origin, path6);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1682,7 +1682,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path5,
+        path: path6,
         method,
         body,
         headers,
@@ -1697,11 +1697,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path5 !== "string") {
+        if (typeof path6 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path5)) {
+        } else if (invalidPathRegex.test(path6)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1767,7 +1767,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path5, query) : path5;
+        this.path = query ? buildURL(path6, query) : path6;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6460,7 +6460,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path5, host, upgrade, blocking, reset } = request2;
+      const { method, path: path6, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6541,7 +6541,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path5} HTTP/1.1\r
+      let header = `${method} ${path6} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7167,7 +7167,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path5;
+      headers[HTTP2_HEADER_PATH] = path6;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7520,9 +7520,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path5 = search ? `${pathname}${search}` : pathname;
+        const path6 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path5;
+        this.opts.path = path6;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8761,10 +8761,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path5 = "/",
+          path: path6 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path5;
+        opts.path = origin + path6;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10736,20 +10736,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path5) {
-      if (typeof path5 !== "string") {
-        return path5;
+    function safeUrl(path6) {
+      if (typeof path6 !== "string") {
+        return path6;
       }
-      const pathSegments = path5.split("?");
+      const pathSegments = path6.split("?");
       if (pathSegments.length !== 2) {
-        return path5;
+        return path6;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path5);
+    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path6);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10771,7 +10771,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl(path5), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10809,9 +10809,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path5, method, body, headers, query } = opts;
+      const { path: path6, method, body, headers, query } = opts;
       return {
-        path: path5,
+        path: path6,
         method,
         body,
         headers,
@@ -11274,10 +11274,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path5, data: { statusCode }, persist: persist2, times, timesInvoked, origin }) => ({
+          ({ method, path: path6, data: { statusCode }, persist: persist2, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path5,
+            Path: path6,
             "Status code": statusCode,
             Persistent: persist2 ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16156,9 +16156,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path5) {
-      for (let i = 0; i < path5.length; ++i) {
-        const code = path5.charCodeAt(i);
+    function validateCookiePath(path6) {
+      for (let i = 0; i < path6.length; ++i) {
+        const code = path6.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19078,11 +19078,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path5 = opts.path;
+          let path6 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path5 = `/${path5}`;
+            path6 = `/${path6}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path5);
+          url = new URL(util.parseOrigin(url).origin + path6);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -21245,9 +21245,9 @@ var require_light = __commonJS({
 });
 
 // src/main.ts
-import { mkdtempSync } from "node:fs";
-import os5 from "node:os";
-import path4 from "node:path";
+import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync3 } from "node:fs";
+import os6 from "node:os";
+import path5 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -21765,8 +21765,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path5 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path5} does not exist${EOL5}`);
+        const path6 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path6} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -26060,7 +26060,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path5) => path5.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path6) => path6.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -26530,6 +26530,8 @@ var ACTION_DEFAULTS = {
   "draft-pr": "false",
   "base-branch": "",
   "allow-untrusted-authors": "false",
+  "publish-dashboard": "false",
+  "dashboard-branch": "gh-pages",
   "trusted-authors": ""
 };
 
@@ -26621,10 +26623,10 @@ function nonEmpty(name, what) {
     throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
   return value;
 }
-function readPayload(path5) {
-  if (!path5) return {};
+function readPayload(path6) {
+  if (!path6) return {};
   try {
-    const parsed = JSON.parse(readFileSync2(path5, "utf8"));
+    const parsed = JSON.parse(readFileSync2(path6, "utf8"));
     return typeof parsed === "object" && parsed !== null ? parsed : {};
   } catch {
     return {};
@@ -26721,6 +26723,8 @@ function readInputs(runtime) {
     metricsFile: raw("metrics-file").trim() || void 0,
     createPr: booleanInput("create-pr"),
     allowUntrustedAuthors: booleanInput("allow-untrusted-authors"),
+    publishDashboard: booleanInput("publish-dashboard"),
+    dashboardBranch: branchInput("dashboard-branch") ?? "gh-pages",
     draftPr: booleanInput("draft-pr"),
     baseBranch: branchInput("base-branch")
   };
@@ -26998,10 +27002,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path5) {
-  if (!path5)
+function getElementAtPath(obj, path6) {
+  if (!path6)
     return obj;
-  return path5.reduce((acc, key) => acc?.[key], obj);
+  return path6.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -27341,11 +27345,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path5, issues) {
+function prefixIssues(path6, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path5);
+    iss.path.unshift(path6);
     return iss;
   });
 }
@@ -27803,16 +27807,16 @@ function flattenError(error3, mapper = (issue3) => issue3.message) {
 }
 function formatError(error3, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error4, path5 = []) => {
+  const processError = (error4, path6 = []) => {
     for (const issue3 of error4.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path5, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path6, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path6, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path5, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path6, ...issue3.path]);
       } else {
-        const fullpath = [...path5, ...issue3.path];
+        const fullpath = [...path6, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -33152,7 +33156,7 @@ function electionDue(state, now) {
 function taskViews(state, now) {
   const views = /* @__PURE__ */ new Map();
   const maxAttempts = state.plan?.maxAttempts ?? 1;
-  const visit = (id2, path5) => {
+  const visit = (id2, path6) => {
     const known = views.get(id2);
     if (known) return known;
     const record = state.tasks.get(id2);
@@ -33173,11 +33177,11 @@ function taskViews(state, now) {
       let blocked = false;
       let skippedBy;
       for (const dep of record.task.depends_on) {
-        if (path5.has(dep)) {
+        if (path6.has(dep)) {
           skippedBy = `dependency cycle through ${dep}`;
           break;
         }
-        const depView = visit(dep, /* @__PURE__ */ new Set([...path5, id2]));
+        const depView = visit(dep, /* @__PURE__ */ new Set([...path6, id2]));
         if (depView.status === "failed" || depView.status === "skipped") {
           skippedBy = `dependency ${dep} ${depView.status}`;
           break;
@@ -34380,6 +34384,22 @@ function gitIn(cwd, env = process.env) {
     }
   };
 }
+async function authArgs(git, url, token) {
+  if (!token || !/^https?:\/\//i.test(url)) return [];
+  const configured = await git.try(["config", "--get-regexp", String.raw`^http\..*extraheader$`]);
+  if (configured.stdout.trim() !== "") return [];
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  registerSecret(basic);
+  return ["-c", `http.extraheader=AUTHORIZATION: basic ${basic}`];
+}
+function identityArgs(author) {
+  return [
+    "-c",
+    `user.name=${author.login}`,
+    "-c",
+    `user.email=${author.id}+${author.login}@users.noreply.github.com`
+  ];
+}
 
 // src/delivery/task-branch.ts
 var taskBranch = (issue3, task) => `p2p/issue-${issue3}/${task}`;
@@ -34414,17 +34434,11 @@ var TaskBranches = class _TaskBranches {
   async init() {
     const { git, options } = this;
     const url = (await git.run(["remote", "get-url", "origin"])).trim();
-    const configured = await git.try(["config", "--get-regexp", String.raw`^http\..*extraheader$`]);
-    if (/^https?:\/\//i.test(url) && configured.stdout.trim() === "") {
-      const basic = Buffer.from(`x-access-token:${options.token}`).toString("base64");
-      registerSecret(basic);
-      this.auth = ["-c", `http.extraheader=AUTHORIZATION: basic ${basic}`];
-    }
+    this.auth = await authArgs(git, url, options.token);
     this.base = options.baseBranch || (await git.try(["symbolic-ref", "--short", "-q", "HEAD"])).stdout.trim() || await defaultBranch(options.client);
   }
   identity() {
-    const { login, id: id2 } = this.options.author;
-    return ["-c", `user.name=${login}`, "-c", `user.email=${id2}+${login}@users.noreply.github.com`];
+    return identityArgs(this.options.author);
   }
   async fetch(branch) {
     const ref = `refs/remotes/origin/${branch}`;
@@ -34949,6 +34963,43 @@ ${markdown}
   return { summary: summary2, markdown, commentId: comment.id, metricsFile: options.metricsFile };
 }
 
+// src/delivery/publish-dashboard.ts
+import { mkdtempSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+import os5 from "node:os";
+import path4 from "node:path";
+async function publishDashboard(options) {
+  const remote = options.remote ?? "origin";
+  const url = (await gitIn(options.workspace).run(["remote", "get-url", remote])).trim();
+  const dir = mkdtempSync(path4.join(os5.tmpdir(), "p2p-pages-"));
+  try {
+    const git = gitIn(dir);
+    await git.run(["init", "--quiet"]);
+    const auth2 = await authArgs(gitIn(options.workspace), url, options.token);
+    const fetched = await git.try([
+      ...auth2,
+      "fetch",
+      "--quiet",
+      "--depth=1",
+      url,
+      `refs/heads/${options.branch}`
+    ]);
+    if (fetched.code === 0) await git.run(["checkout", "--quiet", "-B", options.branch, "FETCH_HEAD"]);
+    else await git.run(["checkout", "--quiet", "--orphan", options.branch]);
+    writeFileSync2(path4.join(dir, "index.html"), options.html);
+    writeFileSync2(path4.join(dir, ".nojekyll"), "");
+    await git.run(["add", "index.html", ".nojekyll"]);
+    const where = `${options.branch} on ${url.replace(/\/\/[^@/]*@/, "//")}`;
+    if (fetched.code === 0 && (await git.try(["diff", "--cached", "--quiet"])).code === 0)
+      return `${where} (already up to date)`;
+    const author = options.author ?? { login: "github-actions[bot]", id: 41898282 };
+    await git.run([...identityArgs(author), "commit", "--quiet", "-m", "Update the p2p-dev dashboard"]);
+    await git.run([...auth2, "push", "--quiet", url, `HEAD:refs/heads/${options.branch}`]);
+    return where;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // src/main.ts
 var actionsLogger = {
   debug: (message) => debug(redact(message)),
@@ -34969,7 +35020,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
   const run2 = `${runtime.runId}.${runtime.runAttempt}`;
   const suffix = Math.random().toString(16).slice(2, 6);
   const nodeId = `run-${run2}-node-${inputs.instance}-${suffix}`;
-  const base = runtime.tempDir || os5.tmpdir();
+  const base = runtime.tempDir || os6.tmpdir();
   return {
     issueNumber,
     instance: inputs.instance,
@@ -34985,7 +35036,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
     taskTimeoutMs: inputs.taskTimeoutMs,
     maxAttempts: inputs.maxAttempts,
     workspace: runtime.workspace,
-    tempDir: mkdtempSync(path4.join(base, `p2p-dev-${inputs.instance}-`)),
+    tempDir: mkdtempSync2(path5.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
     allowUntrustedAuthors: inputs.allowUntrustedAuthors,
     delivery: {
@@ -35063,7 +35114,7 @@ async function runAggregateMode(inputs, runtime) {
     issueNumber,
     run: `${runtime.runId}.${runtime.runAttempt}`,
     trustedAuthors: inputs.trustedAuthors,
-    metricsFile: inputs.metricsFile ?? path4.join(runtime.tempDir || os5.tmpdir(), "p2p-dev-metrics.json"),
+    metricsFile: inputs.metricsFile ?? path5.join(runtime.tempDir || os6.tmpdir(), "p2p-dev-metrics.json"),
     log: actionsLogger
   });
   const { totals, successRate } = result.summary;
@@ -35073,6 +35124,20 @@ async function runAggregateMode(inputs, runtime) {
   setOutput("metrics-file", result.metricsFile);
   if (process.env.GITHUB_STEP_SUMMARY) {
     await summary.addRaw(result.markdown, true).write().catch((error3) => warning(`could not write the job summary: ${getErrorMessage(error3)}`));
+  }
+  if (inputs.publishDashboard) {
+    try {
+      const html = readFileSync3(new URL("./dashboard.html", import.meta.url), "utf8");
+      const where = await publishDashboard({
+        workspace: runtime.workspace,
+        branch: inputs.dashboardBranch,
+        html,
+        token: inputs.token
+      });
+      info(`\u{1F4C8} published the dashboard to ${where}`);
+    } catch (error3) {
+      warning(`could not publish the dashboard: ${redact(getErrorMessage(error3))}`);
+    }
   }
   const failures = totals.failed + (result.summary.planningError !== void 0 ? 1 : 0);
   if (inputs.failOnTaskFailure && failures > 0) {

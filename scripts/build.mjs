@@ -24,3 +24,25 @@ await build({
   logLevel: 'warning',
 });
 console.log('built dist/index.js');
+
+// The dashboard: one self-contained HTML file (Chart.js and the action's own parser and fold inlined).
+const page = await build({
+  entryPoints: ['dashboard/app.ts'],
+  bundle: true,
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  minify: true,
+  write: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+const script = page.outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
+const template = readFileSync('dashboard/index.html', 'utf8');
+writeFileSync(
+  'dist/dashboard.html',
+  template.replace('/*APP*/', () => script),
+);
+console.log(
+  `built dist/dashboard.html (${Math.round(Buffer.byteLength(readFileSync('dist/dashboard.html')) / 1024)} KB)`,
+);

@@ -13,6 +13,7 @@ import { formatDuration } from '../src/protocol/render.js';
 import { makeTrust } from '../src/protocol/thread-comment.js';
 import { startNode, waitAll } from './local-nodes.js';
 import { cloneFor, createRemote, remoteBranches } from './local-git.js';
+import { serveDashboard } from './serve-dashboard.js';
 
 const NODES = Number(process.env.DEMO_NODES ?? 5);
 const ISSUE = `Add a widgets feature to the shop.
@@ -47,6 +48,11 @@ async function main(): Promise<void> {
   const { emulator, url } = server;
   const issue = emulator.createIssue({ title: 'Widgets', body: ISSUE, labels: ['p2p-dev'] });
   console.log(`GitHub emulator at ${url}; issue #${issue} "Widgets" has 6 tasks.`);
+  const dashboard = await serveDashboard(Number(process.env.DASHBOARD_PORT ?? 0));
+  const repoName = `${emulator.owner}/${emulator.repo}`;
+  console.log(
+    `Dashboard: ${dashboard.url}#api=${encodeURIComponent(url)}&repo=${repoName}&issue=${issue} (token: ghp_maintainer_token)`,
+  );
 
   // A maintainer asks for a run; the check-trigger job (mode trigger) hears it and hands over the matrix.
   const command = `/p2p-dev instances=${NODES}`;
@@ -159,6 +165,11 @@ async function main(): Promise<void> {
   const summary = emulator.listComments(issue).find((c) => c.body.includes('p2p-dev-summary'));
   console.log(`\n${stamp()} aggregate-results posted the summary:\n`);
   console.log(summary?.body.split('\n').slice(1).join('\n') ?? aggregate.log());
+  if (process.stdout.isTTY && process.env.CI !== 'true') {
+    console.log(`\nThe dashboard stays up at ${dashboard.url} — press Ctrl-C to stop.`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  }
+  await dashboard.close();
   await server.close();
 }
 

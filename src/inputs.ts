@@ -33,6 +33,8 @@ export interface Inputs {
   createPr: boolean;
   draftPr: boolean;
   allowUntrustedAuthors: boolean;
+  publishDashboard: boolean;
+  dashboardBranch: string;
   baseBranch: string | undefined;
 }
 
@@ -230,6 +232,8 @@ export function readInputs(runtime: Runtime): Inputs {
     metricsFile: raw('metrics-file').trim() || undefined,
     createPr: booleanInput('create-pr'),
     allowUntrustedAuthors: booleanInput('allow-untrusted-authors'),
+    publishDashboard: booleanInput('publish-dashboard'),
+    dashboardBranch: branchInput('dashboard-branch') ?? 'gh-pages',
     draftPr: booleanInput('draft-pr'),
     baseBranch: branchInput('base-branch'),
   };

@@ -1,5 +1,5 @@
 // The action's entry: read inputs, run the chosen mode, report. The one catch of the action is here.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -12,6 +12,7 @@ import { runNode, type NodeOutcome } from './node/run-node.js';
 import { decideStart } from './trigger/decide-start.js';
 import { runTrigger } from './trigger/run-trigger.js';
 import { runAggregate } from './aggregate/run-aggregate.js';
+import { publishDashboard } from './delivery/publish-dashboard.js';
 
 export const actionsLogger: Logger = {
   debug: (message) => core.debug(redact(message)),
@@ -155,6 +156,20 @@ async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void>
       .addRaw(result.markdown, true)
       .write()
       .catch((error: unknown) => core.warning(`could not write the job summary: ${getErrorMessage(error)}`));
+  }
+  if (inputs.publishDashboard) {
+    try {
+      const html = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8');
+      const where = await publishDashboard({
+        workspace: runtime.workspace,
+        branch: inputs.dashboardBranch,
+        html,
+        token: inputs.token,
+      });
+      core.info(`📈 published the dashboard to ${where}`);
+    } catch (error) {
+      core.warning(`could not publish the dashboard: ${redact(getErrorMessage(error))}`);
+    }
   }
   const failures = totals.failed + (result.summary.planningError !== undefined ? 1 : 0);
   if (inputs.failOnTaskFailure && failures > 0) {

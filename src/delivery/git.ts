@@ -1,6 +1,7 @@
 // Running git in the workspace. Every call is one `git` process with the arguments as given (no shell), so a
 // branch or file name can never be read as a command. Failures come back as GitError with git's own message.
 import { execFile } from 'node:child_process';
+import { registerSecret } from '../errors.js';
 
 export class GitError extends Error {
   constructor(
@@ -57,4 +58,28 @@ export function gitIn(cwd: string, env: NodeJS.ProcessEnv = process.env): Git {
       return result.stdout.replace(/\n$/, '');
     },
   };
+}
+
+/**
+ * The `-c` arguments that let git fetch and push to `url` with the token: an Authorization header for that one
+ * command, never written to the config. None when the URL is not http(s) (a local remote), or when
+ * actions/checkout left its own credentials (a second Authorization header would be refused).
+ */
+export async function authArgs(git: Git, url: string, token: string): Promise<string[]> {
+  if (!token || !/^https?:\/\//i.test(url)) return [];
+  const configured = await git.try(['config', '--get-regexp', String.raw`^http\..*extraheader$`]);
+  if (configured.stdout.trim() !== '') return [];
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  registerSecret(basic);
+  return ['-c', `http.extraheader=AUTHORIZATION: basic ${basic}`];
+}
+
+/** `-c` arguments committing as the action's identity (without touching any config). */
+export function identityArgs(author: { login: string; id: number }): string[] {
+  return [
+    '-c',
+    `user.name=${author.login}`,
+    '-c',
+    `user.email=${author.id}+${author.login}@users.noreply.github.com`,
+  ];
 }

@@ -2,11 +2,11 @@
 // branches of the task's dependencies merged in; after it, whatever the agent changed is committed, pushed to
 // `p2p/issue-<n>/<task-id>` and offered as a pull request. A failed run's changes are pushed too, to a branch
 // marked failed, so nothing an agent did is lost.
-import { getErrorMessage, registerSecret } from '../errors.js';
+import { getErrorMessage } from '../errors.js';
 import type { GitHubClient } from '../github/client.js';
 import { defaultBranch, openPullRequest } from '../github/pulls.js';
 import type { Task } from '../protocol/messages.js';
-import { gitIn, type Git } from './git.js';
+import { authArgs, gitIn, identityArgs, type Git } from './git.js';
 
 export interface DeliveryOptions {
   workspace: string;
@@ -76,13 +76,7 @@ export class TaskBranches {
   private async init(): Promise<void> {
     const { git, options } = this;
     const url = (await git.run(['remote', 'get-url', 'origin'])).trim();
-    // actions/checkout leaves its own credentials in the config; a second Authorization header would be refused.
-    const configured = await git.try(['config', '--get-regexp', String.raw`^http\..*extraheader$`]);
-    if (/^https?:\/\//i.test(url) && configured.stdout.trim() === '') {
-      const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
-      registerSecret(basic);
-      this.auth = ['-c', `http.extraheader=AUTHORIZATION: basic ${basic}`];
-    }
+    this.auth = await authArgs(git, url, options.token);
     this.base =
       options.baseBranch ||
       (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() ||
@@ -90,8 +84,7 @@ export class TaskBranches {
   }
 
   private identity(): string[] {
-    const { login, id } = this.options.author;
-    return ['-c', `user.name=${login}`, '-c', `user.email=${id}+${login}@users.noreply.github.com`];
+    return identityArgs(this.options.author);
   }
 
   private async fetch(branch: string): Promise<string> {

@@ -25,5 +25,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'draft-pr': "false",
   'base-branch': "",
   'allow-untrusted-authors': "false",
+  'publish-dashboard': "false",
+  'dashboard-branch': "gh-pages",
   'trusted-authors': "",
 };

@@ -1,5 +1,6 @@
 // Results as branches and pull requests, with real git: each node works in its own clone of a bare remote,
 // and the pull requests go to the emulator.
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startScenario, BOT_IDENTITY, type Scenario } from '../helpers/scenario.js';
 import { cloneFor, createRemote, git, remoteBranches } from '../../scripts/local-git.js';
@@ -97,9 +98,15 @@ describe('results as branches and pull requests', () => {
       repository: 'octo-org/demo',
       issue,
       instances: 1,
-      inputs: { mode: 'aggregate', 'fail-on-task-failure': 'false' },
+      workspace: cloneFor(remote, scenario.dir, 'aggregate'),
+      inputs: { mode: 'aggregate', 'fail-on-task-failure': 'false', 'publish-dashboard': 'true' },
     });
     expect((await aggregate.exited).code).toBe(0);
+    // The dashboard went to the Pages branch, as one file.
+    expect(git(remote, 'show', 'gh-pages:index.html')).toBe(
+      readFileSync('dist/dashboard.html', 'utf8').trim(),
+    );
+    expect(aggregate.log()).toMatch(/published the dashboard to gh-pages/);
     const summary = scenario.server.emulator
       .listComments(issue)
       .find((c) => c.body.includes('p2p-dev-summary'))!;
