@@ -16,6 +16,8 @@ import type { ProcessOptions, ProcessResult, RunningProcess } from '../src/node/
 import { runNode } from '../src/node/run-node.js';
 import type { CrashPoint, Schedule } from './schedule.js';
 import { checkInvariants, type AgentRun } from './invariants.js';
+import type { RunState } from '../src/protocol/fold.js';
+import type { ThreadComment } from '../src/protocol/thread-comment.js';
 
 export const RUN = '8800.1';
 const TRUSTED = { login: 'github-actions[bot]', id: 41898282 };
@@ -38,11 +40,24 @@ export interface SimResult {
   faultsInjected: number;
   /** The nodes' logs (kept when asked, for a replay). */
   log?: string[];
+  /** With `details`: the agent runs, the final thread's fold, and what each node logged when (virtual ms). */
+  details?: {
+    agentRuns: AgentRun[];
+    state: RunState;
+    comments: ThreadComment[];
+    byRoute: Record<string, number>;
+    t0: number;
+    events: { node: number; at: number; message: string }[];
+  };
 }
 
 export interface SimOptions {
   /** Keep every node's log in the result. */
   verbose?: boolean;
+  /** Keep the agent runs, final state and timed log events (for the benchmark). */
+  details?: boolean;
+  /** Run this instead of the action's runNode (the benchmark's model of the seed protocol); no invariants then. */
+  program?: (ctx: NodeContext) => Promise<unknown>;
   /** Give up (a violation) after this much virtual time. */
   limitMs?: number;
 }
@@ -70,7 +85,10 @@ function writtenMessage(init: RequestInit | undefined): { method: string; messag
   }
 }
 
+let simulations = 0;
+
 export async function simulate(schedule: Schedule, options: SimOptions = {}): Promise<SimResult> {
+  simulations += 1;
   const wallStart = performance.now();
   const clock = FakeTimers.install({
     now: Date.UTC(2026, 0, 1, 12),
@@ -108,6 +126,7 @@ async function run(
   const emulator = new GitHubEmulator({ seed: schedule.seed, config: schedule.emulator });
   const issue = emulator.createIssue({ title: `Simulation ${schedule.seed}`, body: issueBody(schedule) });
   const agentRuns: AgentRun[] = [];
+  const events: { node: number; at: number; message: string }[] = [];
   const violations: string[] = [];
   const random = seededRandom(schedule.seed * 131 + 3);
 
@@ -131,7 +150,10 @@ async function run(
     nodes.push(node);
     const log: Logger = {
       debug: () => {},
-      info: (m) => lines.push(`${stamp()} [node ${plan.instance}] ${m}`),
+      info: (m) => {
+        if (options.details) events.push({ node: plan.instance, at: Date.now(), message: m });
+        if (options.verbose) lines.push(`${stamp()} [node ${plan.instance}] ${m}`);
+      },
       warning: (m) => lines.push(`${stamp()} [node ${plan.instance}] warning: ${m}`),
     };
     const crash = (where: string): void => {
@@ -246,7 +268,8 @@ async function run(
       log,
       fetch: nodeFetch as typeof fetch,
       clock: serverClock,
-      throttleId: id,
+      // plugin-throttling's limiters live as long as the process, with their own idea of time: one set per run.
+      throttleId: `${id}#${simulations}`,
     });
     const config: NodeConfig = {
       issueNumber: issue,
@@ -276,10 +299,9 @@ async function run(
       startProcess,
     };
     running.push(
-      runNode(ctx).then(
-        (outcome) => {
+      (options.program ? options.program(ctx) : runNode(ctx)).then(
+        () => {
           node.finished = true;
-          log.info(`finished as ${outcome.role}: completed ${outcome.completed}, failed ${outcome.failed}`);
         },
         (error: unknown) => {
           node.finished = true;
@@ -319,7 +341,7 @@ async function run(
     crashed: new Map(nodes.filter((n) => n.crashedAt !== undefined).map((n) => [n.id, n.crashedAt!])),
     now: Date.now(),
   });
-  violations.push(...checked.violations);
+  if (!options.program) violations.push(...checked.violations);
   const stats = emulator.stats();
   return {
     seed: schedule.seed,
@@ -336,6 +358,9 @@ async function run(
     notModified: stats.notModified,
     faultsInjected: stats.faultsInjected,
     ...(options.verbose || violations.length > 0 ? { log: lines } : {}),
+    ...(options.details
+      ? { details: { agentRuns, state: checked.state, comments, byRoute: stats.byRoute, t0, events } }
+      : {}),
   };
 }
 

@@ -103,7 +103,7 @@ async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
     core.warning(`could not write the job summary: ${getErrorMessage(error)}`),
   );
   core.info(
-    `API use of this node: ${s.counted} counted requests, ${s.notModified} free 304s, ${s.writes} content-creating, ${s.mutations} writes in all`,
+    `API use of this node: ${s.counted} counted requests, ${s.notModified} free 304s, ${s.writes} content-creating, ${s.mutations} writes in all; peak memory: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
   );
   if (outcome.planningError !== undefined && outcome.role === 'leader') {
     throw new Error(`planning failed: ${outcome.planningError}`);

@@ -4,6 +4,7 @@
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import Bottleneck from 'bottleneck';
 import { ServerClock } from '../server-clock.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
@@ -117,6 +118,11 @@ export function createClient(options: ClientOptions): GitHubClient {
       retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseMs ?? 1000 },
       throttle: {
         ...(options.throttleId ? { id: options.throttleId } : {}),
+        // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
+        // node's writes few and far between (a claim, a few heartbeats minutes apart, an outcome), and the
+        // spacing sat on the critical path of each claim; writes stay one at a time, comments 1 s apart.
+        write: new Bottleneck.Group({ id: 'p2p-dev-write', maxConcurrent: 1, minTime: 0 }),
+        notifications: new Bottleneck.Group({ id: 'p2p-dev-notifications', maxConcurrent: 1, minTime: 1000 }),
         onRateLimit: (retryAfter: number, request: { method: string; url: string }) => {
           log.warning(
             `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request.method} ${request.url}`,

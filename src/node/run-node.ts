@@ -2,7 +2,14 @@
 // so, stands again when a leader falls silent before publishing, claims and runs tasks once a plan is out,
 // and leaves when every task is completed, failed or skipped.
 import { fold, type RunState } from '../protocol/fold.js';
-import { chooseTask, currentLeader, electionDue, runFinished, tally, taskViews } from '../protocol/decide.js';
+import {
+  chooseTask,
+  currentLeader,
+  electionDue,
+  runFinished,
+  tally,
+  taskViews,
+} from '../protocol/decide.js';
 import { makeTrust } from '../protocol/thread-comment.js';
 import { persist, type NodeContext } from './context.js';
 import { lead } from './leadership.js';
@@ -36,6 +43,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   const candidacies = new Map<number, { nonce: string; postedAt: number; keeper: LeaseKeeper }>();
   const stand = async (term: number): Promise<ThreadComment> => {
     const nonce = newNonce();
+    const postedAt = Date.now();
     const posted = await persist(ctx, `standing for leader (term ${term})`, () =>
       thread.post(bidBody(config, nonce, term, 'standing')),
     );
@@ -43,7 +51,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       log.warning(`the bid for term ${term} lapsed: ${reason}`),
     );
     keeper.start((beat, prev) => bidBody(config, nonce, term, 'standing', beat, prev), false);
-    candidacies.set(term, { nonce, postedAt: Date.now(), keeper });
+    candidacies.set(term, { nonce, postedAt, keeper });
     return posted;
   };
   const firstBid = await stand(1);
@@ -123,7 +131,12 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
         await stand(due);
         continue;
       }
-      await ctx.sleep(config.pollMs);
+      // A candidate looks again the moment its settle window ends, not a whole poll later.
+      const mine = candidacies.get(leader?.term ?? 1);
+      const settleLeft = mine ? mine.postedAt + config.settleMs - Date.now() : Infinity;
+      // With a leader at work the plan is moments away: look often (an unchanged thread costs a free 304).
+      const waitMs = mine ? 500 : leader ? 1000 : config.pollMs;
+      await ctx.sleep(Math.min(config.pollMs, mine && settleLeft > 0 ? settleLeft : waitMs));
       continue;
     }
 
@@ -147,7 +160,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     if (!choice) {
       // Nothing to claim: poll more slowly while nothing changes (a 304 is free, a change is not).
       idleRounds += 1;
-      const cap = Math.max(config.pollMs, Math.min(config.leaseMs / 3, 30_000));
+      const cap = Math.max(config.pollMs, Math.min(config.leaseMs / 3, 60_000));
       await ctx.sleep(Math.min(cap, config.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
       continue;
     }

@@ -54,6 +54,8 @@ export async function claimTask(
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
   const fields: ClaimFields = { task: choice.task, attempt: choice.attempt, state: 'claimed' };
   let posted;
+  // The settle window runs from when the claim was sent: its comment is stamped between send and answer.
+  const postedAt = Date.now();
   try {
     posted = await persist(
       ctx,
@@ -65,7 +67,6 @@ export async function claimTask(
     log.warning(`could not claim ${choice.task}: ${getErrorMessage(error)}`);
     return undefined;
   }
-  const postedAt = Date.now();
   const claim: HeldClaim = {
     task: choice.task,
     attempt: choice.attempt,
@@ -175,7 +176,8 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
       },
     );
   claim.keeper.stop();
-  claim.keeper.start(running);
+  // No edit at once: the claim itself proves the node alive; heartbeats follow at the interval.
+  claim.keeper.start(running, false);
 
   const dir = path.join(config.tempDir, 'tasks');
   // Synchronous: a few kilobytes, and the simulation's virtual clock must not run ahead of a pending write.

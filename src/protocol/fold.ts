@@ -303,7 +303,11 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
   for (const dep of record.task.depends_on) {
     if (state.tasks.get(dep)?.task.completed_in) continue;
     const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === 'completed');
-    if (!done || done.endedAt === undefined || done.endedAt > d.created) {
+    // A late outcome (written after its lease ran out) could still lose to a takeover posted in its second:
+    // it counts for dependents only from the next second on.
+    const settled =
+      done?.endedAt !== undefined && (done.ev.late ? done.endedAt < d.created : done.endedAt <= d.created);
+    if (!settled) {
       return reject(`dependency ${dep} had not completed`);
     }
   }
@@ -315,7 +319,10 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
     return reject(`attempt ${m.attempt} does not follow attempt ${attempts.length}`);
   }
   if (last) {
-    const endedBefore = last.endedAt !== undefined && last.endedAt <= d.created;
+    // An outcome written after its lease ran out, in the same second as a takeover claim, came after it as far
+    // as anyone can tell: the claim was valid when posted, and its writer decided from a listing without it.
+    const endedBefore =
+      last.endedAt !== undefined && (last.ev.late ? last.endedAt < d.created : last.endedAt <= d.created);
     if (endedBefore && last.outcome === 'completed') return reject(`task ${m.task} had already completed`);
     if (!endedBefore) {
       if (!leaseExpiredAt(last.ev, d.created))

@@ -235,3 +235,37 @@ describe('choosing a task', () => {
     });
   });
 });
+
+describe('a late outcome and a takeover in the same second', () => {
+  it('gives the task to the takeover: the outcome came after the lease ran out', () => {
+    const t = planned([task('task-1')], 2);
+    const c = t.claim('node-2', 'task-1', T0 + 2000);
+    // The lease (3 s) ran out at T0 + 5000; node-3 takes over at T0 + 9100, and node-2's outcome lands at
+    // T0 + 9400: the same whole second.
+    t.claim('node-3', 'task-1', T0 + 9100, { attempt: 2 });
+    t.update(c, T0 + 9400, { state: 'completed', result: { exit_code: 0, duration_ms: 1, output_tail: '' } });
+    const attempts = state(t).tasks.get('task-1')!.attempts;
+    expect(attempts.map((a) => [a.node, a.outcome])).toEqual([
+      ['node-2', 'expired'],
+      ['node-3', 'open'],
+    ]);
+  });
+});
+
+describe('a late outcome and a dependent claim in the same second', () => {
+  it('counts the late completion for dependents only from the next second', () => {
+    const t = planned([task('task-1'), task('task-2', { depends_on: ['task-1'] })], 2);
+    const c = t.claim('node-2', 'task-1', T0 + 2000);
+    t.update(c, T0 + 9100, { state: 'completed', result: { exit_code: 0, duration_ms: 1, output_tail: '' } });
+    // In the outcome's own second a takeover could still win, so a dependent may not start yet...
+    t.claim('node-2', 'task-2', T0 + 9500);
+    expect(state(t).tasks.get('task-2')!.attempts).toHaveLength(0);
+    // ...from the next second on, it may.
+    t.claim('node-3', 'task-2', T0 + 10_200);
+    expect(
+      state(t)
+        .tasks.get('task-2')!
+        .attempts.map((a) => a.node),
+    ).toEqual(['node-3']);
+  });
+});
