@@ -2,14 +2,7 @@
 // so, stands again when a leader falls silent before publishing, claims and runs tasks once a plan is out,
 // and leaves when every task is completed, failed or skipped.
 import { fold, type RunState } from '../protocol/fold.js';
-import {
-  chooseTask,
-  currentLeader,
-  electionDue,
-  runFinished,
-  tally,
-  taskViews,
-} from '../protocol/decide.js';
+import { chooseTask, currentLeader, electionDue, runFinished, tally, taskViews } from '../protocol/decide.js';
 import { makeTrust } from '../protocol/thread-comment.js';
 import { persist, type NodeContext } from './context.js';
 import { lead } from './leadership.js';
