@@ -29229,6 +29229,7 @@ function statusOf(error3) {
 }
 
 // src/github/thread.ts
+var PER_PAGE = 100;
 function toComment(raw2) {
   return {
     id: raw2.id,
@@ -29253,6 +29254,10 @@ var IssueThread = class {
   client;
   issueNumber;
   comments = /* @__PURE__ */ new Map();
+  /**
+   * ETags of the first page of each listing, kept only when that page was not full: a 304 then proves nothing
+   * changed (a new comment would have landed on it). A full first page's ETag says nothing about later pages.
+   */
   etags = /* @__PURE__ */ new Map();
   newest = 0;
   lastFull = -Infinity;
@@ -29281,7 +29286,7 @@ var IssueThread = class {
         owner,
         repo,
         issue_number: this.issueNumber,
-        per_page: 100,
+        per_page: PER_PAGE,
         ...since ? { since } : {},
         headers: etag ? { "if-none-match": etag } : {}
       });
@@ -29292,8 +29297,9 @@ var IssueThread = class {
       }
       throw error3;
     }
-    if (response.headers.etag) this.etags.set(key, response.headers.etag);
     const received = [...response.data];
+    if (response.headers.etag && received.length < PER_PAGE) this.etags.set(key, response.headers.etag);
+    else this.etags.delete(key);
     let next = nextLink(response.headers.link);
     while (next) {
       const page = await octokit.request({ method: "GET", url: next });
@@ -35763,8 +35769,18 @@ ${OPEN}${embedJson(parsed)}${CLOSE}
 `;
 }
 var MARKERS = ["LEADER_ELECTION", "NODE_ANNOUNCE", "TASKS_DATA", "CLAIM", "PROGRESS", "HEARTBEAT"];
+var decoded = /* @__PURE__ */ new Map();
+var DECODED_LIMIT = 2e4;
 function decode2(body) {
   if (!body) return { kind: "chatter" };
+  const known = decoded.get(body);
+  if (known) return known;
+  const result = decodeBody(body);
+  if (decoded.size >= DECODED_LIMIT) decoded.clear();
+  decoded.set(body, result);
+  return result;
+}
+function decodeBody(body) {
   const start = body.lastIndexOf(OPEN);
   if (start < 0) {
     return MARKERS.some((m) => body.includes(`${m}`)) && /[🎯📡📦📊💓]/u.test(body) ? { kind: "malformed", reason: "protocol marker without a p2p-dev payload" } : { kind: "chatter" };
@@ -35824,7 +35840,7 @@ function fold(comments, options2) {
     tasks: /* @__PURE__ */ new Map(),
     entries: []
   };
-  const decoded = [];
+  const decoded2 = [];
   const seenNonces = /* @__PURE__ */ new Map();
   const sortedComments = [...comments].sort(byCreatedThenId);
   for (const comment of sortedComments) {
@@ -35862,10 +35878,10 @@ function fold(comments, options2) {
       continue;
     }
     seenNonces.set(d.message.nonce, comment.id);
-    decoded.push({ comment, message: d.message, created: entry.created, updated: entry.updated, entry });
+    decoded2.push({ comment, message: d.message, created: entry.created, updated: entry.updated, entry });
   }
   const parts = /* @__PURE__ */ new Map();
-  for (const d of decoded) {
+  for (const d of decoded2) {
     noteNode(state, d);
     const m = d.message;
     if (m.type === "bid") applyBid(state, d, m);
@@ -36563,7 +36579,8 @@ var LeaseKeeper = class {
           beat();
         }
       },
-      Math.min(250, this.ctx.config.heartbeatMs)
+      // Often enough to notice a deadline well inside the margin; no busier than that.
+      Math.min(this.ctx.config.heartbeatMs, Math.max(250, Math.min(5e3, this.marginMs / 10)))
     );
   }
   stop() {

@@ -27,6 +27,8 @@ export interface ThreadOptions {
 
 type RawComment = ThreadComment & { user: { login: string; id: number; type?: string } | null };
 
+const PER_PAGE = 100;
+
 function toComment(raw: RawComment): ThreadComment {
   return {
     id: raw.id,
@@ -50,6 +52,10 @@ function nextLink(link: string | undefined): string | undefined {
 
 export class IssueThread {
   private readonly comments = new Map<number, ThreadComment>();
+  /**
+   * ETags of the first page of each listing, kept only when that page was not full: a 304 then proves nothing
+   * changed (a new comment would have landed on it). A full first page's ETag says nothing about later pages.
+   */
   private readonly etags = new Map<string, string>();
   private newest = 0;
   private lastFull = -Infinity;
@@ -90,7 +96,7 @@ export class IssueThread {
         owner,
         repo,
         issue_number: this.issueNumber,
-        per_page: 100,
+        per_page: PER_PAGE,
         ...(since ? { since } : {}),
         headers: etag ? { 'if-none-match': etag } : {},
       });
@@ -101,8 +107,9 @@ export class IssueThread {
       }
       throw error;
     }
-    if (response.headers.etag) this.etags.set(key, response.headers.etag);
     const received: RawComment[] = [...(response.data as RawComment[])];
+    if (response.headers.etag && received.length < PER_PAGE) this.etags.set(key, response.headers.etag);
+    else this.etags.delete(key);
     let next = nextLink(response.headers.link);
     while (next) {
       const page = await octokit.request({ method: 'GET', url: next });

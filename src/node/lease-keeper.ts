@@ -88,7 +88,8 @@ export class LeaseKeeper {
           beat();
         }
       },
-      Math.min(250, this.ctx.config.heartbeatMs),
+      // Often enough to notice a deadline well inside the margin; no busier than that.
+      Math.min(this.ctx.config.heartbeatMs, Math.max(250, Math.min(5000, this.marginMs / 10))),
     );
   }
 

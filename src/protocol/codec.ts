@@ -28,8 +28,24 @@ export function encode(message: MessageInput, humanText: string): string {
 
 const MARKERS = ['LEADER_ELECTION', 'NODE_ANNOUNCE', 'TASKS_DATA', 'CLAIM', 'PROGRESS', 'HEARTBEAT'];
 
+/**
+ * Decoding is pure, and a node folds the same comments on every poll: remember the latest results, by body.
+ * (Callers must not mutate what they get back.)
+ */
+const decoded = new Map<string, Decoded>();
+const DECODED_LIMIT = 20_000;
+
 export function decode(body: string | null | undefined): Decoded {
   if (!body) return { kind: 'chatter' };
+  const known = decoded.get(body);
+  if (known) return known;
+  const result = decodeBody(body);
+  if (decoded.size >= DECODED_LIMIT) decoded.clear();
+  decoded.set(body, result);
+  return result;
+}
+
+function decodeBody(body: string): Decoded {
   const start = body.lastIndexOf(OPEN);
   if (start < 0) {
     // A comment that shows a marker but carries no payload is someone imitating the protocol.

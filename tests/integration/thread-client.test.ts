@@ -153,3 +153,15 @@ describe('the client', () => {
     expect(Math.abs(client.clock.now() - (Date.now() + skew))).toBeLessThan(1500);
   });
 });
+
+describe('a thread longer than one page', () => {
+  it('sees a comment that lands on page 2 although page 1 is unchanged (its ETag proves nothing then)', async () => {
+    const { emulator, issue, thread } = await setup();
+    for (let i = 0; i < 100; i++) emulator.addComment(issue, `comment ${i}`, 'maintainer');
+    await thread.refresh();
+    expect(thread.all()).toHaveLength(100);
+    const late = emulator.addComment(issue, 'the 101st', 'maintainer');
+    await thread.refresh();
+    expect(thread.has(late)).toBe(true);
+  });
+});
