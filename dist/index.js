@@ -29273,9 +29273,9 @@ var IssueThread = class {
     return this.comments.has(commentId);
   }
   /** Read what changed. Returns whether anything did. */
-  async refresh() {
+  async refresh(forceFull = false) {
     const now = Date.now();
-    const full = this.watermark === void 0 || now - this.lastFull >= this.fullEveryMs;
+    const full = forceFull || this.watermark === void 0 || now - this.lastFull >= this.fullEveryMs;
     const since = full ? void 0 : this.watermark;
     const key = since ?? "full";
     const { octokit, owner, repo } = this.client;
@@ -29301,6 +29301,9 @@ var IssueThread = class {
     if (response.headers.etag && received.length < PER_PAGE) this.etags.set(key, response.headers.etag);
     else this.etags.delete(key);
     let next = nextLink(response.headers.link);
+    if (!full && next) {
+      return this.refresh(true);
+    }
     while (next) {
       const page = await octokit.request({ method: "GET", url: next });
       received.push(...page.data);

@@ -83,9 +83,9 @@ export class IssueThread {
   }
 
   /** Read what changed. Returns whether anything did. */
-  async refresh(): Promise<boolean> {
+  async refresh(forceFull = false): Promise<boolean> {
     const now = Date.now();
-    const full = this.watermark === undefined || now - this.lastFull >= this.fullEveryMs;
+    const full = forceFull || this.watermark === undefined || now - this.lastFull >= this.fullEveryMs;
     const since = full ? undefined : this.watermark;
     const key = since ?? 'full';
     const { octokit, owner, repo } = this.client;
@@ -111,6 +111,12 @@ export class IssueThread {
     if (response.headers.etag && received.length < PER_PAGE) this.etags.set(key, response.headers.etag);
     else this.etags.delete(key);
     let next = nextLink(response.headers.link);
+    if (!full && next) {
+      // A `since` listing is ordered by id but its members change as old comments are edited: across pages
+      // read from replicas a moment apart, a comment can slip past a page boundary unseen. Only a single page
+      // is one snapshot. A full listing only grows at its end, so its pages cannot skip: read that instead.
+      return this.refresh(true);
+    }
     while (next) {
       const page = await octokit.request({ method: 'GET', url: next });
       received.push(...(page.data as RawComment[]));
