@@ -40,11 +40,13 @@ export function drawSchedule(seed: number): Schedule {
   const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
 
-  const nodeCount = int(2, 7);
-  const taskCount = int(1, 9);
+  // One seed in twenty is a long run: a thread of several pages, where listings must page correctly.
+  const long = rnd() < 0.05;
+  const nodeCount = long ? int(8, 16) : int(2, 7);
+  const taskCount = long ? int(60, 120) : int(1, 9);
   const tasks = Array.from({ length: taskCount }, (_, i) => {
     const depends: number[] = [];
-    for (let d = 0; d < i; d++) if (rnd() < 0.2) depends.push(d + 1);
+    for (let d = 0; d < i; d++) if (rnd() < (long ? 0.01 : 0.2)) depends.push(d + 1);
     return { title: `Task ${i + 1}`, depends };
   });
   const heartbeatMs = pick([2000, 5000, 10_000]);
