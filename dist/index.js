@@ -29248,7 +29248,7 @@ var IssueThread = class {
   constructor(client, issueNumber, options2 = {}) {
     this.client = client;
     this.issueNumber = issueNumber;
-    this.lagMarginMs = options2.lagMarginMs ?? 6e4;
+    this.lagMarginMs = options2.lagMarginMs ?? 2e4;
     this.fullEveryMs = options2.fullListingEveryMs ?? 3e5;
   }
   client;
@@ -29313,7 +29313,7 @@ var IssueThread = class {
     const pages = Math.ceil(received.length / 100);
     if (full && pages > 1 || !full && received.length > 50) {
       this.watermark = new Date(
-        Math.floor((this.newestOf(received) - this.lagMarginMs) / 1e4) * 1e4
+        Math.floor((this.newestOf(received) - this.lagMarginMs) / 5e3) * 5e3
       ).toISOString();
     }
     if (full) {

@@ -69,7 +69,8 @@ export class IssueThread {
     readonly issueNumber: number,
     options: ThreadOptions = {},
   ) {
-    this.lagMarginMs = options.lagMarginMs ?? 60_000;
+    // Replicas that lag each other by more than this would hide a comment from a `since` listing.
+    this.lagMarginMs = options.lagMarginMs ?? 20_000;
     this.fullEveryMs = options.fullListingEveryMs ?? 300_000;
   }
 
@@ -127,7 +128,7 @@ export class IssueThread {
     if ((full && pages > 1) || (!full && received.length > 50)) {
       // Too much comes back each time: list from a later point.
       this.watermark = new Date(
-        Math.floor((this.newestOf(received) - this.lagMarginMs) / 10_000) * 10_000,
+        Math.floor((this.newestOf(received) - this.lagMarginMs) / 5000) * 5000,
       ).toISOString();
     }
     if (full) {
