@@ -29349,6 +29349,19 @@ var IssueThread = class {
     });
     return toComment(response.data);
   }
+  /**
+   * Read one comment again, on its own: one snapshot. The pages of a long listing are read a moment apart, so
+   * an edit to an early comment can be missing from a listing whose last page shows a later comment.
+   */
+  async reload(commentId) {
+    const { octokit, owner, repo } = this.client;
+    const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
+    const comment = toComment(data);
+    const known = this.comments.get(comment.id);
+    if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) return;
+    this.comments.set(comment.id, comment);
+    this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
+  }
   async edit(commentId, body) {
     const { octokit, owner, repo } = this.client;
     const response = await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
@@ -36914,6 +36927,17 @@ async function untilListed(ctx, commentId, abandon) {
     await ctx.sleep(Math.min(ctx.config.pollMs, 1e3));
   }
 }
+async function reloadPreviousAttempt(ctx, choice) {
+  if (choice.attempt < 2) return;
+  const before = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
+  const previous = before.tasks.get(choice.task)?.attempts[choice.attempt - 2];
+  if (!previous) return;
+  await persist(
+    ctx,
+    `reading attempt ${previous.attempt} of ${choice.task} again`,
+    () => ctx.thread.reload(previous.commentId)
+  );
+}
 async function claimTask(ctx, choice) {
   const { config: config2, thread, log } = ctx;
   const nonce = newNonce();
@@ -36952,6 +36976,7 @@ async function claimTask(ctx, choice) {
     log.warning(`gave up the claim on ${choice.task}: ${claim2.lost}`);
     return void 0;
   }
+  await reloadPreviousAttempt(ctx, choice);
   const state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
   const attempts = state.tasks.get(choice.task)?.attempts ?? [];
   const winner = attempts[choice.attempt - 1];
@@ -37000,6 +37025,7 @@ async function closeTask(ctx, choice) {
   }
   log.info(`\u274C closing ${choice.task} in comment ${posted.id}: ${error3}`);
   await untilListed(ctx, posted.id, () => false);
+  await reloadPreviousAttempt(ctx, choice);
   const state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
   const entry = state.entries.find((e) => e.commentId === posted.id);
   const closed = state.tasks.get(choice.task)?.attempts.some((a) => a.closing) ?? false;

@@ -168,6 +168,20 @@ export class IssueThread {
     return toComment(response.data as RawComment);
   }
 
+  /**
+   * Read one comment again, on its own: one snapshot. The pages of a long listing are read a moment apart, so
+   * an edit to an early comment can be missing from a listing whose last page shows a later comment.
+   */
+  async reload(commentId: number): Promise<void> {
+    const { octokit, owner, repo } = this.client;
+    const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
+    const comment = toComment(data as RawComment);
+    const known = this.comments.get(comment.id);
+    if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) return;
+    this.comments.set(comment.id, comment);
+    this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
+  }
+
   async edit(commentId: number, body: string): Promise<ThreadComment> {
     const { octokit, owner, repo } = this.client;
     const response = await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });

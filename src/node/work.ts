@@ -44,6 +44,19 @@ async function untilListed(ctx: NodeContext, commentId: number, abandon: () => b
   }
 }
 
+async function reloadPreviousAttempt(
+  ctx: NodeContext,
+  choice: { task: string; attempt: number },
+): Promise<void> {
+  if (choice.attempt < 2) return;
+  const before = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust! });
+  const previous = before.tasks.get(choice.task)?.attempts[choice.attempt - 2];
+  if (!previous) return;
+  await persist(ctx, `reading attempt ${previous.attempt} of ${choice.task} again`, () =>
+    ctx.thread.reload(previous.commentId),
+  );
+}
+
 /** Post a claim and wait for the verdict. Returns the claim when this node won it. */
 export async function claimTask(
   ctx: NodeContext,
@@ -89,6 +102,9 @@ export async function claimTask(
     log.warning(`gave up the claim on ${choice.task}: ${claim.lost}`);
     return undefined;
   }
+  // A takeover is judged by the previous attempt's last heartbeat: read that comment on its own (a listing
+  // of several pages may show this claim but miss an edit made to an earlier comment just before it).
+  await reloadPreviousAttempt(ctx, choice);
   const state = fold(thread.all(), { run: config.run, trust: ctx.trust! });
   const attempts = state.tasks.get(choice.task)?.attempts ?? [];
   const winner = attempts[choice.attempt - 1];
@@ -148,6 +164,7 @@ export async function closeTask(
   }
   log.info(`❌ closing ${choice.task} in comment ${posted.id}: ${error}`);
   await untilListed(ctx, posted.id, () => false);
+  await reloadPreviousAttempt(ctx, choice);
   const state = fold(thread.all(), { run: config.run, trust: ctx.trust! });
   const entry = state.entries.find((e) => e.commentId === posted.id);
   const closed = state.tasks.get(choice.task)?.attempts.some((a) => a.closing) ?? false;
