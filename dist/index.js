@@ -29326,15 +29326,16 @@ var IssueThread = class {
         }
       }
     }
-    for (const raw2 of received) {
-      const comment = toComment(raw2);
-      const known = this.comments.get(comment.id);
-      if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) continue;
-      if (!known || known.updated_at !== comment.updated_at || known.body !== comment.body) changed = true;
-      this.comments.set(comment.id, comment);
-      this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
-    }
+    for (const raw2 of received) if (this.merge(toComment(raw2))) changed = true;
     return changed;
+  }
+  /** Keep a comment as read; true when it is new or newer. Replicas lag differently: never go back. */
+  merge(comment) {
+    const known = this.comments.get(comment.id);
+    if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) return false;
+    this.comments.set(comment.id, comment);
+    this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
+    return !known || known.updated_at !== comment.updated_at || known.body !== comment.body;
   }
   newestOf(comments) {
     return comments.reduce((max, c) => Math.max(max, Date.parse(c.updated_at)), this.newest);
@@ -29356,11 +29357,7 @@ var IssueThread = class {
   async reload(commentId) {
     const { octokit, owner, repo } = this.client;
     const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
-    const comment = toComment(data);
-    const known = this.comments.get(comment.id);
-    if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) return;
-    this.comments.set(comment.id, comment);
-    this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
+    this.merge(toComment(data));
   }
   async edit(commentId, body) {
     const { octokit, owner, repo } = this.client;

@@ -141,16 +141,17 @@ export class IssueThread {
         }
       }
     }
-    for (const raw of received) {
-      const comment = toComment(raw);
-      const known = this.comments.get(comment.id);
-      // Replicas can lag differently: never go back to an older version of a comment.
-      if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) continue;
-      if (!known || known.updated_at !== comment.updated_at || known.body !== comment.body) changed = true;
-      this.comments.set(comment.id, comment);
-      this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
-    }
+    for (const raw of received) if (this.merge(toComment(raw))) changed = true;
     return changed;
+  }
+
+  /** Keep a comment as read; true when it is new or newer. Replicas lag differently: never go back. */
+  private merge(comment: ThreadComment): boolean {
+    const known = this.comments.get(comment.id);
+    if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) return false;
+    this.comments.set(comment.id, comment);
+    this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
+    return !known || known.updated_at !== comment.updated_at || known.body !== comment.body;
   }
 
   private newestOf(comments: RawComment[]): number {
@@ -175,11 +176,7 @@ export class IssueThread {
   async reload(commentId: number): Promise<void> {
     const { octokit, owner, repo } = this.client;
     const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
-    const comment = toComment(data as RawComment);
-    const known = this.comments.get(comment.id);
-    if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) return;
-    this.comments.set(comment.id, comment);
-    this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
+    this.merge(toComment(data as RawComment));
   }
 
   async edit(commentId: number, body: string): Promise<ThreadComment> {
