@@ -37586,7 +37586,7 @@ async function runNode(ctx) {
       continue;
     }
     idleRounds = 0;
-    if (choice.attempt > (state.plan.maxAttempts ?? config2.maxAttempts)) {
+    if (choice.attempt > state.plan.maxAttempts) {
       await closeTask(ctx, choice);
       continue;
     }

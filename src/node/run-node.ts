@@ -158,7 +158,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       continue;
     }
     idleRounds = 0;
-    if (choice.attempt > (state.plan.maxAttempts ?? config.maxAttempts)) {
+    if (choice.attempt > state.plan.maxAttempts) {
       await closeTask(ctx, choice);
       continue;
     }
