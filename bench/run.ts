@@ -1,175 +1,63 @@
-// `npm run bench`: the protocol's speed and cost, measured by running the real node code (in one process, on
-// the simulated clock, against the emulator with 50–300 ms latency and listing lag) at 5 to 256 nodes, beside
-// the seed document's protocol on the same simulated GitHub; plus the peak memory of real node processes.
-// Prints a table and writes bench/results.json; `--write` also updates BENCHMARKS.md.
+// `npm run bench`: the protocol's speed and cost, measured by running the real node code (all nodes of a row in
+// one process, on the simulated clock, against the emulator with 50–300 ms latency and listing lag) at 5 to 256
+// nodes, beside the seed document's protocol on the same simulated GitHub; plus the peak memory of real node
+// processes. Prints a table and writes bench/results.json; `--write` also updates BENCHMARKS.md.
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { seededRandom } from '../emulator/clock.js';
-import { taskViews } from '../src/protocol/decide.js';
-import type { Schedule } from '../sim/schedule.js';
-import { simulate, type SimResult } from '../sim/simulate.js';
-import { seedProtocolNode } from './seed-protocol.js';
+import type { Figures } from './figures.js';
 import { measureNodeMemory } from './memory.js';
+
+/** Each row in a fresh process (see bench/figures.ts). */
+async function row(protocol: Figures['protocol'], nodes: number, tasks: number): Promise<Figures> {
+  const script = fileURLToPath(new URL('./row.ts', import.meta.url));
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', script, protocol, String(nodes), String(tasks)],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as Figures;
+}
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
     'baseline-max-nodes': { type: 'string', default: '20' },
+    /** Sizes to run instead of the standard ones, as `20x100,100x500`. */
+    rows: { type: 'string' },
+    'skip-memory': { type: 'boolean', default: false },
   },
 });
 
-const DEFAULTS = { settleMs: 2000, pollMs: 3000, heartbeatMs: 300_000, leaseMs: 900_000 };
-
-function schedule(nodes: number, tasks: number, seed: number): Schedule {
-  const rnd = seededRandom(seed);
-  return {
-    seed,
-    nodes: Array.from({ length: nodes }, (_, i) => ({ instance: i + 1, skewMs: 0 })),
-    // A realistic issue: most tasks independent, some building on an earlier one.
-    tasks: Array.from({ length: tasks }, (_, i) => ({
-      title: `Task ${i + 1}`,
-      depends: i > 0 && rnd() < 0.2 ? [1 + Math.floor(rnd() * i)] : [],
-    })),
-    maxAttempts: 2,
-    timings: DEFAULTS,
-    agent: { minMs: 3 * 60_000, maxMs: 10 * 60_000, failRate: 0 },
-    emulator: { latencyMs: [50, 300], listingLagMs: 300, listingLagJitterMs: 1200, failureRate: 0 },
-    faults: [],
-    forgeries: [],
-  };
-}
-
-interface Figures {
-  protocol: 'p2p-dev' | 'seed';
-  nodes: number;
-  tasks: number;
-  completed: number;
-  electionMs: number;
-  claimMsMedian: number;
-  claimMsP95: number;
-  overheadPerTaskMs: number;
-  countedPerTask: number;
-  contentPerTask: number;
-  share304: number;
-  virtualMinutes: number;
-  wallSeconds: number;
-}
-
-const pct = (xs: number[], p: number): number => {
-  if (xs.length === 0) return NaN;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-};
-
-/** When each task became claimable: the plan's time, or its dependencies' completion, whichever is later. */
-function figures(protocol: Figures['protocol'], nodes: number, tasks: number, r: SimResult): Figures {
-  const d = r.details!;
-  const time = (iso: string) => Date.parse(iso);
-  let planAt = Infinity;
-  const completedAt = new Map<string, number>();
-  const deps = new Map<string, string[]>();
-  if (protocol === 'p2p-dev') {
-    planAt = d.state.plan?.created ?? Infinity;
-    for (const view of taskViews(d.state, Date.now()).values()) {
-      if (view.last?.endedAt) completedAt.set(view.id, view.last.endedAt);
-      deps.set(view.id, d.state.tasks.get(view.id)!.task.depends_on);
-    }
-  } else {
-    for (const c of d.comments) {
-      if (c.body.startsWith('📦 TASKS_DATA|')) {
-        planAt = Math.min(planAt, time(c.created_at));
-        for (const t of JSON.parse(c.body.slice('📦 TASKS_DATA|'.length)) as {
-          id: string;
-          depends: string[];
-        }[])
-          deps.set(t.id, t.depends);
-      }
-      if (c.body.startsWith('✅ COMPLETED|')) completedAt.set(c.body.split('|')[1]!, time(c.created_at));
-    }
-  }
-  // Times as the nodes lived them (whole-second server timestamps would make tasks look claimable too early).
-  const published = d.events.find((e) => e.message.startsWith('📦 published the plan'));
-  if (published) planAt = published.at;
-  for (const e of d.events) {
-    const m = /^✅ (\S+) completed/.exec(e.message);
-    if (m) completedAt.set(m[1]!, e.at);
-  }
-  const claimableAt = (task: string) =>
-    Math.max(planAt, ...(deps.get(task) ?? []).map((x) => completedAt.get(x) ?? Infinity));
-  // A claim starts when the task is claimable and the node that takes it is free (its previous agent run over).
-  const instanceOf = (node: string) => Number(/-node-(\d+)-/.exec(node)?.[1]);
-  const freeAt = (instance: number, before: number) =>
-    Math.max(
-      d.t0,
-      ...d.agentRuns
-        .filter((r) => instanceOf(r.node) === instance && r.end !== undefined && r.end <= before)
-        // Free once the previous task's outcome is on the thread (recording it is that task's overhead).
-        .map((r) => Math.min(before, Math.max(r.end!, completedAt.get(r.task) ?? r.end!))),
-    );
-  const won = d.events
-    .map((e) => ({ e, m: /^won (\S+) \(attempt 1\)/.exec(e.message) }))
-    .filter((x) => x.m)
-    .map((x) => ({ task: x.m![1]!, at: x.e.at, node: x.e.node }));
-  const claimStart = new Map(won.map((w) => [w.task, Math.max(claimableAt(w.task), freeAt(w.node, w.at))]));
-  const claimTimes = won
-    .map((w) => w.at - claimStart.get(w.task)!)
-    .filter((x) => Number.isFinite(x) && x >= 0);
-  const leads = d.events.filter((e) => e.message.includes('this node leads term 1')).map((e) => e.at - d.t0);
-  // Overhead: claimable → agent start, plus agent end → outcome on the thread.
-  const overheads: number[] = [];
-  for (const run of d.agentRuns) {
-    const ended = completedAt.get(run.task);
-    if (run.end === undefined || ended === undefined) continue;
-    overheads.push(
-      run.start - (claimStart.get(run.task) ?? claimableAt(run.task)) + Math.max(0, ended - run.end),
-    );
-  }
-  const counted = r.requests;
-  return {
-    protocol,
-    nodes,
-    tasks,
-    completed: completedAt.size,
-    electionMs: leads.length > 0 ? Math.min(...leads) : NaN,
-    claimMsMedian: pct(claimTimes, 0.5),
-    claimMsP95: pct(claimTimes, 0.95),
-    overheadPerTaskMs: overheads.reduce((a, b) => a + b, 0) / Math.max(1, overheads.length),
-    countedPerTask: counted / tasks,
-    contentPerTask: r.contentCreating / tasks,
-    share304: r.notModified / Math.max(1, r.notModified + counted),
-    virtualMinutes: r.virtualMs / 60_000,
-    wallSeconds: r.wallMs / 1000,
-  };
-}
-
 async function main(): Promise<void> {
-  const rows: [number, number][] = values.quick
-    ? [
-        [5, 10],
-        [20, 40],
-      ]
-    : [
-        [5, 10],
-        [20, 100],
-        [100, 500],
-        [256, 1000],
-      ];
+  const rows: [number, number][] = values.rows
+    ? values.rows.split(',').map((r) => r.split('x').map(Number) as [number, number])
+    : values.quick
+      ? [
+          [5, 10],
+          [20, 40],
+        ]
+      : [
+          [5, 10],
+          [20, 100],
+          [100, 500],
+          [256, 1000],
+        ];
   const results: Figures[] = [];
   for (const [nodes, tasks] of rows) {
-    const s = schedule(nodes, tasks, nodes * 1000 + tasks);
-    const ours = await simulate(s, { details: true, limitMs: 48 * 3600_000 });
-    if (ours.violations.length > 0)
-      throw new Error(`p2p-dev at ${nodes}×${tasks}: ${ours.violations.join('; ')}`);
-    results.push(figures('p2p-dev', nodes, tasks, ours));
-    console.error(`p2p-dev ${nodes} nodes × ${tasks} tasks: ${(ours.wallMs / 1000).toFixed(1)} s`);
+    const ours = await row('p2p-dev', nodes, tasks);
+    results.push(ours);
+    console.error(`p2p-dev ${nodes} nodes × ${tasks} tasks: ${ours.wallSeconds.toFixed(1)} s`);
     if (nodes <= Number(values['baseline-max-nodes'])) {
-      const seed = await simulate(s, { details: true, limitMs: 48 * 3600_000, program: seedProtocolNode });
-      results.push(figures('seed', nodes, tasks, seed));
-      console.error(`seed    ${nodes} nodes × ${tasks} tasks: ${(seed.wallMs / 1000).toFixed(1)} s`);
+      const seed = await row('seed', nodes, tasks);
+      results.push(seed);
+      console.error(`seed    ${nodes} nodes × ${tasks} tasks: ${seed.wallSeconds.toFixed(1)} s`);
     }
   }
-  const memory = await measureNodeMemory();
+  const memory = values['skip-memory'] ? { peakMb: NaN, nodes: 0 } : await measureNodeMemory();
 
   const table = render(results, memory);
   console.log(table);
@@ -203,6 +91,28 @@ function render(results: Figures[], memory: { peakMb: number; nodes: number }): 
       `| ${f.protocol} | ${f.nodes} × ${f.tasks} | ${f.completed} | ${s1(f.electionMs)} | ${s1(f.claimMsMedian)} / ${s1(f.claimMsP95)} | ${s1(f.overheadPerTaskMs)} | ${n2(f.countedPerTask)} | ${n2(f.contentPerTask)} | ${Math.round(f.share304 * 100)}% | ${f.virtualMinutes.toFixed(0)} min |`,
     );
   }
+  const routes = [
+    ...new Set(results.filter((r) => r.protocol === 'p2p-dev').flatMap((r) => Object.keys(r.perTaskByRoute))),
+  ];
+  const short = (route: string) =>
+    route.replace('/repos/:owner/:repo/issues/', '…/').replace('/repos/:owner/:repo', '…');
+  const byRoute = [
+    `| counted requests per task, by route | ${results
+      .filter((r) => r.protocol === 'p2p-dev')
+      .map((r) => `${r.nodes} × ${r.tasks}`)
+      .join(' | ')} |`,
+    `|---|${results
+      .filter((r) => r.protocol === 'p2p-dev')
+      .map(() => '---')
+      .join('|')}|`,
+    ...routes.map(
+      (route) =>
+        `| \`${short(route)}\` | ${results
+          .filter((r) => r.protocol === 'p2p-dev')
+          .map((r) => n2(r.perTaskByRoute[route] ?? 0))
+          .join(' | ')} |`,
+    ),
+  ];
   const ratios: string[] = [];
   for (const f of results.filter((r) => r.protocol === 'p2p-dev')) {
     const base = results.find((r) => r.protocol === 'seed' && r.nodes === f.nodes && r.tasks === f.tasks);
@@ -217,6 +127,8 @@ function render(results: Figures[], memory: { peakMb: number; nodes: number }): 
     '| nodes × tasks | counted requests vs seed | content-creating vs seed | claim time, seed ÷ ours | election time, seed ÷ ours |',
     '|---|---|---|---|---|',
     ...ratios,
+    '',
+    ...byRoute,
     '',
     `Peak memory (RSS) of a node process (dist/index.js, ${memory.nodes} nodes on the emulator): ${memory.peakMb} MB.`,
   ].join('\n');

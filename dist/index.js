@@ -29228,443 +29228,6 @@ function statusOf(error3) {
   return void 0;
 }
 
-// src/github/thread.ts
-var PER_PAGE = 100;
-function toComment(raw2) {
-  return {
-    id: raw2.id,
-    body: raw2.body ?? "",
-    user: raw2.user ? { login: raw2.user.login, id: raw2.user.id, ...raw2.user.type ? { type: raw2.user.type } : {} } : null,
-    created_at: raw2.created_at,
-    updated_at: raw2.updated_at,
-    ...raw2.html_url ? { html_url: raw2.html_url } : {},
-    ...raw2.author_association ? { author_association: raw2.author_association } : {}
-  };
-}
-function nextLink(link) {
-  return link?.split(",").find((part) => /rel="next"/.test(part))?.match(/<([^>]+)>/)?.[1];
-}
-var IssueThread = class {
-  constructor(client, issueNumber, options2 = {}) {
-    this.client = client;
-    this.issueNumber = issueNumber;
-    this.lagMarginMs = options2.lagMarginMs ?? 2e4;
-    this.fullEveryMs = options2.fullListingEveryMs ?? 3e5;
-  }
-  client;
-  issueNumber;
-  comments = /* @__PURE__ */ new Map();
-  /**
-   * ETags of the first page of each listing, kept only when that page was not full: a 304 then proves nothing
-   * changed (a new comment would have landed on it). A full first page's ETag says nothing about later pages.
-   */
-  etags = /* @__PURE__ */ new Map();
-  newest = 0;
-  lastFull = -Infinity;
-  /** The `since` watermark, once the thread is longer than a page. */
-  watermark;
-  lagMarginMs;
-  fullEveryMs;
-  /** Comments as the listings have shown them (a comment this node posted is here only once a listing showed it). */
-  all() {
-    return [...this.comments.values()];
-  }
-  has(commentId) {
-    return this.comments.has(commentId);
-  }
-  /** Read what changed. Returns whether anything did. */
-  async refresh(forceFull = false) {
-    const now = Date.now();
-    const full = forceFull || this.watermark === void 0 || now - this.lastFull >= this.fullEveryMs;
-    const since = full ? void 0 : this.watermark;
-    const key = since ?? "full";
-    const { octokit, owner, repo } = this.client;
-    const etag = this.etags.get(key);
-    let response;
-    try {
-      response = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-        owner,
-        repo,
-        issue_number: this.issueNumber,
-        per_page: PER_PAGE,
-        ...since ? { since } : {},
-        headers: etag ? { "if-none-match": etag } : {}
-      });
-    } catch (error3) {
-      if (statusOf(error3) === 304) {
-        if (full) this.lastFull = now;
-        return false;
-      }
-      throw error3;
-    }
-    const received = [...response.data];
-    if (response.headers.etag && received.length < PER_PAGE) this.etags.set(key, response.headers.etag);
-    else this.etags.delete(key);
-    let next = nextLink(response.headers.link);
-    if (!full && next) {
-      return this.refresh(true);
-    }
-    while (next) {
-      const page = await octokit.request({ method: "GET", url: next });
-      received.push(...page.data);
-      next = nextLink(page.headers.link);
-    }
-    let changed = false;
-    const pages = Math.ceil(received.length / 100);
-    if (full && pages > 1 || !full && received.length > 50) {
-      this.watermark = new Date(
-        Math.floor((this.newestOf(received) - this.lagMarginMs) / 5e3) * 5e3
-      ).toISOString();
-    }
-    if (full) {
-      this.lastFull = now;
-      const ids = new Set(received.map((c) => c.id));
-      for (const id2 of this.comments.keys()) {
-        if (!ids.has(id2)) {
-          this.comments.delete(id2);
-          changed = true;
-        }
-      }
-    }
-    for (const raw2 of received) if (this.merge(toComment(raw2))) changed = true;
-    return changed;
-  }
-  /** Keep a comment as read; true when it is new or newer. Replicas lag differently: never go back. */
-  merge(comment) {
-    const known = this.comments.get(comment.id);
-    if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) return false;
-    this.comments.set(comment.id, comment);
-    this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
-    return !known || known.updated_at !== comment.updated_at || known.body !== comment.body;
-  }
-  newestOf(comments) {
-    return comments.reduce((max, c) => Math.max(max, Date.parse(c.updated_at)), this.newest);
-  }
-  async post(body) {
-    const { octokit, owner, repo } = this.client;
-    const response = await octokit.rest.issues.createComment({
-      owner,
-      repo,
-      issue_number: this.issueNumber,
-      body
-    });
-    return toComment(response.data);
-  }
-  /**
-   * Read one comment again, on its own: one snapshot. The pages of a long listing are read a moment apart, so
-   * an edit to an early comment can be missing from a listing whose last page shows a later comment.
-   */
-  async reload(commentId) {
-    const { octokit, owner, repo } = this.client;
-    const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
-    this.merge(toComment(data));
-  }
-  async edit(commentId, body) {
-    const { octokit, owner, repo } = this.client;
-    const response = await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
-    return toComment(response.data);
-  }
-  async issue() {
-    const { octokit, owner, repo } = this.client;
-    const { data } = await octokit.rest.issues.get({ owner, repo, issue_number: this.issueNumber });
-    return {
-      number: data.number,
-      title: data.title,
-      body: data.body ?? "",
-      state: data.state,
-      user: data.user ? { login: data.user.login, id: data.user.id } : null,
-      labels: data.labels.map((l) => typeof l === "string" ? l : l.name ?? ""),
-      created_at: data.created_at,
-      html_url: data.html_url
-    };
-  }
-};
-
-// src/errors.ts
-function getErrorMessage(error3) {
-  if (error3 instanceof Error) return error3.message;
-  if (typeof error3 === "string") return error3;
-  try {
-    return JSON.stringify(error3) ?? String(error3);
-  } catch {
-    return String(error3);
-  }
-}
-var secrets = /* @__PURE__ */ new Set();
-function registerSecret(value) {
-  if (value && value.length >= 4) secrets.add(value);
-}
-var TOKEN_PATTERN = /\b(gh[pousr]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,})\b/g;
-function redact(text) {
-  let out = text;
-  for (const secret of secrets) out = out.split(secret).join("***");
-  return out.replace(TOKEN_PATTERN, "***");
-}
-
-// src/inputs.ts
-import { readFileSync as readFileSync2 } from "node:fs";
-
-// src/generated/action-defaults.ts
-var ACTION_DEFAULTS = {
-  "mode": "node",
-  "github-token": "${{ github.token }}",
-  "issue-number": "",
-  "instance": "1",
-  "instances": "1",
-  "agent": "claude",
-  "agent-command": "",
-  "planner-command": "",
-  "settle-ms": "2000",
-  "poll-interval-ms": "3000",
-  "heartbeat-interval-s": "300",
-  "lease-timeout-s": "900",
-  "task-timeout-min": "60",
-  "max-attempts": "2",
-  "trigger-label": "p2p-dev",
-  "trigger-command": "/p2p-dev",
-  "max-instances": "10",
-  "fail-on-task-failure": "true",
-  "metrics-file": "",
-  "pass-token-to-agent": "false",
-  "create-pr": "true",
-  "draft-pr": "false",
-  "base-branch": "",
-  "allow-untrusted-authors": "false",
-  "publish-dashboard": "false",
-  "dashboard-branch": "gh-pages",
-  "trusted-authors": ""
-};
-
-// src/agents/presets.ts
-var AGENT_PRESETS = {
-  claude: {
-    name: "Claude Code",
-    command: 'claude -p --permission-mode acceptEdits --output-format text < "$P2P_PROMPT_FILE"',
-    secrets: ["ANTHROPIC_API_KEY"],
-    install: "npm install -g @anthropic-ai/claude-code"
-  },
-  codex: {
-    name: "OpenAI Codex CLI",
-    command: 'codex exec --full-auto "$(cat "$P2P_PROMPT_FILE")"',
-    secrets: ["OPENAI_API_KEY"],
-    install: "npm install -g @openai/codex"
-  },
-  gemini: {
-    name: "Gemini CLI",
-    command: 'gemini --yolo --prompt "$(cat "$P2P_PROMPT_FILE")"',
-    secrets: ["GEMINI_API_KEY"],
-    install: "npm install -g @google/gemini-cli"
-  },
-  aider: {
-    name: "Aider",
-    command: 'aider --yes-always --no-auto-commits --message-file "$P2P_PROMPT_FILE"',
-    secrets: ["ANTHROPIC_API_KEY or OPENAI_API_KEY"],
-    install: "pipx install aider-chat"
-  }
-};
-var AGENT_NAMES = [...Object.keys(AGENT_PRESETS), "custom"];
-function agentCommandFor(agent, agentCommand2) {
-  const name = agent.trim().toLowerCase();
-  const custom = agentCommand2.trim();
-  if (name === "custom") {
-    if (!custom) throw new Error('Input "agent-command" is required when "agent" is custom.');
-    return custom;
-  }
-  const preset = AGENT_PRESETS[name];
-  if (!preset) throw new Error(`Input "agent" must be one of ${AGENT_NAMES.join(", ")}; got "${agent}".`);
-  return custom || preset.command;
-}
-
-// src/inputs.ts
-var InputError = class extends Error {
-};
-function raw(name) {
-  const value = getInput(name);
-  if (value !== "") return value;
-  const fallback = ACTION_DEFAULTS[name] ?? "";
-  return fallback.includes("${{") ? "" : fallback;
-}
-function branchInput(name) {
-  const value = raw(name).trim().replace(/^refs\/heads\//, "");
-  if (value === "") return void 0;
-  if (!/^[A-Za-z0-9._/-]+$/.test(value) || value.includes("..") || value.startsWith("/") || value.endsWith("/") || value.endsWith(".lock") || value.startsWith("-")) {
-    throw new InputError(
-      `Input "${name}" must be a branch name (letters, digits, ".", "_", "-" and "/"); got "${value}".`
-    );
-  }
-  return value;
-}
-function numberInput(name, opts) {
-  const text = raw(name).trim();
-  const value = Number(text);
-  const kind = opts.integer ? "a whole number" : "a number";
-  const range = `from ${opts.min} to ${opts.max}${opts.unit ? ` ${opts.unit}` : ""}`;
-  if (text === "" || !Number.isFinite(value) || opts.integer && !Number.isInteger(value) || value < opts.min || value > opts.max) {
-    throw new InputError(`Input "${name}" must be ${kind} ${range}; got "${text}".`);
-  }
-  return value;
-}
-function agentCommand() {
-  try {
-    return agentCommandFor(raw("agent"), raw("agent-command"));
-  } catch (error3) {
-    throw new InputError(error3.message);
-  }
-}
-function booleanInput(name) {
-  const value = raw(name).trim().toLowerCase();
-  if (value === "true") return true;
-  if (value === "false") return false;
-  throw new InputError(`Input "${name}" must be true or false; got "${raw(name)}".`);
-}
-function nonEmpty(name, what) {
-  const value = raw(name).trim();
-  if (!value || /\s/.test(value))
-    throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
-  return value;
-}
-function readPayload(path6) {
-  if (!path6) return {};
-  try {
-    const parsed = JSON.parse(readFileSync2(path6, "utf8"));
-    return typeof parsed === "object" && parsed !== null ? parsed : {};
-  } catch {
-    return {};
-  }
-}
-function issueFromPayload(payload) {
-  const issue3 = payload.issue;
-  if (issue3 && (typeof issue3.number === "number" || typeof issue3.number === "string"))
-    return String(issue3.number);
-  const inputs = payload.inputs;
-  const fromInputs = inputs?.["issue-number"] ?? inputs?.["issue_number"];
-  return typeof fromInputs === "string" || typeof fromInputs === "number" ? String(fromInputs) : void 0;
-}
-function readRuntime(env = process.env) {
-  const repository = env.GITHUB_REPOSITORY ?? "";
-  const [owner, repo, extra] = repository.split("/");
-  if (!owner || !repo || extra !== void 0) {
-    throw new InputError(`GITHUB_REPOSITORY must be "owner/repo"; got "${repository}".`);
-  }
-  return {
-    apiUrl: (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, ""),
-    owner,
-    repo,
-    runId: env.GITHUB_RUN_ID || "local",
-    runAttempt: env.GITHUB_RUN_ATTEMPT || "1",
-    workspace: env.GITHUB_WORKSPACE || process.cwd(),
-    tempDir: env.RUNNER_TEMP || "",
-    eventName: env.GITHUB_EVENT_NAME || "",
-    payload: readPayload(env.GITHUB_EVENT_PATH)
-  };
-}
-function readInputs(runtime) {
-  const mode = raw("mode").trim();
-  if (mode !== "node" && mode !== "trigger" && mode !== "aggregate") {
-    throw new InputError(`Input "mode" must be one of node, trigger, aggregate; got "${mode}".`);
-  }
-  const token = raw("github-token").trim() || process.env.GITHUB_TOKEN || "";
-  if (!token) throw new InputError('Input "github-token" is required: a token for the GitHub REST API.');
-  setSecret(token);
-  const issueText = raw("issue-number").trim() || issueFromPayload(runtime.payload);
-  let issueNumber;
-  if (issueText !== void 0 && issueText !== "") {
-    issueNumber = Number(issueText.replace(/^#/, ""));
-    if (!Number.isInteger(issueNumber) || issueNumber < 1) {
-      throw new InputError(
-        `Input "issue-number" must be a positive whole number (an issue number); got "${issueText}".`
-      );
-    }
-  }
-  const instances = numberInput("instances", { min: 1, max: 256, integer: true });
-  const instance = numberInput("instance", { min: 1, max: 256, integer: true });
-  if (instance > instances) {
-    throw new InputError(
-      `Input "instance" must be from 1 to the value of "instances" (${instances}); got ${instance}.`
-    );
-  }
-  const heartbeatS = numberInput("heartbeat-interval-s", { min: 0.1, max: 3600, unit: "seconds" });
-  const leaseS = numberInput("lease-timeout-s", { min: 1, max: 86400, unit: "seconds" });
-  if (leaseS < 2 * heartbeatS + 1) {
-    throw new InputError(
-      `Input "lease-timeout-s" must be at least twice "heartbeat-interval-s" plus one second (${2 * heartbeatS + 1}s here); got ${leaseS}.`
-    );
-  }
-  const trusted = raw("trusted-authors").split(/[\s,]+/).map((s) => s.trim().replace(/^@/, "")).filter(Boolean);
-  for (const login of trusted) {
-    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(\[bot\])?$/.test(login)) {
-      throw new InputError(
-        `Input "trusted-authors" must be comma-separated GitHub logins; "${login}" is not one.`
-      );
-    }
-  }
-  return {
-    mode,
-    token,
-    issueNumber,
-    instance,
-    instances,
-    agentCommand: agentCommand(),
-    plannerCommand: raw("planner-command").trim() || void 0,
-    settleMs: numberInput("settle-ms", { min: 0, max: 6e5, integer: true, unit: "milliseconds" }),
-    pollMs: numberInput("poll-interval-ms", { min: 50, max: 6e5, integer: true, unit: "milliseconds" }),
-    heartbeatMs: Math.round(heartbeatS * 1e3),
-    leaseMs: Math.round(leaseS * 1e3),
-    taskTimeoutMs: Math.round(
-      numberInput("task-timeout-min", { min: 0.01, max: 7 * 24 * 60, unit: "minutes" }) * 6e4
-    ),
-    maxAttempts: numberInput("max-attempts", { min: 1, max: 100, integer: true }),
-    trustedAuthors: trusted,
-    triggerLabel: nonEmpty("trigger-label", "a label name"),
-    triggerCommand: nonEmpty("trigger-command", "a command such as /p2p-dev"),
-    maxInstances: numberInput("max-instances", { min: 1, max: 256, integer: true }),
-    failOnTaskFailure: booleanInput("fail-on-task-failure"),
-    passTokenToAgent: booleanInput("pass-token-to-agent"),
-    metricsFile: raw("metrics-file").trim() || void 0,
-    createPr: booleanInput("create-pr"),
-    allowUntrustedAuthors: booleanInput("allow-untrusted-authors"),
-    publishDashboard: booleanInput("publish-dashboard"),
-    dashboardBranch: branchInput("dashboard-branch") ?? "gh-pages",
-    draftPr: booleanInput("draft-pr"),
-    baseBranch: branchInput("base-branch")
-  };
-}
-
-// src/node/context.ts
-var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-var FINAL_STATUSES = /* @__PURE__ */ new Set([400, 401, 404, 410, 422]);
-var FatalApiError = class extends Error {
-};
-async function persist(ctx, what, call, giveUpMs) {
-  const started = Date.now();
-  const limit = giveUpMs ?? Math.max(10 * 6e4, 3 * ctx.config.leaseMs);
-  let pause = Math.min(1e3, ctx.config.pollMs);
-  for (; ; ) {
-    try {
-      return await call();
-    } catch (error3) {
-      const status = statusOf(error3);
-      const message = getErrorMessage(error3);
-      if (status !== void 0 && FINAL_STATUSES.has(status)) {
-        throw new FatalApiError(`${what} failed: ${status} ${message}`);
-      }
-      if (status === 403 && !/rate limit|abuse/i.test(message)) {
-        throw new FatalApiError(
-          `${what} was refused (403 ${message}); does the token have the permissions the action needs?`
-        );
-      }
-      if (Date.now() - started > limit) {
-        throw new Error(`${what} kept failing for ${Math.round((Date.now() - started) / 1e3)}s: ${message}`);
-      }
-      ctx.log.warning(
-        `${what} failed (${status ?? "no answer"}: ${message}); trying again in ${Math.round(pause / 100) / 10}s`
-      );
-      await ctx.sleep(pause);
-      pause = Math.min(pause * 2, 15e3);
-    }
-  }
-}
-
 // node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
@@ -35820,6 +35383,545 @@ function decodeBody(body) {
   return { kind: "message", message: result.data };
 }
 
+// src/github/thread.ts
+var PER_PAGE = 100;
+function toComment(raw2) {
+  return {
+    id: raw2.id,
+    body: raw2.body ?? "",
+    user: raw2.user ? { login: raw2.user.login, id: raw2.user.id, ...raw2.user.type ? { type: raw2.user.type } : {} } : null,
+    created_at: raw2.created_at,
+    updated_at: raw2.updated_at,
+    ...raw2.html_url ? { html_url: raw2.html_url } : {},
+    ...raw2.author_association ? { author_association: raw2.author_association } : {}
+  };
+}
+function revision(body) {
+  const decoded2 = decode2(body);
+  return decoded2.kind === "message" && "beat" in decoded2.message ? decoded2.message.beat : -1;
+}
+function nextLink(link) {
+  return link?.split(",").find((part) => /rel="next"/.test(part))?.match(/<([^>]+)>/)?.[1];
+}
+var OVERLAP = 20;
+function overlappingPage(end) {
+  for (let perPage = PER_PAGE; perPage >= PER_PAGE / 2; perPage -= 1) {
+    const start = Math.floor((end - 1) / perPage) * perPage;
+    if (start >= end - OVERLAP && start < end) return { page: start / perPage + 1, perPage };
+  }
+  return void 0;
+}
+var IssueThread = class {
+  constructor(client, issueNumber, options2 = {}) {
+    this.client = client;
+    this.issueNumber = issueNumber;
+    this.lagMarginMs = options2.lagMarginMs ?? 2e4;
+    this.fullEveryMs = options2.fullListingEveryMs ?? 36e5;
+  }
+  client;
+  issueNumber;
+  comments = /* @__PURE__ */ new Map();
+  /**
+   * ETags of the first page of each listing, kept only when that page was not full: a 304 then proves nothing
+   * changed (a new comment would have landed on it). A full first page's ETag says nothing about later pages.
+   */
+  etags = /* @__PURE__ */ new Map();
+  /** The ETag of the last empty page after the comments known (and of any empty page). */
+  emptyPage = { size: -1 };
+  probeFailures = 0;
+  newest = 0;
+  lastFull = -Infinity;
+  /** The `since` watermark, once the thread is longer than a page. */
+  watermark;
+  lagMarginMs;
+  fullEveryMs;
+  /** Comments as the listings have shown them (a comment this node posted is here only once a listing showed it). */
+  all() {
+    return [...this.comments.values()];
+  }
+  /** How many comments the listings have shown. */
+  size() {
+    return this.comments.size;
+  }
+  /** The comment as the listings have shown it. */
+  get(commentId) {
+    return this.comments.get(commentId);
+  }
+  has(commentId) {
+    return this.comments.has(commentId);
+  }
+  /** Read what changed. Returns whether anything did. */
+  async refresh(forceFull = false) {
+    const now = Date.now();
+    const full = forceFull || this.watermark === void 0 || now - this.lastFull >= this.fullEveryMs;
+    const since = full ? void 0 : this.watermark;
+    const key = since ?? "full";
+    const { octokit, owner, repo } = this.client;
+    const etag = this.etags.get(key);
+    let response;
+    try {
+      response = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner,
+        repo,
+        issue_number: this.issueNumber,
+        per_page: PER_PAGE,
+        ...since ? { since } : {},
+        headers: etag ? { "if-none-match": etag } : {}
+      });
+    } catch (error3) {
+      if (statusOf(error3) === 304) {
+        if (full) this.lastFull = now;
+        return false;
+      }
+      throw error3;
+    }
+    const received = [...response.data];
+    if (response.headers.etag && received.length < PER_PAGE) this.etags.set(key, response.headers.etag);
+    else this.etags.delete(key);
+    if (!full && received.length >= PER_PAGE) {
+      const rest = await this.readOverlapping(since, received);
+      if (!rest) return this.refresh(true);
+      received.push(...rest);
+    }
+    let next = full ? nextLink(response.headers.link) : void 0;
+    while (next) {
+      const page = await octokit.request({ method: "GET", url: next });
+      received.push(...page.data);
+      next = nextLink(page.headers.link);
+    }
+    let changed = false;
+    const pages = Math.ceil(received.length / PER_PAGE);
+    if (full && pages > 1 || !full && received.length > 50) {
+      this.watermark = new Date(
+        Math.floor((this.newestOf(received) - this.lagMarginMs) / 5e3) * 5e3
+      ).toISOString();
+    }
+    if (full) {
+      this.lastFull = now;
+      const ids = new Set(received.map((c) => c.id));
+      for (const id2 of this.comments.keys()) {
+        if (!ids.has(id2)) {
+          this.comments.delete(id2);
+          changed = true;
+        }
+      }
+    }
+    for (const raw2 of received) if (this.merge(toComment(raw2))) changed = true;
+    return changed;
+  }
+  /**
+   * The pages of a `since` listing after the first, each starting up to OVERLAP items before the previous one
+   * ended (GitHub's pages start at multiples of `per_page`, so the page size is chosen to land there). A page
+   * that starts past the previous page's last comment means the listing shifted under the reader: undefined.
+   * Comments are listed in creation order, so a page that overlaps the previous one leaves no comment between
+   * them unread; a comment created before the last one listed is then in the union, as in a full listing.
+   */
+  async readOverlapping(since, first) {
+    const { octokit, owner, repo } = this.client;
+    const out = [];
+    let end = first.length;
+    let lastId = first.at(-1).id;
+    for (; ; ) {
+      const step = overlappingPage(end);
+      if (!step) return void 0;
+      const { data } = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner,
+        repo,
+        issue_number: this.issueNumber,
+        since,
+        per_page: step.perPage,
+        page: step.page
+      });
+      const page = data;
+      if (page.length === 0 || page[0].id > lastId) return void 0;
+      out.push(...page);
+      if (page.length < step.perPage) return out;
+      end = (step.page - 1) * step.perPage + page.length;
+      lastId = page.at(-1).id;
+    }
+  }
+  /**
+   * Keep a comment as read; true when it is new or newer. Replicas lag differently: never go back. Times are
+   * whole seconds, so two edits in one second (a last heartbeat and the outcome) tie: the edit count a
+   * protocol message carries (`beat`) tells which is newer.
+   */
+  merge(comment) {
+    const known = this.comments.get(comment.id);
+    if (known) {
+      const was = Date.parse(known.updated_at);
+      const now = Date.parse(comment.updated_at);
+      if (was > now) return false;
+      if (was === now && known.body !== comment.body && revision(known.body) > revision(comment.body))
+        return false;
+    }
+    this.comments.set(comment.id, comment);
+    this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
+    return !known || known.updated_at !== comment.updated_at || known.body !== comment.body;
+  }
+  newestOf(comments) {
+    return comments.reduce((max, c) => Math.max(max, Date.parse(c.updated_at)), this.newest);
+  }
+  async post(body) {
+    const { octokit, owner, repo } = this.client;
+    const response = await octokit.rest.issues.createComment({
+      owner,
+      repo,
+      issue_number: this.issueNumber,
+      body
+    });
+    return toComment(response.data);
+  }
+  /**
+   * Whether a comment may have been added since the last listing: the comment after the last one known, asked
+   * for as a page of one. While there is none the answer is an empty page, the same each time: a free 304.
+   * Edits to earlier comments do not show here, and a deleted comment makes this miss one new comment, so
+   * callers still read the thread now and then. True when unsure.
+   */
+  async appended() {
+    const { octokit, owner, repo } = this.client;
+    const size = this.comments.size;
+    const etag = this.emptyPage.size === size ? this.emptyPage.etag : this.emptyPage.anyEtag;
+    try {
+      const response = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner,
+        repo,
+        issue_number: this.issueNumber,
+        per_page: 1,
+        page: size + 1,
+        headers: etag ? { "if-none-match": etag } : {}
+      });
+      const empty = response.data.length === 0;
+      if (empty && response.headers.etag) {
+        if (this.emptyPage.size === size && this.emptyPage.etag === response.headers.etag)
+          this.probeFailures += 1;
+        this.emptyPage = { size, etag: response.headers.etag, anyEtag: response.headers.etag };
+      }
+      return !empty;
+    } catch (error3) {
+      if (statusOf(error3) === 304) return false;
+      this.probeFailures += 1;
+      return true;
+    }
+  }
+  /** Whether asking for a new comment (appended) has been answered cheaply: false once it has failed a few times. */
+  probes() {
+    return this.probeFailures < 3;
+  }
+  /**
+   * Read one comment again, on its own: one snapshot. The pages of a long listing are read a moment apart, so
+   * an edit to an early comment can be missing from a listing whose last page shows a later comment.
+   */
+  async reload(commentId) {
+    const { octokit, owner, repo } = this.client;
+    const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
+    this.merge(toComment(data));
+  }
+  async edit(commentId, body) {
+    const { octokit, owner, repo } = this.client;
+    const response = await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
+    return toComment(response.data);
+  }
+  async issue() {
+    const { octokit, owner, repo } = this.client;
+    const { data } = await octokit.rest.issues.get({ owner, repo, issue_number: this.issueNumber });
+    return {
+      number: data.number,
+      title: data.title,
+      body: data.body ?? "",
+      state: data.state,
+      user: data.user ? { login: data.user.login, id: data.user.id } : null,
+      labels: data.labels.map((l) => typeof l === "string" ? l : l.name ?? ""),
+      created_at: data.created_at,
+      html_url: data.html_url
+    };
+  }
+};
+
+// src/errors.ts
+function getErrorMessage(error3) {
+  if (error3 instanceof Error) return error3.message;
+  if (typeof error3 === "string") return error3;
+  try {
+    return JSON.stringify(error3) ?? String(error3);
+  } catch {
+    return String(error3);
+  }
+}
+var secrets = /* @__PURE__ */ new Set();
+function registerSecret(value) {
+  if (value && value.length >= 4) secrets.add(value);
+}
+var TOKEN_PATTERN = /\b(gh[pousr]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,})\b/g;
+function redact(text) {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join("***");
+  return out.replace(TOKEN_PATTERN, "***");
+}
+
+// src/inputs.ts
+import { readFileSync as readFileSync2 } from "node:fs";
+
+// src/generated/action-defaults.ts
+var ACTION_DEFAULTS = {
+  "mode": "node",
+  "github-token": "${{ github.token }}",
+  "issue-number": "",
+  "instance": "1",
+  "instances": "1",
+  "agent": "claude",
+  "agent-command": "",
+  "planner-command": "",
+  "settle-ms": "2000",
+  "poll-interval-ms": "3000",
+  "heartbeat-interval-s": "300",
+  "lease-timeout-s": "900",
+  "task-timeout-min": "60",
+  "max-attempts": "2",
+  "trigger-label": "p2p-dev",
+  "trigger-command": "/p2p-dev",
+  "max-instances": "10",
+  "fail-on-task-failure": "true",
+  "metrics-file": "",
+  "pass-token-to-agent": "false",
+  "create-pr": "true",
+  "draft-pr": "false",
+  "base-branch": "",
+  "allow-untrusted-authors": "false",
+  "publish-dashboard": "false",
+  "dashboard-branch": "gh-pages",
+  "trusted-authors": ""
+};
+
+// src/agents/presets.ts
+var AGENT_PRESETS = {
+  claude: {
+    name: "Claude Code",
+    command: 'claude -p --permission-mode acceptEdits --output-format text < "$P2P_PROMPT_FILE"',
+    secrets: ["ANTHROPIC_API_KEY"],
+    install: "npm install -g @anthropic-ai/claude-code"
+  },
+  codex: {
+    name: "OpenAI Codex CLI",
+    command: 'codex exec --full-auto "$(cat "$P2P_PROMPT_FILE")"',
+    secrets: ["OPENAI_API_KEY"],
+    install: "npm install -g @openai/codex"
+  },
+  gemini: {
+    name: "Gemini CLI",
+    command: 'gemini --yolo --prompt "$(cat "$P2P_PROMPT_FILE")"',
+    secrets: ["GEMINI_API_KEY"],
+    install: "npm install -g @google/gemini-cli"
+  },
+  aider: {
+    name: "Aider",
+    command: 'aider --yes-always --no-auto-commits --message-file "$P2P_PROMPT_FILE"',
+    secrets: ["ANTHROPIC_API_KEY or OPENAI_API_KEY"],
+    install: "pipx install aider-chat"
+  }
+};
+var AGENT_NAMES = [...Object.keys(AGENT_PRESETS), "custom"];
+function agentCommandFor(agent, agentCommand2) {
+  const name = agent.trim().toLowerCase();
+  const custom = agentCommand2.trim();
+  if (name === "custom") {
+    if (!custom) throw new Error('Input "agent-command" is required when "agent" is custom.');
+    return custom;
+  }
+  const preset = AGENT_PRESETS[name];
+  if (!preset) throw new Error(`Input "agent" must be one of ${AGENT_NAMES.join(", ")}; got "${agent}".`);
+  return custom || preset.command;
+}
+
+// src/inputs.ts
+var InputError = class extends Error {
+};
+function raw(name) {
+  const value = getInput(name);
+  if (value !== "") return value;
+  const fallback = ACTION_DEFAULTS[name] ?? "";
+  return fallback.includes("${{") ? "" : fallback;
+}
+function branchInput(name) {
+  const value = raw(name).trim().replace(/^refs\/heads\//, "");
+  if (value === "") return void 0;
+  if (!/^[A-Za-z0-9._/-]+$/.test(value) || value.includes("..") || value.startsWith("/") || value.endsWith("/") || value.endsWith(".lock") || value.startsWith("-")) {
+    throw new InputError(
+      `Input "${name}" must be a branch name (letters, digits, ".", "_", "-" and "/"); got "${value}".`
+    );
+  }
+  return value;
+}
+function numberInput(name, opts) {
+  const text = raw(name).trim();
+  const value = Number(text);
+  const kind = opts.integer ? "a whole number" : "a number";
+  const range = `from ${opts.min} to ${opts.max}${opts.unit ? ` ${opts.unit}` : ""}`;
+  if (text === "" || !Number.isFinite(value) || opts.integer && !Number.isInteger(value) || value < opts.min || value > opts.max) {
+    throw new InputError(`Input "${name}" must be ${kind} ${range}; got "${text}".`);
+  }
+  return value;
+}
+function agentCommand() {
+  try {
+    return agentCommandFor(raw("agent"), raw("agent-command"));
+  } catch (error3) {
+    throw new InputError(error3.message);
+  }
+}
+function booleanInput(name) {
+  const value = raw(name).trim().toLowerCase();
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new InputError(`Input "${name}" must be true or false; got "${raw(name)}".`);
+}
+function nonEmpty(name, what) {
+  const value = raw(name).trim();
+  if (!value || /\s/.test(value))
+    throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
+  return value;
+}
+function readPayload(path6) {
+  if (!path6) return {};
+  try {
+    const parsed = JSON.parse(readFileSync2(path6, "utf8"));
+    return typeof parsed === "object" && parsed !== null ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+function issueFromPayload(payload) {
+  const issue3 = payload.issue;
+  if (issue3 && (typeof issue3.number === "number" || typeof issue3.number === "string"))
+    return String(issue3.number);
+  const inputs = payload.inputs;
+  const fromInputs = inputs?.["issue-number"] ?? inputs?.["issue_number"];
+  return typeof fromInputs === "string" || typeof fromInputs === "number" ? String(fromInputs) : void 0;
+}
+function readRuntime(env = process.env) {
+  const repository = env.GITHUB_REPOSITORY ?? "";
+  const [owner, repo, extra] = repository.split("/");
+  if (!owner || !repo || extra !== void 0) {
+    throw new InputError(`GITHUB_REPOSITORY must be "owner/repo"; got "${repository}".`);
+  }
+  return {
+    apiUrl: (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, ""),
+    owner,
+    repo,
+    runId: env.GITHUB_RUN_ID || "local",
+    runAttempt: env.GITHUB_RUN_ATTEMPT || "1",
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    tempDir: env.RUNNER_TEMP || "",
+    eventName: env.GITHUB_EVENT_NAME || "",
+    payload: readPayload(env.GITHUB_EVENT_PATH)
+  };
+}
+function readInputs(runtime) {
+  const mode = raw("mode").trim();
+  if (mode !== "node" && mode !== "trigger" && mode !== "aggregate") {
+    throw new InputError(`Input "mode" must be one of node, trigger, aggregate; got "${mode}".`);
+  }
+  const token = raw("github-token").trim() || process.env.GITHUB_TOKEN || "";
+  if (!token) throw new InputError('Input "github-token" is required: a token for the GitHub REST API.');
+  setSecret(token);
+  const issueText = raw("issue-number").trim() || issueFromPayload(runtime.payload);
+  let issueNumber;
+  if (issueText !== void 0 && issueText !== "") {
+    issueNumber = Number(issueText.replace(/^#/, ""));
+    if (!Number.isInteger(issueNumber) || issueNumber < 1) {
+      throw new InputError(
+        `Input "issue-number" must be a positive whole number (an issue number); got "${issueText}".`
+      );
+    }
+  }
+  const instances = numberInput("instances", { min: 1, max: 256, integer: true });
+  const instance = numberInput("instance", { min: 1, max: 256, integer: true });
+  if (instance > instances) {
+    throw new InputError(
+      `Input "instance" must be from 1 to the value of "instances" (${instances}); got ${instance}.`
+    );
+  }
+  const heartbeatS = numberInput("heartbeat-interval-s", { min: 0.1, max: 3600, unit: "seconds" });
+  const leaseS = numberInput("lease-timeout-s", { min: 1, max: 86400, unit: "seconds" });
+  if (leaseS < 2 * heartbeatS + 1) {
+    throw new InputError(
+      `Input "lease-timeout-s" must be at least twice "heartbeat-interval-s" plus one second (${2 * heartbeatS + 1}s here); got ${leaseS}.`
+    );
+  }
+  const trusted = raw("trusted-authors").split(/[\s,]+/).map((s) => s.trim().replace(/^@/, "")).filter(Boolean);
+  for (const login of trusted) {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(\[bot\])?$/.test(login)) {
+      throw new InputError(
+        `Input "trusted-authors" must be comma-separated GitHub logins; "${login}" is not one.`
+      );
+    }
+  }
+  return {
+    mode,
+    token,
+    issueNumber,
+    instance,
+    instances,
+    agentCommand: agentCommand(),
+    plannerCommand: raw("planner-command").trim() || void 0,
+    settleMs: numberInput("settle-ms", { min: 0, max: 6e5, integer: true, unit: "milliseconds" }),
+    pollMs: numberInput("poll-interval-ms", { min: 50, max: 6e5, integer: true, unit: "milliseconds" }),
+    heartbeatMs: Math.round(heartbeatS * 1e3),
+    leaseMs: Math.round(leaseS * 1e3),
+    taskTimeoutMs: Math.round(
+      numberInput("task-timeout-min", { min: 0.01, max: 7 * 24 * 60, unit: "minutes" }) * 6e4
+    ),
+    maxAttempts: numberInput("max-attempts", { min: 1, max: 100, integer: true }),
+    trustedAuthors: trusted,
+    triggerLabel: nonEmpty("trigger-label", "a label name"),
+    triggerCommand: nonEmpty("trigger-command", "a command such as /p2p-dev"),
+    maxInstances: numberInput("max-instances", { min: 1, max: 256, integer: true }),
+    failOnTaskFailure: booleanInput("fail-on-task-failure"),
+    passTokenToAgent: booleanInput("pass-token-to-agent"),
+    metricsFile: raw("metrics-file").trim() || void 0,
+    createPr: booleanInput("create-pr"),
+    allowUntrustedAuthors: booleanInput("allow-untrusted-authors"),
+    publishDashboard: booleanInput("publish-dashboard"),
+    dashboardBranch: branchInput("dashboard-branch") ?? "gh-pages",
+    draftPr: booleanInput("draft-pr"),
+    baseBranch: branchInput("base-branch")
+  };
+}
+
+// src/node/context.ts
+var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+var FINAL_STATUSES = /* @__PURE__ */ new Set([400, 401, 404, 410, 422]);
+var FatalApiError = class extends Error {
+};
+async function persist(ctx, what, call, giveUpMs) {
+  const started = Date.now();
+  const limit = giveUpMs ?? Math.max(10 * 6e4, 3 * ctx.config.leaseMs);
+  let pause = Math.min(1e3, ctx.config.pollMs);
+  for (; ; ) {
+    try {
+      return await call();
+    } catch (error3) {
+      const status = statusOf(error3);
+      const message = getErrorMessage(error3);
+      if (status !== void 0 && FINAL_STATUSES.has(status)) {
+        throw new FatalApiError(`${what} failed: ${status} ${message}`);
+      }
+      if (status === 403 && !/rate limit|abuse/i.test(message)) {
+        throw new FatalApiError(
+          `${what} was refused (403 ${message}); does the token have the permissions the action needs?`
+        );
+      }
+      if (Date.now() - started > limit) {
+        throw new Error(`${what} kept failing for ${Math.round((Date.now() - started) / 1e3)}s: ${message}`);
+      }
+      ctx.log.warning(
+        `${what} failed (${status ?? "no answer"}: ${message}); trying again in ${Math.round(pause / 100) / 10}s`
+      );
+      await ctx.sleep(pause);
+      pause = Math.min(pause * 2, 15e3);
+    }
+  }
+}
+
 // src/protocol/thread-comment.ts
 function makeTrust(identity, extraLogins = []) {
   return {
@@ -36118,11 +36220,25 @@ function taskViews(state, now) {
   for (const record of ordered) visit(record.task.id, /* @__PURE__ */ new Set());
   return views;
 }
+var LISTING_LAG_MS = 2e4;
 function runFinished(state, now) {
   if (!state.plan) return false;
   if (state.plan.error !== void 0) return true;
-  for (const view of taskViews(state, now).values()) if (!TERMINAL.has(view.status)) return false;
+  for (const view of taskViews(state, now).values()) {
+    if (!TERMINAL.has(view.status)) return false;
+    const last = view.last;
+    if (last?.ev.late && last.endedAt !== void 0 && now < last.endedAt + 1e3 + LISTING_LAG_MS)
+      return false;
+  }
   return true;
+}
+function nextLapse(state, now) {
+  let first = Infinity;
+  for (const record of state.tasks.values()) {
+    const last = record.attempts.at(-1);
+    if (last && isAlive(last, now)) first = Math.min(first, last.ev.lastAlive + last.ev.leaseMs + 1e3);
+  }
+  return first;
 }
 function liveAttemptOf(state, node2, now) {
   for (const record of state.tasks.values()) {
@@ -36540,6 +36656,7 @@ var LeaseKeeper = class {
   timer;
   watch;
   marginMs;
+  lastWrite;
   /**
    * Heartbeat another comment from now on: the first copy of a message that was posted twice (a retried POST
    * whose first answer was lost). The lease then runs from that copy's last write, `lastWriteAt` (server
@@ -36596,6 +36713,10 @@ var LeaseKeeper = class {
       Math.min(this.ctx.config.heartbeatMs, Math.max(250, Math.min(5e3, this.marginMs / 10)))
     );
   }
+  /** The comment and server time of this keeper's last write that landed, if any. */
+  written() {
+    return this.lastWrite;
+  }
   stop() {
     if (this.timer) clearInterval(this.timer);
     if (this.watch) clearInterval(this.watch);
@@ -36619,6 +36740,7 @@ var LeaseKeeper = class {
         throw error3;
       }
       const at = Date.parse(written.updated_at);
+      this.lastWrite = { commentId: this.commentId, at };
       this.ctx.log.debug(`heartbeat ${beat} on comment ${this.commentId} landed at ${written.updated_at}`);
       if (at - prev > this.ctx.config.leaseMs) {
         this.fence("a write landed after the lease had run out");
@@ -37478,6 +37600,24 @@ function pullRequestBody(issue3, task, attempt, node2, deps) {
 // src/node/run-node.ts
 async function runNode(ctx) {
   const { config: config2, thread, log, client } = ctx;
+  const spent = {
+    joining: 0,
+    electing: 0,
+    leading: 0,
+    "catching up": 0,
+    "holding back": 0,
+    idle: 0,
+    waiting: 0,
+    claiming: 0,
+    working: 0
+  };
+  let phase = "joining";
+  let mark = client.stats.counted;
+  const enter = (next) => {
+    spent[phase] += client.stats.counted - mark;
+    mark = client.stats.counted;
+    phase = next;
+  };
   ctx.issue = await persist(ctx, `reading issue #${config2.issueNumber}`, () => thread.issue());
   log.info(
     `node ${config2.nodeId} (instance ${config2.instance} of ${config2.instances}) joins run ${config2.run} on issue #${config2.issueNumber}`
@@ -37515,7 +37655,13 @@ async function runNode(ctx) {
   let state = fold([], { run: config2.run, trust: ctx.trust });
   const loggedRejections = /* @__PURE__ */ new Set();
   let lastTally = "";
+  let waitingFor = "waiting";
+  let planAwaitedSince;
+  let ownWrite;
+  let ownWriteSince = 0;
   for (; ; ) {
+    const busy = ["working", "claiming"];
+    enter(!state.plan ? "electing" : busy.includes(phase) ? "catching up" : waitingFor);
     await persist(ctx, "reading the thread", () => thread.refresh());
     state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
     for (const entry of state.entries) {
@@ -37549,6 +37695,7 @@ async function runNode(ctx) {
       const candidacy = leader ? candidacies.get(leader.term) : void 0;
       if (leader && candidacy?.nonce === leader.nonce && leadAttemptedTerm < leader.term && Date.now() - candidacy.postedAt >= config2.settleMs) {
         leadAttemptedTerm = leader.term;
+        enter("leading");
         const outcome2 = await lead(ctx, leader, candidacy.keeper);
         if (outcome2 === "failed-planning") {
           log.warning("planning failed; the error is on the issue");
@@ -37563,6 +37710,15 @@ async function runNode(ctx) {
       }
       const mine = candidacies.get(leader?.term ?? 1);
       const settleLeft = mine ? mine.postedAt + config2.settleMs - Date.now() : Infinity;
+      if (!leader || mine) planAwaitedSince = void 0;
+      else planAwaitedSince ??= Date.now();
+      if (planAwaitedSince !== void 0 && Date.now() - planAwaitedSince > 3e3 && thread.size() >= 100 && thread.probes()) {
+        const until = Date.now() + 15e3;
+        do
+          await ctx.sleep(Math.min(config2.pollMs, 1e3));
+        while (Date.now() < until && !await thread.appended());
+        continue;
+      }
       const waitMs = mine ? 500 : leader ? 1e3 : config2.pollMs;
       await ctx.sleep(Math.min(config2.pollMs, mine && settleLeft > 0 ? settleLeft : waitMs));
       continue;
@@ -37575,17 +37731,35 @@ async function runNode(ctx) {
     }
     const stagger = config2.settleMs + 2 * config2.pollMs + 1e3;
     const choice = chooseTask(state, now, { node: config2.nodeId, instance: config2.instance }, stagger);
+    const shown = ownWrite && thread.get(ownWrite.commentId);
+    if (choice?.task === ownWrite?.task && shown && Date.parse(shown.updated_at) < ownWrite.at && Date.now() - ownWriteSince < 6e4) {
+      await ctx.sleep(Math.min(config2.pollMs, 1e3));
+      continue;
+    }
     if (choice && choice.notBefore > now) {
+      waitingFor = "holding back";
       await ctx.sleep(Math.min(config2.pollMs, choice.notBefore - now));
       continue;
     }
     if (!choice) {
       idleRounds += 1;
+      waitingFor = "idle";
       const cap = Math.max(config2.pollMs, Math.min(config2.leaseMs / 3, 6e4));
-      await ctx.sleep(Math.min(cap, config2.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
+      const counts3 = tally(state, now);
+      if (counts3.blocked > 0 || !thread.probes()) {
+        await ctx.sleep(Math.min(cap, config2.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
+        continue;
+      }
+      const readAt = Date.now() + cap;
+      const lapse = nextLapse(state, now);
+      while (Date.now() < readAt && client.clock.now() < lapse) {
+        await ctx.sleep(Math.min(config2.pollMs, readAt - Date.now()));
+        if (await thread.appended()) break;
+      }
       continue;
     }
     idleRounds = 0;
+    enter("claiming");
     if (choice.attempt > state.plan.maxAttempts) {
       await closeTask(ctx, choice);
       continue;
@@ -37595,11 +37769,21 @@ async function runNode(ctx) {
       await ctx.sleep(Math.min(config2.pollMs, 500) * (1 + Math.random()));
       continue;
     }
+    enter("working");
     const outcome = await runTask(ctx, won.claim, won.state);
     if (outcome === "completed") completed += 1;
     else if (outcome === "failed") failed += 1;
+    const written = won.claim.keeper.written();
+    ownWrite = written && { ...written, task: won.claim.task };
+    ownWriteSince = Date.now();
   }
   for (const { keeper } of candidacies.values()) keeper.stop();
+  enter("waiting");
+  log.info(
+    `API use: ${client.stats.counted} counted requests, ${client.stats.notModified} free 304s (${Object.entries(
+      spent
+    ).filter(([, n]) => n > 0).map(([p, n]) => `${p} ${n}`).join(", ")})`
+  );
   const final = taskViews(state, client.clock.now());
   const counts = tally(state, client.clock.now());
   log.info(

@@ -149,7 +149,7 @@ export class GitHubEmulator extends EmulatedRepository {
       if (free) return;
       this.limits.consume(bucket, now);
       stats.counted += 1;
-      const key = routeKey(method, path);
+      const key = routeKey(method, path, url.searchParams);
       stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
       stats.byToken[user.token] = (stats.byToken[user.token] ?? 0) + 1;
       stats.byUser[user.login] = (stats.byUser[user.login] ?? 0) + 1;

@@ -33,14 +33,21 @@ export const emptyStats = (): EmulatorStats => ({
   byUser: {},
 });
 
-/** A route's name for the stats: ids and names in the path replaced by placeholders. */
-export function routeKey(method: string, path: string): string {
+/**
+ * A route's name for the stats: ids and names in the path replaced by placeholders; a listing's later pages
+ * and `since` listings told apart (`?since`, `?page=2+`).
+ */
+export function routeKey(method: string, path: string, query?: URLSearchParams): string {
   const named = path
     .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/:owner/:repo')
     .replace(/\/collaborators\/[^/]+/, '/collaborators/:username')
     .replace(/\/labels\/[^/]+$/, '/labels/:name')
     .replace(/\/\d+(?=\/|$)/g, '/:n');
-  return `${method} ${named}`;
+  const marks = [
+    ...(query?.has('since') ? ['since'] : []),
+    ...(Number(query?.get('page') ?? 1) > 1 ? ['page=2+'] : []),
+  ];
+  return `${method} ${named}${marks.length > 0 ? `?${marks.join('&')}` : ''}`;
 }
 
 /** Whether a request creates content, as GitHub's secondary limit on content creation sees it. */

@@ -149,7 +149,9 @@ async function run(
     const node: SimNode = { id, dead: false, finished: false };
     nodes.push(node);
     const log: Logger = {
-      debug: () => {},
+      debug: (m) => {
+        if (process.env.SIM_DEBUG) lines.push(`${stamp()} [node ${plan.instance}] debug: ${m}`);
+      },
       info: (m) => {
         if (options.details) events.push({ node: plan.instance, at: Date.now(), message: m });
         if (options.verbose) lines.push(`${stamp()} [node ${plan.instance}] ${m}`);

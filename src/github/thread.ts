@@ -2,9 +2,11 @@
 // URL, so an unchanged thread costs a free 304. While the whole thread fits in one page it is listed whole;
 // past that, only comments updated since a watermark are asked for. The watermark trails the newest comment
 // seen by a margin wider than GitHub's listing lag, and moves only when the answers grow large (each move
-// changes the URL, and a URL without an ETag costs a request). A full listing now and then catches anything
-// the margin missed.
+// changes the URL, and a URL without an ETag costs a request). A `since` listing longer than a page is read in
+// overlapping pages (see readOverlapping). A full listing once an hour heals what no `since` listing shows (a
+// deleted comment).
 import type { ThreadComment } from '../protocol/thread-comment.js';
+import { decode } from '../protocol/codec.js';
 import { statusOf, type GitHubClient } from './client.js';
 
 export interface IssueInfo {
@@ -43,11 +45,32 @@ function toComment(raw: RawComment): ThreadComment {
   };
 }
 
+/** How many times a protocol message was edited (its `beat`); -1 for other comments. */
+function revision(body: string): number {
+  const decoded = decode(body);
+  return decoded.kind === 'message' && 'beat' in decoded.message ? decoded.message.beat : -1;
+}
+
 function nextLink(link: string | undefined): string | undefined {
   return link
     ?.split(',')
     .find((part) => /rel="next"/.test(part))
     ?.match(/<([^>]+)>/)?.[1];
+}
+
+/** How many comments each further page of a `since` listing re-reads from the one before. */
+const OVERLAP = 20;
+
+/**
+ * The page (and page size, 50–100) that starts between OVERLAP items and one item before offset `end`;
+ * undefined past a few thousand items, where no page size lands there.
+ */
+export function overlappingPage(end: number): { page: number; perPage: number } | undefined {
+  for (let perPage = PER_PAGE; perPage >= PER_PAGE / 2; perPage -= 1) {
+    const start = Math.floor((end - 1) / perPage) * perPage;
+    if (start >= end - OVERLAP && start < end) return { page: start / perPage + 1, perPage };
+  }
+  return undefined;
 }
 
 export class IssueThread {
@@ -57,6 +80,9 @@ export class IssueThread {
    * changed (a new comment would have landed on it). A full first page's ETag says nothing about later pages.
    */
   private readonly etags = new Map<string, string>();
+  /** The ETag of the last empty page after the comments known (and of any empty page). */
+  private emptyPage: { size: number; etag?: string; anyEtag?: string } = { size: -1 };
+  private probeFailures = 0;
   private newest = 0;
   private lastFull = -Infinity;
   /** The `since` watermark, once the thread is longer than a page. */
@@ -71,12 +97,22 @@ export class IssueThread {
   ) {
     // Replicas that lag each other by more than this would hide a comment from a `since` listing.
     this.lagMarginMs = options.lagMarginMs ?? 20_000;
-    this.fullEveryMs = options.fullListingEveryMs ?? 300_000;
+    this.fullEveryMs = options.fullListingEveryMs ?? 3_600_000;
   }
 
   /** Comments as the listings have shown them (a comment this node posted is here only once a listing showed it). */
   all(): ThreadComment[] {
     return [...this.comments.values()];
+  }
+
+  /** How many comments the listings have shown. */
+  size(): number {
+    return this.comments.size;
+  }
+
+  /** The comment as the listings have shown it. */
+  get(commentId: number): ThreadComment | undefined {
+    return this.comments.get(commentId);
   }
 
   has(commentId: number): boolean {
@@ -111,20 +147,23 @@ export class IssueThread {
     const received: RawComment[] = [...(response.data as RawComment[])];
     if (response.headers.etag && received.length < PER_PAGE) this.etags.set(key, response.headers.etag);
     else this.etags.delete(key);
-    let next = nextLink(response.headers.link);
-    if (!full && next) {
-      // A `since` listing is ordered by id but its members change as old comments are edited: across pages
-      // read from replicas a moment apart, a comment can slip past a page boundary unseen. Only a single page
-      // is one snapshot. A full listing only grows at its end, so its pages cannot skip: read that instead.
-      return this.refresh(true);
+    if (!full && received.length >= PER_PAGE) {
+      // A `since` listing is ordered by id but its members change as old comments are edited: pages read a
+      // moment apart from replicas that lag differently can shift, and a comment could slip past a boundary.
+      // Each further page is asked for so that it overlaps the last one; an overlap proves nothing was skipped.
+      const rest = await this.readOverlapping(since!, received);
+      if (!rest) return this.refresh(true);
+      received.push(...rest);
     }
+    let next = full ? nextLink(response.headers.link) : undefined;
     while (next) {
+      // A full listing only grows at its end: its pages cannot skip a comment.
       const page = await octokit.request({ method: 'GET', url: next });
       received.push(...(page.data as RawComment[]));
       next = nextLink(page.headers.link as string | undefined);
     }
     let changed = false;
-    const pages = Math.ceil(received.length / 100);
+    const pages = Math.ceil(received.length / PER_PAGE);
     if ((full && pages > 1) || (!full && received.length > 50)) {
       // Too much comes back each time: list from a later point.
       this.watermark = new Date(
@@ -145,10 +184,52 @@ export class IssueThread {
     return changed;
   }
 
-  /** Keep a comment as read; true when it is new or newer. Replicas lag differently: never go back. */
+  /**
+   * The pages of a `since` listing after the first, each starting up to OVERLAP items before the previous one
+   * ended (GitHub's pages start at multiples of `per_page`, so the page size is chosen to land there). A page
+   * that starts past the previous page's last comment means the listing shifted under the reader: undefined.
+   * Comments are listed in creation order, so a page that overlaps the previous one leaves no comment between
+   * them unread; a comment created before the last one listed is then in the union, as in a full listing.
+   */
+  private async readOverlapping(since: string, first: RawComment[]): Promise<RawComment[] | undefined> {
+    const { octokit, owner, repo } = this.client;
+    const out: RawComment[] = [];
+    let end = first.length;
+    let lastId = first.at(-1)!.id;
+    for (;;) {
+      const step = overlappingPage(end);
+      if (!step) return undefined;
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        owner,
+        repo,
+        issue_number: this.issueNumber,
+        since,
+        per_page: step.perPage,
+        page: step.page,
+      });
+      const page = data as RawComment[];
+      if (page.length === 0 || page[0]!.id > lastId) return undefined;
+      out.push(...page);
+      if (page.length < step.perPage) return out;
+      end = (step.page - 1) * step.perPage + page.length;
+      lastId = page.at(-1)!.id;
+    }
+  }
+
+  /**
+   * Keep a comment as read; true when it is new or newer. Replicas lag differently: never go back. Times are
+   * whole seconds, so two edits in one second (a last heartbeat and the outcome) tie: the edit count a
+   * protocol message carries (`beat`) tells which is newer.
+   */
   private merge(comment: ThreadComment): boolean {
     const known = this.comments.get(comment.id);
-    if (known && Date.parse(known.updated_at) > Date.parse(comment.updated_at)) return false;
+    if (known) {
+      const was = Date.parse(known.updated_at);
+      const now = Date.parse(comment.updated_at);
+      if (was > now) return false;
+      if (was === now && known.body !== comment.body && revision(known.body) > revision(comment.body))
+        return false;
+    }
     this.comments.set(comment.id, comment);
     this.newest = Math.max(this.newest, Date.parse(comment.updated_at));
     return !known || known.updated_at !== comment.updated_at || known.body !== comment.body;
@@ -167,6 +248,47 @@ export class IssueThread {
       body,
     });
     return toComment(response.data as RawComment);
+  }
+
+  /**
+   * Whether a comment may have been added since the last listing: the comment after the last one known, asked
+   * for as a page of one. While there is none the answer is an empty page, the same each time: a free 304.
+   * Edits to earlier comments do not show here, and a deleted comment makes this miss one new comment, so
+   * callers still read the thread now and then. True when unsure.
+   */
+  async appended(): Promise<boolean> {
+    const { octokit, owner, repo } = this.client;
+    const size = this.comments.size;
+    // Every empty page reads the same, so its ETag, once learnt, may serve for any of them; the one this very
+    // page had serves if the server's ETags depend on more than the body.
+    const etag = this.emptyPage.size === size ? this.emptyPage.etag : this.emptyPage.anyEtag;
+    try {
+      const response = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        owner,
+        repo,
+        issue_number: this.issueNumber,
+        per_page: 1,
+        page: size + 1,
+        headers: etag ? { 'if-none-match': etag } : {},
+      });
+      const empty = (response.data as unknown[]).length === 0;
+      if (empty && response.headers.etag) {
+        // The same page, sent back whole although its own ETag was sent: this server does not answer 304s.
+        if (this.emptyPage.size === size && this.emptyPage.etag === response.headers.etag)
+          this.probeFailures += 1;
+        this.emptyPage = { size, etag: response.headers.etag, anyEtag: response.headers.etag };
+      }
+      return !empty;
+    } catch (error) {
+      if (statusOf(error) === 304) return false;
+      this.probeFailures += 1;
+      return true;
+    }
+  }
+
+  /** Whether asking for a new comment (appended) has been answered cheaply: false once it has failed a few times. */
+  probes(): boolean {
+    return this.probeFailures < 3;
   }
 
   /**

@@ -2,7 +2,15 @@
 // so, stands again when a leader falls silent before publishing, claims and runs tasks once a plan is out,
 // and leaves when every task is completed, failed or skipped.
 import { fold, type RunState } from '../protocol/fold.js';
-import { chooseTask, currentLeader, electionDue, runFinished, tally, taskViews } from '../protocol/decide.js';
+import {
+  chooseTask,
+  currentLeader,
+  electionDue,
+  nextLapse,
+  runFinished,
+  tally,
+  taskViews,
+} from '../protocol/decide.js';
 import { makeTrust } from '../protocol/thread-comment.js';
 import { persist, type NodeContext } from './context.js';
 import { lead } from './leadership.js';
@@ -23,8 +31,38 @@ export interface NodeOutcome {
   state: RunState;
 }
 
+/** What a node spent its counted requests on: logged at the end, for users watching their API budget. */
+type Phase =
+  | 'joining'
+  | 'electing'
+  | 'leading'
+  | 'catching up'
+  | 'holding back'
+  | 'idle'
+  | 'waiting'
+  | 'claiming'
+  | 'working';
+
 export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   const { config, thread, log, client } = ctx;
+  const spent: Record<Phase, number> = {
+    joining: 0,
+    electing: 0,
+    leading: 0,
+    'catching up': 0,
+    'holding back': 0,
+    idle: 0,
+    waiting: 0,
+    claiming: 0,
+    working: 0,
+  };
+  let phase: Phase = 'joining';
+  let mark = client.stats.counted;
+  const enter = (next: Phase): void => {
+    spent[phase] += client.stats.counted - mark;
+    mark = client.stats.counted;
+    phase = next;
+  };
   ctx.issue = await persist(ctx, `reading issue #${config.issueNumber}`, () => thread.issue());
   log.info(
     `node ${config.nodeId} (instance ${config.instance} of ${config.instances}) joins run ${config.run} on issue #${config.issueNumber}`,
@@ -63,8 +101,16 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   let state: RunState = fold([], { run: config.run, trust: ctx.trust });
   const loggedRejections = new Set<number>();
   let lastTally = '';
+  let waitingFor: Phase = 'waiting';
+  let planAwaitedSince: number | undefined;
+  /** This node's last outcome: it does not take its own task over from a view that lacks it. */
+  let ownWrite: { commentId: number; at: number; task: string } | undefined;
+  let ownWriteSince = 0;
 
   for (;;) {
+    // After a task or a claim the node catches up on the thread; otherwise it is waiting for work.
+    const busy: Phase[] = ['working', 'claiming'];
+    enter(!state.plan ? 'electing' : busy.includes(phase) ? 'catching up' : waitingFor);
     await persist(ctx, 'reading the thread', () => thread.refresh());
     state = fold(thread.all(), { run: config.run, trust: ctx.trust });
     for (const entry of state.entries) {
@@ -111,6 +157,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
         Date.now() - candidacy.postedAt >= config.settleMs
       ) {
         leadAttemptedTerm = leader.term;
+        enter('leading');
         const outcome = await lead(ctx, leader, candidacy.keeper);
         if (outcome === 'failed-planning') {
           // Everyone, this node included, learns of it from the thread.
@@ -127,7 +174,25 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       // A candidate looks again the moment its settle window ends, not a whole poll later.
       const mine = candidacies.get(leader?.term ?? 1);
       const settleLeft = mine ? mine.postedAt + config.settleMs - Date.now() : Infinity;
-      // With a leader at work the plan is moments away: look often (an unchanged thread costs a free 304).
+      if (!leader || mine) planAwaitedSince = undefined;
+      else planAwaitedSince ??= Date.now();
+      if (
+        planAwaitedSince !== undefined &&
+        Date.now() - planAwaitedSince > 3000 &&
+        thread.size() >= 100 &&
+        thread.probes()
+      ) {
+        // Another node leads and its plan is taking a while (a planner command at work), and the thread is
+        // too long for a listing to be answered by a free 304. The plan is a new comment: ask often for just
+        // the comment after the last one known (free while there is none), and read the thread when one came,
+        // or every 15 s (the leader may fall silent).
+        const until = Date.now() + 15_000;
+        do await ctx.sleep(Math.min(config.pollMs, 1000));
+        while (Date.now() < until && !(await thread.appended()));
+        continue;
+      }
+      // With a leader at work the plan is moments away, and a candidate's verdict too: look often (an
+      // unchanged thread costs a free 304).
       const waitMs = mine ? 500 : leader ? 1000 : config.pollMs;
       await ctx.sleep(Math.min(config.pollMs, mine && settleLeft > 0 ? settleLeft : waitMs));
       continue;
@@ -145,19 +210,49 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
 
     const stagger = config.settleMs + 2 * config.pollMs + 1000;
     const choice = chooseTask(state, now, { node: config.nodeId, instance: config.instance }, stagger);
+    const shown = ownWrite && thread.get(ownWrite.commentId);
+    if (
+      choice?.task === ownWrite?.task &&
+      shown &&
+      Date.parse(shown.updated_at) < ownWrite!.at &&
+      Date.now() - ownWriteSince < 60_000
+    ) {
+      // The task this node just ran looks claimable only because the listing lags behind its outcome.
+      await ctx.sleep(Math.min(config.pollMs, 1000));
+      continue;
+    }
     if (choice && choice.notBefore > now) {
       // Other idle nodes are ahead for this task: give them the time to claim it.
+      waitingFor = 'holding back';
       await ctx.sleep(Math.min(config.pollMs, choice.notBefore - now));
       continue;
     }
     if (!choice) {
-      // Nothing to claim: poll more slowly while nothing changes (a 304 is free, a change is not).
+      // Nothing to claim: read the thread more slowly while nothing changes (a 304 is free, a change is not).
       idleRounds += 1;
+      waitingFor = 'idle';
       const cap = Math.max(config.pollMs, Math.min(config.leaseMs / 3, 60_000));
-      await ctx.sleep(Math.min(cap, config.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
+      const counts = tally(state, now);
+      if (counts.blocked > 0 || !thread.probes()) {
+        // Tasks wait on others that run: one of those finishing (an edit, which only a reading shows) makes
+        // work. Back off gently.
+        await ctx.sleep(Math.min(cap, config.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
+        continue;
+      }
+      // Only running tasks are left. New work can only come from one of them failing (its node claims the
+      // next attempt itself) or falling silent: a new comment, or a lease running out. Between readings look
+      // for just a new comment (free while nothing comes), and read the thread when one came, when a lease
+      // may have run out, or at the cap (to see the run end).
+      const readAt = Date.now() + cap;
+      const lapse = nextLapse(state, now);
+      while (Date.now() < readAt && client.clock.now() < lapse) {
+        await ctx.sleep(Math.min(config.pollMs, readAt - Date.now()));
+        if (await thread.appended()) break;
+      }
       continue;
     }
     idleRounds = 0;
+    enter('claiming');
     if (choice.attempt > state.plan.maxAttempts) {
       await closeTask(ctx, choice);
       continue;
@@ -167,12 +262,25 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       await ctx.sleep(Math.min(config.pollMs, 500) * (1 + Math.random()));
       continue;
     }
+    enter('working');
     const outcome = await runTask(ctx, won.claim, won.state);
     if (outcome === 'completed') completed += 1;
     else if (outcome === 'failed') failed += 1;
+    const written = won.claim.keeper.written();
+    ownWrite = written && { ...written, task: won.claim.task };
+    ownWriteSince = Date.now();
   }
 
   for (const { keeper } of candidacies.values()) keeper.stop();
+  enter('waiting');
+  log.info(
+    `API use: ${client.stats.counted} counted requests, ${client.stats.notModified} free 304s (${Object.entries(
+      spent,
+    )
+      .filter(([, n]) => n > 0)
+      .map(([p, n]) => `${p} ${n}`)
+      .join(', ')})`,
+  );
   const final = taskViews(state, client.clock.now());
   const counts = tally(state, client.clock.now());
   log.info(

@@ -109,12 +109,36 @@ export function taskViews(state: RunState, now: number): Map<string, TaskView> {
   return views;
 }
 
-/** The run is over: planning failed, or every task is completed, failed or skipped. */
+/**
+ * How long after a write a listing is sure to show it (GitHub's listings lag by up to ~20 s, see FACTS.md).
+ */
+export const LISTING_LAG_MS = 20_000;
+
+/**
+ * The run is over: planning failed, or every task is completed, failed or skipped. An outcome written after
+ * its lease ran out still loses to a takeover posted in its second, which a listing may not show yet: such a
+ * task counts as done only once any such claim would be listed.
+ */
 export function runFinished(state: RunState, now: number): boolean {
   if (!state.plan) return false;
   if (state.plan.error !== undefined) return true;
-  for (const view of taskViews(state, now).values()) if (!TERMINAL.has(view.status)) return false;
+  for (const view of taskViews(state, now).values()) {
+    if (!TERMINAL.has(view.status)) return false;
+    const last = view.last;
+    if (last?.ev.late && last.endedAt !== undefined && now < last.endedAt + 1000 + LISTING_LAG_MS)
+      return false;
+  }
   return true;
+}
+
+/** When the first live attempt's lease runs out as far as this view shows (server time); Infinity if none. */
+export function nextLapse(state: RunState, now: number): number {
+  let first = Infinity;
+  for (const record of state.tasks.values()) {
+    const last = record.attempts.at(-1);
+    if (last && isAlive(last, now)) first = Math.min(first, last.ev.lastAlive + last.ev.leaseMs + 1000);
+  }
+  return first;
 }
 
 /** The live attempt a node holds, if any. */

@@ -44,6 +44,31 @@ describe('planning', () => {
     ]);
   });
 
+  it('waits for a slow planner on a long thread with free 304s, not by reading the thread again', async () => {
+    const planFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'p2p-plan-')), 'plan.json');
+    writeFileSync(planFile, JSON.stringify({ tasks: [{ id: 'only', title: 'The only task' }] }));
+    scenario = await startScenario({
+      nodes: 2,
+      issueBody: 'Plan this slowly.',
+      // A long discussion first: a listing of the thread is then never answered by a 304.
+      beforeNodes: (server, issue) => {
+        for (let i = 0; i < 110; i++) server.emulator.addComment(issue, `discussion ${i}`, 'maintainer');
+      },
+      inputs: { 'planner-command': `sleep 10; cat ${planFile}`, 'poll-interval-ms': '1000' },
+    });
+    await scenario.finish(90_000);
+    const logs = scenario.nodes.map((n) => n.log());
+    const worker = logs.find((l) => !/published the plan/.test(l))!;
+    const use = /API use: (\d+) counted requests, (\d+) free 304s \(([^)]*)\)/.exec(worker);
+    expect(use, worker).not.toBeNull();
+    const electing = Number(/electing (\d+)/.exec(use![3]!)?.[1] ?? 0);
+    // Ten seconds of waiting, looked at every second: reading the thread's two pages each time would cost
+    // more than 20. The first 3 s are read (a plan usually comes at once), then only free 304s until it came.
+    expect(electing).toBeLessThanOrEqual(14);
+    expect(Number(use![2])).toBeGreaterThanOrEqual(5);
+    expect(taskViews(scenario.state(), Date.now()).get('only')?.status).toBe('completed');
+  });
+
   it('says on the issue why an invalid plan failed; the leader’s step fails, the others end cleanly', async () => {
     scenario = await startScenario({
       nodes: 3,

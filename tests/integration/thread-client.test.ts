@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { createClient, type Logger } from '../../src/github/client.js';
-import { IssueThread } from '../../src/github/thread.js';
+import { IssueThread, overlappingPage } from '../../src/github/thread.js';
+import { encode } from '../../src/protocol/codec.js';
 import { persist, type NodeContext } from '../../src/node/context.js';
 
 let server: RunningEmulator | undefined;
@@ -163,5 +164,107 @@ describe('a thread longer than one page', () => {
     const late = emulator.addComment(issue, 'the 101st', 'maintainer');
     await thread.refresh();
     expect(thread.has(late)).toBe(true);
+  });
+});
+
+describe('a `since` listing longer than a page', () => {
+  /** 150 comments from two minutes ago and one from a minute ago, read once (the watermark is then ~65 s ago). */
+  async function longThread() {
+    let offset = -120_000;
+    const setupResult = await setup({ clock: { now: () => Date.now() + offset } });
+    const { emulator, thread, issue } = setupResult;
+    const old: number[] = [];
+    for (let i = 0; i < 150; i++) old.push(emulator.addComment(issue, `old ${i}`, 'maintainer'));
+    offset = -60_000;
+    emulator.addComment(issue, 'a minute ago', 'maintainer');
+    await thread.refresh();
+    expect(thread.all()).toHaveLength(151);
+    // 120 comments twenty seconds ago: more than a page changed since the watermark.
+    offset = -20_000;
+    const recent: number[] = [];
+    for (let i = 0; i < 120; i++) recent.push(emulator.addComment(issue, `recent ${i}`, 'maintainer'));
+    offset = 0;
+    return { ...setupResult, old, recent, setOffset: (ms: number) => (offset = ms) };
+  }
+
+  it('reads it in overlapping pages, not the whole thread again', async () => {
+    const { emulator, thread, recent } = await longThread();
+    emulator.resetStats();
+    await thread.refresh();
+    expect(recent.every((id) => thread.has(id))).toBe(true);
+    // Two pages of the `since` listing (122 comments), not the three of a full listing.
+    expect(emulator.stats().byRoute).toEqual({
+      'GET /repos/:owner/:repo/issues/:n/comments?since': 1,
+      'GET /repos/:owner/:repo/issues/:n/comments?since&page=2+': 1,
+    });
+  });
+
+  it('misses nothing when a later page comes from a replica that lags behind the first', async () => {
+    const { emulator, client, thread, old, recent } = await longThread();
+    // Ten old comments edited a moment ago: they join the `since` listing ahead of the recent ones, but a
+    // replica ten seconds behind does not show the edits yet, so its pages start ten comments later.
+    for (const id of old.slice(0, 10)) emulator.editComment(id, 'edited');
+    let sinceReads = 0;
+    client.octokit.hook.before('request', (options) => {
+      if (String(options.url).includes('/comments') && JSON.stringify(options).includes('since')) {
+        sinceReads += 1;
+        if (sinceReads === 2) emulator.configure({ listingLagMs: 10_000 });
+      }
+    });
+    await thread.refresh();
+    const missing = recent.filter((id) => !thread.has(id));
+    expect(missing).toEqual([]);
+    expect(sinceReads).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('overlapping pages', () => {
+  it('start 1–20 comments before the last page ended, for listings of up to 2,000 comments', () => {
+    expect(overlappingPage(100)).toEqual({ page: 2, perPage: 99 });
+    for (let end = 100; end <= 2000; end++) {
+      const step = overlappingPage(end)!;
+      const start = (step.page - 1) * step.perPage;
+      expect(step.perPage).toBeLessThanOrEqual(100);
+      expect(start).toBeLessThan(end);
+      expect(start).toBeGreaterThanOrEqual(end - 20);
+    }
+  });
+});
+
+describe('two edits in one second', () => {
+  it('keeps the later one (by its edit count) when a lagging read shows the earlier', async () => {
+    // The server's clock stands still inside one second, so both edits carry the same updated_at.
+    const second = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    let now = second;
+    const { emulator, thread } = await setup({ clock: { now: () => now } });
+    const claim = (beat: number, state: 'running' | 'completed') =>
+      encode(
+        {
+          p2p: 1,
+          run: '1.1',
+          node: 'node-1',
+          nonce: 'nonce-0001',
+          type: 'claim',
+          task: 't',
+          attempt: 1,
+          state,
+          lease_ms: 60_000,
+          beat,
+        },
+        `${state}`,
+      );
+    const posted = await thread.post(claim(0, 'running'));
+    now = second + 100;
+    await thread.edit(posted.id, claim(1, 'running'));
+    now = second + 600;
+    await thread.edit(posted.id, claim(2, 'completed'));
+    now = second + 700;
+    await thread.refresh();
+    expect(thread.all()[0]!.body).toContain('"beat":2');
+    // A read from a replica 300 ms behind shows the heartbeat, stamped with the same second.
+    emulator.configure({ listingLagMs: 300 });
+    await thread.reload(posted.id);
+    expect(thread.all()[0]!.body).toContain('"beat":2');
+    expect(thread.all()[0]!.body).toContain('"state":"completed"');
   });
 });

@@ -252,6 +252,24 @@ describe('a late outcome and a takeover in the same second', () => {
   });
 });
 
+describe('a late outcome and the end of the run', () => {
+  it('ends the run only once a takeover posted in the outcome’s second would be listed', () => {
+    const t = planned([task('task-1')], 2);
+    const c = t.claim('node-2', 'task-1', T0 + 2000);
+    // The lease (3 s) ran out at T0 + 5000; the outcome lands late, at T0 + 9400.
+    t.update(c, T0 + 9400, { state: 'completed', result: { exit_code: 0, duration_ms: 1, output_tail: '' } });
+    expect(status(t, T0 + 9500)['task-1']).toBe('completed');
+    // A listing a moment later may still lack a takeover from T0 + 9000…9999 that would void the outcome.
+    expect(runFinished(state(t), T0 + 9500)).toBe(false);
+    expect(runFinished(state(t), T0 + 9400 + 21_000)).toBe(true);
+    // An outcome written in time ends the run at once.
+    const u = planned([task('task-1')], 2);
+    const d = u.claim('node-2', 'task-1', T0 + 2000);
+    u.update(d, T0 + 3000, { state: 'completed', result: { exit_code: 0, duration_ms: 1, output_tail: '' } });
+    expect(runFinished(state(u), T0 + 3100)).toBe(true);
+  });
+});
+
 describe('a late outcome and a dependent claim in the same second', () => {
   it('counts the late completion for dependents only from the next second', () => {
     const t = planned([task('task-1'), task('task-2', { depends_on: ['task-1'] })], 2);
