@@ -44,6 +44,8 @@ export interface Figures {
   wallSeconds: number;
   /** Counted requests per task by route (listings split into first pages, later pages and `since`). */
   perTaskByRoute: Record<string, number>;
+  /** Counted requests per task by what the node was doing (from the nodes' own `API use` log lines). */
+  perTaskByPhase: Record<string, number>;
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -130,6 +132,7 @@ export function figures(protocol: Figures['protocol'], nodes: number, tasks: num
     share304: r.notModified / Math.max(1, r.notModified + counted),
     virtualMinutes: r.virtualMs / 60_000,
     wallSeconds: r.wallMs / 1000,
+    perTaskByPhase: byPhase(d.events, tasks),
     perTaskByRoute: Object.fromEntries(
       Object.entries(d.byRoute)
         .sort(([, a], [, b]) => b - a)
@@ -139,8 +142,13 @@ export function figures(protocol: Figures['protocol'], nodes: number, tasks: num
 }
 
 /** Simulate one row and reduce it to its figures; throws when the run broke an invariant. */
-export async function runRow(protocol: Figures['protocol'], nodes: number, tasks: number): Promise<Figures> {
-  const s = schedule(nodes, tasks, nodes * 1000 + tasks);
+export async function runRow(
+  protocol: Figures['protocol'],
+  nodes: number,
+  tasks: number,
+  seed = nodes * 1000 + tasks,
+): Promise<Figures> {
+  const s = schedule(nodes, tasks, seed);
   const result = await simulate(s, {
     details: true,
     limitMs: 48 * 3600_000,
@@ -149,4 +157,18 @@ export async function runRow(protocol: Figures['protocol'], nodes: number, tasks
   if (protocol === 'p2p-dev' && result.violations.length > 0)
     throw new Error(`p2p-dev at ${nodes}×${tasks}: ${result.violations.join('; ')}`);
   return figures(protocol, nodes, tasks, result);
+}
+
+/** Sums the `API use: … (electing 3, claiming 5, …)` line every node logs at its end. */
+function byPhase(events: { message: string }[], tasks: number): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const e of events) {
+    const m = /^API use: \d+ counted requests, \d+ free 304s \((.*)\)$/.exec(e.message);
+    for (const part of m?.[1]?.split(', ') ?? []) {
+      const cut = part.lastIndexOf(' ');
+      const phase = part.slice(0, cut);
+      sums[phase] = (sums[phase] ?? 0) + Number(part.slice(cut + 1));
+    }
+  }
+  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, Math.round((v / tasks) * 100) / 100]));
 }

@@ -91,28 +91,30 @@ function render(results: Figures[], memory: { peakMb: number; nodes: number }): 
       `| ${f.protocol} | ${f.nodes} × ${f.tasks} | ${f.completed} | ${s1(f.electionMs)} | ${s1(f.claimMsMedian)} / ${s1(f.claimMsP95)} | ${s1(f.overheadPerTaskMs)} | ${n2(f.countedPerTask)} | ${n2(f.contentPerTask)} | ${Math.round(f.share304 * 100)}% | ${f.virtualMinutes.toFixed(0)} min |`,
     );
   }
-  const routes = [
-    ...new Set(results.filter((r) => r.protocol === 'p2p-dev').flatMap((r) => Object.keys(r.perTaskByRoute))),
-  ];
-  const short = (route: string) =>
-    route.replace('/repos/:owner/:repo/issues/', '…/').replace('/repos/:owner/:repo', '…');
-  const byRoute = [
-    `| counted requests per task, by route | ${results
-      .filter((r) => r.protocol === 'p2p-dev')
-      .map((r) => `${r.nodes} × ${r.tasks}`)
-      .join(' | ')} |`,
-    `|---|${results
-      .filter((r) => r.protocol === 'p2p-dev')
-      .map(() => '---')
-      .join('|')}|`,
-    ...routes.map(
-      (route) =>
-        `| \`${short(route)}\` | ${results
-          .filter((r) => r.protocol === 'p2p-dev')
-          .map((r) => n2(r.perTaskByRoute[route] ?? 0))
-          .join(' | ')} |`,
-    ),
-  ];
+  const ours = results.filter((r) => r.protocol === 'p2p-dev');
+  const breakdown = (
+    title: string,
+    key: 'perTaskByRoute' | 'perTaskByPhase',
+    name: (k: string) => string,
+  ) => {
+    const keys = [...new Set(ours.flatMap((r) => Object.keys(r[key])))];
+    return [
+      `| ${title} | ${ours.map((r) => `${r.nodes} × ${r.tasks}`).join(' | ')} |`,
+      `|---|${ours.map(() => '---').join('|')}|`,
+      ...keys.map((k) => `| ${name(k)} | ${ours.map((r) => n2(r[key][k] ?? 0)).join(' | ')} |`),
+    ];
+  };
+  const byPhase = breakdown(
+    'counted requests per task, by what the node was doing',
+    'perTaskByPhase',
+    (k) => k,
+  );
+  const byRoute = breakdown(
+    'counted requests per task, by request',
+    'perTaskByRoute',
+    (route) =>
+      `\`${route.replace('/repos/:owner/:repo/issues/', '…/').replace('/repos/:owner/:repo', '…')}\``,
+  );
   const ratios: string[] = [];
   for (const f of results.filter((r) => r.protocol === 'p2p-dev')) {
     const base = results.find((r) => r.protocol === 'seed' && r.nodes === f.nodes && r.tasks === f.tasks);
@@ -127,6 +129,8 @@ function render(results: Figures[], memory: { peakMb: number; nodes: number }): 
     '| nodes × tasks | counted requests vs seed | content-creating vs seed | claim time, seed ÷ ours | election time, seed ÷ ours |',
     '|---|---|---|---|---|',
     ...ratios,
+    '',
+    ...byPhase,
     '',
     ...byRoute,
     '',

@@ -35428,7 +35428,7 @@ var IssueThread = class {
   etags = /* @__PURE__ */ new Map();
   /** The ETag of the last empty page after the comments known (and of any empty page). */
   emptyPage = { size: -1 };
-  probeFailures = 0;
+  tailFailures = 0;
   newest = 0;
   lastFull = -Infinity;
   /** The `since` watermark, once the thread is longer than a page. */
@@ -35572,10 +35572,9 @@ var IssueThread = class {
     return toComment(response.data);
   }
   /**
-   * Whether a comment may have been added since the last listing: the comment after the last one known, asked
-   * for as a page of one. While there is none the answer is an empty page, the same each time: a free 304.
-   * Edits to earlier comments do not show here, and a deleted comment makes this miss one new comment, so
-   * callers still read the thread now and then. True when unsure.
+   * Whether a comment may have been added since the last reading: the comment after the last one known, asked
+   * for as a page of one. While there is none the answer is an empty page, the same each time, and edits to
+   * other comments do not change it: a free 304. True when unsure.
    */
   async appended() {
     const { octokit, owner, repo } = this.client;
@@ -35593,19 +35592,62 @@ var IssueThread = class {
       const empty = response.data.length === 0;
       if (empty && response.headers.etag) {
         if (this.emptyPage.size === size && this.emptyPage.etag === response.headers.etag)
-          this.probeFailures += 1;
+          this.tailFailures += 1;
         this.emptyPage = { size, etag: response.headers.etag, anyEtag: response.headers.etag };
       }
       return !empty;
     } catch (error3) {
       if (statusOf(error3) === 304) return false;
-      this.probeFailures += 1;
+      this.tailFailures += 1;
       return true;
     }
   }
-  /** Whether asking for a new comment (appended) has been answered cheaply: false once it has failed a few times. */
-  probes() {
-    return this.probeFailures < 3;
+  /**
+   * Read only what was added since the last reading: the full listing's last page (its pages only grow at the
+   * end), and any after it. Each page is asked for with its ETag, so while nothing is added to it the answer
+   * is a free 304. The comments read join the view (a page is one snapshot of a prefix of the thread).
+   * Edits to comments on earlier pages do not show here, and a deleted comment shifts the pages, so callers
+   * still read the whole thread now and then. `unsure` when the read failed.
+   */
+  async readTail() {
+    const { octokit, owner, repo } = this.client;
+    const added = [];
+    for (; ; ) {
+      const page = Math.floor(this.comments.size / PER_PAGE) + 1;
+      const key = `page:${page}`;
+      const etag = this.etags.get(key);
+      let data;
+      let responseEtag;
+      try {
+        const response = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+          owner,
+          repo,
+          issue_number: this.issueNumber,
+          per_page: PER_PAGE,
+          page,
+          headers: etag ? { "if-none-match": etag } : {}
+        });
+        data = response.data;
+        responseEtag = response.headers.etag;
+      } catch (error3) {
+        if (statusOf(error3) === 304) return { added, unsure: false };
+        this.tailFailures += 1;
+        return { added, unsure: true };
+      }
+      for (const k of this.etags.keys()) if (k.startsWith("page:")) this.etags.delete(k);
+      if (responseEtag && data.length < PER_PAGE) this.etags.set(key, responseEtag);
+      const before = this.comments.size;
+      for (const raw2 of data) {
+        const comment = toComment(raw2);
+        const known = this.comments.has(comment.id);
+        if (this.merge(comment) && !known) added.push(comment);
+      }
+      if (data.length < PER_PAGE || this.comments.size === before) return { added, unsure: false };
+    }
+  }
+  /** Whether reading the end of the thread has worked: false once it has failed a few times. */
+  tailWorks() {
+    return this.tailFailures < 3;
   }
   /**
    * Read one comment again, on its own: one snapshot. The pages of a long listing are read a moment apart, so
@@ -35616,10 +35658,16 @@ var IssueThread = class {
     const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
     this.merge(toComment(data));
   }
+  /**
+   * Edit a comment. The new version joins the view at once if a listing has shown the comment already (this
+   * node's own outcome must not wait for a lagging listing); a comment no listing has shown stays out of it.
+   */
   async edit(commentId, body) {
     const { octokit, owner, repo } = this.client;
     const response = await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
-    return toComment(response.data);
+    const edited = toComment(response.data);
+    if (this.comments.has(commentId)) this.merge(edited);
+    return edited;
   }
   async issue() {
     const { octokit, owner, repo } = this.client;
@@ -35672,6 +35720,7 @@ var ACTION_DEFAULTS = {
   "agent-command": "",
   "planner-command": "",
   "settle-ms": "2000",
+  "listing-lag-ms": "20000",
   "poll-interval-ms": "3000",
   "heartbeat-interval-s": "300",
   "lease-timeout-s": "900",
@@ -35864,6 +35913,12 @@ function readInputs(runtime) {
     agentCommand: agentCommand(),
     plannerCommand: raw("planner-command").trim() || void 0,
     settleMs: numberInput("settle-ms", { min: 0, max: 6e5, integer: true, unit: "milliseconds" }),
+    listingLagMs: numberInput("listing-lag-ms", {
+      min: 0,
+      max: 6e5,
+      integer: true,
+      unit: "milliseconds"
+    }),
     pollMs: numberInput("poll-interval-ms", { min: 50, max: 6e5, integer: true, unit: "milliseconds" }),
     heartbeatMs: Math.round(heartbeatS * 1e3),
     leaseMs: Math.round(leaseS * 1e3),
@@ -36220,15 +36275,13 @@ function taskViews(state, now) {
   for (const record of ordered) visit(record.task.id, /* @__PURE__ */ new Set());
   return views;
 }
-var LISTING_LAG_MS = 2e4;
-function runFinished(state, now) {
+function runFinished(state, now, listingLagMs = 2e4) {
   if (!state.plan) return false;
   if (state.plan.error !== void 0) return true;
   for (const view of taskViews(state, now).values()) {
     if (!TERMINAL.has(view.status)) return false;
     const last = view.last;
-    if (last?.ev.late && last.endedAt !== void 0 && now < last.endedAt + 1e3 + LISTING_LAG_MS)
-      return false;
+    if (last?.ev.late && last.endedAt !== void 0 && now < last.endedAt + 1e3 + listingLagMs) return false;
   }
   return true;
 }
@@ -37038,7 +37091,10 @@ async function untilListed(ctx, commentId, abandon) {
   for (; ; ) {
     if (abandon()) return false;
     try {
-      await ctx.thread.refresh();
+      if (ctx.thread.tailWorks()) {
+        const tail = await ctx.thread.readTail();
+        if (tail.unsure) await ctx.thread.refresh();
+      } else await ctx.thread.refresh();
     } catch (error3) {
       ctx.log.warning(`reading the thread failed: ${getErrorMessage(error3)}`);
     }
@@ -37046,16 +37102,24 @@ async function untilListed(ctx, commentId, abandon) {
     await ctx.sleep(Math.min(ctx.config.pollMs, 1e3));
   }
 }
-async function reloadPreviousAttempt(ctx, choice) {
+async function settlePreviousAttempt(ctx, choice, claimCreated) {
   if (choice.attempt < 2) return;
   const before = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
   const previous = before.tasks.get(choice.task)?.attempts[choice.attempt - 2];
   if (!previous) return;
+  const waitMs = Date.parse(claimCreated) + 1e3 + ctx.config.listingLagMs - ctx.client.clock.now();
+  if (waitMs > 0) {
+    ctx.log.info(
+      `waiting ${Math.ceil(waitMs / 1e3)}s until any read shows attempt ${previous.attempt}'s last write before this claim`
+    );
+    await ctx.sleep(waitMs);
+  }
   await persist(
     ctx,
     `reading attempt ${previous.attempt} of ${choice.task} again`,
     () => ctx.thread.reload(previous.commentId)
   );
+  await persist(ctx, "reading the end of the thread", () => ctx.thread.readTail());
 }
 async function claimTask(ctx, choice) {
   const { config: config2, thread, log } = ctx;
@@ -37095,7 +37159,7 @@ async function claimTask(ctx, choice) {
     log.warning(`gave up the claim on ${choice.task}: ${claim2.lost}`);
     return void 0;
   }
-  await reloadPreviousAttempt(ctx, choice);
+  await settlePreviousAttempt(ctx, choice, posted.created_at);
   const state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
   const attempts = state.tasks.get(choice.task)?.attempts ?? [];
   const winner = attempts[choice.attempt - 1];
@@ -37144,7 +37208,7 @@ async function closeTask(ctx, choice) {
   }
   log.info(`\u274C closing ${choice.task} in comment ${posted.id}: ${error3}`);
   await untilListed(ctx, posted.id, () => false);
-  await reloadPreviousAttempt(ctx, choice);
+  await settlePreviousAttempt(ctx, choice, posted.created_at);
   const state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
   const entry = state.entries.find((e) => e.commentId === posted.id);
   const closed = state.tasks.get(choice.task)?.attempts.some((a) => a.closing) ?? false;
@@ -37192,7 +37256,7 @@ async function runTask(ctx, claim2, state) {
     log.warning(
       `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`
     );
-    return "fenced";
+    return { outcome: "fenced", viewIsFresh: false };
   }
   let ok = !prepared && run2.exitCode === 0 && !run2.timedOut;
   let error3 = prepared ? prepared : ok ? void 0 : run2.timedOut ? `the agent ran longer than the task timeout (${Math.round(config2.taskTimeoutMs / 6e4)} min) and was stopped` : run2.error ? `the agent could not start: ${run2.error}` : `the agent exited with ${run2.exitCode ?? `signal ${run2.signal}`}`;
@@ -37231,7 +37295,7 @@ async function runTask(ctx, claim2, state) {
     log.warning(
       `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`
     );
-    return "fenced";
+    return { outcome: "fenced", viewIsFresh: false };
   }
   const result = {
     exit_code: run2.exitCode,
@@ -37259,6 +37323,10 @@ async function runTask(ctx, claim2, state) {
     beat,
     prev
   );
+  const catchUp = ctx.thread.refresh().then(
+    () => true,
+    () => false
+  );
   try {
     const counted = await persist(
       ctx,
@@ -37271,12 +37339,12 @@ async function runTask(ctx, claim2, state) {
       );
   } catch (writeError) {
     log.warning(`could not record the outcome of ${task.id}: ${getErrorMessage(writeError)}`);
-    return "fenced";
+    return { outcome: "fenced", viewIsFresh: false };
   }
   log.info(
     `${ok ? "\u2705" : "\u274C"} ${task.id} ${outcome} in ${Math.round(run2.durationMs / 1e3)}s${error3 ? `: ${error3}` : ""}`
   );
-  return outcome;
+  return { outcome, viewIsFresh: await catchUp };
 }
 function dependencyBranches(state, task) {
   const out = [];
@@ -37598,6 +37666,10 @@ function pullRequestBody(issue3, task, attempt, node2, deps) {
 }
 
 // src/node/run-node.ts
+var isPlan = (comment) => {
+  const decoded2 = decode2(comment.body);
+  return decoded2.kind === "message" && decoded2.message.type === "plan";
+};
 async function runNode(ctx) {
   const { config: config2, thread, log, client } = ctx;
   const spent = {
@@ -37657,12 +37729,14 @@ async function runNode(ctx) {
   let lastTally = "";
   let waitingFor = "waiting";
   let planAwaitedSince;
+  let viewIsFresh = false;
   let ownWrite;
   let ownWriteSince = 0;
   for (; ; ) {
     const busy = ["working", "claiming"];
     enter(!state.plan ? "electing" : busy.includes(phase) ? "catching up" : waitingFor);
-    await persist(ctx, "reading the thread", () => thread.refresh());
+    if (!viewIsFresh) await persist(ctx, "reading the thread", () => thread.refresh());
+    viewIsFresh = false;
     state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
     for (const entry of state.entries) {
       if (entry.status !== "accepted" && entry.status !== "ignored" && !loggedRejections.has(entry.commentId)) {
@@ -37689,7 +37763,7 @@ async function runNode(ctx) {
       log.warning(`the run has no tasks: planning failed: ${state.plan.error}`);
       break;
     }
-    if (runFinished(state, now)) break;
+    if (runFinished(state, now, config2.listingLagMs)) break;
     if (!state.plan) {
       const leader = currentLeader(state);
       const candidacy = leader ? candidacies.get(leader.term) : void 0;
@@ -37712,11 +37786,19 @@ async function runNode(ctx) {
       const settleLeft = mine ? mine.postedAt + config2.settleMs - Date.now() : Infinity;
       if (!leader || mine) planAwaitedSince = void 0;
       else planAwaitedSince ??= Date.now();
-      if (planAwaitedSince !== void 0 && Date.now() - planAwaitedSince > 3e3 && thread.size() >= 100 && thread.probes()) {
+      const waited = planAwaitedSince !== void 0 ? Date.now() - planAwaitedSince : -1;
+      if (waited >= 0 && thread.size() >= (waited > 3e3 ? 100 : 200) && thread.tailWorks()) {
         const until = Date.now() + 15e3;
-        do
+        while (Date.now() < until) {
           await ctx.sleep(Math.min(config2.pollMs, 1e3));
-        while (Date.now() < until && !await thread.appended());
+          if (!await thread.appended()) continue;
+          const tail = await thread.readTail();
+          if (tail.unsure || tail.added.length === 0) break;
+          if (tail.added.some(isPlan) && fold(thread.all(), { run: config2.run, trust: ctx.trust }).plan) {
+            viewIsFresh = true;
+            break;
+          }
+        }
         continue;
       }
       const waitMs = mine ? 500 : leader ? 1e3 : config2.pollMs;
@@ -37746,7 +37828,7 @@ async function runNode(ctx) {
       waitingFor = "idle";
       const cap = Math.max(config2.pollMs, Math.min(config2.leaseMs / 3, 6e4));
       const counts3 = tally(state, now);
-      if (counts3.blocked > 0 || !thread.probes()) {
+      if (counts3.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
         await ctx.sleep(Math.min(cap, config2.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
         continue;
       }
@@ -37770,7 +37852,8 @@ async function runNode(ctx) {
       continue;
     }
     enter("working");
-    const outcome = await runTask(ctx, won.claim, won.state);
+    const { outcome, viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
+    viewIsFresh = fresh;
     if (outcome === "completed") completed += 1;
     else if (outcome === "failed") failed += 1;
     const written = won.claim.keeper.written();
@@ -38143,6 +38226,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
     agentCommand: inputs.agentCommand,
     ...inputs.plannerCommand ? { plannerCommand: inputs.plannerCommand } : {},
     settleMs: inputs.settleMs,
+    listingLagMs: inputs.listingLagMs,
     pollMs: inputs.pollMs,
     heartbeatMs: inputs.heartbeatMs,
     leaseMs: inputs.leaseMs,
@@ -38182,7 +38266,7 @@ async function runNodeMode(inputs, runtime) {
   const issueNumber = requireIssue(inputs);
   const client = clientFor(inputs, runtime);
   const config2 = nodeConfig(inputs, runtime, issueNumber);
-  const thread = new IssueThread(client, issueNumber);
+  const thread = new IssueThread(client, issueNumber, { lagMarginMs: inputs.listingLagMs });
   setOutput("node-id", config2.nodeId);
   const outcome = await runNode({ client, thread, config: config2, log: actionsLogger, sleep: realSleep });
   setOutput("role", outcome.role);

@@ -36,6 +36,8 @@ export const FAST_TIMINGS = {
   // The smallest values the action accepts are heartbeat 1 s and lease 3 s; a second more of lease keeps the
   // end-to-end tests steady on a loaded two-core machine.
   'lease-timeout-s': '4',
+  // The emulator's listings lag by a second at most here (GitHub's: up to ~20 s, the default).
+  'listing-lag-ms': '2000',
 };
 
 export function startNode(instance: number, options: NodeRunOptions): NodeProcess {

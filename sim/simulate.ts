@@ -280,6 +280,8 @@ async function run(
       run: RUN,
       nodeId: id,
       agentCommand: 'simulated-agent',
+      // GitHub's bound; the simulated listings lag by at most 7 s.
+      listingLagMs: 20_000,
       ...schedule.timings,
       taskTimeoutMs: 30 * 60_000,
       maxAttempts: schedule.maxAttempts,

@@ -18,6 +18,7 @@ export interface Inputs {
   agentCommand: string;
   plannerCommand: string | undefined;
   settleMs: number;
+  listingLagMs: number;
   pollMs: number;
   heartbeatMs: number;
   leaseMs: number;
@@ -216,6 +217,12 @@ export function readInputs(runtime: Runtime): Inputs {
     agentCommand: agentCommand(),
     plannerCommand: raw('planner-command').trim() || undefined,
     settleMs: numberInput('settle-ms', { min: 0, max: 600_000, integer: true, unit: 'milliseconds' }),
+    listingLagMs: numberInput('listing-lag-ms', {
+      min: 0,
+      max: 600_000,
+      integer: true,
+      unit: 'milliseconds',
+    }),
     pollMs: numberInput('poll-interval-ms', { min: 50, max: 600_000, integer: true, unit: 'milliseconds' }),
     heartbeatMs: Math.round(heartbeatS * 1000),
     leaseMs: Math.round(leaseS * 1000),

@@ -48,6 +48,7 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     agentCommand: inputs.agentCommand,
     ...(inputs.plannerCommand ? { plannerCommand: inputs.plannerCommand } : {}),
     settleMs: inputs.settleMs,
+    listingLagMs: inputs.listingLagMs,
     pollMs: inputs.pollMs,
     heartbeatMs: inputs.heartbeatMs,
     leaseMs: inputs.leaseMs,
@@ -92,7 +93,7 @@ async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
   const issueNumber = requireIssue(inputs);
   const client = clientFor(inputs, runtime);
   const config = nodeConfig(inputs, runtime, issueNumber);
-  const thread = new IssueThread(client, issueNumber);
+  const thread = new IssueThread(client, issueNumber, { lagMarginMs: inputs.listingLagMs });
   core.setOutput('node-id', config.nodeId);
   const outcome = await runNode({ client, thread, config, log: actionsLogger, sleep: realSleep });
   core.setOutput('role', outcome.role);

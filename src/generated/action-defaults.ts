@@ -10,6 +10,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'agent-command': "",
   'planner-command': "",
   'settle-ms': "2000",
+  'listing-lag-ms': "20000",
   'poll-interval-ms': "3000",
   'heartbeat-interval-s': "300",
   'lease-timeout-s': "900",

@@ -82,7 +82,7 @@ export class IssueThread {
   private readonly etags = new Map<string, string>();
   /** The ETag of the last empty page after the comments known (and of any empty page). */
   private emptyPage: { size: number; etag?: string; anyEtag?: string } = { size: -1 };
-  private probeFailures = 0;
+  private tailFailures = 0;
   private newest = 0;
   private lastFull = -Infinity;
   /** The `since` watermark, once the thread is longer than a page. */
@@ -251,10 +251,9 @@ export class IssueThread {
   }
 
   /**
-   * Whether a comment may have been added since the last listing: the comment after the last one known, asked
-   * for as a page of one. While there is none the answer is an empty page, the same each time: a free 304.
-   * Edits to earlier comments do not show here, and a deleted comment makes this miss one new comment, so
-   * callers still read the thread now and then. True when unsure.
+   * Whether a comment may have been added since the last reading: the comment after the last one known, asked
+   * for as a page of one. While there is none the answer is an empty page, the same each time, and edits to
+   * other comments do not change it: a free 304. True when unsure.
    */
   async appended(): Promise<boolean> {
     const { octokit, owner, repo } = this.client;
@@ -273,22 +272,67 @@ export class IssueThread {
       });
       const empty = (response.data as unknown[]).length === 0;
       if (empty && response.headers.etag) {
-        // The same page, sent back whole although its own ETag was sent: this server does not answer 304s.
+        // The same page sent back whole although its own ETag was sent: this server does not answer 304s.
         if (this.emptyPage.size === size && this.emptyPage.etag === response.headers.etag)
-          this.probeFailures += 1;
+          this.tailFailures += 1;
         this.emptyPage = { size, etag: response.headers.etag, anyEtag: response.headers.etag };
       }
       return !empty;
     } catch (error) {
       if (statusOf(error) === 304) return false;
-      this.probeFailures += 1;
+      this.tailFailures += 1;
       return true;
     }
   }
 
-  /** Whether asking for a new comment (appended) has been answered cheaply: false once it has failed a few times. */
-  probes(): boolean {
-    return this.probeFailures < 3;
+  /**
+   * Read only what was added since the last reading: the full listing's last page (its pages only grow at the
+   * end), and any after it. Each page is asked for with its ETag, so while nothing is added to it the answer
+   * is a free 304. The comments read join the view (a page is one snapshot of a prefix of the thread).
+   * Edits to comments on earlier pages do not show here, and a deleted comment shifts the pages, so callers
+   * still read the whole thread now and then. `unsure` when the read failed.
+   */
+  async readTail(): Promise<{ added: ThreadComment[]; unsure: boolean }> {
+    const { octokit, owner, repo } = this.client;
+    const added: ThreadComment[] = [];
+    for (;;) {
+      const page = Math.floor(this.comments.size / PER_PAGE) + 1;
+      const key = `page:${page}`;
+      const etag = this.etags.get(key);
+      let data: RawComment[];
+      let responseEtag: string | undefined;
+      try {
+        const response = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          owner,
+          repo,
+          issue_number: this.issueNumber,
+          per_page: PER_PAGE,
+          page,
+          headers: etag ? { 'if-none-match': etag } : {},
+        });
+        data = response.data as RawComment[];
+        responseEtag = response.headers.etag;
+      } catch (error) {
+        if (statusOf(error) === 304) return { added, unsure: false };
+        this.tailFailures += 1;
+        return { added, unsure: true };
+      }
+      for (const k of this.etags.keys()) if (k.startsWith('page:')) this.etags.delete(k);
+      if (responseEtag && data.length < PER_PAGE) this.etags.set(key, responseEtag);
+      const before = this.comments.size;
+      for (const raw of data) {
+        const comment = toComment(raw);
+        const known = this.comments.has(comment.id);
+        if (this.merge(comment) && !known) added.push(comment);
+      }
+      // A full page, and new comments on it: more may follow on the next.
+      if (data.length < PER_PAGE || this.comments.size === before) return { added, unsure: false };
+    }
+  }
+
+  /** Whether reading the end of the thread has worked: false once it has failed a few times. */
+  tailWorks(): boolean {
+    return this.tailFailures < 3;
   }
 
   /**
@@ -301,10 +345,16 @@ export class IssueThread {
     this.merge(toComment(data as RawComment));
   }
 
+  /**
+   * Edit a comment. The new version joins the view at once if a listing has shown the comment already (this
+   * node's own outcome must not wait for a lagging listing); a comment no listing has shown stays out of it.
+   */
   async edit(commentId: number, body: string): Promise<ThreadComment> {
     const { octokit, owner, repo } = this.client;
     const response = await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
-    return toComment(response.data as RawComment);
+    const edited = toComment(response.data as RawComment);
+    if (this.comments.has(commentId)) this.merge(edited);
+    return edited;
   }
 
   async issue(): Promise<IssueInfo> {

@@ -17,6 +17,8 @@ export interface NodeConfig {
   agentCommand: string;
   plannerCommand?: string;
   settleMs: number;
+  /** How far behind writes GitHub's listings may lag. */
+  listingLagMs: number;
   pollMs: number;
   heartbeatMs: number;
   leaseMs: number;

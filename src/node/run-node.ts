@@ -12,6 +12,7 @@ import {
   taskViews,
 } from '../protocol/decide.js';
 import { makeTrust } from '../protocol/thread-comment.js';
+import { decode } from '../protocol/codec.js';
 import { persist, type NodeContext } from './context.js';
 import { lead } from './leadership.js';
 import { bidBody, newNonce } from './outbox.js';
@@ -30,6 +31,11 @@ export interface NodeOutcome {
   planningError?: string;
   state: RunState;
 }
+
+const isPlan = (comment: ThreadComment): boolean => {
+  const decoded = decode(comment.body);
+  return decoded.kind === 'message' && decoded.message.type === 'plan';
+};
 
 /** What a node spent its counted requests on: logged at the end, for users watching their API budget. */
 type Phase =
@@ -103,6 +109,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   let lastTally = '';
   let waitingFor: Phase = 'waiting';
   let planAwaitedSince: number | undefined;
+  let viewIsFresh = false;
   /** This node's last outcome: it does not take its own task over from a view that lacks it. */
   let ownWrite: { commentId: number; at: number; task: string } | undefined;
   let ownWriteSince = 0;
@@ -111,7 +118,8 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     // After a task or a claim the node catches up on the thread; otherwise it is waiting for work.
     const busy: Phase[] = ['working', 'claiming'];
     enter(!state.plan ? 'electing' : busy.includes(phase) ? 'catching up' : waitingFor);
-    await persist(ctx, 'reading the thread', () => thread.refresh());
+    if (!viewIsFresh) await persist(ctx, 'reading the thread', () => thread.refresh());
+    viewIsFresh = false;
     state = fold(thread.all(), { run: config.run, trust: ctx.trust });
     for (const entry of state.entries) {
       if (
@@ -145,7 +153,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       log.warning(`the run has no tasks: planning failed: ${state.plan.error}`);
       break;
     }
-    if (runFinished(state, now)) break;
+    if (runFinished(state, now, config.listingLagMs)) break;
 
     if (!state.plan) {
       const leader = currentLeader(state);
@@ -176,19 +184,26 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       const settleLeft = mine ? mine.postedAt + config.settleMs - Date.now() : Infinity;
       if (!leader || mine) planAwaitedSince = undefined;
       else planAwaitedSince ??= Date.now();
-      if (
-        planAwaitedSince !== undefined &&
-        Date.now() - planAwaitedSince > 3000 &&
-        thread.size() >= 100 &&
-        thread.probes()
-      ) {
-        // Another node leads and its plan is taking a while (a planner command at work), and the thread is
-        // too long for a listing to be answered by a free 304. The plan is a new comment: ask often for just
-        // the comment after the last one known (free while there is none), and read the thread when one came,
-        // or every 15 s (the leader may fall silent).
+      const waited = planAwaitedSince !== undefined ? Date.now() - planAwaitedSince : -1;
+      if (waited >= 0 && thread.size() >= (waited > 3000 ? 100 : 200) && thread.tailWorks()) {
+        // Another node leads and its plan is taking a while (a planner command at work), or hundreds of
+        // nodes bid; either way the thread is too long for a listing to be answered by a free 304. The plan
+        // is a new comment: ask for just the comment after the last one known (free while there is none);
+        // when one came, read the end of the thread (bids still coming are taken in), and the whole thread
+        // once the plan is there, or every 15 s (the leader may fall silent).
         const until = Date.now() + 15_000;
-        do await ctx.sleep(Math.min(config.pollMs, 1000));
-        while (Date.now() < until && !(await thread.appended()));
+        while (Date.now() < until) {
+          await ctx.sleep(Math.min(config.pollMs, 1000));
+          if (!(await thread.appended())) continue;
+          const tail = await thread.readTail();
+          if (tail.unsure || tail.added.length === 0) break;
+          // A plan long enough to take several comments is complete only with its last part.
+          if (tail.added.some(isPlan) && fold(thread.all(), { run: config.run, trust: ctx.trust }).plan) {
+            // The view holds every comment up to the plan's last part: no need to read it all again.
+            viewIsFresh = true;
+            break;
+          }
+        }
         continue;
       }
       // With a leader at work the plan is moments away, and a candidate's verdict too: look often (an
@@ -233,16 +248,16 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       waitingFor = 'idle';
       const cap = Math.max(config.pollMs, Math.min(config.leaseMs / 3, 60_000));
       const counts = tally(state, now);
-      if (counts.blocked > 0 || !thread.probes()) {
+      if (counts.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
         // Tasks wait on others that run: one of those finishing (an edit, which only a reading shows) makes
-        // work. Back off gently.
+        // work. Back off gently. (A thread of less than a page is read for a free 304 while unchanged.)
         await ctx.sleep(Math.min(cap, config.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
         continue;
       }
       // Only running tasks are left. New work can only come from one of them failing (its node claims the
-      // next attempt itself) or falling silent: a new comment, or a lease running out. Between readings look
-      // for just a new comment (free while nothing comes), and read the thread when one came, when a lease
-      // may have run out, or at the cap (to see the run end).
+      // next attempt itself) or falling silent: a new comment, or a lease running out. Between readings ask
+      // for just the comment after the last one known (free while there is none), and read the thread when
+      // one came, when a lease may have run out, or at the cap (to see the run end).
       const readAt = Date.now() + cap;
       const lapse = nextLapse(state, now);
       while (Date.now() < readAt && client.clock.now() < lapse) {
@@ -263,7 +278,8 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       continue;
     }
     enter('working');
-    const outcome = await runTask(ctx, won.claim, won.state);
+    const { outcome, viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
+    viewIsFresh = fresh;
     if (outcome === 'completed') completed += 1;
     else if (outcome === 'failed') failed += 1;
     const written = won.claim.keeper.written();

@@ -27,15 +27,27 @@ export interface HeldClaim {
 
 export type TaskOutcome = 'completed' | 'failed' | 'fenced';
 
+export interface TaskEnd {
+  outcome: TaskOutcome;
+  /** The thread was read while the outcome was written: the view is as fresh as a reading now would be. */
+  viewIsFresh: boolean;
+}
+
 /**
- * Re-read the thread until a listing shows `commentId` (and so, listings being prefixes in time, everything
- * posted before it). False when `abandon` says to stop waiting.
+ * Read the thread until a listing shows `commentId` (and so, listings being prefixes in time, every comment
+ * posted before it). Only what was added since the last reading is read (the end of the full listing, whose
+ * pages only grow at the end): a race is decided by comments created, and the view already has the edits that
+ * made the task claimable; the previous attempt's last edit is read on its own (settlePreviousAttempt).
+ * False when `abandon` says to stop waiting.
  */
 async function untilListed(ctx: NodeContext, commentId: number, abandon: () => boolean): Promise<boolean> {
   for (;;) {
     if (abandon()) return false;
     try {
-      await ctx.thread.refresh();
+      if (ctx.thread.tailWorks()) {
+        const tail = await ctx.thread.readTail();
+        if (tail.unsure) await ctx.thread.refresh();
+      } else await ctx.thread.refresh();
     } catch (error) {
       ctx.log.warning(`reading the thread failed: ${getErrorMessage(error)}`);
     }
@@ -44,17 +56,33 @@ async function untilListed(ctx: NodeContext, commentId: number, abandon: () => b
   }
 }
 
-async function reloadPreviousAttempt(
+/**
+ * A takeover is judged by the previous attempt's last write before the claim: its heartbeats (was its lease
+ * still running?) and a late outcome (did it finish first?). Those are edits to an old comment, which a
+ * listing of what was added does not show, and which a read from a lagging replica may not show yet. So read
+ * that comment on its own, once any read is sure to show every write made before the claim (GitHub's listing
+ * lag, `listing-lag-ms`, after the claim's second), and read the end of the thread again.
+ */
+async function settlePreviousAttempt(
   ctx: NodeContext,
   choice: { task: string; attempt: number },
+  claimCreated: string,
 ): Promise<void> {
   if (choice.attempt < 2) return;
   const before = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust! });
   const previous = before.tasks.get(choice.task)?.attempts[choice.attempt - 2];
   if (!previous) return;
+  const waitMs = Date.parse(claimCreated) + 1000 + ctx.config.listingLagMs - ctx.client.clock.now();
+  if (waitMs > 0) {
+    ctx.log.info(
+      `waiting ${Math.ceil(waitMs / 1000)}s until any read shows attempt ${previous.attempt}'s last write before this claim`,
+    );
+    await ctx.sleep(waitMs);
+  }
   await persist(ctx, `reading attempt ${previous.attempt} of ${choice.task} again`, () =>
     ctx.thread.reload(previous.commentId),
   );
+  await persist(ctx, 'reading the end of the thread', () => ctx.thread.readTail());
 }
 
 /** Post a claim and wait for the verdict. Returns the claim when this node won it. */
@@ -102,9 +130,7 @@ export async function claimTask(
     log.warning(`gave up the claim on ${choice.task}: ${claim.lost}`);
     return undefined;
   }
-  // A takeover is judged by the previous attempt's last heartbeat: read that comment on its own (a listing
-  // of several pages may show this claim but miss an edit made to an earlier comment just before it).
-  await reloadPreviousAttempt(ctx, choice);
+  await settlePreviousAttempt(ctx, choice, posted.created_at);
   const state = fold(thread.all(), { run: config.run, trust: ctx.trust! });
   const attempts = state.tasks.get(choice.task)?.attempts ?? [];
   const winner = attempts[choice.attempt - 1];
@@ -164,7 +190,7 @@ export async function closeTask(
   }
   log.info(`❌ closing ${choice.task} in comment ${posted.id}: ${error}`);
   await untilListed(ctx, posted.id, () => false);
-  await reloadPreviousAttempt(ctx, choice);
+  await settlePreviousAttempt(ctx, choice, posted.created_at);
   const state = fold(thread.all(), { run: config.run, trust: ctx.trust! });
   const entry = state.entries.find((e) => e.commentId === posted.id);
   const closed = state.tasks.get(choice.task)?.attempts.some((a) => a.closing) ?? false;
@@ -174,7 +200,7 @@ export async function closeTask(
 }
 
 /** Run the agent on a claimed task and record the outcome. */
-export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunState): Promise<TaskOutcome> {
+export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunState): Promise<TaskEnd> {
   const { config, log, client } = ctx;
   const record = state.tasks.get(claim.task)!;
   const task = record.task;
@@ -221,7 +247,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     log.warning(
       `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`,
     );
-    return 'fenced';
+    return { outcome: 'fenced', viewIsFresh: false };
   }
   let ok = !prepared && run.exitCode === 0 && !run.timedOut;
   let error = prepared
@@ -268,7 +294,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     log.warning(
       `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`,
     );
-    return 'fenced';
+    return { outcome: 'fenced', viewIsFresh: false };
   }
   const result: Result = {
     exit_code: run.exitCode,
@@ -299,6 +325,12 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
       beat,
       prev,
     );
+  // Read what changed during the run while the outcome is written: the next claim goes out sooner. (The view
+  // then lacks this outcome; run-node does not take this task again from such a view.)
+  const catchUp = ctx.thread.refresh().then(
+    () => true,
+    () => false,
+  );
   try {
     const counted = await persist(ctx, `recording the outcome of ${task.id}`, () =>
       claim.keeper.write(final, true),
@@ -309,12 +341,12 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
       );
   } catch (writeError) {
     log.warning(`could not record the outcome of ${task.id}: ${getErrorMessage(writeError)}`);
-    return 'fenced';
+    return { outcome: 'fenced', viewIsFresh: false };
   }
   log.info(
     `${ok ? '✅' : '❌'} ${task.id} ${outcome} in ${Math.round(run.durationMs / 1000)}s${error ? `: ${error}` : ''}`,
   );
-  return outcome;
+  return { outcome, viewIsFresh: await catchUp };
 }
 
 /** The branches of a task's dependencies that have one (a dependency that changed nothing has none). */

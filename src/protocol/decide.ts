@@ -110,23 +110,18 @@ export function taskViews(state: RunState, now: number): Map<string, TaskView> {
 }
 
 /**
- * How long after a write a listing is sure to show it (GitHub's listings lag by up to ~20 s, see FACTS.md).
- */
-export const LISTING_LAG_MS = 20_000;
-
-/**
  * The run is over: planning failed, or every task is completed, failed or skipped. An outcome written after
  * its lease ran out still loses to a takeover posted in its second, which a listing may not show yet: such a
- * task counts as done only once any such claim would be listed.
+ * task counts as done only once any such claim would be listed (`listingLagMs` after it: GitHub's listings lag
+ * by up to ~20 s).
  */
-export function runFinished(state: RunState, now: number): boolean {
+export function runFinished(state: RunState, now: number, listingLagMs = 20_000): boolean {
   if (!state.plan) return false;
   if (state.plan.error !== undefined) return true;
   for (const view of taskViews(state, now).values()) {
     if (!TERMINAL.has(view.status)) return false;
     const last = view.last;
-    if (last?.ev.late && last.endedAt !== undefined && now < last.endedAt + 1000 + LISTING_LAG_MS)
-      return false;
+    if (last?.ev.late && last.endedAt !== undefined && now < last.endedAt + 1000 + listingLagMs) return false;
   }
   return true;
 }

@@ -268,3 +268,22 @@ describe('two edits in one second', () => {
     expect(thread.all()[0]!.body).toContain('"state":"completed"');
   });
 });
+
+describe('reading the end of the thread', () => {
+  it('takes in only what was added, from the last page on, and costs nothing while nothing is', async () => {
+    const { emulator, thread, issue } = await setup();
+    for (let i = 0; i < 150; i++) emulator.addComment(issue, `c${i}`, 'maintainer');
+    await thread.refresh();
+    emulator.resetStats();
+    expect(await thread.readTail()).toEqual({ added: [], unsure: false });
+    expect(await thread.readTail()).toEqual({ added: [], unsure: false });
+    // The last page once (its ETag learnt), then a free 304.
+    expect(emulator.stats()).toMatchObject({ counted: 1, notModified: 1 });
+    const ids = Array.from({ length: 60 }, (_, i) => emulator.addComment(issue, `new ${i}`, 'maintainer'));
+    const tail = await thread.readTail();
+    expect(tail.added.map((c) => c.id)).toEqual(ids);
+    expect(ids.every((id) => thread.has(id))).toBe(true);
+    // Page 2 (now full) and page 3.
+    expect(emulator.stats().counted).toBe(3);
+  });
+});
