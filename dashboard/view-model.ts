@@ -83,8 +83,10 @@ export function viewRun(comments: ThreadComment[], identity: string, run: string
   const activeNodes = [...state.nodes.values()]
     .filter(
       (n) =>
-        now - n.lastSeen <= lease(n.id) ||
-        [...views.values()].some((v) => v.status === 'running' && v.last?.node === n.id),
+        // A node that recorded what it spent has left.
+        !n.spent &&
+        (now - n.lastSeen <= lease(n.id) ||
+          [...views.values()].some((v) => v.status === 'running' && v.last?.node === n.id)),
     )
     .map((n) => n.id);
   const bidTimes = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));

@@ -35285,6 +35285,15 @@ var BidSchema = object({
   instance: number2().int().positive().max(256),
   instances: number2().int().positive().max(256),
   state: _enum(["standing", "planning"]).default("standing"),
+  /**
+   * Written once, as the node leaves: every API request it made in the run, counted (non-304) and free (304),
+   * and its comment POSTs. The run summary adds them up.
+   */
+  spent: object({
+    requests: number2().int().nonnegative(),
+    not_modified: number2().int().nonnegative(),
+    writes: number2().int().nonnegative()
+  }).optional(),
   ...lease
 });
 var PlanSchema = object({
@@ -36073,13 +36082,15 @@ function noteNode(state, d) {
   if (known) {
     known.lastSeen = Math.max(known.lastSeen, d.updated);
     if (m.type === "bid") Object.assign(known, { instance: m.instance, instances: m.instances });
+    if (m.type === "bid" && m.spent) known.spent = m.spent;
   } else {
     state.nodes.set(m.node, {
       id: m.node,
       instance: m.type === "bid" ? m.instance : 0,
       instances: m.type === "bid" ? m.instances : 0,
       firstSeen: d.created,
-      lastSeen: d.updated
+      lastSeen: d.updated,
+      ...m.type === "bid" && m.spent ? { spent: m.spent } : {}
     });
   }
 }
@@ -36356,6 +36367,10 @@ function renderBid(m) {
     `\u{1F4E1} NODE_ANNOUNCE: instance ${m.instance} of ${m.instances} \xB7 run ${m.run}`
   ];
   if (m.state === "planning") lines.push(`\u{1F493} HEARTBEAT: leader, planning the tasks (beat ${m.beat})`);
+  if (m.spent)
+    lines.push(
+      `\u{1F44B} left the run, having made ${m.spent.requests} counted API request(s) (${m.spent.writes} comment(s) posted) and ${m.spent.not_modified} free 304(s)`
+    );
   return lines.join("\n");
 }
 function taskLine(t) {
@@ -36898,7 +36913,7 @@ var newNonce = () => randomUUID2();
 function envelope2(config2, nonce) {
   return { p2p: 1, run: config2.run, node: config2.nodeId, nonce };
 }
-function bidBody(config2, nonce, term, state, beat = 0, prev) {
+function bidBody(config2, nonce, term, state, beat = 0, prev, spent) {
   const message = {
     ...envelope2(config2, nonce),
     type: "bid",
@@ -36908,7 +36923,8 @@ function bidBody(config2, nonce, term, state, beat = 0, prev) {
     state,
     lease_ms: config2.leaseMs,
     beat,
-    ...prev !== void 0 ? { prev } : {}
+    ...prev !== void 0 ? { prev } : {},
+    ...spent ? { spent } : {}
   };
   return encode2(message, renderBid(message));
 }
@@ -37681,7 +37697,8 @@ async function runNode(ctx) {
     idle: 0,
     waiting: 0,
     claiming: 0,
-    working: 0
+    working: 0,
+    leaving: 0
   };
   let phase = "joining";
   let mark = client.stats.counted;
@@ -37714,6 +37731,7 @@ async function runNode(ctx) {
     return posted;
   };
   const firstBid = await stand(1);
+  const firstCandidacy = candidacies.get(1);
   if (!firstBid.user) throw new Error("the election comment came back without an author");
   ctx.trust = makeTrust(firstBid.user, config2.trustedAuthors);
   log.info(
@@ -37861,7 +37879,25 @@ async function runNode(ctx) {
     ownWriteSince = Date.now();
   }
   for (const { keeper } of candidacies.values()) keeper.stop();
-  enter("waiting");
+  enter("leaving");
+  try {
+    await persist(
+      ctx,
+      "recording what this node spent",
+      () => firstCandidacy.keeper.write(
+        (beat, prev) => bidBody(config2, firstCandidacy.nonce, 1, "standing", beat, prev, {
+          requests: client.stats.counted + 1,
+          not_modified: client.stats.notModified,
+          writes: client.stats.writes
+        }),
+        true
+      ),
+      6e4
+    );
+  } catch (error3) {
+    log.warning(`could not record what this node spent: ${getErrorMessage(error3)}`);
+  }
+  enter("leaving");
   log.info(
     `API use: ${client.stats.counted} counted requests, ${client.stats.notModified} free 304s (${Object.entries(
       spent
@@ -38066,6 +38102,14 @@ function summarize(state, now) {
       lastEnd = Math.max(lastEnd, a.endedAt ?? 0);
     }
   }
+  const spent = { requests: 0, notModified: 0, writes: 0, nodes: 0 };
+  for (const node2 of state.nodes.values()) {
+    if (!node2.spent) continue;
+    spent.requests += node2.spent.requests;
+    spent.notModified += node2.spent.not_modified;
+    spent.writes += node2.spent.writes;
+    spent.nodes += 1;
+  }
   const firstBid = Math.min(...[...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created)));
   return {
     run: state.run,
@@ -38077,6 +38121,7 @@ function summarize(state, now) {
     ...state.plan && Number.isFinite(firstBid) ? { electionToPlanMs: state.plan.created - firstBid } : {},
     ...lastEnd > 0 && Number.isFinite(firstBid) ? { elapsedMs: lastEnd - firstBid } : {},
     api,
+    spent,
     ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {}
   };
 }
@@ -38112,6 +38157,11 @@ function renderSummary(s) {
     "",
     `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` + (s.totals.running + s.totals.claimable + s.totals.blocked > 0 ? `, ${s.totals.running + s.totals.claimable + s.totals.blocked} unfinished` : "") + `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`
   );
+  if (s.spent.nodes > 0)
+    lines.push(
+      "",
+      `API cost of the run: ${s.spent.requests} counted requests (${s.spent.writes} comments posted) and ${s.spent.notModified} free 304s, as recorded by ${s.spent.nodes} of ${s.nodes.length} node(s) when they left` + (s.spent.nodes < s.nodes.length ? " (nodes that died recorded nothing)" : "") + "."
+    );
   return lines.join("\n");
 }
 function resultCell(t) {

@@ -30,7 +30,13 @@ export interface RunSummary {
   electionToPlanMs?: number;
   /** From the first bid to the last outcome, ms. */
   elapsedMs?: number;
+  /** What the tasks cost, claim to outcome (the nodes' own records on each attempt). */
   api: { requests: number; writes: number };
+  /**
+   * What the whole run cost: every request of every node that recorded it as it left (elections, polling and
+   * idle time included), and how many of the nodes did (a node that died records nothing).
+   */
+  spent: { requests: number; notModified: number; writes: number; nodes: number };
   planningError?: string;
 }
 
@@ -73,6 +79,14 @@ export function summarize(state: RunState, now: number): RunSummary {
       lastEnd = Math.max(lastEnd, a.endedAt ?? 0);
     }
   }
+  const spent = { requests: 0, notModified: 0, writes: 0, nodes: 0 };
+  for (const node of state.nodes.values()) {
+    if (!node.spent) continue;
+    spent.requests += node.spent.requests;
+    spent.notModified += node.spent.not_modified;
+    spent.writes += node.spent.writes;
+    spent.nodes += 1;
+  }
   const firstBid = Math.min(...[...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created)));
   return {
     run: state.run,
@@ -84,6 +98,7 @@ export function summarize(state: RunState, now: number): RunSummary {
     ...(state.plan && Number.isFinite(firstBid) ? { electionToPlanMs: state.plan.created - firstBid } : {}),
     ...(lastEnd > 0 && Number.isFinite(firstBid) ? { elapsedMs: lastEnd - firstBid } : {}),
     api,
+    spent,
     ...(state.plan?.error !== undefined ? { planningError: state.plan.error } : {}),
   };
 }
@@ -128,6 +143,13 @@ export function renderSummary(s: RunSummary): string {
         : '') +
       `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`,
   );
+  if (s.spent.nodes > 0)
+    lines.push(
+      '',
+      `API cost of the run: ${s.spent.requests} counted requests (${s.spent.writes} comments posted) and ${s.spent.notModified} free 304s, as recorded by ${s.spent.nodes} of ${s.nodes.length} node(s) when they left` +
+        (s.spent.nodes < s.nodes.length ? ' (nodes that died recorded nothing)' : '') +
+        '.',
+    );
   return lines.join('\n');
 }
 

@@ -19,6 +19,7 @@ export function bidBody(
   state: Bid['state'],
   beat = 0,
   prev?: number,
+  spent?: Bid['spent'],
 ): string {
   const message: Bid = {
     ...envelope(config, nonce),
@@ -30,6 +31,7 @@ export function bidBody(
     lease_ms: config.leaseMs,
     beat,
     ...(prev !== undefined ? { prev } : {}),
+    ...(spent ? { spent } : {}),
   };
   return encode(message, renderBid(message));
 }

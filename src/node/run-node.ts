@@ -47,7 +47,8 @@ type Phase =
   | 'idle'
   | 'waiting'
   | 'claiming'
-  | 'working';
+  | 'working'
+  | 'leaving';
 
 export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   const { config, thread, log, client } = ctx;
@@ -61,6 +62,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     waiting: 0,
     claiming: 0,
     working: 0,
+    leaving: 0,
   };
   let phase: Phase = 'joining';
   let mark = client.stats.counted;
@@ -92,6 +94,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     return posted;
   };
   const firstBid = await stand(1);
+  const firstCandidacy = candidacies.get(1)!;
   if (!firstBid.user) throw new Error('the election comment came back without an author');
   ctx.trust = makeTrust(firstBid.user, config.trustedAuthors);
   log.info(
@@ -288,7 +291,28 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   }
 
   for (const { keeper } of candidacies.values()) keeper.stop();
-  enter('waiting');
+  enter('leaving');
+  // Say on the thread what this node spent (this edit included), for the run summary.
+  try {
+    await persist(
+      ctx,
+      'recording what this node spent',
+      () =>
+        firstCandidacy.keeper.write(
+          (beat, prev) =>
+            bidBody(config, firstCandidacy.nonce, 1, 'standing', beat, prev, {
+              requests: client.stats.counted + 1,
+              not_modified: client.stats.notModified,
+              writes: client.stats.writes,
+            }),
+          true,
+        ),
+      60_000,
+    );
+  } catch (error) {
+    log.warning(`could not record what this node spent: ${getErrorMessage(error)}`);
+  }
+  enter('leaving'); // (counts the edit)
   log.info(
     `API use: ${client.stats.counted} counted requests, ${client.stats.notModified} free 304s (${Object.entries(
       spent,

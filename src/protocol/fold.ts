@@ -23,6 +23,8 @@ export interface NodeInfo {
   instances: number;
   firstSeen: number;
   lastSeen: number;
+  /** What the node spent, once it has left and said so. */
+  spent?: { requests: number; not_modified: number; writes: number };
 }
 
 export interface BidRecord {
@@ -211,6 +213,7 @@ function noteNode(state: RunState, d: Decoded): void {
   if (known) {
     known.lastSeen = Math.max(known.lastSeen, d.updated);
     if (m.type === 'bid') Object.assign(known, { instance: m.instance, instances: m.instances });
+    if (m.type === 'bid' && m.spent) known.spent = m.spent;
   } else {
     state.nodes.set(m.node, {
       id: m.node,
@@ -218,6 +221,7 @@ function noteNode(state: RunState, d: Decoded): void {
       instances: m.type === 'bid' ? m.instances : 0,
       firstSeen: d.created,
       lastSeen: d.updated,
+      ...(m.type === 'bid' && m.spent ? { spent: m.spent } : {}),
     });
   }
 }

@@ -73,6 +73,17 @@ export const BidSchema = z.object({
   instance: z.number().int().positive().max(256),
   instances: z.number().int().positive().max(256),
   state: z.enum(['standing', 'planning']).default('standing'),
+  /**
+   * Written once, as the node leaves: every API request it made in the run, counted (non-304) and free (304),
+   * and its comment POSTs. The run summary adds them up.
+   */
+  spent: z
+    .object({
+      requests: z.number().int().nonnegative(),
+      not_modified: z.number().int().nonnegative(),
+      writes: z.number().int().nonnegative(),
+    })
+    .optional(),
   ...lease,
 });
 export type Bid = z.infer<typeof BidSchema>;

@@ -29,6 +29,10 @@ export function renderBid(m: Omit<Bid, 'p2p'>): string {
     `📡 NODE_ANNOUNCE: instance ${m.instance} of ${m.instances} · run ${m.run}`,
   ];
   if (m.state === 'planning') lines.push(`💓 HEARTBEAT: leader, planning the tasks (beat ${m.beat})`);
+  if (m.spent)
+    lines.push(
+      `👋 left the run, having made ${m.spent.requests} counted API request(s) (${m.spent.writes} comment(s) posted) and ${m.spent.not_modified} free 304(s)`,
+    );
   return lines.join('\n');
 }
 

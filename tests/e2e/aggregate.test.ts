@@ -61,6 +61,11 @@ describe('mode: aggregate', () => {
     });
     expect(metrics.nodes).toHaveLength(2);
     expect(metrics.api.requests).toBeGreaterThan(0);
+    // The run's whole cost: what each node logged it spent, recorded on the thread as it left.
+    const logged = s.nodes.map((n) => Number(/API use: (\d+) counted requests/.exec(n.log())?.[1]));
+    expect(metrics.spent).toMatchObject({ requests: logged[0]! + logged[1]!, nodes: 2 });
+    expect(body).toContain(`API cost of the run: ${logged[0]! + logged[1]!} counted requests`);
+    expect(body).toContain('as recorded by 2 of 2 node(s) when they left');
 
     const bad = await aggregate({ 'fail-on-task-failure': 'maybe' });
     expect(bad.code).toBe(1);

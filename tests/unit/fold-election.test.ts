@@ -124,3 +124,34 @@ describe('leader election', () => {
     });
   });
 });
+
+describe('a node leaving', () => {
+  it('records what it spent in its bid, which the run summary adds up', async () => {
+    const { summarize, renderSummary } = await import('../../src/aggregate/run-summary.js');
+    const { decode, encode } = await import('../../src/protocol/codec.js');
+    const { renderBid } = await import('../../src/protocol/render.js');
+    const t = new ThreadBuilder();
+    const b1 = t.bid('node-1', T0);
+    const b2 = t.bid('node-2', T0);
+    t.bid('node-3', T0);
+    t.plan('node-1', [task('task-1')], T0 + 1000);
+    for (const [bid, spent] of [
+      [b1, { requests: 40, not_modified: 100, writes: 3 }],
+      [b2, { requests: 12, not_modified: 30, writes: 1 }],
+    ] as const) {
+      const m = decode(bid.body);
+      if (m.kind !== 'message' || m.message.type !== 'bid') throw new Error('not a bid');
+      const left = { ...m.message, beat: 1, spent };
+      t.edit(bid, encode(left, renderBid(left)), T0 + 60_000);
+    }
+    const state = fold(t.comments, { run: RUN, trust });
+    expect(state.nodes.get('node-1')?.spent).toEqual({ requests: 40, not_modified: 100, writes: 3 });
+    // Leaving does not unmake the leader.
+    expect(currentLeader(state)?.node).toBe('node-1');
+    const summary = summarize(state, T0 + 61_000);
+    expect(summary.spent).toEqual({ requests: 52, notModified: 130, writes: 4, nodes: 2 });
+    expect(renderSummary(summary)).toContain(
+      'API cost of the run: 52 counted requests (4 comments posted) and 130 free 304s, as recorded by 2 of 3 node(s) when they left (nodes that died recorded nothing).',
+    );
+  });
+});
