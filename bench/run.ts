@@ -29,10 +29,20 @@ const { values } = parseArgs({
     /** Sizes to run instead of the standard ones, as `20x100,100x500`. */
     rows: { type: 'string' },
     'skip-memory': { type: 'boolean', default: false },
+    /** Print (and with --write, write) the table of bench/results.json again, running nothing. */
+    render: { type: 'boolean', default: false },
   },
 });
 
 async function main(): Promise<void> {
+  if (values.render) {
+    const saved = JSON.parse(readFileSync(new URL('./results.json', import.meta.url), 'utf8')) as {
+      results: Figures[];
+      memory: { peakMb: number; nodes: number };
+    };
+    publish(render(saved.results, saved.memory));
+    return;
+  }
   const rows: [number, number][] = values.rows
     ? values.rows.split(',').map((r) => r.split('x').map(Number) as [number, number])
     : values.quick
@@ -59,12 +69,15 @@ async function main(): Promise<void> {
   }
   const memory = values['skip-memory'] ? { peakMb: NaN, nodes: 0 } : await measureNodeMemory();
 
-  const table = render(results, memory);
-  console.log(table);
   writeFileSync(
     new URL('./results.json', import.meta.url),
     `${JSON.stringify({ date: new Date().toISOString(), results, memory }, null, 2)}\n`,
   );
+  publish(render(results, memory));
+}
+
+function publish(table: string): void {
+  console.log(table);
   if (values.write) {
     const file = new URL('../BENCHMARKS.md', import.meta.url);
     const md = readFileSync(file, 'utf8');
@@ -80,6 +93,20 @@ async function main(): Promise<void> {
 
 const s1 = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : '–');
 const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+
+/** Phases in the order a node goes through them; routes keep the order they come in. */
+const PHASES = [
+  'joining',
+  'electing',
+  'leading',
+  'claiming',
+  'working',
+  'catching up',
+  'idle',
+  'holding back',
+  'leaving',
+];
+const order = (key: string): number => (PHASES.includes(key) ? PHASES.indexOf(key) : PHASES.length);
 
 function render(results: Figures[], memory: { peakMb: number; nodes: number }): string {
   const lines = [
@@ -97,7 +124,7 @@ function render(results: Figures[], memory: { peakMb: number; nodes: number }): 
     key: 'perTaskByRoute' | 'perTaskByPhase',
     name: (k: string) => string,
   ) => {
-    const keys = [...new Set(ours.flatMap((r) => Object.keys(r[key])))];
+    const keys = [...new Set(ours.flatMap((r) => Object.keys(r[key])))].sort((a, b) => order(a) - order(b));
     return [
       `| ${title} | ${ours.map((r) => `${r.nodes} × ${r.tasks}`).join(' | ')} |`,
       `|---|${ours.map(() => '---').join('|')}|`,
