@@ -36337,6 +36337,33 @@ function tally(state, now) {
   return counts;
 }
 
+// src/node/api-ledger.ts
+var ApiLedger = class {
+  constructor(stats) {
+    this.stats = stats;
+    this.mark = stats.counted;
+  }
+  stats;
+  spent = /* @__PURE__ */ new Map();
+  mark;
+  current = "joining";
+  get phase() {
+    return this.current;
+  }
+  /** Book what was spent since the last call to the phase that is ending, and start `next`. */
+  enter(next) {
+    this.spent.set(this.current, (this.spent.get(this.current) ?? 0) + this.stats.counted - this.mark);
+    this.mark = this.stats.counted;
+    this.current = next;
+  }
+  /** `API use: 42 counted requests, 130 free 304s (joining 2, electing 3, …)`. */
+  line() {
+    this.enter(this.current);
+    const phases = [...this.spent].filter(([, n]) => n > 0).map(([p, n]) => `${p} ${n}`).join(", ");
+    return `API use: ${this.stats.counted} counted requests, ${this.stats.notModified} free 304s (${phases})`;
+  }
+};
+
 // src/node/leadership.ts
 import { randomUUID as randomUUID3 } from "node:crypto";
 import path from "node:path";
@@ -37688,25 +37715,8 @@ var isPlan = (comment) => {
 };
 async function runNode(ctx) {
   const { config: config2, thread, log, client } = ctx;
-  const spent = {
-    joining: 0,
-    electing: 0,
-    leading: 0,
-    "catching up": 0,
-    "holding back": 0,
-    idle: 0,
-    waiting: 0,
-    claiming: 0,
-    working: 0,
-    leaving: 0
-  };
-  let phase = "joining";
-  let mark = client.stats.counted;
-  const enter = (next) => {
-    spent[phase] += client.stats.counted - mark;
-    mark = client.stats.counted;
-    phase = next;
-  };
+  const ledger = new ApiLedger(client.stats);
+  const enter = (next) => ledger.enter(next);
   ctx.issue = await persist(ctx, `reading issue #${config2.issueNumber}`, () => thread.issue());
   log.info(
     `node ${config2.nodeId} (instance ${config2.instance} of ${config2.instances}) joins run ${config2.run} on issue #${config2.issueNumber}`
@@ -37752,7 +37762,7 @@ async function runNode(ctx) {
   let ownWriteSince = 0;
   for (; ; ) {
     const busy = ["working", "claiming"];
-    enter(!state.plan ? "electing" : busy.includes(phase) ? "catching up" : waitingFor);
+    enter(!state.plan ? "electing" : busy.includes(ledger.phase) ? "catching up" : waitingFor);
     if (!viewIsFresh) await persist(ctx, "reading the thread", () => thread.refresh());
     viewIsFresh = false;
     state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
@@ -37897,12 +37907,7 @@ async function runNode(ctx) {
   } catch (error3) {
     log.warning(`could not record what this node spent: ${getErrorMessage(error3)}`);
   }
-  enter("leaving");
-  log.info(
-    `API use: ${client.stats.counted} counted requests, ${client.stats.notModified} free 304s (${Object.entries(
-      spent
-    ).filter(([, n]) => n > 0).map(([p, n]) => `${p} ${n}`).join(", ")})`
-  );
+  log.info(ledger.line());
   const final = taskViews(state, client.clock.now());
   const counts = tally(state, client.clock.now());
   log.info(

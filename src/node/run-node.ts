@@ -14,6 +14,7 @@ import {
 import { makeTrust } from '../protocol/thread-comment.js';
 import { decode } from '../protocol/codec.js';
 import { persist, type NodeContext } from './context.js';
+import { ApiLedger, type Phase } from './api-ledger.js';
 import { lead } from './leadership.js';
 import { bidBody, newNonce } from './outbox.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -37,40 +38,10 @@ const isPlan = (comment: ThreadComment): boolean => {
   return decoded.kind === 'message' && decoded.message.type === 'plan';
 };
 
-/** What a node spent its counted requests on: logged at the end, for users watching their API budget. */
-type Phase =
-  | 'joining'
-  | 'electing'
-  | 'leading'
-  | 'catching up'
-  | 'holding back'
-  | 'idle'
-  | 'waiting'
-  | 'claiming'
-  | 'working'
-  | 'leaving';
-
 export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   const { config, thread, log, client } = ctx;
-  const spent: Record<Phase, number> = {
-    joining: 0,
-    electing: 0,
-    leading: 0,
-    'catching up': 0,
-    'holding back': 0,
-    idle: 0,
-    waiting: 0,
-    claiming: 0,
-    working: 0,
-    leaving: 0,
-  };
-  let phase: Phase = 'joining';
-  let mark = client.stats.counted;
-  const enter = (next: Phase): void => {
-    spent[phase] += client.stats.counted - mark;
-    mark = client.stats.counted;
-    phase = next;
-  };
+  const ledger = new ApiLedger(client.stats);
+  const enter = (next: Phase): void => ledger.enter(next);
   ctx.issue = await persist(ctx, `reading issue #${config.issueNumber}`, () => thread.issue());
   log.info(
     `node ${config.nodeId} (instance ${config.instance} of ${config.instances}) joins run ${config.run} on issue #${config.issueNumber}`,
@@ -120,7 +91,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   for (;;) {
     // After a task or a claim the node catches up on the thread; otherwise it is waiting for work.
     const busy: Phase[] = ['working', 'claiming'];
-    enter(!state.plan ? 'electing' : busy.includes(phase) ? 'catching up' : waitingFor);
+    enter(!state.plan ? 'electing' : busy.includes(ledger.phase) ? 'catching up' : waitingFor);
     if (!viewIsFresh) await persist(ctx, 'reading the thread', () => thread.refresh());
     viewIsFresh = false;
     state = fold(thread.all(), { run: config.run, trust: ctx.trust });
@@ -312,15 +283,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   } catch (error) {
     log.warning(`could not record what this node spent: ${getErrorMessage(error)}`);
   }
-  enter('leaving'); // (counts the edit)
-  log.info(
-    `API use: ${client.stats.counted} counted requests, ${client.stats.notModified} free 304s (${Object.entries(
-      spent,
-    )
-      .filter(([, n]) => n > 0)
-      .map(([p, n]) => `${p} ${n}`)
-      .join(', ')})`,
-  );
+  log.info(ledger.line());
   const final = taskViews(state, client.clock.now());
   const counts = tally(state, client.clock.now());
   log.info(
