@@ -35435,8 +35435,8 @@ var IssueThread = class {
    * changed (a new comment would have landed on it). A full first page's ETag says nothing about later pages.
    */
   etags = /* @__PURE__ */ new Map();
-  /** The ETag of the last empty page after the comments known (and of any empty page). */
-  emptyPage = { size: -1 };
+  /** The last empty page read after the comments known: how many were known, and its ETag. */
+  emptyPage;
   tailFailures = 0;
   newest = 0;
   lastFull = -Infinity;
@@ -35452,10 +35452,6 @@ var IssueThread = class {
   size() {
     return this.comments.size;
   }
-  /** The comment as the listings have shown it. */
-  get(commentId) {
-    return this.comments.get(commentId);
-  }
   has(commentId) {
     return this.comments.has(commentId);
   }
@@ -35465,18 +35461,13 @@ var IssueThread = class {
     const full = forceFull || this.watermark === void 0 || now - this.lastFull >= this.fullEveryMs;
     const since = full ? void 0 : this.watermark;
     const key = since ?? "full";
-    const { octokit, owner, repo } = this.client;
-    const etag = this.etags.get(key);
+    const { octokit } = this.client;
     let response;
     try {
-      response = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-        owner,
-        repo,
-        issue_number: this.issueNumber,
-        per_page: PER_PAGE,
-        ...since ? { since } : {},
-        headers: etag ? { "if-none-match": etag } : {}
-      });
+      response = await this.listComments(
+        { per_page: PER_PAGE, ...since ? { since } : {} },
+        this.etags.get(key)
+      );
     } catch (error3) {
       if (statusOf(error3) === 304) {
         if (full) this.lastFull = now;
@@ -35485,14 +35476,14 @@ var IssueThread = class {
       throw error3;
     }
     const received = [...response.data];
-    if (response.headers.etag && received.length < PER_PAGE) this.etags.set(key, response.headers.etag);
+    if (response.etag && received.length < PER_PAGE) this.etags.set(key, response.etag);
     else this.etags.delete(key);
     if (!full && received.length >= PER_PAGE) {
       const rest = await this.readOverlapping(since, received);
       if (!rest) return this.refresh(true);
       received.push(...rest);
     }
-    let next = full ? nextLink(response.headers.link) : void 0;
+    let next = full ? nextLink(response.link) : void 0;
     while (next) {
       const page = await octokit.request({ method: "GET", url: next });
       received.push(...page.data);
@@ -35526,28 +35517,31 @@ var IssueThread = class {
    * them unread; a comment created before the last one listed is then in the union, as in a full listing.
    */
   async readOverlapping(since, first) {
-    const { octokit, owner, repo } = this.client;
     const out = [];
     let end = first.length;
     let lastId = first.at(-1).id;
     for (; ; ) {
       const step = overlappingPage(end);
       if (!step) return void 0;
-      const { data } = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-        owner,
-        repo,
-        issue_number: this.issueNumber,
-        since,
-        per_page: step.perPage,
-        page: step.page
-      });
-      const page = data;
+      const { data: page } = await this.listComments({ since, per_page: step.perPage, page: step.page });
       if (page.length === 0 || page[0].id > lastId) return void 0;
       out.push(...page);
       if (page.length < step.perPage) return out;
       end = (step.page - 1) * step.perPage + page.length;
       lastId = page.at(-1).id;
     }
+  }
+  /** One page of the issue's comments. A 304 (the ETag still matches) throws, as Octokit does. */
+  async listComments(query, etag) {
+    const { octokit, owner, repo } = this.client;
+    const response = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+      owner,
+      repo,
+      issue_number: this.issueNumber,
+      ...query,
+      headers: etag ? { "if-none-match": etag } : {}
+    });
+    return { data: response.data, etag: response.headers.etag, link: response.headers.link };
   }
   /**
    * Keep a comment as read; true when it is new or newer. Replicas lag differently: never go back. Times are
@@ -35586,23 +35580,13 @@ var IssueThread = class {
    * other comments do not change it: a free 304. True when unsure.
    */
   async appended() {
-    const { octokit, owner, repo } = this.client;
     const size = this.comments.size;
-    const etag = this.emptyPage.size === size ? this.emptyPage.etag : this.emptyPage.anyEtag;
     try {
-      const response = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-        owner,
-        repo,
-        issue_number: this.issueNumber,
-        per_page: 1,
-        page: size + 1,
-        headers: etag ? { "if-none-match": etag } : {}
-      });
+      const response = await this.listComments({ per_page: 1, page: size + 1 }, this.emptyPage?.etag);
       const empty = response.data.length === 0;
-      if (empty && response.headers.etag) {
-        if (this.emptyPage.size === size && this.emptyPage.etag === response.headers.etag)
-          this.tailFailures += 1;
-        this.emptyPage = { size, etag: response.headers.etag, anyEtag: response.headers.etag };
+      if (empty && response.etag) {
+        if (this.emptyPage?.size === size && this.emptyPage.etag === response.etag) this.tailFailures += 1;
+        this.emptyPage = { size, etag: response.etag };
       }
       return !empty;
     } catch (error3) {
@@ -35619,32 +35603,21 @@ var IssueThread = class {
    * still read the whole thread now and then. `unsure` when the read failed.
    */
   async readTail() {
-    const { octokit, owner, repo } = this.client;
     const added = [];
     for (; ; ) {
       const page = Math.floor(this.comments.size / PER_PAGE) + 1;
       const key = `page:${page}`;
-      const etag = this.etags.get(key);
-      let data;
-      let responseEtag;
+      let response;
       try {
-        const response = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-          owner,
-          repo,
-          issue_number: this.issueNumber,
-          per_page: PER_PAGE,
-          page,
-          headers: etag ? { "if-none-match": etag } : {}
-        });
-        data = response.data;
-        responseEtag = response.headers.etag;
+        response = await this.listComments({ per_page: PER_PAGE, page }, this.etags.get(key));
       } catch (error3) {
         if (statusOf(error3) === 304) return { added, unsure: false };
         this.tailFailures += 1;
         return { added, unsure: true };
       }
       for (const k of this.etags.keys()) if (k.startsWith("page:")) this.etags.delete(k);
-      if (responseEtag && data.length < PER_PAGE) this.etags.set(key, responseEtag);
+      const { data, etag } = response;
+      if (etag && data.length < PER_PAGE) this.etags.set(key, etag);
       const before = this.comments.size;
       for (const raw2 of data) {
         const comment = toComment(raw2);
@@ -36751,7 +36724,6 @@ var LeaseKeeper = class {
   timer;
   watch;
   marginMs;
-  lastWrite;
   /**
    * Heartbeat another comment from now on: the first copy of a message that was posted twice (a retried POST
    * whose first answer was lost). The lease then runs from that copy's last write, `lastWriteAt` (server
@@ -36808,10 +36780,6 @@ var LeaseKeeper = class {
       Math.min(this.ctx.config.heartbeatMs, Math.max(250, Math.min(5e3, this.marginMs / 10)))
     );
   }
-  /** The comment and server time of this keeper's last write that landed, if any. */
-  written() {
-    return this.lastWrite;
-  }
   stop() {
     if (this.timer) clearInterval(this.timer);
     if (this.watch) clearInterval(this.watch);
@@ -36835,7 +36803,6 @@ var LeaseKeeper = class {
         throw error3;
       }
       const at = Date.parse(written.updated_at);
-      this.lastWrite = { commentId: this.commentId, at };
       this.ctx.log.debug(`heartbeat ${beat} on comment ${this.commentId} landed at ${written.updated_at}`);
       if (at - prev > this.ctx.config.leaseMs) {
         this.fence("a write landed after the lease had run out");
@@ -37758,8 +37725,6 @@ async function runNode(ctx) {
   let waitingFor = "waiting";
   let planAwaitedSince;
   let viewIsFresh = false;
-  let ownWrite;
-  let ownWriteSince = 0;
   for (; ; ) {
     const busy = ["working", "claiming"];
     enter(!state.plan ? "electing" : busy.includes(ledger.phase) ? "catching up" : waitingFor);
@@ -37841,11 +37806,6 @@ async function runNode(ctx) {
     }
     const stagger = config2.settleMs + 2 * config2.pollMs + 1e3;
     const choice = chooseTask(state, now, { node: config2.nodeId, instance: config2.instance }, stagger);
-    const shown = ownWrite && thread.get(ownWrite.commentId);
-    if (choice?.task === ownWrite?.task && shown && Date.parse(shown.updated_at) < ownWrite.at && Date.now() - ownWriteSince < 6e4) {
-      await ctx.sleep(Math.min(config2.pollMs, 1e3));
-      continue;
-    }
     if (choice && choice.notBefore > now) {
       waitingFor = "holding back";
       await ctx.sleep(Math.min(config2.pollMs, choice.notBefore - now));
@@ -37884,9 +37844,6 @@ async function runNode(ctx) {
     viewIsFresh = fresh;
     if (outcome === "completed") completed += 1;
     else if (outcome === "failed") failed += 1;
-    const written = won.claim.keeper.written();
-    ownWrite = written && { ...written, task: won.claim.task };
-    ownWriteSince = Date.now();
   }
   for (const { keeper } of candidacies.values()) keeper.stop();
   enter("leaving");

@@ -80,8 +80,8 @@ export class IssueThread {
    * changed (a new comment would have landed on it). A full first page's ETag says nothing about later pages.
    */
   private readonly etags = new Map<string, string>();
-  /** The ETag of the last empty page after the comments known (and of any empty page). */
-  private emptyPage: { size: number; etag?: string; anyEtag?: string } = { size: -1 };
+  /** The last empty page read after the comments known: how many were known, and its ETag. */
+  private emptyPage: { size: number; etag: string } | undefined;
   private tailFailures = 0;
   private newest = 0;
   private lastFull = -Infinity;
@@ -110,11 +110,6 @@ export class IssueThread {
     return this.comments.size;
   }
 
-  /** The comment as the listings have shown it. */
-  get(commentId: number): ThreadComment | undefined {
-    return this.comments.get(commentId);
-  }
-
   has(commentId: number): boolean {
     return this.comments.has(commentId);
   }
@@ -125,18 +120,13 @@ export class IssueThread {
     const full = forceFull || this.watermark === undefined || now - this.lastFull >= this.fullEveryMs;
     const since = full ? undefined : this.watermark;
     const key = since ?? 'full';
-    const { octokit, owner, repo } = this.client;
-    const etag = this.etags.get(key);
+    const { octokit } = this.client;
     let response;
     try {
-      response = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        owner,
-        repo,
-        issue_number: this.issueNumber,
-        per_page: PER_PAGE,
-        ...(since ? { since } : {}),
-        headers: etag ? { 'if-none-match': etag } : {},
-      });
+      response = await this.listComments(
+        { per_page: PER_PAGE, ...(since ? { since } : {}) },
+        this.etags.get(key),
+      );
     } catch (error) {
       if (statusOf(error) === 304) {
         if (full) this.lastFull = now;
@@ -144,8 +134,8 @@ export class IssueThread {
       }
       throw error;
     }
-    const received: RawComment[] = [...(response.data as RawComment[])];
-    if (response.headers.etag && received.length < PER_PAGE) this.etags.set(key, response.headers.etag);
+    const received: RawComment[] = [...response.data];
+    if (response.etag && received.length < PER_PAGE) this.etags.set(key, response.etag);
     else this.etags.delete(key);
     if (!full && received.length >= PER_PAGE) {
       // A `since` listing is ordered by id but its members change as old comments are edited: pages read a
@@ -155,7 +145,7 @@ export class IssueThread {
       if (!rest) return this.refresh(true);
       received.push(...rest);
     }
-    let next = full ? nextLink(response.headers.link) : undefined;
+    let next = full ? nextLink(response.link) : undefined;
     while (next) {
       // A full listing only grows at its end: its pages cannot skip a comment.
       const page = await octokit.request({ method: 'GET', url: next });
@@ -192,28 +182,35 @@ export class IssueThread {
    * them unread; a comment created before the last one listed is then in the union, as in a full listing.
    */
   private async readOverlapping(since: string, first: RawComment[]): Promise<RawComment[] | undefined> {
-    const { octokit, owner, repo } = this.client;
     const out: RawComment[] = [];
     let end = first.length;
     let lastId = first.at(-1)!.id;
     for (;;) {
       const step = overlappingPage(end);
       if (!step) return undefined;
-      const { data } = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        owner,
-        repo,
-        issue_number: this.issueNumber,
-        since,
-        per_page: step.perPage,
-        page: step.page,
-      });
-      const page = data as RawComment[];
+      const { data: page } = await this.listComments({ since, per_page: step.perPage, page: step.page });
       if (page.length === 0 || page[0]!.id > lastId) return undefined;
       out.push(...page);
       if (page.length < step.perPage) return out;
       end = (step.page - 1) * step.perPage + page.length;
       lastId = page.at(-1)!.id;
     }
+  }
+
+  /** One page of the issue's comments. A 304 (the ETag still matches) throws, as Octokit does. */
+  private async listComments(
+    query: { per_page: number; page?: number; since?: string },
+    etag?: string,
+  ): Promise<{ data: RawComment[]; etag?: string; link?: string }> {
+    const { octokit, owner, repo } = this.client;
+    const response = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      owner,
+      repo,
+      issue_number: this.issueNumber,
+      ...query,
+      headers: etag ? { 'if-none-match': etag } : {},
+    });
+    return { data: response.data as RawComment[], etag: response.headers.etag, link: response.headers.link };
   }
 
   /**
@@ -256,26 +253,15 @@ export class IssueThread {
    * other comments do not change it: a free 304. True when unsure.
    */
   async appended(): Promise<boolean> {
-    const { octokit, owner, repo } = this.client;
     const size = this.comments.size;
-    // Every empty page reads the same, so its ETag, once learnt, may serve for any of them; the one this very
-    // page had serves if the server's ETags depend on more than the body.
-    const etag = this.emptyPage.size === size ? this.emptyPage.etag : this.emptyPage.anyEtag;
     try {
-      const response = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        owner,
-        repo,
-        issue_number: this.issueNumber,
-        per_page: 1,
-        page: size + 1,
-        headers: etag ? { 'if-none-match': etag } : {},
-      });
-      const empty = (response.data as unknown[]).length === 0;
-      if (empty && response.headers.etag) {
+      // Every empty page reads the same, so the ETag of the last one serves for this one too.
+      const response = await this.listComments({ per_page: 1, page: size + 1 }, this.emptyPage?.etag);
+      const empty = response.data.length === 0;
+      if (empty && response.etag) {
         // The same page sent back whole although its own ETag was sent: this server does not answer 304s.
-        if (this.emptyPage.size === size && this.emptyPage.etag === response.headers.etag)
-          this.tailFailures += 1;
-        this.emptyPage = { size, etag: response.headers.etag, anyEtag: response.headers.etag };
+        if (this.emptyPage?.size === size && this.emptyPage.etag === response.etag) this.tailFailures += 1;
+        this.emptyPage = { size, etag: response.etag };
       }
       return !empty;
     } catch (error) {
@@ -293,32 +279,21 @@ export class IssueThread {
    * still read the whole thread now and then. `unsure` when the read failed.
    */
   async readTail(): Promise<{ added: ThreadComment[]; unsure: boolean }> {
-    const { octokit, owner, repo } = this.client;
     const added: ThreadComment[] = [];
     for (;;) {
       const page = Math.floor(this.comments.size / PER_PAGE) + 1;
       const key = `page:${page}`;
-      const etag = this.etags.get(key);
-      let data: RawComment[];
-      let responseEtag: string | undefined;
+      let response;
       try {
-        const response = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-          owner,
-          repo,
-          issue_number: this.issueNumber,
-          per_page: PER_PAGE,
-          page,
-          headers: etag ? { 'if-none-match': etag } : {},
-        });
-        data = response.data as RawComment[];
-        responseEtag = response.headers.etag;
+        response = await this.listComments({ per_page: PER_PAGE, page }, this.etags.get(key));
       } catch (error) {
         if (statusOf(error) === 304) return { added, unsure: false };
         this.tailFailures += 1;
         return { added, unsure: true };
       }
       for (const k of this.etags.keys()) if (k.startsWith('page:')) this.etags.delete(k);
-      if (responseEtag && data.length < PER_PAGE) this.etags.set(key, responseEtag);
+      const { data, etag } = response;
+      if (etag && data.length < PER_PAGE) this.etags.set(key, etag);
       const before = this.comments.size;
       for (const raw of data) {
         const comment = toComment(raw);

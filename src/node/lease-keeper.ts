@@ -15,7 +15,6 @@ export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
   private watch: NodeJS.Timeout | undefined;
   private readonly marginMs: number;
-  private lastWrite: { commentId: number; at: number } | undefined;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -94,11 +93,6 @@ export class LeaseKeeper {
     );
   }
 
-  /** The comment and server time of this keeper's last write that landed, if any. */
-  written(): { commentId: number; at: number } | undefined {
-    return this.lastWrite;
-  }
-
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.watch) clearInterval(this.watch);
@@ -123,7 +117,6 @@ export class LeaseKeeper {
         throw error;
       }
       const at = Date.parse(written.updated_at);
-      this.lastWrite = { commentId: this.commentId, at };
       this.ctx.log.debug(`heartbeat ${beat} on comment ${this.commentId} landed at ${written.updated_at}`);
       if (at - prev > this.ctx.config.leaseMs) {
         this.fence('a write landed after the lease had run out');

@@ -84,9 +84,6 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   let waitingFor: Phase = 'waiting';
   let planAwaitedSince: number | undefined;
   let viewIsFresh = false;
-  /** This node's last outcome: it does not take its own task over from a view that lacks it. */
-  let ownWrite: { commentId: number; at: number; task: string } | undefined;
-  let ownWriteSince = 0;
 
   for (;;) {
     // After a task or a claim the node catches up on the thread; otherwise it is waiting for work.
@@ -199,17 +196,6 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
 
     const stagger = config.settleMs + 2 * config.pollMs + 1000;
     const choice = chooseTask(state, now, { node: config.nodeId, instance: config.instance }, stagger);
-    const shown = ownWrite && thread.get(ownWrite.commentId);
-    if (
-      choice?.task === ownWrite?.task &&
-      shown &&
-      Date.parse(shown.updated_at) < ownWrite!.at &&
-      Date.now() - ownWriteSince < 60_000
-    ) {
-      // The task this node just ran looks claimable only because the listing lags behind its outcome.
-      await ctx.sleep(Math.min(config.pollMs, 1000));
-      continue;
-    }
     if (choice && choice.notBefore > now) {
       // Other idle nodes are ahead for this task: give them the time to claim it.
       waitingFor = 'holding back';
@@ -256,9 +242,6 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     viewIsFresh = fresh;
     if (outcome === 'completed') completed += 1;
     else if (outcome === 'failed') failed += 1;
-    const written = won.claim.keeper.written();
-    ownWrite = written && { ...written, task: won.claim.task };
-    ownWriteSince = Date.now();
   }
 
   for (const { keeper } of candidacies.values()) keeper.stop();

@@ -325,8 +325,8 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
       beat,
       prev,
     );
-  // Read what changed during the run while the outcome is written: the next claim goes out sooner. (The view
-  // then lacks this outcome; run-node does not take this task again from such a view.)
+  // Read what changed during the run while the outcome is written: the next claim goes out sooner. (The
+  // outcome joins the view from the edit's answer, and a reading from a replica without it cannot replace it.)
   const catchUp = ctx.thread.refresh().then(
     () => true,
     () => false,
