@@ -35644,9 +35644,19 @@ var IssueThread = class {
    * Edit a comment. The new version joins the view at once if a listing has shown the comment already (this
    * node's own outcome must not wait for a lagging listing); a comment no listing has shown stays out of it.
    */
-  async edit(commentId, body) {
+  /**
+   * Edit a comment. `retries: 0` leaves a failed edit to the caller (a heartbeat is better sent again at once
+   * than after plugin-retry's back-off of 1 s, 4 s, 9 s, which can outlast a lease).
+   */
+  async edit(commentId, body, options2 = {}) {
     const { octokit, owner, repo } = this.client;
-    const response = await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
+    const response = await octokit.rest.issues.updateComment({
+      owner,
+      repo,
+      comment_id: commentId,
+      body,
+      ...options2.retries !== void 0 ? { request: { retries: options2.retries } } : {}
+    });
     const edited = toComment(response.data);
     if (this.comments.has(commentId)) this.merge(edited);
     return edited;
@@ -36723,6 +36733,7 @@ var LeaseKeeper = class {
   chain = Promise.resolve();
   timer;
   watch;
+  retry;
   marginMs;
   /**
    * Heartbeat another comment from now on: the first copy of a message that was posted twice (a retried POST
@@ -36756,12 +36767,22 @@ var LeaseKeeper = class {
   start(render, writeNow = true) {
     let inFlight = false;
     let lastSent = Date.now();
+    let failures = 0;
     const beat = () => {
       if (inFlight) return;
       inFlight = true;
       lastSent = Date.now();
-      void this.write(render).catch(() => {
-      }).finally(() => inFlight = false);
+      void this.write(render).then(
+        () => failures = 0,
+        () => {
+          failures += 1;
+          const wait = Math.min(this.ctx.config.heartbeatMs, 250 * 2 ** Math.min(failures - 1, 7), 3e4);
+          clearTimeout(this.retry);
+          this.retry = setTimeout(() => {
+            if (this.timer) beat();
+          }, wait);
+        }
+      ).finally(() => inFlight = false);
     };
     if (writeNow) beat();
     this.timer = setInterval(beat, this.ctx.config.heartbeatMs);
@@ -36783,6 +36804,7 @@ var LeaseKeeper = class {
   stop() {
     if (this.timer) clearInterval(this.timer);
     if (this.watch) clearInterval(this.watch);
+    clearTimeout(this.retry);
     this.timer = void 0;
     this.watch = void 0;
   }
@@ -36797,7 +36819,7 @@ var LeaseKeeper = class {
       const beat = ++this.beat;
       let written;
       try {
-        written = await this.ctx.thread.edit(this.commentId, render(beat, prev));
+        written = await this.ctx.thread.edit(this.commentId, render(beat, prev), { retries: 0 });
       } catch (error3) {
         this.ctx.log.warning(`heartbeat on comment ${this.commentId} failed: ${getErrorMessage(error3)}`);
         throw error3;
@@ -36805,7 +36827,7 @@ var LeaseKeeper = class {
       const at = Date.parse(written.updated_at);
       this.ctx.log.debug(`heartbeat ${beat} on comment ${this.commentId} landed at ${written.updated_at}`);
       if (at - prev > this.ctx.config.leaseMs) {
-        this.fence("a write landed after the lease had run out");
+        if (!final) this.fence("a write landed after the lease had run out");
         return false;
       }
       this.lastAlive = Math.max(this.lastAlive, at);

@@ -324,9 +324,19 @@ export class IssueThread {
    * Edit a comment. The new version joins the view at once if a listing has shown the comment already (this
    * node's own outcome must not wait for a lagging listing); a comment no listing has shown stays out of it.
    */
-  async edit(commentId: number, body: string): Promise<ThreadComment> {
+  /**
+   * Edit a comment. `retries: 0` leaves a failed edit to the caller (a heartbeat is better sent again at once
+   * than after plugin-retry's back-off of 1 s, 4 s, 9 s, which can outlast a lease).
+   */
+  async edit(commentId: number, body: string, options: { retries?: number } = {}): Promise<ThreadComment> {
     const { octokit, owner, repo } = this.client;
-    const response = await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
+    const response = await octokit.rest.issues.updateComment({
+      owner,
+      repo,
+      comment_id: commentId,
+      body,
+      ...(options.retries !== undefined ? { request: { retries: options.retries } } : {}),
+    });
     const edited = toComment(response.data as RawComment);
     if (this.comments.has(commentId)) this.merge(edited);
     return edited;

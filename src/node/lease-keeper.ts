@@ -14,6 +14,7 @@ export class LeaseKeeper {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private watch: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
   private readonly marginMs: number;
 
   constructor(
@@ -66,12 +67,25 @@ export class LeaseKeeper {
   start(render: RenderEdit, writeNow = true): void {
     let inFlight = false;
     let lastSent = Date.now();
+    let failures = 0;
     const beat = (): void => {
       if (inFlight) return; // a slow write is still out: do not queue another behind it
       inFlight = true;
       lastSent = Date.now();
       void this.write(render)
-        .catch(() => {})
+        .then(
+          () => (failures = 0),
+          () => {
+            // A heartbeat that failed goes out again soon (0.25 s, doubling to 30 s at most), not a whole
+            // interval later: with a few failures in a row the lease would run out.
+            failures += 1;
+            const wait = Math.min(this.ctx.config.heartbeatMs, 250 * 2 ** Math.min(failures - 1, 7), 30_000);
+            clearTimeout(this.retry);
+            this.retry = setTimeout(() => {
+              if (this.timer) beat();
+            }, wait);
+          },
+        )
         .finally(() => (inFlight = false));
     };
     if (writeNow) beat();
@@ -96,6 +110,7 @@ export class LeaseKeeper {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.watch) clearInterval(this.watch);
+    clearTimeout(this.retry);
     this.timer = undefined;
     this.watch = undefined;
   }
@@ -111,7 +126,8 @@ export class LeaseKeeper {
       const beat = ++this.beat;
       let written: ThreadComment;
       try {
-        written = await this.ctx.thread.edit(this.commentId, render(beat, prev));
+        // No back-off inside the client: the heartbeat timer (or the caller's persist) sends it again sooner.
+        written = await this.ctx.thread.edit(this.commentId, render(beat, prev), { retries: 0 });
       } catch (error) {
         this.ctx.log.warning(`heartbeat on comment ${this.commentId} failed: ${getErrorMessage(error)}`);
         throw error;
@@ -119,7 +135,8 @@ export class LeaseKeeper {
       const at = Date.parse(written.updated_at);
       this.ctx.log.debug(`heartbeat ${beat} on comment ${this.commentId} landed at ${written.updated_at}`);
       if (at - prev > this.ctx.config.leaseMs) {
-        this.fence('a write landed after the lease had run out');
+        // A final write (an outcome, a departure record) ends the keeper's work: late, it just does not count.
+        if (!final) this.fence('a write landed after the lease had run out');
         return false;
       }
       this.lastAlive = Math.max(this.lastAlive, at);

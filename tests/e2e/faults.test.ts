@@ -142,6 +142,7 @@ describe('hostile and flaky surroundings', () => {
       {
         tasks: [...scenario.state().tasks.values()],
         entries: scenario.state().entries.map((e) => ({ ...e, message: undefined })),
+        logs: scenario.nodes.map((n) => n.log().slice(-3000)),
       },
       null,
       1,

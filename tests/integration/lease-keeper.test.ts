@@ -1,0 +1,91 @@
+// Keeping a claim alive through the real client against the emulator: heartbeats that fail are sent again at
+// once, so server errors do not cost a lease that the node still holds.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { createClient, type Logger } from '../../src/github/client.js';
+import { IssueThread } from '../../src/github/thread.js';
+import type { NodeContext } from '../../src/node/context.js';
+import { LeaseKeeper } from '../../src/node/lease-keeper.js';
+
+let server: RunningEmulator | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function keeperOnEmulator(claimAgeMs = 0) {
+  server = await startEmulator();
+  const lines: string[] = [];
+  const log: Logger = {
+    debug: () => {},
+    info: (m) => lines.push(m),
+    warning: (m) => lines.push(`warning: ${m}`),
+  };
+  // The client as the action makes it: plugin-retry's default back-off (1 s, 4 s, 9 s) included.
+  const client = createClient({
+    token: 'ghs_bot_token',
+    baseUrl: server.url,
+    owner: 'octo-org',
+    repo: 'demo',
+    log,
+  });
+  const issue = server.emulator.createIssue({ title: 't', body: 'b' });
+  const thread = new IssueThread(client, issue);
+  const ctx = {
+    client,
+    thread,
+    log,
+    sleep,
+    config: { heartbeatMs: 1000, leaseMs: 4000 },
+  } as unknown as NodeContext;
+  const claim = await thread.post('claim');
+  const fenced: string[] = [];
+  const keeper = new LeaseKeeper(ctx, claim.id, Date.parse(claim.created_at) - claimAgeMs, (reason) =>
+    fenced.push(reason),
+  );
+  const body = async (): Promise<string> =>
+    (await client.octokit.rest.issues.getComment({ owner: 'octo-org', repo: 'demo', comment_id: claim.id }))
+      .data.body ?? '';
+  return { emulator: server.emulator, keeper, fenced, lines, body };
+}
+
+describe('the lease keeper', () => {
+  it('keeps a 4 s lease through three failed heartbeats in a row, sending each again at once', async () => {
+    const { emulator, keeper, fenced, lines, body } = await keeperOnEmulator();
+    emulator.queueFaults([{ kind: 'status', status: 502, count: 3, match: { method: 'PATCH' } }]);
+    keeper.start((beat) => `claim, heartbeat ${beat}`, false);
+    await sleep(6500);
+    keeper.stop();
+    expect(fenced).toEqual([]);
+    expect(keeper.isFenced()).toBe(false);
+    expect(lines.filter((l) => /heartbeat on comment \d+ failed/.test(l))).toHaveLength(3);
+    // Three failed, then one every second: the lease never went 4 s without a heartbeat landing.
+    expect(Number((await body()).match(/heartbeat (\d+)/)?.[1])).toBeGreaterThanOrEqual(7);
+    expect(emulator.stats().faultsInjected).toBe(3);
+  });
+
+  it('gives the lease up when no heartbeat gets through, before anyone else may take it over', async () => {
+    const { emulator, keeper, fenced } = await keeperOnEmulator();
+    emulator.queueFaults([{ kind: 'status', status: 503, count: 1000, match: { method: 'PATCH' } }]);
+    const started = Date.now();
+    keeper.start((beat) => `claim, heartbeat ${beat}`, false);
+    while (!keeper.isFenced() && Date.now() - started < 8000) await sleep(100);
+    keeper.stop();
+    expect(fenced).toEqual(['no heartbeat got through for 4s: the lease may have run out']);
+    // Fenced by lastAlive + lease + 1 s - margin (1 s): within about 4 s of the claim, never after 5 s.
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('records a final write that came after the lease as not counting, without calling it a lapse', async () => {
+    // The node's last heartbeat was 10 s ago: a 4 s lease has run out.
+    const { keeper, fenced, body } = await keeperOnEmulator(10_000);
+    expect(await keeper.write(() => 'outcome: completed', true)).toBe(false);
+    expect(await body()).toBe('outcome: completed');
+    expect(fenced).toEqual([]);
+    // A heartbeat that late is a lapse: the keeper stops relying on the lease.
+    expect(await keeper.write(() => 'heartbeat')).toBe(false);
+    expect(fenced).toEqual(['a write landed after the lease had run out']);
+  });
+});
