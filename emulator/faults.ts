@@ -11,8 +11,18 @@ export type Fault =
   | { kind: 'status'; status: number; count: number; match?: FaultMatch }
   /** Perform the request, then answer 502: a retried POST lands twice. */
   | { kind: 'lost-response'; count: number; match?: FaultMatch }
-  /** 403 "secondary rate limit" with a retry-after header. */
-  | { kind: 'secondary-rate-limit'; retryAfter: number; count: number; match?: FaultMatch }
+  /**
+   * 403 "secondary rate limit" with a retry-after header; or, with `status` 429 and a `message`, a limit that
+   * says only "Too Many Requests" (as proxies and other servers answer).
+   */
+  | {
+      kind: 'secondary-rate-limit';
+      retryAfter: number;
+      count: number;
+      match?: FaultMatch;
+      status?: 403 | 429;
+      message?: string;
+    }
   /** The primary limit is used up (remaining 0, 403) until the reset, for every token. */
   | { kind: 'primary-rate-limit'; resetInSeconds: number }
   /** Every request answers 503 (or its connection is reset) for a while. */

@@ -172,7 +172,14 @@ export class GitHubEmulator extends EmulatedRepository {
           now,
           rate(),
         );
-      return this.responses.secondaryLimit(now, fault.retryAfter, rate());
+      const limited = this.responses.secondaryLimit(now, fault.retryAfter, rate());
+      return fault.status || fault.message
+        ? {
+            ...limited,
+            status: fault.status ?? limited.status,
+            ...(fault.message ? { body: JSON.stringify({ message: fault.message }) } : {}),
+          }
+        : limited;
     }
     if (!fault && this.config.failureRate > 0 && this.random() < this.config.failureRate) {
       stats.faultsInjected += 1;

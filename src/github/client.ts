@@ -101,7 +101,7 @@ export function createClient(options: ClientOptions): GitHubClient {
     }
     if (method === 'POST' && response.status < 300 && CONTENT_CREATING.test(new URL(url).pathname))
       stats.writes += 1;
-    return response;
+    return await asSecondaryLimit(response);
   };
 
   const octokit = getOctokit(
@@ -115,7 +115,12 @@ export function createClient(options: ClientOptions): GitHubClient {
         error: (message: string) => log.debug(`octokit: ${message}`),
       },
       request: { fetch: countingFetch },
-      retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseMs ?? 1000 },
+      retry: {
+        retries: options.retries ?? 3,
+        retryAfterBaseValue: options.retryBaseMs ?? 1000,
+        // Limits (403, 429) are plugin-throttling's, which waits as long as the server asks.
+        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+      },
       throttle: {
         ...(options.throttleId ? { id: options.throttleId } : {}),
         // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
@@ -141,6 +146,35 @@ export function createClient(options: ClientOptions): GitHubClient {
     throttling,
   );
   return { octokit, owner: options.owner, repo: options.repo, stats, clock, log };
+}
+
+/**
+ * plugin-throttling knows a secondary limit only by the words "secondary rate" in the message; plugin-retry
+ * would retry any other 429 (or 403 with `retry-after`) after 1 s, 4 s and 9 s, whatever the server asked.
+ * Such an answer is given those words, so that the wait it asks for (`retry-after`) is honoured. A used-up
+ * primary limit (`x-ratelimit-remaining: 0`) is left alone: plugin-throttling waits for its reset.
+ */
+async function asSecondaryLimit(response: Response): Promise<Response> {
+  if (response.status !== 429 && response.status !== 403) return response;
+  if (response.headers.get('x-ratelimit-remaining') === '0') return response;
+  if (response.status === 403 && !response.headers.get('retry-after')) return response;
+  const text = await response.clone().text();
+  let data: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null) data = parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: the text becomes the message
+  }
+  const message = typeof data.message === 'string' ? data.message : text.trim() || response.statusText;
+  if (/\bsecondary rate\b/i.test(message)) return response;
+  const headers = new Headers(response.headers);
+  headers.set('content-type', 'application/json; charset=utf-8');
+  headers.delete('content-length');
+  return new Response(
+    JSON.stringify({ ...data, message: `${message || 'Too Many Requests'} (a secondary rate limit)` }),
+    { status: response.status, statusText: response.statusText, headers },
+  );
 }
 
 /** The HTTP status of an Octokit error, if it has one (a 304 arrives as a thrown RequestError). */

@@ -107,6 +107,21 @@ describe('the client', () => {
     expect(log.lines.some((l) => /secondary rate limit: waiting 1s/.test(l))).toBe(true);
   });
 
+  it('waits as long as a 429 asks (retry-after), worded as GitHub does or bare, not plugin-retry’s back-off', async () => {
+    const { emulator, client, thread, log } = await setup();
+    emulator.queueFaults([
+      { kind: 'secondary-rate-limit', status: 429, retryAfter: 1, count: 1 },
+      { kind: 'secondary-rate-limit', status: 429, message: 'Too Many Requests', retryAfter: 2, count: 1 },
+    ]);
+    const started = Date.now();
+    await thread.refresh();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+    expect(client.stats.faults).toBe(2);
+    expect(client.stats.requests).toBe(3);
+    const waits = log.lines.filter((l) => /secondary rate limit: waiting \d+s before retrying GET/.test(l));
+    expect(waits.map((l) => l.match(/waiting (\d+)s/)?.[1])).toEqual(['1', '2']);
+  });
+
   it('waits for the reset when the primary rate limit is used up, and says so', async () => {
     const { emulator, thread, log } = await setup();
     emulator.queueFaults([{ kind: 'primary-rate-limit', resetInSeconds: 1 }]);
