@@ -120,7 +120,7 @@ describe('hostile and flaky surroundings', () => {
     expect(statuses(scenario)).toEqual(['completed']);
   });
 
-  it('runs every task once through server errors, lost responses and a secondary rate limit', async () => {
+  it('runs every task once through server errors, lost responses and secondary rate limits', async () => {
     scenario = await startScenario({
       nodes: 4,
       issueBody: '- [ ] A\n- [ ] B\n- [ ] C\n- [ ] D (depends: task-1)',
@@ -132,6 +132,15 @@ describe('hostile and flaky surroundings', () => {
         server.emulator.queueFaults([
           { kind: 'lost-response', count: 3, match: { method: 'POST', pathIncludes: '/comments' } },
           { kind: 'secondary-rate-limit', retryAfter: 1, count: 2, match: { method: 'GET' } },
+          // A limit worded as a proxy would, on edits (heartbeats, outcomes): waited out as asked.
+          {
+            kind: 'secondary-rate-limit',
+            status: 429,
+            message: 'Too Many Requests',
+            retryAfter: 1,
+            count: 2,
+            match: { method: 'PATCH' },
+          },
         ]),
     });
     await scenario.finish(120_000);
@@ -151,7 +160,12 @@ describe('hostile and flaky surroundings', () => {
     const starts = scenario.runs().filter((r) => r[0] === 'start');
     // One attempt per task, unless a node gave one up; never two at once.
     expect(new Set(starts.map((r) => r[1]))).toEqual(new Set(['task-1', 'task-2', 'task-3', 'task-4']));
-    expect(scenario.server.emulator.stats().faultsInjected).toBeGreaterThan(3);
+    expect(scenario.server.emulator.stats().faultsInjected).toBeGreaterThan(7);
+    expect(scenario.server.emulator.pendingFaults()).toEqual([]);
+    const waited = scenario.nodes.flatMap(
+      (n) => n.log().match(/secondary rate limit: waiting 1s before retrying PATCH/g) ?? [],
+    );
+    expect(waited).toHaveLength(2);
     expect(scenario.nodes.filter((n) => n.outputs().role === 'leader')).toHaveLength(1);
   });
 });
