@@ -36805,13 +36805,14 @@ var LeaseKeeper = class {
           const wait = Math.min(this.ctx.config.heartbeatMs, 250 * 2 ** Math.min(failures - 1, 7), 3e4);
           clearTimeout(this.retry);
           this.retry = setTimeout(() => {
-            if (this.timer) beat();
+            if (this.timer === timer) beat();
           }, wait);
         }
       ).finally(() => inFlight = false);
     };
     if (writeNow) beat();
-    this.timer = setInterval(beat, this.ctx.config.heartbeatMs);
+    const timer = setInterval(beat, this.ctx.config.heartbeatMs);
+    this.timer = timer;
     this.watch = setInterval(
       () => {
         const now = this.ctx.client.clock.now();

@@ -82,14 +82,16 @@ export class LeaseKeeper {
             const wait = Math.min(this.ctx.config.heartbeatMs, 250 * 2 ** Math.min(failures - 1, 7), 30_000);
             clearTimeout(this.retry);
             this.retry = setTimeout(() => {
-              if (this.timer) beat();
+              // Only while this heartbeat still runs (not stopped, nor restarted with another message).
+              if (this.timer === timer) beat();
             }, wait);
           },
         )
         .finally(() => (inFlight = false));
     };
     if (writeNow) beat();
-    this.timer = setInterval(beat, this.ctx.config.heartbeatMs);
+    const timer = setInterval(beat, this.ctx.config.heartbeatMs);
+    this.timer = timer;
     this.watch = setInterval(
       () => {
         const now = this.ctx.client.clock.now();

@@ -66,6 +66,22 @@ describe('the lease keeper', () => {
     expect(emulator.stats().faultsInjected).toBe(3);
   });
 
+  it('sends a failed heartbeat again only with the message it now keeps, not one it was restarted from', async () => {
+    const { emulator, keeper, fenced, body } = await keeperOnEmulator();
+    emulator.queueFaults([{ kind: 'status', status: 502, count: 1, match: { method: 'PATCH' } }]);
+    const rendered: string[] = [];
+    keeper.start(() => (rendered.push('claimed'), 'claimed'), true);
+    // The claim is won: the node keeps the comment alive with its running state from now on.
+    keeper.stop();
+    keeper.start(() => (rendered.push('running'), 'running'), false);
+    await sleep(1600);
+    keeper.stop();
+    expect(fenced).toEqual([]);
+    expect(rendered.filter((r) => r === 'claimed')).toHaveLength(1); // the failed write, never again
+    expect(rendered).toContain('running');
+    expect(await body()).toBe('running');
+  });
+
   it('gives the lease up when no heartbeat gets through, before anyone else may take it over', async () => {
     const { emulator, keeper, fenced } = await keeperOnEmulator();
     emulator.queueFaults([{ kind: 'status', status: 503, count: 1000, match: { method: 'PATCH' } }]);
