@@ -29207,7 +29207,13 @@ function createClient(options2) {
         // spacing sat on the critical path of each claim; writes stay one at a time, comments 1 s apart.
         write: new import_bottleneck.default.Group({ id: "p2p-dev-write", maxConcurrent: 1, minTime: 0 }),
         notifications: new import_bottleneck.default.Group({ id: "p2p-dev-notifications", maxConcurrent: 1, minTime: 1e3 }),
-        onRateLimit: (retryAfter, request2) => {
+        onRateLimit: (retryAfter, request2, _octokit, retryCount) => {
+          if (retryAfter < 1 && retryCount >= 1) {
+            log.warning(
+              `GitHub's rate limit is used up and the answer names no reset ahead; backing off before retrying ${request2.method} ${request2.url}`
+            );
+            return false;
+          }
           log.warning(
             `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request2.method} ${request2.url}`
           );

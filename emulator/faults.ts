@@ -23,8 +23,11 @@ export type Fault =
       status?: 403 | 429;
       message?: string;
     }
-  /** The primary limit is used up (remaining 0, 403) until the reset, for every token. */
-  | { kind: 'primary-rate-limit'; resetInSeconds: number }
+  /**
+   * The primary limit is used up (remaining 0, 403) until the reset, for every token. `withoutReset`: the
+   * answer lacks `x-ratelimit-reset` (a server that does not say when).
+   */
+  | { kind: 'primary-rate-limit'; resetInSeconds: number; withoutReset?: boolean }
   /** Every request answers 503 (or its connection is reset) for a while. */
   | { kind: 'down'; forMs: number; mode?: 'status' | 'reset' };
 
@@ -43,6 +46,7 @@ export class FaultQueue {
   downUntil = 0;
   downMode: 'status' | 'reset' | undefined;
   limitedUntil = 0;
+  limitedWithoutReset = false;
 
   add(faults: readonly Fault[], now: number): void {
     for (const fault of faults) {
@@ -51,6 +55,7 @@ export class FaultQueue {
         this.downMode = fault.mode;
       } else if (fault.kind === 'primary-rate-limit') {
         this.limitedUntil = now + fault.resetInSeconds * 1000;
+        this.limitedWithoutReset = fault.withoutReset ?? false;
       } else if (fault.count > 0) this.queue.push({ ...fault });
     }
   }

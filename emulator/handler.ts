@@ -158,7 +158,9 @@ export class GitHubEmulator extends EmulatedRepository {
     if (!free && this.limits.exhausted(bucket, now, this.faults.limitedUntil)) {
       stats.faultsInjected += 1;
       count();
-      return this.responses.primaryLimit(user, now, rate());
+      const limited = this.responses.primaryLimit(user, now, rate());
+      if (this.faults.limitedWithoutReset) delete limited.headers['x-ratelimit-reset'];
+      return limited;
     }
 
     const fault = this.faults.take(method, path + url.search);

@@ -128,7 +128,20 @@ export function createClient(options: ClientOptions): GitHubClient {
         // spacing sat on the critical path of each claim; writes stay one at a time, comments 1 s apart.
         write: new Bottleneck.Group({ id: 'p2p-dev-write', maxConcurrent: 1, minTime: 0 }),
         notifications: new Bottleneck.Group({ id: 'p2p-dev-notifications', maxConcurrent: 1, minTime: 1000 }),
-        onRateLimit: (retryAfter: number, request: { method: string; url: string }) => {
+        onRateLimit: (
+          retryAfter: number,
+          request: { method: string; url: string },
+          _octokit: unknown,
+          retryCount: number,
+        ) => {
+          if (retryAfter < 1 && retryCount >= 1) {
+            // The answer names no reset to wait for (or one already past): retrying at once, again and again,
+            // would hammer the server. The caller's growing pauses take over.
+            log.warning(
+              `GitHub's rate limit is used up and the answer names no reset ahead; backing off before retrying ${request.method} ${request.url}`,
+            );
+            return false;
+          }
           log.warning(
             `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request.method} ${request.url}`,
           );

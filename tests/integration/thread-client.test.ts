@@ -129,6 +129,24 @@ describe('the client', () => {
     expect(log.lines.some((l) => /rate limit is used up: waiting \ds for the reset/.test(l))).toBe(true);
   });
 
+  it('backs off, rather than retrying at once without end, when a used-up limit names no reset', async () => {
+    const { emulator, client, thread, log } = await setup();
+    const ctx = {
+      client,
+      log,
+      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+      config: { pollMs: 1000, leaseMs: 3000 },
+    } as unknown as NodeContext;
+    emulator.queueFaults([{ kind: 'primary-rate-limit', resetInSeconds: 2.5, withoutReset: true }]);
+    await persist(ctx, 'reading the thread', () => thread.refresh(), 30_000);
+    // Tries at 0 s, 1 s and 3 s (each retried once by the plugin at once): not hundreds of requests.
+    expect(client.stats.requests).toBeLessThan(10);
+    expect(log.lines.some((l) => /names no reset ahead; backing off/.test(l))).toBe(true);
+    expect(log.lines.some((l) => /reading the thread failed \(403: API rate limit exceeded/.test(l))).toBe(
+      true,
+    );
+  });
+
   it('keeps trying through an outage and gives up only after its limit', async () => {
     const { emulator, client, thread, log } = await setup();
     const ctx = {
