@@ -35675,10 +35675,8 @@ var IssueThread = class {
   /**
    * Edit a comment. The new version joins the view at once if a listing has shown the comment already (this
    * node's own outcome must not wait for a lagging listing); a comment no listing has shown stays out of it.
-   */
-  /**
-   * Edit a comment. `retries: 0` leaves a failed edit to the caller (a heartbeat is better sent again at once
-   * than after plugin-retry's back-off of 1 s, 4 s, 9 s, which can outlast a lease).
+   * `retries: 0` leaves a failed edit to the caller (a heartbeat is better sent again at once than after
+   * plugin-retry's back-off of 1 s, 4 s, 9 s, which can outlast a lease).
    */
   async edit(commentId, body, options2 = {}) {
     const { octokit, owner, repo } = this.client;

@@ -175,13 +175,11 @@ export class GitHubEmulator extends EmulatedRepository {
           rate(),
         );
       const limited = this.responses.secondaryLimit(now, fault.retryAfter, rate());
-      return fault.status || fault.message
-        ? {
-            ...limited,
-            status: fault.status ?? limited.status,
-            ...(fault.message ? { body: JSON.stringify({ message: fault.message }) } : {}),
-          }
-        : limited;
+      return {
+        ...limited,
+        status: fault.status ?? limited.status,
+        body: fault.message ? JSON.stringify({ message: fault.message }) : limited.body,
+      };
     }
     if (!fault && this.config.failureRate > 0 && this.random() < this.config.failureRate) {
       stats.faultsInjected += 1;

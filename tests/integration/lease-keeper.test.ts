@@ -2,7 +2,7 @@
 // once, so server errors do not cost a lease that the node still holds.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { createClient, type Logger } from '../../src/github/client.js';
+import { botClient, recordingLogger } from '../helpers/bot-client.js';
 import { IssueThread } from '../../src/github/thread.js';
 import type { NodeContext } from '../../src/node/context.js';
 import { LeaseKeeper } from '../../src/node/lease-keeper.js';
@@ -17,20 +17,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 async function keeperOnEmulator(claimAgeMs = 0) {
   server = await startEmulator();
-  const lines: string[] = [];
-  const log: Logger = {
-    debug: () => {},
-    info: (m) => lines.push(m),
-    warning: (m) => lines.push(`warning: ${m}`),
-  };
+  const log = recordingLogger();
   // The client as the action makes it: plugin-retry's default back-off (1 s, 4 s, 9 s) included.
-  const client = createClient({
-    token: 'ghs_bot_token',
-    baseUrl: server.url,
-    owner: 'octo-org',
-    repo: 'demo',
-    log,
-  });
+  const client = botClient(server, { log });
   const issue = server.emulator.createIssue({ title: 't', body: 'b' });
   const thread = new IssueThread(client, issue);
   const ctx = {
@@ -48,7 +37,7 @@ async function keeperOnEmulator(claimAgeMs = 0) {
   const body = async (): Promise<string> =>
     (await client.octokit.rest.issues.getComment({ owner: 'octo-org', repo: 'demo', comment_id: claim.id }))
       .data.body ?? '';
-  return { emulator: server.emulator, keeper, fenced, lines, body };
+  return { emulator: server.emulator, keeper, fenced, lines: log.lines, body };
 }
 
 describe('the lease keeper', () => {

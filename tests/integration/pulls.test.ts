@@ -2,7 +2,7 @@
 // attempt left open (updated rather than duplicated, as GitHub allows one open pull per branch).
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { createClient, quietLogger } from '../../src/github/client.js';
+import { botClient } from '../helpers/bot-client.js';
 import { openPullRequest } from '../../src/github/pulls.js';
 
 let server: RunningEmulator | undefined;
@@ -19,20 +19,14 @@ const spec = (body: string) => ({
   draft: false,
 });
 
-async function botClient() {
+async function clientOnEmulator() {
   server = await startEmulator({});
-  return createClient({
-    token: 'ghs_bot_token',
-    baseUrl: server.url,
-    owner: 'octo-org',
-    repo: 'demo',
-    log: quietLogger,
-  });
+  return botClient(server);
 }
 
 describe('pull requests', () => {
   it('opens one, and on a second attempt updates the open one instead of failing', async () => {
-    const client = await botClient();
+    const client = await clientOnEmulator();
     const sleep = async () => {};
     const first = await openPullRequest(client, spec('attempt 1'), sleep);
     expect(first.reused).toBe(false);
@@ -45,7 +39,7 @@ describe('pull requests', () => {
   });
 
   it('says why GitHub refused a pull request', async () => {
-    const client = await botClient();
+    const client = await clientOnEmulator();
     await expect(openPullRequest(client, { ...spec('x'), head: 'main' }, async () => {})).rejects.toThrow(
       /refused the pull request.*No commits between main and main/,
     );

@@ -2,7 +2,7 @@
 // incremental listings, lag, retries, rate limits, the server's clock.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { createClient, type Logger } from '../../src/github/client.js';
+import { botClient, recordingLogger } from '../helpers/bot-client.js';
 import { IssueThread, overlappingPage } from '../../src/github/thread.js';
 import { encode } from '../../src/protocol/codec.js';
 import { persist, type NodeContext } from '../../src/node/context.js';
@@ -13,22 +13,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-function recorder(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, debug: () => {}, info: (m) => lines.push(m), warning: (m) => lines.push(`warning: ${m}`) };
-}
-
 async function setup(options: Parameters<typeof startEmulator>[0] = {}) {
   server = await startEmulator(options);
-  const log = recorder();
-  const client = createClient({
-    token: 'ghs_bot_token',
-    baseUrl: server.url,
-    owner: 'octo-org',
-    repo: 'demo',
-    log,
-    retryBaseMs: 20,
-  });
+  const log = recordingLogger();
+  const client = botClient(server, { log, retryBaseMs: 20 });
   const issue = server.emulator.createIssue({ title: 't', body: 'b' });
   return {
     emulator: server.emulator,
