@@ -8,6 +8,7 @@ export {
 } from './handler.js';
 export type { FetchLike } from './http.js';
 export { EmulatedRepository, type CommentView, type CommentHistory, type PullView } from './repository.js';
+export { GitHttp, type GitRequest } from './git-http.js';
 export { startEmulator, type RunningEmulator, type StartOptions } from './server.js';
 export { DEFAULT_CONFIG, type EmulatorConfig, type ConfigPatch } from './config.js';
 export type { Fault, FaultMatch } from './faults.js';

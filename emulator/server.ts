@@ -1,6 +1,8 @@
-// The emulator over real HTTP on 127.0.0.1, for separate processes (the action's bundle, a browser dashboard).
+// The emulator over real HTTP on 127.0.0.1, for separate processes (the action's bundle, a browser dashboard),
+// and git over smart HTTP under /git/ on the same port, as github.com serves clones beside its API.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GitHttp } from './git-http.js';
 import { CORS_HEADERS, GitHubEmulator, type EmulatorOptions } from './handler.js';
 
 export interface RunningEmulator {
@@ -8,6 +10,10 @@ export interface RunningEmulator {
   url: string;
   port: number;
   emulator: GitHubEmulator;
+  /** Git over HTTP: `git.serve('octo-org/demo', bareDir)`, then `git.requests()`; the emulator's users' tokens. */
+  git: GitHttp;
+  /** `http://127.0.0.1:PORT/git/<owner>/<repo>.git`: a clone URL, as `https://github.com/<owner>/<repo>.git`. */
+  gitUrl(fullName: string): string;
   close(): Promise<void>;
 }
 
@@ -54,7 +60,10 @@ async function serve(emulator: GitHubEmulator, req: IncomingMessage, res: Server
 export async function startEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
   const { port: wanted, emulator: given, ...emulatorOptions } = options;
   const emulator = given ?? new GitHubEmulator(emulatorOptions);
-  const server = createServer((req, res) => void serve(emulator, req, res));
+  const git = new GitHttp((token) => emulator.store.userByToken(token));
+  const server = createServer(
+    (req, res) => void (git.handles(req.url) ? git.handle(req, res) : serve(emulator, req, res)),
+  );
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -65,6 +74,8 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
     url: `http://127.0.0.1:${port}`,
     port,
     emulator,
+    git,
+    gitUrl: (fullName) => `http://127.0.0.1:${port}/git/${fullName}.git`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,8 +1,11 @@
 // Real git on one machine, for the demo and the tests: a bare repository standing in for GitHub's, and one clone
-// per node, as actions/checkout leaves it (the default branch checked out, origin pointing at the remote).
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+// per node, as actions/checkout leaves it (the default branch checked out, origin pointing at the remote); or a
+// clone over HTTP from the emulator's git server with the token persisted the way actions/checkout persists it.
+import { execFile, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 const IDENTITY = {
   GIT_AUTHOR_NAME: 'Test Maintainer',
@@ -13,6 +16,24 @@ const IDENTITY = {
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, env: { ...process.env, ...IDENTITY }, encoding: 'utf8' }).trim();
+}
+
+/**
+ * git without blocking the event loop (a server in this same process must answer it), and as on a fresh
+ * runner: no global or system config, no credential helper, no prompt: a refused request fails at once.
+ */
+export async function gitAsync(cwd: string, ...args: string[]): Promise<string> {
+  const env = {
+    ...process.env,
+    ...IDENTITY,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: '',
+    SSH_ASKPASS: '',
+  };
+  const { stdout } = await promisify(execFile)('git', args, { cwd, env, encoding: 'utf8' });
+  return stdout.trim();
 }
 
 /** A bare remote at `<dir>/remote.git` whose `main` holds `files`. */
@@ -45,4 +66,47 @@ export function remoteBranches(remote: string): string[] {
     .split('\n')
     .filter(Boolean)
     .sort();
+}
+
+/** The header actions/checkout authenticates git with: `AUTHORIZATION: basic base64(x-access-token:<token>)`. */
+export function authHeader(token: string): string {
+  return `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64')}`;
+}
+
+export interface CheckoutOptions {
+  /**
+   * Persist the header as actions/checkout v6 does: in `<runnerTemp>/git-credentials-<uuid>.config`, included
+   * from the clone's config by `includeIf.gitdir:<clone>/.git.path`. Without it, as v4 does: in `.git/config`.
+   */
+  runnerTemp?: string;
+}
+
+/**
+ * A workspace cloned over HTTP (`url` from `RunningEmulator.gitUrl`) as actions/checkout leaves it with
+ * `persist-credentials: true`: `http.<scheme://host:port>/.extraheader` carries the token, so that a plain
+ * `git fetch` or `git push` in it authenticates. Resolves to the clone's path.
+ */
+export async function checkoutOverHttp(
+  url: string,
+  dir: string,
+  name: string,
+  token: string,
+  options: CheckoutOptions = {},
+): Promise<string> {
+  const target = path.join(dir, name);
+  const header = authHeader(token);
+  const clone = ['clone', '--quiet', '--branch', 'main', url, target];
+  await gitAsync(dir, '-c', `http.extraheader=${header}`, ...clone);
+  const key = `http.${new URL(url).origin}/.extraheader`;
+  if (!options.runnerTemp) {
+    git(target, 'config', key, header);
+    return target;
+  }
+  const credentials = path.join(options.runnerTemp, `git-credentials-${randomUUID()}.config`);
+  git(target, 'config', '--file', credentials, key, header);
+  // git matches includeIf.gitdir against the real path too (a temporary directory may be behind a symlink).
+  const gitDir = path.join(realpathSync(target), '.git');
+  git(target, 'config', `includeIf.gitdir:${gitDir}.path`, credentials);
+  git(target, 'config', `includeIf.gitdir:${gitDir}/worktrees/*.path`, credentials);
+  return target;
 }
