@@ -79,7 +79,7 @@ export async function seedProtocolNode(ctx: NodeContext): Promise<void> {
     log.info(`won ${task.id} (attempt 1)`);
 
     const agent = ctx.startProcess!({
-      command: config.agentCommand,
+      command: config.agent.kind === 'custom' ? config.agent.command : 'simulated-agent',
       cwd: config.workspace,
       env: { P2P_TASK_ID: task.id, P2P_ATTEMPT: '1' },
       timeoutMs: config.taskTimeoutMs,

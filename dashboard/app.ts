@@ -13,7 +13,8 @@ import {
 } from 'chart.js';
 import { ApiError, GitHubApi } from './github-api.js';
 import { runsIn, viewRun, ACTIONS_BOT, type RunView } from './view-model.js';
-import { formatDuration } from '../src/protocol/render.js';
+import { checkVerdict, formatDuration } from '../src/protocol/render.js';
+import { formatUsage } from '../src/protocol/usage.js';
 import type { ThreadComment } from '../src/protocol/thread-comment.js';
 import type { MessageEntry } from '../src/protocol/fold.js';
 
@@ -195,6 +196,7 @@ function renderOverview(v: RunView): void {
       v.etaMs === undefined ? '–' : v.etaMs === 0 ? 'done' : formatDuration(v.etaMs),
     ),
     card('api-cost', 'API spent on tasks', `${s.api.requests} requests, ${s.api.writes} content-creating`),
+    card('agent-cost', 'Agent cost', s.usage ? formatUsage(s.usage) : '–'),
   ].join('');
   const states = Object.entries(v.counts).filter(([, n]) => n > 0);
   const statesData = {
@@ -268,6 +270,8 @@ function renderTasks(v: RunView): void {
         <td><span class="pill" style="background:${COLORS[t.status] ?? '#999'}">${esc(t.status)}</span>${t.reason ? `<div class="why">${esc(t.reason)}</div>` : ''}</td>
         <td>${esc(t.node ? short(t.node) : '')}</td><td>${t.attempts}</td>
         <td>${t.durationMs !== undefined ? esc(formatDuration(t.durationMs)) : ''}</td>
+        <td data-testid="task-check">${t.check ? `<code>${esc(t.check.command)}</code> ${esc(checkVerdict(t.check))}` : ''}</td>
+        <td data-testid="task-cost">${t.usage ? esc(formatUsage(t.usage)) : ''}</td>
         <td>${t.pr && /^https?:\/\//.test(t.pr) ? `<a href="${esc(t.pr)}" target="_blank" rel="noopener noreferrer">${esc(t.pr.replace(/^.*\/pull\//, '#'))}</a>` : esc(t.branch ?? (t.changes === false ? 'no changes' : ''))}</td>
       </tr>`,
     )

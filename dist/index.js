@@ -1078,14 +1078,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path10 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path6 && path6[0] !== "/") {
-          path6 = `/${path6}`;
+        if (path10 && path10[0] !== "/") {
+          path10 = `/${path10}`;
         }
-        return new URL(`${origin}${path6}`);
+        return new URL(`${origin}${path10}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1536,39 +1536,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path10, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path6);
+        debuglog("sending request to %s %s/%s", method, origin, path10);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path10, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path6,
+          path10,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin }
+          request: { method, path: path10, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path6);
+        debuglog("trailers received from %s %s/%s", method, origin, path10);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path6, origin },
+          request: { method, path: path10, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path6,
+          path10,
           error3.message
         );
       });
@@ -1617,9 +1617,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path6, origin }
+            request: { method, path: path10, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path6);
+          debuglog("sending request to %s %s/%s", method, origin, path10);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1682,7 +1682,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path6,
+        path: path10,
         method,
         body,
         headers,
@@ -1697,11 +1697,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path6 !== "string") {
+        if (typeof path10 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path10[0] !== "/" && !(path10.startsWith("http://") || path10.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path6)) {
+        } else if (invalidPathRegex.test(path10)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1767,7 +1767,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path6, query) : path6;
+        this.path = query ? buildURL(path10, query) : path10;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -1990,11 +1990,11 @@ var require_request = __commonJS({
           } else if (typeof val[i] === "object") {
             throw new InvalidArgumentError(`invalid ${key} header`);
           } else {
-            const str = `${val[i]}`;
-            if (!isValidHeaderValue(str)) {
+            const str3 = `${val[i]}`;
+            if (!isValidHeaderValue(str3)) {
               throw new InvalidArgumentError(`invalid ${key} header`);
             }
-            arr.push(str);
+            arr.push(str3);
           }
         }
         val = arr;
@@ -3567,25 +3567,25 @@ var require_data_url = __commonJS({
     function isHTTPWhiteSpace(char) {
       return char === 13 || char === 10 || char === 9 || char === 32;
     }
-    function removeHTTPWhitespace(str, leading = true, trailing = true) {
-      return removeChars(str, leading, trailing, isHTTPWhiteSpace);
+    function removeHTTPWhitespace(str3, leading = true, trailing = true) {
+      return removeChars(str3, leading, trailing, isHTTPWhiteSpace);
     }
     function isASCIIWhitespace(char) {
       return char === 13 || char === 10 || char === 9 || char === 12 || char === 32;
     }
-    function removeASCIIWhitespace(str, leading = true, trailing = true) {
-      return removeChars(str, leading, trailing, isASCIIWhitespace);
+    function removeASCIIWhitespace(str3, leading = true, trailing = true) {
+      return removeChars(str3, leading, trailing, isASCIIWhitespace);
     }
-    function removeChars(str, leading, trailing, predicate) {
+    function removeChars(str3, leading, trailing, predicate) {
       let lead2 = 0;
-      let trail = str.length - 1;
+      let trail = str3.length - 1;
       if (leading) {
-        while (lead2 < str.length && predicate(str.charCodeAt(lead2))) lead2++;
+        while (lead2 < str3.length && predicate(str3.charCodeAt(lead2))) lead2++;
       }
       if (trailing) {
-        while (trail > 0 && predicate(str.charCodeAt(trail))) trail--;
+        while (trail > 0 && predicate(str3.charCodeAt(trail))) trail--;
       }
-      return lead2 === 0 && trail === str.length - 1 ? str : str.slice(lead2, trail + 1);
+      return lead2 === 0 && trail === str3.length - 1 ? str3 : str3.slice(lead2, trail + 1);
     }
     function isomorphicDecode(input) {
       const length = input.length;
@@ -5504,7 +5504,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape = (str3) => str3.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -6460,7 +6460,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path6, host, upgrade, blocking, reset } = request2;
+      const { method, path: path10, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6541,7 +6541,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path6} HTTP/1.1\r
+      let header = `${method} ${path10} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path10, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7167,7 +7167,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path6;
+      headers[HTTP2_HEADER_PATH] = path10;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7520,9 +7520,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path6 = search ? `${pathname}${search}` : pathname;
+        const path10 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path6;
+        this.opts.path = path10;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8761,10 +8761,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path6 = "/",
+          path: path10 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path6;
+        opts.path = origin + path10;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10736,20 +10736,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path6) {
-      if (typeof path6 !== "string") {
-        return path6;
+    function safeUrl(path10) {
+      if (typeof path10 !== "string") {
+        return path10;
       }
-      const pathSegments = path6.split("?");
+      const pathSegments = path10.split("?");
       if (pathSegments.length !== 2) {
-        return path6;
+        return path10;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path6);
+    function matchKey(mockDispatch2, { path: path10, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path10);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10771,7 +10771,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path10 }) => matchValue(safeUrl(path10), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10809,9 +10809,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path6, method, body, headers, query } = opts;
+      const { path: path10, method, body, headers, query } = opts;
       return {
-        path: path6,
+        path: path10,
         method,
         body,
         headers,
@@ -11240,11 +11240,11 @@ var require_pluralizer = __commonJS({
         this.singular = singular;
         this.plural = plural;
       }
-      pluralize(count) {
-        const one = count === 1;
+      pluralize(count2) {
+        const one = count2 === 1;
         const keys = one ? singulars : plurals;
         const noun = one ? this.singular : this.plural;
-        return { ...keys, count, noun };
+        return { ...keys, count: count2, noun };
       }
     };
   }
@@ -11274,10 +11274,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path6, data: { statusCode }, persist: persist2, times, timesInvoked, origin }) => ({
+          ({ method, path: path10, data: { statusCode }, persist: persist2, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path6,
+            Path: path10,
             "Status code": statusCode,
             Persistent: persist2 ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16156,9 +16156,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path6) {
-      for (let i = 0; i < path6.length; ++i) {
-        const code = path6.charCodeAt(i);
+    function validateCookiePath(path10) {
+      for (let i = 0; i < path10.length; ++i) {
+        const code = path10.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -16487,9 +16487,9 @@ var require_cookies = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers3, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str = stringify(cookie);
-      if (str) {
-        headers.append("Set-Cookie", str);
+      const str3 = stringify(cookie);
+      if (str3) {
+        headers.append("Set-Cookie", str3);
       }
     }
     webidl.converters.DeleteCookieAttributes = webidl.dictionaryConverter([
@@ -17049,8 +17049,8 @@ var require_util7 = __commonJS({
           return false;
         }
       }
-      const num = Number.parseInt(value, 10);
-      return num >= 8 && num <= 15;
+      const num3 = Number.parseInt(value, 10);
+      return num3 >= 8 && num3 <= 15;
     }
     var hasIntl = typeof process.versions.icu === "string";
     var fatalDecoder = hasIntl ? new TextDecoder("utf-8", { fatal: true }) : void 0;
@@ -18663,15 +18663,15 @@ ${value}`;
           pos = 0;
         }
       }
-      discardLeadingBytes(count) {
-        while (count > 0 && this.lineChunkIndex < this.chunks.length) {
+      discardLeadingBytes(count2) {
+        while (count2 > 0 && this.lineChunkIndex < this.chunks.length) {
           const chunk = this.chunks[this.lineChunkIndex];
           const remaining = chunk.length - this.linePos;
-          if (count < remaining) {
-            this.linePos += count;
-            count = 0;
+          if (count2 < remaining) {
+            this.linePos += count2;
+            count2 = 0;
           } else {
-            count -= remaining;
+            count2 -= remaining;
             this.lineChunkIndex++;
             this.linePos = 0;
           }
@@ -19078,11 +19078,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path6 = opts.path;
+          let path10 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path6 = `/${path6}`;
+            path10 = `/${path10}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path6);
+          url = new URL(util.parseOrigin(url).origin + path10);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -20343,7 +20343,7 @@ var require_light = __commonJS({
           var base;
           if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
             return typeof (base = this.heartbeat = setInterval(() => {
-              var amount, incr, maximum, now, reservoir;
+              var amount2, incr, maximum, now, reservoir;
               now = Date.now();
               if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
                 this._lastReservoirRefresh = now;
@@ -20352,12 +20352,12 @@ var require_light = __commonJS({
               }
               if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
                 ({
-                  reservoirIncreaseAmount: amount,
+                  reservoirIncreaseAmount: amount2,
                   reservoirIncreaseMaximum: maximum,
                   reservoir
                 } = this.storeOptions);
                 this._lastReservoirIncrease = now;
-                incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+                incr = maximum != null ? Math.min(amount2, maximum - reservoir) : amount2;
                 if (incr > 0) {
                   this.storeOptions.reservoir += incr;
                   return this.instance._drainAll(this.computeCapacity());
@@ -21834,7 +21834,7 @@ var require_LocalDatastore = __commonJS({
         var base;
         if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
           return typeof (base = this.heartbeat = setInterval(() => {
-            var amount, incr, maximum, now, reservoir;
+            var amount2, incr, maximum, now, reservoir;
             now = Date.now();
             if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
               this._lastReservoirRefresh = now;
@@ -21843,11 +21843,11 @@ var require_LocalDatastore = __commonJS({
             }
             if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
               var _this$storeOptions = this.storeOptions;
-              amount = _this$storeOptions.reservoirIncreaseAmount;
+              amount2 = _this$storeOptions.reservoirIncreaseAmount;
               maximum = _this$storeOptions.reservoirIncreaseMaximum;
               reservoir = _this$storeOptions.reservoir;
               this._lastReservoirIncrease = now;
-              incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+              incr = maximum != null ? Math.min(amount2, maximum - reservoir) : amount2;
               if (incr > 0) {
                 this.storeOptions.reservoir += incr;
                 return this.instance._drainAll(this.computeCapacity());
@@ -24118,9 +24118,9 @@ var require_lib2 = __commonJS({
 });
 
 // src/main.ts
-import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync3 } from "node:fs";
+import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync6 } from "node:fs";
 import os6 from "node:os";
-import path5 from "node:path";
+import path9 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -24638,8 +24638,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path6 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path6} does not exist${EOL5}`);
+        const path10 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path10} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -24967,16 +24967,16 @@ function omit(object2, keysToOmit) {
   }
   return result;
 }
-function encodeReserved(str) {
-  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+function encodeReserved(str3) {
+  return str3.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
     if (!/%[0-9A-Fa-f]/.test(part)) {
       part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
     }
     return part;
   }).join("");
 }
-function encodeUnreserved(str) {
-  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+function encodeUnreserved(str3) {
+  return encodeURIComponent(str3).replace(/[!'()*]/g, function(c) {
     return "%" + c.charCodeAt(0).toString(16).toUpperCase();
   });
 }
@@ -25348,15 +25348,15 @@ function parseParameters(header, type, index, len, stopFlags) {
   }
   return { type, index, parameters };
 }
-function unescapeQuotedPairs(str, start, end) {
+function unescapeQuotedPairs(str3, start, end) {
   let result = "";
   for (let index = start; index < end; index++) {
-    if (str.charCodeAt(index) === BSLASH) {
-      result += str.slice(start, index);
+    if (str3.charCodeAt(index) === BSLASH) {
+      result += str3.slice(start, index);
       start = ++index;
     }
   }
-  return result + str.slice(start, end);
+  return result + str3.slice(start, end);
 }
 
 // node_modules/json-with-bigint/json-with-bigint.js
@@ -28933,7 +28933,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path6) => path6.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path10) => path10.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -29497,10 +29497,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path6) {
-  if (!path6)
+function getElementAtPath(obj, path10) {
+  if (!path10)
     return obj;
-  return path6.reduce((acc, key) => acc?.[key], obj);
+  return path10.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -29515,14 +29515,14 @@ function promiseAllObject(promisesObj) {
 }
 function randomString(length = 10) {
   const chars = "abcdefghijklmnopqrstuvwxyz";
-  let str = "";
+  let str3 = "";
   for (let i = 0; i < length; i++) {
-    str += chars[Math.floor(Math.random() * chars.length)];
+    str3 += chars[Math.floor(Math.random() * chars.length)];
   }
-  return str;
+  return str3;
 }
-function esc(str) {
-  return JSON.stringify(str);
+function esc(str3) {
+  return JSON.stringify(str3);
 }
 function slugify(input) {
   return input.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
@@ -29636,8 +29636,8 @@ var primitiveTypes = /* @__PURE__ */ new Set([
   "symbol",
   "undefined"
 ]);
-function escapeRegex(str) {
-  return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+function escapeRegex(str3) {
+  return str3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 function clone(inst, def, params) {
   const cl = new inst._zod.constr(def ?? inst._zod.def);
@@ -29840,11 +29840,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path6, issues) {
+function prefixIssues(path10, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path6);
+    iss.path.unshift(path10);
     return iss;
   });
 }
@@ -29903,18 +29903,18 @@ function getSizableOrigin(input) {
   return "unknown";
 }
 var highSurrogate = /[\uD800-\uDBFF]/;
-function codePointLength(str) {
-  const units = str.length;
-  if (!highSurrogate.test(str))
+function codePointLength(str3) {
+  const units = str3.length;
+  if (!highSurrogate.test(str3))
     return units;
-  let count = units;
+  let count2 = units;
   for (let i = 0; i < units - 1; i++) {
-    if ((str.charCodeAt(i) & 64512) === 55296 && (str.charCodeAt(i + 1) & 64512) === 56320) {
-      count--;
+    if ((str3.charCodeAt(i) & 64512) === 55296 && (str3.charCodeAt(i + 1) & 64512) === 56320) {
+      count2--;
       i++;
     }
   }
-  return count;
+  return count2;
 }
 function getLengthableOrigin(input) {
   if (Array.isArray(input))
@@ -30302,16 +30302,16 @@ function flattenError(error3, mapper = (issue3) => issue3.message) {
 }
 function formatError(error3, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error4, path6 = []) => {
+  const processError = (error4, path10 = []) => {
     for (const issue3 of error4.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path6, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path10, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path6, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path10, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path6, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path10, ...issue3.path]);
       } else {
-        const fullpath = [...path6, ...issue3.path];
+        const fullpath = [...path10, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -30453,17 +30453,17 @@ var validateAsync = async (schema, value, _ctx) => {
   return result.issues.length === 0;
 };
 var _encode = (_Err) => {
-  const parse4 = _parse(_Err);
+  const parse6 = _parse(_Err);
   const fn = (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse4(schema, value, ctx, finalizeParams(fn, _params));
+    return parse6(schema, value, ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
 var _decode = (_Err) => {
-  const parse4 = _parse(_Err);
+  const parse6 = _parse(_Err);
   const fn = (schema, value, _ctx, _params) => {
-    return parse4(schema, value, _ctx, finalizeParams(fn, _params));
+    return parse6(schema, value, _ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
@@ -31481,7 +31481,7 @@ function capSize(inst, size) {
   if (!caps.length)
     return;
   const cap = Math.min(...caps.map((c) => c[0]));
-  const parse4 = inst._zod.parse;
+  const parse6 = inst._zod.parse;
   inst._zod.parse = (payload, ctx) => {
     const n = size(payload.value);
     if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
@@ -31495,7 +31495,7 @@ function capSize(inst, size) {
         }
       }
     }
-    return parse4(payload, ctx);
+    return parse6(payload, ctx);
   };
 }
 var arraySize = (input) => Array.isArray(input) ? input.length : -1;
@@ -32460,7 +32460,7 @@ function isRecursive(inst, stack, resolve) {
     }
     return answer;
   };
-  const merge3 = (answer) => {
+  const merge4 = (answer) => {
     if (answer > result)
       result = answer;
   };
@@ -32469,7 +32469,7 @@ function isRecursive(inst, stack, resolve) {
   switch (kind) {
     case "object": {
       const raw2 = rawShape(def);
-      merge3(raw2 ? shape(raw2, true) : ASSUMED);
+      merge4(raw2 ? shape(raw2, true) : ASSUMED);
       check(def.catchall);
       break;
     }
@@ -32519,7 +32519,7 @@ function isRecursive(inst, stack, resolve) {
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
       const inner = def._cachedInner ?? (resolve ? inst._zod.innerType : void 0);
-      merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
+      merge4(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
     // a leaf by choice: `parts` are regex fragments, not data positions
@@ -35271,6 +35271,45 @@ function superRefine(fn, params) {
   return _superRefine(fn, params);
 }
 
+// src/protocol/usage.ts
+var amount = number2().finite().nonnegative().max(1e12);
+var count = number2().int().nonnegative().max(1e15);
+var UsageSchema = object({
+  cost_usd: amount.optional(),
+  input_tokens: count.optional(),
+  output_tokens: count.optional(),
+  turns: count.optional()
+});
+function addUsage(a, b) {
+  if (!a) return b;
+  if (!b) return a;
+  const out = {};
+  for (const key of ["cost_usd", "input_tokens", "output_tokens", "turns"]) {
+    if (a[key] === void 0 && b[key] === void 0) continue;
+    const sum = (a[key] ?? 0) + (b[key] ?? 0);
+    out[key] = key === "cost_usd" ? Math.round(sum * 1e6) / 1e6 : sum;
+  }
+  return out;
+}
+var isEmptyUsage = (u) => !u || Object.values(u).every((v) => v === void 0);
+function tokens(n) {
+  if (n < 1e3) return String(n);
+  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0)}k`;
+  return `${(n / 1e6).toFixed(1)}M`;
+}
+function formatCost(usd) {
+  return usd < 0.01 && usd > 0 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
+function formatUsage(u) {
+  if (!u) return "";
+  const parts = [];
+  if (u.cost_usd !== void 0) parts.push(formatCost(u.cost_usd));
+  if (u.input_tokens !== void 0 || u.output_tokens !== void 0)
+    parts.push(`${tokens(u.input_tokens ?? 0)} in / ${tokens(u.output_tokens ?? 0)} out tokens`);
+  if (u.turns !== void 0) parts.push(`${u.turns} turn${u.turns === 1 ? "" : "s"}`);
+  return parts.join(" \xB7 ");
+}
+
 // src/protocol/messages.ts
 var PROTOCOL_VERSION = 1;
 var PrioritySchema = _enum(["high", "medium", "low"]);
@@ -35337,7 +35376,21 @@ var PlanSchema = object({
   max_attempts: number2().int().positive().max(100),
   tasks: array(TaskSchema).max(5e3).default([]),
   /** Planning failed: the run has no tasks, and this says why. */
-  error: string2().max(5e3).optional()
+  error: string2().max(5e3).optional(),
+  /** Where the tasks came from: the issue's task list, a planner command, or the agent. */
+  planner: _enum(["issue", "command", "agent"]).optional(),
+  /** What planning with the agent spent. */
+  usage: UsageSchema.optional()
+});
+var CheckSchema = object({
+  command: string2().max(500),
+  passed: boolean2(),
+  /** How many times the agent was run again to fix what the check found. */
+  fix_rounds: number2().int().nonnegative().max(100),
+  exit_code: number2().int().nullable(),
+  timed_out: boolean2().optional(),
+  /** The end of the last check run's output, secrets masked. */
+  output_tail: string2().max(8e3).default("")
 });
 var ResultSchema = object({
   exit_code: number2().int().nullable(),
@@ -35353,6 +35406,11 @@ var ResultSchema = object({
   /** The pull request's URL, or why it could not be opened. */
   pr: string2().max(500).optional(),
   pr_error: string2().max(2e3).optional(),
+  /** What the attempt's agent runs spent, all of them together, as their CLIs (or the agent) reported it. */
+  usage: UsageSchema.optional(),
+  /** Agent runs in this attempt: 1, plus one per fix round. */
+  runs: number2().int().positive().max(1e3).optional(),
+  check: CheckSchema.optional(),
   /** API requests this node spent on the task: counted (non-304) and content-creating. */
   api: object({ requests: number2().int().nonnegative(), writes: number2().int().nonnegative() }).optional()
 });
@@ -35740,7 +35798,15 @@ var ACTION_DEFAULTS = {
   "instances": "1",
   "agent": "claude",
   "agent-command": "",
+  "agent-args": "",
+  "max-turns": "",
+  "max-task-cost-usd": "",
+  "verify-command": "",
+  "fix-attempts": "2",
+  "verify-timeout-min": "30",
+  "planner": "",
   "planner-command": "",
+  "planner-max-tasks": "20",
   "settle-ms": "2000",
   "listing-lag-ms": "20000",
   "poll-interval-ms": "3000",
@@ -35767,40 +35833,114 @@ var ACTION_DEFAULTS = {
 var AGENT_PRESETS = {
   claude: {
     name: "Claude Code",
-    command: 'claude -p --permission-mode acceptEdits --output-format text < "$P2P_PROMPT_FILE"',
+    binary: "claude",
+    base: ["-p", "--output-format", "stream-json", "--verbose"],
+    options: [
+      {
+        flag: "--permission-mode",
+        value: "acceptEdits",
+        replacedBy: ["--permission-mode", "--dangerously-skip-permissions"]
+      },
+      { flag: "--allowedTools", value: "Bash", replacedBy: ["--allowedTools", "--allowed-tools"] }
+    ],
+    prompt: { stdin: true },
+    format: "claude-stream-json",
+    maxTurns: (n) => ["--max-turns", String(n)],
+    maxBudget: (usd) => ["--max-budget-usd", usd.toFixed(4)],
     secrets: ["ANTHROPIC_API_KEY"],
-    install: "npm install -g @anthropic-ai/claude-code"
+    install: "npm install -g @anthropic-ai/claude-code",
+    tested: "@anthropic-ai/claude-code"
   },
   codex: {
     name: "OpenAI Codex CLI",
-    command: 'codex exec --full-auto "$(cat "$P2P_PROMPT_FILE")"',
+    binary: "codex",
+    base: ["exec", "--json", "--skip-git-repo-check"],
+    options: [
+      // Codex's own sandbox (bubblewrap) cannot start on GitHub's ubuntu-24.04 runners, which restrict user
+      // namespaces, and cuts off the network and the npm cache: the runner's VM is the sandbox.
+      {
+        flag: "--dangerously-bypass-approvals-and-sandbox",
+        replacedBy: ["--sandbox", "-s", "--full-auto", "--dangerously-bypass-approvals-and-sandbox"]
+      },
+      // `codex exec` does not read OPENAI_API_KEY by itself: a provider that does, and that stops at once
+      // when the key is missing (the built-in one retries without one for ever).
+      { flag: "-c", value: "model_provider=p2p-openai", replacedBy: ["model_provider"] },
+      {
+        flag: "-c",
+        value: 'model_providers.p2p-openai={name="OpenAI",base_url="https://api.openai.com/v1",env_key="OPENAI_API_KEY",wire_api="responses"}',
+        replacedBy: []
+      }
+    ],
+    prompt: { stdin: true, marker: "-" },
+    format: "codex-json",
     secrets: ["OPENAI_API_KEY"],
-    install: "npm install -g @openai/codex"
+    install: "npm install -g @openai/codex",
+    tested: "@openai/codex"
   },
   gemini: {
     name: "Gemini CLI",
-    command: 'gemini --yolo --prompt "$(cat "$P2P_PROMPT_FILE")"',
+    binary: "gemini",
+    base: ["--skip-trust", "--output-format", "stream-json"],
+    options: [{ flag: "--approval-mode", value: "yolo", replacedBy: ["--approval-mode", "--yolo", "-y"] }],
+    prompt: { stdin: true },
+    format: "gemini-json",
+    // Its turn limit is a setting, not an option: a settings home of the node's, over the user's own.
+    turnsSetting: {
+      home: "GEMINI_CLI_HOME",
+      folder: ".gemini",
+      patch: (n) => ({ model: { maxSessionTurns: n } })
+    },
     secrets: ["GEMINI_API_KEY"],
-    install: "npm install -g @google/gemini-cli"
+    install: "npm install -g @google/gemini-cli",
+    tested: "@google/gemini-cli"
   },
   aider: {
     name: "Aider",
-    command: 'aider --yes-always --no-auto-commits --message-file "$P2P_PROMPT_FILE"',
+    binary: "aider",
+    base: ["--yes-always", "--no-auto-commits", "--no-check-update", "--no-pretty"],
+    options: [],
+    prompt: { file: "--message-file" },
+    format: "text",
     secrets: ["ANTHROPIC_API_KEY or OPENAI_API_KEY"],
     install: "pipx install aider-chat"
   }
 };
 var AGENT_NAMES = [...Object.keys(AGENT_PRESETS), "custom"];
-function agentCommandFor(agent, agentCommand2) {
-  const name = agent.trim().toLowerCase();
-  const custom = agentCommand2.trim();
-  if (name === "custom") {
+function agentChoiceFor(agent, agentCommand, agentArgs = "") {
+  const id2 = agent.trim().toLowerCase();
+  const custom = agentCommand.trim();
+  if (id2 === "custom" || custom && id2 in AGENT_PRESETS) {
     if (!custom) throw new Error('Input "agent-command" is required when "agent" is custom.');
-    return custom;
+    if (agentArgs.trim())
+      throw new Error(
+        'Input "agent-args" goes with a preset agent; with "agent-command", write the options there.'
+      );
+    return { kind: "custom", command: custom };
   }
-  const preset = AGENT_PRESETS[name];
+  const preset = AGENT_PRESETS[id2];
   if (!preset) throw new Error(`Input "agent" must be one of ${AGENT_NAMES.join(", ")}; got "${agent}".`);
-  return custom || preset.command;
+  return { kind: "preset", id: id2, preset, extraArgs: agentArgs.trim() };
+}
+function shellWord(word) {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+function replaces(args, option) {
+  return (option.replacedBy ?? [option.flag]).some(
+    (word) => new RegExp(`(^|[\\s'"])${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(=|[\\s'"]|$)`).test(args)
+  );
+}
+function presetCommand(preset, extraArgs, limits = {}) {
+  const words = [preset.binary, ...preset.base];
+  for (const option of preset.options) {
+    if (replaces(extraArgs, option)) continue;
+    words.push(option.flag, ...option.value !== void 0 ? [option.value] : []);
+  }
+  if (limits.maxTurns !== void 0 && preset.maxTurns) words.push(...preset.maxTurns(limits.maxTurns));
+  if (limits.budgetUsd !== void 0 && preset.maxBudget) words.push(...preset.maxBudget(limits.budgetUsd));
+  let line = words.map(shellWord).join(" ");
+  if (extraArgs) line += ` ${extraArgs}`;
+  if ("file" in preset.prompt) return `${line} ${preset.prompt.file} "$P2P_PROMPT_FILE"`;
+  return `${line}${preset.prompt.marker ? ` ${preset.prompt.marker}` : ""} < "$P2P_PROMPT_FILE"`;
 }
 
 // src/inputs.ts
@@ -35832,12 +35972,30 @@ function numberInput(name, opts) {
   }
   return value;
 }
-function agentCommand() {
+function agentChoice() {
   try {
-    return agentCommandFor(raw("agent"), raw("agent-command"));
+    return agentChoiceFor(raw("agent"), raw("agent-command"), raw("agent-args"));
   } catch (error3) {
     throw new InputError(error3.message);
   }
+}
+function optionalNumber(name, opts) {
+  return raw(name).trim() === "" ? void 0 : numberInput(name, opts);
+}
+function plannerInput(command) {
+  const value = raw("planner").trim().toLowerCase();
+  if (value === "") return command ? "command" : "issue";
+  if (value !== "issue" && value !== "agent" && value !== "command")
+    throw new InputError(`Input "planner" must be one of issue, agent, command; got "${raw("planner")}".`);
+  if (value === "command" && !command)
+    throw new InputError('Input "planner-command" is required when "planner" is command.');
+  return value;
+}
+function checkInput() {
+  const command = raw("verify-command").trim();
+  const fixAttempts = numberInput("fix-attempts", { min: 0, max: 20, integer: true });
+  const minutes = numberInput("verify-timeout-min", { min: 0.01, max: 24 * 60, unit: "minutes" });
+  return command ? { command, fixAttempts, timeoutMs: Math.round(minutes * 6e4) } : void 0;
 }
 function booleanInput(name) {
   const value = raw(name).trim().toLowerCase();
@@ -35851,10 +36009,10 @@ function nonEmpty(name, what) {
     throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
   return value;
 }
-function readPayload(path6) {
-  if (!path6) return {};
+function readPayload(path10) {
+  if (!path10) return {};
   try {
-    const parsed = JSON.parse(readFileSync2(path6, "utf8"));
+    const parsed = JSON.parse(readFileSync2(path10, "utf8"));
     return typeof parsed === "object" && parsed !== null ? parsed : {};
   } catch {
     return {};
@@ -35926,14 +36084,20 @@ function readInputs(runtime) {
       );
     }
   }
+  const plannerCommand = raw("planner-command").trim() || void 0;
   return {
     mode,
     token,
     issueNumber,
     instance,
     instances,
-    agentCommand: agentCommand(),
-    plannerCommand: raw("planner-command").trim() || void 0,
+    agent: agentChoice(),
+    maxTurns: optionalNumber("max-turns", { min: 1, max: 1e4, integer: true }),
+    maxTaskCostUsd: optionalNumber("max-task-cost-usd", { min: 0.01, max: 1e5, unit: "dollars" }),
+    check: checkInput(),
+    planner: plannerInput(plannerCommand),
+    plannerCommand,
+    plannerMaxTasks: numberInput("planner-max-tasks", { min: 1, max: 500, integer: true }),
     settleMs: numberInput("settle-ms", { min: 0, max: 6e5, integer: true, unit: "milliseconds" }),
     listingLagMs: numberInput("listing-lag-ms", {
       min: 0,
@@ -36154,7 +36318,9 @@ function applyPlan(state, d, m, parts) {
     tasks,
     ...error3 !== void 0 ? { error: error3 } : {},
     commentIds: ordered.map((p) => p.d.comment.id),
-    created: d.created
+    created: d.created,
+    ...m.planner ? { planner: m.planner } : {},
+    ...m.usage ? { usage: m.usage } : {}
   };
   tasks.forEach((task, order) => {
     if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });
@@ -36248,7 +36414,7 @@ function electionDue(state, now) {
 function taskViews(state, now) {
   const views = /* @__PURE__ */ new Map();
   const maxAttempts = state.plan?.maxAttempts ?? 1;
-  const visit = (id2, path6) => {
+  const visit = (id2, path10) => {
     const known = views.get(id2);
     if (known) return known;
     const record = state.tasks.get(id2);
@@ -36269,11 +36435,11 @@ function taskViews(state, now) {
       let blocked = false;
       let skippedBy;
       for (const dep of record.task.depends_on) {
-        if (path6.has(dep)) {
+        if (path10.has(dep)) {
           skippedBy = `dependency cycle through ${dep}`;
           break;
         }
-        const depView = visit(dep, /* @__PURE__ */ new Set([...path6, id2]));
+        const depView = visit(dep, /* @__PURE__ */ new Set([...path10, id2]));
         if (depView.status === "failed" || depView.status === "skipped") {
           skippedBy = `dependency ${dep} ${depView.status}`;
           break;
@@ -36379,7 +36545,7 @@ var ApiLedger = class {
 
 // src/node/leadership.ts
 import { randomUUID as randomUUID3 } from "node:crypto";
-import path from "node:path";
+import path4 from "node:path";
 import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
 
 // src/protocol/render.ts
@@ -36427,8 +36593,9 @@ function renderPlan(m) {
 ${fenced(m.error)}`;
   }
   const part = m.parts > 1 ? ` (part ${m.part} of ${m.parts})` : "";
+  const by = m.planner === "agent" ? `, planned by the agent${m.usage ? ` (${formatUsage(m.usage)})` : ""}` : m.planner === "command" ? ", planned by the planner command" : "";
   return [
-    `\u{1F4E6} **TASKS_DATA** \xB7 leader \`${m.node}\` (term ${m.term}) publishes ${m.tasks.length} task(s)${part}`,
+    `\u{1F4E6} **TASKS_DATA** \xB7 leader \`${m.node}\` (term ${m.term}) publishes ${m.tasks.length} task(s)${part}${by}`,
     "",
     ...m.tasks.map(taskLine)
   ].join("\n");
@@ -36448,8 +36615,21 @@ function renderClaim(m, startedAt, now) {
     m.state === "completed" ? `\u{1F4CA} **PROGRESS** \xB7 \u2705 \`${m.task}\` completed by node \`${m.node}\` in ${took} (attempt ${m.attempt})` : `\u{1F4CA} **PROGRESS** \xB7 \u274C \`${m.task}\` failed on node \`${m.node}\` after ${took} (attempt ${m.attempt})`
   ];
   if (r?.error) lines.push(`Error: ${oneLine(r.error, 500)}`);
+  if (r?.check?.passed) lines.push(`Check: ${checkLine(r.check)}`);
+  if (r?.usage)
+    lines.push(`Agent cost: ${formatUsage(r.usage)}${r.runs && r.runs > 1 ? ` (${r.runs} runs)` : ""}`);
   if (r?.pr) lines.push(`Pull request: ${r.pr}`);
   else if (r?.branch) lines.push(`Branch: \`${r.branch}\``);
+  if (r?.check && !r.check.passed && r.check.output_tail) {
+    lines.push(
+      "",
+      "<details><summary>Check output (last lines)</summary>",
+      "",
+      fenced(r.check.output_tail),
+      "",
+      "</details>"
+    );
+  }
   if (r?.output_tail) {
     lines.push(
       "",
@@ -36461,6 +36641,15 @@ function renderClaim(m, startedAt, now) {
     );
   }
   return lines.join("\n");
+}
+function checkVerdict(c) {
+  const rounds = c.fix_rounds > 0 ? ` after ${c.fix_rounds} fix round${c.fix_rounds === 1 ? "" : "s"}` : "";
+  if (c.passed) return `passed${rounds}`;
+  return `failed (${c.timed_out ? "timed out" : `exit ${c.exit_code ?? "signal"}`})${rounds}`;
+}
+function checkLine(c) {
+  const command = `\`${oneLine(c.command, 120).replace(/`/g, "'")}\``;
+  return `${c.passed ? "\u2705" : "\u274C"} ${command} ${checkVerdict(c)}`;
 }
 function planComments(base, tasks, nonce) {
   const budget = 4e4;
@@ -36872,6 +37061,7 @@ var LeaseKeeper = class {
 
 // src/node/agent-process.ts
 import { spawn } from "node:child_process";
+var MAX_LINE = 1024 * 1024;
 var WRAPPER = `
 bash -c "$1" &
 agent=$!
@@ -36886,9 +37076,38 @@ status=$?
 kill "$watchdog" 2>/dev/null
 exit $status
 `;
+function lineSplitter(onLine) {
+  let partial2 = "";
+  let dropping = false;
+  return {
+    push(text) {
+      let start = 0;
+      for (; ; ) {
+        const nl = text.indexOf("\n", start);
+        if (nl < 0) break;
+        if (!dropping) onLine(partial2 + text.slice(start, nl));
+        partial2 = "";
+        dropping = false;
+        start = nl + 1;
+      }
+      if (dropping) return;
+      partial2 += text.slice(start);
+      if (partial2.length > MAX_LINE) {
+        onLine(`${partial2.slice(0, 2e3)}\u2026 (a line of more than ${MAX_LINE} characters, cut)`);
+        partial2 = "";
+        dropping = true;
+      }
+    },
+    end() {
+      if (partial2 && !dropping) onLine(partial2);
+      partial2 = "";
+    }
+  };
+}
 function startProcess(options2) {
   const tailChars = options2.tailChars ?? 3e3;
-  const stdoutLimit = options2.stdoutLimit ?? 5e6;
+  const stdoutLimit = options2.stdoutLimit ?? 0;
+  const reader = options2.reader;
   const started = Date.now();
   let tail = "";
   let stdout = "";
@@ -36900,14 +37119,22 @@ function startProcess(options2) {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"]
   });
-  const take = (chunk, isStdout) => {
-    const text = chunk.toString("utf8");
-    if (isStdout && stdout.length < stdoutLimit) stdout += text.slice(0, stdoutLimit - stdout.length);
+  const show = (text) => {
     tail = (tail + text).slice(-tailChars * 4);
     options2.onOutput?.(redact(text));
   };
-  child.stdout.on("data", (c) => take(c, true));
-  child.stderr.on("data", (c) => take(c, false));
+  const stdoutLines = lineSplitter((line) => {
+    const shown = reader ? reader.line(line) : line;
+    if (shown !== void 0) show(`${shown}
+`);
+  });
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stdout.on("data", (text) => {
+    if (stdout.length < stdoutLimit) stdout += text.slice(0, stdoutLimit - stdout.length);
+    stdoutLines.push(text);
+  });
+  child.stderr.on("data", (text) => show(text));
   const signalGroup = (signal) => {
     try {
       if (child.pid) process.kill(-child.pid, signal);
@@ -36924,18 +37151,18 @@ function startProcess(options2) {
   };
   const timer = setTimeout(() => {
     timedOut = true;
-    kill(`it ran longer than the task timeout (${Math.round(options2.timeoutMs / 1e3)}s)`);
+    kill(`it ran longer than its timeout (${Math.round(options2.timeoutMs / 1e3)}s)`);
   }, options2.timeoutMs);
   const done = new Promise((resolve) => {
     let spawnError;
-    child.on("error", (error3) => {
-      spawnError = error3.message;
-    });
-    child.on("exit", () => setTimeout(() => signalGroup("SIGKILL"), 2e3).unref());
-    child.on("close", (code, signal) => {
+    let settled = false;
+    const settle2 = (code, signal) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       signalGroup("SIGKILL");
+      stdoutLines.end();
       const lines = redact(tail).split("\n");
       let outputTail = lines.slice(-60).join("\n");
       if (outputTail.length > tailChars) outputTail = outputTail.slice(-tailChars);
@@ -36947,9 +37174,22 @@ function startProcess(options2) {
         stdout,
         timedOut,
         ...killedBecause ? { killedBecause } : {},
-        ...spawnError ? { error: spawnError } : {}
+        ...spawnError ? { error: spawnError } : {},
+        ...reader ? { report: reader.report() } : {}
       });
+    };
+    child.on("error", (error3) => {
+      spawnError = error3.message;
     });
+    child.on("exit", (code, signal) => {
+      setTimeout(() => signalGroup("SIGKILL"), 2e3).unref();
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle2(code, signal);
+      }, 3e3).unref();
+    });
+    child.on("close", (code, signal) => settle2(code, signal));
   });
   return { done, kill };
 }
@@ -36987,6 +37227,510 @@ function claimBody(config2, nonce, fields, beat = 0, prev, timing) {
   return encode2(message, renderClaim(message, timing?.startedAt, timing?.now));
 }
 
+// src/node/planning-agent.ts
+import path3 from "node:path";
+import { existsSync as existsSync4, mkdirSync as mkdirSync2, readdirSync as readdirSync2, readFileSync as readFileSync5, rmSync as rmSync3, statSync as statSync2, writeFileSync as writeFileSync2 } from "node:fs";
+
+// src/tasks/planning-prompt.ts
+function buildPlanningPrompt(issue3, layout, maxTasks) {
+  return [
+    `You are planning the work on GitHub issue #${issue3.number} of this repository. Do not change any file:`,
+    `other agents will do the work, one task each, in parallel where the tasks allow it.`,
+    "",
+    `Break the issue down into at most ${maxTasks} tasks. Each task must make sense on its own as one pull`,
+    `request: say in its body what to change and how to tell it is done. A task that needs another's work`,
+    `lists it in "depends_on"; tasks without dependencies between them run at the same time, so keep them`,
+    `apart (different files) where you can. Fewer, larger tasks are better than many tiny ones.`,
+    "",
+    `Write the plan as JSON to the file named by the environment variable P2P_PLAN_FILE`,
+    `(for example: cat > "$P2P_PLAN_FILE" <<'PLAN' \u2026 PLAN), and also end your answer with the same JSON. Its shape:`,
+    "",
+    "```json",
+    '{"tasks": [',
+    '  {"id": "api", "title": "Add the widgets REST API", "body": "What to do, and how to tell it is done.",',
+    '   "priority": "high", "depends_on": []},',
+    '  {"id": "docs", "title": "Document the API", "body": "\u2026", "priority": "low", "depends_on": ["api"]}',
+    "]}",
+    "```",
+    "",
+    `Ids are short: letters, digits, ".", "_" and "-". Priority is high, medium or low.`,
+    "",
+    `## The issue: ${sanitizeText(issue3.title)}`,
+    "",
+    sanitizeText(issue3.body) || "(empty)",
+    "",
+    `## The repository's layout`,
+    "",
+    layout.length > 0 ? layout.join("\n") : "(empty)"
+  ].join("\n");
+}
+function planJsonIn(text) {
+  const blocks = [...text.matchAll(/```(?:json)?[ \t]*\n([\s\S]*?)\n[ \t]*```/g)].map((m) => m[1]).filter((b) => b.includes('"tasks"'));
+  if (blocks.length > 0) return blocks.at(-1);
+  const start = [...text.matchAll(/\{\s*"tasks"\s*:/g)].at(-1)?.index;
+  if (start === void 0) return text;
+  const end = objectEnd(text, start);
+  return end > start ? text.slice(start, end) : text.slice(start);
+}
+function objectEnd(text, start) {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+// src/node/agent-run.ts
+import { rmSync as rmSync2 } from "node:fs";
+
+// src/agents/agent-output.ts
+function textReader() {
+  return { line: (line) => line, report: () => ({ notes: [] }) };
+}
+function parse4(line) {
+  if (!line.startsWith("{")) return void 0;
+  try {
+    const value = JSON.parse(line);
+    return typeof value === "object" && value !== null ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
+var num = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : void 0;
+var str = (v) => typeof v === "string" ? v : void 0;
+var oneLine2 = (text, max = 300) => {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}\u2026` : flat;
+};
+function toolLine(name, input) {
+  const i = typeof input === "object" && input !== null ? input : {};
+  const detail = str(i.command) ?? str(i.file_path) ?? str(i.path) ?? str(i.pattern) ?? str(i.url) ?? str(i.description);
+  return `\u25B6 ${name}${detail ? `: ${oneLine2(detail, 200)}` : ""}`;
+}
+function claudeReader() {
+  let result;
+  return {
+    line(line) {
+      const event = parse4(line);
+      if (!event) return line;
+      const message = event.message;
+      switch (event.type) {
+        case "system":
+          return event.subtype === "init" ? `Claude Code started (model ${str(event.model) ?? "?"})` : void 0;
+        case "assistant": {
+          const shown = [];
+          for (const block of Array.isArray(message?.content) ? message.content : []) {
+            const b = block;
+            if (b.type === "text" && str(b.text)?.trim()) shown.push(oneLine2(str(b.text)));
+            else if (b.type === "tool_use") shown.push(toolLine(str(b.name) ?? "tool", b.input));
+          }
+          return shown.length > 0 ? shown.join("\n") : void 0;
+        }
+        case "result": {
+          result = event;
+          const text = str(event.result);
+          return text?.trim() ? text.trim() : void 0;
+        }
+        default:
+          return void 0;
+      }
+    },
+    report() {
+      if (!result) return { notes: [] };
+      const usage = result.usage;
+      const input = (num(usage?.input_tokens) ?? 0) + (num(usage?.cache_creation_input_tokens) ?? 0) + (num(usage?.cache_read_input_tokens) ?? 0);
+      const report = {
+        ...str(result.result) ? { finalText: str(result.result) } : {},
+        usage: {
+          ...num(result.total_cost_usd) !== void 0 ? { cost_usd: num(result.total_cost_usd) } : {},
+          ...usage ? { input_tokens: input, output_tokens: num(usage.output_tokens) ?? 0 } : {},
+          ...num(result.num_turns) !== void 0 ? { turns: num(result.num_turns) } : {}
+        },
+        notes: []
+      };
+      const subtype = str(result.subtype) ?? "";
+      const errors = Array.isArray(result.errors) ? result.errors.filter((e) => typeof e === "string") : [];
+      if (subtype.startsWith("error") || result.is_error === true) {
+        const why = errors.join("; ") || str(result.result) || "no reason given";
+        report.failure = `${oneLine2(why, 500)}${subtype && subtype !== "success" ? ` (${subtype})` : ""}`;
+      }
+      const denials = Array.isArray(result.permission_denials) ? result.permission_denials : [];
+      if (denials.length > 0) {
+        const calls = denials.slice(0, 5).map((d) => {
+          const r = d;
+          return toolLine(str(r.tool_name) ?? "tool", r.tool_input).slice(2);
+        }).join("; ");
+        report.notes.push(
+          `Claude Code refused ${denials.length} tool call(s) for want of permission: ${calls}${denials.length > 5 ? "; \u2026" : ""}`
+        );
+      }
+      return report;
+    }
+  };
+}
+
+// src/agents/agent-output-events.ts
+function parse5(line) {
+  if (!line.startsWith("{")) return void 0;
+  try {
+    const value = JSON.parse(line);
+    return typeof value === "object" && value !== null ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
+var num2 = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : void 0;
+var str2 = (v) => typeof v === "string" ? v : void 0;
+var oneLine3 = (text, max = 300) => {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}\u2026` : flat;
+};
+function shellCommand(command) {
+  const m = /^\S*\/(?:ba)?sh -l?c '([\s\S]*)'$/.exec(command);
+  return m ? m[1].replace(/'\\''/g, "'") : command;
+}
+function codexReader() {
+  let input;
+  let output;
+  let failure2;
+  let finalText;
+  return {
+    line(line) {
+      const event = parse5(line);
+      if (!event) return line;
+      const item = event.item ?? {};
+      switch (event.type) {
+        case "thread.started":
+          return "Codex started";
+        case "item.started":
+          return item.type === "command_execution" ? `\u25B6 shell: ${oneLine3(shellCommand(str2(item.command) ?? ""), 200)}` : void 0;
+        case "item.completed":
+          if (item.type === "agent_message" && str2(item.text)?.trim()) {
+            finalText = str2(item.text);
+            return oneLine3(finalText);
+          }
+          if (item.type === "command_execution" && num2(item.exit_code) !== void 0 && item.exit_code !== 0)
+            return `  (exit ${String(item.exit_code)})`;
+          if (item.type === "file_change") {
+            const changes = Array.isArray(item.changes) ? item.changes : [];
+            const paths = changes.map((c) => str2(c.path)).filter(Boolean);
+            return `\u25B6 edit: ${oneLine3(paths.join(", ") || "files", 200)}`;
+          }
+          return void 0;
+        case "turn.completed": {
+          const usage = event.usage ?? {};
+          input = (input ?? 0) + (num2(usage.input_tokens) ?? 0);
+          output = (output ?? 0) + (num2(usage.output_tokens) ?? 0);
+          return void 0;
+        }
+        case "turn.failed":
+        case "error": {
+          const message = str2(event.message) ?? str2(event.error?.message);
+          if (message) failure2 = oneLine3(message, 500);
+          return message ? `error: ${oneLine3(message, 500)}` : void 0;
+        }
+        default:
+          return void 0;
+      }
+    },
+    report() {
+      const report = { notes: [] };
+      if (finalText !== void 0) report.finalText = finalText;
+      if (input !== void 0) report.usage = { input_tokens: input, output_tokens: output ?? 0 };
+      if (failure2) report.failure = failure2;
+      return report;
+    }
+  };
+}
+function geminiReader() {
+  let result;
+  let text = "";
+  return {
+    line(line) {
+      const event = parse5(line);
+      if (!event) return line;
+      switch (event.type) {
+        case "init":
+          return `Gemini CLI started (model ${str2(event.model) ?? "?"})`;
+        case "message":
+          if (event.role !== "assistant" || !str2(event.content)) return void 0;
+          text = event.delta === true ? text + str2(event.content) : str2(event.content);
+          return str2(event.content).trim() ? oneLine3(str2(event.content)) : void 0;
+        case "tool_use": {
+          const p = event.parameters ?? {};
+          const detail = str2(p.command) ?? str2(p.file_path) ?? str2(p.absolute_path) ?? str2(p.path);
+          return `\u25B6 ${str2(event.tool_name) ?? "tool"}${detail ? `: ${oneLine3(detail, 200)}` : ""}`;
+        }
+        case "tool_result":
+          return event.status === "error" ? `  (tool error: ${oneLine3(str2(event.output) ?? "", 200)})` : void 0;
+        case "result": {
+          result = event;
+          const error3 = event.error;
+          return event.status === "error" ? `error: ${oneLine3(str2(error3?.message) ?? "unknown", 500)}` : void 0;
+        }
+        default:
+          return void 0;
+      }
+    },
+    report() {
+      const report = { notes: [] };
+      if (text.trim()) report.finalText = text;
+      if (!result) return report;
+      const stats = result.stats ?? {};
+      if (num2(stats.input_tokens) !== void 0 || num2(stats.output_tokens) !== void 0)
+        report.usage = {
+          input_tokens: num2(stats.input_tokens) ?? 0,
+          output_tokens: num2(stats.output_tokens) ?? 0
+        };
+      if (result.status === "error") {
+        const error3 = result.error ?? {};
+        report.failure = `${oneLine3(str2(error3.message) ?? "no reason given", 500)}${str2(error3.type) ? ` (${str2(error3.type)})` : ""}`;
+      }
+      return report;
+    }
+  };
+}
+
+// src/agents/usage-file.ts
+import { readFileSync as readFileSync3, statSync } from "node:fs";
+var FILE_LIMIT = 64 * 1024;
+function readUsageFile(file) {
+  let size;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return {};
+  }
+  if (size > FILE_LIMIT) return { error: `P2P_USAGE_FILE holds ${size} bytes (at most ${FILE_LIMIT})` };
+  let json;
+  try {
+    json = JSON.parse(readFileSync3(file, "utf8"));
+  } catch (error3) {
+    return { error: `P2P_USAGE_FILE is not JSON: ${error3.message}` };
+  }
+  const parsed = UsageSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue3 = parsed.error.issues[0];
+    return {
+      error: `P2P_USAGE_FILE is not a usage object: ${issue3.path.join(".") || "(root)"}: ${issue3.message}`
+    };
+  }
+  return isEmptyUsage(parsed.data) ? {} : { usage: parsed.data };
+}
+
+// src/agents/settings-home.ts
+import path from "node:path";
+import {
+  existsSync as existsSync3,
+  mkdirSync,
+  readdirSync,
+  readFileSync as readFileSync4,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from "node:fs";
+function merge3(base, patch) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const old = out[key];
+    out[key] = value && typeof value === "object" && !Array.isArray(value) && old && typeof old === "object" && !Array.isArray(old) ? merge3(old, value) : value;
+  }
+  return out;
+}
+function settingsHome(preset, turns, env, dir) {
+  const setting = preset.turnsSetting;
+  if (!setting || turns === void 0) return {};
+  const sourceHome = env[setting.home] || env.HOME || "";
+  const source = path.join(sourceHome, setting.folder);
+  const target = path.join(dir, setting.folder);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  let settings = {};
+  if (sourceHome && existsSync3(source)) {
+    for (const name of readdirSync(source)) {
+      if (name === "settings.json") {
+        try {
+          const parsed = JSON.parse(readFileSync4(path.join(source, name), "utf8"));
+          if (parsed && typeof parsed === "object") settings = parsed;
+        } catch {
+        }
+      } else symlinkSync(path.join(source, name), path.join(target, name));
+    }
+  }
+  writeFileSync(
+    path.join(target, "settings.json"),
+    JSON.stringify(merge3(settings, setting.patch(turns)), null, 2)
+  );
+  return { [setting.home]: dir };
+}
+
+// src/node/agent-run.ts
+import path2 from "node:path";
+function readerFor(format) {
+  switch (format) {
+    case "claude-stream-json":
+      return claudeReader();
+    case "codex-json":
+      return codexReader();
+    case "gemini-json":
+      return geminiReader();
+    default:
+      return textReader();
+  }
+}
+function agentCommandLine(choice, limits) {
+  if (choice.kind === "custom") return choice.command;
+  return presetCommand(choice.preset, choice.extraArgs, limits);
+}
+function startAgentRun(ctx, spec) {
+  const { config: config2 } = ctx;
+  const choice = config2.agent;
+  rmSync2(spec.usageFile, { force: true });
+  const options2 = {
+    command: agentCommandLine(choice, {
+      ...config2.maxTurns !== void 0 ? { maxTurns: config2.maxTurns } : {},
+      ...spec.budgetUsd !== void 0 ? { budgetUsd: spec.budgetUsd } : {}
+    }),
+    cwd: config2.workspace,
+    env: {
+      ...config2.agentEnv,
+      ...choice.kind === "preset" ? {
+        ...choice.preset.env,
+        ...settingsHome(
+          choice.preset,
+          config2.maxTurns,
+          config2.agentEnv,
+          path2.join(config2.tempDir, "agent-settings")
+        )
+      } : {},
+      ...spec.env,
+      P2P_PROMPT_FILE: spec.promptFile,
+      P2P_USAGE_FILE: spec.usageFile,
+      ...config2.maxTurns !== void 0 ? { P2P_MAX_TURNS: String(config2.maxTurns) } : {},
+      ...spec.budgetUsd !== void 0 ? { P2P_MAX_COST_USD: spec.budgetUsd.toFixed(4) } : {}
+    },
+    timeoutMs: spec.timeoutMs,
+    stdoutLimit: 5e6,
+    reader: readerFor(choice.kind === "preset" ? choice.preset.format : "text"),
+    ...spec.onOutput ? { onOutput: spec.onOutput } : {}
+  };
+  const running = (ctx.startProcess ?? startProcess)(options2);
+  return {
+    kill: running.kill,
+    done: running.done.then((run2) => finishRun(ctx, spec, run2))
+  };
+}
+function finishRun(ctx, spec, run2) {
+  const report = run2.report ?? { notes: [] };
+  const notes = [...report.notes];
+  let usage = report.usage && Object.keys(report.usage).length > 0 ? report.usage : void 0;
+  if (!usage) {
+    const written = readUsageFile(spec.usageFile);
+    if (written.error) notes.push(written.error);
+    usage = written.usage;
+  }
+  const minutes = Math.round(spec.timeoutMs / 6e3) / 10;
+  const error3 = run2.timedOut ? `the agent ran longer than its timeout (${minutes} min) and was stopped` : run2.killedBecause ? `the agent was stopped: ${run2.killedBecause}` : run2.error ? `the agent could not start: ${run2.error}` : report.failure ? `the agent stopped: ${report.failure}` : run2.exitCode !== 0 ? `the agent exited with ${run2.exitCode ?? `signal ${run2.signal}`}${run2.exitCode === 127 ? " (command not found: is its CLI installed?)" : ""}` : void 0;
+  return {
+    ok: error3 === void 0,
+    ...error3 ? { error: error3 } : {},
+    exitCode: run2.exitCode,
+    signal: run2.signal,
+    durationMs: run2.durationMs,
+    outputTail: run2.outputTail,
+    ...usage ? { usage } : {},
+    notes,
+    stdout: run2.stdout,
+    ...report.finalText !== void 0 ? { finalText: report.finalText } : {}
+  };
+}
+
+// src/node/planning-agent.ts
+var SKIPPED = /* @__PURE__ */ new Set([".git", "node_modules", ".venv", "venv", "__pycache__", "target", "dist", "build"]);
+function repositoryLayout(root, limit = 300, depth = 3) {
+  const out = [];
+  const walk = (dir, prefix, level) => {
+    let names;
+    try {
+      names = readdirSync2(dir).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (out.length >= limit) return;
+      if (SKIPPED.has(name)) continue;
+      const full = path3.join(dir, name);
+      let isDir = false;
+      try {
+        isDir = statSync2(full, { throwIfNoEntry: false })?.isDirectory() ?? false;
+      } catch {
+        continue;
+      }
+      out.push(`${prefix}${name}${isDir ? "/" : ""}`);
+      if (isDir && level < depth) walk(full, `${prefix}${name}/`, level + 1);
+    }
+  };
+  walk(root, "", 1);
+  if (out.length >= limit) out.push("\u2026 (more files not listed)");
+  return out;
+}
+var PLAN_FILE_LIMIT = 2 * 1024 * 1024;
+async function planWithAgent(ctx, issue3) {
+  const { config: config2, log } = ctx;
+  const maxTasks = config2.plannerMaxTasks ?? 20;
+  const dir = path3.join(config2.tempDir, "plan");
+  mkdirSync2(dir, { recursive: true });
+  const promptFile = path3.join(dir, "planning-prompt.md");
+  const planFile = path3.join(dir, "plan.json");
+  rmSync3(planFile, { force: true });
+  writeFileSync2(promptFile, buildPlanningPrompt(issue3, repositoryLayout(config2.workspace), maxTasks));
+  log.info(`planning with the agent (at most ${maxTasks} tasks)`);
+  const run2 = await startAgentRun(ctx, {
+    env: {
+      P2P_PLANNING: "1",
+      P2P_PLAN_FILE: planFile,
+      P2P_ISSUE_NUMBER: String(issue3.number),
+      P2P_ISSUE_TITLE: sanitizeText(issue3.title),
+      P2P_NODE_ID: config2.nodeId
+    },
+    promptFile,
+    usageFile: path3.join(dir, "planning.usage.json"),
+    ...config2.maxTaskCostUsd !== void 0 ? { budgetUsd: config2.maxTaskCostUsd } : {},
+    timeoutMs: config2.taskTimeoutMs,
+    onOutput: (text2) => {
+      for (const line of text2.split("\n")) if (line.trim()) log.info(`  [planning] ${line}`);
+    }
+  }).done;
+  for (const note of run2.notes) log.warning(`planning: ${note}`);
+  if (!run2.ok)
+    throw new Error(
+      `planning with the agent failed: ${run2.error}${run2.outputTail ? `:
+${run2.outputTail.slice(-1500)}` : ""}`
+    );
+  let text;
+  if (existsSync4(planFile) && statSync2(planFile).size <= PLAN_FILE_LIMIT)
+    text = readFileSync5(planFile, "utf8");
+  else text = planJsonIn(run2.finalText ?? run2.stdout);
+  let drafts;
+  try {
+    drafts = draftsFromPlannerOutput(text);
+  } catch (error3) {
+    throw new Error(
+      `the agent's plan is not valid: ${error3.message.replace(/^the planner's /, "")}`
+    );
+  }
+  if (drafts.length > maxTasks)
+    throw new Error(`the agent planned ${drafts.length} tasks; planner-max-tasks allows ${maxTasks}`);
+  return { drafts, ...run2.usage ? { usage: run2.usage } : {} };
+}
+
 // src/node/leadership.ts
 async function lead(ctx, bid, keeper) {
   const { config: config2, log } = ctx;
@@ -36997,8 +37741,11 @@ async function lead(ctx, bid, keeper) {
   try {
     let tasks = [];
     let error3;
+    let usage;
     try {
-      tasks = await planTasks(ctx);
+      const planned = await planTasks(ctx);
+      tasks = planned.tasks;
+      usage = planned.usage;
       tasks = carryOver(
         tasks,
         earlierCompletions(ctx.thread.all(), ctx.trust, config2.run, ctx.client.clock.now())
@@ -37019,6 +37766,8 @@ async function lead(ctx, bid, keeper) {
         node: config2.nodeId,
         term: bid.term,
         max_attempts: config2.maxAttempts,
+        planner: config2.planner,
+        ...usage ? { usage } : {},
         ...error3 !== void 0 ? { error: error3 } : {}
       },
       tasks,
@@ -37058,10 +37807,15 @@ async function planTasks(ctx) {
     );
     if (untrusted) throw new Error(untrusted);
   }
-  if (!config2.plannerCommand) return finalizePlan(tasksFromIssue(issue3));
-  const dir = path.join(config2.tempDir, "plan");
+  if (config2.planner === "agent") {
+    const { drafts, usage } = await planWithAgent(ctx, issue3);
+    return { tasks: finalizePlan(drafts), ...usage ? { usage } : {} };
+  }
+  if (config2.planner !== "command" || !config2.plannerCommand)
+    return { tasks: finalizePlan(tasksFromIssue(issue3)) };
+  const dir = path4.join(config2.tempDir, "plan");
   await mkdir2(dir, { recursive: true });
-  const issueFile = path.join(dir, `issue-${issue3.number}.md`);
+  const issueFile = path4.join(dir, `issue-${issue3.number}.md`);
   await writeFile2(issueFile, `# ${sanitizeText(issue3.title)}
 
 ${sanitizeText(issue3.body)}
@@ -37079,8 +37833,7 @@ ${sanitizeText(issue3.body)}
       P2P_NODE_ID: config2.nodeId
     },
     timeoutMs: config2.taskTimeoutMs,
-    onOutput: () => {
-    }
+    stdoutLimit: 5e6
   }).done;
   if (result.exitCode !== 0) {
     const why = result.timedOut ? "timed out" : `exited with ${result.exitCode ?? result.signal}`;
@@ -37089,12 +37842,12 @@ ${sanitizeText(issue3.body)}
 ${result.outputTail.slice(-1500)}` : ""}`
     );
   }
-  return finalizePlan(draftsFromPlannerOutput(result.stdout));
+  return { tasks: finalizePlan(draftsFromPlannerOutput(result.stdout)) };
 }
 
 // src/node/work.ts
-import path2 from "node:path";
-import { mkdirSync, writeFileSync } from "node:fs";
+import path6 from "node:path";
+import { mkdirSync as mkdirSync3, writeFileSync as writeFileSync4 } from "node:fs";
 
 // src/node/prompt.ts
 var TRUSTED_ASSOCIATIONS = /* @__PURE__ */ new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
@@ -37147,6 +37900,148 @@ ${deps.join("\n\n")}
 ${discussion}
 ` : ""
   ].filter((line, i, all) => !(line === "" && all[i - 1] === "")).join("\n");
+}
+function buildFixPrompt(taskPrompt, check, round, rounds) {
+  const how = check.timedOut ? "it ran longer than its timeout and was stopped" : `it exited with ${check.exitCode ?? "a signal"}`;
+  const longest = Math.max(2, ...[...check.outputTail.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  return [
+    `The repository's check failed after your changes, so the task is not done yet.`,
+    "",
+    `Check: \`${check.command}\` \u2014 ${how}.`,
+    `This is fix round ${round} of at most ${rounds}. Make the check pass while keeping what the task asks for.`,
+    `Your earlier changes are still in the working directory. Do not commit or push: that is done for you.`,
+    "",
+    `## The end of the check's output`,
+    "",
+    fence,
+    check.outputTail || "(no output)",
+    fence,
+    "",
+    `## Your task, as it was first given`,
+    "",
+    taskPrompt
+  ].join("\n");
+}
+
+// src/node/quality-gate.ts
+import path5 from "node:path";
+import { writeFileSync as writeFileSync3 } from "node:fs";
+var CHECK_TAIL = 3e3;
+async function runWithChecks(ctx, lease2, spec) {
+  const { config: config2, log } = ctx;
+  const check = config2.check;
+  const budget = config2.maxTaskCostUsd;
+  const started = Date.now();
+  const dir = path5.dirname(spec.promptFile);
+  const stem = `${spec.task.id}-attempt-${spec.attempt}`;
+  let usage;
+  let promptFile = spec.promptFile;
+  let last;
+  let record;
+  let stop;
+  lease2.onLost = (reason) => {
+    log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
+    stop?.(`this node lost its lease on the task (${reason})`);
+  };
+  const end = (error3) => ({
+    ok: error3 === void 0,
+    ...error3 !== void 0 ? { error: error3 } : {},
+    exitCode: last?.exitCode ?? null,
+    signal: last?.signal ?? null,
+    durationMs: Date.now() - started,
+    outputTail: last?.outputTail ?? "",
+    ...usage ? { usage } : {},
+    runs: last ? (record?.fix_rounds ?? 0) + 1 : 0,
+    ...record ? { check: record } : {}
+  });
+  for (let round = 0; ; round++) {
+    const left = budget !== void 0 ? budget - (usage?.cost_usd ?? 0) : void 0;
+    if (left !== void 0 && left < 1e-4)
+      return end(
+        `the task's budget is spent: ${formatCost(usage?.cost_usd ?? 0)} of max-task-cost-usd ${formatCost(budget)}`
+      );
+    spec.onProgress(round === 0 ? "agent starting" : `fix round ${round}: agent starting`);
+    if (lease2.lost) return end(`the lease was lost: ${lease2.lost}`);
+    const agent = startAgentRun(ctx, {
+      env: { ...spec.env, P2P_FIX_ROUND: String(round) },
+      promptFile,
+      usageFile: path5.join(dir, `${stem}-run-${round + 1}.usage.json`),
+      ...left !== void 0 ? { budgetUsd: left } : {},
+      timeoutMs: config2.taskTimeoutMs,
+      onOutput: spec.onOutput
+    });
+    stop = agent.kill;
+    if (lease2.lost) agent.kill(lease2.lost);
+    last = await agent.done;
+    stop = void 0;
+    usage = addUsage(usage, last.usage);
+    for (const note of last.notes) log.warning(`${spec.task.id}: ${note}`);
+    if (record) record = { ...record, fix_rounds: round };
+    if (!last.ok) return end(round > 0 ? `fix round ${round}: ${last.error}` : last.error);
+    if (budget !== void 0 && (usage?.cost_usd ?? 0) > budget)
+      return end(
+        `the agent spent ${formatCost(usage.cost_usd)}, more than max-task-cost-usd ${formatCost(budget)}`
+      );
+    if (!check) return end();
+    spec.onProgress(`checking: ${check.command}`);
+    log.info(
+      `\u{1F50E} ${spec.task.id}: running the check \`${check.command}\`${round > 0 ? ` (after fix round ${round})` : ""}`
+    );
+    const run2 = (ctx.startProcess ?? startProcess)({
+      command: check.command,
+      cwd: config2.workspace,
+      env: {
+        ...config2.agentEnv,
+        ...spec.env,
+        P2P_FIX_ROUND: String(round),
+        P2P_PROMPT_FILE: spec.promptFile
+      },
+      timeoutMs: check.timeoutMs,
+      tailChars: CHECK_TAIL,
+      onOutput: (text) => {
+        for (const line of text.split("\n")) if (line.trim()) log.info(`  [${spec.task.id} check] ${line}`);
+      }
+    });
+    stop = run2.kill;
+    if (lease2.lost) run2.kill(lease2.lost);
+    const result = await run2.done;
+    stop = void 0;
+    if (lease2.lost) return end(`the lease was lost: ${lease2.lost}`);
+    record = {
+      command: check.command.slice(0, 500),
+      passed: result.exitCode === 0 && !result.timedOut && !result.error,
+      fix_rounds: round,
+      exit_code: result.exitCode,
+      ...result.timedOut ? { timed_out: true } : {},
+      output_tail: result.outputTail
+    };
+    if (record.passed) {
+      log.info(`\u2705 ${spec.task.id}: the check passed${round > 0 ? ` after ${round} fix round(s)` : ""}`);
+      return end();
+    }
+    const how = result.timedOut ? `ran longer than verify-timeout-min and was stopped` : result.error ? `could not start: ${result.error}` : `exited with ${result.exitCode ?? `signal ${result.signal}`}`;
+    log.warning(`${spec.task.id}: the check \`${check.command}\` ${how}`);
+    if (round >= check.fixAttempts)
+      return end(
+        `the check \`${check.command.slice(0, 200)}\` ${how}${round > 0 ? ` after ${round} fix round(s)` : ""}`
+      );
+    promptFile = path5.join(dir, `${stem}-fix-${round + 1}.md`);
+    writeFileSync3(
+      promptFile,
+      buildFixPrompt(
+        spec.prompt,
+        {
+          command: check.command,
+          exitCode: result.exitCode,
+          timedOut: result.timedOut,
+          outputTail: result.outputTail
+        },
+        round + 1,
+        check.fixAttempts
+      )
+    );
+  }
 }
 
 // src/node/work.ts
@@ -37298,13 +38193,18 @@ async function runTask(ctx, claim2, state) {
   );
   claim2.keeper.stop();
   claim2.keeper.start(running, false);
-  const dir = path2.join(config2.tempDir, "tasks");
-  mkdirSync(dir, { recursive: true });
-  const promptFile = path2.join(dir, `${task.id}-attempt-${claim2.attempt}.md`);
-  writeFileSync(
-    promptFile,
-    buildPrompt(ctx.issue, task, state, claim2.attempt, ctx.thread.all(), config2.allowUntrustedAuthors)
+  const dir = path6.join(config2.tempDir, "tasks");
+  mkdirSync3(dir, { recursive: true });
+  const promptFile = path6.join(dir, `${task.id}-attempt-${claim2.attempt}.md`);
+  const prompt = buildPrompt(
+    ctx.issue,
+    task,
+    state,
+    claim2.attempt,
+    ctx.thread.all(),
+    config2.allowUntrustedAuthors
   );
+  writeFileSync4(promptFile, prompt);
   const deps = dependencyBranches(state, task);
   let prepared;
   if (ctx.branches) {
@@ -37313,7 +38213,7 @@ async function runTask(ctx, claim2, state) {
     if (prepared) log.warning(`${task.id}: ${prepared}`);
   }
   if (claim2.lost) prepared ??= `the lease was lost before the agent started: ${claim2.lost}`;
-  const run2 = prepared ? { exitCode: null, signal: null, timedOut: false, durationMs: 0, outputTail: "", stdout: "" } : await runAgent(ctx, claim2, task, promptFile, (line) => progress = line);
+  const run2 = prepared ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: "", runs: 0 } : await runWork(ctx, claim2, task, prompt, promptFile, (line) => progress = line);
   if (claim2.lost) {
     claim2.keeper.stop();
     log.warning(
@@ -37321,8 +38221,8 @@ async function runTask(ctx, claim2, state) {
     );
     return { outcome: "fenced", viewIsFresh: false };
   }
-  let ok = !prepared && run2.exitCode === 0 && !run2.timedOut;
-  let error3 = prepared ? prepared : ok ? void 0 : run2.timedOut ? `the agent ran longer than the task timeout (${Math.round(config2.taskTimeoutMs / 6e4)} min) and was stopped` : run2.error ? `the agent could not start: ${run2.error}` : `the agent exited with ${run2.exitCode ?? `signal ${run2.signal}`}`;
+  let ok = !prepared && run2.ok;
+  let error3 = prepared ?? run2.error;
   let delivered;
   if (ctx.branches && !prepared) {
     progress = ok ? "pushing the branch" : "saving the failed run on a branch";
@@ -37334,7 +38234,9 @@ async function runTask(ctx, claim2, state) {
         ok,
         ...error3 ? { failure: error3 } : {},
         deps,
-        createPr: config2.delivery?.createPr ?? false
+        createPr: config2.delivery?.createPr ?? false,
+        ...run2.check ? { check: run2.check } : {},
+        ...run2.usage ? { usage: run2.usage } : {}
       });
       if (!delivered.changes)
         log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
@@ -37365,6 +38267,9 @@ async function runTask(ctx, claim2, state) {
     duration_ms: run2.durationMs,
     output_tail: run2.outputTail,
     ...error3 ? { error: error3 } : {},
+    ...run2.usage ? { usage: run2.usage } : {},
+    ...run2.runs > 0 ? { runs: run2.runs } : {},
+    ...run2.check ? { check: run2.check } : {},
     ...delivered ? {
       changes: delivered.changes,
       ...delivered.branch ? { branch: delivered.branch } : {},
@@ -37423,14 +38328,16 @@ function dependencyBranches(state, task) {
   }
   return out;
 }
-function runAgent(ctx, claim2, task, promptFile, onProgress) {
+function runWork(ctx, claim2, task, prompt, promptFile, onProgress) {
   const { config: config2, log } = ctx;
   log.info(`\u2699\uFE0F running the agent on ${task.id}: ${task.title}`);
-  const agent = (ctx.startProcess ?? startProcess)({
-    command: config2.agentCommand,
-    cwd: config2.workspace,
+  let logged = 0;
+  return runWithChecks(ctx, claim2, {
+    task,
+    attempt: claim2.attempt,
+    prompt,
+    promptFile,
     env: {
-      ...config2.agentEnv,
       P2P_TASK_ID: task.id,
       P2P_TASK_TITLE: task.title,
       P2P_TASK_BODY: task.body,
@@ -37438,26 +38345,23 @@ function runAgent(ctx, claim2, task, promptFile, onProgress) {
       P2P_ISSUE_NUMBER: String(config2.issueNumber),
       P2P_NODE_ID: config2.nodeId,
       P2P_INSTANCE: String(config2.instance),
-      P2P_ATTEMPT: String(claim2.attempt),
-      P2P_PROMPT_FILE: promptFile
+      P2P_ATTEMPT: String(claim2.attempt)
     },
-    timeoutMs: config2.taskTimeoutMs,
+    onProgress,
     onOutput: (text) => {
       for (const line of text.split("\n")) {
-        if (line.trim()) {
-          log.info(`  [${task.id}] ${line}`);
-          onProgress(line.trim().slice(0, 200));
-        }
+        if (!line.trim()) continue;
+        onProgress(line.trim().slice(0, 200));
+        if (logged >= AGENT_LOG_LIMIT) continue;
+        log.info(`  [${task.id}] ${line}`);
+        logged += line.length + 1;
+        if (logged >= AGENT_LOG_LIMIT)
+          log.info(`  [${task.id}] \u2026 (the agent says more: the rest of its output is not logged)`);
       }
     }
   });
-  claim2.onLost = (reason) => {
-    log.warning(`stopping the agent on ${task.id}: ${reason}`);
-    agent.kill(`this node lost its lease on the task (${reason})`);
-  };
-  if (claim2.lost) agent.kill(claim2.lost);
-  return agent.done;
 }
+var AGENT_LOG_LIMIT = 1024 * 1024;
 
 // src/github/pulls.ts
 var ALREADY_EXISTS = /already exists/i;
@@ -37700,7 +38604,7 @@ var TaskBranches = class _TaskBranches {
           head: branch,
           base: this.base,
           title: `${task.title} (#${options2.issueNumber}, ${task.id})`.slice(0, 250),
-          body: pullRequestBody(options2.issueNumber, task, attempt, args.node, args.deps),
+          body: pullRequestBody(options2.issueNumber, task, attempt, args),
           draft: options2.draft
         },
         options2.sleep
@@ -37712,7 +38616,7 @@ var TaskBranches = class _TaskBranches {
     return delivered;
   }
 };
-function pullRequestBody(issue3, task, attempt, node2, deps) {
+function pullRequestBody(issue3, task, attempt, { node: node2, deps, check, usage }) {
   const lines = [
     `Task \`${task.id}\` of #${issue3}: **${task.title}**`,
     "",
@@ -37724,6 +38628,12 @@ function pullRequestBody(issue3, task, attempt, node2, deps) {
     for (const d of deps) lines.push(`- \`${d.task}\`: ${d.pr ?? `\`${d.branch}\``}`);
     lines.push("");
   }
+  if (check)
+    lines.push(
+      `Checked: \`${check.command}\` passed${check.fix_rounds > 0 ? ` after ${check.fix_rounds} fix round(s)` : ""}.`,
+      ""
+    );
+  if (usage) lines.push(`Agent cost: ${formatUsage(usage)}.`, "");
   lines.push(`Made by p2p-dev (attempt ${attempt}, node \`${node2}\`). Part of #${issue3}.`);
   return lines.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n");
 }
@@ -38079,7 +38989,7 @@ async function runTrigger(client, request2, log, allowUntrustedAuthors = false) 
 
 // src/aggregate/run-aggregate.ts
 import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import path3 from "node:path";
+import path7 from "node:path";
 
 // src/aggregate/run-summary.ts
 function summarize(state, now) {
@@ -38104,7 +39014,9 @@ function summarize(state, now) {
       ...last?.result?.branch ? { branch: last.result.branch } : {},
       ...last?.result?.changes !== void 0 ? { changes: last.result.changes } : {},
       ...last?.result?.pr_error ? { prError: last.result.pr_error } : {},
-      ...view.reason ? { reason: view.reason } : {}
+      ...view.reason ? { reason: view.reason } : {},
+      ...last?.result?.check ? { check: last.result.check } : {},
+      ...usageOf(record.attempts.map((a) => a.result?.usage))
     };
   });
   const totals = { ...tally(state, now), total: tasks.length };
@@ -38125,6 +39037,11 @@ function summarize(state, now) {
     spent.writes += node2.spent.writes;
     spent.nodes += 1;
   }
+  const planningUsage = state.plan?.usage;
+  const usage = addUsage(
+    tasks.reduce((sum, t) => addUsage(sum, t.usage), void 0),
+    planningUsage
+  );
   const firstBid = Math.min(...[...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created)));
   return {
     run: state.run,
@@ -38137,8 +39054,14 @@ function summarize(state, now) {
     ...lastEnd > 0 && Number.isFinite(firstBid) ? { elapsedMs: lastEnd - firstBid } : {},
     api,
     spent,
-    ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {}
+    ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {},
+    ...usage ? { usage } : {},
+    ...planningUsage ? { planningUsage } : {}
   };
+}
+function usageOf(usages) {
+  const sum = usages.reduce((total, u) => addUsage(total, u), void 0);
+  return sum ? { usage: sum } : {};
 }
 var ICON = {
   completed: "\u2705",
@@ -38159,19 +39082,50 @@ function renderSummary(s) {
   if (s.planningError)
     lines.push("", `Planning failed: ${s.planningError.replace(/\s+/g, " ").slice(0, 500)}`);
   if (s.tasks.length > 0) {
-    lines.push("", "| task | status | node | attempts | took | result |", "|---|---|---|---|---|---|");
+    const checks = s.tasks.some((t) => t.check);
+    const costs = s.tasks.some((t) => t.usage);
+    const head = [
+      "task",
+      "status",
+      "node",
+      "attempts",
+      "took",
+      ...checks ? ["check"] : [],
+      ...costs ? ["agent cost"] : [],
+      "result"
+    ];
+    lines.push("", `| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
     for (const t of s.tasks) {
-      const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${t.reason.replace(/\|/g, "/").slice(0, 120)})` : ""}`;
+      const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${cellText(t.reason, 120)})` : ""}`;
       const took = t.durationMs !== void 0 ? formatDuration(t.durationMs) : "";
-      lines.push(
-        `| ${t.id}: ${t.title.replace(/\|/g, "/").slice(0, 80)} | ${status} | ${t.node ? `\`${t.node}\`` : ""} | ${t.attempts} | ${took} | ${resultCell(t)} |`
-      );
+      const cells = [
+        `${t.id}: ${cellText(t.title, 80)}`,
+        status,
+        t.node ? `\`${t.node}\`` : "",
+        String(t.attempts),
+        took,
+        ...checks ? [t.check ? `${t.check.passed ? "\u2705" : "\u274C"} ${checkVerdict(t.check)}` : ""] : [],
+        ...costs ? [t.usage ? formatUsage(t.usage) : ""] : [],
+        resultCell(t)
+      ];
+      lines.push(`| ${cells.join(" | ")} |`);
     }
+    const commands = [...new Set(s.tasks.flatMap((t) => t.check ? [t.check.command] : []))];
+    if (commands.length > 0)
+      lines.push(
+        "",
+        `Checked with ${commands.map((c) => `\`${c.replace(/\s+/g, " ").slice(0, 200).replace(/`/g, "'")}\``).join(", ")}.`
+      );
   }
   lines.push(
     "",
     `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` + (s.totals.running + s.totals.claimable + s.totals.blocked > 0 ? `, ${s.totals.running + s.totals.claimable + s.totals.blocked} unfinished` : "") + `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`
   );
+  if (s.usage)
+    lines.push(
+      "",
+      `Agent cost of the run: ${formatUsage(s.usage)}` + (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : "") + ", as the agents reported it (attempts cut short by a node that died are not counted)."
+    );
   if (s.spent.nodes > 0)
     lines.push(
       "",
@@ -38179,6 +39133,7 @@ function renderSummary(s) {
     );
   return lines.join("\n");
 }
+var cellText = (text, max) => text.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, max);
 function resultCell(t) {
   if (t.pr) return t.pr;
   if (t.branch)
@@ -38212,7 +39167,7 @@ ${markdown}
   const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(options2.run)) && isTrusted(trust, c.user));
   const comment = existing ? await thread.edit(existing.id, body) : await thread.post(body);
   options2.log.info(`${existing ? "updated" : "posted"} the run summary in comment ${comment.id}`);
-  await mkdir3(path3.dirname(options2.metricsFile), { recursive: true });
+  await mkdir3(path7.dirname(options2.metricsFile), { recursive: true });
   await writeFile3(
     options2.metricsFile,
     JSON.stringify(
@@ -38225,13 +39180,13 @@ ${markdown}
 }
 
 // src/delivery/publish-dashboard.ts
-import { mkdtempSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdtempSync, rmSync as rmSync4, writeFileSync as writeFileSync5 } from "node:fs";
 import os5 from "node:os";
-import path4 from "node:path";
+import path8 from "node:path";
 async function publishDashboard(options2) {
   const remote = options2.remote ?? "origin";
   const url = (await gitIn(options2.workspace).run(["remote", "get-url", remote])).trim();
-  const dir = mkdtempSync(path4.join(os5.tmpdir(), "p2p-pages-"));
+  const dir = mkdtempSync(path8.join(os5.tmpdir(), "p2p-pages-"));
   try {
     const git = gitIn(dir);
     await git.run(["init", "--quiet"]);
@@ -38246,8 +39201,8 @@ async function publishDashboard(options2) {
     ]);
     if (fetched.code === 0) await git.run(["checkout", "--quiet", "-B", options2.branch, "FETCH_HEAD"]);
     else await git.run(["checkout", "--quiet", "--orphan", options2.branch]);
-    writeFileSync2(path4.join(dir, "index.html"), options2.html);
-    writeFileSync2(path4.join(dir, ".nojekyll"), "");
+    writeFileSync5(path8.join(dir, "index.html"), options2.html);
+    writeFileSync5(path8.join(dir, ".nojekyll"), "");
     await git.run(["add", "index.html", ".nojekyll"]);
     const where = `${options2.branch} on ${url.replace(/\/\/[^@/]*@/, "//")}`;
     if (fetched.code === 0 && (await git.try(["diff", "--cached", "--quiet"])).code === 0)
@@ -38257,7 +39212,7 @@ async function publishDashboard(options2) {
     await git.run([...auth2, "push", "--quiet", url, `HEAD:refs/heads/${options2.branch}`]);
     return where;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync4(dir, { recursive: true, force: true });
   }
 }
 
@@ -38288,8 +39243,13 @@ function nodeConfig(inputs, runtime, issueNumber) {
     instances: inputs.instances,
     run: run2,
     nodeId,
-    agentCommand: inputs.agentCommand,
+    agent: inputs.agent,
+    ...inputs.maxTurns !== void 0 ? { maxTurns: inputs.maxTurns } : {},
+    ...inputs.maxTaskCostUsd !== void 0 ? { maxTaskCostUsd: inputs.maxTaskCostUsd } : {},
+    ...inputs.check ? { check: inputs.check } : {},
+    planner: inputs.planner,
     ...inputs.plannerCommand ? { plannerCommand: inputs.plannerCommand } : {},
+    plannerMaxTasks: inputs.plannerMaxTasks,
     settleMs: inputs.settleMs,
     listingLagMs: inputs.listingLagMs,
     pollMs: inputs.pollMs,
@@ -38298,7 +39258,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
     taskTimeoutMs: inputs.taskTimeoutMs,
     maxAttempts: inputs.maxAttempts,
     workspace: runtime.workspace,
-    tempDir: mkdtempSync2(path5.join(base, `p2p-dev-${inputs.instance}-`)),
+    tempDir: mkdtempSync2(path9.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
     allowUntrustedAuthors: inputs.allowUntrustedAuthors,
     delivery: {
@@ -38376,7 +39336,7 @@ async function runAggregateMode(inputs, runtime) {
     issueNumber,
     run: `${runtime.runId}.${runtime.runAttempt}`,
     trustedAuthors: inputs.trustedAuthors,
-    metricsFile: inputs.metricsFile ?? path5.join(runtime.tempDir || os6.tmpdir(), "p2p-dev-metrics.json"),
+    metricsFile: inputs.metricsFile ?? path9.join(runtime.tempDir || os6.tmpdir(), "p2p-dev-metrics.json"),
     log: actionsLogger
   });
   const { totals, successRate } = result.summary;
@@ -38389,7 +39349,7 @@ async function runAggregateMode(inputs, runtime) {
   }
   if (inputs.publishDashboard) {
     try {
-      const html = readFileSync3(new URL("./dashboard.html", import.meta.url), "utf8");
+      const html = readFileSync6(new URL("./dashboard.html", import.meta.url), "utf8");
       const where = await publishDashboard({
         workspace: runtime.workspace,
         branch: inputs.dashboardBranch,

@@ -1,6 +1,7 @@
 // `npm run demo`: the product on a laptop. An embedded GitHub emulator, an issue with a task list, five nodes
-// of the bundled action (dist/index.js) as separate processes with a harmless demo agent, the thread printed
-// as it unfolds, and who did what at the end.
+// of the bundled action (dist/index.js) as separate processes running the real Claude Code CLI (the default
+// preset, from node_modules) against a local stand-in for Anthropic's API that scripts a harmless edit, each
+// task checked by a verify-command, the thread printed as it unfolds, and who did what and what it cost.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { makeTrust } from '../src/protocol/thread-comment.js';
 import { startNode, waitAll } from './local-nodes.js';
 import { cloneFor, createRemote, remoteBranches } from './local-git.js';
 import { serveDashboard } from './serve-dashboard.js';
+import { answeredTool, claudeEnvFor, startAnthropicStandIn } from './anthropic-stand-in.js';
 
 const NODES = Number(process.env.DEMO_NODES ?? 5);
 const ISSUE = `Add a widgets feature to the shop.
@@ -27,13 +29,15 @@ const ISSUE = `Add a widgets feature to the shop.
 - [ ] Add a CHANGELOG entry (priority: low, est: 15m)
 `;
 
-const DEMO_AGENT = [
-  'echo "reading the prompt: $(wc -l < "$P2P_PROMPT_FILE") lines"',
-  'for step in 1 2 3; do echo "step $step/3 of $P2P_TASK_ID: $P2P_TASK_TITLE"; sleep 1; done',
-  // Each task adds a note; the tasks that depend on others find their notes merged in.
+// What the stand-in model has Claude Code do for each task: add a note (the tasks that depend on others find
+// their notes merged in), slowly enough to watch.
+const DEMO_EDIT = [
+  'sleep 2',
   'mkdir -p notes && echo "$P2P_TASK_TITLE (by $P2P_NODE_ID)" > "notes/$P2P_TASK_ID.md"',
-  'echo "notes in the workspace: $(ls notes | tr "\\n" " ")"',
-].join('; ');
+  'ls notes',
+].join(' && ');
+// The repository's own check: the task's note is there.
+const DEMO_CHECK = 'test -s "notes/$P2P_TASK_ID.md" && echo "check: notes/$P2P_TASK_ID.md is there"';
 
 const started = Date.now();
 const stamp = (): string => `+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
@@ -92,6 +96,13 @@ async function main(): Promise<void> {
   console.log(`${stamp()} starting ${matrix.length} nodes\n`);
 
   // The repository: a bare remote standing in for GitHub's git, and one checkout per node, as on runners.
+  const model = await startAnthropicStandIn((request) =>
+    answeredTool(request) ? { text: 'The note is written.' } : { bash: DEMO_EDIT },
+  );
+  const claudeHome = mkdtempSync(path.join(os.tmpdir(), 'p2p-demo-claude-'));
+  console.log(
+    `Claude Code (node_modules/.bin/claude) talks to a stand-in for Anthropic's API at ${model.url}.`,
+  );
   const gitDir = mkdtempSync(path.join(os.tmpdir(), 'p2p-demo-'));
   const remote = createRemote(gitDir, { 'README.md': '# The shop\n' });
   // One run id for every job of the run: nodes of different runs never count each other's messages.
@@ -104,8 +115,13 @@ async function main(): Promise<void> {
       instances: matrix.length,
       workspace: cloneFor(remote, gitDir, `node-${instance}`),
       runId,
+      env: {
+        PATH: `${path.resolve(import.meta.dirname, '../node_modules/.bin')}:${process.env.PATH ?? ''}`,
+        ...claudeEnvFor(model, claudeHome),
+      },
       inputs: {
-        'agent-command': DEMO_AGENT,
+        agent: 'claude',
+        'verify-command': DEMO_CHECK,
         'settle-ms': '500',
         'poll-interval-ms': '300',
         'heartbeat-interval-s': '2',
@@ -170,6 +186,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   }
   await dashboard.close();
+  await model.close();
   await server.close();
 }
 

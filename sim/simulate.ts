@@ -279,7 +279,8 @@ async function run(
       instances: schedule.nodes.length,
       run: RUN,
       nodeId: id,
-      agentCommand: 'simulated-agent',
+      agent: { kind: 'custom', command: 'simulated-agent' },
+      planner: 'issue',
       // GitHub's bound; the simulated listings lag by at most 7 s.
       listingLagMs: 20_000,
       ...schedule.timings,

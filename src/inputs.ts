@@ -3,11 +3,20 @@
 import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { ACTION_DEFAULTS } from './generated/action-defaults.js';
-import { agentCommandFor } from './agents/presets.js';
+import { agentChoiceFor, type AgentChoice } from './agents/presets.js';
 
 export class InputError extends Error {}
 
 export type Mode = 'node' | 'trigger' | 'aggregate';
+
+/** Where the plan comes from: the issue's task list, a planner command, or the agent. */
+export type Planner = 'issue' | 'command' | 'agent';
+
+export interface CheckSettings {
+  command: string;
+  fixAttempts: number;
+  timeoutMs: number;
+}
 
 export interface Inputs {
   mode: Mode;
@@ -15,8 +24,14 @@ export interface Inputs {
   issueNumber: number | undefined;
   instance: number;
   instances: number;
-  agentCommand: string;
+  agent: AgentChoice;
+  maxTurns: number | undefined;
+  maxTaskCostUsd: number | undefined;
+  /** The quality gate, when verify-command is set. */
+  check: CheckSettings | undefined;
+  planner: Planner;
   plannerCommand: string | undefined;
+  plannerMaxTasks: number;
   settleMs: number;
   listingLagMs: number;
   pollMs: number;
@@ -50,10 +65,6 @@ export interface Runtime {
   eventName: string;
   payload: Record<string, unknown>;
 }
-
-/** The Claude Code CLI, non-interactive, fed the prompt file. */
-export const DEFAULT_AGENT_COMMAND =
-  'claude -p --permission-mode acceptEdits --output-format text < "$P2P_PROMPT_FILE"';
 
 function raw(name: string): string {
   const value = core.getInput(name);
@@ -104,12 +115,37 @@ function numberInput(
   return value;
 }
 
-function agentCommand(): string {
+function agentChoice(): AgentChoice {
   try {
-    return agentCommandFor(raw('agent'), raw('agent-command'));
+    return agentChoiceFor(raw('agent'), raw('agent-command'), raw('agent-args'));
   } catch (error) {
     throw new InputError((error as Error).message);
   }
+}
+
+/** A number input that may be left empty (no limit). */
+function optionalNumber(
+  name: string,
+  opts: { min: number; max: number; integer?: boolean; unit?: string },
+): number | undefined {
+  return raw(name).trim() === '' ? undefined : numberInput(name, opts);
+}
+
+function plannerInput(command: string | undefined): Planner {
+  const value = raw('planner').trim().toLowerCase();
+  if (value === '') return command ? 'command' : 'issue';
+  if (value !== 'issue' && value !== 'agent' && value !== 'command')
+    throw new InputError(`Input "planner" must be one of issue, agent, command; got "${raw('planner')}".`);
+  if (value === 'command' && !command)
+    throw new InputError('Input "planner-command" is required when "planner" is command.');
+  return value;
+}
+
+function checkInput(): CheckSettings | undefined {
+  const command = raw('verify-command').trim();
+  const fixAttempts = numberInput('fix-attempts', { min: 0, max: 20, integer: true });
+  const minutes = numberInput('verify-timeout-min', { min: 0.01, max: 24 * 60, unit: 'minutes' });
+  return command ? { command, fixAttempts, timeoutMs: Math.round(minutes * 60_000) } : undefined;
 }
 
 function booleanInput(name: string): boolean {
@@ -208,14 +244,20 @@ export function readInputs(runtime: Runtime): Inputs {
       );
     }
   }
+  const plannerCommand = raw('planner-command').trim() || undefined;
   return {
     mode,
     token,
     issueNumber,
     instance,
     instances,
-    agentCommand: agentCommand(),
-    plannerCommand: raw('planner-command').trim() || undefined,
+    agent: agentChoice(),
+    maxTurns: optionalNumber('max-turns', { min: 1, max: 10_000, integer: true }),
+    maxTaskCostUsd: optionalNumber('max-task-cost-usd', { min: 0.01, max: 100_000, unit: 'dollars' }),
+    check: checkInput(),
+    planner: plannerInput(plannerCommand),
+    plannerCommand,
+    plannerMaxTasks: numberInput('planner-max-tasks', { min: 1, max: 500, integer: true }),
     settleMs: numberInput('settle-ms', { min: 0, max: 600_000, integer: true, unit: 'milliseconds' }),
     listingLagMs: numberInput('listing-lag-ms', {
       min: 0,

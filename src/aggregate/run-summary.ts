@@ -2,7 +2,9 @@
 // totals, and what the run cost in API requests. Pure; rendering for the issue and the job summary included.
 import type { RunState } from '../protocol/fold.js';
 import { tally, taskViews, type TaskStatus } from '../protocol/decide.js';
-import { formatDuration } from '../protocol/render.js';
+import { checkVerdict, formatDuration } from '../protocol/render.js';
+import type { Check } from '../protocol/messages.js';
+import { addUsage, formatUsage, type Usage } from '../protocol/usage.js';
 
 export interface TaskSummary {
   id: string;
@@ -17,6 +19,10 @@ export interface TaskSummary {
   changes?: boolean;
   prError?: string;
   reason?: string;
+  /** The last attempt's check, when a verify-command ran. */
+  check?: Check;
+  /** What the agent spent on the task, every attempt that recorded an outcome together. */
+  usage?: Usage;
 }
 
 export interface RunSummary {
@@ -38,6 +44,10 @@ export interface RunSummary {
    */
   spent: { requests: number; notModified: number; writes: number; nodes: number };
   planningError?: string;
+  /** What the agents spent: every task's attempts and the planning together (absent when none reported it). */
+  usage?: Usage;
+  /** What planning with the agent spent. */
+  planningUsage?: Usage;
 }
 
 export function summarize(state: RunState, now: number): RunSummary {
@@ -67,6 +77,8 @@ export function summarize(state: RunState, now: number): RunSummary {
         ...(last?.result?.changes !== undefined ? { changes: last.result.changes } : {}),
         ...(last?.result?.pr_error ? { prError: last.result.pr_error } : {}),
         ...(view.reason ? { reason: view.reason } : {}),
+        ...(last?.result?.check ? { check: last.result.check } : {}),
+        ...usageOf(record.attempts.map((a) => a.result?.usage)),
       };
     });
   const totals = { ...tally(state, now), total: tasks.length };
@@ -87,6 +99,11 @@ export function summarize(state: RunState, now: number): RunSummary {
     spent.writes += node.spent.writes;
     spent.nodes += 1;
   }
+  const planningUsage = state.plan?.usage;
+  const usage = addUsage(
+    tasks.reduce<Usage | undefined>((sum, t) => addUsage(sum, t.usage), undefined),
+    planningUsage,
+  );
   const firstBid = Math.min(...[...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created)));
   return {
     run: state.run,
@@ -100,7 +117,14 @@ export function summarize(state: RunState, now: number): RunSummary {
     api,
     spent,
     ...(state.plan?.error !== undefined ? { planningError: state.plan.error } : {}),
+    ...(usage ? { usage } : {}),
+    ...(planningUsage ? { planningUsage } : {}),
   };
+}
+
+function usageOf(usages: (Usage | undefined)[]): { usage?: Usage } {
+  const sum = usages.reduce<Usage | undefined>((total, u) => addUsage(total, u), undefined);
+  return sum ? { usage: sum } : {};
 }
 
 const ICON: Record<TaskStatus, string> = {
@@ -126,14 +150,40 @@ export function renderSummary(s: RunSummary): string {
   if (s.planningError)
     lines.push('', `Planning failed: ${s.planningError.replace(/\s+/g, ' ').slice(0, 500)}`);
   if (s.tasks.length > 0) {
-    lines.push('', '| task | status | node | attempts | took | result |', '|---|---|---|---|---|---|');
+    const checks = s.tasks.some((t) => t.check);
+    const costs = s.tasks.some((t) => t.usage);
+    const head = [
+      'task',
+      'status',
+      'node',
+      'attempts',
+      'took',
+      ...(checks ? ['check'] : []),
+      ...(costs ? ['agent cost'] : []),
+      'result',
+    ];
+    lines.push('', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
     for (const t of s.tasks) {
-      const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${t.reason.replace(/\|/g, '/').slice(0, 120)})` : ''}`;
+      const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${cellText(t.reason, 120)})` : ''}`;
       const took = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
-      lines.push(
-        `| ${t.id}: ${t.title.replace(/\|/g, '/').slice(0, 80)} | ${status} | ${t.node ? `\`${t.node}\`` : ''} | ${t.attempts} | ${took} | ${resultCell(t)} |`,
-      );
+      const cells = [
+        `${t.id}: ${cellText(t.title, 80)}`,
+        status,
+        t.node ? `\`${t.node}\`` : '',
+        String(t.attempts),
+        took,
+        ...(checks ? [t.check ? `${t.check.passed ? '✅' : '❌'} ${checkVerdict(t.check)}` : ''] : []),
+        ...(costs ? [t.usage ? formatUsage(t.usage) : ''] : []),
+        resultCell(t),
+      ];
+      lines.push(`| ${cells.join(' | ')} |`);
     }
+    const commands = [...new Set(s.tasks.flatMap((t) => (t.check ? [t.check.command] : [])))];
+    if (commands.length > 0)
+      lines.push(
+        '',
+        `Checked with ${commands.map((c) => `\`${c.replace(/\s+/g, ' ').slice(0, 200).replace(/`/g, "'")}\``).join(', ')}.`,
+      );
   }
   lines.push(
     '',
@@ -143,6 +193,13 @@ export function renderSummary(s: RunSummary): string {
         : '') +
       `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`,
   );
+  if (s.usage)
+    lines.push(
+      '',
+      `Agent cost of the run: ${formatUsage(s.usage)}` +
+        (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : '') +
+        ', as the agents reported it (attempts cut short by a node that died are not counted).',
+    );
   if (s.spent.nodes > 0)
     lines.push(
       '',
@@ -152,6 +209,9 @@ export function renderSummary(s: RunSummary): string {
     );
   return lines.join('\n');
 }
+
+const cellText = (text: string, max: number): string =>
+  text.replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, max);
 
 /** What a task delivered: its pull request, else its branch (a failed run's work), else "no changes". */
 export function resultCell(t: TaskSummary): string {

@@ -5,7 +5,8 @@
 import { getErrorMessage } from '../errors.js';
 import type { GitHubClient } from '../github/client.js';
 import { defaultBranch, openPullRequest } from '../github/pulls.js';
-import type { Task } from '../protocol/messages.js';
+import type { Check, Task } from '../protocol/messages.js';
+import { formatUsage, type Usage } from '../protocol/usage.js';
 import { authArgs, gitIn, identityArgs, type Git } from './git.js';
 
 export interface DeliveryOptions {
@@ -159,6 +160,8 @@ export class TaskBranches {
     failure?: string;
     deps: DependencyBranch[];
     createPr: boolean;
+    check?: Check;
+    usage?: Usage;
   }): Promise<Delivered> {
     const { git, options } = this;
     const { task, attempt, ok } = args;
@@ -191,7 +194,7 @@ export class TaskBranches {
           head: branch,
           base: this.base,
           title: `${task.title} (#${options.issueNumber}, ${task.id})`.slice(0, 250),
-          body: pullRequestBody(options.issueNumber, task, attempt, args.node, args.deps),
+          body: pullRequestBody(options.issueNumber, task, attempt, args),
           draft: options.draft,
         },
         options.sleep,
@@ -208,8 +211,7 @@ function pullRequestBody(
   issue: number,
   task: Task,
   attempt: number,
-  node: string,
-  deps: DependencyBranch[],
+  { node, deps, check, usage }: { node: string; deps: DependencyBranch[]; check?: Check; usage?: Usage },
 ): string {
   const lines = [
     `Task \`${task.id}\` of #${issue}: **${task.title}**`,
@@ -222,6 +224,12 @@ function pullRequestBody(
     for (const d of deps) lines.push(`- \`${d.task}\`: ${d.pr ?? `\`${d.branch}\``}`);
     lines.push('');
   }
+  if (check)
+    lines.push(
+      `Checked: \`${check.command}\` passed${check.fix_rounds > 0 ? ` after ${check.fix_rounds} fix round(s)` : ''}.`,
+      '',
+    );
+  if (usage) lines.push(`Agent cost: ${formatUsage(usage)}.`, '');
   lines.push(`Made by p2p-dev (attempt ${attempt}, node \`${node}\`). Part of #${issue}.`);
   return lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n');
 }

@@ -1,20 +1,25 @@
-// Running a shell command for a task (the agent) or for the plan (the planner): bash -c in its own process
-// group, with a timeout, the tail of its output kept, and a watchdog that ends the whole group if this node's
-// process dies first, so no agent keeps working on a task that another node is about to take over.
+// Running a shell command for a task (the agent, the check) or for the plan (the planner): bash -c in its own
+// process group, with a timeout, the tail of its output kept, and a watchdog that ends the whole group if
+// this node's process dies first, so no agent keeps working on a task that another node is about to take
+// over. What it prints is read a line at a time and never kept whole: a child that prints without end costs
+// the node a bounded amount of memory.
 import { spawn } from 'node:child_process';
 import { redact } from '../errors.js';
+import type { AgentReport, OutputReader } from '../agents/agent-output.js';
 
 export interface ProcessResult {
   exitCode: number | null;
   signal: string | null;
   durationMs: number;
-  /** The last lines of stdout and stderr interleaved, secrets masked. */
+  /** The last lines shown (stdout as its reader shows it, and stderr), secrets masked. */
   outputTail: string;
-  /** stdout alone (planners print their plan there), up to a limit. */
+  /** stdout alone (planners print their plan there), up to `stdoutLimit`. */
   stdout: string;
   timedOut: boolean;
   killedBecause?: string;
   error?: string;
+  /** What the output reader made of stdout (usage, the CLI's own reason for failing). */
+  report?: AgentReport;
 }
 
 export interface RunningProcess {
@@ -28,11 +33,17 @@ export interface ProcessOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
-  /** Each chunk of output as it comes (already masked). */
+  /** Each piece of output as it is shown (already masked): stdout through the reader, stderr as it is. */
   onOutput?: (text: string) => void;
+  /** Reads stdout line by line (an agent CLI's JSON events); default: lines shown as they are. */
+  reader?: OutputReader;
   tailChars?: number;
+  /** How much of stdout to keep whole (default none). */
   stdoutLimit?: number;
 }
+
+/** A line longer than this is cut: the rest of it, up to its newline, is dropped. */
+const MAX_LINE = 1024 * 1024;
 
 // $1 is the command. The watchdog polls this node's pid ($PPID) and takes the group down if it is gone.
 const WRAPPER = `
@@ -50,9 +61,40 @@ kill "$watchdog" 2>/dev/null
 exit $status
 `;
 
+/** Splits a stream into lines without ever holding more than MAX_LINE of one. */
+function lineSplitter(onLine: (line: string) => void): { push(text: string): void; end(): void } {
+  let partial = '';
+  let dropping = false;
+  return {
+    push(text) {
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) break;
+        if (!dropping) onLine(partial + text.slice(start, nl));
+        partial = '';
+        dropping = false;
+        start = nl + 1;
+      }
+      if (dropping) return;
+      partial += text.slice(start);
+      if (partial.length > MAX_LINE) {
+        onLine(`${partial.slice(0, 2000)}… (a line of more than ${MAX_LINE} characters, cut)`);
+        partial = '';
+        dropping = true;
+      }
+    },
+    end() {
+      if (partial && !dropping) onLine(partial);
+      partial = '';
+    },
+  };
+}
+
 export function startProcess(options: ProcessOptions): RunningProcess {
   const tailChars = options.tailChars ?? 3000;
-  const stdoutLimit = options.stdoutLimit ?? 5_000_000;
+  const stdoutLimit = options.stdoutLimit ?? 0;
+  const reader = options.reader;
   const started = Date.now();
   let tail = '';
   let stdout = '';
@@ -64,14 +106,21 @@ export function startProcess(options: ProcessOptions): RunningProcess {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const take = (chunk: Buffer, isStdout: boolean): void => {
-    const text = chunk.toString('utf8');
-    if (isStdout && stdout.length < stdoutLimit) stdout += text.slice(0, stdoutLimit - stdout.length);
+  const show = (text: string): void => {
     tail = (tail + text).slice(-tailChars * 4);
     options.onOutput?.(redact(text));
   };
-  child.stdout.on('data', (c: Buffer) => take(c, true));
-  child.stderr.on('data', (c: Buffer) => take(c, false));
+  const stdoutLines = lineSplitter((line) => {
+    const shown = reader ? reader.line(line) : line;
+    if (shown !== undefined) show(`${shown}\n`);
+  });
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (text: string) => {
+    if (stdout.length < stdoutLimit) stdout += text.slice(0, stdoutLimit - stdout.length);
+    stdoutLines.push(text);
+  });
+  child.stderr.on('data', (text: string) => show(text));
 
   const signalGroup = (signal: NodeJS.Signals): void => {
     try {
@@ -90,20 +139,19 @@ export function startProcess(options: ProcessOptions): RunningProcess {
   };
   const timer = setTimeout(() => {
     timedOut = true;
-    kill(`it ran longer than the task timeout (${Math.round(options.timeoutMs / 1000)}s)`);
+    kill(`it ran longer than its timeout (${Math.round(options.timeoutMs / 1000)}s)`);
   }, options.timeoutMs);
 
   const done = new Promise<ProcessResult>((resolve) => {
     let spawnError: string | undefined;
-    child.on('error', (error) => {
-      spawnError = error.message;
-    });
-    // A command that leaves a background process holding its output open must not hang the node.
-    child.on('exit', () => setTimeout(() => signalGroup('SIGKILL'), 2000).unref());
-    child.on('close', (code, signal) => {
+    let settled = false;
+    const settle = (code: number | null, signal: string | null): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       signalGroup('SIGKILL'); // anything the command left running in its group
+      stdoutLines.end();
       const lines = redact(tail).split('\n');
       let outputTail = lines.slice(-60).join('\n');
       if (outputTail.length > tailChars) outputTail = outputTail.slice(-tailChars);
@@ -116,8 +164,23 @@ export function startProcess(options: ProcessOptions): RunningProcess {
         timedOut,
         ...(killedBecause ? { killedBecause } : {}),
         ...(spawnError ? { error: spawnError } : {}),
+        ...(reader ? { report: reader.report() } : {}),
       });
+    };
+    child.on('error', (error) => {
+      spawnError = error.message;
     });
+    // A command that leaves a process behind holding its output open (in its group or not) must not hang the
+    // node: once the command itself has exited, its group is killed and what is still open is let go.
+    child.on('exit', (code, signal) => {
+      setTimeout(() => signalGroup('SIGKILL'), 2000).unref();
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle(code, signal);
+      }, 3000).unref();
+    });
+    child.on('close', (code, signal) => settle(code, signal));
   });
   return { done, kill };
 }

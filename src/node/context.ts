@@ -6,6 +6,8 @@ import { getErrorMessage } from '../errors.js';
 import type { Trust } from '../protocol/thread-comment.js';
 import type { TaskBranches } from '../delivery/task-branch.js';
 import type { ProcessOptions, RunningProcess } from './agent-process.js';
+import type { AgentChoice } from '../agents/presets.js';
+import type { CheckSettings, Planner } from '../inputs.js';
 
 export interface NodeConfig {
   issueNumber: number;
@@ -14,8 +16,16 @@ export interface NodeConfig {
   /** `<run id>.<run attempt>`: every message is scoped to it. */
   run: string;
   nodeId: string;
-  agentCommand: string;
+  /** The agent run for each task (and by `planner: agent` for the plan). */
+  agent: AgentChoice;
+  /** Passed to the CLIs that take them; both reach every agent as P2P_MAX_TURNS and P2P_MAX_COST_USD. */
+  maxTurns?: number;
+  maxTaskCostUsd?: number;
+  /** The quality gate run after each successful agent run. */
+  check?: CheckSettings;
+  planner: Planner;
   plannerCommand?: string;
+  plannerMaxTasks?: number;
   settleMs: number;
   /** How far behind writes GitHub's listings may lag. */
   listingLagMs: number;

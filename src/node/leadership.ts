@@ -1,5 +1,5 @@
-// The leader's one job: turn the issue into a plan (its task list, or a planner command's JSON) and publish
-// it, while keeping its bid alive so the others do not replace it mid-way.
+// The leader's one job: turn the issue into a plan (its task list, a planner command's JSON, or the agent's
+// plan) and publish it, while keeping its bid alive so the others do not replace it mid-way.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,6 +17,8 @@ import { persist, type NodeContext } from './context.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { startProcess } from './agent-process.js';
 import { bidBody } from './outbox.js';
+import { planWithAgent } from './planning-agent.js';
+import type { Usage } from '../protocol/usage.js';
 
 export type LeadOutcome = 'published' | 'failed-planning' | 'lost-lease';
 
@@ -30,8 +32,11 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
   try {
     let tasks: Task[] = [];
     let error: string | undefined;
+    let usage: Usage | undefined;
     try {
-      tasks = await planTasks(ctx);
+      const planned = await planTasks(ctx);
+      tasks = planned.tasks;
+      usage = planned.usage;
       // A re-run: what an earlier run of this issue completed is not done again.
       tasks = carryOver(
         tasks,
@@ -56,6 +61,8 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
         node: config.nodeId,
         term: bid.term,
         max_attempts: config.maxAttempts,
+        planner: config.planner,
+        ...(usage ? { usage } : {}),
         ...(error !== undefined ? { error } : {}),
       },
       tasks,
@@ -86,7 +93,7 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
   }
 }
 
-async function planTasks(ctx: NodeContext): Promise<Task[]> {
+async function planTasks(ctx: NodeContext): Promise<{ tasks: Task[]; usage?: Usage }> {
   const { config, log } = ctx;
   const issue = ctx.issue!;
   if (!config.allowUntrustedAuthors) {
@@ -95,7 +102,12 @@ async function planTasks(ctx: NodeContext): Promise<Task[]> {
     );
     if (untrusted) throw new Error(untrusted);
   }
-  if (!config.plannerCommand) return finalizePlan(tasksFromIssue(issue));
+  if (config.planner === 'agent') {
+    const { drafts, usage } = await planWithAgent(ctx, issue);
+    return { tasks: finalizePlan(drafts), ...(usage ? { usage } : {}) };
+  }
+  if (config.planner !== 'command' || !config.plannerCommand)
+    return { tasks: finalizePlan(tasksFromIssue(issue)) };
   const dir = path.join(config.tempDir, 'plan');
   await mkdir(dir, { recursive: true });
   const issueFile = path.join(dir, `issue-${issue.number}.md`);
@@ -113,7 +125,7 @@ async function planTasks(ctx: NodeContext): Promise<Task[]> {
       P2P_NODE_ID: config.nodeId,
     },
     timeoutMs: config.taskTimeoutMs,
-    onOutput: () => {},
+    stdoutLimit: 5_000_000,
   }).done;
   if (result.exitCode !== 0) {
     const why = result.timedOut ? 'timed out' : `exited with ${result.exitCode ?? result.signal}`;
@@ -121,5 +133,5 @@ async function planTasks(ctx: NodeContext): Promise<Task[]> {
       `the planner command ${why}${result.outputTail ? `:\n${result.outputTail.slice(-1500)}` : ''}`,
     );
   }
-  return finalizePlan(draftsFromPlannerOutput(result.stdout));
+  return { tasks: finalizePlan(draftsFromPlannerOutput(result.stdout)) };
 }

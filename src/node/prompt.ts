@@ -78,3 +78,34 @@ export function buildPrompt(
     .filter((line, i, all) => !(line === '' && all[i - 1] === ''))
     .join('\n');
 }
+
+/** What a failed check says to the agent in the next fix round: the check, the end of its output, the task. */
+export function buildFixPrompt(
+  taskPrompt: string,
+  check: { command: string; exitCode: number | null; timedOut: boolean; outputTail: string },
+  round: number,
+  rounds: number,
+): string {
+  const how = check.timedOut
+    ? 'it ran longer than its timeout and was stopped'
+    : `it exited with ${check.exitCode ?? 'a signal'}`;
+  const longest = Math.max(2, ...[...check.outputTail.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return [
+    `The repository's check failed after your changes, so the task is not done yet.`,
+    '',
+    `Check: \`${check.command}\` — ${how}.`,
+    `This is fix round ${round} of at most ${rounds}. Make the check pass while keeping what the task asks for.`,
+    `Your earlier changes are still in the working directory. Do not commit or push: that is done for you.`,
+    '',
+    `## The end of the check's output`,
+    '',
+    fence,
+    check.outputTail || '(no output)',
+    fence,
+    '',
+    `## Your task, as it was first given`,
+    '',
+    taskPrompt,
+  ].join('\n');
+}

@@ -9,7 +9,7 @@ import { buildPrompt } from './prompt.js';
 import { persist, type NodeContext } from './context.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { claimBody, newNonce, type ClaimFields } from './outbox.js';
-import { startProcess, type ProcessResult as AgentRun } from './agent-process.js';
+import { runWithChecks, type WorkResult } from './quality-gate.js';
 import type { Task } from '../protocol/messages.js';
 import type { Delivered, DependencyBranch } from '../delivery/task-branch.js';
 
@@ -226,10 +226,15 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
   // Synchronous: a few kilobytes, and the simulation's virtual clock must not run ahead of a pending write.
   mkdirSync(dir, { recursive: true });
   const promptFile = path.join(dir, `${task.id}-attempt-${claim.attempt}.md`);
-  writeFileSync(
-    promptFile,
-    buildPrompt(ctx.issue!, task, state, claim.attempt, ctx.thread.all(), config.allowUntrustedAuthors),
+  const prompt = buildPrompt(
+    ctx.issue!,
+    task,
+    state,
+    claim.attempt,
+    ctx.thread.all(),
+    config.allowUntrustedAuthors,
   );
+  writeFileSync(promptFile, prompt);
 
   const deps = dependencyBranches(state, task);
   let prepared: string | undefined;
@@ -239,9 +244,9 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     if (prepared) log.warning(`${task.id}: ${prepared}`);
   }
   if (claim.lost) prepared ??= `the lease was lost before the agent started: ${claim.lost}`;
-  const run: AgentRun = prepared
-    ? { exitCode: null, signal: null, timedOut: false, durationMs: 0, outputTail: '', stdout: '' }
-    : await runAgent(ctx, claim, task, promptFile, (line) => (progress = line));
+  const run: WorkResult = prepared
+    ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: '', runs: 0 }
+    : await runWork(ctx, claim, task, prompt, promptFile, (line) => (progress = line));
   if (claim.lost) {
     claim.keeper.stop();
     log.warning(
@@ -249,16 +254,8 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     );
     return { outcome: 'fenced', viewIsFresh: false };
   }
-  let ok = !prepared && run.exitCode === 0 && !run.timedOut;
-  let error = prepared
-    ? prepared
-    : ok
-      ? undefined
-      : run.timedOut
-        ? `the agent ran longer than the task timeout (${Math.round(config.taskTimeoutMs / 60_000)} min) and was stopped`
-        : run.error
-          ? `the agent could not start: ${run.error}`
-          : `the agent exited with ${run.exitCode ?? `signal ${run.signal}`}`;
+  let ok = !prepared && run.ok;
+  let error = prepared ?? run.error;
   let delivered: Delivered | undefined;
   if (ctx.branches && !prepared) {
     progress = ok ? 'pushing the branch' : 'saving the failed run on a branch';
@@ -271,6 +268,8 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
         ...(error ? { failure: error } : {}),
         deps,
         createPr: config.delivery?.createPr ?? false,
+        ...(run.check ? { check: run.check } : {}),
+        ...(run.usage ? { usage: run.usage } : {}),
       });
       if (!delivered.changes)
         log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
@@ -301,6 +300,9 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     duration_ms: run.durationMs,
     output_tail: run.outputTail,
     ...(error ? { error } : {}),
+    ...(run.usage ? { usage: run.usage } : {}),
+    ...(run.runs > 0 ? { runs: run.runs } : {}),
+    ...(run.check ? { check: run.check } : {}),
     ...(delivered
       ? {
           changes: delivered.changes,
@@ -365,20 +367,24 @@ export function dependencyBranches(state: RunState, task: Task): DependencyBranc
   return out;
 }
 
-function runAgent(
+function runWork(
   ctx: NodeContext,
   claim: HeldClaim,
   task: Task,
+  prompt: string,
   promptFile: string,
   onProgress: (line: string) => void,
-): Promise<AgentRun> {
+): Promise<WorkResult> {
   const { config, log } = ctx;
   log.info(`⚙️ running the agent on ${task.id}: ${task.title}`);
-  const agent = (ctx.startProcess ?? startProcess)({
-    command: config.agentCommand,
-    cwd: config.workspace,
+  // A talkative agent is logged up to a point: what it prints past that still reaches the outcome's tail.
+  let logged = 0;
+  return runWithChecks(ctx, claim, {
+    task,
+    attempt: claim.attempt,
+    prompt,
+    promptFile,
     env: {
-      ...config.agentEnv,
       P2P_TASK_ID: task.id,
       P2P_TASK_TITLE: task.title,
       P2P_TASK_BODY: task.body,
@@ -387,22 +393,21 @@ function runAgent(
       P2P_NODE_ID: config.nodeId,
       P2P_INSTANCE: String(config.instance),
       P2P_ATTEMPT: String(claim.attempt),
-      P2P_PROMPT_FILE: promptFile,
     },
-    timeoutMs: config.taskTimeoutMs,
+    onProgress,
     onOutput: (text) => {
       for (const line of text.split('\n')) {
-        if (line.trim()) {
-          log.info(`  [${task.id}] ${line}`);
-          onProgress(line.trim().slice(0, 200));
-        }
+        if (!line.trim()) continue;
+        onProgress(line.trim().slice(0, 200));
+        if (logged >= AGENT_LOG_LIMIT) continue;
+        log.info(`  [${task.id}] ${line}`);
+        logged += line.length + 1;
+        if (logged >= AGENT_LOG_LIMIT)
+          log.info(`  [${task.id}] … (the agent says more: the rest of its output is not logged)`);
       }
     },
   });
-  claim.onLost = (reason) => {
-    log.warning(`stopping the agent on ${task.id}: ${reason}`);
-    agent.kill(`this node lost its lease on the task (${reason})`);
-  };
-  if (claim.lost) agent.kill(claim.lost);
-  return agent.done;
 }
+
+/** How much of one attempt's agent output goes to the node's log. */
+const AGENT_LOG_LIMIT = 1024 * 1024;

@@ -79,6 +79,9 @@ export interface PlanRecord {
   commentIds: number[];
   /** Server time the last part was created. */
   created: number;
+  planner?: Plan['planner'];
+  /** What planning with the agent spent. */
+  usage?: Plan['usage'];
 }
 
 export type MessageStatus = 'accepted' | 'ignored' | 'duplicate' | 'forged' | 'malformed' | 'other-run';
@@ -281,6 +284,8 @@ function applyPlan(
     ...(error !== undefined ? { error } : {}),
     commentIds: ordered.map((p) => p.d.comment.id),
     created: d.created,
+    ...(m.planner ? { planner: m.planner } : {}),
+    ...(m.usage ? { usage: m.usage } : {}),
   };
   tasks.forEach((task, order) => {
     if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });

@@ -2,6 +2,7 @@
 // exactly one of these, scoped to a run and signed with a nonce so that a retried POST landing twice is
 // recognised as one message.
 import * as z from 'zod';
+import { UsageSchema } from './usage.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -99,8 +100,25 @@ export const PlanSchema = z.object({
   tasks: z.array(TaskSchema).max(5000).default([]),
   /** Planning failed: the run has no tasks, and this says why. */
   error: z.string().max(5000).optional(),
+  /** Where the tasks came from: the task list, a planner command, or the agent. */
+  planner: z.enum(['issue', 'command', 'agent']).optional(),
+  /** What planning with the agent spent. */
+  usage: UsageSchema.optional(),
 });
 export type Plan = z.infer<typeof PlanSchema>;
+
+/** The quality gate: verify-command, run after the agent; the task completes only when it passes. */
+export const CheckSchema = z.object({
+  command: z.string().max(500),
+  passed: z.boolean(),
+  /** How many times the agent was run again to fix what the check found. */
+  fix_rounds: z.number().int().nonnegative().max(100),
+  exit_code: z.number().int().nullable(),
+  timed_out: z.boolean().optional(),
+  /** The end of the last check run's output, secrets masked. */
+  output_tail: z.string().max(8000).default(''),
+});
+export type Check = z.infer<typeof CheckSchema>;
 
 export const ResultSchema = z.object({
   exit_code: z.number().int().nullable(),
@@ -116,6 +134,11 @@ export const ResultSchema = z.object({
   /** The pull request's URL, or why it could not be opened. */
   pr: z.string().max(500).optional(),
   pr_error: z.string().max(2000).optional(),
+  /** What the attempt's agent runs spent, all of them together, as their CLIs (or the agent) reported it. */
+  usage: UsageSchema.optional(),
+  /** Agent runs in this attempt: 1, plus one per fix round. */
+  runs: z.number().int().positive().max(1000).optional(),
+  check: CheckSchema.optional(),
   /** API requests this node spent on the task: counted (non-304) and content-creating. */
   api: z
     .object({ requests: z.number().int().nonnegative(), writes: z.number().int().nonnegative() })

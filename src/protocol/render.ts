@@ -1,7 +1,8 @@
 // What a person following the thread reads: each message rendered with the seed's markers and a sentence.
 // The machine-readable payload is appended by the codec.
 import { encode, GITHUB_COMMENT_LIMIT } from './codec.js';
-import type { Bid, Claim, Plan, Task } from './messages.js';
+import type { Bid, Check, Claim, Plan, Task } from './messages.js';
+import { formatUsage } from './usage.js';
 
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -49,8 +50,14 @@ export function renderPlan(m: Omit<Plan, 'p2p'>): string {
     return `📦 **TASKS_DATA** · ❌ leader \`${m.node}\` could not plan the tasks (term ${m.term})\n\n${fenced(m.error)}`;
   }
   const part = m.parts > 1 ? ` (part ${m.part} of ${m.parts})` : '';
+  const by =
+    m.planner === 'agent'
+      ? `, planned by the agent${m.usage ? ` (${formatUsage(m.usage)})` : ''}`
+      : m.planner === 'command'
+        ? ', planned by the planner command'
+        : '';
   return [
-    `📦 **TASKS_DATA** · leader \`${m.node}\` (term ${m.term}) publishes ${m.tasks.length} task(s)${part}`,
+    `📦 **TASKS_DATA** · leader \`${m.node}\` (term ${m.term}) publishes ${m.tasks.length} task(s)${part}${by}`,
     '',
     ...m.tasks.map(taskLine),
   ].join('\n');
@@ -73,8 +80,22 @@ export function renderClaim(m: Omit<Claim, 'p2p'>, startedAt?: number, now?: num
       : `📊 **PROGRESS** · ❌ \`${m.task}\` failed on node \`${m.node}\` after ${took} (attempt ${m.attempt})`,
   ];
   if (r?.error) lines.push(`Error: ${oneLine(r.error, 500)}`);
+  // A failed check is the error itself; its output follows below.
+  if (r?.check?.passed) lines.push(`Check: ${checkLine(r.check)}`);
+  if (r?.usage)
+    lines.push(`Agent cost: ${formatUsage(r.usage)}${r.runs && r.runs > 1 ? ` (${r.runs} runs)` : ''}`);
   if (r?.pr) lines.push(`Pull request: ${r.pr}`);
   else if (r?.branch) lines.push(`Branch: \`${r.branch}\``);
+  if (r?.check && !r.check.passed && r.check.output_tail) {
+    lines.push(
+      '',
+      '<details><summary>Check output (last lines)</summary>',
+      '',
+      fenced(r.check.output_tail),
+      '',
+      '</details>',
+    );
+  }
   if (r?.output_tail) {
     lines.push(
       '',
@@ -86,6 +107,19 @@ export function renderClaim(m: Omit<Claim, 'p2p'>, startedAt?: number, now?: num
     );
   }
   return lines.join('\n');
+}
+
+/** "passed after 1 fix round", "failed (exit 1) after 2 fix rounds". */
+export function checkVerdict(c: Check): string {
+  const rounds = c.fix_rounds > 0 ? ` after ${c.fix_rounds} fix round${c.fix_rounds === 1 ? '' : 's'}` : '';
+  if (c.passed) return `passed${rounds}`;
+  return `failed (${c.timed_out ? 'timed out' : `exit ${c.exit_code ?? 'signal'}`})${rounds}`;
+}
+
+/** "✅ `npm test` passed after 1 fix round", for the thread and the summary. */
+export function checkLine(c: Check): string {
+  const command = `\`${oneLine(c.command, 120).replace(/`/g, "'")}\``;
+  return `${c.passed ? '✅' : '❌'} ${command} ${checkVerdict(c)}`;
 }
 
 /**

@@ -57,7 +57,8 @@ describe('the dashboard', () => {
     scenario = await startScenario({
       nodes: 3,
       issueBody: '- [ ] Schema\n- [ ] API (depends: task-1)\n- [ ] Page\n- [ ] Docs',
-      agentBody: 'sleep 1.5',
+      agentBody: `sleep 1.5; echo '{"cost_usd": 0.1, "input_tokens": 500, "output_tokens": 50}' > "$P2P_USAGE_FILE"`,
+      inputs: { 'verify-command': 'test -n "$P2P_TASK_ID"' },
       beforeNodes: (server, issue) => {
         // A forgery the page must show as such.
         server.emulator.addComment(
@@ -93,6 +94,7 @@ describe('the dashboard', () => {
     expect(await text(page, 'success-rate')).toBe('100%');
     expect(await text(page, 'nodes')).toMatch(/of 3$/);
     expect(await text(page, 'eta')).toBe('done');
+    expect(await text(page, 'agent-cost')).toBe('$0.40 · 2.0k in / 200 out tokens');
     expect(tally(state, Date.now()).completed).toBe(4);
     await page.screenshot({ path: path.join(SHOTS, 'overview.png'), fullPage: true });
 
@@ -100,6 +102,12 @@ describe('the dashboard', () => {
     const rows = page.locator('[data-testid=task-row]');
     expect(await rows.count()).toBe(4);
     expect(await rows.nth(1).innerText()).toMatch(/task-2\s+API\s+completed/);
+    expect(await page.locator('[data-testid=task-check]').nth(1).innerText()).toBe(
+      'test -n "$P2P_TASK_ID" passed',
+    );
+    expect(await page.locator('[data-testid=task-cost]').nth(1).innerText()).toBe(
+      '$0.10 · 500 in / 50 out tokens',
+    );
     await page.screenshot({ path: path.join(SHOTS, 'tasks.png'), fullPage: true });
 
     await page.click('[data-tab=workflows]');

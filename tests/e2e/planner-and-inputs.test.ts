@@ -127,6 +127,18 @@ describe('inputs', () => {
       [{ 'issue-number': 'abc' }, /Input "issue-number" must be a positive whole number/],
       [{ 'base-branch': 'main..dev' }, /Input "base-branch" must be a branch name .*got "main..dev"/],
       [{ 'create-pr': 'maybe' }, /Input "create-pr" must be true or false/],
+      [{ 'max-turns': '0' }, /Input "max-turns" must be a whole number from 1 to 10000; got "0"/],
+      [
+        { 'max-task-cost-usd': 'lots' },
+        /Input "max-task-cost-usd" must be a number from 0.01 to 100000 dollars/,
+      ],
+      [{ 'fix-attempts': '-1' }, /Input "fix-attempts" must be a whole number from 0 to 20; got "-1"/],
+      [{ planner: 'magic' }, /Input "planner" must be one of issue, agent, command; got "magic"/],
+      [{ planner: 'command' }, /Input "planner-command" is required when "planner" is command/],
+      [
+        { agent: 'codex', 'agent-command': '', 'agent-args': '--model x', 'planner-max-tasks': '0' },
+        /Input "planner-max-tasks" must be a whole number from 1 to 500/,
+      ],
     ];
     for (const [inputs, message] of cases) {
       const node = startNode(1, {

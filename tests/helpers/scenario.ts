@@ -57,6 +57,8 @@ export async function startScenario(options: {
   workspaceFor?: (instance: number, dir: string) => string;
   /** Who writes the issue (default: the maintainer). */
   issueAuthor?: string;
+  /** More environment for every node (and so for its agent). */
+  env?: Record<string, string>;
 }): Promise<Scenario> {
   const server = await startEmulator(options.emulator ?? { config: { latencyMs: [5, 30] } });
   const issue = server.emulator.createIssue({
@@ -79,6 +81,7 @@ export async function startScenario(options: {
             instances: options.nodes,
             workspace: options.workspaceFor?.(i + 1, dir) ?? dir,
             inputs: { 'agent-command': agent, ...options.inputs },
+            ...(options.env ? { env: options.env } : {}),
           }),
         );
   const logFile = path.join(dir, 'runs.log');

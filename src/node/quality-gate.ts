@@ -1,0 +1,171 @@
+// A task's work in one attempt: run the agent, then the repository's own check (verify-command). When the
+// check fails, the agent is run again, on this node in this attempt, with a prompt that holds the check's
+// output (P2P_FIX_ROUND=1, 2, …), up to `fix-attempts` times. The work is done only when the check passes.
+// What every run spent is added up, and the task's budget (max-task-cost-usd) is what all of them may spend
+// together.
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import type { Check, Task } from '../protocol/messages.js';
+import { addUsage, formatCost, type Usage } from '../protocol/usage.js';
+import { startProcess } from './agent-process.js';
+import { startAgentRun, type AgentRunResult } from './agent-run.js';
+import type { NodeContext } from './context.js';
+import { buildFixPrompt } from './prompt.js';
+
+/** The lease the work runs under: `lost` is set (and `onLost` called) when it is lost. */
+export interface WorkLease {
+  lost?: string;
+  onLost?: (reason: string) => void;
+}
+
+export interface WorkResult {
+  ok: boolean;
+  error?: string;
+  /** The last agent run's exit code and output. */
+  exitCode: number | null;
+  signal: string | null;
+  /** Agent runs and checks, all of them. */
+  durationMs: number;
+  outputTail: string;
+  usage?: Usage;
+  runs: number;
+  check?: Check;
+}
+
+export interface WorkSpec {
+  task: Task;
+  attempt: number;
+  /** The task's prompt, as written to `promptFile`. */
+  prompt: string;
+  promptFile: string;
+  env: Record<string, string>;
+  /** What the node is doing, for the heartbeat. */
+  onProgress: (line: string) => void;
+  /** What the agent prints, as it is shown. */
+  onOutput: (text: string) => void;
+}
+
+const CHECK_TAIL = 3000;
+
+export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: WorkSpec): Promise<WorkResult> {
+  const { config, log } = ctx;
+  const check = config.check;
+  const budget = config.maxTaskCostUsd;
+  const started = Date.now();
+  const dir = path.dirname(spec.promptFile);
+  const stem = `${spec.task.id}-attempt-${spec.attempt}`;
+  let usage: Usage | undefined;
+  let promptFile = spec.promptFile;
+  let last: AgentRunResult | undefined;
+  let record: Check | undefined;
+  let stop: ((reason: string) => void) | undefined;
+  lease.onLost = (reason) => {
+    log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
+    stop?.(`this node lost its lease on the task (${reason})`);
+  };
+  const end = (error?: string): WorkResult => ({
+    ok: error === undefined,
+    ...(error !== undefined ? { error } : {}),
+    exitCode: last?.exitCode ?? null,
+    signal: last?.signal ?? null,
+    durationMs: Date.now() - started,
+    outputTail: last?.outputTail ?? '',
+    ...(usage ? { usage } : {}),
+    runs: last ? (record?.fix_rounds ?? 0) + 1 : 0,
+    ...(record ? { check: record } : {}),
+  });
+
+  for (let round = 0; ; round++) {
+    const left = budget !== undefined ? budget - (usage?.cost_usd ?? 0) : undefined;
+    if (left !== undefined && left < 0.0001)
+      return end(
+        `the task's budget is spent: ${formatCost(usage?.cost_usd ?? 0)} of max-task-cost-usd ${formatCost(budget!)}`,
+      );
+    spec.onProgress(round === 0 ? 'agent starting' : `fix round ${round}: agent starting`);
+    if (lease.lost) return end(`the lease was lost: ${lease.lost}`);
+    const agent = startAgentRun(ctx, {
+      env: { ...spec.env, P2P_FIX_ROUND: String(round) },
+      promptFile,
+      usageFile: path.join(dir, `${stem}-run-${round + 1}.usage.json`),
+      ...(left !== undefined ? { budgetUsd: left } : {}),
+      timeoutMs: config.taskTimeoutMs,
+      onOutput: spec.onOutput,
+    });
+    stop = agent.kill;
+    if (lease.lost) agent.kill(lease.lost);
+    last = await agent.done;
+    stop = undefined;
+    usage = addUsage(usage, last.usage);
+    for (const note of last.notes) log.warning(`${spec.task.id}: ${note}`);
+    if (record) record = { ...record, fix_rounds: round };
+    if (!last.ok) return end(round > 0 ? `fix round ${round}: ${last.error}` : last.error);
+    if (budget !== undefined && (usage?.cost_usd ?? 0) > budget)
+      return end(
+        `the agent spent ${formatCost(usage!.cost_usd!)}, more than max-task-cost-usd ${formatCost(budget)}`,
+      );
+    if (!check) return end();
+
+    spec.onProgress(`checking: ${check.command}`);
+    log.info(
+      `🔎 ${spec.task.id}: running the check \`${check.command}\`${round > 0 ? ` (after fix round ${round})` : ''}`,
+    );
+    const run = (ctx.startProcess ?? startProcess)({
+      command: check.command,
+      cwd: config.workspace,
+      env: {
+        ...config.agentEnv,
+        ...spec.env,
+        P2P_FIX_ROUND: String(round),
+        P2P_PROMPT_FILE: spec.promptFile,
+      },
+      timeoutMs: check.timeoutMs,
+      tailChars: CHECK_TAIL,
+      onOutput: (text) => {
+        for (const line of text.split('\n')) if (line.trim()) log.info(`  [${spec.task.id} check] ${line}`);
+      },
+    });
+    stop = run.kill;
+    if (lease.lost) run.kill(lease.lost);
+    const result = await run.done;
+    stop = undefined;
+    if (lease.lost) return end(`the lease was lost: ${lease.lost}`);
+    record = {
+      command: check.command.slice(0, 500),
+      passed: result.exitCode === 0 && !result.timedOut && !result.error,
+      fix_rounds: round,
+      exit_code: result.exitCode,
+      ...(result.timedOut ? { timed_out: true } : {}),
+      output_tail: result.outputTail,
+    };
+    if (record.passed) {
+      log.info(`✅ ${spec.task.id}: the check passed${round > 0 ? ` after ${round} fix round(s)` : ''}`);
+      return end();
+    }
+    const how = result.timedOut
+      ? `ran longer than verify-timeout-min and was stopped`
+      : result.error
+        ? `could not start: ${result.error}`
+        : `exited with ${result.exitCode ?? `signal ${result.signal}`}`;
+    log.warning(`${spec.task.id}: the check \`${check.command}\` ${how}`);
+    if (round >= check.fixAttempts)
+      return end(
+        `the check \`${check.command.slice(0, 200)}\` ${how}${round > 0 ? ` after ${round} fix round(s)` : ''}`,
+      );
+    promptFile = path.join(dir, `${stem}-fix-${round + 1}.md`);
+    // Synchronous, like the task's prompt: the simulation's virtual clock must not run ahead of the write.
+    writeFileSync(
+      promptFile,
+      buildFixPrompt(
+        spec.prompt,
+        {
+          command: check.command,
+          exitCode: result.exitCode,
+          timedOut: result.timedOut,
+          outputTail: result.outputTail,
+        },
+        round + 1,
+        check.fixAttempts,
+      ),
+    );
+  }
+}
