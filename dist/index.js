@@ -1078,14 +1078,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path10 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path14 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path10 && path10[0] !== "/") {
-          path10 = `/${path10}`;
+        if (path14 && path14[0] !== "/") {
+          path14 = `/${path14}`;
         }
-        return new URL(`${origin}${path10}`);
+        return new URL(`${origin}${path14}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1536,39 +1536,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path10, origin }
+          request: { method, path: path14, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path10);
+        debuglog("sending request to %s %s/%s", method, origin, path14);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path10, origin },
+          request: { method, path: path14, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path10,
+          path14,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path10, origin }
+          request: { method, path: path14, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path10);
+        debuglog("trailers received from %s %s/%s", method, origin, path14);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path10, origin },
+          request: { method, path: path14, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path10,
+          path14,
           error3.message
         );
       });
@@ -1617,9 +1617,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path10, origin }
+            request: { method, path: path14, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path10);
+          debuglog("sending request to %s %s/%s", method, origin, path14);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1682,7 +1682,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path10,
+        path: path14,
         method,
         body,
         headers,
@@ -1697,11 +1697,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path10 !== "string") {
+        if (typeof path14 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path10[0] !== "/" && !(path10.startsWith("http://") || path10.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path14[0] !== "/" && !(path14.startsWith("http://") || path14.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path10)) {
+        } else if (invalidPathRegex.test(path14)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1767,7 +1767,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path10, query) : path10;
+        this.path = query ? buildURL(path14, query) : path14;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -4593,7 +4593,7 @@ var require_util2 = __commonJS({
           writable: true,
           enumerable: true,
           configurable: true,
-          value: function entries() {
+          value: function entries2() {
             webidl.brandCheck(this, object2);
             return makeIterator(this, "key+value");
           }
@@ -5661,9 +5661,9 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                   return fd;
                 }
                 case "application/x-www-form-urlencoded": {
-                  const entries = new URLSearchParams(value.toString());
+                  const entries2 = new URLSearchParams(value.toString());
                   const fd = new FormData();
-                  for (const [name, value2] of entries) {
+                  for (const [name, value2] of entries2) {
                     fd.append(name, value2);
                   }
                   return fd;
@@ -5789,7 +5789,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants5 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5864,7 +5864,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert2(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5959,11 +5959,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants5.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants5.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5986,10 +5986,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants5.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6006,7 +6006,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants5.ERROR[ret], data);
       }
       destroy() {
         assert2(this.ptr != null);
@@ -6186,7 +6186,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants5.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6208,7 +6208,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6244,13 +6244,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert2(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6460,7 +6460,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path10, host, upgrade, blocking, reset } = request2;
+      const { method, path: path14, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6541,7 +6541,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path10} HTTP/1.1\r
+      let header = `${method} ${path14} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path10, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path14, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7167,7 +7167,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path10;
+      headers[HTTP2_HEADER_PATH] = path14;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7520,9 +7520,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path10 = search ? `${pathname}${search}` : pathname;
+        const path14 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path10;
+        this.opts.path = path14;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8761,10 +8761,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path10 = "/",
+          path: path14 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path10;
+        opts.path = origin + path14;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10709,11 +10709,11 @@ var require_mock_utils = __commonJS({
     }
     function buildHeadersFromArray(headers) {
       const clone2 = headers.slice();
-      const entries = [];
+      const entries2 = [];
       for (let index = 0; index < clone2.length; index += 2) {
-        entries.push([clone2[index], clone2[index + 1]]);
+        entries2.push([clone2[index], clone2[index + 1]]);
       }
-      return Object.fromEntries(entries);
+      return Object.fromEntries(entries2);
     }
     function matchHeaders(mockDispatch2, headers) {
       if (typeof mockDispatch2.headers === "function") {
@@ -10736,20 +10736,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path10) {
-      if (typeof path10 !== "string") {
-        return path10;
+    function safeUrl(path14) {
+      if (typeof path14 !== "string") {
+        return path14;
       }
-      const pathSegments = path10.split("?");
+      const pathSegments = path14.split("?");
       if (pathSegments.length !== 2) {
-        return path10;
+        return path14;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path10, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path10);
+    function matchKey(mockDispatch2, { path: path14, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path14);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10771,7 +10771,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path10 }) => matchValue(safeUrl(path10), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path14 }) => matchValue(safeUrl(path14), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10809,9 +10809,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path10, method, body, headers, query } = opts;
+      const { path: path14, method, body, headers, query } = opts;
       return {
-        path: path10,
+        path: path14,
         method,
         body,
         headers,
@@ -11274,10 +11274,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path10, data: { statusCode }, persist: persist2, times, timesInvoked, origin }) => ({
+          ({ method, path: path14, data: { statusCode }, persist: persist2, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path10,
+            Path: path14,
             "Status code": statusCode,
             Persistent: persist2 ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16156,9 +16156,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path10) {
-      for (let i = 0; i < path10.length; ++i) {
-        const code = path10.charCodeAt(i);
+    function validateCookiePath(path14) {
+      for (let i = 0; i < path14.length; ++i) {
+        const code = path14.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19078,11 +19078,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path10 = opts.path;
+          let path14 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path10 = `/${path10}`;
+            path14 = `/${path14}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path10);
+          url = new URL(util.parseOrigin(url).origin + path14);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -24118,9 +24118,9 @@ var require_lib2 = __commonJS({
 });
 
 // src/main.ts
-import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync6 } from "node:fs";
-import os6 from "node:os";
-import path9 from "node:path";
+import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync8 } from "node:fs";
+import os7 from "node:os";
+import path13 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -24638,8 +24638,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path10 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path10} does not exist${EOL5}`);
+        const path14 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path14} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -28933,7 +28933,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path10) => path10.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path14) => path14.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -29356,9 +29356,9 @@ function assertNever(_x) {
 }
 function assert(_) {
 }
-function getEnumValues(entries) {
-  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
-  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
+function getEnumValues(entries2) {
+  const numericValues = Object.values(entries2).filter((v) => typeof v === "number");
+  const values = Object.entries(entries2).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
   return values;
 }
 function joinValues(array2, separator = "|") {
@@ -29497,10 +29497,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path10) {
-  if (!path10)
+function getElementAtPath(obj, path14) {
+  if (!path14)
     return obj;
-  return path10.reduce((acc, key) => acc?.[key], obj);
+  return path14.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -29840,11 +29840,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path10, issues) {
+function prefixIssues(path14, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path10);
+    iss.path.unshift(path14);
     return iss;
   });
 }
@@ -30302,16 +30302,16 @@ function flattenError(error3, mapper = (issue3) => issue3.message) {
 }
 function formatError(error3, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error4, path10 = []) => {
+  const processError = (error4, path14 = []) => {
     for (const issue3 of error4.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path10, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path14, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path10, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path14, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path10, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path14, ...issue3.path]);
       } else {
-        const fullpath = [...path10, ...issue3.path];
+        const fullpath = [...path14, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -35070,10 +35070,10 @@ var ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
   };
 });
 function _enum(values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  const entries2 = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
   return new ZodEnum({
     type: "enum",
-    entries,
+    entries: entries2,
     ...util_exports.normalizeParams(params)
   });
 }
@@ -35272,8 +35272,10 @@ function superRefine(fn, params) {
 }
 
 // src/protocol/usage.ts
-var amount = number2().finite().nonnegative().max(1e12);
-var count = number2().int().nonnegative().max(1e15);
+var MAX_AMOUNT = 1e12;
+var MAX_COUNT = 1e15;
+var amount = number2().finite().nonnegative().max(MAX_AMOUNT);
+var count = number2().int().nonnegative().max(MAX_COUNT);
 var UsageSchema = object({
   cost_usd: amount.optional(),
   input_tokens: count.optional(),
@@ -35287,9 +35289,19 @@ function addUsage(a, b) {
   for (const key of ["cost_usd", "input_tokens", "output_tokens", "turns"]) {
     if (a[key] === void 0 && b[key] === void 0) continue;
     const sum = (a[key] ?? 0) + (b[key] ?? 0);
-    out[key] = key === "cost_usd" ? Math.round(sum * 1e6) / 1e6 : sum;
+    out[key] = key === "cost_usd" ? Math.min(Math.round(sum * 1e6) / 1e6, MAX_AMOUNT) : Math.min(sum, MAX_COUNT);
   }
   return out;
+}
+function normalizeUsage(u) {
+  if (!u) return void 0;
+  const out = {};
+  for (const key of ["cost_usd", "input_tokens", "output_tokens", "turns"]) {
+    const v = u[key];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) continue;
+    out[key] = key === "cost_usd" ? Math.min(v, MAX_AMOUNT) : Math.min(Math.round(v), MAX_COUNT);
+  }
+  return Object.keys(out).length > 0 ? out : void 0;
 }
 var isEmptyUsage = (u) => !u || Object.values(u).every((v) => v === void 0);
 function tokens(n) {
@@ -35813,6 +35825,7 @@ var ACTION_DEFAULTS = {
   "heartbeat-interval-s": "300",
   "lease-timeout-s": "900",
   "task-timeout-min": "60",
+  "git-timeout-min": "10",
   "max-attempts": "2",
   "trigger-label": "p2p-dev",
   "trigger-command": "/p2p-dev",
@@ -36009,10 +36022,10 @@ function nonEmpty(name, what) {
     throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
   return value;
 }
-function readPayload(path10) {
-  if (!path10) return {};
+function readPayload(path14) {
+  if (!path14) return {};
   try {
-    const parsed = JSON.parse(readFileSync2(path10, "utf8"));
+    const parsed = JSON.parse(readFileSync2(path14, "utf8"));
     return typeof parsed === "object" && parsed !== null ? parsed : {};
   } catch {
     return {};
@@ -36110,6 +36123,9 @@ function readInputs(runtime) {
     leaseMs: Math.round(leaseS * 1e3),
     taskTimeoutMs: Math.round(
       numberInput("task-timeout-min", { min: 0.01, max: 7 * 24 * 60, unit: "minutes" }) * 6e4
+    ),
+    gitTimeoutMs: Math.round(
+      numberInput("git-timeout-min", { min: 0.01, max: 24 * 60, unit: "minutes" }) * 6e4
     ),
     maxAttempts: numberInput("max-attempts", { min: 1, max: 100, integer: true }),
     trustedAuthors: trusted,
@@ -36414,7 +36430,7 @@ function electionDue(state, now) {
 function taskViews(state, now) {
   const views = /* @__PURE__ */ new Map();
   const maxAttempts = state.plan?.maxAttempts ?? 1;
-  const visit = (id2, path10) => {
+  const visit = (id2, path14) => {
     const known = views.get(id2);
     if (known) return known;
     const record = state.tasks.get(id2);
@@ -36435,11 +36451,11 @@ function taskViews(state, now) {
       let blocked = false;
       let skippedBy;
       for (const dep of record.task.depends_on) {
-        if (path10.has(dep)) {
+        if (path14.has(dep)) {
           skippedBy = `dependency cycle through ${dep}`;
           break;
         }
-        const depView = visit(dep, /* @__PURE__ */ new Set([...path10, id2]));
+        const depView = visit(dep, /* @__PURE__ */ new Set([...path14, id2]));
         if (depView.status === "failed" || depView.status === "skipped") {
           skippedBy = `dependency ${dep} ${depView.status}`;
           break;
@@ -36544,9 +36560,9 @@ var ApiLedger = class {
 };
 
 // src/node/leadership.ts
-import { randomUUID as randomUUID3 } from "node:crypto";
-import path4 from "node:path";
-import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import { randomUUID as randomUUID4 } from "node:crypto";
+import path5 from "node:path";
+import { mkdir as mkdir2 } from "node:fs/promises";
 
 // src/protocol/render.ts
 function formatDuration(ms) {
@@ -36973,11 +36989,20 @@ var LeaseKeeper = class {
   isFenced() {
     return this.fenced;
   }
+  listeners = /* @__PURE__ */ new Set();
+  /** Also call `listener` when the lease is lost (at once if it is lost already); returns how to stop. */
+  whenFenced(listener) {
+    if (this.fenced) listener("the lease was lost");
+    else this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
   fence(reason) {
     if (this.fenced) return;
     this.fenced = true;
     this.stop();
     this.onFenced(reason);
+    for (const listener of this.listeners) listener(reason);
+    this.listeners.clear();
   }
   /**
    * Start heartbeating with `render`, and watching the deadline. The first edit goes out at once (it shows
@@ -37060,10 +37085,205 @@ var LeaseKeeper = class {
 };
 
 // src/node/agent-process.ts
+import { spawn as spawn2 } from "node:child_process";
+import { randomUUID as randomUUID2 } from "node:crypto";
+import { readdirSync, readFileSync as readFileSync3 } from "node:fs";
+
+// src/delivery/git.ts
 import { spawn } from "node:child_process";
+import { accessSync, constants as constants3, mkdirSync } from "node:fs";
+import os5 from "node:os";
+import path from "node:path";
+var GitError = class extends Error {
+  constructor(args, code, stderr) {
+    super(`git ${args.join(" ")} failed: ${stderr.trim() || `exit ${code}`}`);
+    this.args = args;
+    this.code = code;
+    this.stderr = stderr;
+  }
+  args;
+  code;
+  stderr;
+};
+var DEFAULT_TIMEOUT_MS = 10 * 6e4;
+var OUTPUT_LIMIT = 16 * 1024 * 1024;
+function findExecutable(name, searchPath = process.env.PATH ?? "") {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!dir || !path.isAbsolute(dir)) continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants3.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return name;
+}
+var gitPath;
+function resolveGit() {
+  gitPath ??= findExecutable("git");
+  return gitPath;
+}
+var PASSED_THROUGH = /^(https?_proxy|no_proxy|all_proxy|SSL_CERT_FILE|SSL_CERT_DIR|GIT_SSL_CAINFO|GIT_SSL_CAPATH|GIT_SSH_COMMAND|TMPDIR)$/i;
+var privateHome;
+function gitHome() {
+  if (!privateHome) {
+    privateHome = path.join(os5.tmpdir(), `p2p-dev-git-home-${process.pid}`);
+    mkdirSync(path.join(privateHome, "xdg"), { recursive: true });
+  }
+  return privateHome;
+}
+function gitEnvironment(env = process.env) {
+  const git = resolveGit();
+  const out = {};
+  for (const [key, value] of Object.entries(env)) if (PASSED_THROUGH.test(key) && value) out[key] = value;
+  const home = gitHome();
+  return {
+    ...out,
+    PATH: [path.isAbsolute(git) ? path.dirname(git) : "", "/usr/bin", "/bin"].filter(Boolean).join(":"),
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, "xdg"),
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_ATTR_NOSYSTEM: "1",
+    GIT_NO_REPLACE_OBJECTS: "1",
+    // Never wait for a password or an editor: a node has nobody to type.
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_ASKPASS: "",
+    GIT_EDITOR: "true",
+    GIT_SEQUENCE_EDITOR: "true",
+    GIT_MERGE_AUTOEDIT: "no",
+    GIT_PAGER: "cat",
+    LC_ALL: "C"
+  };
+}
+function safetyArgs(dirs) {
+  const settings = [
+    "core.hooksPath=/dev/null",
+    "core.fsmonitor=false",
+    "core.untrackedCache=false",
+    "core.askPass=",
+    "core.pager=cat",
+    "core.editor=true",
+    "core.attributesFile=/dev/null",
+    "core.excludesFile=/dev/null",
+    "core.sshCommand=ssh",
+    "credential.helper=",
+    "commit.gpgSign=false",
+    "tag.gpgSign=false",
+    "push.gpgSign=false",
+    "merge.renormalize=false",
+    "protocol.ext.allow=never",
+    "submodule.recurse=false",
+    "fetch.recurseSubmodules=false",
+    "push.recurseSubmodules=no",
+    "gc.auto=0",
+    "maintenance.auto=false",
+    "http.extraHeader=",
+    ...dirs.map((d) => `safe.directory=${d}`)
+  ];
+  return settings.flatMap((s) => ["-c", s]);
+}
+function credentialArgs(remoteUrl) {
+  const { protocol, host } = new URL(remoteUrl);
+  const helper = `!f() { test "$1" = get || exit 0; while IFS= read -r line <&3; do printf '%s\\n' "$line"; done; }; f`;
+  return [
+    "-c",
+    `credential.${protocol}//${host}.helper=`,
+    "-c",
+    `credential.${protocol}//${host}.helper=${helper}`,
+    "-c",
+    "credential.useHttpPath=false"
+  ];
+}
+var isHttp = (url) => !!url && /^https?:\/\//i.test(url);
+function gitIn(cwd, settings = {}) {
+  const env = gitEnvironment();
+  const base = safetyArgs([cwd, ...settings.safeDirectories ?? []]);
+  const withToken = isHttp(settings.remoteUrl) && !!settings.token;
+  const tryGit = (args, options2 = {}) => new Promise((resolve) => {
+    const network = options2.network === true && withToken;
+    const timeoutMs = options2.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const child = spawn(
+      resolveGit(),
+      [...base, ...network ? credentialArgs(settings.remoteUrl) : [], ...args],
+      {
+        cwd,
+        env,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe", network ? "pipe" : "ignore"]
+      }
+    );
+    if (network) {
+      const pipe2 = child.stdio[3];
+      pipe2.on("error", () => {
+      });
+      pipe2.end(`username=x-access-token
+password=${settings.token}
+`);
+    }
+    let stdout = "";
+    let stderr = "";
+    const keep = (text, kept) => kept.length < OUTPUT_LIMIT ? kept + text.slice(0, OUTPUT_LIMIT - kept.length) : kept;
+    child.stdout.setEncoding("utf8").on("data", (t) => stdout = keep(t, stdout));
+    child.stderr.setEncoding("utf8").on("data", (t) => stderr = keep(t, stderr));
+    let timedOut = false;
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, timeoutMs);
+    let settled = false;
+    const settle2 = (code, error3) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      killGroup();
+      resolve({
+        code: timedOut ? 124 : code ?? 1,
+        stdout,
+        stderr: timedOut ? `did not finish within ${Math.round(timeoutMs / 1e3)}s and was stopped (its process group killed)` : stderr || error3 || "",
+        timedOut
+      });
+    };
+    child.on("error", (error3) => settle2(127, error3.message));
+    child.on("exit", (code) => {
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle2(code);
+      }, 2e3).unref();
+    });
+    child.on("close", (code) => settle2(code));
+  });
+  return {
+    cwd,
+    try: tryGit,
+    async run(args, options2) {
+      const result = await tryGit(args, options2);
+      if (result.code !== 0) throw new GitError(args, result.code, result.stderr || result.stdout);
+      return result.stdout.replace(/\n$/, "");
+    }
+  };
+}
+function identityArgs(author) {
+  return [
+    "-c",
+    `user.name=${author.login}`,
+    "-c",
+    `user.email=${author.id}+${author.login}@users.noreply.github.com`
+  ];
+}
+
+// src/node/agent-process.ts
 var MAX_LINE = 1024 * 1024;
 var WRAPPER = `
-bash -c "$1" &
+"$BASH" -c "$1" &
 agent=$!
 ( trap 'exit 0' TERM
   while kill -0 "$agent" 2>/dev/null; do
@@ -37104,6 +37324,37 @@ function lineSplitter(onLine) {
     }
   };
 }
+var MARKER = "P2P_DEV_RUN";
+function killMarked(marker) {
+  let killed = 0;
+  let pids;
+  try {
+    pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+  } catch {
+    return 0;
+  }
+  const needle = `${MARKER}=${marker}\0`;
+  for (const pid of pids) {
+    let environ;
+    try {
+      environ = readFileSync3(`/proc/${pid}/environ`, "latin1");
+    } catch {
+      continue;
+    }
+    if (!environ.includes(needle)) continue;
+    try {
+      process.kill(Number(pid), "SIGKILL");
+      killed += 1;
+    } catch {
+    }
+  }
+  return killed;
+}
+var bashPath;
+function resolveBash() {
+  bashPath ??= findExecutable("bash");
+  return bashPath;
+}
 function startProcess(options2) {
   const tailChars = options2.tailChars ?? 3e3;
   const stdoutLimit = options2.stdoutLimit ?? 0;
@@ -37113,9 +37364,10 @@ function startProcess(options2) {
   let stdout = "";
   let timedOut = false;
   let killedBecause;
-  const child = spawn("bash", ["-c", WRAPPER, "p2p-dev-agent", options2.command], {
+  const marker = randomUUID2();
+  const child = spawn2(resolveBash(), ["-c", WRAPPER, "p2p-dev-agent", options2.command], {
     cwd: options2.cwd,
-    env: { ...options2.env, PPID_NODE: String(process.pid) },
+    env: { ...options2.env, PPID_NODE: String(process.pid), [MARKER]: marker },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"]
   });
@@ -37162,6 +37414,7 @@ function startProcess(options2) {
       clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       signalGroup("SIGKILL");
+      const strays = killMarked(marker);
       stdoutLines.end();
       const lines = redact(tail).split("\n");
       let outputTail = lines.slice(-60).join("\n");
@@ -37175,7 +37428,8 @@ function startProcess(options2) {
         timedOut,
         ...killedBecause ? { killedBecause } : {},
         ...spawnError ? { error: spawnError } : {},
-        ...reader ? { report: reader.report() } : {}
+        ...reader ? { report: reader.report() } : {},
+        ...strays > 0 ? { strays } : {}
       });
     };
     child.on("error", (error3) => {
@@ -37195,8 +37449,8 @@ function startProcess(options2) {
 }
 
 // src/node/outbox.ts
-import { randomUUID as randomUUID2 } from "node:crypto";
-var newNonce = () => randomUUID2();
+import { randomUUID as randomUUID3 } from "node:crypto";
+var newNonce = () => randomUUID3();
 function envelope2(config2, nonce) {
   return { p2p: 1, run: config2.run, node: config2.nodeId, nonce };
 }
@@ -37215,21 +37469,89 @@ function bidBody(config2, nonce, term, state, beat = 0, prev, spent) {
   };
   return encode2(message, renderBid(message));
 }
-function claimBody(config2, nonce, fields, beat = 0, prev, timing) {
-  const message = {
-    ...envelope2(config2, nonce),
-    type: "claim",
-    ...fields,
-    lease_ms: config2.leaseMs,
-    beat,
-    ...prev !== void 0 ? { prev } : {}
+function fitResult(r, tail) {
+  return {
+    ...r,
+    output_tail: r.output_tail.slice(-tail),
+    ...r.error !== void 0 ? { error: r.error.slice(0, 5e3) } : {},
+    ...r.pr_error !== void 0 ? { pr_error: r.pr_error.slice(0, 2e3) } : {},
+    ...r.check ? {
+      check: {
+        ...r.check,
+        command: r.check.command.slice(0, 500),
+        output_tail: r.check.output_tail.slice(-tail)
+      }
+    } : {}
   };
-  return encode2(message, renderClaim(message, timing?.startedAt, timing?.now));
+}
+function claimBody(config2, nonce, fields, beat = 0, prev, timing) {
+  for (const tail of [8e3, 2e3, 500, 0]) {
+    const message = {
+      ...envelope2(config2, nonce),
+      type: "claim",
+      ...fields,
+      ...fields.progress !== void 0 ? { progress: fields.progress.slice(0, 500) } : {},
+      ...fields.result ? { result: fitResult(fields.result, tail) } : {},
+      lease_ms: config2.leaseMs,
+      beat,
+      ...prev !== void 0 ? { prev } : {}
+    };
+    const body = encode2(message, renderClaim(message, timing?.startedAt, timing?.now));
+    if (body.length <= GITHUB_COMMENT_LIMIT || tail === 0) return body;
+  }
+  throw new Error("unreachable");
 }
 
 // src/node/planning-agent.ts
-import path3 from "node:path";
-import { existsSync as existsSync4, mkdirSync as mkdirSync2, readdirSync as readdirSync2, readFileSync as readFileSync5, rmSync as rmSync3, statSync as statSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import path4 from "node:path";
+import { mkdirSync as mkdirSync3, readdirSync as readdirSync3, rmSync as rmSync4, statSync } from "node:fs";
+
+// src/containment/safe-files.ts
+import { closeSync, constants as constants4, fstatSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
+function readBounded(file, limit) {
+  let fd;
+  try {
+    fd = openSync(file, constants4.O_RDONLY | constants4.O_NONBLOCK | constants4.O_NOFOLLOW);
+  } catch (error3) {
+    const code = error3.code;
+    if (code === "ENOENT") return {};
+    return { error: code === "ELOOP" ? `${file} is a symbolic link` : error3.message };
+  }
+  try {
+    const stat2 = fstatSync(fd);
+    if (!stat2.isFile()) return { error: `${file} is not a regular file` };
+    if (stat2.size > limit) return { error: `${file} holds ${stat2.size} bytes (at most ${limit})` };
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    for (; ; ) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > limit) return { error: `${file} holds more than ${limit} bytes` };
+    }
+    return { text: buffer.subarray(0, length).toString("utf8") };
+  } finally {
+    closeSync(fd);
+  }
+}
+function writeFresh(file, text) {
+  rmSync(file, { force: true, recursive: true });
+  writeFileSync(file, text, { flag: "wx", mode: 420 });
+}
+
+// src/node/capped-log.ts
+var LOG_LIMIT = 1024 * 1024;
+function cappedLog(log, prefix, limit = LOG_LIMIT) {
+  let logged = 0;
+  return (text) => {
+    for (const line of text.split("\n")) {
+      if (!line.trim() || logged >= limit) continue;
+      log.info(`${prefix}${line}`);
+      logged += line.length + 1;
+      if (logged >= limit) log.info(`${prefix}\u2026 (it says more: the rest is not logged; its end is kept)`);
+    }
+  };
+}
 
 // src/tasks/planning-prompt.ts
 function buildPlanningPrompt(issue3, layout, maxTasks) {
@@ -37288,7 +37610,7 @@ function objectEnd(text, start) {
 }
 
 // src/node/agent-run.ts
-import { rmSync as rmSync2 } from "node:fs";
+import { rmSync as rmSync3 } from "node:fs";
 
 // src/agents/agent-output.ts
 function textReader() {
@@ -37316,6 +37638,7 @@ function toolLine(name, input) {
 }
 function claudeReader() {
   let result;
+  let session;
   return {
     line(line) {
       const event = parse4(line);
@@ -37323,7 +37646,9 @@ function claudeReader() {
       const message = event.message;
       switch (event.type) {
         case "system":
-          return event.subtype === "init" ? `Claude Code started (model ${str(event.model) ?? "?"})` : void 0;
+          if (event.subtype !== "init") return void 0;
+          session ??= str(event.session_id);
+          return `Claude Code started (model ${str(event.model) ?? "?"})`;
         case "assistant": {
           const shown = [];
           for (const block of Array.isArray(message?.content) ? message.content : []) {
@@ -37334,6 +37659,7 @@ function claudeReader() {
           return shown.length > 0 ? shown.join("\n") : void 0;
         }
         case "result": {
+          if (result || session !== void 0 && event.session_id !== session) return void 0;
           result = event;
           const text = str(event.result);
           return text?.trim() ? text.trim() : void 0;
@@ -37359,7 +37685,7 @@ function claudeReader() {
       const errors = Array.isArray(result.errors) ? result.errors.filter((e) => typeof e === "string") : [];
       if (subtype.startsWith("error") || result.is_error === true) {
         const why = errors.join("; ") || str(result.result) || "no reason given";
-        report.failure = `${oneLine2(why, 500)}${subtype && subtype !== "success" ? ` (${subtype})` : ""}`;
+        report.failure = `${oneLine2(why, 500)}${subtype && subtype !== "success" ? ` (${oneLine2(subtype, 60)})` : ""}`;
       }
       const denials = Array.isArray(result.permission_denials) ? result.permission_denials : [];
       if (denials.length > 0) {
@@ -37392,6 +37718,7 @@ var oneLine3 = (text, max = 300) => {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}\u2026` : flat;
 };
+var TEXT_LIMIT = 2 * 1024 * 1024;
 function shellCommand(command) {
   const m = /^\S*\/(?:ba)?sh -l?c '([\s\S]*)'$/.exec(command);
   return m ? m[1].replace(/'\\''/g, "'") : command;
@@ -37413,7 +37740,7 @@ function codexReader() {
           return item.type === "command_execution" ? `\u25B6 shell: ${oneLine3(shellCommand(str2(item.command) ?? ""), 200)}` : void 0;
         case "item.completed":
           if (item.type === "agent_message" && str2(item.text)?.trim()) {
-            finalText = str2(item.text);
+            finalText = str2(item.text).slice(0, TEXT_LIMIT);
             return oneLine3(finalText);
           }
           if (item.type === "command_execution" && num2(item.exit_code) !== void 0 && item.exit_code !== 0)
@@ -37433,7 +37760,7 @@ function codexReader() {
         case "turn.failed":
         case "error": {
           const message = str2(event.message) ?? str2(event.error?.message);
-          if (message) failure2 = oneLine3(message, 500);
+          if (message && event.type === "turn.failed") failure2 = oneLine3(message, 500);
           return message ? `error: ${oneLine3(message, 500)}` : void 0;
         }
         default:
@@ -37461,9 +37788,13 @@ function geminiReader() {
           return `Gemini CLI started (model ${str2(event.model) ?? "?"})`;
         case "message":
           if (event.role !== "assistant" || !str2(event.content)) return void 0;
-          text = event.delta === true ? text + str2(event.content) : str2(event.content);
+          text = (event.delta === true ? text + str2(event.content) : str2(event.content)).slice(
+            0,
+            TEXT_LIMIT
+          );
           return str2(event.content).trim() ? oneLine3(str2(event.content)) : void 0;
         case "tool_use": {
+          text = "";
           const p = event.parameters ?? {};
           const detail = str2(p.command) ?? str2(p.file_path) ?? str2(p.absolute_path) ?? str2(p.path);
           return `\u25B6 ${str2(event.tool_name) ?? "tool"}${detail ? `: ${oneLine3(detail, 200)}` : ""}`;
@@ -37491,7 +37822,7 @@ function geminiReader() {
         };
       if (result.status === "error") {
         const error3 = result.error ?? {};
-        report.failure = `${oneLine3(str2(error3.message) ?? "no reason given", 500)}${str2(error3.type) ? ` (${str2(error3.type)})` : ""}`;
+        report.failure = `${oneLine3(str2(error3.message) ?? "no reason given", 500)}${str2(error3.type) ? ` (${oneLine3(str2(error3.type), 60)})` : ""}`;
       }
       return report;
     }
@@ -37499,19 +37830,14 @@ function geminiReader() {
 }
 
 // src/agents/usage-file.ts
-import { readFileSync as readFileSync3, statSync } from "node:fs";
 var FILE_LIMIT = 64 * 1024;
 function readUsageFile(file) {
-  let size;
-  try {
-    size = statSync(file).size;
-  } catch {
-    return {};
-  }
-  if (size > FILE_LIMIT) return { error: `P2P_USAGE_FILE holds ${size} bytes (at most ${FILE_LIMIT})` };
+  const read = readBounded(file, FILE_LIMIT);
+  if (read.error) return { error: `P2P_USAGE_FILE: ${read.error}` };
+  if (read.text === void 0) return {};
   let json;
   try {
-    json = JSON.parse(readFileSync3(file, "utf8"));
+    json = JSON.parse(read.text);
   } catch (error3) {
     return { error: `P2P_USAGE_FILE is not JSON: ${error3.message}` };
   }
@@ -37526,15 +37852,15 @@ function readUsageFile(file) {
 }
 
 // src/agents/settings-home.ts
-import path from "node:path";
+import path2 from "node:path";
 import {
   existsSync as existsSync3,
-  mkdirSync,
-  readdirSync,
+  mkdirSync as mkdirSync2,
+  readdirSync as readdirSync2,
   readFileSync as readFileSync4,
-  rmSync,
+  rmSync as rmSync2,
   symlinkSync,
-  writeFileSync
+  writeFileSync as writeFileSync2
 } from "node:fs";
 function merge3(base, patch) {
   const out = { ...base };
@@ -37548,31 +37874,31 @@ function settingsHome(preset, turns, env, dir) {
   const setting = preset.turnsSetting;
   if (!setting || turns === void 0) return {};
   const sourceHome = env[setting.home] || env.HOME || "";
-  const source = path.join(sourceHome, setting.folder);
-  const target = path.join(dir, setting.folder);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(target, { recursive: true });
+  const source = path2.join(sourceHome, setting.folder);
+  const target = path2.join(dir, setting.folder);
+  rmSync2(dir, { recursive: true, force: true });
+  mkdirSync2(target, { recursive: true });
   let settings = {};
   if (sourceHome && existsSync3(source)) {
-    for (const name of readdirSync(source)) {
+    for (const name of readdirSync2(source)) {
       if (name === "settings.json") {
         try {
-          const parsed = JSON.parse(readFileSync4(path.join(source, name), "utf8"));
+          const parsed = JSON.parse(readFileSync4(path2.join(source, name), "utf8"));
           if (parsed && typeof parsed === "object") settings = parsed;
         } catch {
         }
-      } else symlinkSync(path.join(source, name), path.join(target, name));
+      } else symlinkSync(path2.join(source, name), path2.join(target, name));
     }
   }
-  writeFileSync(
-    path.join(target, "settings.json"),
+  writeFileSync2(
+    path2.join(target, "settings.json"),
     JSON.stringify(merge3(settings, setting.patch(turns)), null, 2)
   );
   return { [setting.home]: dir };
 }
 
 // src/node/agent-run.ts
-import path2 from "node:path";
+import path3 from "node:path";
 function readerFor(format) {
   switch (format) {
     case "claude-stream-json":
@@ -37592,7 +37918,7 @@ function agentCommandLine(choice, limits) {
 function startAgentRun(ctx, spec) {
   const { config: config2 } = ctx;
   const choice = config2.agent;
-  rmSync2(spec.usageFile, { force: true });
+  rmSync3(spec.usageFile, { force: true });
   const options2 = {
     command: agentCommandLine(choice, {
       ...config2.maxTurns !== void 0 ? { maxTurns: config2.maxTurns } : {},
@@ -37607,7 +37933,7 @@ function startAgentRun(ctx, spec) {
           choice.preset,
           config2.maxTurns,
           config2.agentEnv,
-          path2.join(config2.tempDir, "agent-settings")
+          path3.join(config2.tempDir, "agent-settings")
         )
       } : {},
       ...spec.env,
@@ -37617,7 +37943,7 @@ function startAgentRun(ctx, spec) {
       ...spec.budgetUsd !== void 0 ? { P2P_MAX_COST_USD: spec.budgetUsd.toFixed(4) } : {}
     },
     timeoutMs: spec.timeoutMs,
-    stdoutLimit: 5e6,
+    stdoutLimit: spec.keepStdout ? 5e6 : 0,
     reader: readerFor(choice.kind === "preset" ? choice.preset.format : "text"),
     ...spec.onOutput ? { onOutput: spec.onOutput } : {}
   };
@@ -37630,7 +37956,11 @@ function startAgentRun(ctx, spec) {
 function finishRun(ctx, spec, run2) {
   const report = run2.report ?? { notes: [] };
   const notes = [...report.notes];
-  let usage = report.usage && Object.keys(report.usage).length > 0 ? report.usage : void 0;
+  if (run2.strays)
+    notes.push(
+      `the agent left ${run2.strays} process(es) running outside its process group; they were killed`
+    );
+  let usage = normalizeUsage(report.usage);
   if (!usage) {
     const written = readUsageFile(spec.usageFile);
     if (written.error) notes.push(written.error);
@@ -37640,7 +37970,7 @@ function finishRun(ctx, spec, run2) {
   const error3 = run2.timedOut ? `the agent ran longer than its timeout (${minutes} min) and was stopped` : run2.killedBecause ? `the agent was stopped: ${run2.killedBecause}` : run2.error ? `the agent could not start: ${run2.error}` : report.failure ? `the agent stopped: ${report.failure}` : run2.exitCode !== 0 ? `the agent exited with ${run2.exitCode ?? `signal ${run2.signal}`}${run2.exitCode === 127 ? " (command not found: is its CLI installed?)" : ""}` : void 0;
   return {
     ok: error3 === void 0,
-    ...error3 ? { error: error3 } : {},
+    ...error3 ? { error: redact(error3).slice(0, 2e3) } : {},
     exitCode: run2.exitCode,
     signal: run2.signal,
     durationMs: run2.durationMs,
@@ -37659,17 +37989,17 @@ function repositoryLayout(root, limit = 300, depth = 3) {
   const walk = (dir, prefix, level) => {
     let names;
     try {
-      names = readdirSync2(dir).sort();
+      names = readdirSync3(dir).sort();
     } catch {
       return;
     }
     for (const name of names) {
       if (out.length >= limit) return;
       if (SKIPPED.has(name)) continue;
-      const full = path3.join(dir, name);
+      const full = path4.join(dir, name);
       let isDir = false;
       try {
-        isDir = statSync2(full, { throwIfNoEntry: false })?.isDirectory() ?? false;
+        isDir = statSync(full, { throwIfNoEntry: false })?.isDirectory() ?? false;
       } catch {
         continue;
       }
@@ -37682,17 +38012,17 @@ function repositoryLayout(root, limit = 300, depth = 3) {
   return out;
 }
 var PLAN_FILE_LIMIT = 2 * 1024 * 1024;
-async function planWithAgent(ctx, issue3) {
+async function planWithAgent(ctx, issue3, lease2) {
   const { config: config2, log } = ctx;
   const maxTasks = config2.plannerMaxTasks ?? 20;
-  const dir = path3.join(config2.tempDir, "plan");
-  mkdirSync2(dir, { recursive: true });
-  const promptFile = path3.join(dir, "planning-prompt.md");
-  const planFile = path3.join(dir, "plan.json");
-  rmSync3(planFile, { force: true });
-  writeFileSync2(promptFile, buildPlanningPrompt(issue3, repositoryLayout(config2.workspace), maxTasks));
+  const dir = path4.join(config2.tempDir, "plan");
+  mkdirSync3(dir, { recursive: true });
+  const promptFile = path4.join(dir, "planning-prompt.md");
+  const planFile = path4.join(dir, "plan.json");
+  rmSync4(planFile, { force: true, recursive: true });
+  writeFresh(promptFile, buildPlanningPrompt(issue3, repositoryLayout(config2.workspace), maxTasks));
   log.info(`planning with the agent (at most ${maxTasks} tasks)`);
-  const run2 = await startAgentRun(ctx, {
+  const agent = startAgentRun(ctx, {
     env: {
       P2P_PLANNING: "1",
       P2P_PLAN_FILE: planFile,
@@ -37701,23 +38031,24 @@ async function planWithAgent(ctx, issue3) {
       P2P_NODE_ID: config2.nodeId
     },
     promptFile,
-    usageFile: path3.join(dir, "planning.usage.json"),
+    usageFile: path4.join(dir, "planning.usage.json"),
     ...config2.maxTaskCostUsd !== void 0 ? { budgetUsd: config2.maxTaskCostUsd } : {},
     timeoutMs: config2.taskTimeoutMs,
-    onOutput: (text2) => {
-      for (const line of text2.split("\n")) if (line.trim()) log.info(`  [planning] ${line}`);
-    }
-  }).done;
+    keepStdout: true,
+    onOutput: cappedLog(log, "  [planning] ")
+  });
+  const unwatch = lease2.whenFenced((reason) => agent.kill(`the leader lost its lease (${reason})`));
+  const run2 = await agent.done.finally(unwatch);
   for (const note of run2.notes) log.warning(`planning: ${note}`);
   if (!run2.ok)
     throw new Error(
       `planning with the agent failed: ${run2.error}${run2.outputTail ? `:
 ${run2.outputTail.slice(-1500)}` : ""}`
     );
-  let text;
-  if (existsSync4(planFile) && statSync2(planFile).size <= PLAN_FILE_LIMIT)
-    text = readFileSync5(planFile, "utf8");
-  else text = planJsonIn(run2.finalText ?? run2.stdout);
+  const written = readBounded(planFile, PLAN_FILE_LIMIT);
+  if (written.error)
+    throw new Error(`the agent's plan file (P2P_PLAN_FILE) cannot be read: ${written.error}`);
+  const text = written.text ?? planJsonIn(run2.finalText ?? run2.stdout);
   let drafts;
   try {
     drafts = draftsFromPlannerOutput(text);
@@ -37743,7 +38074,7 @@ async function lead(ctx, bid, keeper) {
     let error3;
     let usage;
     try {
-      const planned = await planTasks(ctx);
+      const planned = await planTasks(ctx, keeper);
       tasks = planned.tasks;
       usage = planned.usage;
       tasks = carryOver(
@@ -37755,7 +38086,7 @@ async function lead(ctx, bid, keeper) {
         `planned ${tasks.length} task(s)` + (carried.length > 0 ? `; ${carried.length} completed in an earlier run and are not run again (${carried.map((t) => t.id).join(", ")})` : "")
       );
     } catch (planningError) {
-      error3 = getErrorMessage(planningError);
+      error3 = redact(getErrorMessage(planningError)).slice(0, 5e3);
       log.warning(`planning failed: ${error3}`);
     }
     if (keeper.isFenced() || ctx.client.clock.now() >= keeper.deadline()) return "lost-lease";
@@ -37771,7 +38102,7 @@ async function lead(ctx, bid, keeper) {
         ...error3 !== void 0 ? { error: error3 } : {}
       },
       tasks,
-      () => randomUUID3()
+      () => randomUUID4()
     );
     for (const [i, body] of bodies.entries()) {
       if (keeper.isFenced() || ctx.client.clock.now() >= keeper.deadline()) {
@@ -37796,7 +38127,7 @@ async function lead(ctx, bid, keeper) {
     keeper.stop();
   }
 }
-async function planTasks(ctx) {
+async function planTasks(ctx, keeper) {
   const { config: config2, log } = ctx;
   const issue3 = ctx.issue;
   if (!config2.allowUntrustedAuthors) {
@@ -37808,20 +38139,20 @@ async function planTasks(ctx) {
     if (untrusted) throw new Error(untrusted);
   }
   if (config2.planner === "agent") {
-    const { drafts, usage } = await planWithAgent(ctx, issue3);
+    const { drafts, usage } = await planWithAgent(ctx, issue3, keeper);
     return { tasks: finalizePlan(drafts), ...usage ? { usage } : {} };
   }
   if (config2.planner !== "command" || !config2.plannerCommand)
     return { tasks: finalizePlan(tasksFromIssue(issue3)) };
-  const dir = path4.join(config2.tempDir, "plan");
+  const dir = path5.join(config2.tempDir, "plan");
   await mkdir2(dir, { recursive: true });
-  const issueFile = path4.join(dir, `issue-${issue3.number}.md`);
-  await writeFile2(issueFile, `# ${sanitizeText(issue3.title)}
+  const issueFile = path5.join(dir, `issue-${issue3.number}.md`);
+  writeFresh(issueFile, `# ${sanitizeText(issue3.title)}
 
 ${sanitizeText(issue3.body)}
 `);
   log.info(`running the planner command`);
-  const result = await (ctx.startProcess ?? startProcess)({
+  const planner = (ctx.startProcess ?? startProcess)({
     command: config2.plannerCommand,
     cwd: config2.workspace,
     env: {
@@ -37833,8 +38164,11 @@ ${sanitizeText(issue3.body)}
       P2P_NODE_ID: config2.nodeId
     },
     timeoutMs: config2.taskTimeoutMs,
-    stdoutLimit: 5e6
-  }).done;
+    stdoutLimit: 5e6,
+    onOutput: cappedLog(log, "  [planner] ")
+  });
+  const unwatch = keeper.whenFenced((reason) => planner.kill(`the leader lost its lease (${reason})`));
+  const result = await planner.done.finally(unwatch);
   if (result.exitCode !== 0) {
     const why = result.timedOut ? "timed out" : `exited with ${result.exitCode ?? result.signal}`;
     throw new Error(
@@ -37846,8 +38180,8 @@ ${result.outputTail.slice(-1500)}` : ""}`
 }
 
 // src/node/work.ts
-import path6 from "node:path";
-import { mkdirSync as mkdirSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import path7 from "node:path";
+import { mkdirSync as mkdirSync4 } from "node:fs";
 
 // src/node/prompt.ts
 var TRUSTED_ASSOCIATIONS = /* @__PURE__ */ new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
@@ -37925,20 +38259,25 @@ function buildFixPrompt(taskPrompt, check, round, rounds) {
 }
 
 // src/node/quality-gate.ts
-import path5 from "node:path";
-import { writeFileSync as writeFileSync3 } from "node:fs";
+import path6 from "node:path";
 var CHECK_TAIL = 3e3;
+var MIN_RUN_BUDGET = 0.02;
+function checkFailure(c) {
+  const how = c.timed_out ? "ran longer than verify-timeout-min and was stopped" : c.exit_code === null ? "could not run to its end" : `exited with ${c.exit_code}`;
+  return `the check \`${c.command.slice(0, 200)}\` ${how}${c.fix_rounds > 0 ? ` after ${c.fix_rounds} fix round(s)` : ""}`;
+}
 async function runWithChecks(ctx, lease2, spec) {
   const { config: config2, log } = ctx;
   const check = config2.check;
   const budget = config2.maxTaskCostUsd;
   const started = Date.now();
-  const dir = path5.dirname(spec.promptFile);
+  const dir = path6.dirname(spec.promptFile);
   const stem = `${spec.task.id}-attempt-${spec.attempt}`;
   let usage;
   let promptFile = spec.promptFile;
   let last;
   let record;
+  let runs = 0;
   let stop;
   lease2.onLost = (reason) => {
     log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
@@ -37952,21 +38291,23 @@ async function runWithChecks(ctx, lease2, spec) {
     durationMs: Date.now() - started,
     outputTail: last?.outputTail ?? "",
     ...usage ? { usage } : {},
-    runs: last ? (record?.fix_rounds ?? 0) + 1 : 0,
+    runs,
     ...record ? { check: record } : {}
   });
   for (let round = 0; ; round++) {
     const left = budget !== void 0 ? budget - (usage?.cost_usd ?? 0) : void 0;
-    if (left !== void 0 && left < 1e-4)
+    if (left !== void 0 && left < MIN_RUN_BUDGET) {
+      const spent = `${formatCost(usage?.cost_usd ?? 0)} of max-task-cost-usd ${formatCost(budget)}`;
       return end(
-        `the task's budget is spent: ${formatCost(usage?.cost_usd ?? 0)} of max-task-cost-usd ${formatCost(budget)}`
+        record ? `${checkFailure(record)}, and the task's budget has too little left for a fix round (${spent} spent)` : `the task's budget is spent: ${spent}`
       );
+    }
     spec.onProgress(round === 0 ? "agent starting" : `fix round ${round}: agent starting`);
     if (lease2.lost) return end(`the lease was lost: ${lease2.lost}`);
     const agent = startAgentRun(ctx, {
       env: { ...spec.env, P2P_FIX_ROUND: String(round) },
       promptFile,
-      usageFile: path5.join(dir, `${stem}-run-${round + 1}.usage.json`),
+      usageFile: path6.join(dir, `${stem}-run-${round + 1}.usage.json`),
       ...left !== void 0 ? { budgetUsd: left } : {},
       timeoutMs: config2.taskTimeoutMs,
       onOutput: spec.onOutput
@@ -37975,9 +38316,9 @@ async function runWithChecks(ctx, lease2, spec) {
     if (lease2.lost) agent.kill(lease2.lost);
     last = await agent.done;
     stop = void 0;
+    runs += 1;
     usage = addUsage(usage, last.usage);
     for (const note of last.notes) log.warning(`${spec.task.id}: ${note}`);
-    if (record) record = { ...record, fix_rounds: round };
     if (!last.ok) return end(round > 0 ? `fix round ${round}: ${last.error}` : last.error);
     if (budget !== void 0 && (usage?.cost_usd ?? 0) > budget)
       return end(
@@ -37999,35 +38340,31 @@ async function runWithChecks(ctx, lease2, spec) {
       },
       timeoutMs: check.timeoutMs,
       tailChars: CHECK_TAIL,
-      onOutput: (text) => {
-        for (const line of text.split("\n")) if (line.trim()) log.info(`  [${spec.task.id} check] ${line}`);
-      }
+      onOutput: cappedLog(log, `  [${spec.task.id} check] `)
     });
     stop = run2.kill;
     if (lease2.lost) run2.kill(lease2.lost);
     const result = await run2.done;
     stop = void 0;
     if (lease2.lost) return end(`the lease was lost: ${lease2.lost}`);
+    const passed = result.exitCode === 0 && !result.timedOut && !result.error;
     record = {
       command: check.command.slice(0, 500),
-      passed: result.exitCode === 0 && !result.timedOut && !result.error,
+      passed,
       fix_rounds: round,
       exit_code: result.exitCode,
       ...result.timedOut ? { timed_out: true } : {},
-      output_tail: result.outputTail
+      // What a passing check printed is shown nowhere.
+      output_tail: passed ? "" : result.outputTail
     };
-    if (record.passed) {
+    if (passed) {
       log.info(`\u2705 ${spec.task.id}: the check passed${round > 0 ? ` after ${round} fix round(s)` : ""}`);
       return end();
     }
-    const how = result.timedOut ? `ran longer than verify-timeout-min and was stopped` : result.error ? `could not start: ${result.error}` : `exited with ${result.exitCode ?? `signal ${result.signal}`}`;
-    log.warning(`${spec.task.id}: the check \`${check.command}\` ${how}`);
-    if (round >= check.fixAttempts)
-      return end(
-        `the check \`${check.command.slice(0, 200)}\` ${how}${round > 0 ? ` after ${round} fix round(s)` : ""}`
-      );
-    promptFile = path5.join(dir, `${stem}-fix-${round + 1}.md`);
-    writeFileSync3(
+    log.warning(`${spec.task.id}: ${checkFailure(record)}`);
+    if (round >= check.fixAttempts) return end(checkFailure(record));
+    promptFile = path6.join(dir, `${stem}-fix-${round + 1}.md`);
+    writeFresh(
       promptFile,
       buildFixPrompt(
         spec.prompt,
@@ -38193,9 +38530,9 @@ async function runTask(ctx, claim2, state) {
   );
   claim2.keeper.stop();
   claim2.keeper.start(running, false);
-  const dir = path6.join(config2.tempDir, "tasks");
-  mkdirSync3(dir, { recursive: true });
-  const promptFile = path6.join(dir, `${task.id}-attempt-${claim2.attempt}.md`);
+  const dir = path7.join(config2.tempDir, "tasks");
+  mkdirSync4(dir, { recursive: true });
+  const promptFile = path7.join(dir, `${task.id}-attempt-${claim2.attempt}.md`);
   const prompt = buildPrompt(
     ctx.issue,
     task,
@@ -38204,7 +38541,7 @@ async function runTask(ctx, claim2, state) {
     ctx.thread.all(),
     config2.allowUntrustedAuthors
   );
-  writeFileSync4(promptFile, prompt);
+  writeFresh(promptFile, prompt);
   const deps = dependencyBranches(state, task);
   let prepared;
   if (ctx.branches) {
@@ -38331,7 +38668,7 @@ function dependencyBranches(state, task) {
 function runWork(ctx, claim2, task, prompt, promptFile, onProgress) {
   const { config: config2, log } = ctx;
   log.info(`\u2699\uFE0F running the agent on ${task.id}: ${task.title}`);
-  let logged = 0;
+  const logLine = cappedLog(log, `  [${task.id}] `);
   return runWithChecks(ctx, claim2, {
     task,
     attempt: claim2.attempt,
@@ -38349,19 +38686,15 @@ function runWork(ctx, claim2, task, prompt, promptFile, onProgress) {
     },
     onProgress,
     onOutput: (text) => {
-      for (const line of text.split("\n")) {
-        if (!line.trim()) continue;
-        onProgress(line.trim().slice(0, 200));
-        if (logged >= AGENT_LOG_LIMIT) continue;
-        log.info(`  [${task.id}] ${line}`);
-        logged += line.length + 1;
-        if (logged >= AGENT_LOG_LIMIT)
-          log.info(`  [${task.id}] \u2026 (the agent says more: the rest of its output is not logged)`);
-      }
+      const last = text.trimEnd().split("\n").at(-1)?.trim();
+      if (last) onProgress(last.slice(0, 200));
+      logLine(text);
     }
   });
 }
-var AGENT_LOG_LIMIT = 1024 * 1024;
+
+// src/delivery/task-branch.ts
+import path9 from "node:path";
 
 // src/github/pulls.ts
 var ALREADY_EXISTS = /already exists/i;
@@ -38422,87 +38755,126 @@ async function defaultBranch(client) {
   return data.default_branch;
 }
 
-// src/delivery/git.ts
-import { execFile } from "node:child_process";
-var GitError = class extends Error {
-  constructor(args, code, stderr) {
-    super(
-      `git ${args.filter((a) => !a.includes("extraheader")).join(" ")} failed: ${stderr.trim() || `exit ${code}`}`
-    );
-    this.args = args;
-    this.code = code;
-    this.stderr = stderr;
-  }
-  args;
-  code;
-  stderr;
-};
-function gitIn(cwd, env = process.env) {
-  const gitEnv = {
-    ...env,
-    // Never wait for a password or an editor: a node has nobody to type.
-    GIT_TERMINAL_PROMPT: "0",
-    GIT_EDITOR: "true",
-    GIT_MERGE_AUTOEDIT: "no",
-    LC_ALL: "C"
-  };
-  const tryGit = (args) => new Promise((resolve) => {
-    execFile("git", args, { cwd, env: gitEnv, maxBuffer: 64 * 1024 * 1024 }, (error3, stdout, stderr) => {
-      const code = error3 ? typeof error3.code === "number" ? error3.code : 1 : 0;
-      resolve({
-        code,
-        stdout: String(stdout),
-        stderr: String(stderr) || (error3 && code !== 0 ? error3.message : "")
-      });
-    });
+// src/delivery/workspace-config.ts
+import path8 from "node:path";
+import { existsSync as existsSync4, lstatSync, readdirSync as readdirSync4, readFileSync as readFileSync5, renameSync, rmSync as rmSync5, writeFileSync as writeFileSync3 } from "node:fs";
+var KEPT = [
+  /^core\.(repositoryformatversion|filemode|bare|logallrefupdates|ignorecase|precomposeunicode|symlinks|autocrlf|eol|safecrlf|sparsecheckout|sparsecheckoutcone|longpaths|quotepath|checkstat|trustctime|splitindex)$/,
+  /^extensions\.(objectformat|partialclone|worktreeconfig|preciousobjects|refstorage|compatobjectformat)$/,
+  /^remote\.[^\n]+\.(url|pushurl|fetch|promisor|partialclonefilter|tagopt|mirror|prune)$/,
+  /^branch\.[^\n]+\.(remote|merge|rebase|pushremote)$/,
+  /^index\.(version|sparse|skiphash)$/,
+  /^init\.defaultbranch$/
+];
+var keptKey = (key) => KEPT.some((k) => k.test(key.toLowerCase()));
+function entries(listing) {
+  return listing.split("\0").filter(Boolean).map((entry) => {
+    const nl = entry.indexOf("\n");
+    return nl < 0 ? [entry, ""] : [entry.slice(0, nl), entry.slice(nl + 1)];
   });
-  return {
-    cwd,
-    try: tryGit,
-    async run(args) {
-      const result = await tryGit(args);
-      if (result.code !== 0) throw new GitError(args, result.code, result.stderr || result.stdout);
-      return result.stdout.replace(/\n$/, "");
+}
+var WorkspaceConfig = class _WorkspaceConfig {
+  constructor(gitDir, files, hooksBefore, dropped) {
+    this.gitDir = gitDir;
+    this.files = files;
+    this.hooksBefore = hooksBefore;
+    this.dropped = dropped;
+  }
+  gitDir;
+  files;
+  hooksBefore;
+  dropped;
+  /**
+   * Take the node's config from the workspace as the workflow left it (before any agent ran). The files are
+   * built by git itself (`git config --file`), so every value is written as git reads it.
+   */
+  static async capture(workspace, scratch) {
+    const gitDir = path8.join(workspace, ".git");
+    checkGitDir(gitDir);
+    const files = /* @__PURE__ */ new Map();
+    const dropped = [];
+    const git = gitIn(workspace);
+    for (const name of ["config", "config.worktree"]) {
+      const file = path8.join(gitDir, name);
+      if (!existsSync4(file)) continue;
+      const listed = await git.run(["config", "--file", file, "--list", "-z"]);
+      const built = path8.join(scratch, `workspace-${name}`);
+      rmSync5(built, { force: true });
+      writeFileSync3(built, "");
+      const writer = gitIn(scratch);
+      for (const [key, value] of entries(listed)) {
+        if (!keptKey(key)) {
+          dropped.push(key);
+          continue;
+        }
+        await writer.run(["config", "--file", built, "--add", key, value]);
+      }
+      files.set(name, readFileSync5(built, "utf8"));
+      rmSync5(built, { force: true });
     }
-  };
-}
-async function authArgs(git, url, token) {
-  if (!token || !/^https?:\/\//i.test(url)) return [];
-  const configured = await git.try(["config", "--get-regexp", String.raw`^http\..*extraheader$`]);
-  if (configured.stdout.trim() !== "") return [];
-  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
-  registerSecret(basic);
-  return ["-c", `http.extraheader=AUTHORIZATION: basic ${basic}`];
-}
-function identityArgs(author) {
-  return [
-    "-c",
-    `user.name=${author.login}`,
-    "-c",
-    `user.email=${author.id}+${author.login}@users.noreply.github.com`
-  ];
+    const hooks = path8.join(gitDir, "hooks");
+    const hooksBefore = new Set(existsSync4(hooks) ? readdirSync4(hooks) : []);
+    const config2 = new _WorkspaceConfig(gitDir, files, hooksBefore, dropped);
+    config2.restore();
+    return config2;
+  }
+  /** Write the node's config back over whatever is there now (atomically: a rename, links replaced). */
+  restore() {
+    checkGitDir(this.gitDir);
+    for (const stray of ["commondir", "config.worktree"]) {
+      if (!this.files.has(stray)) rmSync5(path8.join(this.gitDir, stray), { force: true, recursive: true });
+    }
+    for (const [name, text] of this.files) {
+      const target = path8.join(this.gitDir, name);
+      const temp = `${target}.p2p-dev-${process.pid}`;
+      writeFresh(temp, text);
+      renameSync(temp, target);
+    }
+  }
+  /** At the end: the node's config back, and hooks an agent planted removed, for the job's later steps. */
+  leave() {
+    this.restore();
+    const hooks = path8.join(this.gitDir, "hooks");
+    if (!existsSync4(hooks)) return;
+    for (const name of readdirSync4(hooks))
+      if (!this.hooksBefore.has(name)) rmSync5(path8.join(hooks, name), { force: true, recursive: true });
+  }
+};
+function checkGitDir(gitDir) {
+  const stat2 = lstatSync(gitDir, { throwIfNoEntry: false });
+  if (!stat2) throw new Error(`${gitDir} is gone`);
+  if (stat2.isSymbolicLink()) throw new Error(`${gitDir} was replaced by a symbolic link`);
+  if (!stat2.isDirectory()) throw new Error(`${gitDir} is not a directory (a pointer to another repository?)`);
 }
 
 // src/delivery/task-branch.ts
 var taskBranch = (issue3, task) => `p2p/issue-${issue3}/${task}`;
 var failedBranch = (issue3, task, attempt) => `p2p/issue-${issue3}/${task}-attempt-${attempt}-failed`;
 async function deliveryBlocker(workspace) {
-  const git = gitIn(workspace);
-  const inside = await git.try(["rev-parse", "--is-inside-work-tree"]);
-  if (inside.code !== 0 || inside.stdout.trim() !== "true")
-    return `${workspace} is not a git work tree (check the repository out first)`;
-  const origin = await git.try(["remote", "get-url", "origin"]);
-  if (origin.code !== 0) return `the repository in ${workspace} has no remote named origin`;
+  try {
+    checkGitDir(path9.join(workspace, ".git"));
+  } catch {
+    return `${workspace} is not the top of a git checkout (check the repository out first)`;
+  }
+  const origin = await gitIn(workspace).try([
+    "config",
+    "--file",
+    path9.join(workspace, ".git", "config"),
+    "--get",
+    "remote.origin.url"
+  ]);
+  if (origin.code !== 0 || !origin.stdout.trim())
+    return `the repository in ${workspace} has no remote named origin`;
   return void 0;
 }
 var TaskBranches = class _TaskBranches {
   constructor(options2) {
     this.options = options2;
-    this.git = gitIn(options2.workspace, options2.env);
   }
   options;
   git;
-  auth = [];
+  config;
+  url = "";
   base = "";
   startSha = "";
   static async open(options2) {
@@ -38514,24 +38886,31 @@ var TaskBranches = class _TaskBranches {
     return this.base;
   }
   async init() {
-    const { git, options: options2 } = this;
-    const url = (await git.run(["remote", "get-url", "origin"])).trim();
-    this.auth = await authArgs(git, url, options2.token);
-    this.base = options2.baseBranch || (await git.try(["symbolic-ref", "--short", "-q", "HEAD"])).stdout.trim() || await defaultBranch(options2.client);
+    const { options: options2 } = this;
+    this.config = await WorkspaceConfig.capture(options2.workspace, options2.scratch);
+    if (this.config.dropped.length > 0)
+      options2.log.debug(`git config the node does not keep: ${this.config.dropped.join(", ")}`);
+    const reader = gitIn(options2.workspace);
+    this.url = (await reader.run(["config", "--get", "remote.origin.url"])).trim();
+    this.git = gitIn(options2.workspace, {
+      remoteUrl: this.url,
+      token: options2.token,
+      ...options2.gitTimeoutMs ? { timeoutMs: options2.gitTimeoutMs } : {}
+    });
+    this.base = options2.baseBranch || (await this.git.try(["symbolic-ref", "--short", "-q", "HEAD"])).stdout.trim() || await defaultBranch(options2.client);
+  }
+  /** The node's own config back in the workspace, and hooks an agent planted removed: for the job's later steps. */
+  leave() {
+    this.config.leave();
   }
   identity() {
     return identityArgs(this.options.author);
   }
   async fetch(branch) {
     const ref = `refs/remotes/origin/${branch}`;
-    await this.git.run([
-      ...this.auth,
-      "fetch",
-      "--no-tags",
-      "--quiet",
-      "origin",
-      `+refs/heads/${branch}:${ref}`
-    ]);
+    await this.git.run(["fetch", "--no-tags", "--quiet", this.url, `+refs/heads/${branch}:${ref}`], {
+      network: true
+    });
     return ref;
   }
   /**
@@ -38542,6 +38921,7 @@ var TaskBranches = class _TaskBranches {
     const { git, options: options2 } = this;
     const branch = taskBranch(options2.issueNumber, task.id);
     try {
+      this.config.restore();
       const baseRef = await this.fetch(this.base);
       await git.run(["checkout", "--quiet", "--force", "-B", branch, baseRef]);
       await git.run(["clean", "-fdq"]);
@@ -38579,8 +38959,9 @@ var TaskBranches = class _TaskBranches {
   async deliver(args) {
     const { git, options: options2 } = this;
     const { task, attempt, ok } = args;
+    this.config.restore();
     await git.run(["add", "--all"]);
-    const staged = (await git.try(["diff", "--cached", "--quiet"])).code !== 0;
+    const staged = (await git.try(["diff-index", "--cached", "--quiet", "HEAD"])).code !== 0;
     if (staged) {
       const subject = ok ? task.title : `[failed] ${task.title}`;
       const message = [
@@ -38594,7 +38975,7 @@ var TaskBranches = class _TaskBranches {
     const head = await git.run(["rev-parse", "HEAD"]);
     if (head === this.startSha) return { changes: false };
     const branch = ok ? taskBranch(options2.issueNumber, task.id) : failedBranch(options2.issueNumber, task.id, attempt);
-    await git.run([...this.auth, "push", "--quiet", "--force", "origin", `HEAD:refs/heads/${branch}`]);
+    await git.run(["push", "--quiet", "--force", this.url, `HEAD:refs/heads/${branch}`], { network: true });
     const delivered = { changes: true, branch, commit: head };
     if (!ok || !args.createPr) return delivered;
     try {
@@ -38638,6 +39019,103 @@ function pullRequestBody(issue3, task, attempt, { node: node2, deps, check, usag
   return lines.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n");
 }
 
+// src/delivery/persisted-credentials.ts
+import path10 from "node:path";
+import { existsSync as existsSync5, readdirSync as readdirSync5, readFileSync as readFileSync6, rmSync as rmSync6, statSync as statSync2, writeFileSync as writeFileSync4 } from "node:fs";
+function tokenForms(token) {
+  return [token, Buffer.from(`x-access-token:${token}`).toString("base64")];
+}
+var holds = (text, forms) => forms.some((f) => f && text.includes(f));
+function readSmall(file) {
+  try {
+    const stat2 = statSync2(file);
+    return stat2.isFile() && stat2.size <= 1024 * 1024 ? readFileSync6(file, "utf8") : void 0;
+  } catch {
+    return void 0;
+  }
+}
+async function scrubConfig(file, forms) {
+  const text = readSmall(file);
+  if (text === void 0) return [];
+  const done = [];
+  const git = gitIn(path10.dirname(file));
+  const listed = (await git.try(["config", "--file", file, "--list", "-z"])).stdout;
+  const keys = /* @__PURE__ */ new Set();
+  for (const entry of listed.split("\0").filter(Boolean)) {
+    const nl = entry.indexOf("\n");
+    const key = nl < 0 ? entry : entry.slice(0, nl);
+    const value = nl < 0 ? "" : entry.slice(nl + 1);
+    if (/^include(if\..*)?\.path$/i.test(key)) {
+      const included = path10.resolve(path10.dirname(file), value.replace(/^~(?=\/)/, process.env.HOME ?? "~"));
+      const content = readSmall(included);
+      if (content !== void 0 && (holds(content, forms) || /AUTHORIZATION:/i.test(content))) {
+        rmSync6(included, { force: true });
+        done.push(`deleted ${included} (included by ${file})`);
+        keys.add(key);
+      }
+    } else if (holds(value, forms)) keys.add(key);
+  }
+  for (const key of keys) {
+    await git.try(["config", "--file", file, "--unset-all", key]);
+    done.push(`removed ${key} from ${file}`);
+  }
+  return done;
+}
+function configsUnder(dir, depth = 4) {
+  if (depth < 0 || !existsSync5(dir)) return [];
+  const out = [];
+  for (const name of readdirSync5(dir)) {
+    const full = path10.join(dir, name);
+    if (name === "config") out.push(full);
+    else if (statSync2(full, { throwIfNoEntry: false })?.isDirectory())
+      out.push(...configsUnder(full, depth - 1));
+  }
+  return out;
+}
+async function removePersistedCredentials(token, places) {
+  const forms = tokenForms(token);
+  const removed = [];
+  const gitDir = path10.join(places.workspace, ".git");
+  const configs = [
+    path10.join(gitDir, "config"),
+    path10.join(gitDir, "config.worktree"),
+    ...configsUnder(path10.join(gitDir, "modules")),
+    ...places.home ? [path10.join(places.home, ".gitconfig"), path10.join(places.home, ".config", "git", "config")] : []
+  ];
+  for (const file of configs) removed.push(...await scrubConfig(file, forms));
+  if (places.runnerTemp && existsSync5(places.runnerTemp)) {
+    for (const name of readdirSync5(places.runnerTemp)) {
+      if (!/^git-credentials-.*\.config$/.test(name)) continue;
+      const file = path10.join(places.runnerTemp, name);
+      if (holds(readSmall(file) ?? "", forms)) {
+        rmSync6(file, { force: true });
+        removed.push(`deleted ${file}`);
+      }
+    }
+  }
+  const stores = places.home ? [path10.join(places.home, ".git-credentials"), path10.join(places.home, ".config", "git", "credentials")] : [];
+  for (const file of stores) {
+    const text = readSmall(file);
+    if (text === void 0 || !holds(text, forms)) continue;
+    writeFileSync4(
+      file,
+      text.split("\n").filter((line) => !holds(line, forms)).join("\n")
+    );
+    removed.push(`removed the token's line from ${file}`);
+  }
+  const remaining = [...configs, ...stores].filter((f) => holds(readSmall(f) ?? "", forms));
+  return { removed, remaining };
+}
+async function secureWorkspace(token, places, log) {
+  if (!token) return;
+  const { removed, remaining } = await removePersistedCredentials(token, places);
+  for (const line of removed) log.info(`\u{1F512} so that the agent cannot read the token: ${line}`);
+  if (remaining.length > 0)
+    throw new Error(
+      `the token is still in ${remaining.join(", ")}, where the agent could read it (use actions/checkout with persist-credentials: false)`
+    );
+}
+
 // src/node/run-node.ts
 var isPlan = (comment) => {
   const decoded2 = decode2(comment.body);
@@ -38645,6 +39123,16 @@ var isPlan = (comment) => {
 };
 async function runNode(ctx) {
   const { config: config2, thread, log, client } = ctx;
+  if (config2.delivery)
+    await secureWorkspace(
+      config2.delivery.token,
+      {
+        workspace: config2.workspace,
+        ...config2.delivery.home ? { home: config2.delivery.home } : {},
+        ...config2.delivery.runnerTemp ? { runnerTemp: config2.delivery.runnerTemp } : {}
+      },
+      log
+    );
   const ledger = new ApiLedger(client.stats);
   const enter = (next) => ledger.enter(next);
   ctx.issue = await persist(ctx, `reading issue #${config2.issueNumber}`, () => thread.issue());
@@ -38811,6 +39299,11 @@ async function runNode(ctx) {
   for (const { keeper } of candidacies.values()) keeper.stop();
   enter("leaving");
   try {
+    ctx.branches?.leave();
+  } catch (error3) {
+    log.warning(`could not put the workspace's git config back: ${getErrorMessage(error3)}`);
+  }
+  try {
     await persist(
       ctx,
       "recording what this node spent",
@@ -38860,7 +39353,10 @@ async function openBranches(ctx, author) {
       token: delivery.token,
       author,
       client: ctx.client,
-      sleep: ctx.sleep
+      sleep: ctx.sleep,
+      log,
+      scratch: config2.tempDir,
+      ...delivery.gitTimeoutMs ? { gitTimeoutMs: delivery.gitTimeoutMs } : {}
     });
     log.info(
       `each task's changes go to a branch p2p/issue-${config2.issueNumber}/<task> from ${ctx.branches.baseBranch}${delivery.createPr ? ", with a pull request" : ""}`
@@ -38988,8 +39484,8 @@ async function runTrigger(client, request2, log, allowUntrustedAuthors = false) 
 }
 
 // src/aggregate/run-aggregate.ts
-import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import path7 from "node:path";
+import { mkdir as mkdir3, writeFile as writeFile2 } from "node:fs/promises";
+import path11 from "node:path";
 
 // src/aggregate/run-summary.ts
 function summarize(state, now) {
@@ -39124,7 +39620,7 @@ function renderSummary(s) {
   if (s.usage)
     lines.push(
       "",
-      `Agent cost of the run: ${formatUsage(s.usage)}` + (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : "") + ", as the agents reported it (attempts cut short by a node that died are not counted)."
+      `Agent cost of the run: ${formatUsage(s.usage)}` + (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : "") + ", as the agents reported it (attempts whose outcome was never recorded are not counted)."
     );
   if (s.spent.nodes > 0)
     lines.push(
@@ -39167,8 +39663,8 @@ ${markdown}
   const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(options2.run)) && isTrusted(trust, c.user));
   const comment = existing ? await thread.edit(existing.id, body) : await thread.post(body);
   options2.log.info(`${existing ? "updated" : "posted"} the run summary in comment ${comment.id}`);
-  await mkdir3(path7.dirname(options2.metricsFile), { recursive: true });
-  await writeFile3(
+  await mkdir3(path11.dirname(options2.metricsFile), { recursive: true });
+  await writeFile2(
     options2.metricsFile,
     JSON.stringify(
       { ...summary2, issue: options2.issueNumber, generatedAt: new Date(client.clock.now()).toISOString() },
@@ -39180,39 +39676,76 @@ ${markdown}
 }
 
 // src/delivery/publish-dashboard.ts
-import { mkdtempSync, rmSync as rmSync4, writeFileSync as writeFileSync5 } from "node:fs";
-import os5 from "node:os";
-import path8 from "node:path";
+import { mkdtempSync, rmSync as rmSync7, writeFileSync as writeFileSync5 } from "node:fs";
+import os6 from "node:os";
+import path12 from "node:path";
 async function publishDashboard(options2) {
   const remote = options2.remote ?? "origin";
-  const url = (await gitIn(options2.workspace).run(["remote", "get-url", remote])).trim();
-  const dir = mkdtempSync(path8.join(os5.tmpdir(), "p2p-pages-"));
+  const url = (await gitIn(options2.workspace).run(["config", "--get", `remote.${remote}.url`])).trim();
+  const dir = mkdtempSync(path12.join(os6.tmpdir(), "p2p-pages-"));
   try {
-    const git = gitIn(dir);
+    const git = gitIn(dir, { remoteUrl: url, token: options2.token });
     await git.run(["init", "--quiet"]);
-    const auth2 = await authArgs(gitIn(options2.workspace), url, options2.token);
-    const fetched = await git.try([
-      ...auth2,
-      "fetch",
-      "--quiet",
-      "--depth=1",
-      url,
-      `refs/heads/${options2.branch}`
-    ]);
+    const fetched = await git.try(["fetch", "--quiet", "--depth=1", url, `refs/heads/${options2.branch}`], {
+      network: true
+    });
     if (fetched.code === 0) await git.run(["checkout", "--quiet", "-B", options2.branch, "FETCH_HEAD"]);
     else await git.run(["checkout", "--quiet", "--orphan", options2.branch]);
-    writeFileSync5(path8.join(dir, "index.html"), options2.html);
-    writeFileSync5(path8.join(dir, ".nojekyll"), "");
+    writeFileSync5(path12.join(dir, "index.html"), options2.html);
+    writeFileSync5(path12.join(dir, ".nojekyll"), "");
     await git.run(["add", "index.html", ".nojekyll"]);
     const where = `${options2.branch} on ${url.replace(/\/\/[^@/]*@/, "//")}`;
-    if (fetched.code === 0 && (await git.try(["diff", "--cached", "--quiet"])).code === 0)
+    if (fetched.code === 0 && (await git.try(["diff-index", "--cached", "--quiet", "HEAD"])).code === 0)
       return `${where} (already up to date)`;
     const author = options2.author ?? { login: "github-actions[bot]", id: 41898282 };
     await git.run([...identityArgs(author), "commit", "--quiet", "-m", "Update the p2p-dev dashboard"]);
-    await git.run([...auth2, "push", "--quiet", url, `HEAD:refs/heads/${options2.branch}`]);
+    await git.run(["push", "--quiet", url, `HEAD:refs/heads/${options2.branch}`], { network: true });
     return where;
   } finally {
-    rmSync4(dir, { recursive: true, force: true });
+    rmSync7(dir, { recursive: true, force: true });
+  }
+}
+
+// src/containment/scrub-environ.ts
+import { closeSync as closeSync2, openSync as openSync2, readFileSync as readFileSync7, writeSync } from "node:fs";
+function environBounds() {
+  const stat2 = readFileSync7("/proc/self/stat", "utf8");
+  const fields = stat2.slice(stat2.lastIndexOf(")") + 2).split(" ");
+  const start = Number(fields[50 - 3]);
+  const end = Number(fields[51 - 3]);
+  return Number.isSafeInteger(start) && Number.isSafeInteger(end) && end > start ? { start, end } : void 0;
+}
+function scrubInitialEnvironment(shouldHide) {
+  if (process.platform !== "linux") return { scrubbed: [], failed: `not on Linux (${process.platform})` };
+  let fd;
+  try {
+    const bounds = environBounds();
+    if (!bounds) return { scrubbed: [], failed: "/proc/self/stat names no environment" };
+    const block = readFileSync7("/proc/self/environ");
+    fd = openSync2("/proc/self/mem", "r+");
+    const scrubbed = [];
+    let offset = 0;
+    for (const entry of block.toString("latin1").split("\0")) {
+      const eq = entry.indexOf("=");
+      if (eq > 0) {
+        const name = entry.slice(0, eq);
+        const value = Buffer.from(entry.slice(eq + 1), "latin1").toString("utf8");
+        if (value && shouldHide(name, value)) {
+          const length = Buffer.byteLength(entry.slice(eq + 1), "latin1");
+          writeSync(fd, Buffer.alloc(length, "*"), 0, length, bounds.start + offset + eq + 1);
+          scrubbed.push(name);
+        }
+      }
+      offset += Buffer.byteLength(entry, "latin1") + 1;
+    }
+    const after = readFileSync7("/proc/self/environ").toString("latin1");
+    const left = scrubbed.filter((name) => !after.includes(`${name}=*`));
+    if (left.length > 0) return { scrubbed, failed: `the values of ${left.join(", ")} are still readable` };
+    return { scrubbed };
+  } catch (error3) {
+    return { scrubbed: [], failed: error3.message };
+  } finally {
+    if (fd !== void 0) closeSync2(fd);
   }
 }
 
@@ -39236,7 +39769,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
   const run2 = `${runtime.runId}.${runtime.runAttempt}`;
   const suffix = Math.random().toString(16).slice(2, 6);
   const nodeId = `run-${run2}-node-${inputs.instance}-${suffix}`;
-  const base = runtime.tempDir || os6.tmpdir();
+  const base = runtime.tempDir || os7.tmpdir();
   return {
     issueNumber,
     instance: inputs.instance,
@@ -39258,14 +39791,17 @@ function nodeConfig(inputs, runtime, issueNumber) {
     taskTimeoutMs: inputs.taskTimeoutMs,
     maxAttempts: inputs.maxAttempts,
     workspace: runtime.workspace,
-    tempDir: mkdtempSync2(path9.join(base, `p2p-dev-${inputs.instance}-`)),
+    tempDir: mkdtempSync2(path13.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
     allowUntrustedAuthors: inputs.allowUntrustedAuthors,
     delivery: {
       token: inputs.token,
       createPr: inputs.createPr,
       draft: inputs.draftPr,
-      ...inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {}
+      ...inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {},
+      gitTimeoutMs: inputs.gitTimeoutMs,
+      ...process.env.HOME ? { home: process.env.HOME } : {},
+      ...runtime.tempDir ? { runnerTemp: runtime.tempDir } : {}
     },
     agentEnv: inputs.passTokenToAgent ? { ...agentEnvironment(process.env, inputs.token), GITHUB_TOKEN: inputs.token, GH_TOKEN: inputs.token } : agentEnvironment(process.env, inputs.token)
   };
@@ -39287,10 +39823,23 @@ function requireIssue(inputs) {
   }
   return inputs.issueNumber;
 }
+function containNode(token) {
+  resolveGit();
+  resolveBash();
+  const result = scrubInitialEnvironment(
+    (name, value) => TOKEN_VARIABLES.test(name) || value === token || token.length >= 8 && value.includes(token)
+  );
+  if (result.failed) warning(`could not hide the token in this process's environment: ${result.failed}`);
+  else if (result.scrubbed.length > 0)
+    info(
+      `\u{1F512} hid ${result.scrubbed.join(", ")} in this process's environment, where an agent could read them`
+    );
+}
 async function runNodeMode(inputs, runtime) {
   const issueNumber = requireIssue(inputs);
   const client = clientFor(inputs, runtime);
   const config2 = nodeConfig(inputs, runtime, issueNumber);
+  containNode(inputs.token);
   const thread = new IssueThread(client, issueNumber, { lagMarginMs: inputs.listingLagMs });
   setOutput("node-id", config2.nodeId);
   const outcome = await runNode({ client, thread, config: config2, log: actionsLogger, sleep: realSleep });
@@ -39336,7 +39885,7 @@ async function runAggregateMode(inputs, runtime) {
     issueNumber,
     run: `${runtime.runId}.${runtime.runAttempt}`,
     trustedAuthors: inputs.trustedAuthors,
-    metricsFile: inputs.metricsFile ?? path9.join(runtime.tempDir || os6.tmpdir(), "p2p-dev-metrics.json"),
+    metricsFile: inputs.metricsFile ?? path13.join(runtime.tempDir || os7.tmpdir(), "p2p-dev-metrics.json"),
     log: actionsLogger
   });
   const { totals, successRate } = result.summary;
@@ -39349,7 +39898,7 @@ async function runAggregateMode(inputs, runtime) {
   }
   if (inputs.publishDashboard) {
     try {
-      const html = readFileSync6(new URL("./dashboard.html", import.meta.url), "utf8");
+      const html = readFileSync8(new URL("./dashboard.html", import.meta.url), "utf8");
       const where = await publishDashboard({
         workspace: runtime.workspace,
         branch: inputs.dashboardBranch,

@@ -38,6 +38,7 @@ export interface Inputs {
   heartbeatMs: number;
   leaseMs: number;
   taskTimeoutMs: number;
+  gitTimeoutMs: number;
   maxAttempts: number;
   trustedAuthors: string[];
   triggerLabel: string;
@@ -270,6 +271,9 @@ export function readInputs(runtime: Runtime): Inputs {
     leaseMs: Math.round(leaseS * 1000),
     taskTimeoutMs: Math.round(
       numberInput('task-timeout-min', { min: 0.01, max: 7 * 24 * 60, unit: 'minutes' }) * 60_000,
+    ),
+    gitTimeoutMs: Math.round(
+      numberInput('git-timeout-min', { min: 0.01, max: 24 * 60, unit: 'minutes' }) * 60_000,
     ),
     maxAttempts: numberInput('max-attempts', { min: 1, max: 100, integer: true }),
     trustedAuthors: trusted,

@@ -13,6 +13,9 @@ import { decideStart } from './trigger/decide-start.js';
 import { runTrigger } from './trigger/run-trigger.js';
 import { runAggregate } from './aggregate/run-aggregate.js';
 import { publishDashboard } from './delivery/publish-dashboard.js';
+import { resolveGit } from './delivery/git.js';
+import { resolveBash } from './node/agent-process.js';
+import { scrubInitialEnvironment } from './containment/scrub-environ.js';
 
 export const actionsLogger: Logger = {
   debug: (message) => core.debug(redact(message)),
@@ -68,6 +71,9 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
       createPr: inputs.createPr,
       draft: inputs.draftPr,
       ...(inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {}),
+      gitTimeoutMs: inputs.gitTimeoutMs,
+      ...(process.env.HOME ? { home: process.env.HOME } : {}),
+      ...(runtime.tempDir ? { runnerTemp: runtime.tempDir } : {}),
     },
     agentEnv: inputs.passTokenToAgent
       ? { ...agentEnvironment(process.env, inputs.token), GITHUB_TOKEN: inputs.token, GH_TOKEN: inputs.token }
@@ -94,10 +100,30 @@ function requireIssue(inputs: Inputs): number {
   return inputs.issueNumber;
 }
 
+/**
+ * Before any agent runs: the token (and the runner's own tokens) out of this process's initial environment,
+ * where another process of the same user could read it (/proc/<pid>/environ); git and bash fixed by their
+ * paths now, before an agent could put its own on PATH.
+ */
+function containNode(token: string): void {
+  resolveGit();
+  resolveBash();
+  const result = scrubInitialEnvironment(
+    (name, value) =>
+      TOKEN_VARIABLES.test(name) || value === token || (token.length >= 8 && value.includes(token)),
+  );
+  if (result.failed) core.warning(`could not hide the token in this process's environment: ${result.failed}`);
+  else if (result.scrubbed.length > 0)
+    core.info(
+      `🔒 hid ${result.scrubbed.join(', ')} in this process's environment, where an agent could read them`,
+    );
+}
+
 async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
   const issueNumber = requireIssue(inputs);
   const client = clientFor(inputs, runtime);
   const config = nodeConfig(inputs, runtime, issueNumber);
+  containNode(inputs.token);
   const thread = new IssueThread(client, issueNumber, { lagMarginMs: inputs.listingLagMs });
   core.setOutput('node-id', config.nodeId);
   const outcome = await runNode({ client, thread, config, log: actionsLogger, sleep: realSleep });

@@ -20,6 +20,9 @@ const oneLine = (text: string, max = 300): string => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
+/** How much of an agent's last message is kept (a planning agent's plan is in it). */
+const TEXT_LIMIT = 2 * 1024 * 1024;
+
 /** Codex runs each command as `/bin/bash -lc '<command>'`: show the command. */
 function shellCommand(command: string): string {
   const m = /^\S*\/(?:ba)?sh -l?c '([\s\S]*)'$/.exec(command);
@@ -49,7 +52,7 @@ export function codexReader(): OutputReader {
             : undefined;
         case 'item.completed':
           if (item.type === 'agent_message' && str(item.text)?.trim()) {
-            finalText = str(item.text)!;
+            finalText = str(item.text)!.slice(0, TEXT_LIMIT);
             return oneLine(finalText);
           }
           if (item.type === 'command_execution' && num(item.exit_code) !== undefined && item.exit_code !== 0)
@@ -70,7 +73,9 @@ export function codexReader(): OutputReader {
         case 'error': {
           const message =
             str(event.message) ?? str((event.error as Record<string, unknown> | undefined)?.message);
-          if (message) failure = oneLine(message, 500);
+          // An `error` event may be one Codex retried and got past ("Reconnecting… 1/5"): only a failed turn
+          // is the run's failure.
+          if (message && event.type === 'turn.failed') failure = oneLine(message, 500);
           return message ? `error: ${oneLine(message, 500)}` : undefined;
         }
         default:
@@ -103,10 +108,14 @@ export function geminiReader(): OutputReader {
           return `Gemini CLI started (model ${str(event.model) ?? '?'})`;
         case 'message':
           if (event.role !== 'assistant' || !str(event.content)) return undefined;
-          // Assistant text arrives in pieces: keep the whole, show each piece.
-          text = event.delta === true ? text + str(event.content)! : str(event.content)!;
+          // Assistant text arrives in pieces: keep the last message whole (up to a limit), show each piece.
+          text = (event.delta === true ? text + str(event.content)! : str(event.content)!).slice(
+            0,
+            TEXT_LIMIT,
+          );
           return str(event.content)!.trim() ? oneLine(str(event.content)!) : undefined;
         case 'tool_use': {
+          text = '';
           const p = (event.parameters ?? {}) as Record<string, unknown>;
           const detail = str(p.command) ?? str(p.file_path) ?? str(p.absolute_path) ?? str(p.path);
           return `▶ ${str(event.tool_name) ?? 'tool'}${detail ? `: ${oneLine(detail, 200)}` : ''}`;
@@ -138,7 +147,7 @@ export function geminiReader(): OutputReader {
         };
       if (result.status === 'error') {
         const error = (result.error ?? {}) as Record<string, unknown>;
-        report.failure = `${oneLine(str(error.message) ?? 'no reason given', 500)}${str(error.type) ? ` (${str(error.type)})` : ''}`;
+        report.failure = `${oneLine(str(error.message) ?? 'no reason given', 500)}${str(error.type) ? ` (${oneLine(str(error.type)!, 60)})` : ''}`;
       }
       return report;
     },

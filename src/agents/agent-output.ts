@@ -59,6 +59,7 @@ function toolLine(name: string, input: unknown): string {
  */
 export function claudeReader(): OutputReader {
   let result: Record<string, unknown> | undefined;
+  let session: string | undefined;
   return {
     line(line) {
       const event = parse(line);
@@ -66,9 +67,9 @@ export function claudeReader(): OutputReader {
       const message = event.message as { content?: unknown } | undefined;
       switch (event.type) {
         case 'system':
-          return event.subtype === 'init'
-            ? `Claude Code started (model ${str(event.model) ?? '?'})`
-            : undefined;
+          if (event.subtype !== 'init') return undefined;
+          session ??= str(event.session_id);
+          return `Claude Code started (model ${str(event.model) ?? '?'})`;
         case 'assistant': {
           const shown: string[] = [];
           for (const block of Array.isArray(message?.content) ? message.content : []) {
@@ -79,6 +80,8 @@ export function claudeReader(): OutputReader {
           return shown.length > 0 ? shown.join('\n') : undefined;
         }
         case 'result': {
+          // Its one result, of its own session: not a line that merely looks like one.
+          if (result || (session !== undefined && event.session_id !== session)) return undefined;
           result = event;
           const text = str(event.result);
           return text?.trim() ? text.trim() : undefined;
@@ -107,7 +110,7 @@ export function claudeReader(): OutputReader {
       const errors = Array.isArray(result.errors) ? result.errors.filter((e) => typeof e === 'string') : [];
       if (subtype.startsWith('error') || result.is_error === true) {
         const why = errors.join('; ') || str(result.result) || 'no reason given';
-        report.failure = `${oneLine(why, 500)}${subtype && subtype !== 'success' ? ` (${subtype})` : ''}`;
+        report.failure = `${oneLine(why, 500)}${subtype && subtype !== 'success' ? ` (${oneLine(subtype, 60)})` : ''}`;
       }
       const denials = Array.isArray(result.permission_denials) ? result.permission_denials : [];
       if (denials.length > 0) {

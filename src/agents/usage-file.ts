@@ -1,6 +1,6 @@
 // Reading the usage a custom agent wrote to its P2P_USAGE_FILE: untrusted input, bounded and validated.
 // Synchronous, like the node's other small files: the simulation's virtual clock must not run ahead of it.
-import { readFileSync, statSync } from 'node:fs';
+import { readBounded } from '../containment/safe-files.js';
 import { isEmptyUsage, UsageSchema, type Usage } from '../protocol/usage.js';
 
 const FILE_LIMIT = 64 * 1024;
@@ -10,16 +10,12 @@ const FILE_LIMIT = 64 * 1024;
  * it wrote is not a usage object (the run itself is not failed for that). Unknown keys are ignored.
  */
 export function readUsageFile(file: string): { usage?: Usage; error?: string } {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    return {};
-  }
-  if (size > FILE_LIMIT) return { error: `P2P_USAGE_FILE holds ${size} bytes (at most ${FILE_LIMIT})` };
+  const read = readBounded(file, FILE_LIMIT);
+  if (read.error) return { error: `P2P_USAGE_FILE: ${read.error}` };
+  if (read.text === undefined) return {};
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(read.text);
   } catch (error) {
     return { error: `P2P_USAGE_FILE is not JSON: ${(error as Error).message}` };
   }

@@ -198,7 +198,7 @@ export function renderSummary(s: RunSummary): string {
       '',
       `Agent cost of the run: ${formatUsage(s.usage)}` +
         (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : '') +
-        ', as the agents reported it (attempts cut short by a node that died are not counted).',
+        ', as the agents reported it (attempts whose outcome was never recorded are not counted).',
     );
   if (s.spent.nodes > 0)
     lines.push(

@@ -1,7 +1,14 @@
-// Running git in the workspace. Every call is one `git` process with the arguments as given (no shell), so a
-// branch or file name can never be read as a command. Failures come back as GitError with git's own message.
-import { execFile } from 'node:child_process';
-import { registerSecret } from '../errors.js';
+// Running git in the workspace, which is the agent's and hostile. Every call is one git process, by the absolute
+// path found before any agent ran, with the arguments as given (no shell) and an environment of the node's
+// own making: no system or global config, a HOME of its own, and `-c` settings that turn off everything git
+// could run from the repository's config or attributes (hooks, fsmonitor, filters, diff and merge drivers,
+// credential helpers, signing programs, pagers, editors). The token reaches git only through a pipe, read by
+// the node's own credential helper: never an argument, a variable or a file. Every call has a timeout, after
+// which its whole process group is killed and it fails saying which command hung.
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 export class GitError extends Error {
   constructor(
@@ -9,9 +16,7 @@ export class GitError extends Error {
     readonly code: number | null,
     readonly stderr: string,
   ) {
-    super(
-      `git ${args.filter((a) => !a.includes('extraheader')).join(' ')} failed: ${stderr.trim() || `exit ${code}`}`,
-    );
+    super(`git ${args.join(' ')} failed: ${stderr.trim() || `exit ${code}`}`);
   }
 }
 
@@ -19,59 +24,224 @@ export interface GitResult {
   code: number;
   stdout: string;
   stderr: string;
+  timedOut: boolean;
+}
+
+export interface GitCallOptions {
+  /** Fetch or push: the node's credential helper answers for the remote's host. */
+  network?: boolean;
+  timeoutMs?: number;
 }
 
 export interface Git {
   readonly cwd: string;
-  /** Run git; resolves with the result whatever the exit code. */
-  try(args: string[]): Promise<GitResult>;
+  /** Run git; resolves with the result whatever the exit code (a timeout comes back as code 124). */
+  try(args: string[], options?: GitCallOptions): Promise<GitResult>;
   /** Run git; throws GitError unless it exits 0. Returns stdout, trimmed of the last newline. */
-  run(args: string[]): Promise<string>;
+  run(args: string[], options?: GitCallOptions): Promise<string>;
 }
 
-export function gitIn(cwd: string, env: NodeJS.ProcessEnv = process.env): Git {
-  const gitEnv: NodeJS.ProcessEnv = {
-    ...env,
+export interface GitSettings {
+  /** The https remote the token is for (its scheme and host are all that is used). */
+  remoteUrl?: string;
+  token?: string;
+  /** Every command's limit unless it names its own. */
+  timeoutMs?: number;
+  /** Another workspace a command may touch (safe.directory), besides `cwd`. */
+  safeDirectories?: string[];
+}
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+const OUTPUT_LIMIT = 16 * 1024 * 1024;
+
+/** Where executables are: PATH at the node's start, before any agent could put one of its own on it. */
+export function findExecutable(name: string, searchPath = process.env.PATH ?? ''): string {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!dir || !path.isAbsolute(dir)) continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return name;
+}
+
+let gitPath: string | undefined;
+/** Fix the git binary the node runs (at start, before any agent); later calls reuse it. */
+export function resolveGit(): string {
+  gitPath ??= findExecutable('git');
+  return gitPath;
+}
+
+/** Variables of the node's environment git may see: proxies and certificates, nothing else. */
+const PASSED_THROUGH =
+  /^(https?_proxy|no_proxy|all_proxy|SSL_CERT_FILE|SSL_CERT_DIR|GIT_SSL_CAINFO|GIT_SSL_CAPATH|GIT_SSH_COMMAND|TMPDIR)$/i;
+
+let privateHome: string | undefined;
+function gitHome(): string {
+  if (!privateHome) {
+    privateHome = path.join(os.tmpdir(), `p2p-dev-git-home-${process.pid}`);
+    mkdirSync(path.join(privateHome, 'xdg'), { recursive: true });
+  }
+  return privateHome;
+}
+
+export function gitEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const git = resolveGit();
+  const out: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) if (PASSED_THROUGH.test(key) && value) out[key] = value;
+  const home = gitHome();
+  return {
+    ...out,
+    PATH: [path.isAbsolute(git) ? path.dirname(git) : '', '/usr/bin', '/bin'].filter(Boolean).join(':'),
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, 'xdg'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_ATTR_NOSYSTEM: '1',
+    GIT_NO_REPLACE_OBJECTS: '1',
     // Never wait for a password or an editor: a node has nobody to type.
     GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: '',
     GIT_EDITOR: 'true',
+    GIT_SEQUENCE_EDITOR: 'true',
     GIT_MERGE_AUTOEDIT: 'no',
+    GIT_PAGER: 'cat',
     LC_ALL: 'C',
-  };
-  const tryGit = (args: string[]): Promise<GitResult> =>
-    new Promise((resolve) => {
-      execFile('git', args, { cwd, env: gitEnv, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({
-          code,
-          stdout: String(stdout),
-          stderr: String(stderr) || (error && code !== 0 ? error.message : ''),
-        });
-      });
-    });
-  return {
-    cwd,
-    try: tryGit,
-    async run(args) {
-      const result = await tryGit(args);
-      if (result.code !== 0) throw new GitError(args, result.code, result.stderr || result.stdout);
-      return result.stdout.replace(/\n$/, '');
-    },
   };
 }
 
 /**
- * The `-c` arguments that let git fetch and push to `url` with the token: an Authorization header for that one
- * command, never written to the config. None when the URL is not http(s) (a local remote), or when
- * actions/checkout left its own credentials (a second Authorization header would be refused).
+ * Settings that outrank any config file: nothing the repository's config names is run. (Filters and diff or
+ * merge drivers are chosen by name from attributes; none is defined once the workspace's config is the node's
+ * own, see WorkspaceConfig. Command-line settings still win over anything written there since.)
  */
-export async function authArgs(git: Git, url: string, token: string): Promise<string[]> {
-  if (!token || !/^https?:\/\//i.test(url)) return [];
-  const configured = await git.try(['config', '--get-regexp', String.raw`^http\..*extraheader$`]);
-  if (configured.stdout.trim() !== '') return [];
-  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
-  registerSecret(basic);
-  return ['-c', `http.extraheader=AUTHORIZATION: basic ${basic}`];
+export function safetyArgs(dirs: string[]): string[] {
+  const settings = [
+    'core.hooksPath=/dev/null',
+    'core.fsmonitor=false',
+    'core.untrackedCache=false',
+    'core.askPass=',
+    'core.pager=cat',
+    'core.editor=true',
+    'core.attributesFile=/dev/null',
+    'core.excludesFile=/dev/null',
+    'core.sshCommand=ssh',
+    'credential.helper=',
+    'commit.gpgSign=false',
+    'tag.gpgSign=false',
+    'push.gpgSign=false',
+    'merge.renormalize=false',
+    'protocol.ext.allow=never',
+    'submodule.recurse=false',
+    'fetch.recurseSubmodules=false',
+    'push.recurseSubmodules=no',
+    'gc.auto=0',
+    'maintenance.auto=false',
+    'http.extraHeader=',
+    ...dirs.map((d) => `safe.directory=${d}`),
+  ];
+  return settings.flatMap((s) => ['-c', s]);
+}
+
+/**
+ * The node's credential helper: shell builtins only (a `cat` on PATH could be the agent's), answering `get`
+ * with what the node writes into the pipe on descriptor 3, for the remote's scheme and host only.
+ */
+function credentialArgs(remoteUrl: string): string[] {
+  const { protocol, host } = new URL(remoteUrl);
+  const helper = `!f() { test "$1" = get || exit 0; while IFS= read -r line <&3; do printf '%s\\n' "$line"; done; }; f`;
+  return [
+    '-c',
+    `credential.${protocol}//${host}.helper=`,
+    '-c',
+    `credential.${protocol}//${host}.helper=${helper}`,
+    '-c',
+    'credential.useHttpPath=false',
+  ];
+}
+
+export const isHttp = (url: string | undefined): url is string => !!url && /^https?:\/\//i.test(url);
+
+export function gitIn(cwd: string, settings: GitSettings = {}): Git {
+  const env = gitEnvironment();
+  const base = safetyArgs([cwd, ...(settings.safeDirectories ?? [])]);
+  const withToken = isHttp(settings.remoteUrl) && !!settings.token;
+  const tryGit = (args: string[], options: GitCallOptions = {}): Promise<GitResult> =>
+    new Promise((resolve) => {
+      const network = options.network === true && withToken;
+      const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const child = spawn(
+        resolveGit(),
+        [...base, ...(network ? credentialArgs(settings.remoteUrl!) : []), ...args],
+        {
+          cwd,
+          env,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe', network ? 'pipe' : 'ignore'],
+        },
+      );
+      if (network) {
+        const pipe = child.stdio[3] as NodeJS.WritableStream;
+        pipe.on('error', () => {});
+        pipe.end(`username=x-access-token\npassword=${settings.token}\n`);
+      }
+      let stdout = '';
+      let stderr = '';
+      const keep = (text: string, kept: string): string =>
+        kept.length < OUTPUT_LIMIT ? kept + text.slice(0, OUTPUT_LIMIT - kept.length) : kept;
+      child.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout = keep(t, stdout)));
+      child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr = keep(t, stderr)));
+      let timedOut = false;
+      const killGroup = (): void => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup();
+      }, timeoutMs);
+      let settled = false;
+      const settle = (code: number | null, error?: string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        killGroup(); // anything it left running (a helper, a remote transport)
+        resolve({
+          code: timedOut ? 124 : (code ?? 1),
+          stdout,
+          stderr: timedOut
+            ? `did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped (its process group killed)`
+            : stderr || error || '',
+          timedOut,
+        });
+      };
+      child.on('error', (error) => settle(127, error.message));
+      child.on('exit', (code) => {
+        // Output a left-over process holds open must not keep the node waiting.
+        setTimeout(() => {
+          child.stdout!.destroy();
+          child.stderr!.destroy();
+          settle(code);
+        }, 2000).unref();
+      });
+      child.on('close', (code) => settle(code));
+    });
+  return {
+    cwd,
+    try: tryGit,
+    async run(args, options) {
+      const result = await tryGit(args, options);
+      if (result.code !== 0) throw new GitError(args, result.code, result.stderr || result.stdout);
+      return result.stdout.replace(/\n$/, '');
+    },
+  };
 }
 
 /** `-c` arguments committing as the action's identity (without touching any config). */

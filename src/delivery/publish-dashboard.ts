@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { authArgs, gitIn, identityArgs } from './git.js';
+import { gitIn, identityArgs } from './git.js';
 
 export interface PublishOptions {
   /** A git work tree whose remote to publish to. */
@@ -18,31 +18,25 @@ export interface PublishOptions {
 /** Push the dashboard; returns where it went. Does nothing (and says so) when the branch already has it. */
 export async function publishDashboard(options: PublishOptions): Promise<string> {
   const remote = options.remote ?? 'origin';
-  const url = (await gitIn(options.workspace).run(['remote', 'get-url', remote])).trim();
+  const url = (await gitIn(options.workspace).run(['config', '--get', `remote.${remote}.url`])).trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-pages-'));
   try {
-    const git = gitIn(dir);
+    const git = gitIn(dir, { remoteUrl: url, token: options.token });
     await git.run(['init', '--quiet']);
-    const auth = await authArgs(gitIn(options.workspace), url, options.token);
-    const fetched = await git.try([
-      ...auth,
-      'fetch',
-      '--quiet',
-      '--depth=1',
-      url,
-      `refs/heads/${options.branch}`,
-    ]);
+    const fetched = await git.try(['fetch', '--quiet', '--depth=1', url, `refs/heads/${options.branch}`], {
+      network: true,
+    });
     if (fetched.code === 0) await git.run(['checkout', '--quiet', '-B', options.branch, 'FETCH_HEAD']);
     else await git.run(['checkout', '--quiet', '--orphan', options.branch]);
     writeFileSync(path.join(dir, 'index.html'), options.html);
     writeFileSync(path.join(dir, '.nojekyll'), '');
     await git.run(['add', 'index.html', '.nojekyll']);
     const where = `${options.branch} on ${url.replace(/\/\/[^@/]*@/, '//')}`;
-    if (fetched.code === 0 && (await git.try(['diff', '--cached', '--quiet'])).code === 0)
+    if (fetched.code === 0 && (await git.try(['diff-index', '--cached', '--quiet', 'HEAD'])).code === 0)
       return `${where} (already up to date)`;
     const author = options.author ?? { login: 'github-actions[bot]', id: 41898282 };
     await git.run([...identityArgs(author), 'commit', '--quiet', '-m', 'Update the p2p-dev dashboard']);
-    await git.run([...auth, 'push', '--quiet', url, `HEAD:refs/heads/${options.branch}`]);
+    await git.run(['push', '--quiet', url, `HEAD:refs/heads/${options.branch}`], { network: true });
     return where;
   } finally {
     rmSync(dir, { recursive: true, force: true });

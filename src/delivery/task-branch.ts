@@ -1,13 +1,18 @@
 // A task's work as a git branch: before the agent runs, the workspace is reset to the base branch with the
 // branches of the task's dependencies merged in; after it, whatever the agent changed is committed, pushed to
 // `p2p/issue-<n>/<task-id>` and offered as a pull request. A failed run's changes are pushed too, to a branch
-// marked failed, so nothing an agent did is lost.
+// marked failed, so nothing an agent did is lost. The workspace is the agent's: before the first agent runs the
+// token is taken out of it and its git config made the node's own, and before each git session of the node
+// that config is written back, so nothing an agent left in `.git` runs here (see git.ts, workspace-config.ts).
+import path from 'node:path';
 import { getErrorMessage } from '../errors.js';
 import type { GitHubClient } from '../github/client.js';
 import { defaultBranch, openPullRequest } from '../github/pulls.js';
 import type { Check, Task } from '../protocol/messages.js';
 import { formatUsage, type Usage } from '../protocol/usage.js';
-import { authArgs, gitIn, identityArgs, type Git } from './git.js';
+import { checkGitDir, WorkspaceConfig } from './workspace-config.js';
+import { gitIn, identityArgs, type Git } from './git.js';
+import type { Logger } from '../github/client.js';
 
 export interface DeliveryOptions {
   workspace: string;
@@ -20,7 +25,11 @@ export interface DeliveryOptions {
   author: { login: string; id: number };
   client: GitHubClient;
   sleep(ms: number): Promise<void>;
-  env?: NodeJS.ProcessEnv;
+  log: Logger;
+  /** A folder of the node's own, for scratch files. */
+  scratch: string;
+  /** How long one git command may take. */
+  gitTimeoutMs?: number;
 }
 
 export interface DependencyBranch {
@@ -43,26 +52,36 @@ export const taskBranch = (issue: number, task: string): string => `p2p/issue-${
 export const failedBranch = (issue: number, task: string, attempt: number): string =>
   `p2p/issue-${issue}/${task}-attempt-${attempt}-failed`;
 
-/** Whether the workspace can deliver: a git work tree with an `origin` remote. Says why not otherwise. */
+/**
+ * Whether the workspace can deliver: the top of a git checkout (its own `.git` folder) with an `origin`
+ * remote. Says why not otherwise.
+ */
 export async function deliveryBlocker(workspace: string): Promise<string | undefined> {
-  const git = gitIn(workspace);
-  const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
-  if (inside.code !== 0 || inside.stdout.trim() !== 'true')
-    return `${workspace} is not a git work tree (check the repository out first)`;
-  const origin = await git.try(['remote', 'get-url', 'origin']);
-  if (origin.code !== 0) return `the repository in ${workspace} has no remote named origin`;
+  try {
+    checkGitDir(path.join(workspace, '.git'));
+  } catch {
+    return `${workspace} is not the top of a git checkout (check the repository out first)`;
+  }
+  const origin = await gitIn(workspace).try([
+    'config',
+    '--file',
+    path.join(workspace, '.git', 'config'),
+    '--get',
+    'remote.origin.url',
+  ]);
+  if (origin.code !== 0 || !origin.stdout.trim())
+    return `the repository in ${workspace} has no remote named origin`;
   return undefined;
 }
 
 export class TaskBranches {
-  private readonly git: Git;
-  private auth: string[] = [];
+  private git!: Git;
+  private config!: WorkspaceConfig;
+  private url = '';
   private base = '';
   private startSha = '';
 
-  private constructor(private readonly options: DeliveryOptions) {
-    this.git = gitIn(options.workspace, options.env);
-  }
+  private constructor(private readonly options: DeliveryOptions) {}
 
   static async open(options: DeliveryOptions): Promise<TaskBranches> {
     const branches = new TaskBranches(options);
@@ -75,13 +94,26 @@ export class TaskBranches {
   }
 
   private async init(): Promise<void> {
-    const { git, options } = this;
-    const url = (await git.run(['remote', 'get-url', 'origin'])).trim();
-    this.auth = await authArgs(git, url, options.token);
+    const { options } = this;
+    this.config = await WorkspaceConfig.capture(options.workspace, options.scratch);
+    if (this.config.dropped.length > 0)
+      options.log.debug(`git config the node does not keep: ${this.config.dropped.join(', ')}`);
+    const reader = gitIn(options.workspace);
+    this.url = (await reader.run(['config', '--get', 'remote.origin.url'])).trim();
+    this.git = gitIn(options.workspace, {
+      remoteUrl: this.url,
+      token: options.token,
+      ...(options.gitTimeoutMs ? { timeoutMs: options.gitTimeoutMs } : {}),
+    });
     this.base =
       options.baseBranch ||
-      (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() ||
+      (await this.git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() ||
       (await defaultBranch(options.client));
+  }
+
+  /** The node's own config back in the workspace, and hooks an agent planted removed: for the job's later steps. */
+  leave(): void {
+    this.config.leave();
   }
 
   private identity(): string[] {
@@ -90,14 +122,9 @@ export class TaskBranches {
 
   private async fetch(branch: string): Promise<string> {
     const ref = `refs/remotes/origin/${branch}`;
-    await this.git.run([
-      ...this.auth,
-      'fetch',
-      '--no-tags',
-      '--quiet',
-      'origin',
-      `+refs/heads/${branch}:${ref}`,
-    ]);
+    await this.git.run(['fetch', '--no-tags', '--quiet', this.url, `+refs/heads/${branch}:${ref}`], {
+      network: true,
+    });
     return ref;
   }
 
@@ -109,6 +136,7 @@ export class TaskBranches {
     const { git, options } = this;
     const branch = taskBranch(options.issueNumber, task.id);
     try {
+      this.config.restore();
       const baseRef = await this.fetch(this.base);
       await git.run(['checkout', '--quiet', '--force', '-B', branch, baseRef]);
       await git.run(['clean', '-fdq']);
@@ -165,8 +193,9 @@ export class TaskBranches {
   }): Promise<Delivered> {
     const { git, options } = this;
     const { task, attempt, ok } = args;
+    this.config.restore();
     await git.run(['add', '--all']);
-    const staged = (await git.try(['diff', '--cached', '--quiet'])).code !== 0;
+    const staged = (await git.try(['diff-index', '--cached', '--quiet', 'HEAD'])).code !== 0;
     if (staged) {
       const subject = ok ? task.title : `[failed] ${task.title}`;
       const message = [
@@ -184,7 +213,7 @@ export class TaskBranches {
       ? taskBranch(options.issueNumber, task.id)
       : failedBranch(options.issueNumber, task.id, attempt);
     // Forced: an earlier attempt by a node that died may have pushed part of its work there.
-    await git.run([...this.auth, 'push', '--quiet', '--force', 'origin', `HEAD:refs/heads/${branch}`]);
+    await git.run(['push', '--quiet', '--force', this.url, `HEAD:refs/heads/${branch}`], { network: true });
     const delivered: Delivered = { changes: true, branch, commit: head };
     if (!ok || !args.createPr) return delivered;
     try {

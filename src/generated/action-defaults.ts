@@ -23,6 +23,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'heartbeat-interval-s': "300",
   'lease-timeout-s': "900",
   'task-timeout-min': "60",
+  'git-timeout-min': "10",
   'max-attempts': "2",
   'trigger-label': "p2p-dev",
   'trigger-command': "/p2p-dev",

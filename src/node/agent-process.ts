@@ -4,7 +4,10 @@
 // over. What it prints is read a line at a time and never kept whole: a child that prints without end costs
 // the node a bounded amount of memory.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { redact } from '../errors.js';
+import { findExecutable } from '../delivery/git.js';
 import type { AgentReport, OutputReader } from '../agents/agent-output.js';
 
 export interface ProcessResult {
@@ -20,6 +23,8 @@ export interface ProcessResult {
   error?: string;
   /** What the output reader made of stdout (usage, the CLI's own reason for failing). */
   report?: AgentReport;
+  /** Processes it left running outside its process group, killed when it ended. */
+  strays?: number;
 }
 
 export interface RunningProcess {
@@ -47,7 +52,7 @@ const MAX_LINE = 1024 * 1024;
 
 // $1 is the command. The watchdog polls this node's pid ($PPID) and takes the group down if it is gone.
 const WRAPPER = `
-bash -c "$1" &
+"$BASH" -c "$1" &
 agent=$!
 ( trap 'exit 0' TERM
   while kill -0 "$agent" 2>/dev/null; do
@@ -91,6 +96,47 @@ function lineSplitter(onLine: (line: string) => void): { push(text: string): voi
   };
 }
 
+const MARKER = 'P2P_DEV_RUN';
+
+/**
+ * Kill every process that still carries this run's marker in its environment: what the command started and
+ * moved out of its process group (setsid, a daemon), which the group kill missed. Linux; a no-op elsewhere.
+ * Returns how many there were.
+ */
+export function killMarked(marker: string): number {
+  let killed = 0;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+  } catch {
+    return 0;
+  }
+  const needle = `${MARKER}=${marker}\0`;
+  for (const pid of pids) {
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    if (!environ.includes(needle)) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      killed += 1;
+    } catch {
+      // gone already
+    }
+  }
+  return killed;
+}
+
+let bashPath: string | undefined;
+/** Fix the bash that runs the wrapper (at the node's start, before an agent could put its own on PATH). */
+export function resolveBash(): string {
+  bashPath ??= findExecutable('bash');
+  return bashPath;
+}
+
 export function startProcess(options: ProcessOptions): RunningProcess {
   const tailChars = options.tailChars ?? 3000;
   const stdoutLimit = options.stdoutLimit ?? 0;
@@ -100,9 +146,10 @@ export function startProcess(options: ProcessOptions): RunningProcess {
   let stdout = '';
   let timedOut = false;
   let killedBecause: string | undefined;
-  const child = spawn('bash', ['-c', WRAPPER, 'p2p-dev-agent', options.command], {
+  const marker = randomUUID();
+  const child = spawn(resolveBash(), ['-c', WRAPPER, 'p2p-dev-agent', options.command], {
     cwd: options.cwd,
-    env: { ...options.env, PPID_NODE: String(process.pid) },
+    env: { ...options.env, PPID_NODE: String(process.pid), [MARKER]: marker },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -151,6 +198,7 @@ export function startProcess(options: ProcessOptions): RunningProcess {
       clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       signalGroup('SIGKILL'); // anything the command left running in its group
+      const strays = killMarked(marker); // and what it moved out of the group
       stdoutLines.end();
       const lines = redact(tail).split('\n');
       let outputTail = lines.slice(-60).join('\n');
@@ -165,6 +213,7 @@ export function startProcess(options: ProcessOptions): RunningProcess {
         ...(killedBecause ? { killedBecause } : {}),
         ...(spawnError ? { error: spawnError } : {}),
         ...(reader ? { report: reader.report() } : {}),
+        ...(strays > 0 ? { strays } : {}),
       });
     };
     child.on('error', (error) => {

@@ -8,7 +8,8 @@ import { presetCommand, type AgentChoice } from '../agents/presets.js';
 import { readUsageFile } from '../agents/usage-file.js';
 import { settingsHome } from '../agents/settings-home.js';
 import path from 'node:path';
-import type { Usage } from '../protocol/usage.js';
+import { normalizeUsage, type Usage } from '../protocol/usage.js';
+import { redact } from '../errors.js';
 import {
   startProcess,
   type ProcessOptions,
@@ -39,6 +40,8 @@ export interface AgentRunSpec {
   budgetUsd?: number;
   timeoutMs: number;
   onOutput?: (text: string) => void;
+  /** Keep what it prints on stdout (a planning agent may print its plan there). */
+  keepStdout?: boolean;
 }
 
 export interface AgentRunResult {
@@ -52,7 +55,7 @@ export interface AgentRunResult {
   usage?: Usage;
   /** What to warn about (refused tool calls, an unreadable usage file). */
   notes: string[];
-  /** The agent's own stdout, kept for a planner that prints its plan (up to 5 MB). */
+  /** The agent's own stdout, when kept (a planner may print its plan there; up to 5 MB). */
   stdout: string;
   /** Its last message, when its CLI reports one. */
   finalText?: string;
@@ -102,7 +105,7 @@ export function startAgentRun(ctx: NodeContext, spec: AgentRunSpec): RunningAgen
       ...(spec.budgetUsd !== undefined ? { P2P_MAX_COST_USD: spec.budgetUsd.toFixed(4) } : {}),
     },
     timeoutMs: spec.timeoutMs,
-    stdoutLimit: 5_000_000,
+    stdoutLimit: spec.keepStdout ? 5_000_000 : 0,
     reader: readerFor(choice.kind === 'preset' ? choice.preset.format : 'text'),
     ...(spec.onOutput ? { onOutput: spec.onOutput } : {}),
   };
@@ -116,8 +119,12 @@ export function startAgentRun(ctx: NodeContext, spec: AgentRunSpec): RunningAgen
 function finishRun(ctx: NodeContext, spec: AgentRunSpec, run: ProcessResult): AgentRunResult {
   const report = run.report ?? { notes: [] };
   const notes = [...report.notes];
+  if (run.strays)
+    notes.push(
+      `the agent left ${run.strays} process(es) running outside its process group; they were killed`,
+    );
   // What the CLI itself reported counts; a custom agent's own figures come from its usage file.
-  let usage = report.usage && Object.keys(report.usage).length > 0 ? report.usage : undefined;
+  let usage = normalizeUsage(report.usage);
   if (!usage) {
     const written = readUsageFile(spec.usageFile);
     if (written.error) notes.push(written.error);
@@ -137,7 +144,7 @@ function finishRun(ctx: NodeContext, spec: AgentRunSpec, run: ProcessResult): Ag
             : undefined;
   return {
     ok: error === undefined,
-    ...(error ? { error } : {}),
+    ...(error ? { error: redact(error).slice(0, 2000) } : {}),
     exitCode: run.exitCode,
     signal: run.signal,
     durationMs: run.durationMs,

@@ -42,7 +42,17 @@ export interface NodeConfig {
   /** Environment for the agent (already stripped of the token unless the user asked otherwise). */
   agentEnv: NodeJS.ProcessEnv;
   /** How results become branches and pull requests (when the workspace is a git repository); absent: never. */
-  delivery?: { token: string; createPr: boolean; draft: boolean; baseBranch?: string };
+  delivery?: {
+    token: string;
+    createPr: boolean;
+    draft: boolean;
+    baseBranch?: string;
+    /** How long one git command may take. */
+    gitTimeoutMs?: number;
+    /** Where else a git setup may have left the token (the user's home, the runner's temp folder). */
+    home?: string;
+    runnerTemp?: string;
+  };
 }
 
 export interface NodeContext {

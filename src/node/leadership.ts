@@ -2,8 +2,8 @@
 // plan) and publish it, while keeping its bid alive so the others do not replace it mid-way.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { getErrorMessage } from '../errors.js';
+import { mkdir } from 'node:fs/promises';
+import { getErrorMessage, redact } from '../errors.js';
 import type { BidRecord } from '../protocol/fold.js';
 import type { Task } from '../protocol/messages.js';
 import { planComments } from '../protocol/render.js';
@@ -18,6 +18,8 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { startProcess } from './agent-process.js';
 import { bidBody } from './outbox.js';
 import { planWithAgent } from './planning-agent.js';
+import { cappedLog } from './capped-log.js';
+import { writeFresh } from '../containment/safe-files.js';
 import type { Usage } from '../protocol/usage.js';
 
 export type LeadOutcome = 'published' | 'failed-planning' | 'lost-lease';
@@ -34,7 +36,7 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
     let error: string | undefined;
     let usage: Usage | undefined;
     try {
-      const planned = await planTasks(ctx);
+      const planned = await planTasks(ctx, keeper);
       tasks = planned.tasks;
       usage = planned.usage;
       // A re-run: what an earlier run of this issue completed is not done again.
@@ -50,7 +52,7 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
             : ''),
       );
     } catch (planningError) {
-      error = getErrorMessage(planningError);
+      error = redact(getErrorMessage(planningError)).slice(0, 5000);
       log.warning(`planning failed: ${error}`);
     }
     if (keeper.isFenced() || ctx.client.clock.now() >= keeper.deadline()) return 'lost-lease';
@@ -93,7 +95,8 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
   }
 }
 
-async function planTasks(ctx: NodeContext): Promise<{ tasks: Task[]; usage?: Usage }> {
+/** The plan; a planner (command or agent) still at work is stopped when the leader's lease is lost. */
+async function planTasks(ctx: NodeContext, keeper: LeaseKeeper): Promise<{ tasks: Task[]; usage?: Usage }> {
   const { config, log } = ctx;
   const issue = ctx.issue!;
   if (!config.allowUntrustedAuthors) {
@@ -103,7 +106,7 @@ async function planTasks(ctx: NodeContext): Promise<{ tasks: Task[]; usage?: Usa
     if (untrusted) throw new Error(untrusted);
   }
   if (config.planner === 'agent') {
-    const { drafts, usage } = await planWithAgent(ctx, issue);
+    const { drafts, usage } = await planWithAgent(ctx, issue, keeper);
     return { tasks: finalizePlan(drafts), ...(usage ? { usage } : {}) };
   }
   if (config.planner !== 'command' || !config.plannerCommand)
@@ -111,9 +114,9 @@ async function planTasks(ctx: NodeContext): Promise<{ tasks: Task[]; usage?: Usa
   const dir = path.join(config.tempDir, 'plan');
   await mkdir(dir, { recursive: true });
   const issueFile = path.join(dir, `issue-${issue.number}.md`);
-  await writeFile(issueFile, `# ${sanitizeText(issue.title)}\n\n${sanitizeText(issue.body)}\n`);
+  writeFresh(issueFile, `# ${sanitizeText(issue.title)}\n\n${sanitizeText(issue.body)}\n`);
   log.info(`running the planner command`);
-  const result = await (ctx.startProcess ?? startProcess)({
+  const planner = (ctx.startProcess ?? startProcess)({
     command: config.plannerCommand,
     cwd: config.workspace,
     env: {
@@ -126,7 +129,10 @@ async function planTasks(ctx: NodeContext): Promise<{ tasks: Task[]; usage?: Usa
     },
     timeoutMs: config.taskTimeoutMs,
     stdoutLimit: 5_000_000,
-  }).done;
+    onOutput: cappedLog(log, '  [planner] '),
+  });
+  const unwatch = keeper.whenFenced((reason) => planner.kill(`the leader lost its lease (${reason})`));
+  const result = await planner.done.finally(unwatch);
   if (result.exitCode !== 0) {
     const why = result.timedOut ? 'timed out' : `exited with ${result.exitCode ?? result.signal}`;
     throw new Error(

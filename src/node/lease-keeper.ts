@@ -53,11 +53,22 @@ export class LeaseKeeper {
     return this.fenced;
   }
 
+  private readonly listeners = new Set<(reason: string) => void>();
+
+  /** Also call `listener` when the lease is lost (at once if it is lost already); returns how to stop. */
+  whenFenced(listener: (reason: string) => void): () => void {
+    if (this.fenced) listener('the lease was lost');
+    else this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   private fence(reason: string): void {
     if (this.fenced) return;
     this.fenced = true;
     this.stop();
     this.onFenced(reason);
+    for (const listener of this.listeners) listener(reason);
+    this.listeners.clear();
   }
 
   /**

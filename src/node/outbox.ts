@@ -1,7 +1,8 @@
 // The comments a node writes, built from its settings: one place that fills in the envelope.
 import { randomUUID } from 'node:crypto';
 import { encode } from '../protocol/codec.js';
-import type { Bid, Claim } from '../protocol/messages.js';
+import type { Bid, Claim, Result } from '../protocol/messages.js';
+import { GITHUB_COMMENT_LIMIT } from '../protocol/codec.js';
 import { renderBid, renderClaim } from '../protocol/render.js';
 import type { NodeConfig } from './context.js';
 
@@ -39,6 +40,25 @@ export function bidBody(
 export type ClaimFields = Pick<Claim, 'task' | 'attempt' | 'state'> &
   Partial<Pick<Claim, 'progress' | 'result'>>;
 
+/** A result within the protocol's limits, its tails cut to `tail` characters (their ends kept). */
+function fitResult(r: Result, tail: number): Result {
+  return {
+    ...r,
+    output_tail: r.output_tail.slice(-tail),
+    ...(r.error !== undefined ? { error: r.error.slice(0, 5000) } : {}),
+    ...(r.pr_error !== undefined ? { pr_error: r.pr_error.slice(0, 2000) } : {}),
+    ...(r.check
+      ? {
+          check: {
+            ...r.check,
+            command: r.check.command.slice(0, 500),
+            output_tail: r.check.output_tail.slice(-tail),
+          },
+        }
+      : {}),
+  };
+}
+
 export function claimBody(
   config: NodeConfig,
   nonce: string,
@@ -47,13 +67,21 @@ export function claimBody(
   prev?: number,
   timing?: { startedAt: number; now: number },
 ): string {
-  const message: Claim = {
-    ...envelope(config, nonce),
-    type: 'claim',
-    ...fields,
-    lease_ms: config.leaseMs,
-    beat,
-    ...(prev !== undefined ? { prev } : {}),
-  };
-  return encode(message, renderClaim(message, timing?.startedAt, timing?.now));
+  // An outcome must always be writable: its text within the schema's limits, the comment within GitHub's
+  // (the tails appear twice, shown and in the payload, escaped there), cut further until it fits.
+  for (const tail of [8000, 2000, 500, 0]) {
+    const message: Claim = {
+      ...envelope(config, nonce),
+      type: 'claim',
+      ...fields,
+      ...(fields.progress !== undefined ? { progress: fields.progress.slice(0, 500) } : {}),
+      ...(fields.result ? { result: fitResult(fields.result, tail) } : {}),
+      lease_ms: config.leaseMs,
+      beat,
+      ...(prev !== undefined ? { prev } : {}),
+    };
+    const body = encode(message, renderClaim(message, timing?.startedAt, timing?.now));
+    if (body.length <= GITHUB_COMMENT_LIMIT || tail === 0) return body;
+  }
+  throw new Error('unreachable');
 }

@@ -1,7 +1,9 @@
 // `planner: agent`: the leader runs the agent once with a planning prompt (the issue, the repository's
 // layout, the plan's shape, how many tasks it may hold) and takes its JSON plan, checked like any planner's.
 import path from 'node:path';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readBounded, writeFresh } from '../containment/safe-files.js';
+import { cappedLog } from './capped-log.js';
 import type { IssueInfo } from '../github/thread.js';
 import type { Usage } from '../protocol/usage.js';
 import type { DraftTask } from '../tasks/issue-tasks.js';
@@ -47,6 +49,7 @@ const PLAN_FILE_LIMIT = 2 * 1024 * 1024;
 export async function planWithAgent(
   ctx: NodeContext,
   issue: IssueInfo,
+  lease: { whenFenced(listener: (reason: string) => void): () => void },
 ): Promise<{ drafts: DraftTask[]; usage?: Usage }> {
   const { config, log } = ctx;
   const maxTasks = config.plannerMaxTasks ?? 20;
@@ -54,10 +57,10 @@ export async function planWithAgent(
   mkdirSync(dir, { recursive: true });
   const promptFile = path.join(dir, 'planning-prompt.md');
   const planFile = path.join(dir, 'plan.json');
-  rmSync(planFile, { force: true });
-  writeFileSync(promptFile, buildPlanningPrompt(issue, repositoryLayout(config.workspace), maxTasks));
+  rmSync(planFile, { force: true, recursive: true });
+  writeFresh(promptFile, buildPlanningPrompt(issue, repositoryLayout(config.workspace), maxTasks));
   log.info(`planning with the agent (at most ${maxTasks} tasks)`);
-  const run = await startAgentRun(ctx, {
+  const agent = startAgentRun(ctx, {
     env: {
       P2P_PLANNING: '1',
       P2P_PLAN_FILE: planFile,
@@ -69,19 +72,20 @@ export async function planWithAgent(
     usageFile: path.join(dir, 'planning.usage.json'),
     ...(config.maxTaskCostUsd !== undefined ? { budgetUsd: config.maxTaskCostUsd } : {}),
     timeoutMs: config.taskTimeoutMs,
-    onOutput: (text) => {
-      for (const line of text.split('\n')) if (line.trim()) log.info(`  [planning] ${line}`);
-    },
-  }).done;
+    keepStdout: true,
+    onOutput: cappedLog(log, '  [planning] '),
+  });
+  const unwatch = lease.whenFenced((reason) => agent.kill(`the leader lost its lease (${reason})`));
+  const run = await agent.done.finally(unwatch);
   for (const note of run.notes) log.warning(`planning: ${note}`);
   if (!run.ok)
     throw new Error(
       `planning with the agent failed: ${run.error}${run.outputTail ? `:\n${run.outputTail.slice(-1500)}` : ''}`,
     );
-  let text: string;
-  if (existsSync(planFile) && statSync(planFile).size <= PLAN_FILE_LIMIT)
-    text = readFileSync(planFile, 'utf8');
-  else text = planJsonIn(run.finalText ?? run.stdout);
+  const written = readBounded(planFile, PLAN_FILE_LIMIT);
+  if (written.error)
+    throw new Error(`the agent's plan file (P2P_PLAN_FILE) cannot be read: ${written.error}`);
+  const text = written.text ?? planJsonIn(run.finalText ?? run.stdout);
   let drafts: DraftTask[];
   try {
     drafts = draftsFromPlannerOutput(text);

@@ -4,13 +4,14 @@
 // What every run spent is added up, and the task's budget (max-task-cost-usd) is what all of them may spend
 // together.
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
 import type { Check, Task } from '../protocol/messages.js';
 import { addUsage, formatCost, type Usage } from '../protocol/usage.js';
 import { startProcess } from './agent-process.js';
 import { startAgentRun, type AgentRunResult } from './agent-run.js';
 import type { NodeContext } from './context.js';
 import { buildFixPrompt } from './prompt.js';
+import { cappedLog } from './capped-log.js';
+import { writeFresh } from '../containment/safe-files.js';
 
 /** The lease the work runs under: `lost` is set (and `onLost` called) when it is lost. */
 export interface WorkLease {
@@ -46,6 +47,18 @@ export interface WorkSpec {
 }
 
 const CHECK_TAIL = 3000;
+/** A fix round is not started with less than this left of the task's budget: it would only overspend. */
+const MIN_RUN_BUDGET = 0.02;
+
+/** "the check `npm test` exited with 1 after 2 fix round(s)". */
+function checkFailure(c: Check): string {
+  const how = c.timed_out
+    ? 'ran longer than verify-timeout-min and was stopped'
+    : c.exit_code === null
+      ? 'could not run to its end'
+      : `exited with ${c.exit_code}`;
+  return `the check \`${c.command.slice(0, 200)}\` ${how}${c.fix_rounds > 0 ? ` after ${c.fix_rounds} fix round(s)` : ''}`;
+}
 
 export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: WorkSpec): Promise<WorkResult> {
   const { config, log } = ctx;
@@ -58,6 +71,8 @@ export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: Wo
   let promptFile = spec.promptFile;
   let last: AgentRunResult | undefined;
   let record: Check | undefined;
+  /** Agent runs so far (the check record counts the fix rounds before its last run). */
+  let runs = 0;
   let stop: ((reason: string) => void) | undefined;
   lease.onLost = (reason) => {
     log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
@@ -71,16 +86,20 @@ export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: Wo
     durationMs: Date.now() - started,
     outputTail: last?.outputTail ?? '',
     ...(usage ? { usage } : {}),
-    runs: last ? (record?.fix_rounds ?? 0) + 1 : 0,
+    runs,
     ...(record ? { check: record } : {}),
   });
 
   for (let round = 0; ; round++) {
     const left = budget !== undefined ? budget - (usage?.cost_usd ?? 0) : undefined;
-    if (left !== undefined && left < 0.0001)
+    if (left !== undefined && left < MIN_RUN_BUDGET) {
+      const spent = `${formatCost(usage?.cost_usd ?? 0)} of max-task-cost-usd ${formatCost(budget!)}`;
       return end(
-        `the task's budget is spent: ${formatCost(usage?.cost_usd ?? 0)} of max-task-cost-usd ${formatCost(budget!)}`,
+        record
+          ? `${checkFailure(record)}, and the task's budget has too little left for a fix round (${spent} spent)`
+          : `the task's budget is spent: ${spent}`,
       );
+    }
     spec.onProgress(round === 0 ? 'agent starting' : `fix round ${round}: agent starting`);
     if (lease.lost) return end(`the lease was lost: ${lease.lost}`);
     const agent = startAgentRun(ctx, {
@@ -95,9 +114,9 @@ export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: Wo
     if (lease.lost) agent.kill(lease.lost);
     last = await agent.done;
     stop = undefined;
+    runs += 1;
     usage = addUsage(usage, last.usage);
     for (const note of last.notes) log.warning(`${spec.task.id}: ${note}`);
-    if (record) record = { ...record, fix_rounds: round };
     if (!last.ok) return end(round > 0 ? `fix round ${round}: ${last.error}` : last.error);
     if (budget !== undefined && (usage?.cost_usd ?? 0) > budget)
       return end(
@@ -120,40 +139,32 @@ export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: Wo
       },
       timeoutMs: check.timeoutMs,
       tailChars: CHECK_TAIL,
-      onOutput: (text) => {
-        for (const line of text.split('\n')) if (line.trim()) log.info(`  [${spec.task.id} check] ${line}`);
-      },
+      onOutput: cappedLog(log, `  [${spec.task.id} check] `),
     });
     stop = run.kill;
     if (lease.lost) run.kill(lease.lost);
     const result = await run.done;
     stop = undefined;
     if (lease.lost) return end(`the lease was lost: ${lease.lost}`);
+    const passed = result.exitCode === 0 && !result.timedOut && !result.error;
     record = {
       command: check.command.slice(0, 500),
-      passed: result.exitCode === 0 && !result.timedOut && !result.error,
+      passed,
       fix_rounds: round,
       exit_code: result.exitCode,
       ...(result.timedOut ? { timed_out: true } : {}),
-      output_tail: result.outputTail,
+      // What a passing check printed is shown nowhere.
+      output_tail: passed ? '' : result.outputTail,
     };
-    if (record.passed) {
+    if (passed) {
       log.info(`✅ ${spec.task.id}: the check passed${round > 0 ? ` after ${round} fix round(s)` : ''}`);
       return end();
     }
-    const how = result.timedOut
-      ? `ran longer than verify-timeout-min and was stopped`
-      : result.error
-        ? `could not start: ${result.error}`
-        : `exited with ${result.exitCode ?? `signal ${result.signal}`}`;
-    log.warning(`${spec.task.id}: the check \`${check.command}\` ${how}`);
-    if (round >= check.fixAttempts)
-      return end(
-        `the check \`${check.command.slice(0, 200)}\` ${how}${round > 0 ? ` after ${round} fix round(s)` : ''}`,
-      );
+    log.warning(`${spec.task.id}: ${checkFailure(record)}`);
+    if (round >= check.fixAttempts) return end(checkFailure(record));
     promptFile = path.join(dir, `${stem}-fix-${round + 1}.md`);
     // Synchronous, like the task's prompt: the simulation's virtual clock must not run ahead of the write.
-    writeFileSync(
+    writeFresh(
       promptFile,
       buildFixPrompt(
         spec.prompt,

@@ -21,6 +21,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import type { ThreadComment } from '../protocol/thread-comment.js';
 import { claimTask, closeTask, runTask } from './work.js';
 import { deliveryBlocker, TaskBranches } from '../delivery/task-branch.js';
+import { secureWorkspace } from '../delivery/persisted-credentials.js';
 import { getErrorMessage } from '../errors.js';
 
 export interface NodeOutcome {
@@ -40,6 +41,17 @@ const isPlan = (comment: ThreadComment): boolean => {
 
 export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   const { config, thread, log, client } = ctx;
+  // Before anything else, and before any agent can run: no token where the agent could read it.
+  if (config.delivery)
+    await secureWorkspace(
+      config.delivery.token,
+      {
+        workspace: config.workspace,
+        ...(config.delivery.home ? { home: config.delivery.home } : {}),
+        ...(config.delivery.runnerTemp ? { runnerTemp: config.delivery.runnerTemp } : {}),
+      },
+      log,
+    );
   const ledger = new ApiLedger(client.stats);
   const enter = (next: Phase): void => ledger.enter(next);
   ctx.issue = await persist(ctx, `reading issue #${config.issueNumber}`, () => thread.issue());
@@ -246,6 +258,12 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
 
   for (const { keeper } of candidacies.values()) keeper.stop();
   enter('leaving');
+  // The workspace's git as the node found it, not as the agents left it, for the job's later steps.
+  try {
+    ctx.branches?.leave();
+  } catch (error) {
+    log.warning(`could not put the workspace's git config back: ${getErrorMessage(error)}`);
+  }
   // Say on the thread what this node spent (this edit included), for the run summary.
   try {
     await persist(
@@ -302,6 +320,9 @@ async function openBranches(ctx: NodeContext, author: { login: string; id: numbe
       author,
       client: ctx.client,
       sleep: ctx.sleep,
+      log,
+      scratch: config.tempDir,
+      ...(delivery.gitTimeoutMs ? { gitTimeoutMs: delivery.gitTimeoutMs } : {}),
     });
     log.info(
       `each task's changes go to a branch p2p/issue-${config.issueNumber}/<task> from ${ctx.branches.baseBranch}${delivery.createPr ? ', with a pull request' : ''}`,

@@ -1,7 +1,7 @@
 // A worker's cycle for one task: race a claim comment, confirm it from a listing that shows it, run the
 // agent while heartbeating, and write the outcome into the same comment.
 import path from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { getErrorMessage } from '../errors.js';
 import { fold, type RunState } from '../protocol/fold.js';
 import type { Result } from '../protocol/messages.js';
@@ -10,6 +10,8 @@ import { persist, type NodeContext } from './context.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { claimBody, newNonce, type ClaimFields } from './outbox.js';
 import { runWithChecks, type WorkResult } from './quality-gate.js';
+import { cappedLog } from './capped-log.js';
+import { writeFresh } from '../containment/safe-files.js';
 import type { Task } from '../protocol/messages.js';
 import type { Delivered, DependencyBranch } from '../delivery/task-branch.js';
 
@@ -234,7 +236,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     ctx.thread.all(),
     config.allowUntrustedAuthors,
   );
-  writeFileSync(promptFile, prompt);
+  writeFresh(promptFile, prompt);
 
   const deps = dependencyBranches(state, task);
   let prepared: string | undefined;
@@ -378,7 +380,7 @@ function runWork(
   const { config, log } = ctx;
   log.info(`⚙️ running the agent on ${task.id}: ${task.title}`);
   // A talkative agent is logged up to a point: what it prints past that still reaches the outcome's tail.
-  let logged = 0;
+  const logLine = cappedLog(log, `  [${task.id}] `);
   return runWithChecks(ctx, claim, {
     task,
     attempt: claim.attempt,
@@ -396,18 +398,9 @@ function runWork(
     },
     onProgress,
     onOutput: (text) => {
-      for (const line of text.split('\n')) {
-        if (!line.trim()) continue;
-        onProgress(line.trim().slice(0, 200));
-        if (logged >= AGENT_LOG_LIMIT) continue;
-        log.info(`  [${task.id}] ${line}`);
-        logged += line.length + 1;
-        if (logged >= AGENT_LOG_LIMIT)
-          log.info(`  [${task.id}] … (the agent says more: the rest of its output is not logged)`);
-      }
+      const last = text.trimEnd().split('\n').at(-1)?.trim();
+      if (last) onProgress(last.slice(0, 200));
+      logLine(text);
     },
   });
 }
-
-/** How much of one attempt's agent output goes to the node's log. */
-const AGENT_LOG_LIMIT = 1024 * 1024;

@@ -3,8 +3,10 @@
 // too.
 import * as z from 'zod';
 
-const amount = z.number().finite().nonnegative().max(1e12);
-const count = z.number().int().nonnegative().max(1e15);
+const MAX_AMOUNT = 1e12;
+const MAX_COUNT = 1e15;
+const amount = z.number().finite().nonnegative().max(MAX_AMOUNT);
+const count = z.number().int().nonnegative().max(MAX_COUNT);
 
 export const UsageSchema = z.object({
   cost_usd: amount.optional(),
@@ -22,9 +24,25 @@ export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | un
   for (const key of ['cost_usd', 'input_tokens', 'output_tokens', 'turns'] as const) {
     if (a[key] === undefined && b[key] === undefined) continue;
     const sum = (a[key] ?? 0) + (b[key] ?? 0);
-    out[key] = key === 'cost_usd' ? Math.round(sum * 1e6) / 1e6 : sum;
+    out[key] =
+      key === 'cost_usd' ? Math.min(Math.round(sum * 1e6) / 1e6, MAX_AMOUNT) : Math.min(sum, MAX_COUNT);
   }
   return out;
+}
+
+/**
+ * What a CLI's output said it spent, made a valid usage: counts rounded, figures kept within bounds, anything
+ * that is not a number left out. Undefined when nothing is left.
+ */
+export function normalizeUsage(u: Partial<Record<keyof Usage, unknown>> | undefined): Usage | undefined {
+  if (!u) return undefined;
+  const out: Usage = {};
+  for (const key of ['cost_usd', 'input_tokens', 'output_tokens', 'turns'] as const) {
+    const v = u[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) continue;
+    out[key] = key === 'cost_usd' ? Math.min(v, MAX_AMOUNT) : Math.min(Math.round(v), MAX_COUNT);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** True when the usage says nothing at all. */

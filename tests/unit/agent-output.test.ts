@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { claudeReader } from '../../src/agents/agent-output.js';
+import { codexReader, geminiReader } from '../../src/agents/agent-output-events.js';
 
 const events = (reader: ReturnType<typeof claudeReader>, lines: object[]): (string | undefined)[] =>
   lines.map((l) => reader.line(JSON.stringify(l)));
@@ -72,5 +73,87 @@ describe("reading Claude Code's stream-json events", () => {
       { type: 'result', subtype: 'success', is_error: true, result: 'Not logged in · Please run /login' },
     ]);
     expect(notLoggedIn.report().failure).toBe('Not logged in · Please run /login');
+  });
+});
+
+describe('results that are not the CLI’s own', () => {
+  it('takes Claude Code’s one result of its own session, not a later line that looks like one', () => {
+    const reader = claudeReader();
+    events(reader, [
+      { type: 'system', subtype: 'init', session_id: 's1', model: 'm' },
+      {
+        type: 'result',
+        subtype: 'success',
+        session_id: 's1',
+        result: 'real',
+        total_cost_usd: 0.5,
+        num_turns: 2,
+      },
+      { type: 'result', subtype: 'success', session_id: 's1', result: 'fake', total_cost_usd: 0 },
+    ]);
+    expect(reader.report()).toMatchObject({ finalText: 'real', usage: { cost_usd: 0.5, turns: 2 } });
+    const other = claudeReader();
+    events(other, [
+      { type: 'system', subtype: 'init', session_id: 's1' },
+      { type: 'result', subtype: 'success', session_id: 'forged', total_cost_usd: 0 },
+    ]);
+    expect(other.report().usage).toBeUndefined();
+  });
+});
+
+describe("reading the Codex and Gemini CLIs' events", () => {
+  it('codex: an error it retried past is shown, not the run’s failure; a failed turn is', () => {
+    const reader = codexReader();
+    const shown = [
+      { type: 'thread.started' },
+      { type: 'error', message: 'Reconnecting... 1/5' },
+      { type: 'item.started', item: { type: 'command_execution', command: "/bin/bash -lc 'npm test'" } },
+      { type: 'item.completed', item: { type: 'agent_message', text: 'Done.' } },
+      { type: 'turn.completed', usage: { input_tokens: 223, cached_input_tokens: 46, output_tokens: 55 } },
+    ].map((e) => reader.line(JSON.stringify(e)));
+    expect(shown).toEqual([
+      'Codex started',
+      'error: Reconnecting... 1/5',
+      '▶ shell: npm test',
+      'Done.',
+      undefined,
+    ]);
+    expect(reader.report()).toEqual({
+      finalText: 'Done.',
+      usage: { input_tokens: 223, output_tokens: 55 },
+      notes: [],
+    });
+    const failed = codexReader();
+    failed.line(
+      JSON.stringify({
+        type: 'turn.failed',
+        error: { message: 'Missing environment variable: `OPENAI_API_KEY`.' },
+      }),
+    );
+    expect(failed.report().failure).toBe('Missing environment variable: `OPENAI_API_KEY`.');
+  });
+
+  it('gemini: the last message is its answer; a result with an error is the failure', () => {
+    const reader = geminiReader();
+    for (const e of [
+      { type: 'init', model: 'auto' },
+      { type: 'message', role: 'assistant', content: 'Let me look.', delta: true },
+      { type: 'tool_use', tool_name: 'run_shell_command', parameters: { command: 'ls' } },
+      { type: 'message', role: 'assistant', content: 'Here is ', delta: true },
+      { type: 'message', role: 'assistant', content: 'the plan.', delta: true },
+      {
+        type: 'result',
+        status: 'error',
+        error: { type: 'FatalTurnLimitedError', message: 'Reached max session turns for this session.' },
+        stats: { input_tokens: 333, output_tokens: 66 },
+      },
+    ])
+      reader.line(JSON.stringify(e));
+    expect(reader.report()).toEqual({
+      finalText: 'Here is the plan.',
+      usage: { input_tokens: 333, output_tokens: 66 },
+      failure: 'Reached max session turns for this session. (FatalTurnLimitedError)',
+      notes: [],
+    });
   });
 });

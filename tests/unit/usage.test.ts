@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addUsage, formatUsage } from '../../src/protocol/usage.js';
+import { addUsage, formatUsage, normalizeUsage, UsageSchema } from '../../src/protocol/usage.js';
 import { readUsageFile } from '../../src/agents/usage-file.js';
 import { planJsonIn } from '../../src/tasks/planning-prompt.js';
 
@@ -15,6 +15,16 @@ describe('usage', () => {
     });
     expect(addUsage(undefined, { turns: 1 })).toEqual({ turns: 1 });
     expect(addUsage(undefined, undefined)).toBeUndefined();
+  });
+
+  it('makes what a CLI reports a valid usage, and keeps sums within bounds', () => {
+    expect(normalizeUsage({ cost_usd: 0.5, turns: 2.6, input_tokens: -1, output_tokens: 'x' })).toEqual({
+      cost_usd: 0.5,
+      turns: 3,
+    });
+    expect(normalizeUsage({ turns: Number.NaN })).toBeUndefined();
+    const sum = addUsage({ input_tokens: 9e14, cost_usd: 9e11 }, { input_tokens: 9e14, cost_usd: 9e11 });
+    expect(UsageSchema.safeParse(sum).success).toBe(true);
   });
 
   it('formats what is known', () => {

@@ -38,6 +38,10 @@ describe('p2p-autonomous-dev.yml', () => {
     expect(nodes.if).toContain("needs.check-trigger.outputs.should-run == 'true'");
     expect(nodes.strategy?.['fail-fast']).toBe(false);
     expect(nodes.strategy?.matrix?.instance).toBe('${{ fromJSON(needs.check-trigger.outputs.instances) }}');
+    // The agent's checkout keeps no token (the node authenticates its own pushes).
+    expect(nodes.steps.find((s) => s.uses?.startsWith('actions/checkout'))?.with).toMatchObject({
+      'persist-credentials': false,
+    });
     const step = nodes.steps.find((s) => s.with?.mode === 'node')!;
     expect(step.with).toMatchObject({
       instance: '${{ matrix.instance }}',
