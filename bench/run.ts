@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import type { Figures } from './figures.js';
-import { measureNodeMemory } from './memory.js';
+import { MEMORY_CASES, measureNodeMemory, type MemoryFigure } from './memory.js';
 
 /** Each row in a fresh process (see bench/figures.ts). */
 async function row(protocol: Figures['protocol'], nodes: number, tasks: number): Promise<Figures> {
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     /** Sizes to run instead of the standard ones, as `20x100,100x500`. */
     rows: { type: 'string' },
     'skip-memory': { type: 'boolean', default: false },
+    /** Measure the nodes' memory only (the three cases), and print it. */
+    'memory-only': { type: 'boolean', default: false },
     /** Print (and with --write, write) the table of bench/results.json again, running nothing. */
     render: { type: 'boolean', default: false },
   },
@@ -38,9 +40,18 @@ async function main(): Promise<void> {
   if (values.render) {
     const saved = JSON.parse(readFileSync(new URL('./results.json', import.meta.url), 'utf8')) as {
       results: Figures[];
-      memory: { peakMb: number; nodes: number };
+      memory: MemoryFigure[];
     };
-    publish(render(saved.results, saved.memory));
+    // (Older results hold one figure, of the ordinary case.)
+    const memory = Array.isArray(saved.memory)
+      ? saved.memory
+      : [{ case: 'ordinary' as const, ...(saved.memory as { peakMb: number; nodes: number }) }];
+    publish(render(saved.results, memory));
+    return;
+  }
+  if (values['memory-only']) {
+    const memory = await measureMemory();
+    console.log(memoryLines(memory).join('\n'));
     return;
   }
   const rows: [number, number][] = values.rows
@@ -67,7 +78,7 @@ async function main(): Promise<void> {
       console.error(`seed    ${nodes} nodes × ${tasks} tasks: ${seed.wallSeconds.toFixed(1)} s`);
     }
   }
-  const memory = values['skip-memory'] ? { peakMb: NaN, nodes: 0 } : await measureNodeMemory();
+  const memory = values['skip-memory'] ? [] : await measureMemory();
 
   writeFileSync(
     new URL('./results.json', import.meta.url),
@@ -108,7 +119,25 @@ const PHASES = [
 ];
 const order = (key: string): number => (PHASES.includes(key) ? PHASES.indexOf(key) : PHASES.length);
 
-function render(results: Figures[], memory: { peakMb: number; nodes: number }): string {
+async function measureMemory(): Promise<MemoryFigure[]> {
+  const out: MemoryFigure[] = [];
+  for (const which of MEMORY_CASES) {
+    out.push(await measureNodeMemory(which));
+    console.error(`memory, ${which}: ${out.at(-1)!.peakMb} MB`);
+  }
+  return out;
+}
+
+function memoryLines(memory: MemoryFigure[]): string[] {
+  if (memory.length === 0) return [];
+  return [
+    `| peak memory (RSS) of a node process (dist/index.js, ${memory[0]!.nodes} nodes, 10 tasks, on the emulator) | MB |`,
+    '|---|---|',
+    ...memory.map((m) => `| ${m.case} | ${m.peakMb} |`),
+  ];
+}
+
+function render(results: Figures[], memory: MemoryFigure[]): string {
   const lines = [
     '| protocol | nodes × tasks | done | election | claim (median / p95) | overhead per task | counted req. per task | content-creating per task | 304 share | run (virtual) |',
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -161,7 +190,7 @@ function render(results: Figures[], memory: { peakMb: number; nodes: number }): 
     '',
     ...byRoute,
     '',
-    `Peak memory (RSS) of a node process (dist/index.js, ${memory.nodes} nodes on the emulator): ${memory.peakMb} MB.`,
+    ...memoryLines(memory),
   ].join('\n');
 }
 

@@ -14958,7 +14958,7 @@ var require_util4 = __commonJS({
     var { getEncoding } = require_encoding();
     var { serializeAMimeType, parseMIMEType } = require_data_url();
     var { types } = __require("node:util");
-    var { StringDecoder } = __require("string_decoder");
+    var { StringDecoder: StringDecoder2 } = __require("string_decoder");
     var { btoa: btoa2 } = __require("node:buffer");
     var staticPropertyDescriptors = {
       enumerable: true,
@@ -15049,7 +15049,7 @@ var require_util4 = __commonJS({
             dataURL += serializeAMimeType(parsed);
           }
           dataURL += ";base64,";
-          const decoder = new StringDecoder("latin1");
+          const decoder = new StringDecoder2("latin1");
           for (const chunk of bytes) {
             dataURL += btoa2(decoder.write(chunk));
           }
@@ -15078,7 +15078,7 @@ var require_util4 = __commonJS({
         }
         case "BinaryString": {
           let binaryString = "";
-          const decoder = new StringDecoder("latin1");
+          const decoder = new StringDecoder2("latin1");
           for (const chunk of bytes) {
             binaryString += decoder.write(chunk);
           }
@@ -24117,6 +24117,13 @@ var require_lib2 = __commonJS({
   }
 });
 
+// src/memory-flags.ts
+import v8 from "node:v8";
+function tuneMemory() {
+  for (const flag of ["--liftoff-only", "--semi-space-growth-factor=1", "--optimize-for-size"])
+    v8.setFlagsFromString(flag);
+}
+
 // src/main.ts
 import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync8 } from "node:fs";
 import os7 from "node:os";
@@ -29259,6 +29266,9 @@ function statusOf(error3) {
   }
   return void 0;
 }
+
+// src/github/thread.ts
+import { StringDecoder } from "node:string_decoder";
 
 // node_modules/zod/v4/core/util.js
 var util_exports = {};
@@ -35457,14 +35467,20 @@ ${OPEN}${embedJson(parsed)}${CLOSE}
 }
 var MARKERS = ["LEADER_ELECTION", "NODE_ANNOUNCE", "TASKS_DATA", "CLAIM", "PROGRESS", "HEARTBEAT"];
 var decoded = /* @__PURE__ */ new Map();
-var DECODED_LIMIT = 2e4;
+var DECODED_CHARS = 2e6;
+var decodedChars = 0;
 function decode2(body) {
   if (!body) return { kind: "chatter" };
+  if (!body.includes(OPEN)) return decodeBody(body);
   const known = decoded.get(body);
   if (known) return known;
   const result = decodeBody(body);
-  if (decoded.size >= DECODED_LIMIT) decoded.clear();
+  if (decodedChars + body.length > DECODED_CHARS) {
+    decoded.clear();
+    decodedChars = 0;
+  }
   decoded.set(body, result);
+  decodedChars += body.length;
   return result;
 }
 function decodeBody(body) {
@@ -35494,6 +35510,18 @@ function decodeBody(body) {
   return { kind: "message", message: result.data };
 }
 
+// src/sanitize.ts
+var INVISIBLE = (
+  // eslint-disable-next-line no-misleading-character-class
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB\u{E0000}-\u{E007F}]/gu
+);
+function sanitizeText(text) {
+  return text.replace(/<!--[\s\S]*?(-->|$)/g, "").replace(INVISIBLE, "").replace(
+    /<([a-z][a-z0-9]*)\b[^>]*\b(hidden|aria-hidden\s*=\s*["']?true|style\s*=\s*["'][^"']*(display\s*:\s*none|visibility\s*:\s*hidden)[^"']*["'])[^>]*>[\s\S]*?<\/\1\s*>/gi,
+    ""
+  ).replace(/\s(alt|title|aria-label|data-[a-z-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi, "").replace(/\r\n?/g, "\n").trim();
+}
+
 // src/github/thread.ts
 var PER_PAGE = 100;
 function toComment(raw2) {
@@ -35514,6 +35542,62 @@ function revision(body) {
 function nextLink(link) {
   return link?.split(",").find((part) => /rel="next"/.test(part))?.match(/<([^>]+)>/)?.[1];
 }
+async function eachArrayItem(stream, each) {
+  const decoder = new StringDecoder("utf8");
+  let buf = "";
+  let pos = 0;
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  let opened = false;
+  const inStr = /["\\]/g;
+  const outStr = /["{}[\]]/g;
+  const scan = () => {
+    for (; ; ) {
+      const re = inString ? inStr : outStr;
+      re.lastIndex = pos;
+      const m = re.exec(buf);
+      if (!m) {
+        pos = buf.length;
+        break;
+      }
+      pos = m.index;
+      const ch = buf.charCodeAt(pos);
+      if (inString) {
+        if (ch === 92) {
+          if (pos + 1 >= buf.length) break;
+          pos += 2;
+          continue;
+        }
+        inString = false;
+      } else if (ch === 34) inString = true;
+      else if (ch === 123 || ch === 91) {
+        if (depth === 0 && ch !== 91) throw new Error("a comment listing that is not a JSON array");
+        depth += 1;
+        opened = true;
+        if (depth === 2) start = pos;
+      } else {
+        if (depth === 2 && start >= 0) {
+          each(JSON.parse(buf.slice(start, pos + 1)));
+          start = -1;
+        }
+        depth -= 1;
+      }
+      pos += 1;
+    }
+    const from = start >= 0 ? start : pos;
+    buf = buf.slice(from);
+    pos -= from;
+    if (start >= 0) start = 0;
+  };
+  for await (const chunk of stream) {
+    buf += decoder.write(chunk);
+    scan();
+  }
+  buf += decoder.end();
+  scan();
+  if (!opened || depth !== 0) throw new Error("a comment listing that is not a complete JSON array");
+}
 var OVERLAP = 20;
 function overlappingPage(end) {
   for (let perPage = PER_PAGE; perPage >= PER_PAGE / 2; perPage -= 1) {
@@ -35528,6 +35612,7 @@ var IssueThread = class {
     this.issueNumber = issueNumber;
     this.lagMarginMs = options2.lagMarginMs ?? 2e4;
     this.fullEveryMs = options2.fullListingEveryMs ?? 36e5;
+    this.chatter = options2.chatter;
   }
   client;
   issueNumber;
@@ -35546,6 +35631,18 @@ var IssueThread = class {
   watermark;
   lagMarginMs;
   fullEveryMs;
+  chatter;
+  /** A comment as kept: see ThreadOptions.chatter. */
+  kept(raw2) {
+    const comment = toComment(raw2);
+    const rule = this.chatter;
+    if (!rule || comment.body === "" || decode2(comment.body).kind !== "chatter") return comment;
+    if (!rule.keeps(comment)) return { ...comment, body: "" };
+    if (comment.body.length <= rule.chars) return comment;
+    const text = sanitizeText(comment.body);
+    if (text.length <= rule.chars) return { ...comment, body: text };
+    return { ...comment, body: Buffer.from(text.slice(-rule.chars), "utf8").toString("utf8") };
+  }
   /** Comments as the listings have shown them (a comment this node posted is here only once a listing showed it). */
   all() {
     return [...this.comments.values()];
@@ -35563,7 +35660,6 @@ var IssueThread = class {
     const full = forceFull || this.watermark === void 0 || now - this.lastFull >= this.fullEveryMs;
     const since = full ? void 0 : this.watermark;
     const key = since ?? "full";
-    const { octokit } = this.client;
     let response;
     try {
       response = await this.listComments(
@@ -35587,9 +35683,9 @@ var IssueThread = class {
     }
     let next = full ? nextLink(response.link) : void 0;
     while (next) {
-      const page = await octokit.request({ method: "GET", url: next });
+      const page = await this.listComments({ per_page: PER_PAGE }, void 0, next);
       received.push(...page.data);
-      next = nextLink(page.headers.link);
+      next = nextLink(page.link);
     }
     let changed = false;
     const pages = Math.ceil(received.length / PER_PAGE);
@@ -35608,7 +35704,7 @@ var IssueThread = class {
         }
       }
     }
-    for (const raw2 of received) if (this.merge(toComment(raw2))) changed = true;
+    for (const raw2 of received) if (this.merge(this.kept(raw2))) changed = true;
     return changed;
   }
   /**
@@ -35634,16 +35730,30 @@ var IssueThread = class {
     }
   }
   /** One page of the issue's comments. A 304 (the ETag still matches) throws, as Octokit does. */
-  async listComments(query, etag) {
+  async listComments(query, etag, url) {
     const { octokit, owner, repo } = this.client;
-    const response = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    const request2 = { parseSuccessResponseBody: false };
+    const response = url ? await octokit.request({ method: "GET", url, request: request2 }) : await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
       owner,
       repo,
       issue_number: this.issueNumber,
       ...query,
-      headers: etag ? { "if-none-match": etag } : {}
+      headers: etag ? { "if-none-match": etag } : {},
+      request: request2
     });
-    return { data: response.data, etag: response.headers.etag, link: response.headers.link };
+    const data = [];
+    const body = response.data;
+    if (Array.isArray(body)) for (const raw2 of body) data.push(this.kept(raw2));
+    else if (body)
+      await eachArrayItem(
+        body,
+        (raw2) => data.push(this.kept(raw2))
+      );
+    return {
+      data,
+      etag: response.headers.etag,
+      link: response.headers.link
+    };
   }
   /**
    * Keep a comment as read; true when it is new or newer. Replicas lag differently: never go back. Times are
@@ -35722,7 +35832,7 @@ var IssueThread = class {
       if (etag && data.length < PER_PAGE) this.etags.set(key, etag);
       const before = this.comments.size;
       for (const raw2 of data) {
-        const comment = toComment(raw2);
+        const comment = this.kept(raw2);
         const known = this.comments.has(comment.id);
         if (this.merge(comment) && !known) added.push(comment);
       }
@@ -35740,7 +35850,7 @@ var IssueThread = class {
   async reload(commentId) {
     const { octokit, owner, repo } = this.client;
     const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
-    this.merge(toComment(data));
+    this.merge(this.kept(data));
   }
   /**
    * Edit a comment. The new version joins the view at once if a listing has shown the comment already (this
@@ -36562,7 +36672,6 @@ var ApiLedger = class {
 // src/node/leadership.ts
 import { randomUUID as randomUUID4 } from "node:crypto";
 import path5 from "node:path";
-import { mkdir as mkdir2 } from "node:fs/promises";
 
 // src/protocol/render.ts
 function formatDuration(ms) {
@@ -36937,18 +37046,6 @@ function markCycles(tasks) {
   for (const t of tasks) if (!color.has(t.id)) visit(t.id);
 }
 
-// src/sanitize.ts
-var INVISIBLE = (
-  // eslint-disable-next-line no-misleading-character-class
-  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB\u{E0000}-\u{E007F}]/gu
-);
-function sanitizeText(text) {
-  return text.replace(/<!--[\s\S]*?(-->|$)/g, "").replace(INVISIBLE, "").replace(
-    /<([a-z][a-z0-9]*)\b[^>]*\b(hidden|aria-hidden\s*=\s*["']?true|style\s*=\s*["'][^"']*(display\s*:\s*none|visibility\s*:\s*hidden)[^"']*["'])[^>]*>[\s\S]*?<\/\1\s*>/gi,
-    ""
-  ).replace(/\s(alt|title|aria-label|data-[a-z-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi, "").replace(/\r\n?/g, "\n").trim();
-}
-
 // src/node/lease-keeper.ts
 var LeaseKeeper = class {
   constructor(ctx, commentId, created, onFenced) {
@@ -37281,14 +37378,15 @@ function identityArgs(author) {
 }
 
 // src/node/agent-process.ts
+var LOG_BACKLOG = 1024 * 1024;
 var MAX_LINE = 1024 * 1024;
 var WRAPPER = `
 "$BASH" -c "$1" &
 agent=$!
 ( trap 'exit 0' TERM
   while kill -0 "$agent" 2>/dev/null; do
-    if ! kill -0 "$PPID_NODE" 2>/dev/null; then kill -TERM -- -$$ 2>/dev/null; sleep 3; kill -KILL -- -$$ 2>/dev/null; exit 0; fi
-    sleep 1
+    if ! kill -0 "$PPID_NODE" 2>/dev/null; then kill -TERM -- -$$ 2>/dev/null; "$P2P_DEV_SLEEP" 3; kill -KILL -- -$$ 2>/dev/null; exit 0; fi
+    "$P2P_DEV_SLEEP" 1
   done ) </dev/null >/dev/null 2>&1 &
 watchdog=$!
 wait "$agent"
@@ -37351,8 +37449,14 @@ function killMarked(marker) {
   return killed;
 }
 var bashPath;
+var sleepPath;
+function resolveSleep() {
+  sleepPath ??= findExecutable("sleep");
+  return sleepPath;
+}
 function resolveBash() {
   bashPath ??= findExecutable("bash");
+  resolveSleep();
   return bashPath;
 }
 function startProcess(options2) {
@@ -37367,7 +37471,7 @@ function startProcess(options2) {
   const marker = randomUUID2();
   const child = spawn2(resolveBash(), ["-c", WRAPPER, "p2p-dev-agent", options2.command], {
     cwd: options2.cwd,
-    env: { ...options2.env, PPID_NODE: String(process.pid), [MARKER]: marker },
+    env: { ...options2.env, PPID_NODE: String(process.pid), P2P_DEV_SLEEP: resolveSleep(), [MARKER]: marker },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"]
   });
@@ -37382,11 +37486,28 @@ function startProcess(options2) {
   });
   child.stdout.setEncoding("utf8");
   child.stderr.setEncoding("utf8");
+  let paused = false;
+  const resume = () => {
+    paused = false;
+    child.stdout.resume();
+    child.stderr.resume();
+  };
+  const holdBack = () => {
+    if (paused || process.stdout.writableLength <= LOG_BACKLOG) return;
+    paused = true;
+    child.stdout.pause();
+    child.stderr.pause();
+    process.stdout.once("drain", resume);
+  };
   child.stdout.on("data", (text) => {
     if (stdout.length < stdoutLimit) stdout += text.slice(0, stdoutLimit - stdout.length);
     stdoutLines.push(text);
+    holdBack();
   });
-  child.stderr.on("data", (text) => show(text));
+  child.stderr.on("data", (text) => {
+    show(text);
+    holdBack();
+  });
   const signalGroup = (signal) => {
     try {
       if (child.pid) process.kill(-child.pid, signal);
@@ -37414,6 +37535,7 @@ function startProcess(options2) {
       clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       signalGroup("SIGKILL");
+      process.stdout.off("drain", resume);
       const strays = killMarked(marker);
       stdoutLines.end();
       const lines = redact(tail).split("\n");
@@ -37504,10 +37626,20 @@ function claimBody(config2, nonce, fields, beat = 0, prev, timing) {
 
 // src/node/planning-agent.ts
 import path4 from "node:path";
-import { mkdirSync as mkdirSync3, readdirSync as readdirSync3, rmSync as rmSync4, statSync } from "node:fs";
+import { readdirSync as readdirSync3, rmSync as rmSync4, statSync } from "node:fs";
 
 // src/containment/safe-files.ts
-import { closeSync, constants as constants4, fstatSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants as constants4,
+  fstatSync,
+  lstatSync,
+  mkdirSync as mkdirSync2,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync
+} from "node:fs";
 function readBounded(file, limit) {
   let fd;
   try {
@@ -37537,6 +37669,12 @@ function readBounded(file, limit) {
 function writeFresh(file, text) {
   rmSync(file, { force: true, recursive: true });
   writeFileSync(file, text, { flag: "wx", mode: 420 });
+}
+function ownDir(dir) {
+  const stat2 = lstatSync(dir, { throwIfNoEntry: false });
+  if (stat2 && !(stat2.isDirectory() && !stat2.isSymbolicLink())) rmSync(dir, { force: true, recursive: true });
+  mkdirSync2(dir, { recursive: true });
+  return dir;
 }
 
 // src/node/capped-log.ts
@@ -37855,7 +37993,7 @@ function readUsageFile(file) {
 import path2 from "node:path";
 import {
   existsSync as existsSync3,
-  mkdirSync as mkdirSync2,
+  mkdirSync as mkdirSync3,
   readdirSync as readdirSync2,
   readFileSync as readFileSync4,
   rmSync as rmSync2,
@@ -37877,7 +38015,7 @@ function settingsHome(preset, turns, env, dir) {
   const source = path2.join(sourceHome, setting.folder);
   const target = path2.join(dir, setting.folder);
   rmSync2(dir, { recursive: true, force: true });
-  mkdirSync2(target, { recursive: true });
+  mkdirSync3(target, { recursive: true });
   let settings = {};
   if (sourceHome && existsSync3(source)) {
     for (const name of readdirSync2(source)) {
@@ -38016,7 +38154,7 @@ async function planWithAgent(ctx, issue3, lease2) {
   const { config: config2, log } = ctx;
   const maxTasks = config2.plannerMaxTasks ?? 20;
   const dir = path4.join(config2.tempDir, "plan");
-  mkdirSync3(dir, { recursive: true });
+  ownDir(dir);
   const promptFile = path4.join(dir, "planning-prompt.md");
   const planFile = path4.join(dir, "plan.json");
   rmSync4(planFile, { force: true, recursive: true });
@@ -38145,7 +38283,7 @@ async function planTasks(ctx, keeper) {
   if (config2.planner !== "command" || !config2.plannerCommand)
     return { tasks: finalizePlan(tasksFromIssue(issue3)) };
   const dir = path5.join(config2.tempDir, "plan");
-  await mkdir2(dir, { recursive: true });
+  ownDir(dir);
   const issueFile = path5.join(dir, `issue-${issue3.number}.md`);
   writeFresh(issueFile, `# ${sanitizeText(issue3.title)}
 
@@ -38181,14 +38319,16 @@ ${result.outputTail.slice(-1500)}` : ""}`
 
 // src/node/work.ts
 import path7 from "node:path";
-import { mkdirSync as mkdirSync4 } from "node:fs";
 
 // src/node/prompt.ts
 var TRUSTED_ASSOCIATIONS = /* @__PURE__ */ new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
+function mayReachAgent(c, allowUntrusted = false) {
+  return !!c.user && c.user.type !== "Bot" && !c.user.login.endsWith("[bot]") && (allowUntrusted || TRUSTED_ASSOCIATIONS.has(c.author_association ?? ""));
+}
 function discussionBefore(comments, state, limit = 2e4, allowUntrusted = false) {
   const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
   const start = bids.length > 0 ? Math.min(...bids) : Infinity;
-  const parts = comments.filter((c) => c.user && c.user.type !== "Bot" && !c.user.login.endsWith("[bot]")).filter((c) => allowUntrusted || TRUSTED_ASSOCIATIONS.has(c.author_association ?? "")).filter((c) => Date.parse(c.created_at) < start && decode2(c.body).kind === "chatter").sort((a, b) => a.id - b.id).map((c) => `**${c.user.login}** (${c.created_at}):
+  const parts = comments.filter((c) => mayReachAgent(c, allowUntrusted)).filter((c) => Date.parse(c.created_at) < start && decode2(c.body).kind === "chatter").sort((a, b) => a.id - b.id).map((c) => `**${c.user.login}** (${c.created_at}):
 ${sanitizeText(c.body)}`).filter((text) => text.trim() !== "");
   let out = parts.join("\n\n");
   if (out.length > limit) out = `\u2026 (earlier comments cut)
@@ -38531,7 +38671,7 @@ async function runTask(ctx, claim2, state) {
   claim2.keeper.stop();
   claim2.keeper.start(running, false);
   const dir = path7.join(config2.tempDir, "tasks");
-  mkdirSync4(dir, { recursive: true });
+  ownDir(dir);
   const promptFile = path7.join(dir, `${task.id}-attempt-${claim2.attempt}.md`);
   const prompt = buildPrompt(
     ctx.issue,
@@ -38757,7 +38897,7 @@ async function defaultBranch(client) {
 
 // src/delivery/workspace-config.ts
 import path8 from "node:path";
-import { existsSync as existsSync4, lstatSync, readdirSync as readdirSync4, readFileSync as readFileSync5, renameSync, rmSync as rmSync5, writeFileSync as writeFileSync3 } from "node:fs";
+import { existsSync as existsSync4, lstatSync as lstatSync2, readdirSync as readdirSync4, readFileSync as readFileSync5, renameSync, rmSync as rmSync5, writeFileSync as writeFileSync3 } from "node:fs";
 var KEPT = [
   /^core\.(repositoryformatversion|filemode|bare|logallrefupdates|ignorecase|precomposeunicode|symlinks|autocrlf|eol|safecrlf|sparsecheckout|sparsecheckoutcone|longpaths|quotepath|checkstat|trustctime|splitindex)$/,
   /^extensions\.(objectformat|partialclone|worktreeconfig|preciousobjects|refstorage|compatobjectformat)$/,
@@ -38841,7 +38981,7 @@ var WorkspaceConfig = class _WorkspaceConfig {
   }
 };
 function checkGitDir(gitDir) {
-  const stat2 = lstatSync(gitDir, { throwIfNoEntry: false });
+  const stat2 = lstatSync2(gitDir, { throwIfNoEntry: false });
   if (!stat2) throw new Error(`${gitDir} is gone`);
   if (stat2.isSymbolicLink()) throw new Error(`${gitDir} was replaced by a symbolic link`);
   if (!stat2.isDirectory()) throw new Error(`${gitDir} is not a directory (a pointer to another repository?)`);
@@ -39484,7 +39624,7 @@ async function runTrigger(client, request2, log, allowUntrustedAuthors = false) 
 }
 
 // src/aggregate/run-aggregate.ts
-import { mkdir as mkdir3, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
 import path11 from "node:path";
 
 // src/aggregate/run-summary.ts
@@ -39663,7 +39803,7 @@ ${markdown}
   const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(options2.run)) && isTrusted(trust, c.user));
   const comment = existing ? await thread.edit(existing.id, body) : await thread.post(body);
   options2.log.info(`${existing ? "updated" : "posted"} the run summary in comment ${comment.id}`);
-  await mkdir3(path11.dirname(options2.metricsFile), { recursive: true });
+  await mkdir2(path11.dirname(options2.metricsFile), { recursive: true });
   await writeFile2(
     options2.metricsFile,
     JSON.stringify(
@@ -39840,7 +39980,11 @@ async function runNodeMode(inputs, runtime) {
   const client = clientFor(inputs, runtime);
   const config2 = nodeConfig(inputs, runtime, issueNumber);
   containNode(inputs.token);
-  const thread = new IssueThread(client, issueNumber, { lagMarginMs: inputs.listingLagMs });
+  const thread = new IssueThread(client, issueNumber, {
+    lagMarginMs: inputs.listingLagMs,
+    // Of people's comments only what the prompt can use (discussionBefore: at most 20,000 characters).
+    chatter: { keeps: (c) => mayReachAgent(c, inputs.allowUntrustedAuthors), chars: 2e4 }
+  });
   setOutput("node-id", config2.nodeId);
   const outcome = await runNode({ client, thread, config: config2, log: actionsLogger, sleep: realSleep });
   setOutput("role", outcome.role);
@@ -39955,4 +40099,5 @@ async function run() {
 }
 
 // src/index.ts
+tuneMemory();
 await run();

@@ -9,6 +9,7 @@ import { getErrorMessage, redact, registerSecret } from './errors.js';
 import { readInputs, readRuntime, InputError, type Inputs, type Runtime } from './inputs.js';
 import { realSleep, type NodeConfig } from './node/context.js';
 import { runNode, type NodeOutcome } from './node/run-node.js';
+import { mayReachAgent } from './node/prompt.js';
 import { decideStart } from './trigger/decide-start.js';
 import { runTrigger } from './trigger/run-trigger.js';
 import { runAggregate } from './aggregate/run-aggregate.js';
@@ -124,7 +125,11 @@ async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
   const client = clientFor(inputs, runtime);
   const config = nodeConfig(inputs, runtime, issueNumber);
   containNode(inputs.token);
-  const thread = new IssueThread(client, issueNumber, { lagMarginMs: inputs.listingLagMs });
+  const thread = new IssueThread(client, issueNumber, {
+    lagMarginMs: inputs.listingLagMs,
+    // Of people's comments only what the prompt can use (discussionBefore: at most 20,000 characters).
+    chatter: { keeps: (c) => mayReachAgent(c, inputs.allowUntrustedAuthors), chars: 20_000 },
+  });
   core.setOutput('node-id', config.nodeId);
   const outcome = await runNode({ client, thread, config, log: actionsLogger, sleep: realSleep });
   core.setOutput('role', outcome.role);

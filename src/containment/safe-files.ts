@@ -2,7 +2,17 @@
 // are files the agent can replace: with a link to /dev/zero, a FIFO that blocks whoever opens it, a link into
 // the node's own files. The node reads them only as regular files, without blocking and up to a limit, and
 // writes them only as new files of its own, after taking away whatever stood at their name.
-import { closeSync, constants, fstatSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 
 /**
  * The text of a regular file, at most `limit` bytes: undefined when there is none; an error when what is
@@ -40,4 +50,12 @@ export function writeFresh(file: string, text: string): void {
   rmSync(file, { force: true, recursive: true });
   // 'wx': fail rather than write through something put there since.
   writeFileSync(file, text, { flag: 'wx', mode: 0o644 });
+}
+
+/** A directory of the node's own at `dir`: made if missing, made again if something else (a link) stands there. */
+export function ownDir(dir: string): string {
+  const stat = lstatSync(dir, { throwIfNoEntry: false });
+  if (stat && !(stat.isDirectory() && !stat.isSymbolicLink())) rmSync(dir, { force: true, recursive: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }

@@ -5,8 +5,10 @@
 // changes the URL, and a URL without an ETag costs a request). A `since` listing longer than a page is read in
 // overlapping pages (see readOverlapping). A full listing once an hour heals what no `since` listing shows (a
 // deleted comment).
+import { StringDecoder } from 'node:string_decoder';
 import type { ThreadComment } from '../protocol/thread-comment.js';
 import { decode } from '../protocol/codec.js';
+import { sanitizeText } from '../sanitize.js';
 import { statusOf, type GitHubClient } from './client.js';
 
 export interface IssueInfo {
@@ -25,6 +27,11 @@ export interface ThreadOptions {
   lagMarginMs?: number;
   /** How often a complete listing replaces the incremental one. */
   fullListingEveryMs?: number;
+  /**
+   * People's comments (no protocol payload) are kept only as far as they can be used: those `keeps` refuses
+   * with an empty body, the others sanitised and cut to their last `chars` characters. Without it, whole.
+   */
+  chatter?: { keeps: (comment: ThreadComment) => boolean; chars: number };
 }
 
 type RawComment = ThreadComment & { user: { login: string; id: number; type?: string } | null };
@@ -58,6 +65,72 @@ function nextLink(link: string | undefined): string | undefined {
     ?.match(/<([^>]+)>/)?.[1];
 }
 
+/**
+ * The items of a JSON array read from a byte stream, each parsed on its own as soon as it is complete: the
+ * array's text is never held whole. Items must be objects or arrays (a listing's are).
+ */
+export async function eachArrayItem(
+  stream: AsyncIterable<Uint8Array>,
+  each: (item: unknown) => void,
+): Promise<void> {
+  const decoder = new StringDecoder('utf8');
+  let buf = '';
+  let pos = 0;
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  let opened = false;
+  // Jumps from one character that matters to the next (a string's quote or backslash; outside strings, quotes
+  // and brackets), so that a long comment costs a few regex steps, not a loop over its characters.
+  const inStr = /["\\]/g;
+  const outStr = /["{}[\]]/g;
+  const scan = (): void => {
+    for (;;) {
+      const re = inString ? inStr : outStr;
+      re.lastIndex = pos;
+      const m = re.exec(buf);
+      if (!m) {
+        pos = buf.length;
+        break;
+      }
+      pos = m.index;
+      const ch = buf.charCodeAt(pos);
+      if (inString) {
+        if (ch === 92) {
+          if (pos + 1 >= buf.length) break; // the escaped character is in the next chunk
+          pos += 2;
+          continue;
+        }
+        inString = false;
+      } else if (ch === 34) inString = true;
+      else if (ch === 123 || ch === 91) {
+        if (depth === 0 && ch !== 91) throw new Error('a comment listing that is not a JSON array');
+        depth += 1;
+        opened = true;
+        if (depth === 2) start = pos;
+      } else {
+        if (depth === 2 && start >= 0) {
+          each(JSON.parse(buf.slice(start, pos + 1)));
+          start = -1;
+        }
+        depth -= 1;
+      }
+      pos += 1;
+    }
+    const from = start >= 0 ? start : pos;
+    buf = buf.slice(from);
+    pos -= from;
+    if (start >= 0) start = 0;
+  };
+  for await (const chunk of stream) {
+    buf += decoder.write(chunk);
+    scan();
+  }
+  buf += decoder.end();
+  scan();
+  if (!opened || depth !== 0) throw new Error('a comment listing that is not a complete JSON array');
+}
+
 /** How many comments each further page of a `since` listing re-reads from the one before. */
 const OVERLAP = 20;
 
@@ -89,6 +162,7 @@ export class IssueThread {
   private watermark: string | undefined;
   private readonly lagMarginMs: number;
   private readonly fullEveryMs: number;
+  private readonly chatter: ThreadOptions['chatter'];
 
   constructor(
     private readonly client: GitHubClient,
@@ -98,6 +172,20 @@ export class IssueThread {
     // Replicas that lag each other by more than this would hide a comment from a `since` listing.
     this.lagMarginMs = options.lagMarginMs ?? 20_000;
     this.fullEveryMs = options.fullListingEveryMs ?? 3_600_000;
+    this.chatter = options.chatter;
+  }
+
+  /** A comment as kept: see ThreadOptions.chatter. */
+  private kept(raw: RawComment): ThreadComment {
+    const comment = toComment(raw);
+    const rule = this.chatter;
+    if (!rule || comment.body === '' || decode(comment.body).kind !== 'chatter') return comment;
+    if (!rule.keeps(comment)) return { ...comment, body: '' };
+    if (comment.body.length <= rule.chars) return comment;
+    const text = sanitizeText(comment.body);
+    if (text.length <= rule.chars) return { ...comment, body: text };
+    // A copy: a slice would keep the whole text alive (V8 shares the characters of a long substring).
+    return { ...comment, body: Buffer.from(text.slice(-rule.chars), 'utf8').toString('utf8') };
   }
 
   /** Comments as the listings have shown them (a comment this node posted is here only once a listing showed it). */
@@ -120,7 +208,6 @@ export class IssueThread {
     const full = forceFull || this.watermark === undefined || now - this.lastFull >= this.fullEveryMs;
     const since = full ? undefined : this.watermark;
     const key = since ?? 'full';
-    const { octokit } = this.client;
     let response;
     try {
       response = await this.listComments(
@@ -148,9 +235,9 @@ export class IssueThread {
     let next = full ? nextLink(response.link) : undefined;
     while (next) {
       // A full listing only grows at its end: its pages cannot skip a comment.
-      const page = await octokit.request({ method: 'GET', url: next });
-      received.push(...(page.data as RawComment[]));
-      next = nextLink(page.headers.link as string | undefined);
+      const page = await this.listComments({ per_page: PER_PAGE }, undefined, next);
+      received.push(...page.data);
+      next = nextLink(page.link);
     }
     let changed = false;
     const pages = Math.ceil(received.length / PER_PAGE);
@@ -170,7 +257,7 @@ export class IssueThread {
         }
       }
     }
-    for (const raw of received) if (this.merge(toComment(raw))) changed = true;
+    for (const raw of received) if (this.merge(this.kept(raw))) changed = true;
     return changed;
   }
 
@@ -201,16 +288,34 @@ export class IssueThread {
   private async listComments(
     query: { per_page: number; page?: number; since?: string },
     etag?: string,
+    url?: string,
   ): Promise<{ data: RawComment[]; etag?: string; link?: string }> {
     const { octokit, owner, repo } = this.client;
-    const response = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-      owner,
-      repo,
-      issue_number: this.issueNumber,
-      ...query,
-      headers: etag ? { 'if-none-match': etag } : {},
-    });
-    return { data: response.data as RawComment[], etag: response.headers.etag, link: response.headers.link };
+    // The body is read here, a comment at a time, and each is cut down as it comes (see kept): a page of a
+    // hundred 64 KB comments is never held whole, as text or parsed.
+    const request = { parseSuccessResponseBody: false };
+    const response = url
+      ? await octokit.request({ method: 'GET', url, request })
+      : await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          owner,
+          repo,
+          issue_number: this.issueNumber,
+          ...query,
+          headers: etag ? { 'if-none-match': etag } : {},
+          request,
+        });
+    const data: RawComment[] = [];
+    const body: unknown = response.data;
+    if (Array.isArray(body)) for (const raw of body as RawComment[]) data.push(this.kept(raw) as RawComment);
+    else if (body)
+      await eachArrayItem(body as AsyncIterable<Uint8Array>, (raw) =>
+        data.push(this.kept(raw as RawComment) as RawComment),
+      );
+    return {
+      data,
+      etag: response.headers.etag,
+      link: response.headers.link as string | undefined,
+    };
   }
 
   /**
@@ -296,7 +401,7 @@ export class IssueThread {
       if (etag && data.length < PER_PAGE) this.etags.set(key, etag);
       const before = this.comments.size;
       for (const raw of data) {
-        const comment = toComment(raw);
+        const comment = this.kept(raw);
         const known = this.comments.has(comment.id);
         if (this.merge(comment) && !known) added.push(comment);
       }
@@ -317,7 +422,7 @@ export class IssueThread {
   async reload(commentId: number): Promise<void> {
     const { octokit, owner, repo } = this.client;
     const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
-    this.merge(toComment(data as RawComment));
+    this.merge(this.kept(data as RawComment));
   }
 
   /**

@@ -47,6 +47,9 @@ export interface ProcessOptions {
   stdoutLimit?: number;
 }
 
+/** How much of the node's own stdout may wait for its reader before a child's output is read no further. */
+const LOG_BACKLOG = 1024 * 1024;
+
 /** A line longer than this is cut: the rest of it, up to its newline, is dropped. */
 const MAX_LINE = 1024 * 1024;
 
@@ -56,8 +59,8 @@ const WRAPPER = `
 agent=$!
 ( trap 'exit 0' TERM
   while kill -0 "$agent" 2>/dev/null; do
-    if ! kill -0 "$PPID_NODE" 2>/dev/null; then kill -TERM -- -$$ 2>/dev/null; sleep 3; kill -KILL -- -$$ 2>/dev/null; exit 0; fi
-    sleep 1
+    if ! kill -0 "$PPID_NODE" 2>/dev/null; then kill -TERM -- -$$ 2>/dev/null; "$P2P_DEV_SLEEP" 3; kill -KILL -- -$$ 2>/dev/null; exit 0; fi
+    "$P2P_DEV_SLEEP" 1
   done ) </dev/null >/dev/null 2>&1 &
 watchdog=$!
 wait "$agent"
@@ -131,9 +134,16 @@ export function killMarked(marker: string): number {
 }
 
 let bashPath: string | undefined;
+let sleepPath: string | undefined;
+/** The watchdog's sleep, fixed like bash: a `sleep` the agent put on PATH must not run it. */
+function resolveSleep(): string {
+  sleepPath ??= findExecutable('sleep');
+  return sleepPath;
+}
 /** Fix the bash that runs the wrapper (at the node's start, before an agent could put its own on PATH). */
 export function resolveBash(): string {
   bashPath ??= findExecutable('bash');
+  resolveSleep();
   return bashPath;
 }
 
@@ -149,7 +159,7 @@ export function startProcess(options: ProcessOptions): RunningProcess {
   const marker = randomUUID();
   const child = spawn(resolveBash(), ['-c', WRAPPER, 'p2p-dev-agent', options.command], {
     cwd: options.cwd,
-    env: { ...options.env, PPID_NODE: String(process.pid), [MARKER]: marker },
+    env: { ...options.env, PPID_NODE: String(process.pid), P2P_DEV_SLEEP: resolveSleep(), [MARKER]: marker },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -163,11 +173,30 @@ export function startProcess(options: ProcessOptions): RunningProcess {
   });
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
+  // The node's log is a pipe: what its reader has not taken yet waits in this process. While too much waits,
+  // the command waits instead (it is not read until the log drains).
+  let paused = false;
+  const resume = (): void => {
+    paused = false;
+    child.stdout.resume();
+    child.stderr.resume();
+  };
+  const holdBack = (): void => {
+    if (paused || process.stdout.writableLength <= LOG_BACKLOG) return;
+    paused = true;
+    child.stdout.pause();
+    child.stderr.pause();
+    process.stdout.once('drain', resume);
+  };
   child.stdout.on('data', (text: string) => {
     if (stdout.length < stdoutLimit) stdout += text.slice(0, stdoutLimit - stdout.length);
     stdoutLines.push(text);
+    holdBack();
   });
-  child.stderr.on('data', (text: string) => show(text));
+  child.stderr.on('data', (text: string) => {
+    show(text);
+    holdBack();
+  });
 
   const signalGroup = (signal: NodeJS.Signals): void => {
     try {
@@ -198,6 +227,7 @@ export function startProcess(options: ProcessOptions): RunningProcess {
       clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       signalGroup('SIGKILL'); // anything the command left running in its group
+      process.stdout.off('drain', resume);
       const strays = killMarked(marker); // and what it moved out of the group
       stdoutLines.end();
       const lines = redact(tail).split('\n');

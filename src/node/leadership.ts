@@ -2,7 +2,6 @@
 // plan) and publish it, while keeping its bid alive so the others do not replace it mid-way.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { getErrorMessage, redact } from '../errors.js';
 import type { BidRecord } from '../protocol/fold.js';
 import type { Task } from '../protocol/messages.js';
@@ -19,7 +18,7 @@ import { startProcess } from './agent-process.js';
 import { bidBody } from './outbox.js';
 import { planWithAgent } from './planning-agent.js';
 import { cappedLog } from './capped-log.js';
-import { writeFresh } from '../containment/safe-files.js';
+import { ownDir, writeFresh } from '../containment/safe-files.js';
 import type { Usage } from '../protocol/usage.js';
 
 export type LeadOutcome = 'published' | 'failed-planning' | 'lost-lease';
@@ -112,7 +111,7 @@ async function planTasks(ctx: NodeContext, keeper: LeaseKeeper): Promise<{ tasks
   if (config.planner !== 'command' || !config.plannerCommand)
     return { tasks: finalizePlan(tasksFromIssue(issue)) };
   const dir = path.join(config.tempDir, 'plan');
-  await mkdir(dir, { recursive: true });
+  ownDir(dir);
   const issueFile = path.join(dir, `issue-${issue.number}.md`);
   writeFresh(issueFile, `# ${sanitizeText(issue.title)}\n\n${sanitizeText(issue.body)}\n`);
   log.info(`running the planner command`);

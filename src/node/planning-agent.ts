@@ -1,8 +1,8 @@
 // `planner: agent`: the leader runs the agent once with a planning prompt (the issue, the repository's
 // layout, the plan's shape, how many tasks it may hold) and takes its JSON plan, checked like any planner's.
 import path from 'node:path';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { readBounded, writeFresh } from '../containment/safe-files.js';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { ownDir, readBounded, writeFresh } from '../containment/safe-files.js';
 import { cappedLog } from './capped-log.js';
 import type { IssueInfo } from '../github/thread.js';
 import type { Usage } from '../protocol/usage.js';
@@ -54,7 +54,7 @@ export async function planWithAgent(
   const { config, log } = ctx;
   const maxTasks = config.plannerMaxTasks ?? 20;
   const dir = path.join(config.tempDir, 'plan');
-  mkdirSync(dir, { recursive: true });
+  ownDir(dir);
   const promptFile = path.join(dir, 'planning-prompt.md');
   const planFile = path.join(dir, 'plan.json');
   rmSync(planFile, { force: true, recursive: true });

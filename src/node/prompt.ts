@@ -14,6 +14,16 @@ import type { ThreadComment } from '../protocol/thread-comment.js';
 /** Whose comments reach the agent: people the repository trusts, by GitHub's author_association. */
 const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 
+/** Whether a comment's text may reach the agent at all (people only; trusted ones unless allowUntrusted). */
+export function mayReachAgent(c: ThreadComment, allowUntrusted = false): boolean {
+  return (
+    !!c.user &&
+    c.user.type !== 'Bot' &&
+    !c.user.login.endsWith('[bot]') &&
+    (allowUntrusted || TRUSTED_ASSOCIATIONS.has(c.author_association ?? ''))
+  );
+}
+
 export function discussionBefore(
   comments: ThreadComment[],
   state: RunState,
@@ -23,9 +33,8 @@ export function discussionBefore(
   const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
   const start = bids.length > 0 ? Math.min(...bids) : Infinity;
   const parts = comments
-    .filter((c) => c.user && c.user.type !== 'Bot' && !c.user.login.endsWith('[bot]'))
     // Without allow-untrusted-authors, text from people without a say in the repository is left out.
-    .filter((c) => allowUntrusted || TRUSTED_ASSOCIATIONS.has(c.author_association ?? ''))
+    .filter((c) => mayReachAgent(c, allowUntrusted))
     .filter((c) => Date.parse(c.created_at) < start && decode(c.body).kind === 'chatter')
     .sort((a, b) => a.id - b.id)
     .map((c) => `**${c.user!.login}** (${c.created_at}):\n${sanitizeText(c.body)}`)

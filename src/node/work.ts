@@ -1,7 +1,6 @@
 // A worker's cycle for one task: race a claim comment, confirm it from a listing that shows it, run the
 // agent while heartbeating, and write the outcome into the same comment.
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { getErrorMessage } from '../errors.js';
 import { fold, type RunState } from '../protocol/fold.js';
 import type { Result } from '../protocol/messages.js';
@@ -11,7 +10,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { claimBody, newNonce, type ClaimFields } from './outbox.js';
 import { runWithChecks, type WorkResult } from './quality-gate.js';
 import { cappedLog } from './capped-log.js';
-import { writeFresh } from '../containment/safe-files.js';
+import { ownDir, writeFresh } from '../containment/safe-files.js';
 import type { Task } from '../protocol/messages.js';
 import type { Delivered, DependencyBranch } from '../delivery/task-branch.js';
 
@@ -226,7 +225,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
 
   const dir = path.join(config.tempDir, 'tasks');
   // Synchronous: a few kilobytes, and the simulation's virtual clock must not run ahead of a pending write.
-  mkdirSync(dir, { recursive: true });
+  ownDir(dir);
   const promptFile = path.join(dir, `${task.id}-attempt-${claim.attempt}.md`);
   const prompt = buildPrompt(
     ctx.issue!,

@@ -33,15 +33,23 @@ const MARKERS = ['LEADER_ELECTION', 'NODE_ANNOUNCE', 'TASKS_DATA', 'CLAIM', 'PRO
  * (Callers must not mutate what they get back.)
  */
 const decoded = new Map<string, Decoded>();
-const DECODED_LIMIT = 20_000;
+/** The cache keeps its keys (whole bodies) alive: it is bounded by their length, not their number. */
+const DECODED_CHARS = 2_000_000;
+let decodedChars = 0;
 
 export function decode(body: string | null | undefined): Decoded {
   if (!body) return { kind: 'chatter' };
+  // Without a payload there is nothing to parse, and nothing worth remembering (people's comments can be long).
+  if (!body.includes(OPEN)) return decodeBody(body);
   const known = decoded.get(body);
   if (known) return known;
   const result = decodeBody(body);
-  if (decoded.size >= DECODED_LIMIT) decoded.clear();
+  if (decodedChars + body.length > DECODED_CHARS) {
+    decoded.clear();
+    decodedChars = 0;
+  }
   decoded.set(body, result);
+  decodedChars += body.length;
   return result;
 }
 

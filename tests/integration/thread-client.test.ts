@@ -28,6 +28,37 @@ async function setup(options: Parameters<typeof startEmulator>[0] = {}) {
 }
 
 describe('reading the thread', () => {
+  it('keeps of people’s comments only what a prompt can use, and every protocol message whole', async () => {
+    const { emulator, client, issue } = await setup();
+    const thread = new IssueThread(client, issue, {
+      lagMarginMs: 5000,
+      chatter: { keeps: (c) => c.user?.login === 'maintainer', chars: 100 },
+    });
+    emulator.addComment(issue, `${'a'.repeat(500)}<!-- hidden -->END`, 'maintainer');
+    emulator.addComment(issue, 'x'.repeat(500), 'outsider');
+    const forged = encode(
+      {
+        p2p: 1,
+        type: 'bid',
+        run: 'r',
+        node: 'n',
+        nonce: 'nonce-0001',
+        term: 1,
+        instance: 1,
+        instances: 1,
+        lease_ms: 1000,
+      },
+      `forged ${'y'.repeat(400)}`,
+    );
+    emulator.addComment(issue, forged, 'outsider');
+    await thread.refresh();
+    const [kept, dropped, message] = thread.all();
+    // Sanitised (the HTML comment gone), then the last 100 characters: the end of a long comment is kept.
+    expect(kept!.body).toBe(`${'a'.repeat(97)}END`);
+    expect(dropped!.body).toBe('');
+    expect(message!.body).toBe(forged);
+  });
+
   it('costs nothing while the thread is unchanged, and picks up new and edited comments', async () => {
     const { emulator, client, thread, issue } = await setup();
     emulator.addComment(issue, 'hello', 'maintainer');

@@ -165,7 +165,7 @@ if (process.env.HOME) {
   // A git and a bash of its own, first on the PATH the node was started with.
   const bin = path.join(process.env.HOME, 'bin');
   mkdirSync(bin, { recursive: true });
-  for (const tool of ['git', 'bash', 'sh', 'cat', 'ssh']) {
+  for (const tool of ['git', 'bash', 'sh', 'cat', 'ssh', 'sleep']) {
     const real = execFileSync('sh', ['-c', `command -v ${tool}`], {
       encoding: 'utf8',
       env: { PATH: '/usr/bin:/bin' },
