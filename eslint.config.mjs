@@ -24,4 +24,34 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  // The layers. Only src/github talks to GitHub.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/github/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@octokit/*'], message: 'Only src/github/ talks to GitHub.' }] },
+      ],
+    },
+  },
+  // The protocol, the plan and the dashboard are pure: messages, the fold and decisions of the state and the
+  // clock, with no I/O (the dashboard runs them in a browser).
+  {
+    files: ['src/protocol/**/*.ts', 'src/tasks/**/*.ts', 'dashboard/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', '@octokit/*', '@actions/*'], message: 'This layer is pure: no I/O.' },
+            {
+              group: ['**/github/*', '**/node/*', '**/delivery/*', '**/containment/*', '**/agents/*'],
+              message: 'The pure layer does not reach into the effects.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

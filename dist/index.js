@@ -1311,13 +1311,13 @@ var require_util = __commonJS({
     function isFormDataLike(object2) {
       return object2 && typeof object2 === "object" && typeof object2.append === "function" && typeof object2.delete === "function" && typeof object2.get === "function" && typeof object2.getAll === "function" && typeof object2.has === "function" && typeof object2.set === "function" && object2[Symbol.toStringTag] === "FormData";
     }
-    function addAbortListener(signal, listener) {
-      if ("addEventListener" in signal) {
-        signal.addEventListener("abort", listener, { once: true });
-        return () => signal.removeEventListener("abort", listener);
+    function addAbortListener(signal2, listener) {
+      if ("addEventListener" in signal2) {
+        signal2.addEventListener("abort", listener, { once: true });
+        return () => signal2.removeEventListener("abort", listener);
       }
-      signal.addListener("abort", listener);
-      return () => signal.removeListener("abort", listener);
+      signal2.addListener("abort", listener);
+      return () => signal2.removeListener("abort", listener);
     }
     var hasToWellFormed = typeof String.prototype.toWellFormed === "function";
     var hasIsWellFormed = typeof String.prototype.isWellFormed === "function";
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path14, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path14, host, upgrade, expectContinue, signal: signal2, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7125,7 +7125,7 @@ var require_client_h2 = __commonJS({
       }
       if (method === "CONNECT") {
         session.ref();
-        stream = session.request(headers, { endStream: false, signal });
+        stream = session.request(headers, { endStream: false, signal: signal2 });
         let upgradeResponseFinished = false;
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
@@ -7202,12 +7202,12 @@ var require_client_h2 = __commonJS({
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
         headers[HTTP2_HEADER_EXPECT] = "100-continue";
-        stream = session.request(headers, { endStream: shouldEndStream, signal });
+        stream = session.request(headers, { endStream: shouldEndStream, signal: signal2 });
         stream.once("continue", writeBodyH2);
       } else {
         stream = session.request(headers, {
           endStream: shouldEndStream,
-          signal
+          signal: signal2
         });
         writeBodyH2();
       }
@@ -9568,11 +9568,11 @@ var require_readable = __commonJS({
       }
       async dump(opts) {
         let limit = Number.isFinite(opts?.limit) ? opts.limit : 128 * 1024;
-        const signal = opts?.signal;
-        if (signal != null && (typeof signal !== "object" || !("aborted" in signal))) {
+        const signal2 = opts?.signal;
+        if (signal2 != null && (typeof signal2 !== "object" || !("aborted" in signal2))) {
           throw new InvalidArgumentError("signal must be an AbortSignal");
         }
-        signal?.throwIfAborted();
+        signal2?.throwIfAborted();
         if (this._readableState.closeEmitted) {
           return null;
         }
@@ -9581,13 +9581,13 @@ var require_readable = __commonJS({
             this.destroy(new AbortError());
           }
           const onAbort = () => {
-            this.destroy(signal.reason ?? new AbortError());
+            this.destroy(signal2.reason ?? new AbortError());
           };
-          signal?.addEventListener("abort", onAbort);
+          signal2?.addEventListener("abort", onAbort);
           this.on("close", function() {
-            signal?.removeEventListener("abort", onAbort);
-            if (signal?.aborted) {
-              reject(signal.reason ?? new AbortError());
+            signal2?.removeEventListener("abort", onAbort);
+            if (signal2?.aborted) {
+              reject(signal2.reason ?? new AbortError());
             } else {
               resolve(null);
             }
@@ -9813,7 +9813,7 @@ var require_api_request = __commonJS({
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        const { signal, method, opaque, body, onInfo, responseHeaders, throwOnError, highWaterMark } = opts;
+        const { signal: signal2, method, opaque, body, onInfo, responseHeaders, throwOnError, highWaterMark } = opts;
         try {
           if (typeof callback !== "function") {
             throw new InvalidArgumentError("invalid callback");
@@ -9821,7 +9821,7 @@ var require_api_request = __commonJS({
           if (highWaterMark && (typeof highWaterMark !== "number" || highWaterMark < 0)) {
             throw new InvalidArgumentError("invalid highWaterMark");
           }
-          if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
+          if (signal2 && typeof signal2.on !== "function" && typeof signal2.addEventListener !== "function") {
             throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
           }
           if (method === "CONNECT") {
@@ -9849,7 +9849,7 @@ var require_api_request = __commonJS({
         this.onInfo = onInfo || null;
         this.throwOnError = throwOnError;
         this.highWaterMark = highWaterMark;
-        this.signal = signal;
+        this.signal = signal2;
         this.reason = null;
         this.removeAbortListener = null;
         if (util.isStream(body)) {
@@ -9999,18 +9999,18 @@ var require_abort_signal = __commonJS({
       }
       removeSignal(self2);
     }
-    function addSignal(self2, signal) {
+    function addSignal(self2, signal2) {
       self2.reason = null;
       self2[kSignal] = null;
       self2[kListener] = null;
-      if (!signal) {
+      if (!signal2) {
         return;
       }
-      if (signal.aborted) {
+      if (signal2.aborted) {
         abort(self2);
         return;
       }
-      self2[kSignal] = signal;
+      self2[kSignal] = signal2;
       self2[kListener] = () => {
         abort(self2);
       };
@@ -10051,7 +10051,7 @@ var require_api_stream = __commonJS({
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        const { signal, method, opaque, body, onInfo, responseHeaders, throwOnError } = opts;
+        const { signal: signal2, method, opaque, body, onInfo, responseHeaders, throwOnError } = opts;
         try {
           if (typeof callback !== "function") {
             throw new InvalidArgumentError("invalid callback");
@@ -10059,7 +10059,7 @@ var require_api_stream = __commonJS({
           if (typeof factory !== "function") {
             throw new InvalidArgumentError("invalid factory");
           }
-          if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
+          if (signal2 && typeof signal2.on !== "function" && typeof signal2.addEventListener !== "function") {
             throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
           }
           if (method === "CONNECT") {
@@ -10091,7 +10091,7 @@ var require_api_stream = __commonJS({
             this.onError(err);
           });
         }
-        addSignal(this, signal);
+        addSignal(this, signal2);
       }
       onConnect(abort, context3) {
         if (this.reason) {
@@ -10267,8 +10267,8 @@ var require_api_pipeline = __commonJS({
         if (typeof handler2 !== "function") {
           throw new InvalidArgumentError("invalid handler");
         }
-        const { signal, method, opaque, onInfo, responseHeaders } = opts;
-        if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
+        const { signal: signal2, method, opaque, onInfo, responseHeaders } = opts;
+        if (signal2 && typeof signal2.on !== "function" && typeof signal2.addEventListener !== "function") {
           throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
         }
         if (method === "CONNECT") {
@@ -10321,7 +10321,7 @@ var require_api_pipeline = __commonJS({
           req.push(null);
         });
         this.res = null;
-        addSignal(this, signal);
+        addSignal(this, signal2);
       }
       onConnect(abort, context3) {
         const { ret, res } = this;
@@ -10425,8 +10425,8 @@ var require_api_upgrade = __commonJS({
         if (typeof callback !== "function") {
           throw new InvalidArgumentError("invalid callback");
         }
-        const { signal, opaque, responseHeaders } = opts;
-        if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
+        const { signal: signal2, opaque, responseHeaders } = opts;
+        if (signal2 && typeof signal2.on !== "function" && typeof signal2.addEventListener !== "function") {
           throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
         }
         super("UNDICI_UPGRADE");
@@ -10435,7 +10435,7 @@ var require_api_upgrade = __commonJS({
         this.callback = callback;
         this.abort = null;
         this.context = null;
-        addSignal(this, signal);
+        addSignal(this, signal2);
       }
       onConnect(abort, context3) {
         if (this.reason) {
@@ -10517,8 +10517,8 @@ var require_api_connect = __commonJS({
         if (typeof callback !== "function") {
           throw new InvalidArgumentError("invalid callback");
         }
-        const { signal, opaque, responseHeaders } = opts;
-        if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
+        const { signal: signal2, opaque, responseHeaders } = opts;
+        if (signal2 && typeof signal2.on !== "function" && typeof signal2.addEventListener !== "function") {
           throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
         }
         super("UNDICI_CONNECT");
@@ -10526,7 +10526,7 @@ var require_api_connect = __commonJS({
         this.responseHeaders = responseHeaders || null;
         this.callback = callback;
         this.abort = null;
-        addSignal(this, signal);
+        addSignal(this, signal2);
       }
       onConnect(abort, context3) {
         if (this.reason) {
@@ -12846,8 +12846,8 @@ var require_request2 = __commonJS({
     var assert2 = __require("node:assert");
     var { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __require("node:events");
     var kAbortController = /* @__PURE__ */ Symbol("abortController");
-    var requestFinalizer = new FinalizationRegistry2(({ signal, abort }) => {
-      signal.removeEventListener("abort", abort);
+    var requestFinalizer = new FinalizationRegistry2(({ signal: signal2, abort }) => {
+      signal2.removeEventListener("abort", abort);
     });
     var dependentControllerMap = /* @__PURE__ */ new WeakMap();
     function buildAbort(acRef) {
@@ -12889,7 +12889,7 @@ var require_request2 = __commonJS({
         let request2 = null;
         let fallbackMode = null;
         const baseUrl2 = environmentSettingsObject.settingsObject.baseUrl;
-        let signal = null;
+        let signal2 = null;
         if (typeof input === "string") {
           this[kDispatcher] = init.dispatcher;
           let parsedURL;
@@ -12909,7 +12909,7 @@ var require_request2 = __commonJS({
           this[kDispatcher] = init.dispatcher || input[kDispatcher];
           assert2(input instanceof _Request);
           request2 = input[kState];
-          signal = input[kSignal];
+          signal2 = input[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
@@ -13058,33 +13058,33 @@ var require_request2 = __commonJS({
           }
         }
         if (init.signal !== void 0) {
-          signal = init.signal;
+          signal2 = init.signal;
         }
         this[kState] = request2;
         const ac = new AbortController();
         this[kSignal] = ac.signal;
-        if (signal != null) {
-          if (!signal || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function") {
+        if (signal2 != null) {
+          if (!signal2 || typeof signal2.aborted !== "boolean" || typeof signal2.addEventListener !== "function") {
             throw new TypeError(
               "Failed to construct 'Request': member signal is not of type AbortSignal."
             );
           }
-          if (signal.aborted) {
-            ac.abort(signal.reason);
+          if (signal2.aborted) {
+            ac.abort(signal2.reason);
           } else {
             this[kAbortController] = ac;
             const acRef = new WeakRef(ac);
             const abort = buildAbort(acRef);
             try {
-              if (typeof getMaxListeners === "function" && getMaxListeners(signal) === defaultMaxListeners) {
-                setMaxListeners(1500, signal);
-              } else if (getEventListeners(signal, "abort").length >= defaultMaxListeners) {
-                setMaxListeners(1500, signal);
+              if (typeof getMaxListeners === "function" && getMaxListeners(signal2) === defaultMaxListeners) {
+                setMaxListeners(1500, signal2);
+              } else if (getEventListeners(signal2, "abort").length >= defaultMaxListeners) {
+                setMaxListeners(1500, signal2);
               }
             } catch {
             }
-            util.addAbortListener(signal, abort);
-            requestFinalizer.register(ac, { signal, abort }, abort);
+            util.addAbortListener(signal2, abort);
+            requestFinalizer.register(ac, { signal: signal2, abort }, abort);
           }
         }
         this[kHeaders] = new Headers3(kConstruct);
@@ -13372,10 +13372,10 @@ var require_request2 = __commonJS({
       }
       return newRequest;
     }
-    function fromInnerRequest(innerRequest, signal, guard) {
+    function fromInnerRequest(innerRequest, signal2, guard) {
       const request2 = new Request(kConstruct);
       request2[kState] = innerRequest;
-      request2[kSignal] = signal;
+      request2[kSignal] = signal2;
       request2[kHeaders] = new Headers3(kConstruct);
       setHeadersList(request2[kHeaders], innerRequest.headersList);
       setHeadersGuard(request2[kHeaders], guard);
@@ -13482,8 +13482,8 @@ var require_request2 = __commonJS({
       {
         key: "signal",
         converter: webidl.nullableConverter(
-          (signal) => webidl.converters.AbortSignal(
-            signal,
+          (signal2) => webidl.converters.AbortSignal(
+            signal2,
             "RequestInit",
             "signal",
             { strict: false }
@@ -35598,6 +35598,7 @@ async function eachArrayItem(stream, each) {
   scan();
   if (!opened || depth !== 0) throw new Error("a comment listing that is not a complete JSON array");
 }
+var MALFORMED_KEPT = 2e3;
 var OVERLAP = 20;
 function overlappingPage(end) {
   for (let perPage = PER_PAGE; perPage >= PER_PAGE / 2; perPage -= 1) {
@@ -35636,7 +35637,11 @@ var IssueThread = class {
   kept(raw2) {
     const comment = toComment(raw2);
     const rule = this.chatter;
-    if (!rule || comment.body === "" || decode2(comment.body).kind !== "chatter") return comment;
+    if (!rule || comment.body === "") return comment;
+    const kind = decode2(comment.body).kind;
+    if (kind === "malformed" && comment.body.length > MALFORMED_KEPT)
+      return { ...comment, body: Buffer.from(comment.body.slice(0, MALFORMED_KEPT), "utf8").toString("utf8") };
+    if (kind !== "chatter") return comment;
     if (!rule.keeps(comment)) return { ...comment, body: "" };
     if (comment.body.length <= rule.chars) return comment;
     const text = sanitizeText(comment.body);
@@ -37281,6 +37286,22 @@ function safetyArgs(dirs) {
   ];
   return settings.flatMap((s) => ["-c", s]);
 }
+function remoteArgs(remoteUrl, env = process.env) {
+  const https = remoteUrl.toLowerCase().startsWith("https:");
+  const proxy = (https ? env.https_proxy ?? env.HTTPS_PROXY : env.http_proxy ?? env.HTTP_PROXY) ?? env.all_proxy ?? "";
+  const settings = [
+    `http.proxy=${proxy}`,
+    `http.${remoteUrl}.proxy=${proxy}`,
+    "http.sslVerify=true",
+    `http.${remoteUrl}.sslVerify=true`,
+    `http.${remoteUrl}.extraHeader=`,
+    `remote.${remoteUrl}.proxy=${proxy}`,
+    `remote.${remoteUrl}.uploadpack=git-upload-pack`,
+    `remote.${remoteUrl}.receivepack=git-receive-pack`,
+    "core.alternateRefsCommand=true"
+  ];
+  return settings.flatMap((s) => ["-c", s]);
+}
 function credentialArgs(remoteUrl) {
   const { protocol, host } = new URL(remoteUrl);
   const helper = `!f() { test "$1" = get || exit 0; while IFS= read -r line <&3; do printf '%s\\n' "$line"; done; }; f`;
@@ -37295,10 +37316,29 @@ function credentialArgs(remoteUrl) {
 }
 var isHttp = (url) => !!url && /^https?:\/\//i.test(url);
 function gitIn(cwd, settings = {}) {
-  const env = gitEnvironment();
-  const base = safetyArgs([cwd, ...settings.safeDirectories ?? []]);
+  const env = {
+    ...gitEnvironment(),
+    ...settings.workTree ? { GIT_DIR: path.join(settings.workTree, ".git"), GIT_WORK_TREE: settings.workTree } : (
+      // Elsewhere (a scratch folder, `git config --file`): no repository above it is ever used.
+      { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cwd)) }
+    )
+  };
+  const base = [
+    ...safetyArgs([
+      cwd,
+      ...settings.workTree ? [settings.workTree] : [],
+      ...settings.safeDirectories ?? []
+    ]),
+    ...settings.remoteUrl ? remoteArgs(settings.remoteUrl) : []
+  ];
   const withToken = isHttp(settings.remoteUrl) && !!settings.token;
   const tryGit = (args, options2 = {}) => new Promise((resolve) => {
+    try {
+      settings.beforeEach?.();
+    } catch (error3) {
+      resolve({ code: 1, stdout: "", stderr: error3.message, timedOut: false });
+      return;
+    }
     const network = options2.network === true && withToken;
     const timeoutMs = options2.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const child = spawn(
@@ -37423,28 +37463,36 @@ function lineSplitter(onLine) {
   };
 }
 var MARKER = "P2P_DEV_RUN";
-function killMarked(marker) {
-  let killed = 0;
+function marked(marker) {
   let pids;
   try {
     pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
   } catch {
-    return 0;
+    return [];
   }
   const needle = `${MARKER}=${marker}\0`;
-  for (const pid of pids) {
-    let environ;
+  return pids.filter((pid) => {
     try {
-      environ = readFileSync3(`/proc/${pid}/environ`, "latin1");
+      return readFileSync3(`/proc/${pid}/environ`, "latin1").includes(needle);
     } catch {
-      continue;
+      return false;
     }
-    if (!environ.includes(needle)) continue;
-    try {
-      process.kill(Number(pid), "SIGKILL");
-      killed += 1;
-    } catch {
-    }
+  }).map(Number);
+}
+var signal = (pid, name) => {
+  try {
+    process.kill(pid, name);
+  } catch {
+  }
+};
+function killMarked(marker) {
+  let killed = 0;
+  for (let pass = 0; pass < 50; pass++) {
+    const pids = marked(marker);
+    if (pids.length === 0) break;
+    for (const pid of pids) signal(pid, "SIGSTOP");
+    for (const pid of pids) signal(pid, "SIGKILL");
+    killed += pids.length;
   }
   return killed;
 }
@@ -37508,9 +37556,9 @@ function startProcess(options2) {
     show(text);
     holdBack();
   });
-  const signalGroup = (signal) => {
+  const signalGroup = (signal2) => {
     try {
-      if (child.pid) process.kill(-child.pid, signal);
+      if (child.pid) process.kill(-child.pid, signal2);
     } catch {
     }
   };
@@ -37529,7 +37577,7 @@ function startProcess(options2) {
   const done = new Promise((resolve) => {
     let spawnError;
     let settled = false;
-    const settle2 = (code, signal) => {
+    const settle2 = (code, signal2) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -37543,7 +37591,7 @@ function startProcess(options2) {
       if (outputTail.length > tailChars) outputTail = outputTail.slice(-tailChars);
       resolve({
         exitCode: code,
-        signal,
+        signal: signal2,
         durationMs: Date.now() - started,
         outputTail: outputTail.trim(),
         stdout,
@@ -37557,15 +37605,15 @@ function startProcess(options2) {
     child.on("error", (error3) => {
       spawnError = error3.message;
     });
-    child.on("exit", (code, signal) => {
+    child.on("exit", (code, signal2) => {
       setTimeout(() => signalGroup("SIGKILL"), 2e3).unref();
       setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
-        settle2(code, signal);
+        settle2(code, signal2);
       }, 3e3).unref();
     });
-    child.on("close", (code, signal) => settle2(code, signal));
+    child.on("close", (code, signal2) => settle2(code, signal2));
   });
   return { done, kill };
 }
@@ -38986,6 +39034,39 @@ function checkGitDir(gitDir) {
   if (stat2.isSymbolicLink()) throw new Error(`${gitDir} was replaced by a symbolic link`);
   if (!stat2.isDirectory()) throw new Error(`${gitDir} is not a directory (a pointer to another repository?)`);
 }
+var NestedRepositories = class {
+  constructor(workspace) {
+    this.workspace = workspace;
+  }
+  workspace;
+  hidden = /* @__PURE__ */ new Map();
+  /** Move aside the `.git` of each of these paths (relative to the workspace; others are ignored). */
+  hide(paths) {
+    const root = path8.resolve(this.workspace);
+    for (const p of paths) {
+      const dir = path8.resolve(root, p);
+      if (dir === root || !dir.startsWith(`${root}${path8.sep}`) || this.hidden.has(dir)) continue;
+      const gitDir = path8.join(dir, ".git");
+      if (!lstatSync2(gitDir, { throwIfNoEntry: false })) continue;
+      const aside = path8.join(dir, ".git.p2p-dev-hidden");
+      rmSync5(aside, { force: true, recursive: true });
+      renameSync(gitDir, aside);
+      this.hidden.set(dir, aside);
+    }
+  }
+  /** Put back what was moved aside (where its folder is still there and nothing took its place). */
+  restore() {
+    for (const [dir, aside] of this.hidden) {
+      const gitDir = path8.join(dir, ".git");
+      if (existsSync4(aside) && !lstatSync2(gitDir, { throwIfNoEntry: false })) renameSync(aside, gitDir);
+      else rmSync5(aside, { force: true, recursive: true });
+    }
+    this.hidden.clear();
+  }
+};
+function gitlinkPaths(listing) {
+  return listing.split("\0").filter((line) => line.startsWith("160000 ")).map((line) => line.slice(line.indexOf("	") + 1));
+}
 
 // src/delivery/task-branch.ts
 var taskBranch = (issue3, task) => `p2p/issue-${issue3}/${task}`;
@@ -39014,6 +39095,7 @@ var TaskBranches = class _TaskBranches {
   options;
   git;
   config;
+  nested;
   url = "";
   base = "";
   startSha = "";
@@ -39030,9 +39112,13 @@ var TaskBranches = class _TaskBranches {
     this.config = await WorkspaceConfig.capture(options2.workspace, options2.scratch);
     if (this.config.dropped.length > 0)
       options2.log.debug(`git config the node does not keep: ${this.config.dropped.join(", ")}`);
-    const reader = gitIn(options2.workspace);
+    const reader = gitIn(options2.workspace, { workTree: options2.workspace });
     this.url = (await reader.run(["config", "--get", "remote.origin.url"])).trim();
+    this.nested = new NestedRepositories(options2.workspace);
     this.git = gitIn(options2.workspace, {
+      workTree: options2.workspace,
+      // Before every command: the node's config back over what an agent (or something it left) wrote.
+      beforeEach: () => this.config.restore(),
       remoteUrl: this.url,
       token: options2.token,
       ...options2.gitTimeoutMs ? { timeoutMs: options2.gitTimeoutMs } : {}
@@ -39058,11 +39144,22 @@ var TaskBranches = class _TaskBranches {
    * task cannot start from them (a merge conflict, a branch that cannot be fetched), or undefined when ready.
    */
   async prepare(task, deps) {
+    try {
+      return await this.prepareBranch(task, deps);
+    } finally {
+      this.nested.restore();
+    }
+  }
+  /** Move aside the `.git` of every gitlink these listings name (see NestedRepositories). */
+  async hideGitlinks(...listings) {
+    for (const listing of listings) this.nested.hide(gitlinkPaths(await this.git.run(listing)));
+  }
+  async prepareBranch(task, deps) {
     const { git, options: options2 } = this;
     const branch = taskBranch(options2.issueNumber, task.id);
     try {
-      this.config.restore();
       const baseRef = await this.fetch(this.base);
+      await this.hideGitlinks(["ls-files", "--stage", "-z"], ["ls-tree", "-r", "-z", baseRef]);
       await git.run(["checkout", "--quiet", "--force", "-B", branch, baseRef]);
       await git.run(["clean", "-fdq"]);
     } catch (error3) {
@@ -39075,6 +39172,7 @@ var TaskBranches = class _TaskBranches {
       } catch (error3) {
         return `could not fetch ${dep.branch}, the branch of ${dep.task}: ${getErrorMessage(error3)}`;
       }
+      await this.hideGitlinks(["ls-tree", "-r", "-z", ref]);
       const merged = await git.try([
         ...this.identity(),
         "merge",
@@ -39097,10 +39195,18 @@ var TaskBranches = class _TaskBranches {
   }
   /** Commit and push what the agent changed; open a pull request when the run succeeded. */
   async deliver(args) {
+    try {
+      return await this.commitAndPush(args);
+    } finally {
+      this.nested.restore();
+    }
+  }
+  async commitAndPush(args) {
     const { git, options: options2 } = this;
     const { task, attempt, ok } = args;
-    this.config.restore();
+    await this.hideGitlinks(["ls-files", "--stage", "-z"]);
     await git.run(["add", "--all"]);
+    await this.hideGitlinks(["ls-files", "--stage", "-z"]);
     const staged = (await git.try(["diff-index", "--cached", "--quiet", "HEAD"])).code !== 0;
     if (staged) {
       const subject = ok ? task.title : `[failed] ${task.title}`;
@@ -39316,133 +39422,138 @@ async function runNode(ctx) {
   let waitingFor = "waiting";
   let planAwaitedSince;
   let viewIsFresh = false;
-  for (; ; ) {
-    const busy = ["working", "claiming"];
-    enter(!state.plan ? "electing" : busy.includes(ledger.phase) ? "catching up" : waitingFor);
-    if (!viewIsFresh) await persist(ctx, "reading the thread", () => thread.refresh());
-    viewIsFresh = false;
-    state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
-    for (const entry of state.entries) {
-      if (entry.status !== "accepted" && entry.status !== "ignored" && !loggedRejections.has(entry.commentId)) {
-        loggedRejections.add(entry.commentId);
-        log.info(
-          `skipping comment ${entry.commentId} by ${entry.author}: ${entry.status}${entry.note ? ` (${entry.note})` : ""}`
+  try {
+    for (; ; ) {
+      const busy = ["working", "claiming"];
+      enter(!state.plan ? "electing" : busy.includes(ledger.phase) ? "catching up" : waitingFor);
+      if (!viewIsFresh) await persist(ctx, "reading the thread", () => thread.refresh());
+      viewIsFresh = false;
+      state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
+      for (const entry of state.entries) {
+        if (entry.status !== "accepted" && entry.status !== "ignored" && !loggedRejections.has(entry.commentId)) {
+          loggedRejections.add(entry.commentId);
+          log.info(
+            `skipping comment ${entry.commentId} by ${entry.author}: ${entry.status}${entry.note ? ` (${entry.note})` : ""}`
+          );
+        }
+      }
+      const now = client.clock.now();
+      for (const [term, candidacy] of candidacies) {
+        const leader = state.terms.get(term)?.leader;
+        const mine = state.entries.find(
+          (e) => e.message?.nonce === candidacy.nonce && e.status !== "duplicate"
         );
-      }
-    }
-    const now = client.clock.now();
-    for (const [term, candidacy] of candidacies) {
-      const leader = state.terms.get(term)?.leader;
-      const mine = state.entries.find(
-        (e) => e.message?.nonce === candidacy.nonce && e.status !== "duplicate"
-      );
-      if (state.plan || leader && leader.nonce !== candidacy.nonce || mine?.status === "ignored") {
-        candidacy.keeper.stop();
-        candidacies.delete(term);
-      } else if (leader) {
-        candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
-      }
-    }
-    if (state.plan?.error !== void 0) {
-      log.warning(`the run has no tasks: planning failed: ${state.plan.error}`);
-      break;
-    }
-    if (runFinished(state, now, config2.listingLagMs)) break;
-    if (!state.plan) {
-      const leader = currentLeader(state);
-      const candidacy = leader ? candidacies.get(leader.term) : void 0;
-      if (leader && candidacy?.nonce === leader.nonce && leadAttemptedTerm < leader.term && Date.now() - candidacy.postedAt >= config2.settleMs) {
-        leadAttemptedTerm = leader.term;
-        enter("leading");
-        const outcome2 = await lead(ctx, leader, candidacy.keeper);
-        if (outcome2 === "failed-planning") {
-          log.warning("planning failed; the error is on the issue");
+        if (state.plan || leader && leader.nonce !== candidacy.nonce || mine?.status === "ignored") {
+          candidacy.keeper.stop();
+          candidacies.delete(term);
+        } else if (leader) {
+          candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
         }
-        continue;
       }
-      const due = electionDue(state, now);
-      if (due !== void 0 && !candidacies.has(due) && due > leadAttemptedTerm) {
-        log.info(`the term ${due - 1} leader fell silent before publishing a plan: standing for term ${due}`);
-        await stand(due);
-        continue;
+      if (state.plan?.error !== void 0) {
+        log.warning(`the run has no tasks: planning failed: ${state.plan.error}`);
+        break;
       }
-      const mine = candidacies.get(leader?.term ?? 1);
-      const settleLeft = mine ? mine.postedAt + config2.settleMs - Date.now() : Infinity;
-      if (!leader || mine) planAwaitedSince = void 0;
-      else planAwaitedSince ??= Date.now();
-      const waited = planAwaitedSince !== void 0 ? Date.now() - planAwaitedSince : -1;
-      if (waited >= 0 && thread.size() >= (waited > 3e3 ? 100 : 200) && thread.tailWorks()) {
-        const until = Date.now() + 15e3;
-        while (Date.now() < until) {
-          await ctx.sleep(Math.min(config2.pollMs, 1e3));
-          if (!await thread.appended()) continue;
-          const tail = await thread.readTail();
-          if (tail.unsure || tail.added.length === 0) break;
-          if (tail.added.some(isPlan) && fold(thread.all(), { run: config2.run, trust: ctx.trust }).plan) {
-            viewIsFresh = true;
-            break;
+      if (runFinished(state, now, config2.listingLagMs)) break;
+      if (!state.plan) {
+        const leader = currentLeader(state);
+        const candidacy = leader ? candidacies.get(leader.term) : void 0;
+        if (leader && candidacy?.nonce === leader.nonce && leadAttemptedTerm < leader.term && Date.now() - candidacy.postedAt >= config2.settleMs) {
+          leadAttemptedTerm = leader.term;
+          enter("leading");
+          const outcome2 = await lead(ctx, leader, candidacy.keeper);
+          if (outcome2 === "failed-planning") {
+            log.warning("planning failed; the error is on the issue");
           }
+          continue;
+        }
+        const due = electionDue(state, now);
+        if (due !== void 0 && !candidacies.has(due) && due > leadAttemptedTerm) {
+          log.info(
+            `the term ${due - 1} leader fell silent before publishing a plan: standing for term ${due}`
+          );
+          await stand(due);
+          continue;
+        }
+        const mine = candidacies.get(leader?.term ?? 1);
+        const settleLeft = mine ? mine.postedAt + config2.settleMs - Date.now() : Infinity;
+        if (!leader || mine) planAwaitedSince = void 0;
+        else planAwaitedSince ??= Date.now();
+        const waited = planAwaitedSince !== void 0 ? Date.now() - planAwaitedSince : -1;
+        if (waited >= 0 && thread.size() >= (waited > 3e3 ? 100 : 200) && thread.tailWorks()) {
+          const until = Date.now() + 15e3;
+          while (Date.now() < until) {
+            await ctx.sleep(Math.min(config2.pollMs, 1e3));
+            if (!await thread.appended()) continue;
+            const tail = await thread.readTail();
+            if (tail.unsure || tail.added.length === 0) break;
+            if (tail.added.some(isPlan) && fold(thread.all(), { run: config2.run, trust: ctx.trust }).plan) {
+              viewIsFresh = true;
+              break;
+            }
+          }
+          continue;
+        }
+        const waitMs = mine ? 500 : leader ? 1e3 : config2.pollMs;
+        await ctx.sleep(Math.min(config2.pollMs, mine && settleLeft > 0 ? settleLeft : waitMs));
+        continue;
+      }
+      const counts2 = tally(state, now);
+      const summary2 = Object.entries(counts2).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(", ");
+      if (summary2 !== lastTally) {
+        log.info(`tasks: ${summary2}`);
+        lastTally = summary2;
+      }
+      const stagger = config2.settleMs + 2 * config2.pollMs + 1e3;
+      const choice = chooseTask(state, now, { node: config2.nodeId, instance: config2.instance }, stagger);
+      if (choice && choice.notBefore > now) {
+        waitingFor = "holding back";
+        await ctx.sleep(Math.min(config2.pollMs, choice.notBefore - now));
+        continue;
+      }
+      if (!choice) {
+        idleRounds += 1;
+        waitingFor = "idle";
+        const cap = Math.max(config2.pollMs, Math.min(config2.leaseMs / 3, 6e4));
+        const counts3 = tally(state, now);
+        if (counts3.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
+          await ctx.sleep(Math.min(cap, config2.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
+          continue;
+        }
+        const readAt = Date.now() + cap;
+        const lapse = nextLapse(state, now);
+        while (Date.now() < readAt && client.clock.now() < lapse) {
+          await ctx.sleep(Math.min(config2.pollMs, readAt - Date.now()));
+          if (await thread.appended()) break;
         }
         continue;
       }
-      const waitMs = mine ? 500 : leader ? 1e3 : config2.pollMs;
-      await ctx.sleep(Math.min(config2.pollMs, mine && settleLeft > 0 ? settleLeft : waitMs));
-      continue;
-    }
-    const counts2 = tally(state, now);
-    const summary2 = Object.entries(counts2).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(", ");
-    if (summary2 !== lastTally) {
-      log.info(`tasks: ${summary2}`);
-      lastTally = summary2;
-    }
-    const stagger = config2.settleMs + 2 * config2.pollMs + 1e3;
-    const choice = chooseTask(state, now, { node: config2.nodeId, instance: config2.instance }, stagger);
-    if (choice && choice.notBefore > now) {
-      waitingFor = "holding back";
-      await ctx.sleep(Math.min(config2.pollMs, choice.notBefore - now));
-      continue;
-    }
-    if (!choice) {
-      idleRounds += 1;
-      waitingFor = "idle";
-      const cap = Math.max(config2.pollMs, Math.min(config2.leaseMs / 3, 6e4));
-      const counts3 = tally(state, now);
-      if (counts3.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
-        await ctx.sleep(Math.min(cap, config2.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
+      idleRounds = 0;
+      enter("claiming");
+      if (choice.attempt > state.plan.maxAttempts) {
+        await closeTask(ctx, choice);
         continue;
       }
-      const readAt = Date.now() + cap;
-      const lapse = nextLapse(state, now);
-      while (Date.now() < readAt && client.clock.now() < lapse) {
-        await ctx.sleep(Math.min(config2.pollMs, readAt - Date.now()));
-        if (await thread.appended()) break;
+      const won = await claimTask(ctx, choice);
+      if (!won) {
+        await ctx.sleep(Math.min(config2.pollMs, 500) * (1 + Math.random()));
+        continue;
       }
-      continue;
+      enter("working");
+      const { outcome, viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
+      viewIsFresh = fresh;
+      if (outcome === "completed") completed += 1;
+      else if (outcome === "failed") failed += 1;
     }
-    idleRounds = 0;
-    enter("claiming");
-    if (choice.attempt > state.plan.maxAttempts) {
-      await closeTask(ctx, choice);
-      continue;
+  } finally {
+    try {
+      ctx.branches?.leave();
+    } catch (error3) {
+      log.warning(`could not put the workspace's git config back: ${getErrorMessage(error3)}`);
     }
-    const won = await claimTask(ctx, choice);
-    if (!won) {
-      await ctx.sleep(Math.min(config2.pollMs, 500) * (1 + Math.random()));
-      continue;
-    }
-    enter("working");
-    const { outcome, viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
-    viewIsFresh = fresh;
-    if (outcome === "completed") completed += 1;
-    else if (outcome === "failed") failed += 1;
   }
   for (const { keeper } of candidacies.values()) keeper.stop();
   enter("leaving");
-  try {
-    ctx.branches?.leave();
-  } catch (error3) {
-    log.warning(`could not put the workspace's git config back: ${getErrorMessage(error3)}`);
-  }
   try {
     await persist(
       ctx,
@@ -39900,7 +40011,7 @@ function agentEnvironment(env, token) {
   const out = {};
   for (const [key, value] of Object.entries(env)) {
     if (TOKEN_VARIABLES.test(key) || key.startsWith("INPUT_")) continue;
-    if (value !== void 0 && value === token) continue;
+    if (value !== void 0 && (value === token || token.length >= 8 && value.includes(token))) continue;
     out[key] = value;
   }
   return out;

@@ -32,7 +32,8 @@ export function agentEnvironment(env: NodeJS.ProcessEnv, token: string): NodeJS.
   const out: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(env)) {
     if (TOKEN_VARIABLES.test(key) || key.startsWith('INPUT_')) continue;
-    if (value !== undefined && value === token) continue;
+    // The token itself, or a value that holds it (a URL with it, a header).
+    if (value !== undefined && (value === token || (token.length >= 8 && value.includes(token)))) continue;
     out[key] = value;
   }
   return out;

@@ -42,7 +42,14 @@ export interface Git {
 }
 
 export interface GitSettings {
-  /** The https remote the token is for (its scheme and host are all that is used). */
+  /**
+   * The work tree whose `.git` every command uses (GIT_DIR and GIT_WORK_TREE): git never goes looking for a
+   * repository, so a `.git` an agent broke (or one it made in a parent folder) is not found instead.
+   */
+  workTree?: string;
+  /** Called before each command (the workspace's config written back). */
+  beforeEach?: () => void;
+  /** The remote fetches and pushes go to; the token is for its scheme and host only. */
   remoteUrl?: string;
   token?: string;
   /** Every command's limit unless it names its own. */
@@ -148,6 +155,32 @@ export function safetyArgs(dirs: string[]): string[] {
 }
 
 /**
+ * Settings for the one remote the node talks to that config files could otherwise give by its URL (a more
+ * specific key beats the generic override): no proxy, TLS verified, no header, no program of the repository's
+ * for the transport.
+ */
+export function remoteArgs(remoteUrl: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  // The runner's own proxy (a self-hosted runner's), if it has one; else none.
+  const https = remoteUrl.toLowerCase().startsWith('https:');
+  const proxy =
+    (https ? (env.https_proxy ?? env.HTTPS_PROXY) : (env.http_proxy ?? env.HTTP_PROXY)) ??
+    env.all_proxy ??
+    '';
+  const settings = [
+    `http.proxy=${proxy}`,
+    `http.${remoteUrl}.proxy=${proxy}`,
+    'http.sslVerify=true',
+    `http.${remoteUrl}.sslVerify=true`,
+    `http.${remoteUrl}.extraHeader=`,
+    `remote.${remoteUrl}.proxy=${proxy}`,
+    `remote.${remoteUrl}.uploadpack=git-upload-pack`,
+    `remote.${remoteUrl}.receivepack=git-receive-pack`,
+    'core.alternateRefsCommand=true',
+  ];
+  return settings.flatMap((s) => ['-c', s]);
+}
+
+/**
  * The node's credential helper: shell builtins only (a `cat` on PATH could be the agent's), answering `get`
  * with what the node writes into the pipe on descriptor 3, for the remote's scheme and host only.
  */
@@ -167,11 +200,30 @@ function credentialArgs(remoteUrl: string): string[] {
 export const isHttp = (url: string | undefined): url is string => !!url && /^https?:\/\//i.test(url);
 
 export function gitIn(cwd: string, settings: GitSettings = {}): Git {
-  const env = gitEnvironment();
-  const base = safetyArgs([cwd, ...(settings.safeDirectories ?? [])]);
+  const env: NodeJS.ProcessEnv = {
+    ...gitEnvironment(),
+    ...(settings.workTree
+      ? { GIT_DIR: path.join(settings.workTree, '.git'), GIT_WORK_TREE: settings.workTree }
+      : // Elsewhere (a scratch folder, `git config --file`): no repository above it is ever used.
+        { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cwd)) }),
+  };
+  const base = [
+    ...safetyArgs([
+      cwd,
+      ...(settings.workTree ? [settings.workTree] : []),
+      ...(settings.safeDirectories ?? []),
+    ]),
+    ...(settings.remoteUrl ? remoteArgs(settings.remoteUrl) : []),
+  ];
   const withToken = isHttp(settings.remoteUrl) && !!settings.token;
   const tryGit = (args: string[], options: GitCallOptions = {}): Promise<GitResult> =>
     new Promise((resolve) => {
+      try {
+        settings.beforeEach?.();
+      } catch (error) {
+        resolve({ code: 1, stdout: '', stderr: (error as Error).message, timedOut: false });
+        return;
+      }
       const network = options.network === true && withToken;
       const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const child = spawn(

@@ -10,7 +10,7 @@ import type { GitHubClient } from '../github/client.js';
 import { defaultBranch, openPullRequest } from '../github/pulls.js';
 import type { Check, Task } from '../protocol/messages.js';
 import { formatUsage, type Usage } from '../protocol/usage.js';
-import { checkGitDir, WorkspaceConfig } from './workspace-config.js';
+import { checkGitDir, gitlinkPaths, NestedRepositories, WorkspaceConfig } from './workspace-config.js';
 import { gitIn, identityArgs, type Git } from './git.js';
 import type { Logger } from '../github/client.js';
 
@@ -77,6 +77,7 @@ export async function deliveryBlocker(workspace: string): Promise<string | undef
 export class TaskBranches {
   private git!: Git;
   private config!: WorkspaceConfig;
+  private nested!: NestedRepositories;
   private url = '';
   private base = '';
   private startSha = '';
@@ -98,9 +99,13 @@ export class TaskBranches {
     this.config = await WorkspaceConfig.capture(options.workspace, options.scratch);
     if (this.config.dropped.length > 0)
       options.log.debug(`git config the node does not keep: ${this.config.dropped.join(', ')}`);
-    const reader = gitIn(options.workspace);
+    const reader = gitIn(options.workspace, { workTree: options.workspace });
     this.url = (await reader.run(['config', '--get', 'remote.origin.url'])).trim();
+    this.nested = new NestedRepositories(options.workspace);
     this.git = gitIn(options.workspace, {
+      workTree: options.workspace,
+      // Before every command: the node's config back over what an agent (or something it left) wrote.
+      beforeEach: () => this.config.restore(),
       remoteUrl: this.url,
       token: options.token,
       ...(options.gitTimeoutMs ? { timeoutMs: options.gitTimeoutMs } : {}),
@@ -133,11 +138,24 @@ export class TaskBranches {
    * task cannot start from them (a merge conflict, a branch that cannot be fetched), or undefined when ready.
    */
   async prepare(task: Task, deps: DependencyBranch[]): Promise<string | undefined> {
+    try {
+      return await this.prepareBranch(task, deps);
+    } finally {
+      this.nested.restore();
+    }
+  }
+
+  /** Move aside the `.git` of every gitlink these listings name (see NestedRepositories). */
+  private async hideGitlinks(...listings: string[][]): Promise<void> {
+    for (const listing of listings) this.nested.hide(gitlinkPaths(await this.git.run(listing)));
+  }
+
+  private async prepareBranch(task: Task, deps: DependencyBranch[]): Promise<string | undefined> {
     const { git, options } = this;
     const branch = taskBranch(options.issueNumber, task.id);
     try {
-      this.config.restore();
       const baseRef = await this.fetch(this.base);
+      await this.hideGitlinks(['ls-files', '--stage', '-z'], ['ls-tree', '-r', '-z', baseRef]);
       await git.run(['checkout', '--quiet', '--force', '-B', branch, baseRef]);
       await git.run(['clean', '-fdq']);
     } catch (error) {
@@ -150,6 +168,7 @@ export class TaskBranches {
       } catch (error) {
         return `could not fetch ${dep.branch}, the branch of ${dep.task}: ${getErrorMessage(error)}`;
       }
+      await this.hideGitlinks(['ls-tree', '-r', '-z', ref]);
       const merged = await git.try([
         ...this.identity(),
         'merge',
@@ -191,10 +210,20 @@ export class TaskBranches {
     check?: Check;
     usage?: Usage;
   }): Promise<Delivered> {
+    try {
+      return await this.commitAndPush(args);
+    } finally {
+      this.nested.restore();
+    }
+  }
+
+  private async commitAndPush(args: Parameters<TaskBranches['deliver']>[0]): Promise<Delivered> {
     const { git, options } = this;
     const { task, attempt, ok } = args;
-    this.config.restore();
+    await this.hideGitlinks(['ls-files', '--stage', '-z']);
     await git.run(['add', '--all']);
+    // What the agent left untracked may have come in as gitlinks: those too, before the commit.
+    await this.hideGitlinks(['ls-files', '--stage', '-z']);
     const staged = (await git.try(['diff-index', '--cached', '--quiet', 'HEAD'])).code !== 0;
     if (staged) {
       const subject = ok ? task.title : `[failed] ${task.title}`;

@@ -110,3 +110,48 @@ export function checkGitDir(gitDir: string): void {
   if (stat.isSymbolicLink()) throw new Error(`${gitDir} was replaced by a symbolic link`);
   if (!stat.isDirectory()) throw new Error(`${gitDir} is not a directory (a pointer to another repository?)`);
 }
+
+/**
+ * Nested repositories git looks into during the node's commands: a gitlink (a submodule) whose folder holds a
+ * `.git` of its own makes `git add` and `git commit` run `git status` in there, under that repository's own
+ * config, which is the agent's to write. For the node's git sessions such a `.git` is moved aside (git then
+ * takes the gitlink as unchanged) and put back after.
+ */
+export class NestedRepositories {
+  private readonly hidden = new Map<string, string>();
+
+  constructor(private readonly workspace: string) {}
+
+  /** Move aside the `.git` of each of these paths (relative to the workspace; others are ignored). */
+  hide(paths: string[]): void {
+    const root = path.resolve(this.workspace);
+    for (const p of paths) {
+      const dir = path.resolve(root, p);
+      if (dir === root || !dir.startsWith(`${root}${path.sep}`) || this.hidden.has(dir)) continue;
+      const gitDir = path.join(dir, '.git');
+      if (!lstatSync(gitDir, { throwIfNoEntry: false })) continue;
+      const aside = path.join(dir, '.git.p2p-dev-hidden');
+      rmSync(aside, { force: true, recursive: true });
+      renameSync(gitDir, aside);
+      this.hidden.set(dir, aside);
+    }
+  }
+
+  /** Put back what was moved aside (where its folder is still there and nothing took its place). */
+  restore(): void {
+    for (const [dir, aside] of this.hidden) {
+      const gitDir = path.join(dir, '.git');
+      if (existsSync(aside) && !lstatSync(gitDir, { throwIfNoEntry: false })) renameSync(aside, gitDir);
+      else rmSync(aside, { force: true, recursive: true });
+    }
+    this.hidden.clear();
+  }
+}
+
+/** The paths of gitlinks in `git ls-files --stage -z` or `git ls-tree -r -z` output (mode 160000). */
+export function gitlinkPaths(listing: string): string[] {
+  return listing
+    .split('\0')
+    .filter((line) => line.startsWith('160000 '))
+    .map((line) => line.slice(line.indexOf('\t') + 1));
+}

@@ -131,6 +131,9 @@ export async function eachArrayItem(
   if (!opened || depth !== 0) throw new Error('a comment listing that is not a complete JSON array');
 }
 
+/** How much of a malformed protocol comment is kept (with ThreadOptions.chatter). */
+const MALFORMED_KEPT = 2000;
+
 /** How many comments each further page of a `since` listing re-reads from the one before. */
 const OVERLAP = 20;
 
@@ -179,7 +182,13 @@ export class IssueThread {
   private kept(raw: RawComment): ThreadComment {
     const comment = toComment(raw);
     const rule = this.chatter;
-    if (!rule || comment.body === '' || decode(comment.body).kind !== 'chatter') return comment;
+    if (!rule || comment.body === '') return comment;
+    const kind = decode(comment.body).kind;
+    // A payload that is not a message (the action writes none) is only ever reported as malformed: its start
+    // says enough, and what follows is not kept.
+    if (kind === 'malformed' && comment.body.length > MALFORMED_KEPT)
+      return { ...comment, body: Buffer.from(comment.body.slice(0, MALFORMED_KEPT), 'utf8').toString('utf8') };
+    if (kind !== 'chatter') return comment;
     if (!rule.keeps(comment)) return { ...comment, body: '' };
     if (comment.body.length <= rule.chars) return comment;
     const text = sanitizeText(comment.body);

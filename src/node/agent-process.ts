@@ -101,34 +101,48 @@ function lineSplitter(onLine: (line: string) => void): { push(text: string): voi
 
 const MARKER = 'P2P_DEV_RUN';
 
-/**
- * Kill every process that still carries this run's marker in its environment: what the command started and
- * moved out of its process group (setsid, a daemon), which the group kill missed. Linux; a no-op elsewhere.
- * Returns how many there were.
- */
-export function killMarked(marker: string): number {
-  let killed = 0;
+/** The processes whose environment carries this run's marker. */
+function marked(marker: string): number[] {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
   } catch {
-    return 0;
+    return [];
   }
   const needle = `${MARKER}=${marker}\0`;
-  for (const pid of pids) {
-    let environ: string;
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
-    } catch {
-      continue;
-    }
-    if (!environ.includes(needle)) continue;
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-      killed += 1;
-    } catch {
-      // gone already
-    }
+  return pids
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle);
+      } catch {
+        return false; // gone, or not ours to read
+      }
+    })
+    .map(Number);
+}
+
+const signal = (pid: number, name: NodeJS.Signals): void => {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone already
+  }
+};
+
+/**
+ * Kill every process that still carries this run's marker in its environment: what the command started and
+ * moved out of its process group (setsid, a daemon), which the group kill missed. Each pass stops them all
+ * first (one that forks again and again cannot outrun the kill), then kills them, until a pass finds none.
+ * Linux; a no-op elsewhere. Returns how many there were.
+ */
+export function killMarked(marker: string): number {
+  let killed = 0;
+  for (let pass = 0; pass < 50; pass++) {
+    const pids = marked(marker);
+    if (pids.length === 0) break;
+    for (const pid of pids) signal(pid, 'SIGSTOP');
+    for (const pid of pids) signal(pid, 'SIGKILL');
+    killed += pids.length;
   }
   return killed;
 }

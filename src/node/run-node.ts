@@ -97,173 +97,178 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   let planAwaitedSince: number | undefined;
   let viewIsFresh = false;
 
-  for (;;) {
-    // After a task or a claim the node catches up on the thread; otherwise it is waiting for work.
-    const busy: Phase[] = ['working', 'claiming'];
-    enter(!state.plan ? 'electing' : busy.includes(ledger.phase) ? 'catching up' : waitingFor);
-    if (!viewIsFresh) await persist(ctx, 'reading the thread', () => thread.refresh());
-    viewIsFresh = false;
-    state = fold(thread.all(), { run: config.run, trust: ctx.trust });
-    for (const entry of state.entries) {
-      if (
-        entry.status !== 'accepted' &&
-        entry.status !== 'ignored' &&
-        !loggedRejections.has(entry.commentId)
-      ) {
-        loggedRejections.add(entry.commentId);
-        log.info(
-          `skipping comment ${entry.commentId} by ${entry.author}: ${entry.status}${entry.note ? ` (${entry.note})` : ''}`,
+  try {
+    for (;;) {
+      // After a task or a claim the node catches up on the thread; otherwise it is waiting for work.
+      const busy: Phase[] = ['working', 'claiming'];
+      enter(!state.plan ? 'electing' : busy.includes(ledger.phase) ? 'catching up' : waitingFor);
+      if (!viewIsFresh) await persist(ctx, 'reading the thread', () => thread.refresh());
+      viewIsFresh = false;
+      state = fold(thread.all(), { run: config.run, trust: ctx.trust });
+      for (const entry of state.entries) {
+        if (
+          entry.status !== 'accepted' &&
+          entry.status !== 'ignored' &&
+          !loggedRejections.has(entry.commentId)
+        ) {
+          loggedRejections.add(entry.commentId);
+          log.info(
+            `skipping comment ${entry.commentId} by ${entry.author}: ${entry.status}${entry.note ? ` (${entry.note})` : ''}`,
+          );
+        }
+      }
+      const now = client.clock.now();
+      for (const [term, candidacy] of candidacies) {
+        const leader = state.terms.get(term)?.leader;
+        const mine = state.entries.find(
+          (e) => e.message?.nonce === candidacy.nonce && e.status !== 'duplicate',
         );
-      }
-    }
-    const now = client.clock.now();
-    for (const [term, candidacy] of candidacies) {
-      const leader = state.terms.get(term)?.leader;
-      const mine = state.entries.find(
-        (e) => e.message?.nonce === candidacy.nonce && e.status !== 'duplicate',
-      );
-      // A bid the fold did not count (it came a moment too early) frees the node to stand again.
-      if (state.plan || (leader && leader.nonce !== candidacy.nonce) || mine?.status === 'ignored') {
-        candidacy.keeper.stop();
-        candidacies.delete(term);
-      } else if (leader) {
-        // Our bid was posted twice (a retried POST): keep alive the copy the fold counts.
-        candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
-      }
-    }
-
-    if (state.plan?.error !== undefined) {
-      log.warning(`the run has no tasks: planning failed: ${state.plan.error}`);
-      break;
-    }
-    if (runFinished(state, now, config.listingLagMs)) break;
-
-    if (!state.plan) {
-      const leader = currentLeader(state);
-      const candidacy = leader ? candidacies.get(leader.term) : undefined;
-      if (
-        leader &&
-        candidacy?.nonce === leader.nonce &&
-        leadAttemptedTerm < leader.term &&
-        Date.now() - candidacy.postedAt >= config.settleMs
-      ) {
-        leadAttemptedTerm = leader.term;
-        enter('leading');
-        const outcome = await lead(ctx, leader, candidacy.keeper);
-        if (outcome === 'failed-planning') {
-          // Everyone, this node included, learns of it from the thread.
-          log.warning('planning failed; the error is on the issue');
+        // A bid the fold did not count (it came a moment too early) frees the node to stand again.
+        if (state.plan || (leader && leader.nonce !== candidacy.nonce) || mine?.status === 'ignored') {
+          candidacy.keeper.stop();
+          candidacies.delete(term);
+        } else if (leader) {
+          // Our bid was posted twice (a retried POST): keep alive the copy the fold counts.
+          candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
         }
-        continue;
       }
-      const due = electionDue(state, now);
-      if (due !== undefined && !candidacies.has(due) && due > leadAttemptedTerm) {
-        log.info(`the term ${due - 1} leader fell silent before publishing a plan: standing for term ${due}`);
-        await stand(due);
-        continue;
+
+      if (state.plan?.error !== undefined) {
+        log.warning(`the run has no tasks: planning failed: ${state.plan.error}`);
+        break;
       }
-      // A candidate looks again the moment its settle window ends, not a whole poll later.
-      const mine = candidacies.get(leader?.term ?? 1);
-      const settleLeft = mine ? mine.postedAt + config.settleMs - Date.now() : Infinity;
-      if (!leader || mine) planAwaitedSince = undefined;
-      else planAwaitedSince ??= Date.now();
-      const waited = planAwaitedSince !== undefined ? Date.now() - planAwaitedSince : -1;
-      if (waited >= 0 && thread.size() >= (waited > 3000 ? 100 : 200) && thread.tailWorks()) {
-        // Another node leads and its plan is taking a while (a planner command at work), or hundreds of
-        // nodes bid; either way the thread is too long for a listing to be answered by a free 304. The plan
-        // is a new comment: ask for just the comment after the last one known (free while there is none);
-        // when one came, read the end of the thread (bids still coming are taken in), and the whole thread
-        // once the plan is there, or every 15 s (the leader may fall silent).
-        const until = Date.now() + 15_000;
-        while (Date.now() < until) {
-          await ctx.sleep(Math.min(config.pollMs, 1000));
-          if (!(await thread.appended())) continue;
-          const tail = await thread.readTail();
-          if (tail.unsure || tail.added.length === 0) break;
-          // A plan long enough to take several comments is complete only with its last part.
-          if (tail.added.some(isPlan) && fold(thread.all(), { run: config.run, trust: ctx.trust }).plan) {
-            // The view holds every comment up to the plan's last part: no need to read it all again.
-            viewIsFresh = true;
-            break;
+      if (runFinished(state, now, config.listingLagMs)) break;
+
+      if (!state.plan) {
+        const leader = currentLeader(state);
+        const candidacy = leader ? candidacies.get(leader.term) : undefined;
+        if (
+          leader &&
+          candidacy?.nonce === leader.nonce &&
+          leadAttemptedTerm < leader.term &&
+          Date.now() - candidacy.postedAt >= config.settleMs
+        ) {
+          leadAttemptedTerm = leader.term;
+          enter('leading');
+          const outcome = await lead(ctx, leader, candidacy.keeper);
+          if (outcome === 'failed-planning') {
+            // Everyone, this node included, learns of it from the thread.
+            log.warning('planning failed; the error is on the issue');
           }
+          continue;
+        }
+        const due = electionDue(state, now);
+        if (due !== undefined && !candidacies.has(due) && due > leadAttemptedTerm) {
+          log.info(
+            `the term ${due - 1} leader fell silent before publishing a plan: standing for term ${due}`,
+          );
+          await stand(due);
+          continue;
+        }
+        // A candidate looks again the moment its settle window ends, not a whole poll later.
+        const mine = candidacies.get(leader?.term ?? 1);
+        const settleLeft = mine ? mine.postedAt + config.settleMs - Date.now() : Infinity;
+        if (!leader || mine) planAwaitedSince = undefined;
+        else planAwaitedSince ??= Date.now();
+        const waited = planAwaitedSince !== undefined ? Date.now() - planAwaitedSince : -1;
+        if (waited >= 0 && thread.size() >= (waited > 3000 ? 100 : 200) && thread.tailWorks()) {
+          // Another node leads and its plan is taking a while (a planner command at work), or hundreds of
+          // nodes bid; either way the thread is too long for a listing to be answered by a free 304. The plan
+          // is a new comment: ask for just the comment after the last one known (free while there is none);
+          // when one came, read the end of the thread (bids still coming are taken in), and the whole thread
+          // once the plan is there, or every 15 s (the leader may fall silent).
+          const until = Date.now() + 15_000;
+          while (Date.now() < until) {
+            await ctx.sleep(Math.min(config.pollMs, 1000));
+            if (!(await thread.appended())) continue;
+            const tail = await thread.readTail();
+            if (tail.unsure || tail.added.length === 0) break;
+            // A plan long enough to take several comments is complete only with its last part.
+            if (tail.added.some(isPlan) && fold(thread.all(), { run: config.run, trust: ctx.trust }).plan) {
+              // The view holds every comment up to the plan's last part: no need to read it all again.
+              viewIsFresh = true;
+              break;
+            }
+          }
+          continue;
+        }
+        // With a leader at work the plan is moments away, and a candidate's verdict too: look often (an
+        // unchanged thread costs a free 304).
+        const waitMs = mine ? 500 : leader ? 1000 : config.pollMs;
+        await ctx.sleep(Math.min(config.pollMs, mine && settleLeft > 0 ? settleLeft : waitMs));
+        continue;
+      }
+
+      const counts = tally(state, now);
+      const summary = Object.entries(counts)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ');
+      if (summary !== lastTally) {
+        log.info(`tasks: ${summary}`);
+        lastTally = summary;
+      }
+
+      const stagger = config.settleMs + 2 * config.pollMs + 1000;
+      const choice = chooseTask(state, now, { node: config.nodeId, instance: config.instance }, stagger);
+      if (choice && choice.notBefore > now) {
+        // Other idle nodes are ahead for this task: give them the time to claim it.
+        waitingFor = 'holding back';
+        await ctx.sleep(Math.min(config.pollMs, choice.notBefore - now));
+        continue;
+      }
+      if (!choice) {
+        // Nothing to claim: read the thread more slowly while nothing changes (a 304 is free, a change is not).
+        idleRounds += 1;
+        waitingFor = 'idle';
+        const cap = Math.max(config.pollMs, Math.min(config.leaseMs / 3, 60_000));
+        const counts = tally(state, now);
+        if (counts.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
+          // Tasks wait on others that run: one of those finishing (an edit, which only a reading shows) makes
+          // work. Back off gently. (A thread of less than a page is read for a free 304 while unchanged.)
+          await ctx.sleep(Math.min(cap, config.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
+          continue;
+        }
+        // Only running tasks are left. New work can only come from one of them failing (its node claims the
+        // next attempt itself) or falling silent: a new comment, or a lease running out. Between readings ask
+        // for just the comment after the last one known (free while there is none), and read the thread when
+        // one came, when a lease may have run out, or at the cap (to see the run end).
+        const readAt = Date.now() + cap;
+        const lapse = nextLapse(state, now);
+        while (Date.now() < readAt && client.clock.now() < lapse) {
+          await ctx.sleep(Math.min(config.pollMs, readAt - Date.now()));
+          if (await thread.appended()) break;
         }
         continue;
       }
-      // With a leader at work the plan is moments away, and a candidate's verdict too: look often (an
-      // unchanged thread costs a free 304).
-      const waitMs = mine ? 500 : leader ? 1000 : config.pollMs;
-      await ctx.sleep(Math.min(config.pollMs, mine && settleLeft > 0 ? settleLeft : waitMs));
-      continue;
-    }
-
-    const counts = tally(state, now);
-    const summary = Object.entries(counts)
-      .filter(([, n]) => n > 0)
-      .map(([s, n]) => `${n} ${s}`)
-      .join(', ');
-    if (summary !== lastTally) {
-      log.info(`tasks: ${summary}`);
-      lastTally = summary;
-    }
-
-    const stagger = config.settleMs + 2 * config.pollMs + 1000;
-    const choice = chooseTask(state, now, { node: config.nodeId, instance: config.instance }, stagger);
-    if (choice && choice.notBefore > now) {
-      // Other idle nodes are ahead for this task: give them the time to claim it.
-      waitingFor = 'holding back';
-      await ctx.sleep(Math.min(config.pollMs, choice.notBefore - now));
-      continue;
-    }
-    if (!choice) {
-      // Nothing to claim: read the thread more slowly while nothing changes (a 304 is free, a change is not).
-      idleRounds += 1;
-      waitingFor = 'idle';
-      const cap = Math.max(config.pollMs, Math.min(config.leaseMs / 3, 60_000));
-      const counts = tally(state, now);
-      if (counts.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
-        // Tasks wait on others that run: one of those finishing (an edit, which only a reading shows) makes
-        // work. Back off gently. (A thread of less than a page is read for a free 304 while unchanged.)
-        await ctx.sleep(Math.min(cap, config.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
+      idleRounds = 0;
+      enter('claiming');
+      if (choice.attempt > state.plan.maxAttempts) {
+        await closeTask(ctx, choice);
         continue;
       }
-      // Only running tasks are left. New work can only come from one of them failing (its node claims the
-      // next attempt itself) or falling silent: a new comment, or a lease running out. Between readings ask
-      // for just the comment after the last one known (free while there is none), and read the thread when
-      // one came, when a lease may have run out, or at the cap (to see the run end).
-      const readAt = Date.now() + cap;
-      const lapse = nextLapse(state, now);
-      while (Date.now() < readAt && client.clock.now() < lapse) {
-        await ctx.sleep(Math.min(config.pollMs, readAt - Date.now()));
-        if (await thread.appended()) break;
+      const won = await claimTask(ctx, choice);
+      if (!won) {
+        await ctx.sleep(Math.min(config.pollMs, 500) * (1 + Math.random()));
+        continue;
       }
-      continue;
+      enter('working');
+      const { outcome, viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
+      viewIsFresh = fresh;
+      if (outcome === 'completed') completed += 1;
+      else if (outcome === 'failed') failed += 1;
     }
-    idleRounds = 0;
-    enter('claiming');
-    if (choice.attempt > state.plan.maxAttempts) {
-      await closeTask(ctx, choice);
-      continue;
+  } finally {
+    // The workspace's git as the node found it, not as the agents left it, for the job's later steps.
+    try {
+      ctx.branches?.leave();
+    } catch (error) {
+      log.warning(`could not put the workspace's git config back: ${getErrorMessage(error)}`);
     }
-    const won = await claimTask(ctx, choice);
-    if (!won) {
-      await ctx.sleep(Math.min(config.pollMs, 500) * (1 + Math.random()));
-      continue;
-    }
-    enter('working');
-    const { outcome, viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
-    viewIsFresh = fresh;
-    if (outcome === 'completed') completed += 1;
-    else if (outcome === 'failed') failed += 1;
   }
 
   for (const { keeper } of candidacies.values()) keeper.stop();
   enter('leaving');
-  // The workspace's git as the node found it, not as the agents left it, for the job's later steps.
-  try {
-    ctx.branches?.leave();
-  } catch (error) {
-    log.warning(`could not put the workspace's git config back: ${getErrorMessage(error)}`);
-  }
   // Say on the thread what this node spent (this edit included), for the run summary.
   try {
     await persist(

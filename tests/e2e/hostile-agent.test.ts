@@ -91,7 +91,10 @@ describe('a hostile agent', () => {
         }),
       );
     }
-    await s.finish(120_000);
+    const dump = setInterval(() => {
+      for (const n of s.nodes) writeFileSync(path.join('/tmp', `hostile-node-${n.instance}.log`), n.log());
+    }, 2000);
+    await s.finish(60_000).finally(() => clearInterval(dump));
     const tookMs = Date.now() - started;
     const logs = s.nodes.map((n) => n.log()).join('\n');
 

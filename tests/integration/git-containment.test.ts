@@ -133,6 +133,24 @@ describe('the node’s git commands', () => {
     expect(bare.code).not.toBe(0);
   });
 
+  it('never goes looking for another repository when the workspace’s is broken', async () => {
+    const parent = tmp();
+    const workspace = await checkoutOverHttp(url, parent, 'ws', TOKEN);
+    // A repository of the agent's in the folder above, with a filter that records when it runs.
+    const record = path.join(tmp(), 'ran');
+    git(parent, 'init', '--quiet');
+    git(parent, 'config', 'core.fsmonitor', `echo fsmonitor >> ${record}; false`);
+    git(parent, 'config', 'filter.evil.clean', `sh -c 'echo filter >> ${record}; cat'`);
+    writeFileSync(path.join(parent, '.git', 'info', 'attributes'), '* filter=evil\n');
+    rmSync(path.join(workspace, '.git', 'HEAD'));
+    const pinned = await gitIn(workspace, { workTree: workspace }).try(['add', '--all']);
+    expect(pinned.code).not.toBe(0);
+    expect(pinned.stderr).toMatch(/not a git repository/);
+    const ceiling = await gitIn(workspace).try(['status', '--porcelain']);
+    expect(ceiling.stderr).toMatch(/not a git repository/);
+    expect(existsSync(record)).toBe(false);
+  });
+
   it('stops a command that hangs, with its process group, saying so', async () => {
     const silent = createServer((socket) => socket.on('error', () => {}));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { botClient, recordingLogger } from '../helpers/bot-client.js';
 import { IssueThread, overlappingPage } from '../../src/github/thread.js';
-import { encode } from '../../src/protocol/codec.js';
+import { decode, encode } from '../../src/protocol/codec.js';
 import { persist, type NodeContext } from '../../src/node/context.js';
 
 let server: RunningEmulator | undefined;
@@ -51,12 +51,17 @@ describe('reading the thread', () => {
       `forged ${'y'.repeat(400)}`,
     );
     emulator.addComment(issue, forged, 'outsider');
+    const junk = `<!-- p2p-dev {"p2p":1,"x":"${'z'.repeat(60_000)}"} -->`;
+    emulator.addComment(issue, junk, 'outsider');
     await thread.refresh();
-    const [kept, dropped, message] = thread.all();
+    const [kept, dropped, message, malformed] = thread.all();
     // Sanitised (the HTML comment gone), then the last 100 characters: the end of a long comment is kept.
     expect(kept!.body).toBe(`${'a'.repeat(97)}END`);
     expect(dropped!.body).toBe('');
     expect(message!.body).toBe(forged);
+    // A payload that is not a message is kept only as far as it shows it is malformed.
+    expect(malformed!.body).toBe(junk.slice(0, 2000));
+    expect(decode(malformed!.body).kind).toBe('malformed');
   });
 
   it('costs nothing while the thread is unchanged, and picks up new and edited comments', async () => {

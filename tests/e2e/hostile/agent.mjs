@@ -10,6 +10,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -92,6 +93,26 @@ const script = (name, tail = '') => {
   chmodSync(file, 0o755);
   return file;
 };
+// A repository of its own inside the workspace, staged as a gitlink: git looks into it (`git status` there,
+// under its own config, with a clean filter of its own) whenever the node adds or commits, unless the node keeps
+// out of it. One of its files is then touched without changing its size, so that git must look at its content.
+const vendor = path.join(ws, 'vendor');
+// (A later task starts from an earlier one's branch, gitlink and all: the folder is made afresh.)
+rmSync(vendor, { recursive: true, force: true });
+mkdirSync(vendor, { recursive: true });
+// (Its own git runs clear of what an earlier run of it planted on this node.)
+const ownGit = (cwd, ...args) =>
+  execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...args], {
+    cwd,
+    stdio: 'ignore',
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+  });
+const inVendor = (...args) => ownGit(vendor, ...args);
+inVendor('init', '--quiet');
+writeFileSync(path.join(vendor, 'lib.txt'), 'library\n');
+inVendor('add', 'lib.txt');
+inVendor('-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '--quiet', '--no-verify', '-m', 'vendored');
+ownGit(ws, 'add', 'vendor');
 const hooks = [
   'pre-commit',
   'prepare-commit-msg',
@@ -118,7 +139,7 @@ for (const dir of [path.join(ws, '.git', 'hooks'), path.join(ws, '.evil-hooks')]
 }
 const cat = script('filter', 'cat');
 const hang = script('fsmonitor', 'sleep 3600');
-const config = (file, key, value) => execFileSync('git', ['config', '--file', file, key, value]);
+const config = (file, key, value) => ownGit(ws, 'config', '--file', file, key, value);
 const plantConfig = (file) => {
   config(file, 'core.hooksPath', path.join(ws, '.evil-hooks'));
   config(file, 'core.fsmonitor', hang);
@@ -175,6 +196,16 @@ if (process.env.HOME) {
   }
 }
 writeFileSync(path.join(ws, '.git', 'info', 'attributes'), '* filter=evil diff=evil merge=evil\n');
+plantConfig(path.join(vendor, '.git', 'config'));
+writeFileSync(path.join(vendor, '.gitattributes'), '* filter=evil diff=evil merge=evil\n');
+writeFileSync(path.join(vendor, 'lib.txt'), 'LIBRARY\n');
+// And a repository in the workspace's parent folder, for a git that goes looking for one.
+const parent = path.dirname(ws);
+if (!existsSync(path.join(parent, '.git'))) {
+  ownGit(ws, 'init', '--quiet', parent);
+  plantConfig(path.join(parent, '.git', 'config'));
+  writeFileSync(path.join(parent, '.git', 'info', 'attributes'), '* filter=evil diff=evil merge=evil\n');
+}
 
 // 5. Processes left behind: one out of its process group that records while it lives, one that holds the
 // output open.
