@@ -1990,11 +1990,11 @@ var require_request = __commonJS({
           } else if (typeof val[i] === "object") {
             throw new InvalidArgumentError(`invalid ${key} header`);
           } else {
-            const str3 = `${val[i]}`;
-            if (!isValidHeaderValue(str3)) {
+            const str2 = `${val[i]}`;
+            if (!isValidHeaderValue(str2)) {
               throw new InvalidArgumentError(`invalid ${key} header`);
             }
-            arr.push(str3);
+            arr.push(str2);
           }
         }
         val = arr;
@@ -3567,25 +3567,25 @@ var require_data_url = __commonJS({
     function isHTTPWhiteSpace(char) {
       return char === 13 || char === 10 || char === 9 || char === 32;
     }
-    function removeHTTPWhitespace(str3, leading = true, trailing = true) {
-      return removeChars(str3, leading, trailing, isHTTPWhiteSpace);
+    function removeHTTPWhitespace(str2, leading = true, trailing = true) {
+      return removeChars(str2, leading, trailing, isHTTPWhiteSpace);
     }
     function isASCIIWhitespace(char) {
       return char === 13 || char === 10 || char === 9 || char === 12 || char === 32;
     }
-    function removeASCIIWhitespace(str3, leading = true, trailing = true) {
-      return removeChars(str3, leading, trailing, isASCIIWhitespace);
+    function removeASCIIWhitespace(str2, leading = true, trailing = true) {
+      return removeChars(str2, leading, trailing, isASCIIWhitespace);
     }
-    function removeChars(str3, leading, trailing, predicate) {
+    function removeChars(str2, leading, trailing, predicate) {
       let lead2 = 0;
-      let trail = str3.length - 1;
+      let trail = str2.length - 1;
       if (leading) {
-        while (lead2 < str3.length && predicate(str3.charCodeAt(lead2))) lead2++;
+        while (lead2 < str2.length && predicate(str2.charCodeAt(lead2))) lead2++;
       }
       if (trailing) {
-        while (trail > 0 && predicate(str3.charCodeAt(trail))) trail--;
+        while (trail > 0 && predicate(str2.charCodeAt(trail))) trail--;
       }
-      return lead2 === 0 && trail === str3.length - 1 ? str3 : str3.slice(lead2, trail + 1);
+      return lead2 === 0 && trail === str2.length - 1 ? str2 : str2.slice(lead2, trail + 1);
     }
     function isomorphicDecode(input) {
       const length = input.length;
@@ -5504,7 +5504,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str3) => str3.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape = (str2) => str2.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -16487,9 +16487,9 @@ var require_cookies = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers3, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str3 = stringify(cookie);
-      if (str3) {
-        headers.append("Set-Cookie", str3);
+      const str2 = stringify(cookie);
+      if (str2) {
+        headers.append("Set-Cookie", str2);
       }
     }
     webidl.converters.DeleteCookieAttributes = webidl.dictionaryConverter([
@@ -17049,8 +17049,8 @@ var require_util7 = __commonJS({
           return false;
         }
       }
-      const num3 = Number.parseInt(value, 10);
-      return num3 >= 8 && num3 <= 15;
+      const num2 = Number.parseInt(value, 10);
+      return num2 >= 8 && num2 <= 15;
     }
     var hasIntl = typeof process.versions.icu === "string";
     var fatalDecoder = hasIntl ? new TextDecoder("utf-8", { fatal: true }) : void 0;
@@ -24974,16 +24974,16 @@ function omit(object2, keysToOmit) {
   }
   return result;
 }
-function encodeReserved(str3) {
-  return str3.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+function encodeReserved(str2) {
+  return str2.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
     if (!/%[0-9A-Fa-f]/.test(part)) {
       part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
     }
     return part;
   }).join("");
 }
-function encodeUnreserved(str3) {
-  return encodeURIComponent(str3).replace(/[!'()*]/g, function(c) {
+function encodeUnreserved(str2) {
+  return encodeURIComponent(str2).replace(/[!'()*]/g, function(c) {
     return "%" + c.charCodeAt(0).toString(16).toUpperCase();
   });
 }
@@ -25355,15 +25355,15 @@ function parseParameters(header, type, index, len, stopFlags) {
   }
   return { type, index, parameters };
 }
-function unescapeQuotedPairs(str3, start, end) {
+function unescapeQuotedPairs(str2, start, end) {
   let result = "";
   for (let index = start; index < end; index++) {
-    if (str3.charCodeAt(index) === BSLASH) {
-      result += str3.slice(start, index);
+    if (str2.charCodeAt(index) === BSLASH) {
+      result += str2.slice(start, index);
       start = ++index;
     }
   }
-  return result + str3.slice(start, end);
+  return result + str2.slice(start, end);
 }
 
 // node_modules/json-with-bigint/json-with-bigint.js
@@ -29525,14 +29525,14 @@ function promiseAllObject(promisesObj) {
 }
 function randomString(length = 10) {
   const chars = "abcdefghijklmnopqrstuvwxyz";
-  let str3 = "";
+  let str2 = "";
   for (let i = 0; i < length; i++) {
-    str3 += chars[Math.floor(Math.random() * chars.length)];
+    str2 += chars[Math.floor(Math.random() * chars.length)];
   }
-  return str3;
+  return str2;
 }
-function esc(str3) {
-  return JSON.stringify(str3);
+function esc(str2) {
+  return JSON.stringify(str2);
 }
 function slugify(input) {
   return input.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
@@ -29646,8 +29646,8 @@ var primitiveTypes = /* @__PURE__ */ new Set([
   "symbol",
   "undefined"
 ]);
-function escapeRegex(str3) {
-  return str3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+function escapeRegex(str2) {
+  return str2.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 function clone(inst, def, params) {
   const cl = new inst._zod.constr(def ?? inst._zod.def);
@@ -29913,13 +29913,13 @@ function getSizableOrigin(input) {
   return "unknown";
 }
 var highSurrogate = /[\uD800-\uDBFF]/;
-function codePointLength(str3) {
-  const units = str3.length;
-  if (!highSurrogate.test(str3))
+function codePointLength(str2) {
+  const units = str2.length;
+  if (!highSurrogate.test(str2))
     return units;
   let count2 = units;
   for (let i = 0; i < units - 1; i++) {
-    if ((str3.charCodeAt(i) & 64512) === 55296 && (str3.charCodeAt(i + 1) & 64512) === 56320) {
+    if ((str2.charCodeAt(i) & 64512) === 55296 && (str2.charCodeAt(i + 1) & 64512) === 56320) {
       count2--;
       i++;
     }
@@ -30463,17 +30463,17 @@ var validateAsync = async (schema, value, _ctx) => {
   return result.issues.length === 0;
 };
 var _encode = (_Err) => {
-  const parse6 = _parse(_Err);
+  const parse4 = _parse(_Err);
   const fn = (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse6(schema, value, ctx, finalizeParams(fn, _params));
+    return parse4(schema, value, ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
 var _decode = (_Err) => {
-  const parse6 = _parse(_Err);
+  const parse4 = _parse(_Err);
   const fn = (schema, value, _ctx, _params) => {
-    return parse6(schema, value, _ctx, finalizeParams(fn, _params));
+    return parse4(schema, value, _ctx, finalizeParams(fn, _params));
   };
   return fn;
 };
@@ -31491,7 +31491,7 @@ function capSize(inst, size) {
   if (!caps.length)
     return;
   const cap = Math.min(...caps.map((c) => c[0]));
-  const parse6 = inst._zod.parse;
+  const parse4 = inst._zod.parse;
   inst._zod.parse = (payload, ctx) => {
     const n = size(payload.value);
     if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
@@ -31505,7 +31505,7 @@ function capSize(inst, size) {
         }
       }
     }
-    return parse6(payload, ctx);
+    return parse4(payload, ctx);
   };
 }
 var arraySize = (input) => Array.isArray(input) ? input.length : -1;
@@ -35640,7 +35640,10 @@ var IssueThread = class {
     if (!rule || comment.body === "") return comment;
     const kind = decode2(comment.body).kind;
     if (kind === "malformed" && comment.body.length > MALFORMED_KEPT)
-      return { ...comment, body: Buffer.from(comment.body.slice(0, MALFORMED_KEPT), "utf8").toString("utf8") };
+      return {
+        ...comment,
+        body: Buffer.from(comment.body.slice(0, MALFORMED_KEPT), "utf8").toString("utf8")
+      };
     if (kind !== "chatter") return comment;
     if (!rule.keeps(comment)) return { ...comment, body: "" };
     if (comment.body.length <= rule.chars) return comment;
@@ -37802,7 +37805,7 @@ import { rmSync as rmSync3 } from "node:fs";
 function textReader() {
   return { line: (line) => line, report: () => ({ notes: [] }) };
 }
-function parse4(line) {
+function parseEvent(line) {
   if (!line.startsWith("{")) return void 0;
   try {
     const value = JSON.parse(line);
@@ -37827,7 +37830,7 @@ function claudeReader() {
   let session;
   return {
     line(line) {
-      const event = parse4(line);
+      const event = parseEvent(line);
       if (!event) return line;
       const message = event.message;
       switch (event.type) {
@@ -37889,21 +37892,6 @@ function claudeReader() {
 }
 
 // src/agents/agent-output-events.ts
-function parse5(line) {
-  if (!line.startsWith("{")) return void 0;
-  try {
-    const value = JSON.parse(line);
-    return typeof value === "object" && value !== null ? value : void 0;
-  } catch {
-    return void 0;
-  }
-}
-var num2 = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : void 0;
-var str2 = (v) => typeof v === "string" ? v : void 0;
-var oneLine3 = (text, max = 300) => {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}\u2026` : flat;
-};
 var TEXT_LIMIT = 2 * 1024 * 1024;
 function shellCommand(command) {
   const m = /^\S*\/(?:ba)?sh -l?c '([\s\S]*)'$/.exec(command);
@@ -37916,38 +37904,38 @@ function codexReader() {
   let finalText;
   return {
     line(line) {
-      const event = parse5(line);
+      const event = parseEvent(line);
       if (!event) return line;
       const item = event.item ?? {};
       switch (event.type) {
         case "thread.started":
           return "Codex started";
         case "item.started":
-          return item.type === "command_execution" ? `\u25B6 shell: ${oneLine3(shellCommand(str2(item.command) ?? ""), 200)}` : void 0;
+          return item.type === "command_execution" ? `\u25B6 shell: ${oneLine2(shellCommand(str(item.command) ?? ""), 200)}` : void 0;
         case "item.completed":
-          if (item.type === "agent_message" && str2(item.text)?.trim()) {
-            finalText = str2(item.text).slice(0, TEXT_LIMIT);
-            return oneLine3(finalText);
+          if (item.type === "agent_message" && str(item.text)?.trim()) {
+            finalText = str(item.text).slice(0, TEXT_LIMIT);
+            return oneLine2(finalText);
           }
-          if (item.type === "command_execution" && num2(item.exit_code) !== void 0 && item.exit_code !== 0)
+          if (item.type === "command_execution" && num(item.exit_code) !== void 0 && item.exit_code !== 0)
             return `  (exit ${String(item.exit_code)})`;
           if (item.type === "file_change") {
             const changes = Array.isArray(item.changes) ? item.changes : [];
-            const paths = changes.map((c) => str2(c.path)).filter(Boolean);
-            return `\u25B6 edit: ${oneLine3(paths.join(", ") || "files", 200)}`;
+            const paths = changes.map((c) => str(c.path)).filter(Boolean);
+            return `\u25B6 edit: ${oneLine2(paths.join(", ") || "files", 200)}`;
           }
           return void 0;
         case "turn.completed": {
           const usage = event.usage ?? {};
-          input = (input ?? 0) + (num2(usage.input_tokens) ?? 0);
-          output = (output ?? 0) + (num2(usage.output_tokens) ?? 0);
+          input = (input ?? 0) + (num(usage.input_tokens) ?? 0);
+          output = (output ?? 0) + (num(usage.output_tokens) ?? 0);
           return void 0;
         }
         case "turn.failed":
         case "error": {
-          const message = str2(event.message) ?? str2(event.error?.message);
-          if (message && event.type === "turn.failed") failure2 = oneLine3(message, 500);
-          return message ? `error: ${oneLine3(message, 500)}` : void 0;
+          const message = str(event.message) ?? str(event.error?.message);
+          if (message && event.type === "turn.failed") failure2 = oneLine2(message, 500);
+          return message ? `error: ${oneLine2(message, 500)}` : void 0;
         }
         default:
           return void 0;
@@ -37967,30 +37955,30 @@ function geminiReader() {
   let text = "";
   return {
     line(line) {
-      const event = parse5(line);
+      const event = parseEvent(line);
       if (!event) return line;
       switch (event.type) {
         case "init":
-          return `Gemini CLI started (model ${str2(event.model) ?? "?"})`;
+          return `Gemini CLI started (model ${str(event.model) ?? "?"})`;
         case "message":
-          if (event.role !== "assistant" || !str2(event.content)) return void 0;
-          text = (event.delta === true ? text + str2(event.content) : str2(event.content)).slice(
+          if (event.role !== "assistant" || !str(event.content)) return void 0;
+          text = (event.delta === true ? text + str(event.content) : str(event.content)).slice(
             0,
             TEXT_LIMIT
           );
-          return str2(event.content).trim() ? oneLine3(str2(event.content)) : void 0;
+          return str(event.content).trim() ? oneLine2(str(event.content)) : void 0;
         case "tool_use": {
           text = "";
           const p = event.parameters ?? {};
-          const detail = str2(p.command) ?? str2(p.file_path) ?? str2(p.absolute_path) ?? str2(p.path);
-          return `\u25B6 ${str2(event.tool_name) ?? "tool"}${detail ? `: ${oneLine3(detail, 200)}` : ""}`;
+          const detail = str(p.command) ?? str(p.file_path) ?? str(p.absolute_path) ?? str(p.path);
+          return `\u25B6 ${str(event.tool_name) ?? "tool"}${detail ? `: ${oneLine2(detail, 200)}` : ""}`;
         }
         case "tool_result":
-          return event.status === "error" ? `  (tool error: ${oneLine3(str2(event.output) ?? "", 200)})` : void 0;
+          return event.status === "error" ? `  (tool error: ${oneLine2(str(event.output) ?? "", 200)})` : void 0;
         case "result": {
           result = event;
           const error3 = event.error;
-          return event.status === "error" ? `error: ${oneLine3(str2(error3?.message) ?? "unknown", 500)}` : void 0;
+          return event.status === "error" ? `error: ${oneLine2(str(error3?.message) ?? "unknown", 500)}` : void 0;
         }
         default:
           return void 0;
@@ -38001,14 +37989,14 @@ function geminiReader() {
       if (text.trim()) report.finalText = text;
       if (!result) return report;
       const stats = result.stats ?? {};
-      if (num2(stats.input_tokens) !== void 0 || num2(stats.output_tokens) !== void 0)
+      if (num(stats.input_tokens) !== void 0 || num(stats.output_tokens) !== void 0)
         report.usage = {
-          input_tokens: num2(stats.input_tokens) ?? 0,
-          output_tokens: num2(stats.output_tokens) ?? 0
+          input_tokens: num(stats.input_tokens) ?? 0,
+          output_tokens: num(stats.output_tokens) ?? 0
         };
       if (result.status === "error") {
         const error3 = result.error ?? {};
-        report.failure = `${oneLine3(str2(error3.message) ?? "no reason given", 500)}${str2(error3.type) ? ` (${oneLine3(str2(error3.type), 60)})` : ""}`;
+        report.failure = `${oneLine2(str(error3.message) ?? "no reason given", 500)}${str(error3.type) ? ` (${oneLine2(str(error3.type), 60)})` : ""}`;
       }
       return report;
     }

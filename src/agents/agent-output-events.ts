@@ -1,24 +1,6 @@
 // Readers for the JSON event streams of the Codex CLI (`codex exec --json`) and the Gemini CLI
 // (`--output-format stream-json`), as the pinned versions print them (checked against the real CLIs).
-import type { AgentReport, OutputReader } from './agent-output.js';
-
-function parse(line: string): Record<string, unknown> | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const value: unknown = JSON.parse(line);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const num = (v: unknown): number | undefined =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const oneLine = (text: string, max = 300): string => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-};
+import { num, oneLine, parseEvent, str, type AgentReport, type OutputReader } from './agent-output.js';
 
 /** How much of an agent's last message is kept (a planning agent's plan is in it). */
 const TEXT_LIMIT = 2 * 1024 * 1024;
@@ -40,7 +22,7 @@ export function codexReader(): OutputReader {
   let finalText: string | undefined;
   return {
     line(line) {
-      const event = parse(line);
+      const event = parseEvent(line);
       if (!event) return line;
       const item = (event.item ?? {}) as Record<string, unknown>;
       switch (event.type) {
@@ -101,7 +83,7 @@ export function geminiReader(): OutputReader {
   let text = '';
   return {
     line(line) {
-      const event = parse(line);
+      const event = parseEvent(line);
       if (!event) return line;
       switch (event.type) {
         case 'init':

@@ -26,7 +26,8 @@ export function textReader(): OutputReader {
   return { line: (line) => line, report: () => ({ notes: [] }) };
 }
 
-function parse(line: string): Record<string, unknown> | undefined {
+/** One line of a CLI's JSON events, as an object; undefined for anything else. */
+export function parseEvent(line: string): Record<string, unknown> | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const value: unknown = JSON.parse(line);
@@ -36,10 +37,10 @@ function parse(line: string): Record<string, unknown> | undefined {
   }
 }
 
-const num = (v: unknown): number | undefined =>
+export const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const oneLine = (text: string, max = 300): string => {
+export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export const oneLine = (text: string, max = 300): string => {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
@@ -62,7 +63,7 @@ export function claudeReader(): OutputReader {
   let session: string | undefined;
   return {
     line(line) {
-      const event = parse(line);
+      const event = parseEvent(line);
       if (!event) return line;
       const message = event.message as { content?: unknown } | undefined;
       switch (event.type) {

@@ -187,7 +187,10 @@ export class IssueThread {
     // A payload that is not a message (the action writes none) is only ever reported as malformed: its start
     // says enough, and what follows is not kept.
     if (kind === 'malformed' && comment.body.length > MALFORMED_KEPT)
-      return { ...comment, body: Buffer.from(comment.body.slice(0, MALFORMED_KEPT), 'utf8').toString('utf8') };
+      return {
+        ...comment,
+        body: Buffer.from(comment.body.slice(0, MALFORMED_KEPT), 'utf8').toString('utf8'),
+      };
     if (kind !== 'chatter') return comment;
     if (!rule.keeps(comment)) return { ...comment, body: '' };
     if (comment.body.length <= rule.chars) return comment;

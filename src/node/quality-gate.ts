@@ -19,16 +19,15 @@ export interface WorkLease {
   onLost?: (reason: string) => void;
 }
 
-export interface WorkResult {
-  ok: boolean;
-  error?: string;
-  /** The last agent run's exit code and output. */
-  exitCode: number | null;
-  signal: string | null;
-  /** Agent runs and checks, all of them. */
+/**
+ * The attempt's work: like one agent run (the last run's exit code and output; the error that ended it, if
+ * any), but what every run spent, how long all runs and checks took, how many runs there were, and the check.
+ */
+export interface WorkResult extends Pick<
+  AgentRunResult,
+  'ok' | 'error' | 'exitCode' | 'signal' | 'outputTail' | 'usage'
+> {
   durationMs: number;
-  outputTail: string;
-  usage?: Usage;
   runs: number;
   check?: Check;
 }

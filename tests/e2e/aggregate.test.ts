@@ -3,8 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNode } from '../../scripts/local-nodes.js';
-import { startScenario, type Scenario } from '../helpers/scenario.js';
+import { runAggregate, startScenario, type Scenario } from '../helpers/scenario.js';
 
 let scenario: Scenario | undefined;
 afterEach(async () => {
@@ -22,17 +21,7 @@ describe('mode: aggregate', () => {
     });
     await scenario.finish();
     const s = scenario;
-    const aggregate = async (inputs: Record<string, string>) => {
-      const node = startNode(1, {
-        apiUrl: s.server.url,
-        token: 'ghs_bot_token',
-        repository: 'octo-org/demo',
-        issue: s.issue,
-        instances: 1,
-        inputs: { mode: 'aggregate', 'metrics-file': path.join(s.dir, 'metrics.json'), ...inputs },
-      });
-      return { code: (await node.exited).code, outputs: node.outputs(), log: node.log() };
-    };
+    const aggregate = (inputs: Record<string, string>) => runAggregate(s, inputs);
 
     const first = await aggregate({});
     expect(first.code).toBe(1);

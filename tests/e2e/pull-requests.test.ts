@@ -2,8 +2,8 @@
 // and the pull requests go to the emulator.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startScenario, BOT_IDENTITY, type Scenario } from '../helpers/scenario.js';
-import { cloneFor, createRemote, git, remoteBranches } from '../../scripts/local-git.js';
+import { gitClones, startScenario, BOT_IDENTITY, type Scenario } from '../helpers/scenario.js';
+import { cloneFor, git, remoteBranches } from '../../scripts/local-git.js';
 import { taskViews } from '../../src/protocol/decide.js';
 import { startNode } from '../../scripts/local-nodes.js';
 
@@ -17,7 +17,7 @@ const attemptOf = (s: Scenario, task: string) => s.state().tasks.get(task)!.atte
 
 describe('results as branches and pull requests', () => {
   it('pushes each task to its branch, builds on dependencies, opens PRs, and keeps failed work', async () => {
-    let remote = '';
+    const clones = gitClones();
     scenario = await startScenario({
       nodes: 3,
       issueBody: [
@@ -36,12 +36,10 @@ describe('results as branches and pull requests', () => {
         '  task-4) echo "half done" > broken.txt; exit 3 ;;',
         'esac',
       ].join('\n'),
-      workspaceFor: (instance, dir) => {
-        remote ||= createRemote(dir, { 'README.md': '# Demo\n' });
-        return cloneFor(remote, dir, `node-${instance}`);
-      },
+      workspaceFor: clones.workspaceFor,
     });
     await scenario.finish();
+    const remote = clones.remote();
     const issue = scenario.issue;
     const views = taskViews(scenario.state(), Date.now());
     expect([...views.values()].map((v) => v.status)).toEqual([
@@ -116,7 +114,7 @@ describe('results as branches and pull requests', () => {
   });
 
   it('fails a task whose dependencies do not merge, naming the files, without running the agent', async () => {
-    let remote = '';
+    const clones = gitClones({ 'shared.txt': 'zero\n' });
     scenario = await startScenario({
       nodes: 2,
       issueBody: ['- [ ] Say one', '- [ ] Say two', '- [ ] Combine (depends: task-1, task-2)'].join('\n'),
@@ -128,12 +126,10 @@ describe('results as branches and pull requests', () => {
         '  task-3) echo combined > combined.txt ;;',
         'esac',
       ].join('\n'),
-      workspaceFor: (instance, dir) => {
-        remote ||= createRemote(dir, { 'shared.txt': 'zero\n' });
-        return cloneFor(remote, dir, `node-${instance}`);
-      },
+      workspaceFor: clones.workspaceFor,
     });
     await scenario.finish();
+    const remote = clones.remote();
     const views = taskViews(scenario.state(), Date.now());
     expect([...views.values()].map((v) => v.status)).toEqual(['completed', 'completed', 'failed']);
     const t3 = attemptOf(scenario, 'task-3').result!;

@@ -4,10 +4,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startNode } from '../../scripts/local-nodes.js';
-import { cloneFor, createRemote, git, remoteBranches } from '../../scripts/local-git.js';
+import { git, remoteBranches } from '../../scripts/local-git.js';
 import { taskViews } from '../../src/protocol/decide.js';
-import { startScenario, type Scenario } from '../helpers/scenario.js';
+import { gitClones, runAggregate, startScenario, type Scenario } from '../helpers/scenario.js';
 
 let scenario: Scenario | undefined;
 afterEach(async () => {
@@ -15,26 +14,15 @@ afterEach(async () => {
   scenario = undefined;
 });
 
-const aggregate = async (s: Scenario) => {
-  const node = startNode(1, {
-    apiUrl: s.server.url,
-    token: 'ghs_bot_token',
-    repository: 'octo-org/demo',
-    issue: s.issue,
-    instances: 1,
-    inputs: {
-      mode: 'aggregate',
-      'metrics-file': path.join(s.dir, 'metrics.json'),
-      'fail-on-task-failure': 'false',
-    },
-  });
-  await node.exited;
+/** The run's summary comment, after mode: aggregate. */
+const aggregate = async (s: Scenario): Promise<string> => {
+  await runAggregate(s, { 'fail-on-task-failure': 'false' });
   return s.server.emulator.listComments(s.issue).find((c) => c.body.includes('p2p-dev-summary'))!.body;
 };
 
 describe('the quality gate', () => {
   it('runs the agent again with the failing check’s output, in the same attempt on the same node', async () => {
-    let remote = '';
+    const clones = gitClones();
     scenario = await startScenario({
       nodes: 2,
       issueBody: '- [ ] Make value.txt right',
@@ -48,12 +36,10 @@ describe('the quality gate', () => {
         // A fix round's prompt holds the check's output: only then does the agent know what to do.
         'elif grep -q "value.txt says broken, expected fixed" "$P2P_PROMPT_FILE"; then echo fixed > value.txt; fi',
       ].join('\n'),
-      workspaceFor: (instance, dir) => {
-        remote ||= createRemote(dir, { 'README.md': '# Demo\n' });
-        return cloneFor(remote, dir, `node-${instance}`);
-      },
+      workspaceFor: clones.workspaceFor,
     });
     await scenario.finish();
+    const remote = clones.remote();
     const attempts = scenario.state().tasks.get('task-1')!.attempts;
     expect(attempts).toHaveLength(1);
     const result = attempts[0]!.result!;
@@ -74,7 +60,7 @@ describe('the quality gate', () => {
   });
 
   it('fails the task when the check never passes: its work on the failed branch, dependents skipped, the issue says why', async () => {
-    let remote = '';
+    const clones = gitClones();
     scenario = await startScenario({
       nodes: 2,
       issueBody: '- [ ] Write the code\n- [ ] Build on it (depends: task-1)',
@@ -84,12 +70,10 @@ describe('the quality gate', () => {
         'max-attempts': '1',
       },
       agentBody: 'echo "attempt at $P2P_FIX_ROUND" > work.txt',
-      workspaceFor: (instance, dir) => {
-        remote ||= createRemote(dir, { 'README.md': '# Demo\n' });
-        return cloneFor(remote, dir, `node-${instance}`);
-      },
+      workspaceFor: clones.workspaceFor,
     });
     await scenario.finish();
+    const remote = clones.remote();
     const views = taskViews(scenario.state(), Date.now());
     expect(views.get('task-1')!.status).toBe('failed');
     expect(views.get('task-2')).toMatchObject({ status: 'skipped', reason: 'dependency task-1 failed' });

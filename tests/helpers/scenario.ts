@@ -8,6 +8,7 @@ import { threadOf } from '../../emulator/thread-view.js';
 import { fold, type RunState } from '../../src/protocol/fold.js';
 import { makeTrust } from '../../src/protocol/thread-comment.js';
 import { startNode, waitAll, type NodeProcess } from '../../scripts/local-nodes.js';
+import { cloneFor, createRemote } from '../../scripts/local-git.js';
 
 export const BOT_IDENTITY = { login: 'github-actions[bot]', id: 41898282 };
 
@@ -116,4 +117,38 @@ export async function startScenario(options: {
       await server.close();
     },
   };
+}
+
+/**
+ * Workspaces for startScenario's `workspaceFor`: a clone per node of one bare remote (made, with `files`, when
+ * the first node asks), as actions/checkout leaves it. `remote()` is the remote's path.
+ */
+export function gitClones(files: Record<string, string> = { 'README.md': '# Demo\n' }): {
+  workspaceFor: (instance: number, dir: string) => string;
+  remote: () => string;
+} {
+  let remote = '';
+  return {
+    workspaceFor: (instance, dir) => {
+      remote ||= createRemote(dir, files);
+      return cloneFor(remote, dir, `node-${instance}`);
+    },
+    remote: () => remote,
+  };
+}
+
+/** mode: aggregate after a scenario's run, as the aggregate-results job runs it; metrics go to the scenario. */
+export async function runAggregate(
+  s: Scenario,
+  inputs: Record<string, string> = {},
+): Promise<{ code: number | null; outputs: Record<string, string>; log: string }> {
+  const node = startNode(1, {
+    apiUrl: s.server.url,
+    token: 'ghs_bot_token',
+    repository: 'octo-org/demo',
+    issue: s.issue,
+    instances: 1,
+    inputs: { mode: 'aggregate', 'metrics-file': path.join(s.dir, 'metrics.json'), ...inputs },
+  });
+  return { code: (await node.exited).code, outputs: node.outputs(), log: node.log() };
 }
