@@ -28,12 +28,15 @@ export const actionsLogger: Logger = {
 const TOKEN_VARIABLES =
   /^(INPUT_GITHUB-TOKEN|INPUT_GITHUB_TOKEN|GITHUB_TOKEN|GH_TOKEN|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN)$/i;
 
+/** The token itself, or a value that holds it (a URL with it, a header). */
+const holdsToken = (value: string, token: string): boolean =>
+  value === token || (token.length >= 8 && value.includes(token));
+
 export function agentEnvironment(env: NodeJS.ProcessEnv, token: string): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(env)) {
     if (TOKEN_VARIABLES.test(key) || key.startsWith('INPUT_')) continue;
-    // The token itself, or a value that holds it (a URL with it, a header).
-    if (value !== undefined && (value === token || (token.length >= 8 && value.includes(token)))) continue;
+    if (value !== undefined && holdsToken(value, token)) continue;
     out[key] = value;
   }
   return out;
@@ -111,8 +114,7 @@ function containNode(token: string): void {
   resolveGit();
   resolveBash();
   const result = scrubInitialEnvironment(
-    (name, value) =>
-      TOKEN_VARIABLES.test(name) || value === token || (token.length >= 8 && value.includes(token)),
+    (name, value) => TOKEN_VARIABLES.test(name) || holdsToken(value, token),
   );
   if (result.failed) core.warning(`could not hide the token in this process's environment: ${result.failed}`);
   else if (result.scrubbed.length > 0)
