@@ -24125,7 +24125,7 @@ function tuneMemory() {
 }
 
 // src/main.ts
-import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync8 } from "node:fs";
+import { mkdtempSync as mkdtempSync2, readFileSync as readFileSync7 } from "node:fs";
 import os7 from "node:os";
 import path13 from "node:path";
 
@@ -37691,10 +37691,11 @@ import {
   rmSync,
   writeFileSync
 } from "node:fs";
-function readBounded(file, limit) {
+function readBounded(file, limit, options2 = {}) {
   let fd;
   try {
-    fd = openSync(file, constants4.O_RDONLY | constants4.O_NONBLOCK | constants4.O_NOFOLLOW);
+    const flags = constants4.O_RDONLY | constants4.O_NONBLOCK | (options2.followLinks ? 0 : constants4.O_NOFOLLOW);
+    fd = openSync(file, flags);
   } catch (error3) {
     const code = error3.code;
     if (code === "ENOENT") return {};
@@ -38092,7 +38093,7 @@ function agentCommandLine(choice, limits) {
 function startAgentRun(ctx, spec) {
   const { config: config2 } = ctx;
   const choice = config2.agent;
-  rmSync3(spec.usageFile, { force: true });
+  rmSync3(spec.usageFile, { force: true, recursive: true });
   const options2 = {
     command: agentCommandLine(choice, {
       ...config2.maxTurns !== void 0 ? { maxTurns: config2.maxTurns } : {},
@@ -39255,19 +39256,12 @@ function pullRequestBody(issue3, task, attempt, { node: node2, deps, check, usag
 
 // src/delivery/persisted-credentials.ts
 import path10 from "node:path";
-import { existsSync as existsSync5, readdirSync as readdirSync5, readFileSync as readFileSync6, rmSync as rmSync6, statSync as statSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync5, readdirSync as readdirSync5, rmSync as rmSync6, statSync as statSync2, writeFileSync as writeFileSync4 } from "node:fs";
 function tokenForms(token) {
   return [token, Buffer.from(`x-access-token:${token}`).toString("base64")];
 }
 var holds = (text, forms) => forms.some((f) => f && text.includes(f));
-function readSmall(file) {
-  try {
-    const stat2 = statSync2(file);
-    return stat2.isFile() && stat2.size <= 1024 * 1024 ? readFileSync6(file, "utf8") : void 0;
-  } catch {
-    return void 0;
-  }
-}
+var readSmall = (file) => readBounded(file, 1024 * 1024, { followLinks: true }).text;
 async function scrubConfig(file, forms) {
   const text = readSmall(file);
   if (text === void 0) return [];
@@ -39946,9 +39940,9 @@ async function publishDashboard(options2) {
 }
 
 // src/containment/scrub-environ.ts
-import { closeSync as closeSync2, openSync as openSync2, readFileSync as readFileSync7, writeSync } from "node:fs";
+import { closeSync as closeSync2, openSync as openSync2, readFileSync as readFileSync6, writeSync } from "node:fs";
 function environBounds() {
-  const stat2 = readFileSync7("/proc/self/stat", "utf8");
+  const stat2 = readFileSync6("/proc/self/stat", "utf8");
   const fields = stat2.slice(stat2.lastIndexOf(")") + 2).split(" ");
   const start = Number(fields[50 - 3]);
   const end = Number(fields[51 - 3]);
@@ -39960,7 +39954,7 @@ function scrubInitialEnvironment(shouldHide) {
   try {
     const bounds = environBounds();
     if (!bounds) return { scrubbed: [], failed: "/proc/self/stat names no environment" };
-    const block = readFileSync7("/proc/self/environ");
+    const block = readFileSync6("/proc/self/environ");
     fd = openSync2("/proc/self/mem", "r+");
     const scrubbed = [];
     let offset = 0;
@@ -39977,7 +39971,7 @@ function scrubInitialEnvironment(shouldHide) {
       }
       offset += Buffer.byteLength(entry, "latin1") + 1;
     }
-    const after = readFileSync7("/proc/self/environ").toString("latin1");
+    const after = readFileSync6("/proc/self/environ").toString("latin1");
     const left = scrubbed.filter((name) => !after.includes(`${name}=*`));
     if (left.length > 0) return { scrubbed, failed: `the values of ${left.join(", ")} are still readable` };
     return { scrubbed };
@@ -39995,11 +39989,12 @@ var actionsLogger = {
   warning: (message) => warning(redact(message))
 };
 var TOKEN_VARIABLES = /^(INPUT_GITHUB-TOKEN|INPUT_GITHUB_TOKEN|GITHUB_TOKEN|GH_TOKEN|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN)$/i;
+var holdsToken = (value, token) => value === token || token.length >= 8 && value.includes(token);
 function agentEnvironment(env, token) {
   const out = {};
   for (const [key, value] of Object.entries(env)) {
     if (TOKEN_VARIABLES.test(key) || key.startsWith("INPUT_")) continue;
-    if (value !== void 0 && (value === token || token.length >= 8 && value.includes(token))) continue;
+    if (value !== void 0 && holdsToken(value, token)) continue;
     out[key] = value;
   }
   return out;
@@ -40066,7 +40061,7 @@ function containNode(token) {
   resolveGit();
   resolveBash();
   const result = scrubInitialEnvironment(
-    (name, value) => TOKEN_VARIABLES.test(name) || value === token || token.length >= 8 && value.includes(token)
+    (name, value) => TOKEN_VARIABLES.test(name) || holdsToken(value, token)
   );
   if (result.failed) warning(`could not hide the token in this process's environment: ${result.failed}`);
   else if (result.scrubbed.length > 0)
@@ -40141,7 +40136,7 @@ async function runAggregateMode(inputs, runtime) {
   }
   if (inputs.publishDashboard) {
     try {
-      const html = readFileSync8(new URL("./dashboard.html", import.meta.url), "utf8");
+      const html = readFileSync7(new URL("./dashboard.html", import.meta.url), "utf8");
       const where = await publishDashboard({
         workspace: runtime.workspace,
         branch: inputs.dashboardBranch,

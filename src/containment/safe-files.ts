@@ -16,12 +16,19 @@ import {
 
 /**
  * The text of a regular file, at most `limit` bytes: undefined when there is none; an error when what is
- * there is not a regular file, or is longer. Never blocks on a FIFO or a device.
+ * there is not a regular file (or is a link, unless `followLinks`), or is longer. Never blocks on a FIFO or a
+ * device.
  */
-export function readBounded(file: string, limit: number): { text?: string; error?: string } {
+export function readBounded(
+  file: string,
+  limit: number,
+  options: { followLinks?: boolean } = {},
+): { text?: string; error?: string } {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    const flags =
+      constants.O_RDONLY | constants.O_NONBLOCK | (options.followLinks ? 0 : constants.O_NOFOLLOW);
+    fd = openSync(file, flags);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return {};

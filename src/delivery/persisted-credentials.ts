@@ -3,8 +3,9 @@
 // RUNNER_TEMP), in submodules' configs, in ~/.gitconfig and ~/.git-credentials. Before any agent runs, the
 // node takes it out of all of them; it authenticates its own fetches and pushes itself (see git.ts).
 import path from 'node:path';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gitIn } from './git.js';
+import { readBounded } from '../containment/safe-files.js';
 
 /** The token as git config holds it: itself, and the Basic credential checkout builds from it. */
 export function tokenForms(token: string): string[] {
@@ -13,14 +14,9 @@ export function tokenForms(token: string): string[] {
 
 const holds = (text: string, forms: string[]): boolean => forms.some((f) => f && text.includes(f));
 
-function readSmall(file: string): string | undefined {
-  try {
-    const stat = statSync(file);
-    return stat.isFile() && stat.size <= 1024 * 1024 ? readFileSync(file, 'utf8') : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** A config or credentials file's text (a dotfile may be a link; a FIFO or a device is not read). */
+const readSmall = (file: string): string | undefined =>
+  readBounded(file, 1024 * 1024, { followLinks: true }).text;
 
 /**
  * Take the token out of one git config file: the entries whose value holds it (an extraheader, a URL with it),

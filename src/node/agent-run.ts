@@ -78,7 +78,7 @@ export interface RunningAgent {
 export function startAgentRun(ctx: NodeContext, spec: AgentRunSpec): RunningAgent {
   const { config } = ctx;
   const choice = config.agent;
-  rmSync(spec.usageFile, { force: true });
+  rmSync(spec.usageFile, { force: true, recursive: true });
   const options: ProcessOptions = {
     command: agentCommandLine(choice, {
       ...(config.maxTurns !== undefined ? { maxTurns: config.maxTurns } : {}),
