@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../emulator/index.js';
-import { startNode, waitAll } from '../scripts/local-nodes.js';
+import { FAST_TIMING_LIMITS, startNode, waitAll } from '../scripts/local-nodes.js';
 
 export type MemoryCase = 'ordinary' | 'talkative agent' | 'hostile thread';
 export const MEMORY_CASES: MemoryCase[] = ['ordinary', 'talkative agent', 'hostile thread'];
@@ -32,7 +32,8 @@ function junk(chars: number, seed: number): string {
 }
 
 export async function measureNodeMemory(which: MemoryCase = 'ordinary', nodes = 5): Promise<MemoryFigure> {
-  const server = await startEmulator({ config: { latencyMs: [50, 300] } });
+  // The nodes run with FAST_TIMINGS (a heartbeat a second): GitHub's limits scaled alike.
+  const server = await startEmulator({ ...FAST_TIMING_LIMITS, config: { latencyMs: [50, 300] } });
   try {
     const tasks = Array.from({ length: 10 }, (_, i) => `- [ ] Task ${i + 1}`).join('\n');
     const hostile = which === 'hostile thread';

@@ -1,21 +1,30 @@
 // `npm run bench`: the protocol's speed and cost, measured by running the real node code (all nodes of a row in
 // one process, on the simulated clock, against the emulator with 50–300 ms latency and listing lag) at 5 to 256
 // nodes, beside the seed document's protocol on the same simulated GitHub; plus the peak memory of real node
-// processes. Prints a table and writes bench/results.json; `--write` also updates BENCHMARKS.md.
+// processes. Prints a table and writes bench/results.json; `--write` also updates BENCHMARKS.md. Rows of up to
+// 20 nodes run under GITHUB_TOKEN's limits as GitHub documents them (1,000 requests an hour for the repository;
+// 80 content-creating requests a minute and 500 an hour), larger ones under a GitHub App's (5,000 an hour),
+// which a matrix that large needs; `--limits github-token|app-token` runs every row under one (LIMIT_PROFILES
+// in bench/figures.ts). A row that cannot finish under its limits within 48 virtual hours is shown as such.
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import type { Figures } from './figures.js';
+import { GITHUB_TOKEN_PER_HOUR, isLimitProfile, type Figures, type LimitProfile } from './figures.js';
 import { MEMORY_CASES, measureNodeMemory, type MemoryFigure } from './memory.js';
 
 /** Each row in a fresh process (see bench/figures.ts). */
-async function row(protocol: Figures['protocol'], nodes: number, tasks: number): Promise<Figures> {
+async function row(
+  protocol: Figures['protocol'],
+  nodes: number,
+  tasks: number,
+  limits: LimitProfile,
+): Promise<Figures> {
   const script = fileURLToPath(new URL('./row.ts', import.meta.url));
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', script, protocol, String(nodes), String(tasks)],
+    ['--import', 'tsx', script, protocol, String(nodes), String(tasks), String(nodes * 1000 + tasks), limits],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   return JSON.parse(stdout) as Figures;
@@ -29,6 +38,11 @@ const { values } = parseArgs({
     /** Sizes to run instead of the standard ones, as `20x100,100x500`. */
     rows: { type: 'string' },
     'skip-memory': { type: 'boolean', default: false },
+    /**
+     * The limits the rows run under: `auto` (the default: GITHUB_TOKEN's up to 20 nodes, a GitHub App's beyond,
+     * which a matrix that large needs), or `github-token` or `app-token` for every row.
+     */
+    limits: { type: 'string', default: 'auto' },
     /** Measure the nodes' memory only (the three cases), and print it. */
     'memory-only': { type: 'boolean', default: false },
     /** Print (and with --write, write) the table of bench/results.json again, running nothing. */
@@ -36,7 +50,15 @@ const { values } = parseArgs({
   },
 });
 
+/** Up to this many nodes, `--limits auto` runs a row under GITHUB_TOKEN's budget; beyond, a GitHub App's. */
+const AUTO_GITHUB_TOKEN_NODES = 20;
+
 async function main(): Promise<void> {
+  const chosen = values.limits;
+  if (chosen !== 'auto' && !isLimitProfile(chosen))
+    throw new Error(`--limits: auto, github-token or app-token, not ${chosen}`);
+  const limitsFor = (nodes: number): LimitProfile =>
+    chosen !== 'auto' ? chosen : nodes <= AUTO_GITHUB_TOKEN_NODES ? 'github-token' : 'app-token';
   if (values.render) {
     const saved = JSON.parse(readFileSync(new URL('./results.json', import.meta.url), 'utf8')) as {
       results: Figures[];
@@ -69,11 +91,13 @@ async function main(): Promise<void> {
         ];
   const results: Figures[] = [];
   for (const [nodes, tasks] of rows) {
-    const ours = await row('p2p-dev', nodes, tasks);
+    const ours = await row('p2p-dev', nodes, tasks, limitsFor(nodes));
     results.push(ours);
-    console.error(`p2p-dev ${nodes} nodes × ${tasks} tasks: ${ours.wallSeconds.toFixed(1)} s`);
+    console.error(
+      `p2p-dev ${nodes} nodes × ${tasks} tasks: ${ours.wallSeconds.toFixed(1)} s${ours.unfinished ? ` (did not finish: ${ours.unfinished})` : ''}`,
+    );
     if (nodes <= Number(values['baseline-max-nodes'])) {
-      const seed = await row('seed', nodes, tasks);
+      const seed = await row('seed', nodes, tasks, limitsFor(nodes));
       results.push(seed);
       console.error(`seed    ${nodes} nodes × ${tasks} tasks: ${seed.wallSeconds.toFixed(1)} s`);
     }
@@ -137,16 +161,34 @@ function memoryLines(memory: MemoryFigure[]): string[] {
   ];
 }
 
+/** The limits a row ran under, in words (older results do not say: they ran under none). */
+function limitsOf(f: Figures): string {
+  if (!f.limits) return 'none';
+  const { rateLimit, contentLimit } = f.limits;
+  const primary = `${rateLimit.limit} counted requests per ${rateLimit.windowMs / 60_000} min`;
+  if (!contentLimit) return `${primary}; no content limit`;
+  return `${primary}; ${contentLimit.perMinute} content-creating a minute and ${contentLimit.perHour} an hour${contentLimit.retryAfter ? '' : ', answered without retry-after'}`;
+}
+
 function render(results: Figures[], memory: MemoryFigure[]): string {
   const lines = [
-    '| protocol | nodes × tasks | done | election | claim (median / p95) | overhead per task | counted req. per task | content-creating per task | 304 share | run (virtual) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| protocol | nodes × tasks | done | election | claim (median / p95) | overhead per task | counted req. per task | content-creating per task | 304 share | run (virtual) | counted req. per hour of run | fits 1,000/h | limit answers |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const f of results) {
+    const perHour = f.countedPerHour ?? (f.countedPerTask * f.tasks) / (f.virtualMinutes / 60);
+    const fits = f.fitsGithubToken ?? perHour <= GITHUB_TOKEN_PER_HOUR;
     lines.push(
-      `| ${f.protocol} | ${f.nodes} × ${f.tasks} | ${f.completed} | ${s1(f.electionMs)} | ${s1(f.claimMsMedian)} / ${s1(f.claimMsP95)} | ${s1(f.overheadPerTaskMs)} | ${n2(f.countedPerTask)} | ${n2(f.contentPerTask)} | ${Math.round(f.share304 * 100)}% | ${f.virtualMinutes.toFixed(0)} min |`,
+      `| ${f.protocol} | ${f.nodes} × ${f.tasks} | ${f.completed}${f.unfinished ? ' (did not finish)' : ''} | ${s1(f.electionMs)} | ${s1(f.claimMsMedian)} / ${s1(f.claimMsP95)} | ${s1(f.overheadPerTaskMs)} | ${n2(f.countedPerTask)} | ${n2(f.contentPerTask)} | ${Math.round(f.share304 * 100)}% | ${f.virtualMinutes.toFixed(0)} min | ${Math.round(perHour)} | ${fits ? 'yes' : 'no'} | ${f.limitAnswers ?? '–'} |`,
     );
   }
+  const under = [...new Set(results.map((f) => `${f.limitProfile ?? 'none'}: ${limitsOf(f)}`))];
+  lines.push(
+    '',
+    `Limits the rows ran under (as GitHub documents them, unscaled: the rows run at the action's default timings): ${under.join('; ')}.`,
+  );
+  for (const f of results.filter((r) => r.unfinished))
+    lines.push('', `${f.protocol} ${f.nodes} × ${f.tasks} did not finish: ${f.unfinished}.`);
   const ours = results.filter((r) => r.protocol === 'p2p-dev');
   const breakdown = (
     title: string,

@@ -68,6 +68,7 @@ const COLORS: Record<string, string> = {
   claimable: '#bf8700',
   blocked: '#d0d7de',
   expired: '#fb8f44',
+  superseded: '#8250df',
   silent: '#fb8f44',
 };
 

@@ -14,7 +14,7 @@ export interface TimelineBar {
   attempt: number;
   start: number;
   end: number;
-  outcome: 'completed' | 'failed' | 'running' | 'expired' | 'silent';
+  outcome: 'completed' | 'failed' | 'running' | 'expired' | 'superseded' | 'silent';
 }
 
 export interface RunView {
@@ -57,7 +57,10 @@ export function viewRun(comments: ThreadComment[], identity: string, run: string
       if (a.closing) continue;
       const alive = isAlive(a, now);
       const outcome: TimelineBar['outcome'] =
-        a.outcome === 'completed' || a.outcome === 'failed' || a.outcome === 'expired'
+        a.outcome === 'completed' ||
+        a.outcome === 'failed' ||
+        a.outcome === 'expired' ||
+        a.outcome === 'superseded'
           ? a.outcome
           : alive
             ? 'running'

@@ -29154,14 +29154,28 @@ var quietLogger = { debug: () => {
 }, info: () => {
 }, warning: () => {
 } };
+var LOW_BUDGET_SHARE = 0.2;
+function budgetIsLow(budget) {
+  return budget.limit !== void 0 && budget.remaining !== void 0 && budget.remaining < budget.limit * LOW_BUDGET_SHARE;
+}
 var CONTENT_CREATING = /\/(issues|comments|pulls|reactions|git\/refs|labels)(\/?$|\?)/;
 function emptyStats() {
-  return { requests: 0, counted: 0, notModified: 0, writes: 0, mutations: 0, faults: 0 };
+  return {
+    requests: 0,
+    counted: 0,
+    notModified: 0,
+    writes: 0,
+    mutations: 0,
+    faults: 0,
+    actions: 0,
+    actionsCounted: 0
+  };
 }
 function createClient(options2) {
   const log = options2.log ?? quietLogger;
   const clock = options2.clock ?? new ServerClock();
   const stats = emptyStats();
+  const budget = {};
   const baseFetch = options2.fetch ?? globalThis.fetch;
   const countingFetch = async (input, init) => {
     const method = (init?.method ?? "GET").toUpperCase();
@@ -29177,8 +29191,15 @@ function createClient(options2) {
       throw error3;
     }
     clock.observe(response.headers.get("date") ?? void 0, sentAt, clock.localNow());
+    noteBudget(budget, response.headers);
+    const pathname = new URL(url).pathname;
+    const actions = /\/actions\//.test(pathname);
+    if (actions) stats.actions += 1;
     if (response.status === 304) stats.notModified += 1;
-    else if (!new URL(url).pathname.endsWith("/rate_limit")) stats.counted += 1;
+    else if (!pathname.endsWith("/rate_limit")) {
+      stats.counted += 1;
+      if (actions) stats.actionsCounted += 1;
+    }
     if (response.status >= 500 || response.status === 429 || response.status === 403) {
       if (response.status !== 403 || response.headers.get("retry-after") || response.headers.get("x-ratelimit-remaining") === "0") {
         stats.faults += 1;
@@ -29237,7 +29258,18 @@ function createClient(options2) {
     retry,
     throttling
   );
-  return { octokit, owner: options2.owner, repo: options2.repo, stats, clock, log };
+  return { octokit, owner: options2.owner, repo: options2.repo, stats, budget, clock, log };
+}
+function noteBudget(budget, headers) {
+  const limit = Number(headers.get("x-ratelimit-limit"));
+  const remaining = Number(headers.get("x-ratelimit-remaining"));
+  if (!headers.get("x-ratelimit-remaining") || !Number.isFinite(remaining) || !(limit > 0)) return;
+  if (headers.get("x-ratelimit-resource") && headers.get("x-ratelimit-resource") !== "core") return;
+  budget.limit = limit;
+  budget.remaining = remaining;
+  budget.lowest = Math.min(budget.lowest ?? remaining, remaining);
+  const reset = Number(headers.get("x-ratelimit-reset"));
+  if (reset > 0) budget.resetAt = reset * 1e3;
 }
 async function asSecondaryLimit(response) {
   if (response.status !== 429 && response.status !== 403) return response;
@@ -35378,6 +35410,8 @@ var BidSchema = object({
   instance: number2().int().positive().max(256),
   instances: number2().int().positive().max(256),
   state: _enum(["standing", "planning"]).default("standing"),
+  /** The node's `RUNNER_NAME`: what ties it to its job in the Actions API, so others can tell it has ended. */
+  runner: string2().min(1).max(200).optional(),
   /**
    * Written once, as the node leaves: every API request it made in the run, counted (non-304) and free (304),
    * and its comment POSTs. The run summary adds them up.
@@ -35385,7 +35419,12 @@ var BidSchema = object({
   spent: object({
     requests: number2().int().nonnegative(),
     not_modified: number2().int().nonnegative(),
-    writes: number2().int().nonnegative()
+    writes: number2().int().nonnegative(),
+    /** The repository's rate limit as GitHub last showed it, and the least of it that was left. */
+    rate_limit: number2().int().nonnegative().optional(),
+    lowest_remaining: number2().int().nonnegative().optional(),
+    /** How long the node stretched its optional reads because the shared budget ran low. */
+    slowed_ms: number2().int().nonnegative().optional()
   }).optional(),
   ...lease
 });
@@ -35433,6 +35472,12 @@ var ResultSchema = object({
   /** Agent runs in this attempt: 1, plus one per fix round. */
   runs: number2().int().positive().max(1e3).optional(),
   check: CheckSchema.optional(),
+  /**
+   * Server time (ms, as the node reckons it) when the work (the agent's last run and its check) ended, set
+   * only when it ended before the node's lease could have run out: an outcome that GitHub then held back
+   * past the lease still wins over a takeover that has not completed before it was written.
+   */
+  finished_at: number2().int().nonnegative().optional(),
   /** API requests this node spent on the task: counted (non-304) and content-creating. */
   api: object({ requests: number2().int().nonnegative(), writes: number2().int().nonnegative() }).optional()
 });
@@ -35444,6 +35489,11 @@ var ClaimSchema = object({
   state: _enum(["claimed", "running", "completed", "failed"]),
   progress: string2().max(500).optional(),
   result: ResultSchema.optional(),
+  /**
+   * A takeover before the lease ran out: the Actions API showed the previous attempt's node's job completed
+   * (its runner, and so its agent, is gone) at `ended_at` (server ms), and a direct read showed no outcome.
+   */
+  takeover: object({ node: id, job: number2().int().nonnegative(), ended_at: number2().int().nonnegative() }).optional(),
   ...lease
 });
 var MessageSchema = discriminatedUnion("type", [BidSchema, PlanSchema, ClaimSchema]);
@@ -35857,8 +35907,21 @@ var IssueThread = class {
    */
   async reload(commentId) {
     const { octokit, owner, repo } = this.client;
-    const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
-    this.merge(this.kept(data));
+    const key = `comment:${commentId}`;
+    const etag = this.etags.get(key);
+    try {
+      const response = await octokit.rest.issues.getComment({
+        owner,
+        repo,
+        comment_id: commentId,
+        headers: etag ? { "if-none-match": etag } : {}
+      });
+      if (response.headers.etag) this.etags.set(key, response.headers.etag);
+      return this.merge(this.kept(response.data));
+    } catch (error3) {
+      if (statusOf(error3) === 304) return false;
+      throw error3;
+    }
   }
   /**
    * Edit a comment. The new version joins the view at once if a listing has shown the comment already (this
@@ -36169,6 +36232,7 @@ function readRuntime(env = process.env) {
     repo,
     runId: env.GITHUB_RUN_ID || "local",
     runAttempt: env.GITHUB_RUN_ATTEMPT || "1",
+    ...env.RUNNER_NAME ? { runnerName: env.RUNNER_NAME } : {},
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     tempDir: env.RUNNER_TEMP || "",
     eventName: env.GITHUB_EVENT_NAME || "",
@@ -36322,6 +36386,14 @@ function evidenceOf(message, created, updated) {
 function leaseExpiredAt(ev, at) {
   return at > ev.lastAlive + ev.leaseMs;
 }
+function endedBefore(a, at) {
+  if (a.endedAt === void 0) return false;
+  return a.ev.late ? a.endedAt < at : a.endedAt <= at;
+}
+function finishedInTime(a) {
+  const at = a.result?.finished_at;
+  return a.state === "completed" && a.ev.late && at !== void 0 && at <= a.ev.lastAlive + a.ev.leaseMs;
+}
 function fold(comments, options2) {
   const state = {
     run: options2.run,
@@ -36394,6 +36466,7 @@ function noteNode(state, d) {
     known.lastSeen = Math.max(known.lastSeen, d.updated);
     if (m.type === "bid") Object.assign(known, { instance: m.instance, instances: m.instances });
     if (m.type === "bid" && m.spent) known.spent = m.spent;
+    if (m.type === "bid" && m.runner) known.runner = m.runner;
   } else {
     state.nodes.set(m.node, {
       id: m.node,
@@ -36401,7 +36474,8 @@ function noteNode(state, d) {
       instances: m.type === "bid" ? m.instances : 0,
       firstSeen: d.created,
       lastSeen: d.updated,
-      ...m.type === "bid" && m.spent ? { spent: m.spent } : {}
+      ...m.type === "bid" && m.spent ? { spent: m.spent } : {},
+      ...m.type === "bid" && m.runner ? { runner: m.runner } : {}
     });
   }
 }
@@ -36477,11 +36551,8 @@ function applyClaim(state, d, m) {
     return reject(`attempt ${m.attempt} is over the limit of ${plan.maxAttempts}`);
   for (const dep of record.task.depends_on) {
     if (state.tasks.get(dep)?.task.completed_in) continue;
-    const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === "completed");
-    const settled = done?.endedAt !== void 0 && (done.ev.late ? done.endedAt < d.created : done.endedAt <= d.created);
-    if (!settled) {
-      return reject(`dependency ${dep} had not completed`);
-    }
+    const done2 = state.tasks.get(dep)?.attempts.find((a) => a.outcome === "completed");
+    if (!done2 || !endedBefore(done2, d.created)) return reject(`dependency ${dep} had not completed`);
   }
   const attempts = record.attempts;
   const last = attempts.at(-1);
@@ -36490,21 +36561,25 @@ function applyClaim(state, d, m) {
   if (m.attempt !== attempts.length + 1) {
     return reject(`attempt ${m.attempt} does not follow attempt ${attempts.length}`);
   }
-  if (last) {
-    const endedBefore = last.endedAt !== void 0 && (last.ev.late ? last.endedAt < d.created : last.endedAt <= d.created);
-    if (endedBefore && last.outcome === "completed") return reject(`task ${m.task} had already completed`);
-    if (!endedBefore) {
-      if (!leaseExpiredAt(last.ev, d.created))
-        return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
+  const done = attempts.find((a) => a.outcome === "completed");
+  if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
+  if (last && !endedBefore(last, d.created)) {
+    const gone = m.takeover?.node === last.node && last.updated <= d.created;
+    if (!gone && !leaseExpiredAt(last.ev, d.created))
+      return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
+    if (last === done && finishedInTime(last)) last.rescued = true;
+    else if (last.outcome !== "superseded") {
       last.outcome = "expired";
       delete last.endedAt;
     }
   }
-  if (closing && (!last || last.outcome !== "expired"))
+  const standing = attempts.find((a) => a.outcome === "completed");
+  const silent = last && (last.outcome === "expired" || last.rescued || last.outcome === "superseded");
+  if (closing && !silent)
     return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
   const ev = evidenceOf(m, d.created, d.updated);
   const ended = m.state === "completed" || m.state === "failed" ? m.state : void 0;
-  attempts.push({
+  const attempt = {
     commentId: d.comment.id,
     node: m.node,
     nonce: m.nonce,
@@ -36519,8 +36594,16 @@ function applyClaim(state, d, m) {
     ...m.result !== void 0 ? { result: m.result } : {},
     ev,
     ...d.comment.html_url ? { htmlUrl: d.comment.html_url } : {},
-    ...closing ? { closing: true } : {}
-  });
+    ...closing ? { closing: true } : {},
+    ...m.takeover ? { takeover: m.takeover } : {}
+  };
+  attempts.push(attempt);
+  if (!standing) return;
+  if (attempt.endedAt !== void 0 && attempt.endedAt < standing.endedAt) {
+    standing.outcome = "expired";
+    delete standing.endedAt;
+    delete standing.rescued;
+  } else attempt.outcome = "superseded";
 }
 
 // src/protocol/decide.ts
@@ -36545,7 +36628,8 @@ function electionDue(state, now) {
   if (!leader) return state.terms.size === 0 ? 1 : void 0;
   return lapsed(leader.ev, now) ? leader.term + 1 : void 0;
 }
-function taskViews(state, now) {
+var NOBODY_GONE = /* @__PURE__ */ new Map();
+function taskViews(state, now, gone = NOBODY_GONE) {
   const views = /* @__PURE__ */ new Map();
   const maxAttempts = state.plan?.maxAttempts ?? 1;
   const visit = (id2, path14) => {
@@ -36555,16 +36639,18 @@ function taskViews(state, now) {
     if (!record) return { id: id2, status: "skipped", reason: `unknown task ${id2}`, attempts: 0 };
     const closing = record.attempts.find((a) => a.closing);
     const ran = record.attempts.filter((a) => !a.closing);
-    const last = ran.at(-1);
+    const done = ran.find((a) => a.outcome === "completed");
+    const last = done ?? ran.at(-1);
     const base = { id: id2, attempts: ran.length, ...last ? { last } : {} };
+    const ownerGone = last && last.outcome === "open" ? gone.get(last.node) : void 0;
     let view;
     if (record.task.error) view = { ...base, status: "skipped", reason: record.task.error };
     else if (record.task.completed_in)
       view = { ...base, status: "completed", reason: `completed in run ${record.task.completed_in.run}` };
-    else if (last?.outcome === "completed") view = { ...base, status: "completed" };
+    else if (done) view = { ...base, status: "completed" };
     else if (closing)
       view = { ...base, status: "failed", reason: `${ran.length} attempt(s); last: its node fell silent` };
-    else if (last && isAlive(last, now)) view = { ...base, status: "running" };
+    else if (last && isAlive(last, now) && !ownerGone) view = { ...base, status: "running" };
     else {
       let blocked = false;
       let skippedBy;
@@ -36588,8 +36674,14 @@ function taskViews(state, now) {
       else {
         let since = state.plan?.created ?? 0;
         for (const dep of record.task.depends_on) since = Math.max(since, views.get(dep)?.last?.endedAt ?? 0);
-        if (last) since = Math.max(since, last.endedAt ?? last.ev.lastAlive + last.ev.leaseMs);
-        view = { ...base, status: "claimable", claimableSince: since };
+        if (last && ownerGone && isAlive(last, now)) {
+          since = Math.max(since, ownerGone.endedAt);
+          const takeover = { node: last.node, job: ownerGone.job, ended_at: ownerGone.endedAt };
+          view = { ...base, status: "claimable", claimableSince: since, takeover };
+        } else {
+          if (last) since = Math.max(since, last.endedAt ?? last.ev.lastAlive + last.ev.leaseMs);
+          view = { ...base, status: "claimable", claimableSince: since };
+        }
       }
     }
     views.set(id2, view);
@@ -36605,7 +36697,10 @@ function runFinished(state, now, listingLagMs = 2e4) {
   for (const view of taskViews(state, now).values()) {
     if (!TERMINAL.has(view.status)) return false;
     const last = view.last;
-    if (last?.ev.late && last.endedAt !== void 0 && now < last.endedAt + 1e3 + listingLagMs) return false;
+    if (last?.endedAt === void 0 || now >= last.endedAt + 1e3 + listingLagMs) continue;
+    if (last.ev.late) return false;
+    if (view.status === "completed" && state.tasks.get(view.id)?.attempts.some((a) => a.outcome === "expired"))
+      return false;
   }
   return true;
 }
@@ -36624,18 +36719,24 @@ function liveAttemptOf(state, node2, now) {
   }
   return void 0;
 }
-function chooseTask(state, now, me, staggerMs = 0) {
-  const views = taskViews(state, now);
+function chooseTask(state, now, me, staggerMs = 0, gone = NOBODY_GONE) {
+  const views = taskViews(state, now, gone);
   const claimable = [...state.tasks.values()].filter((r) => views.get(r.task.id)?.status === "claimable").sort((a, b) => PRIORITY_RANK[a.task.priority] - PRIORITY_RANK[b.task.priority] || a.order - b.order);
   if (claimable.length === 0) return void 0;
-  const idle = [...state.nodes.values()].filter((n) => n.id === me.node || !liveAttemptOf(state, n.id, now)).map((n) => ({ id: n.id, instance: n.id === me.node ? me.instance : n.instance }));
+  const idle = [...state.nodes.values()].filter((n) => n.id === me.node || !gone.has(n.id) && !liveAttemptOf(state, n.id, now)).map((n) => ({ id: n.id, instance: n.id === me.node ? me.instance : n.instance }));
   if (!idle.some((n) => n.id === me.node)) idle.push({ id: me.node, instance: me.instance });
   idle.sort((a, b) => a.instance - b.instance || a.id.localeCompare(b.id));
   const rank = idle.findIndex((n) => n.id === me.node);
   const pick2 = claimable[rank % claimable.length];
   const round = Math.floor(rank / claimable.length);
-  const since = views.get(pick2.task.id)?.claimableSince ?? now;
-  return { task: pick2.task.id, attempt: pick2.attempts.length + 1, notBefore: since + round * staggerMs };
+  const view = views.get(pick2.task.id);
+  const since = view?.claimableSince ?? now;
+  return {
+    task: pick2.task.id,
+    attempt: pick2.attempts.length + 1,
+    notBefore: since + round * staggerMs,
+    ...view?.takeover ? { takeover: view.takeover } : {}
+  };
 }
 function tally(state, now) {
   const counts = {
@@ -36673,7 +36774,8 @@ var ApiLedger = class {
   line() {
     this.enter(this.current);
     const phases = [...this.spent].filter(([, n]) => n > 0).map(([p, n]) => `${p} ${n}`).join(", ");
-    return `API use: ${this.stats.counted} counted requests, ${this.stats.notModified} free 304s (${phases})`;
+    const actions = this.stats.actions > 0 ? `; Actions API (the run's jobs): ${this.stats.actions} reads, ${this.stats.actionsCounted} counted` : "";
+    return `API use: ${this.stats.counted} counted requests, ${this.stats.notModified} free 304s (${phases})${actions}`;
   }
 };
 
@@ -37638,6 +37740,7 @@ function bidBody(config2, nonce, term, state, beat = 0, prev, spent) {
     lease_ms: config2.leaseMs,
     beat,
     ...prev !== void 0 ? { prev } : {},
+    ...config2.runner ? { runner: config2.runner } : {},
     ...spent ? { spent } : {}
   };
   return encode2(message, renderBid(message));
@@ -38576,28 +38679,82 @@ async function untilListed(ctx, commentId, abandon) {
 }
 async function settlePreviousAttempt(ctx, choice, claimCreated) {
   if (choice.attempt < 2) return;
-  const before = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
-  const previous = before.tasks.get(choice.task)?.attempts[choice.attempt - 2];
-  if (!previous) return;
+  const earlier = attemptsThatMayStillWrite(ctx, choice);
+  if (earlier.length === 0) return;
   const waitMs = Date.parse(claimCreated) + 1e3 + ctx.config.listingLagMs - ctx.client.clock.now();
   if (waitMs > 0) {
     ctx.log.info(
-      `waiting ${Math.ceil(waitMs / 1e3)}s until any read shows attempt ${previous.attempt}'s last write before this claim`
+      `waiting ${Math.ceil(waitMs / 1e3)}s until any read shows attempt ${choice.attempt - 1}'s last write before this claim`
     );
     await ctx.sleep(waitMs);
   }
-  await persist(
-    ctx,
-    `reading attempt ${previous.attempt} of ${choice.task} again`,
-    () => ctx.thread.reload(previous.commentId)
-  );
+  for (const a of earlier)
+    await persist(
+      ctx,
+      `reading attempt ${a.attempt} of ${choice.task} again`,
+      () => ctx.thread.reload(a.commentId)
+    );
   await persist(ctx, "reading the end of the thread", () => ctx.thread.readTail());
+}
+function attemptsThatMayStillWrite(ctx, choice) {
+  const state = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
+  const attempts = state.tasks.get(choice.task)?.attempts.slice(0, choice.attempt - 1) ?? [];
+  return attempts.filter(
+    (a, i) => !a.closing && (i === choice.attempt - 2 || a.outcome === "expired" || a.rescued === true)
+  );
+}
+function watchForEarlierOutcome(ctx, claim2) {
+  let stopped = false;
+  const earlier = attemptsThatMayStillWrite(ctx, claim2).filter((a) => a.outcome !== "failed");
+  const loop = (async () => {
+    if (earlier.length === 0) return;
+    while (!stopped && !claim2.lost) {
+      for (let waited = 0; waited < supersedeWatchMs(ctx.config) && !stopped; waited += 1e3)
+        await ctx.sleep(1e3);
+      if (stopped || claim2.lost) return;
+      await checkSuperseded(ctx, claim2, earlier);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    if (!claim2.lost && earlier.length > 0) await checkSuperseded(ctx, claim2, earlier);
+  };
+}
+function supersedeWatchMs(config2) {
+  return Math.min(Math.max(config2.pollMs * 5, 5e3), 3e4);
+}
+async function checkSuperseded(ctx, claim2, earlier) {
+  let changed = false;
+  for (const a of earlier) {
+    try {
+      changed = await ctx.thread.reload(a.commentId) || changed;
+    } catch (error3) {
+      ctx.log.debug(`could not read attempt ${a.attempt} of ${claim2.task}: ${getErrorMessage(error3)}`);
+    }
+  }
+  if (!changed) return;
+  const state = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
+  const attempts = state.tasks.get(claim2.task)?.attempts ?? [];
+  const mine = attempts[claim2.attempt - 1];
+  const winner = attempts.find((a) => a.outcome === "completed");
+  if (mine?.nonce === claim2.nonce && mine.outcome !== "superseded") return;
+  const why = winner ? `attempt ${winner.attempt} by ${winner.node} had finished first; its outcome came in late` : "the claim no longer holds the task";
+  claim2.superseded = why;
+  claim2.lost = why;
+  ctx.log.warning(`${claim2.task}: stopping: ${why}`);
+  claim2.onLost?.(why);
 }
 async function claimTask(ctx, choice) {
   const { config: config2, thread, log } = ctx;
   const nonce = newNonce();
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
-  const fields = { task: choice.task, attempt: choice.attempt, state: "claimed" };
+  const fields = {
+    task: choice.task,
+    attempt: choice.attempt,
+    state: "claimed",
+    ...choice.takeover ? { takeover: choice.takeover } : {}
+  };
   let posted;
   const postedAt = Date.now();
   try {
@@ -38615,6 +38772,7 @@ async function claimTask(ctx, choice) {
     task: choice.task,
     attempt: choice.attempt,
     nonce,
+    ...choice.takeover ? { takeover: choice.takeover } : {},
     statsBefore,
     keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), (reason) => {
       claim2.lost = reason;
@@ -38641,7 +38799,8 @@ async function claimTask(ctx, choice) {
   }
   if (winner?.nonce === nonce && (winner.outcome !== "open" || attempts.at(-1) !== winner || claim2.lost)) {
     claim2.keeper.stop();
-    log.info(`lost ${choice.task}: ${claim2.lost ?? "its first copy fell silent and was taken over"}`);
+    const why = winner.outcome === "superseded" ? "an earlier attempt had finished its work in time, and its outcome came in late" : "its first copy fell silent and was taken over";
+    log.info(`lost ${choice.task}: ${claim2.lost ?? why}`);
     return void 0;
   }
   if (!winner || winner.nonce !== nonce) {
@@ -38669,7 +38828,8 @@ async function closeTask(ctx, choice) {
           task: choice.task,
           attempt: choice.attempt,
           state: "failed",
-          result: { exit_code: null, duration_ms: 0, output_tail: "", error: error3 }
+          result: { exit_code: null, duration_ms: 0, output_tail: "", error: error3 },
+          ...choice.takeover ? { takeover: choice.takeover } : {}
         })
       ),
       config2.leaseMs
@@ -38697,7 +38857,13 @@ async function runTask(ctx, claim2, state) {
   const running = (beat, prev) => claimBody(
     config2,
     claim2.nonce,
-    { task: task.id, attempt: claim2.attempt, state: "running", progress },
+    {
+      task: task.id,
+      attempt: claim2.attempt,
+      state: "running",
+      progress,
+      ...claim2.takeover ? { takeover: claim2.takeover } : {}
+    },
     beat,
     prev,
     {
@@ -38727,8 +38893,13 @@ async function runTask(ctx, claim2, state) {
     if (prepared) log.warning(`${task.id}: ${prepared}`);
   }
   if (claim2.lost) prepared ??= `the lease was lost before the agent started: ${claim2.lost}`;
+  const stopWatching = watchForEarlierOutcome(ctx, claim2);
   const run2 = prepared ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: "", runs: 0 } : await runWork(ctx, claim2, task, prompt, promptFile, (line) => progress = line);
-  if (claim2.lost) {
+  const endedAt = client.clock.now();
+  const finishedAt = run2.ok && !claim2.lost && endedAt < claim2.keeper.deadline() ? endedAt : void 0;
+  await stopWatching();
+  if (claim2.superseded) return recordSuperseded(ctx, claim2, run2);
+  if (claim2.lost && finishedAt === void 0) {
     claim2.keeper.stop();
     log.warning(
       `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`
@@ -38770,7 +38941,7 @@ async function runTask(ctx, claim2, state) {
     }
   }
   claim2.keeper.stop();
-  if (claim2.lost) {
+  if (claim2.lost && !(ok && finishedAt !== void 0)) {
     log.warning(
       `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`
     );
@@ -38791,6 +38962,7 @@ async function runTask(ctx, claim2, state) {
       ...delivered.pr ? { pr: delivered.pr } : {},
       ...delivered.prError ? { pr_error: delivered.prError.slice(0, 2e3) } : {}
     } : {},
+    ...ok && finishedAt !== void 0 ? { finished_at: Math.round(finishedAt) } : {},
     // Counted so far, plus the edit that records this result.
     api: {
       requests: client.stats.counted - claim2.statsBefore.counted + 1,
@@ -38801,7 +38973,13 @@ async function runTask(ctx, claim2, state) {
   const final = (beat, prev) => claimBody(
     config2,
     claim2.nonce,
-    { task: task.id, attempt: claim2.attempt, state: outcome, result },
+    {
+      task: task.id,
+      attempt: claim2.attempt,
+      state: outcome,
+      result,
+      ...claim2.takeover ? { takeover: claim2.takeover } : {}
+    },
     beat,
     prev
   );
@@ -38813,11 +38991,12 @@ async function runTask(ctx, claim2, state) {
     const counted = await persist(
       ctx,
       `recording the outcome of ${task.id}`,
-      () => claim2.keeper.write(final, true)
+      () => claim2.keeper.write(final, true),
+      finishedAt !== void 0 ? Math.max(OUTCOME_PATIENCE_MS, 3 * config2.leaseMs) : void 0
     );
     if (!counted)
       log.warning(
-        `${task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`
+        finishedAt !== void 0 && ok ? `${task.id}: GitHub held this node back until after its lease ran out, but the work had ended in time: the outcome stands unless a takeover completed first` : `${task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`
       );
   } catch (writeError) {
     log.warning(`could not record the outcome of ${task.id}: ${getErrorMessage(writeError)}`);
@@ -38827,6 +39006,45 @@ async function runTask(ctx, claim2, state) {
     `${ok ? "\u2705" : "\u274C"} ${task.id} ${outcome} in ${Math.round(run2.durationMs / 1e3)}s${error3 ? `: ${error3}` : ""}`
   );
   return { outcome, viewIsFresh: await catchUp };
+}
+var OUTCOME_PATIENCE_MS = 75 * 6e4;
+async function recordSuperseded(ctx, claim2, run2) {
+  const { config: config2, log } = ctx;
+  claim2.keeper.stop();
+  const result = {
+    exit_code: run2.exitCode,
+    duration_ms: run2.durationMs,
+    output_tail: run2.outputTail,
+    error: `superseded: ${claim2.superseded}`,
+    ...run2.usage ? { usage: run2.usage } : {},
+    ...run2.runs > 0 ? { runs: run2.runs } : {}
+  };
+  try {
+    await persist(
+      ctx,
+      `recording that ${claim2.task} was superseded`,
+      () => claim2.keeper.write(
+        (beat, prev) => claimBody(
+          config2,
+          claim2.nonce,
+          {
+            task: claim2.task,
+            attempt: claim2.attempt,
+            state: "failed",
+            result,
+            ...claim2.takeover ? { takeover: claim2.takeover } : {}
+          },
+          beat,
+          prev
+        ),
+        true
+      )
+    );
+  } catch (error3) {
+    log.warning(`could not record that ${claim2.task} was superseded: ${getErrorMessage(error3)}`);
+  }
+  log.info(`\u23ED\uFE0F ${claim2.task}: left to the earlier attempt, which had finished first`);
+  return { outcome: "superseded", viewIsFresh: false };
 }
 function dependencyBranches(state, task) {
   const out = [];
@@ -39344,6 +39562,186 @@ async function secureWorkspace(token, places, log) {
     );
 }
 
+// src/protocol/liveness.ts
+function goneNodes(state, jobs) {
+  const gone = /* @__PURE__ */ new Map();
+  for (const node2 of state.nodes.values()) {
+    if (!node2.runner) continue;
+    let job;
+    for (const j of jobs) {
+      if (j.runner_name !== node2.runner) continue;
+      const started = j.started_at ? Date.parse(j.started_at) : Infinity;
+      if (started > node2.firstSeen) continue;
+      if (j.completed_at && Date.parse(j.completed_at) < node2.firstSeen) continue;
+      if (!job || started > Date.parse(job.started_at ?? "")) job = j;
+    }
+    if (job?.status === "completed" && job.completed_at)
+      gone.set(node2.id, { job: job.id, endedAt: Date.parse(job.completed_at) });
+  }
+  return gone;
+}
+
+// src/github/run-jobs.ts
+var PER_PAGE2 = 100;
+var RunJobs = class {
+  constructor(client, runId, attempt) {
+    this.client = client;
+    this.runId = runId;
+    this.attempt = attempt;
+  }
+  client;
+  runId;
+  attempt;
+  etags = /* @__PURE__ */ new Map();
+  jobs = [];
+  unavailable;
+  /** Why the jobs cannot be read (no `actions: read`, no such run), once it is known; then nothing is asked. */
+  why() {
+    return this.unavailable;
+  }
+  list() {
+    return this.jobs;
+  }
+  /** Read the attempt's jobs again. Errors other than a refusal are thrown (the caller tries later). */
+  async read() {
+    if (this.unavailable) return "unavailable";
+    const { octokit, owner, repo } = this.client;
+    const pages = [];
+    let changed = false;
+    for (let page = 1; page <= 3; page++) {
+      const etag = this.etags.get(page);
+      try {
+        const response = await octokit.request(
+          "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
+          {
+            owner,
+            repo,
+            run_id: this.runId,
+            attempt_number: this.attempt,
+            per_page: PER_PAGE2,
+            page,
+            headers: etag ? { "if-none-match": etag } : {}
+          }
+        );
+        changed = true;
+        if (response.headers.etag) this.etags.set(page, response.headers.etag);
+        const jobs = response.data.jobs.map((j) => ({
+          id: Number(j.id),
+          name: j.name,
+          runner_name: j.runner_name ?? null,
+          status: j.status,
+          conclusion: j.conclusion ?? null,
+          started_at: j.started_at ?? null,
+          completed_at: j.completed_at ?? null
+        }));
+        pages.push(jobs);
+        if (response.data.total_count <= page * PER_PAGE2) break;
+      } catch (error3) {
+        const status = statusOf(error3);
+        if (status === 304) {
+          pages.push(this.jobs.slice((page - 1) * PER_PAGE2, page * PER_PAGE2));
+          if (this.jobs.length <= page * PER_PAGE2) break;
+          continue;
+        }
+        if (status === 403 || status === 404) {
+          this.unavailable = status === 403 ? `the token may not read this run's jobs (grant the workflow \`actions: read\`): ${getErrorMessage(error3)}` : `run ${this.runId} attempt ${this.attempt} is not known to the Actions API`;
+          return "unavailable";
+        }
+        throw error3;
+      }
+    }
+    if (changed) this.jobs = pages.flat();
+    return changed ? "changed" : "unchanged";
+  }
+};
+
+// src/node/liveness-watch.ts
+var JOBS_LOOK_MS = 2e4;
+function jobsLookIntervalMs(idleNodes, budgetLow) {
+  return JOBS_LOOK_MS * Math.max(1, Math.ceil(idleNodes / 2)) * (budgetLow ? 4 : 1);
+}
+function worthLooking(state, me) {
+  for (const record of state.tasks.values()) {
+    const last = record.attempts.at(-1);
+    if (last?.outcome === "open" && last.node !== me && state.nodes.get(last.node)?.runner) return true;
+  }
+  return false;
+}
+var NOBODY = /* @__PURE__ */ new Map();
+var LivenessWatch = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+    const jobs = ctx.config.jobs;
+    this.jobs = jobs ? new RunJobs(ctx.client, jobs.runId, jobs.attempt) : void 0;
+  }
+  ctx;
+  jobs;
+  lastLook = -Infinity;
+  /** Each wait is drawn from half to one and a half times the interval, so that idle nodes' looks spread out. */
+  spread = 1;
+  said = false;
+  /** The nodes whose jobs had completed at the last look. */
+  gone(state) {
+    return this.jobs ? goneNodes(state, this.jobs.list()) : NOBODY;
+  }
+  /** Local ms until the next look is due (0: now); Infinity when looking is pointless or impossible. */
+  dueIn(state, idleNodes, budgetLow) {
+    if (!this.jobs || this.jobs.why() || !worthLooking(state, this.ctx.config.nodeId)) return Infinity;
+    return Math.max(0, this.lastLook + jobsLookIntervalMs(idleNodes, budgetLow) * this.spread - Date.now());
+  }
+  /** Read the jobs again; true when the listing changed. */
+  async look() {
+    if (!this.jobs) return false;
+    this.lastLook = Date.now();
+    this.spread = 0.5 + Math.random();
+    try {
+      const read = await this.jobs.read();
+      if (read === "unavailable" && !this.said) {
+        this.said = true;
+        this.ctx.log.warning(
+          `cannot tell dead nodes from the Actions API, so a silent node's task waits out its lease: ${this.jobs.why()}`
+        );
+      }
+      return read === "changed";
+    } catch (error3) {
+      this.ctx.log.debug(`reading the run's jobs failed: ${getErrorMessage(error3)}`);
+      return false;
+    }
+  }
+};
+
+// src/node/headroom.ts
+var LOW_BUDGET_STRETCH = 4;
+var Headroom = class {
+  constructor(client, log) {
+    this.client = client;
+    this.log = log;
+  }
+  client;
+  log;
+  /** The time optional waits were stretched by, in all. */
+  slowedMs = 0;
+  low = false;
+  /** The factor for an optional wait now; says so when the budget runs low and when it is back. */
+  stretch() {
+    const low = budgetIsLow(this.client.budget);
+    if (low !== this.low) {
+      this.low = low;
+      const { remaining, limit } = this.client.budget;
+      this.log.info(
+        low ? `the repository's API budget is low (${remaining} of ${limit} left): reading the thread ${LOW_BUDGET_STRETCH}x less often while idle` : `the repository's API budget is back (${remaining} of ${limit} left): reading at the usual pace`
+      );
+    }
+    return low ? LOW_BUDGET_STRETCH : 1;
+  }
+  /** An optional wait of `ms`, stretched while the budget is low. */
+  wait(sleep, ms) {
+    const factor = this.stretch();
+    if (factor > 1) this.slowedMs += ms * (factor - 1);
+    return sleep(ms * factor);
+  }
+};
+
 // src/node/run-node.ts
 var isPlan = (comment) => {
   const decoded2 = decode2(comment.body);
@@ -39395,9 +39793,9 @@ async function runNode(ctx) {
   );
   await openBranches(ctx, firstBid.user);
   let leadAttemptedTerm = 0;
-  let completed = 0;
-  let failed = 0;
   let idleRounds = 0;
+  const liveness = new LivenessWatch(ctx);
+  const headroom = new Headroom(client, log);
   let state = fold([], { run: config2.run, trust: ctx.trust });
   const loggedRejections = /* @__PURE__ */ new Set();
   let lastTally = "";
@@ -39443,8 +39841,8 @@ async function runNode(ctx) {
         if (leader && candidacy?.nonce === leader.nonce && leadAttemptedTerm < leader.term && Date.now() - candidacy.postedAt >= config2.settleMs) {
           leadAttemptedTerm = leader.term;
           enter("leading");
-          const outcome2 = await lead(ctx, leader, candidacy.keeper);
-          if (outcome2 === "failed-planning") {
+          const outcome = await lead(ctx, leader, candidacy.keeper);
+          if (outcome === "failed-planning") {
             log.warning("planning failed; the error is on the issue");
           }
           continue;
@@ -39487,7 +39885,25 @@ async function runNode(ctx) {
         lastTally = summary2;
       }
       const stagger = config2.settleMs + 2 * config2.pollMs + 1e3;
-      const choice = chooseTask(state, now, { node: config2.nodeId, instance: config2.instance }, stagger);
+      const gone = liveness.gone(state);
+      const me = { node: config2.nodeId, instance: config2.instance };
+      let choice = chooseTask(state, now, me, stagger, gone);
+      if (choice?.takeover && choice.notBefore <= now) {
+        const held = state.tasks.get(choice.task)?.attempts.at(-1);
+        if (held)
+          await persist(
+            ctx,
+            `reading attempt ${held.attempt} of ${choice.task} again`,
+            () => thread.reload(held.commentId)
+          );
+        state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
+        const again = chooseTask(state, client.clock.now(), me, stagger, gone);
+        if (again?.task !== choice.task || !again.takeover) continue;
+        choice = again;
+        log.info(
+          `the job of ${choice.takeover.node} has ended (job ${choice.takeover.job}): taking ${choice.task} over without waiting for its lease`
+        );
+      }
       if (choice && choice.notBefore > now) {
         waitingFor = "holding back";
         await ctx.sleep(Math.min(config2.pollMs, choice.notBefore - now));
@@ -39498,21 +39914,29 @@ async function runNode(ctx) {
         waitingFor = "idle";
         const cap = Math.max(config2.pollMs, Math.min(config2.leaseMs / 3, 6e4));
         const counts3 = tally(state, now);
-        if (counts3.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
-          await ctx.sleep(Math.min(cap, config2.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
+        const idleNodes = [...state.nodes.values()].filter(
+          (n) => !gone.has(n.id) && !liveAttemptOf(state, n.id, now)
+        ).length;
+        const lookIn = () => liveness.dueIn(state, idleNodes, headroom.stretch() > 1);
+        if (lookIn() === 0 && await liveness.look() && holderGone(state, liveness.gone(state), now)) {
           continue;
         }
-        const readAt = Date.now() + cap;
+        if (counts3.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
+          const backOff = Math.min(cap, config2.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6));
+          await headroom.wait(ctx.sleep, Math.min(backOff, lookIn()));
+          continue;
+        }
+        const readAt = Date.now() + cap * headroom.stretch();
         const lapse = nextLapse(state, now);
-        while (Date.now() < readAt && client.clock.now() < lapse) {
-          await ctx.sleep(Math.min(config2.pollMs, readAt - Date.now()));
+        while (Date.now() < readAt && client.clock.now() < lapse && lookIn() > 0) {
+          await headroom.wait(ctx.sleep, Math.min(config2.pollMs, readAt - Date.now(), lookIn()));
           if (await thread.appended()) break;
         }
         continue;
       }
       idleRounds = 0;
       enter("claiming");
-      if (choice.attempt > state.plan.maxAttempts) {
+      if (choice.attempt > (state.plan?.maxAttempts ?? 0)) {
         await closeTask(ctx, choice);
         continue;
       }
@@ -39522,10 +39946,8 @@ async function runNode(ctx) {
         continue;
       }
       enter("working");
-      const { outcome, viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
+      const { viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
       viewIsFresh = fresh;
-      if (outcome === "completed") completed += 1;
-      else if (outcome === "failed") failed += 1;
     }
   } finally {
     try {
@@ -39544,7 +39966,10 @@ async function runNode(ctx) {
         (beat, prev) => bidBody(config2, firstCandidacy.nonce, 1, "standing", beat, prev, {
           requests: client.stats.counted + 1,
           not_modified: client.stats.notModified,
-          writes: client.stats.writes
+          writes: client.stats.writes,
+          ...client.budget.limit !== void 0 ? { rate_limit: client.budget.limit } : {},
+          ...client.budget.lowest !== void 0 ? { lowest_remaining: client.budget.lowest } : {},
+          ...headroom.slowedMs > 0 ? { slowed_ms: Math.round(headroom.slowedMs) } : {}
         }),
         true
       ),
@@ -39554,8 +39979,14 @@ async function runNode(ctx) {
     log.warning(`could not record what this node spent: ${getErrorMessage(error3)}`);
   }
   log.info(ledger.line());
+  const { remaining, limit, lowest } = client.budget;
+  if (limit !== void 0)
+    log.info(
+      `the repository's API budget: ${remaining} of ${limit} left at the end, ${lowest} at the least${headroom.slowedMs > 0 ? `; idle reads were slowed for ${Math.round(headroom.slowedMs / 1e3)}s to leave some to the repository` : ""}`
+    );
   const final = taskViews(state, client.clock.now());
   const counts = tally(state, client.clock.now());
+  const { completed, failed } = ownOutcomes(state, config2.nodeId);
   log.info(
     `run over: ${counts.completed} completed, ${counts.failed} failed, ${counts.skipped} skipped of ${final.size} task(s); this node completed ${completed}, failed ${failed}`
   );
@@ -39567,6 +39998,22 @@ async function runNode(ctx) {
     ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {},
     state
   };
+}
+function holderGone(state, gone, now) {
+  if (gone.size === 0) return false;
+  for (const node2 of gone.keys()) if (liveAttemptOf(state, node2, now)) return true;
+  return false;
+}
+function ownOutcomes(state, node2) {
+  let completed = 0;
+  let failed = 0;
+  for (const record of state.tasks.values())
+    for (const a of record.attempts) {
+      if (a.node !== node2 || a.closing) continue;
+      if (a.outcome === "completed") completed += 1;
+      else if (a.outcome === "failed") failed += 1;
+    }
+  return { completed, failed };
 }
 async function openBranches(ctx, author) {
   const { config: config2, log } = ctx;
@@ -39759,12 +40206,19 @@ function summarize(state, now) {
     }
   }
   const spent = { requests: 0, notModified: 0, writes: 0, nodes: 0 };
+  let budget;
   for (const node2 of state.nodes.values()) {
     if (!node2.spent) continue;
     spent.requests += node2.spent.requests;
     spent.notModified += node2.spent.not_modified;
     spent.writes += node2.spent.writes;
     spent.nodes += 1;
+    const { rate_limit: limit, lowest_remaining: lowest, slowed_ms: slowed } = node2.spent;
+    if (limit === void 0) continue;
+    budget ??= { limit, slowedMs: 0 };
+    budget.limit = Math.max(budget.limit, limit);
+    if (lowest !== void 0) budget.lowestRemaining = Math.min(budget.lowestRemaining ?? lowest, lowest);
+    budget.slowedMs += slowed ?? 0;
   }
   const planningUsage = state.plan?.usage;
   const usage = addUsage(
@@ -39783,6 +40237,7 @@ function summarize(state, now) {
     ...lastEnd > 0 && Number.isFinite(firstBid) ? { elapsedMs: lastEnd - firstBid } : {},
     api,
     spent,
+    ...budget ? { budget } : {},
     ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {},
     ...usage ? { usage } : {},
     ...planningUsage ? { planningUsage } : {}
@@ -39858,9 +40313,13 @@ function renderSummary(s) {
   if (s.spent.nodes > 0)
     lines.push(
       "",
-      `API cost of the run: ${s.spent.requests} counted requests (${s.spent.writes} comments posted) and ${s.spent.notModified} free 304s, as recorded by ${s.spent.nodes} of ${s.nodes.length} node(s) when they left` + (s.spent.nodes < s.nodes.length ? " (nodes that died recorded nothing)" : "") + "."
+      `API cost of the run: ${s.spent.requests} counted requests (${s.spent.writes} comments posted) and ${s.spent.notModified} free 304s, as recorded by ${s.spent.nodes} of ${s.nodes.length} node(s) when they left` + (s.spent.nodes < s.nodes.length ? " (nodes that died recorded nothing)" : "") + "." + (s.budget ? ` ${budgetSentence(s.spent.requests, s.budget)}` : "")
     );
   return lines.join("\n");
+}
+function budgetSentence(requests, b) {
+  const share = Math.round(100 * requests / b.limit);
+  return `That is ${share}% of the repository's hourly budget of ${b.limit}` + (b.lowestRemaining !== void 0 ? `; the least left at any time was ${b.lowestRemaining}` : "") + (b.slowedMs > 0 ? `; nodes slowed their idle reads for ${Math.round(b.slowedMs / 1e3)}s in all to leave some to the repository's other workflows` : "; the run never had to slow down for it") + ".";
 }
 var cellText = (text, max) => text.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, max);
 function resultCell(t) {
@@ -40010,6 +40469,8 @@ function nodeConfig(inputs, runtime, issueNumber) {
     instances: inputs.instances,
     run: run2,
     nodeId,
+    ...runtime.runnerName ? { runner: runtime.runnerName } : {},
+    .../^\d+$/.test(runtime.runId) && /^\d+$/.test(runtime.runAttempt) ? { jobs: { runId: Number(runtime.runId), attempt: Number(runtime.runAttempt) } } : {},
     agent: inputs.agent,
     ...inputs.maxTurns !== void 0 ? { maxTurns: inputs.maxTurns } : {},
     ...inputs.maxTaskCostUsd !== void 0 ? { maxTaskCostUsd: inputs.maxTaskCostUsd } : {},

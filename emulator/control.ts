@@ -7,13 +7,21 @@
 //   GET  /_emulator/comments?issue=N → every comment of issue N with all its versions (deleted ones too)
 //   POST /_emulator/issues        {title, body?, labels?, author?} → {number}
 //   POST /_emulator/comments      {issue, body, login} → {id}
-//   POST /_emulator/users         {login, id, type?, token, permission?} → the user
+//   POST /_emulator/users         {login, id, type?, token, permission?, actions?: 'write'|'read'|'none'}
+//                                 → the user (actions none: the Actions API answers its token 403)
 //   POST /_emulator/workflow-runs {...run} → the run
+//   POST /_emulator/jobs          {run_id, run_attempt?, name, runner_name?, status?, conclusion?, labels?,
+//                                 head_sha?} → 201, the job as the jobs API shows it (status default
+//                                 in_progress, started_at now; the run need not exist)
+//   PATCH /_emulator/jobs/{id}    {status?, conclusion?} → the job (completed, or a conclusion, ends it:
+//                                 conclusion default success, completed_at now); 404 for an unknown job
+//   GET  /_emulator/jobs?run_id=N → every job (of run N), unlagged
 //   GET  /_emulator/time          → {now} (the emulator's clock)
 import type { ConfigPatch } from './config.js';
 import type { Fault } from './faults.js';
 import type { EmulatorResponse, GitHubEmulator } from './handler.js';
-import { iso } from './state.js';
+import type { JobFields } from './repository.js';
+import { iso, type JobConclusion, type JobStatus } from './state.js';
 
 export function controlRoute(
   emulator: GitHubEmulator,
@@ -21,6 +29,7 @@ export function controlRoute(
   path: string,
   url: URL,
   body: string | undefined,
+  origin = url.origin,
 ): EmulatorResponse {
   const now = emulator.now();
   const answer = (status: number, data: unknown): EmulatorResponse => emulator.json(status, data, now);
@@ -32,6 +41,12 @@ export function controlRoute(
   }
   const fields = input as Record<string, unknown>;
   try {
+    const jobId = /^\/_emulator\/jobs\/(\d+)$/.exec(path)?.[1];
+    if (jobId !== undefined && method === 'PATCH') {
+      if (!emulator.jobView(Number(jobId), origin)) return answer(404, { message: 'Not Found' });
+      emulator.updateJob(Number(jobId), fields as { status?: JobStatus; conclusion?: JobConclusion | null });
+      return answer(200, emulator.jobView(Number(jobId), origin));
+    }
     switch (`${method} ${path}`) {
       case 'GET /_emulator/config':
         return answer(200, emulator.config);
@@ -81,6 +96,19 @@ export function controlRoute(
       }
       case 'POST /_emulator/workflow-runs':
         return answer(201, emulator.addWorkflowRun(fields));
+      case 'POST /_emulator/jobs': {
+        const job = emulator.addJob(fields as unknown as JobFields);
+        return answer(201, emulator.jobView(job.id as number, origin));
+      }
+      case 'GET /_emulator/jobs': {
+        const run = url.searchParams.get('run_id');
+        return answer(
+          200,
+          emulator
+            .jobs(run === null ? undefined : Number(run))
+            .map((j) => emulator.jobView(j.id as number, origin)),
+        );
+      }
       default:
         return answer(404, { message: 'Not Found' });
     }

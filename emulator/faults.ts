@@ -12,12 +12,14 @@ export type Fault =
   /** Perform the request, then answer 502: a retried POST lands twice. */
   | { kind: 'lost-response'; count: number; match?: FaultMatch }
   /**
-   * 403 "secondary rate limit" with a retry-after header; or, with `status` 429 and a `message`, a limit that
-   * says only "Too Many Requests" (as proxies and other servers answer).
+   * A secondary rate limit: 403 (or `status` 429) with GitHub's "You have exceeded a secondary rate limit"
+   * message, and a `retry-after` header of `retryAfter` seconds; without one when `retryAfter` is omitted or 0
+   * (GitHub does not always say how long to wait). A `message` replaces the body's, as in a 429 that says only
+   * "Too Many Requests" (as proxies and other servers answer).
    */
   | {
       kind: 'secondary-rate-limit';
-      retryAfter: number;
+      retryAfter?: number;
       count: number;
       match?: FaultMatch;
       status?: 403 | 429;

@@ -1,5 +1,7 @@
 // The emulator's front door. A request goes through latency, outage, authentication, the primary rate limit,
 // queued and random faults and the secondary limit before its route; GETs get an ETag and answer 304 to it.
+// By default the limits are GitHub's: 1,000 requests an hour for a bot identity on the repository, 5,000 for
+// a user, 80 content-creating requests a minute and 500 an hour per identity.
 // `handle` works on plain objects; `fetch` makes it a drop-in fetch for Octokit, with no sockets at all.
 import { createHash } from 'node:crypto';
 import { realSleep, seededRandom, type Clock } from './clock.js';
@@ -26,7 +28,7 @@ import { route, type RouteContext } from './routes/index.js';
 import { DOCS } from './routes/context.js';
 import { EmulatedRepository } from './repository.js';
 import type { User } from './state.js';
-import { createsContent, emptyStats, routeKey, type EmulatorStats } from './stats.js';
+import { countsAsContent, createsContent, emptyStats, routeKey, type EmulatorStats } from './stats.js';
 
 export { CORS_HEADERS, type EmulatorRequest, type EmulatorResponse, type EmulatorStats };
 
@@ -105,7 +107,7 @@ export class GitHubEmulator extends EmulatedRepository {
         body: '',
       };
     if (path.startsWith('/_emulator/') || path === '/_emulator')
-      return controlRoute(this, method, path, url, req.body);
+      return controlRoute(this, method, path, url, req.body, origin);
 
     const latency = this.config.latencyMs;
     const delay = Array.isArray(latency) ? latency[0] + this.random() * (latency[1] - latency[0]) : latency;
@@ -174,12 +176,8 @@ export class GitHubEmulator extends EmulatedRepository {
           now,
           rate(),
         );
-      const limited = this.responses.secondaryLimit(now, fault.retryAfter, rate());
-      return {
-        ...limited,
-        status: fault.status ?? limited.status,
-        body: fault.message ? JSON.stringify({ message: fault.message }) : limited.body,
-      };
+      const limited = this.responses.secondaryLimit(now, fault.retryAfter, rate(), '', fault.status ?? 403);
+      return fault.message ? { ...limited, body: JSON.stringify({ message: fault.message }) } : limited;
     }
     if (!fault && this.config.failureRate > 0 && this.random() < this.config.failureRate) {
       stats.faultsInjected += 1;
@@ -188,14 +186,15 @@ export class GitHubEmulator extends EmulatedRepository {
     }
 
     const creating = createsContent(method, path);
-    if (creating) {
-      const retryAfter = this.limits.contentRetryAfter(now);
+    const content = countsAsContent(method, path);
+    if (content) {
+      const retryAfter = this.limits.contentRetryAfter(bucket, now);
       if (retryAfter !== undefined) {
         stats.faultsInjected += 1;
         count();
         return this.responses.secondaryLimit(
           now,
-          retryAfter,
+          this.config.contentLimit?.retryAfter === false ? undefined : retryAfter,
           rate(),
           ' and have been temporarily blocked from content creation',
         );
@@ -228,9 +227,10 @@ export class GitHubEmulator extends EmulatedRepository {
     };
     const result = route(ctx, method, path, parsed);
     const body = result.status === 204 ? '' : JSON.stringify(result.data);
-    if (creating && result.status >= 200 && result.status < 300) {
-      stats.contentCreating += 1;
-      this.limits.recordContent(now);
+    if (content && result.status >= 200 && result.status < 300) {
+      if (creating) stats.contentCreating += 1;
+      stats.contentCounted += 1;
+      this.limits.recordContent(bucket, now);
     }
 
     if (fault?.kind === 'lost-response') {

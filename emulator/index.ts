@@ -7,12 +7,32 @@ export {
   type EmulatorResponse,
 } from './handler.js';
 export type { FetchLike } from './http.js';
-export { EmulatedRepository, type CommentView, type CommentHistory, type PullView } from './repository.js';
+export {
+  EmulatedRepository,
+  type CommentView,
+  type CommentHistory,
+  type PullView,
+  type JobFields,
+} from './repository.js';
 export { GitHttp, type GitRequest } from './git-http.js';
 export { startEmulator, type RunningEmulator, type StartOptions } from './server.js';
-export { DEFAULT_CONFIG, type EmulatorConfig, type ConfigPatch } from './config.js';
+export {
+  DEFAULT_CONFIG,
+  DEFAULT_CONTENT_LIMIT,
+  type EmulatorConfig,
+  type ConfigPatch,
+  type ContentLimit,
+} from './config.js';
 export type { Fault, FaultMatch } from './faults.js';
 export type { EmulatorStats } from './stats.js';
-export { DEFAULT_USERS, iso, type User, type Permission } from './state.js';
+export {
+  DEFAULT_USERS,
+  iso,
+  type User,
+  type Permission,
+  type ActionsPermission,
+  type JobStatus,
+  type JobConclusion,
+} from './state.js';
 export { systemClock, realSleep, seededRandom, type Clock } from './clock.js';
 export { threadOf } from './thread-view.js';

@@ -1,5 +1,6 @@
-// GitHub's rate limits: the primary limit (requests per fixed window, per repository for an installation token
-// such as GITHUB_TOKEN, per user otherwise) and the secondary limit on creating content.
+// GitHub's rate limits: the primary limit (requests per fixed window: for a Bot token such as GITHUB_TOKEN per
+// repository and bot identity, shared by every token of that identity there; per user for a user's token) and
+// the secondary limit on creating content, counted per identity as well.
 import type { EmulatorConfig } from './config.js';
 import type { User } from './state.js';
 
@@ -10,6 +11,12 @@ export interface RateSnapshot {
   reset: number;
   used: number;
   resource: 'core';
+}
+
+/** Whose budget a request spends: one per (repository, bot identity), or one per user. */
+export interface Bucket {
+  key: string;
+  kind: 'installation' | 'user';
 }
 
 interface Window {
@@ -24,26 +31,35 @@ export const SECONDARY_DOCS =
 
 export class RateLimiter {
   private windows = new Map<string, Window>();
-  private created: number[] = [];
+  /** When each bucket's counted content-creating requests were made, oldest first (the last hour's). */
+  private created = new Map<string, number[]>();
 
   constructor(private readonly config: () => EmulatorConfig) {}
 
-  bucketOf(user: User, owner: string, repo: string): string {
-    return user.type === 'Bot' ? `repo:${owner}/${repo}` : `user:${user.id}`;
+  bucketOf(user: User, owner: string, repo: string): Bucket {
+    return user.type === 'Bot'
+      ? { key: `repo:${owner}/${repo}:bot:${user.id}`, kind: 'installation' }
+      : { key: `user:${user.id}`, kind: 'user' };
   }
 
-  private window(bucket: string, now: number): Window {
-    let w = this.windows.get(bucket);
+  private limitOf(bucket: Bucket): number {
+    const { limit, userLimit } = this.config().rateLimit;
+    return bucket.kind === 'user' ? userLimit : limit;
+  }
+
+  private window(bucket: Bucket, now: number): Window {
+    let w = this.windows.get(bucket.key);
     if (!w || now - w.start >= this.config().rateLimit.windowMs) {
       w = { start: now, used: 0 };
-      this.windows.set(bucket, w);
+      this.windows.set(bucket.key, w);
     }
     return w;
   }
 
   /** The bucket's state; `limitedUntil` is an injected exhaustion (remaining 0 until then). */
-  snapshot(bucket: string, now: number, limitedUntil: number): RateSnapshot {
-    const { limit, windowMs } = this.config().rateLimit;
+  snapshot(bucket: Bucket, now: number, limitedUntil: number): RateSnapshot {
+    const { windowMs } = this.config().rateLimit;
+    const limit = this.limitOf(bucket);
     const w = this.window(bucket, now);
     const forced = now < limitedUntil;
     return {
@@ -55,13 +71,13 @@ export class RateLimiter {
     };
   }
 
-  exhausted(bucket: string, now: number, limitedUntil: number): boolean {
+  exhausted(bucket: Bucket, now: number, limitedUntil: number): boolean {
     return this.snapshot(bucket, now, limitedUntil).remaining <= 0;
   }
 
-  consume(bucket: string, now: number): void {
+  consume(bucket: Bucket, now: number): void {
     const w = this.window(bucket, now);
-    if (w.used < this.config().rateLimit.limit) w.used += 1;
+    if (w.used < this.limitOf(bucket)) w.used += 1;
   }
 
   static headers(s: RateSnapshot): Record<string, string> {
@@ -74,21 +90,26 @@ export class RateLimiter {
     };
   }
 
-  /** Seconds to wait before creating content again, or undefined when the secondary limit allows it. */
-  contentRetryAfter(now: number): number | undefined {
+  /** Seconds until the bucket may create content again, or undefined when the secondary limit allows it. */
+  contentRetryAfter(bucket: Bucket, now: number): number | undefined {
     const limit = this.config().contentLimit;
     if (!limit) return undefined;
-    this.created = this.created.filter((t) => t > now - 3_600_000);
-    const lastMinute = this.created.filter((t) => t > now - 60_000);
+    const created = (this.created.get(bucket.key) ?? []).filter((t) => t > now - 3_600_000);
+    this.created.set(bucket.key, created);
+    const lastMinute = created.filter((t) => t > now - 60_000);
     if (lastMinute.length >= limit.perMinute)
-      return Math.max(1, Math.ceil((lastMinute[0]! + 60_000 - now) / 1000));
-    if (this.created.length >= limit.perHour)
-      return Math.max(1, Math.ceil((this.created[0]! + 3_600_000 - now) / 1000));
+      return Math.max(1, Math.ceil((lastMinute[lastMinute.length - limit.perMinute]! + 60_000 - now) / 1000));
+    if (created.length >= limit.perHour)
+      return Math.max(1, Math.ceil((created[created.length - limit.perHour]! + 3_600_000 - now) / 1000));
     return undefined;
   }
 
-  recordContent(now: number): void {
-    this.created.push(now);
-    if (this.created.length > 10_000) this.created = this.created.filter((t) => t > now - 3_600_000);
+  recordContent(bucket: Bucket, now: number): void {
+    const created = this.created.get(bucket.key) ?? [];
+    created.push(now);
+    this.created.set(
+      bucket.key,
+      created.length > 10_000 ? created.filter((t) => t > now - 3_600_000) : created,
+    );
   }
 }

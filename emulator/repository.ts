@@ -1,6 +1,16 @@
 // The emulated repository and the helpers tests use on it directly: no HTTP, no lag, no faults, not counted.
 import { systemClock, type Clock } from './clock.js';
-import { DEFAULT_USERS, Store, type Permission, type StoredIssue, type User } from './state.js';
+import { jobJson } from './routes/shapes.js';
+import {
+  DEFAULT_USERS,
+  Store,
+  type ActionsPermission,
+  type JobConclusion,
+  type JobStatus,
+  type Permission,
+  type StoredIssue,
+  type User,
+} from './state.js';
 
 export interface CommentView {
   id: number;
@@ -29,6 +39,26 @@ export interface PullView {
   draft: boolean;
 }
 
+/** A job to add: the fields of `POST /_emulator/jobs`. */
+export interface JobFields {
+  run_id: number;
+  /** Default 1. */
+  run_attempt?: number;
+  name: string;
+  /** The runner's RUNNER_NAME. */
+  runner_name?: string | null;
+  /** Default in_progress (started now). */
+  status?: JobStatus;
+  conclusion?: JobConclusion | null;
+  /** Default ["ubuntu-latest"]. */
+  labels?: string[];
+  /** Default: the run's, if the run is known. */
+  head_sha?: string;
+}
+
+/** Where the programmatic views of jobs point their API URLs (the HTTP routes use the request's origin). */
+const API_ORIGIN = 'https://api.github.example';
+
 export class EmulatedRepository {
   readonly store: Store;
   readonly owner: string;
@@ -46,14 +76,29 @@ export class EmulatedRepository {
     return this.clock.now();
   }
 
+  /**
+   * Add a user, or a token: a login already known with another id is replaced, one with the same id gets
+   * another token (each token its own permissions, as each job's GITHUB_TOKEN), and the same token is replaced.
+   */
   addUser(user: {
     login: string;
     id: number;
     type?: 'User' | 'Bot';
     token: string;
     permission?: Permission;
+    /** The token's Actions permission (default read; none answers the Actions API 403). */
+    actions?: ActionsPermission;
   }): User {
     return this.store.addUser({ type: 'User', permission: 'read', ...user });
+  }
+
+  /** Set the Actions permission of every token of a login (none: the Actions API answers them 403). */
+  setUserActions(login: string, actions: ActionsPermission): void {
+    const tokens = this.store.users.filter((u) => u.login.toLowerCase() === login.toLowerCase());
+    if (tokens.length === 0) throw new Error(`emulator: no user ${login}`);
+    if (!['write', 'read', 'none'].includes(actions))
+      throw new Error(`emulator: actions must be write, read or none, not ${String(actions)}`);
+    for (const u of tokens) u.actions = actions;
   }
 
   private userNamed(login: string): User {
@@ -123,5 +168,51 @@ export class EmulatedRepository {
 
   addWorkflowRun(run: Record<string, unknown>): Record<string, unknown> {
     return this.store.addWorkflowRun(run, this.now());
+  }
+
+  /** Add a job to a workflow run (known to the store or not); its JSON as the jobs API shows it now. */
+  addJob(fields: JobFields): Record<string, unknown> {
+    const job = this.store.addJob(
+      {
+        runId: Number(fields.run_id),
+        name: fields.name,
+        ...(fields.run_attempt !== undefined ? { runAttempt: Number(fields.run_attempt) } : {}),
+        ...(fields.runner_name !== undefined ? { runnerName: fields.runner_name } : {}),
+        ...(fields.status !== undefined ? { status: fields.status } : {}),
+        ...(fields.conclusion !== undefined ? { conclusion: fields.conclusion } : {}),
+        ...(fields.labels !== undefined ? { labels: fields.labels.map(String) } : {}),
+        ...(fields.head_sha !== undefined ? { headSha: String(fields.head_sha) } : {}),
+      },
+      this.now(),
+    );
+    return this.jobView(job.id, API_ORIGIN)!;
+  }
+
+  /**
+   * Move a job on: `completed` (or a conclusion) ends it, with conclusion success unless told otherwise, and
+   * sets completed_at. Throws for an unknown job.
+   */
+  updateJob(
+    id: number,
+    patch: { status?: JobStatus; conclusion?: JobConclusion | null },
+  ): Record<string, unknown> {
+    const job = this.store.jobs.find((j) => j.id === id);
+    if (!job) throw new Error(`emulator: no job ${id}`);
+    this.store.updateJob(job, patch, this.now());
+    return this.jobView(id, API_ORIGIN)!;
+  }
+
+  /** The jobs (of one run, or all), unlagged, as the jobs API shows them. */
+  jobs(runId?: number): Record<string, unknown>[] {
+    return this.store.jobs
+      .filter((j) => runId === undefined || j.runId === runId)
+      .map((j) => this.jobView(j.id, API_ORIGIN)!);
+  }
+
+  /** One job's JSON now, with API URLs under `origin`. */
+  jobView(id: number, origin: string): Record<string, unknown> | undefined {
+    const job = this.store.jobs.find((j) => j.id === id);
+    if (!job) return undefined;
+    return jobJson({ origin, owner: this.owner, repo: this.repo }, job, this.store.jobAt(job, Infinity));
   }
 }

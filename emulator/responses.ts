@@ -40,14 +40,17 @@ export class Responder {
     return this.json(403, { message, documentation_url: PRIMARY_DOCS }, now, rate);
   }
 
-  /** 403 for a secondary limit, with retry-after. */
+  /** 403 (or 429) for a secondary limit, with retry-after when `retryAfter` is a number of seconds over 0. */
   secondaryLimit(
     now: number,
-    retryAfter: number,
+    retryAfter: number | undefined,
     rate: Record<string, string>,
     detail = '',
+    status: 403 | 429 = 403,
   ): EmulatorResponse {
-    const answer = this.json(403, {}, now, { ...rate, 'retry-after': String(retryAfter) });
+    const wait: Record<string, string> =
+      retryAfter !== undefined && retryAfter > 0 ? { 'retry-after': String(retryAfter) } : {};
+    const answer = this.json(status, {}, now, { ...rate, ...wait });
     const message =
       `You have exceeded a secondary rate limit${detail}. Please wait a few minutes before you try again. ` +
       `If you reach out to GitHub Support for help, please include the request ID ${answer.headers['x-github-request-id']}.`;

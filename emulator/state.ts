@@ -1,8 +1,11 @@
 // The emulator's store: users and their tokens, one repository's issues (each with the history of its fields),
-// comments (with every version of each edit), pull requests, labels, reactions and workflow runs.
+// comments (with every version of each edit), pull requests, labels, reactions, workflow runs and their jobs.
 // Pure data, no HTTP: times are passed in (ms since epoch) and kept exactly; they are shown in whole seconds.
 
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+/** What a token may do with the Actions API (GITHUB_TOKEN's `actions:` permission); absent means read. */
+export type ActionsPermission = 'write' | 'read' | 'none';
 
 export interface User {
   login: string;
@@ -10,6 +13,7 @@ export interface User {
   type: 'User' | 'Bot';
   token: string;
   permission: Permission;
+  actions?: ActionsPermission;
 }
 
 export interface CommentVersion {
@@ -73,6 +77,45 @@ export interface Label {
 
 export type WorkflowRun = Record<string, unknown> & { id: number };
 
+export type JobStatus = 'queued' | 'in_progress' | 'completed';
+export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'in_progress', 'completed'];
+export const JOB_CONCLUSIONS = [
+  'success',
+  'failure',
+  'cancelled',
+  'skipped',
+  'neutral',
+  'timed_out',
+  'action_required',
+] as const;
+export type JobConclusion = (typeof JOB_CONCLUSIONS)[number];
+
+export interface JobSnapshot {
+  at: number;
+  status: JobStatus;
+  conclusion: JobConclusion | null;
+  startedAt: number;
+  completedAt: number | null;
+}
+
+/** A job of a workflow run; its run need not be known to the store (jobs are kept by run id). */
+export interface StoredJob {
+  id: number;
+  runId: number;
+  runAttempt: number;
+  name: string;
+  /** The runner's `RUNNER_NAME` (shown once the job is no longer queued, as on GitHub). */
+  runnerName: string | null;
+  runnerId: number;
+  labels: string[];
+  headSha: string;
+  headBranch: string;
+  workflowName: string;
+  createdAt: number;
+  /** Every state the job has had, oldest first (for lagged reads). */
+  history: JobSnapshot[];
+}
+
 export const DEFAULT_USERS: readonly User[] = [
   { login: 'github-actions[bot]', id: 41898282, type: 'Bot', token: 'ghs_bot_token', permission: 'write' },
   { login: 'maintainer', id: 1001, type: 'User', token: 'ghp_maintainer_token', permission: 'admin' },
@@ -94,11 +137,14 @@ export class Store {
   reactions: Reaction[] = [];
   labels = new Map<string, Label>();
   workflowRuns: WorkflowRun[] = [];
+  jobs: StoredJob[] = [];
   private nextIssue = 1;
   private nextComment = 1000;
   private nextReaction = 1;
   private nextLabel = 100;
   private nextRun = 9000;
+  private nextJob = 30_000_000;
+  private runnerIds = new Map<string, number>();
 
   constructor(users: readonly User[] = DEFAULT_USERS) {
     this.users = users.map((u) => ({ ...u }));
@@ -113,8 +159,15 @@ export class Store {
   }
 
   addUser(user: User): User {
+    if (user.actions !== undefined && !['write', 'read', 'none'].includes(user.actions))
+      throw new Error(`emulator: actions must be write, read or none, not ${String(user.actions)}`);
     const copy = { ...user };
-    this.users = this.users.filter((u) => u.login.toLowerCase() !== user.login.toLowerCase());
+    // A login of another id is replaced; one of the same id and another token is one more token of the same
+    // identity (as every job's GITHUB_TOKEN is github-actions[bot]), each with its own permissions.
+    this.users = this.users.filter(
+      (u) =>
+        u.token !== user.token && (u.login.toLowerCase() !== user.login.toLowerCase() || u.id === user.id),
+    );
     this.users.push(copy);
     return copy;
   }
@@ -261,4 +314,102 @@ export class Store {
     this.workflowRuns.push(stored);
     return stored;
   }
+
+  addJob(
+    fields: {
+      runId: number;
+      runAttempt?: number;
+      name: string;
+      runnerName?: string | null;
+      status?: JobStatus;
+      conclusion?: JobConclusion | null;
+      labels?: string[];
+      headSha?: string;
+    },
+    now: number,
+  ): StoredJob {
+    if (!Number.isSafeInteger(fields.runId) || fields.runId <= 0)
+      throw new Error('emulator: run_id is required');
+    if (typeof fields.name !== 'string' || fields.name === '') throw new Error('emulator: name is required');
+    const attempt = fields.runAttempt ?? 1;
+    if (!Number.isSafeInteger(attempt) || attempt < 1)
+      throw new Error('emulator: run_attempt must be 1 or more');
+    const first = { status: fields.status ?? 'in_progress', conclusion: fields.conclusion ?? null };
+    nextStatus(first, 'in_progress');
+    const run = this.workflowRuns.find((r) => r.id === fields.runId);
+    const runnerName = fields.runnerName ?? null;
+    let runnerId = this.runnerIds.get(runnerName ?? '');
+    if (runnerId === undefined) {
+      runnerId = this.runnerIds.size + 1;
+      this.runnerIds.set(runnerName ?? '', runnerId);
+    }
+    const job: StoredJob = {
+      id: this.nextJob++,
+      runId: fields.runId,
+      runAttempt: attempt,
+      name: fields.name,
+      runnerName,
+      runnerId,
+      labels: fields.labels ?? ['ubuntu-latest'],
+      headSha: fields.headSha ?? (typeof run?.head_sha === 'string' ? run.head_sha : fakeSha(fields.runId)),
+      headBranch: typeof run?.head_branch === 'string' ? run.head_branch : 'main',
+      workflowName: typeof run?.name === 'string' ? run.name : 'p2p-dev',
+      createdAt: now,
+      history: [],
+    };
+    this.jobs.push(job);
+    this.updateJob(job, first, now);
+    return job;
+  }
+
+  /**
+   * A job's next state. A conclusion completes the job; completing it without one concludes it `success`;
+   * leaving `queued` starts it (started_at), completing it sets completed_at.
+   */
+  updateJob(
+    job: StoredJob,
+    patch: { status?: JobStatus; conclusion?: JobConclusion | null },
+    now: number,
+  ): StoredJob {
+    const last = job.history[job.history.length - 1];
+    const status = nextStatus(patch, last?.status ?? 'in_progress');
+    const conclusion = status === 'completed' ? (patch.conclusion ?? last?.conclusion ?? 'success') : null;
+    const startedAt = last && last.status !== 'queued' ? last.startedAt : now;
+    const completedAt = status === 'completed' ? (last?.completedAt ?? now) : null;
+    job.history.push({ at: now, status, conclusion, startedAt, completedAt });
+    return job;
+  }
+
+  /** A job's state as a reader sees it at `at` (its first state when it is read before it existed). */
+  jobAt(job: StoredJob, at: number): JobSnapshot {
+    let found = job.history[0]!;
+    for (const s of job.history) if (s.at <= at) found = s;
+    return found;
+  }
+}
+
+/** The status a job's patch leads to (a conclusion alone completes it); throws for one that makes no sense. */
+function nextStatus(
+  patch: { status?: JobStatus; conclusion?: JobConclusion | null },
+  current: JobStatus,
+): JobStatus {
+  if (patch.status !== undefined && !JOB_STATUSES.includes(patch.status))
+    throw new Error(`emulator: status must be one of ${JOB_STATUSES.join(', ')}`);
+  if (patch.conclusion != null && !JOB_CONCLUSIONS.includes(patch.conclusion))
+    throw new Error(`emulator: conclusion must be one of ${JOB_CONCLUSIONS.join(', ')}`);
+  const status = patch.status ?? (patch.conclusion ? 'completed' : current);
+  if (status !== 'completed' && patch.conclusion)
+    throw new Error(`emulator: a ${status} job has no conclusion`);
+  return status;
+}
+
+/** A commit sha that stands in for a run's head, the same for the same run. */
+function fakeSha(runId: number): string {
+  let h = runId >>> 0;
+  let out = '';
+  while (out.length < 40) {
+    h = (Math.imul(h ^ (h >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, 40);
 }

@@ -7,8 +7,13 @@ export interface EmulatorStats {
   counted: number;
   /** Conditional requests answered 304 (free, as on GitHub). */
   notModified: number;
-  /** Successful POSTs that created a comment, issue, pull request or reaction. */
+  /** Successful POSTs that created content: a comment, issue, pull request, reaction, label or ref. */
   contentCreating: number;
+  /**
+   * Successful requests the secondary content limit counts: those creations, and edits and deletes of
+   * comments and issues.
+   */
+  contentCounted: number;
   /** POST/PATCH/PUT/DELETE requests. */
   mutations: number;
   /** Requests answered by an injected fault or an exhausted limit. */
@@ -26,6 +31,7 @@ export const emptyStats = (): EmulatorStats => ({
   counted: 0,
   notModified: 0,
   contentCreating: 0,
+  contentCounted: 0,
   mutations: 0,
   faultsInjected: 0,
   byRoute: {},
@@ -50,12 +56,26 @@ export function routeKey(method: string, path: string, query?: URLSearchParams):
   return `${method} ${named}${marks.length > 0 ? `?${marks.join('&')}` : ''}`;
 }
 
-/** Whether a request creates content, as GitHub's secondary limit on content creation sees it. */
+const REPO = String.raw`^/repos/[^/]+/[^/]+`;
+const CREATES = new RegExp(
+  String.raw`${REPO}/(issues|pulls|labels|git/refs|issues/\d+/(comments|labels)|pulls/\d+/(comments|reviews)|issues/(\d+|comments/\d+)/reactions)$`,
+);
+const EDITS = new RegExp(String.raw`${REPO}/(issues|pulls|issues/comments)/\d+$`);
+const DELETES = new RegExp(String.raw`${REPO}/issues/comments/\d+$`);
+
+/** Whether a request creates content (a POST that makes a comment, issue, pull, reaction, label or ref). */
 export function createsContent(method: string, path: string): boolean {
+  return method === 'POST' && CREATES.test(path);
+}
+
+/**
+ * Whether GitHub's secondary limit on content creation counts the request: content creation, and edits and
+ * deletes of comments and issues (a heartbeat that edits a comment counts as much as a new comment).
+ */
+export function countsAsContent(method: string, path: string): boolean {
   return (
-    method === 'POST' &&
-    /^\/repos\/[^/]+\/[^/]+\/(issues|pulls|issues\/\d+\/comments|issues\/(\d+|comments\/\d+)\/reactions)$/.test(
-      path,
-    )
+    createsContent(method, path) ||
+    (method === 'PATCH' && EDITS.test(path)) ||
+    (method === 'DELETE' && DELETES.test(path))
   );
 }

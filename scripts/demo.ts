@@ -12,7 +12,7 @@ import { fold } from '../src/protocol/fold.js';
 import { taskViews } from '../src/protocol/decide.js';
 import { formatDuration } from '../src/protocol/render.js';
 import { makeTrust } from '../src/protocol/thread-comment.js';
-import { startNode, waitAll } from './local-nodes.js';
+import { FAST_TIMING_LIMITS, startNode, waitAll } from './local-nodes.js';
 import { cloneFor, createRemote, remoteBranches } from './local-git.js';
 import { serveDashboard } from './serve-dashboard.js';
 import { answeredTool, claudeEnvFor, startAnthropicStandIn } from './anthropic-stand-in.js';
@@ -48,7 +48,8 @@ function headline(body: string): string {
 }
 
 async function main(): Promise<void> {
-  const server = await startEmulator({ config: { latencyMs: [20, 80] } });
+  // The demo's nodes run with FAST_TIMINGS (a heartbeat a second, not every 300 s): GitHub's limits scaled alike.
+  const server = await startEmulator({ ...FAST_TIMING_LIMITS, config: { latencyMs: [20, 80] } });
   const { emulator, url } = server;
   const issue = emulator.createIssue({ title: 'Widgets', body: ISSUE, labels: ['p2p-dev'] });
   console.log(`GitHub emulator at ${url}; issue #${issue} "Widgets" has 6 tasks.`);

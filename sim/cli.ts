@@ -1,6 +1,8 @@
 // The simulation from the command line.
 //   npm run sim -- --seeds 1000 [--from 0]    run seeds from..from+seeds-1 and print the figures
 //   npm run sim -- --seed 1234                replay one seed, printing its schedule and every node's log
+//   npm run sim -- --classic ...              the schedules as drawn before GitHub's limits were modelled
+//                                             (no limits, none of the faults added with them)
 //   npm run soak                              10,000 seeds
 // Exit 1 when any seed broke an invariant; each failing seed is printed with the command that replays it.
 import { parseArgs } from 'node:util';
@@ -14,12 +16,29 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     json: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    classic: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
 
+const draw = (seed: number) => drawSchedule(seed, { classic: values.classic });
+
 async function main(): Promise<number> {
+  if (values.help) {
+    console.log(
+      [
+        'npm run sim -- [--seeds N] [--from F] [--json] [--quiet] [--classic]   run seeds F..F+N-1 (100 from 0)',
+        'npm run sim -- --seed S [--classic]                                    replay one seed with every log',
+        '  --json     print only the figures, as one line of JSON',
+        '  --quiet    no progress lines',
+        "  --classic  the schedules as drawn before GitHub's limits were modelled: no limits, none of the",
+        '             faults added with them (the older parts of every schedule are the same either way)',
+      ].join('\n'),
+    );
+    return 0;
+  }
   if (values.seed !== undefined) {
-    const schedule = drawSchedule(Number(values.seed));
+    const schedule = draw(Number(values.seed));
     console.log(JSON.stringify(schedule, null, 1));
     const result = await simulate(schedule, { verbose: true });
     for (const line of result.log ?? []) console.log(line);
@@ -35,9 +54,23 @@ async function main(): Promise<number> {
   const started = performance.now();
   const results: SimResult[] = [];
   const failures: SimResult[] = [];
+  // Seeds that met each of the faults and limits added with GitHub's limits.
+  const met = {
+    budgetPastLease: 0,
+    silentSecondary: 0,
+    budgetRanOut: 0,
+    contentLimited: 0,
+    silentAnswered: 0,
+  };
   for (let seed = from; seed < from + count; seed++) {
-    const result = await simulate(drawSchedule(seed));
+    const schedule = draw(seed);
+    const result = await simulate(schedule);
     results.push(result);
+    if (schedule.faults.some((f) => f.tag === 'budget-past-lease')) met.budgetPastLease += 1;
+    if (schedule.faults.some((f) => f.tag === 'silent-secondary')) met.silentSecondary += 1;
+    if (result.limited.budget > 0) met.budgetRanOut += 1;
+    if (result.limited.content > 0) met.contentLimited += 1;
+    if (result.limited.silent > 0) met.silentAnswered += 1;
     if (result.violations.length > 0) {
       failures.push(result);
       console.error(`seed ${seed} FAILED:\n  ${result.violations.slice(0, 10).join('\n  ')}`);
@@ -64,6 +97,14 @@ async function main(): Promise<number> {
     skipped: sum((r) => r.skipped),
     agentRuns: sum((r) => r.agentRuns),
     faultsInjected: sum((r) => r.faultsInjected),
+    // Seeds whose schedule has a budget exhaustion longer than a lease, and silent secondary limits; seeds
+    // whose nodes really got silent secondary answers, used up their run's budget, hit the content limit.
+    seedsBudgetPastLease: met.budgetPastLease,
+    seedsSilentSecondary: met.silentSecondary,
+    seedsSilentAnswered: met.silentAnswered,
+    seedsBudgetRanOut: met.budgetRanOut,
+    seedsContentLimited: met.contentLimited,
+    limitAnswers: sum((r) => r.limited.budget + r.limited.exhausted + r.limited.content + r.limited.silent),
     countedRequestsPerTask: Math.round((sum((r) => r.requests) / tasks) * 10) / 10,
     contentCreatingPerTask: Math.round((sum((r) => r.contentCreating) / tasks) * 100) / 100,
     share304:

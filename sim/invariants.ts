@@ -3,6 +3,7 @@ import { fold, type RunState } from '../src/protocol/fold.js';
 import { decode } from '../src/protocol/codec.js';
 import { TERMINAL, taskViews } from '../src/protocol/decide.js';
 import { makeTrust, type ThreadComment } from '../src/protocol/thread-comment.js';
+import type { AttemptRecord } from '../src/protocol/fold.js';
 
 /** One agent run as it really happened (virtual time, ms). */
 export interface AgentRun {
@@ -21,6 +22,12 @@ export interface InvariantInput {
   agentRuns: AgentRun[];
   /** Nodes that crashed, and when. */
   crashed: Map<string, number>;
+  /** What each node that finished reported (runNode's outcome); a crashed node reports nothing. */
+  reports: ReadonlyMap<string, { completed: number }>;
+  /** The most the emulator's listings lag behind writes (its lag plus its jitter), ms. */
+  listingLagMs: number;
+  /** When the run started (virtual ms): times in the messages are counted from it. */
+  t0: number;
   now: number;
 }
 
@@ -30,6 +37,8 @@ export function checkInvariants(input: InvariantInput): {
   state: RunState;
 } {
   const v: string[] = [];
+  const at = (ms: number | undefined): string =>
+    ms === undefined ? 'never' : `+${((ms - input.t0) / 1000).toFixed(3)}s`;
   const trust = makeTrust(input.trusted);
   const state = fold(input.comments, { run: input.run, trust });
   const views = taskViews(state, input.now);
@@ -113,6 +122,75 @@ export function checkInvariants(input: InvariantInput): {
           `${a.task} attempt ${a.attempt} is completed in the thread, but no agent run of ${a.node} did it`,
         );
     }
+
+  // The attempt that completed each task, as the fold has it.
+  const completedBy = new Map<string, AttemptRecord>();
+
+  // (i) At most one attempt of a task is completed.
+  for (const record of state.tasks.values()) {
+    const done = record.attempts.filter((a) => a.outcome === 'completed');
+    if (done[0]) completedBy.set(record.task.id, done[0]);
+    if (done.length > 1)
+      v.push(
+        `${record.task.id} is completed by ${done.length} attempts: ${done.map((a) => `attempt ${a.attempt} by ${a.node} (written ${at(a.endedAt)})`).join(', ')}`,
+      );
+  }
+
+  // (ii) The outputs agree with the thread: each node that finished reports as completed exactly the tasks
+  // whose completed attempt is its own (a crashed node reports nothing), so no task is counted twice.
+  const owned = new Map<string, string[]>();
+  for (const [task, a] of completedBy) owned.set(a.node, [...(owned.get(a.node) ?? []), task]);
+  let reported = 0;
+  for (const [node, report] of input.reports) {
+    reported += report.completed;
+    const mine = owned.get(node) ?? [];
+    if (report.completed !== mine.length)
+      v.push(
+        `${node} reports ${report.completed} completed, but the thread gives it ${mine.length}${mine.length ? ` (${mine.join(', ')})` : ''}`,
+      );
+  }
+  if (reported > completedBy.size)
+    v.push(`the nodes report ${reported} completed tasks together, but ${completedBy.size} completed`);
+
+  // (iii) Finished work is never thrown away: an agent run that ended ok while its lease still ran, and whose
+  // node recorded it (its attempt's comment says completed, late or not), leaves its task completed, by that
+  // attempt or by one whose outcome was written no later, unless a takeover's result came before it. "While its lease ran" as a node can know it: before
+  // its lease keeper's deadline (the margin a node keeps, lease / 10 between 1 s and 30 s), less a second and
+  // a half for the error of its reckoning of the server's clock (whole-second Date headers, latency).
+  for (const r of input.agentRuns) {
+    if (r.outcome !== 'ok') continue;
+    const attempt = state.tasks.get(r.task)?.attempts[r.attempt - 1];
+    if (!attempt || attempt.node !== r.node || attempt.state !== 'completed') continue;
+    const margin = Math.min(Math.max(attempt.ev.leaseMs * 0.1, 1000), 30_000);
+    const leaseEnd = attempt.ev.lastAlive + attempt.ev.leaseMs;
+    if (r.end === undefined || r.end > leaseEnd - margin - 1500) continue;
+    // A takeover that had a result first (it completed or failed, a closing claim too) voids a late outcome.
+    const later = state.tasks.get(r.task)!.attempts.slice(r.attempt);
+    if (later.some((b) => (b.state === 'completed' || b.state === 'failed') && b.updated < attempt.updated))
+      continue;
+    const done = completedBy.get(r.task);
+    if (done === attempt) continue;
+    if (done && done.endedAt !== undefined && done.endedAt <= attempt.updated) continue;
+    v.push(
+      `${r.task}: the work of ${r.node} (attempt ${r.attempt}, agent ${at(r.start)}–${at(r.end)}, outcome written ${at(attempt.updated)}, now ${attempt.outcome}) was thrown away: ${
+        done
+          ? `attempt ${done.attempt} by ${done.node} completed it later (written ${at(done.endedAt)})`
+          : 'the task is not completed'
+      }`,
+    );
+  }
+
+  // (iv) No redo after a visible completion: once a task's accepted outcome is written, no agent run of it
+  // starts later than a listing can lag behind it (and a second for whole-second timestamps).
+  for (const r of input.agentRuns) {
+    const done = completedBy.get(r.task);
+    if (done?.endedAt === undefined) continue;
+    const bound = done.endedAt + input.listingLagMs + 1000;
+    if (r.start > bound)
+      v.push(
+        `${r.task}: ${r.node} started attempt ${r.attempt} at ${at(r.start)}, after attempt ${done.attempt} by ${done.node} had completed it (written ${at(done.endedAt)}; visible by ${at(bound)})`,
+      );
+  }
 
   const totals = { completed: 0, failed: 0, skipped: 0 };
   for (const view of views.values())

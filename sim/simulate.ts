@@ -13,13 +13,14 @@ import { decode, encode } from '../src/protocol/codec.js';
 import type { Message } from '../src/protocol/messages.js';
 import type { NodeConfig, NodeContext } from '../src/node/context.js';
 import type { ProcessOptions, ProcessResult, RunningProcess } from '../src/node/agent-process.js';
-import { runNode } from '../src/node/run-node.js';
+import { runNode, type NodeOutcome } from '../src/node/run-node.js';
 import type { CrashPoint, Schedule } from './schedule.js';
 import { checkInvariants, type AgentRun } from './invariants.js';
 import type { RunState } from '../src/protocol/fold.js';
 import type { ThreadComment } from '../src/protocol/thread-comment.js';
 
 export const RUN = '8800.1';
+const RUN_ID = 8800;
 const TRUSTED = { login: 'github-actions[bot]', id: 41898282 };
 
 export interface SimResult {
@@ -37,7 +38,15 @@ export interface SimResult {
   requests: number;
   contentCreating: number;
   notModified: number;
+  /** Requests the secondary limit on content counts (creations, and edits and deletes of comments). */
+  contentCounted: number;
   faultsInjected: number;
+  /**
+   * The limit answers the nodes got, by kind: the run's budget used up (`budget`), an injected exhaustion
+   * (`exhausted`: a 'primary-rate-limit' fault), the content limit (`content`), injected secondary limits
+   * with and without retry-after (`secondary`, `silent`).
+   */
+  limited: { budget: number; exhausted: number; content: number; secondary: number; silent: number };
   /** The nodes' logs (kept when asked, for a replay). */
   log?: string[];
   /** With `details`: the agent runs, the final thread's fold, and what each node logged when (virtual ms). */
@@ -47,6 +56,8 @@ export interface SimResult {
     comments: ThreadComment[];
     byRoute: Record<string, number>;
     t0: number;
+    /** What each node that finished reported (runNode's outcome), by node id. */
+    reports: Map<string, NodeOutcome>;
     events: { node: number; at: number; message: string }[];
   };
 }
@@ -123,12 +134,20 @@ async function run(
 ): Promise<SimResult> {
   const t0 = Date.now();
   const stamp = (): string => `+${((Date.now() - t0) / 1000).toFixed(3)}s`;
-  const emulator = new GitHubEmulator({ seed: schedule.seed, config: schedule.emulator });
+  // The limits are always the schedule's (sim/schedule.ts, githubLimits), never the emulator's defaults.
+  const { rateLimit, contentLimit, ...realism } = schedule.emulator;
+  const emulator = new GitHubEmulator({
+    seed: schedule.seed,
+    config: { ...realism, rateLimit, contentLimit },
+  });
   const issue = emulator.createIssue({ title: `Simulation ${schedule.seed}`, body: issueBody(schedule) });
   const agentRuns: AgentRun[] = [];
   const events: { node: number; at: number; message: string }[] = [];
   const violations: string[] = [];
   const random = seededRandom(schedule.seed * 131 + 3);
+  const limited: SimResult['limited'] = { budget: 0, exhausted: 0, content: 0, secondary: 0, silent: 0 };
+  /** What each node that finished reported (a crashed node reports nothing). */
+  const reports = new Map<string, NodeOutcome>();
 
   for (const { atMs, fault } of schedule.faults) setTimeout(() => emulator.queueFaults([fault]), atMs);
   for (const forgery of schedule.forgeries)
@@ -158,12 +177,30 @@ async function run(
       },
       warning: (m) => lines.push(`${stamp()} [node ${plan.instance}] warning: ${m}`),
     };
+    // Each node is a job of the run in the Actions API. A crashed node's job ends a few seconds later (its step
+    // process died), or, for one crash in four (a runner lost), only after some minutes.
+    const runner = `sim-runner-${plan.instance}`;
+    const jobId = Number(
+      emulator.addJob({
+        run_id: RUN_ID,
+        run_attempt: 1,
+        name: `p2p-execute (${plan.instance})`,
+        runner_name: runner,
+      }).id,
+    );
+    const endJob = (conclusion: 'success' | 'failure', afterMs: number): void => {
+      setTimeout(() => emulator.updateJob(jobId, { status: 'completed', conclusion }), afterMs);
+    };
     const crash = (where: string): void => {
       if (node.dead) return;
       node.dead = true;
       node.crashedAt = Date.now();
       lines.push(`${stamp()} [node ${plan.instance}] 💥 crashed ${where}`);
       node.agent?.stop();
+      endJob(
+        'failure',
+        (plan.instance * 7919 + schedule.seed) % 4 === 0 ? 5 * 60_000 : 2000 + (schedule.seed % 5) * 1000,
+      );
     };
     const counts = new Map<string, number>();
     const hits = (point: CrashPoint['at']): boolean => {
@@ -198,6 +235,7 @@ async function run(
         return hang();
       }
       const response = await emulator.fetch(input as string, init as never);
+      if (response.status === 403 || response.status === 429) await noteLimit(response, limited);
       if (node.dead) return hang();
       if ((point === 'claim' && hits('after-claim')) || (point === 'plan' && hits('after-plan'))) {
         crash(`after posting a ${point}, before hearing back`);
@@ -279,6 +317,8 @@ async function run(
       instances: schedule.nodes.length,
       run: RUN,
       nodeId: id,
+      runner,
+      jobs: { runId: RUN_ID, attempt: 1 },
       agent: { kind: 'custom', command: 'simulated-agent' },
       planner: 'issue',
       // GitHub's bound; the simulated listings lag by at most 7 s.
@@ -305,8 +345,10 @@ async function run(
     };
     running.push(
       (options.program ? options.program(ctx) : runNode(ctx)).then(
-        () => {
+        (outcome) => {
           node.finished = true;
+          endJob('success', 1000);
+          if (!options.program) reports.set(id, outcome as NodeOutcome);
         },
         (error: unknown) => {
           node.finished = true;
@@ -344,6 +386,9 @@ async function run(
     trusted: TRUSTED,
     agentRuns,
     crashed: new Map(nodes.filter((n) => n.crashedAt !== undefined).map((n) => [n.id, n.crashedAt!])),
+    reports,
+    listingLagMs: schedule.emulator.listingLagMs + schedule.emulator.listingLagJitterMs,
+    t0,
     now: Date.now(),
   });
   if (!options.program) violations.push(...checked.violations);
@@ -361,12 +406,32 @@ async function run(
     requests: stats.counted,
     contentCreating: stats.contentCreating,
     notModified: stats.notModified,
+    contentCounted: stats.contentCounted,
     faultsInjected: stats.faultsInjected,
+    limited,
     ...(options.verbose || violations.length > 0 ? { log: lines } : {}),
     ...(options.details
-      ? { details: { agentRuns, state: checked.state, comments, byRoute: stats.byRoute, t0, events } }
+      ? {
+          details: { agentRuns, state: checked.state, comments, byRoute: stats.byRoute, t0, events, reports },
+        }
       : {}),
   };
+}
+
+/** Which limit a 403 or 429 was: the rate headers tell a used-up budget, the message a secondary limit. */
+async function noteLimit(response: Response, limited: SimResult['limited']): Promise<void> {
+  const h = response.headers;
+  if (h.get('x-ratelimit-remaining') === '0') {
+    // The budget really used up (its `used` reached the limit), or an injected exhaustion.
+    if (Number(h.get('x-ratelimit-used')) >= Number(h.get('x-ratelimit-limit'))) limited.budget += 1;
+    else limited.exhausted += 1;
+    return;
+  }
+  const text = await response.clone().text();
+  if (!/secondary rate limit|too many requests/i.test(text)) return;
+  if (/content creation/.test(text)) limited.content += 1;
+  else if (h.get('retry-after')) limited.secondary += 1;
+  else limited.silent += 1;
 }
 
 let tempDir: string | undefined;

@@ -61,6 +61,8 @@ export interface Runtime {
   repo: string;
   runId: string;
   runAttempt: string;
+  /** `RUNNER_NAME`: the runner this job runs on, as the Actions API's jobs name it. */
+  runnerName?: string;
   workspace: string;
   tempDir: string;
   eventName: string;
@@ -194,6 +196,7 @@ export function readRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     repo,
     runId: env.GITHUB_RUN_ID || 'local',
     runAttempt: env.GITHUB_RUN_ATTEMPT || '1',
+    ...(env.RUNNER_NAME ? { runnerName: env.RUNNER_NAME } : {}),
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     tempDir: env.RUNNER_TEMP || '',
     eventName: env.GITHUB_EVENT_NAME || '',

@@ -53,6 +53,10 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     instances: inputs.instances,
     run,
     nodeId,
+    ...(runtime.runnerName ? { runner: runtime.runnerName } : {}),
+    ...(/^\d+$/.test(runtime.runId) && /^\d+$/.test(runtime.runAttempt)
+      ? { jobs: { runId: Number(runtime.runId), attempt: Number(runtime.runAttempt) } }
+      : {}),
     agent: inputs.agent,
     ...(inputs.maxTurns !== undefined ? { maxTurns: inputs.maxTurns } : {}),
     ...(inputs.maxTaskCostUsd !== undefined ? { maxTaskCostUsd: inputs.maxTaskCostUsd } : {}),

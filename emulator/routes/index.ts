@@ -1,4 +1,5 @@
 // The route table: the repository in the path must be the emulator's, then the first matching route answers.
+import { actionRoutes } from './actions.js';
 import { notFound, type Body, type RouteContext, type RouteResult, type Route } from './context.js';
 import { commentRoutes } from './comments.js';
 import { issueRoutes } from './issues.js';
@@ -14,6 +15,7 @@ const ROUTES: Route[] = [
   ...commentRoutes,
   ...reactionRoutes,
   ...pullRoutes,
+  ...actionRoutes,
 ];
 
 export function route(ctx: RouteContext, method: string, path: string, parsed: unknown): RouteResult {

@@ -1,6 +1,5 @@
-// The account and repository: who am I, the rate limit, the repository, collaborator permissions, workflow runs.
+// The account and repository: who am I, the rate limit, the repository, collaborator permissions.
 import { forbidden, notFound, ok, type Route } from './context.js';
-import { paginate } from './pagination.js';
 import { userJson } from './shapes.js';
 
 const REPO = String.raw`^/repos/[^/]+/[^/]+`;
@@ -69,39 +68,6 @@ export const repositoryRoutes: Route[] = [
       const u = ctx.store.userByLogin(decodeURIComponent(login!));
       if (!u) return notFound();
       return ok({ permission: LEGACY[u.permission] ?? 'none', role_name: u.permission, user: userJson(u) });
-    },
-  ],
-  [
-    'GET',
-    path('/actions/runs'),
-    (ctx) => {
-      const q = ctx.url.searchParams;
-      const filters: [string, string][] = [
-        ['status', 'status'],
-        ['branch', 'head_branch'],
-        ['event', 'event'],
-        ['head_sha', 'head_sha'],
-      ];
-      const runs = ctx.store.workflowRuns
-        .filter((run) =>
-          filters.every(([param, field]) => {
-            const wanted = q.get(param);
-            if (!wanted) return true;
-            return run[field] === wanted || (param === 'status' && run.conclusion === wanted);
-          }),
-        )
-        .slice()
-        .reverse(); // newest first
-      const { page, headers } = paginate(ctx, runs);
-      return ok({ total_count: runs.length, workflow_runs: page }, headers);
-    },
-  ],
-  [
-    'GET',
-    path(String.raw`/actions/runs/(\d+)`),
-    (ctx, [id]) => {
-      const run = ctx.store.workflowRuns.find((r) => r.id === Number(id));
-      return run ? ok(run) : notFound();
     },
   ],
 ];

@@ -1,11 +1,13 @@
-// The JSON GitHub answers with, for users, issues, comments, pull requests, reactions and labels.
+// The JSON GitHub answers with, for users, issues, comments, pull requests, reactions, labels and jobs.
 import {
   iso,
   type CommentVersion,
+  type JobSnapshot,
   type Label,
   type Reaction,
   type StoredComment,
   type StoredIssue,
+  type StoredJob,
   type User,
 } from '../state.js';
 import { HTML, type RouteContext } from './context.js';
@@ -132,4 +134,40 @@ function reactionSummary(ctx: RouteContext, subject: string): Record<string, unk
   };
   for (const key of REACTION_KEYS) summary[key] = of.filter((r) => r.content === key).length;
   return summary;
+}
+
+/** A workflow job as `GET /repos/{o}/{r}/actions/runs/{id}/jobs` shows it, in state `s`. */
+export function jobJson(
+  where: { origin: string; owner: string; repo: string },
+  job: StoredJob,
+  s: JobSnapshot,
+): Record<string, unknown> {
+  const api = `${where.origin}/repos/${where.owner}/${where.repo}`;
+  // A queued job has no runner yet.
+  const onRunner = s.status !== 'queued' && job.runnerName !== null;
+  return {
+    id: job.id,
+    run_id: job.runId,
+    run_url: `${api}/actions/runs/${job.runId}`,
+    run_attempt: job.runAttempt,
+    node_id: `CR_${job.id}`,
+    head_sha: job.headSha,
+    head_branch: job.headBranch,
+    url: `${api}/actions/jobs/${job.id}`,
+    html_url: `${HTML}/${where.owner}/${where.repo}/actions/runs/${job.runId}/job/${job.id}`,
+    status: s.status,
+    conclusion: s.conclusion,
+    created_at: iso(job.createdAt),
+    started_at: iso(s.startedAt),
+    completed_at: s.completedAt === null ? null : iso(s.completedAt),
+    name: job.name,
+    steps: [],
+    check_run_url: `${api}/check-runs/${job.id}`,
+    labels: [...job.labels],
+    runner_id: onRunner ? job.runnerId : null,
+    runner_name: onRunner ? job.runnerName : null,
+    runner_group_id: onRunner ? 1 : null,
+    runner_group_name: onRunner ? 'GitHub Actions' : null,
+    workflow_name: job.workflowName,
+  };
 }

@@ -43,6 +43,11 @@ export interface RunSummary {
    * idle time included), and how many of the nodes did (a node that died records nothing).
    */
   spent: { requests: number; notModified: number; writes: number; nodes: number };
+  /**
+   * The repository's primary budget as the nodes last saw it: its limit, the least any node saw left, and how
+   * long nodes stretched their idle reads because it ran low (all nodes together).
+   */
+  budget?: { limit: number; lowestRemaining?: number; slowedMs: number };
   planningError?: string;
   /** What the agents spent: every task's attempts and the planning together (absent when none reported it). */
   usage?: Usage;
@@ -92,12 +97,19 @@ export function summarize(state: RunState, now: number): RunSummary {
     }
   }
   const spent = { requests: 0, notModified: 0, writes: 0, nodes: 0 };
+  let budget: RunSummary['budget'];
   for (const node of state.nodes.values()) {
     if (!node.spent) continue;
     spent.requests += node.spent.requests;
     spent.notModified += node.spent.not_modified;
     spent.writes += node.spent.writes;
     spent.nodes += 1;
+    const { rate_limit: limit, lowest_remaining: lowest, slowed_ms: slowed } = node.spent;
+    if (limit === undefined) continue;
+    budget ??= { limit, slowedMs: 0 };
+    budget.limit = Math.max(budget.limit, limit);
+    if (lowest !== undefined) budget.lowestRemaining = Math.min(budget.lowestRemaining ?? lowest, lowest);
+    budget.slowedMs += slowed ?? 0;
   }
   const planningUsage = state.plan?.usage;
   const usage = addUsage(
@@ -116,6 +128,7 @@ export function summarize(state: RunState, now: number): RunSummary {
     ...(lastEnd > 0 && Number.isFinite(firstBid) ? { elapsedMs: lastEnd - firstBid } : {}),
     api,
     spent,
+    ...(budget ? { budget } : {}),
     ...(state.plan?.error !== undefined ? { planningError: state.plan.error } : {}),
     ...(usage ? { usage } : {}),
     ...(planningUsage ? { planningUsage } : {}),
@@ -205,9 +218,23 @@ export function renderSummary(s: RunSummary): string {
       '',
       `API cost of the run: ${s.spent.requests} counted requests (${s.spent.writes} comments posted) and ${s.spent.notModified} free 304s, as recorded by ${s.spent.nodes} of ${s.nodes.length} node(s) when they left` +
         (s.spent.nodes < s.nodes.length ? ' (nodes that died recorded nothing)' : '') +
-        '.',
+        '.' +
+        (s.budget ? ` ${budgetSentence(s.spent.requests, s.budget)}` : ''),
     );
   return lines.join('\n');
+}
+
+/** "That is 41% of the repository's hourly budget of 1000; …" */
+export function budgetSentence(requests: number, b: NonNullable<RunSummary['budget']>): string {
+  const share = Math.round((100 * requests) / b.limit);
+  return (
+    `That is ${share}% of the repository's hourly budget of ${b.limit}` +
+    (b.lowestRemaining !== undefined ? `; the least left at any time was ${b.lowestRemaining}` : '') +
+    (b.slowedMs > 0
+      ? `; nodes slowed their idle reads for ${Math.round(b.slowedMs / 1000)}s in all to leave some to the repository's other workflows`
+      : '; the run never had to slow down for it') +
+    '.'
+  );
 }
 
 const cellText = (text: string, max: number): string =>

@@ -31,6 +31,9 @@ export interface ApiStats {
   mutations: number;
   /** Answers of 5xx, 429, rate limits and network failures. */
   faults: number;
+  /** Reads of the Actions API (the run's jobs, for liveness), 304s included; and those that counted. */
+  actions: number;
+  actionsCounted: number;
 }
 
 export interface ClientOptions {
@@ -53,11 +56,37 @@ export interface ClientOptions {
   throttleId?: string;
 }
 
+/**
+ * The primary budget as GitHub's answers show it (`x-ratelimit-*`). GITHUB_TOKEN's is the repository's, shared
+ * with every other job and workflow there: a run that spends it all starves them.
+ */
+export interface RateBudget {
+  /** Undefined until an answer carried the headers. */
+  limit?: number;
+  remaining?: number;
+  /** Epoch ms of the next reset. */
+  resetAt?: number;
+  /** The least that was left, over the client's life. */
+  lowest?: number;
+}
+
+/** Below a fifth of the budget, optional reads wait longer: the rest of the repository needs some. */
+export const LOW_BUDGET_SHARE = 0.2;
+
+export function budgetIsLow(budget: RateBudget): boolean {
+  return (
+    budget.limit !== undefined &&
+    budget.remaining !== undefined &&
+    budget.remaining < budget.limit * LOW_BUDGET_SHARE
+  );
+}
+
 export interface GitHubClient {
   octokit: Octokit;
   owner: string;
   repo: string;
   stats: ApiStats;
+  budget: RateBudget;
   clock: ServerClock;
   log: Logger;
 }
@@ -65,13 +94,23 @@ export interface GitHubClient {
 const CONTENT_CREATING = /\/(issues|comments|pulls|reactions|git\/refs|labels)(\/?$|\?)/;
 
 export function emptyStats(): ApiStats {
-  return { requests: 0, counted: 0, notModified: 0, writes: 0, mutations: 0, faults: 0 };
+  return {
+    requests: 0,
+    counted: 0,
+    notModified: 0,
+    writes: 0,
+    mutations: 0,
+    faults: 0,
+    actions: 0,
+    actionsCounted: 0,
+  };
 }
 
 export function createClient(options: ClientOptions): GitHubClient {
   const log = options.log ?? quietLogger;
   const clock = options.clock ?? new ServerClock();
   const stats = emptyStats();
+  const budget: RateBudget = {};
   const baseFetch = options.fetch ?? globalThis.fetch;
 
   const countingFetch: typeof fetch = async (input, init) => {
@@ -88,8 +127,15 @@ export function createClient(options: ClientOptions): GitHubClient {
       throw error;
     }
     clock.observe(response.headers.get('date') ?? undefined, sentAt, clock.localNow());
+    noteBudget(budget, response.headers);
+    const pathname = new URL(url).pathname;
+    const actions = /\/actions\//.test(pathname);
+    if (actions) stats.actions += 1;
     if (response.status === 304) stats.notModified += 1;
-    else if (!new URL(url).pathname.endsWith('/rate_limit')) stats.counted += 1;
+    else if (!pathname.endsWith('/rate_limit')) {
+      stats.counted += 1;
+      if (actions) stats.actionsCounted += 1;
+    }
     if (response.status >= 500 || response.status === 429 || response.status === 403) {
       if (
         response.status !== 403 ||
@@ -158,7 +204,19 @@ export function createClient(options: ClientOptions): GitHubClient {
     retry,
     throttling,
   );
-  return { octokit, owner: options.owner, repo: options.repo, stats, clock, log };
+  return { octokit, owner: options.owner, repo: options.repo, stats, budget, clock, log };
+}
+
+function noteBudget(budget: RateBudget, headers: Headers): void {
+  const limit = Number(headers.get('x-ratelimit-limit'));
+  const remaining = Number(headers.get('x-ratelimit-remaining'));
+  if (!headers.get('x-ratelimit-remaining') || !Number.isFinite(remaining) || !(limit > 0)) return;
+  if (headers.get('x-ratelimit-resource') && headers.get('x-ratelimit-resource') !== 'core') return;
+  budget.limit = limit;
+  budget.remaining = remaining;
+  budget.lowest = Math.min(budget.lowest ?? remaining, remaining);
+  const reset = Number(headers.get('x-ratelimit-reset'));
+  if (reset > 0) budget.resetAt = reset * 1000;
 }
 
 /**

@@ -431,10 +431,24 @@ export class IssueThread {
    * Read one comment again, on its own: one snapshot. The pages of a long listing are read a moment apart, so
    * an edit to an early comment can be missing from a listing whose last page shows a later comment.
    */
-  async reload(commentId: number): Promise<void> {
+  async reload(commentId: number): Promise<boolean> {
     const { octokit, owner, repo } = this.client;
-    const { data } = await octokit.rest.issues.getComment({ owner, repo, comment_id: commentId });
-    this.merge(this.kept(data as RawComment));
+    const key = `comment:${commentId}`;
+    const etag = this.etags.get(key);
+    try {
+      const response = await octokit.rest.issues.getComment({
+        owner,
+        repo,
+        comment_id: commentId,
+        headers: etag ? { 'if-none-match': etag } : {},
+      });
+      if (response.headers.etag) this.etags.set(key, response.headers.etag);
+      return this.merge(this.kept(response.data as RawComment));
+    } catch (error) {
+      // Unchanged since this node last read it on its own: a free 304.
+      if (statusOf(error) === 304) return false;
+      throw error;
+    }
   }
 
   /**

@@ -41,6 +41,10 @@ export class ApiLedger {
       .filter(([, n]) => n > 0)
       .map(([p, n]) => `${p} ${n}`)
       .join(', ');
-    return `API use: ${this.stats.counted} counted requests, ${this.stats.notModified} free 304s (${phases})`;
+    const actions =
+      this.stats.actions > 0
+        ? `; Actions API (the run's jobs): ${this.stats.actions} reads, ${this.stats.actionsCounted} counted`
+        : '';
+    return `API use: ${this.stats.counted} counted requests, ${this.stats.notModified} free 304s (${phases})${actions}`;
   }
 }

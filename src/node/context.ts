@@ -16,6 +16,10 @@ export interface NodeConfig {
   /** `<run id>.<run attempt>`: every message is scoped to it. */
   run: string;
   nodeId: string;
+  /** This job's `RUNNER_NAME`, written in the bid: what ties the node to its job in the Actions API. */
+  runner?: string;
+  /** The workflow run's attempt whose jobs tell which nodes are gone; absent outside Actions. */
+  jobs?: { runId: number; attempt: number };
   /** The agent run for each task (and by `planner: agent` for the plan). */
   agent: AgentChoice;
   /** Passed to the CLIs that take them; both reach every agent as P2P_MAX_TURNS and P2P_MAX_COST_USD. */

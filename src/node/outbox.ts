@@ -32,13 +32,14 @@ export function bidBody(
     lease_ms: config.leaseMs,
     beat,
     ...(prev !== undefined ? { prev } : {}),
+    ...(config.runner ? { runner: config.runner } : {}),
     ...(spent ? { spent } : {}),
   };
   return encode(message, renderBid(message));
 }
 
 export type ClaimFields = Pick<Claim, 'task' | 'attempt' | 'state'> &
-  Partial<Pick<Claim, 'progress' | 'result'>>;
+  Partial<Pick<Claim, 'progress' | 'result' | 'takeover'>>;
 
 /** A result within the protocol's limits, its tails cut to `tail` characters (their ends kept). */
 function fitResult(r: Result, tail: number): Result {

@@ -6,6 +6,7 @@ import {
   chooseTask,
   currentLeader,
   electionDue,
+  liveAttemptOf,
   nextLapse,
   runFinished,
   tally,
@@ -23,6 +24,8 @@ import { claimTask, closeTask, runTask } from './work.js';
 import { deliveryBlocker, TaskBranches } from '../delivery/task-branch.js';
 import { secureWorkspace } from '../delivery/persisted-credentials.js';
 import { getErrorMessage } from '../errors.js';
+import { LivenessWatch } from './liveness-watch.js';
+import { Headroom } from './headroom.js';
 
 export interface NodeOutcome {
   role: 'leader' | 'worker';
@@ -87,9 +90,9 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   await openBranches(ctx, firstBid.user);
 
   let leadAttemptedTerm = 0;
-  let completed = 0;
-  let failed = 0;
   let idleRounds = 0;
+  const liveness = new LivenessWatch(ctx);
+  const headroom = new Headroom(client, log);
   let state: RunState = fold([], { run: config.run, trust: ctx.trust });
   const loggedRejections = new Set<number>();
   let lastTally = '';
@@ -210,7 +213,25 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       }
 
       const stagger = config.settleMs + 2 * config.pollMs + 1000;
-      const choice = chooseTask(state, now, { node: config.nodeId, instance: config.instance }, stagger);
+      const gone = liveness.gone(state);
+      const me = { node: config.nodeId, instance: config.instance };
+      let choice = chooseTask(state, now, me, stagger, gone);
+      if (choice?.takeover && choice.notBefore <= now) {
+        // The Actions API says the owner's job has ended: confirm with a direct read of what it last wrote
+        // (a listing may lag) that it recorded nothing since, then take over without waiting out its lease.
+        const held = state.tasks.get(choice.task)?.attempts.at(-1);
+        if (held)
+          await persist(ctx, `reading attempt ${held.attempt} of ${choice.task} again`, () =>
+            thread.reload(held.commentId),
+          );
+        state = fold(thread.all(), { run: config.run, trust: ctx.trust });
+        const again = chooseTask(state, client.clock.now(), me, stagger, gone);
+        if (again?.task !== choice.task || !again.takeover) continue;
+        choice = again;
+        log.info(
+          `the job of ${choice.takeover!.node} has ended (job ${choice.takeover!.job}): taking ${choice.task} over without waiting for its lease`,
+        );
+      }
       if (choice && choice.notBefore > now) {
         // Other idle nodes are ahead for this task: give them the time to claim it.
         waitingFor = 'holding back';
@@ -223,27 +244,36 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
         waitingFor = 'idle';
         const cap = Math.max(config.pollMs, Math.min(config.leaseMs / 3, 60_000));
         const counts = tally(state, now);
+        const idleNodes = [...state.nodes.values()].filter(
+          (n) => !gone.has(n.id) && !liveAttemptOf(state, n.id, now),
+        ).length;
+        const lookIn = (): number => liveness.dueIn(state, idleNodes, headroom.stretch() > 1);
+        if (lookIn() === 0 && (await liveness.look()) && holderGone(state, liveness.gone(state), now)) {
+          // A node that holds a task is gone: its job says so long before its lease would. Decide again now.
+          continue;
+        }
         if (counts.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
           // Tasks wait on others that run: one of those finishing (an edit, which only a reading shows) makes
           // work. Back off gently. (A thread of less than a page is read for a free 304 while unchanged.)
-          await ctx.sleep(Math.min(cap, config.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6)));
+          const backOff = Math.min(cap, config.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6));
+          await headroom.wait(ctx.sleep, Math.min(backOff, lookIn()));
           continue;
         }
         // Only running tasks are left. New work can only come from one of them failing (its node claims the
         // next attempt itself) or falling silent: a new comment, or a lease running out. Between readings ask
         // for just the comment after the last one known (free while there is none), and read the thread when
         // one came, when a lease may have run out, or at the cap (to see the run end).
-        const readAt = Date.now() + cap;
+        const readAt = Date.now() + cap * headroom.stretch();
         const lapse = nextLapse(state, now);
-        while (Date.now() < readAt && client.clock.now() < lapse) {
-          await ctx.sleep(Math.min(config.pollMs, readAt - Date.now()));
+        while (Date.now() < readAt && client.clock.now() < lapse && lookIn() > 0) {
+          await headroom.wait(ctx.sleep, Math.min(config.pollMs, readAt - Date.now(), lookIn()));
           if (await thread.appended()) break;
         }
         continue;
       }
       idleRounds = 0;
       enter('claiming');
-      if (choice.attempt > state.plan.maxAttempts) {
+      if (choice.attempt > (state.plan?.maxAttempts ?? 0)) {
         await closeTask(ctx, choice);
         continue;
       }
@@ -253,10 +283,8 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
         continue;
       }
       enter('working');
-      const { outcome, viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
+      const { viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
       viewIsFresh = fresh;
-      if (outcome === 'completed') completed += 1;
-      else if (outcome === 'failed') failed += 1;
     }
   } finally {
     // The workspace's git as the node found it, not as the agents left it, for the job's later steps.
@@ -281,6 +309,9 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
               requests: client.stats.counted + 1,
               not_modified: client.stats.notModified,
               writes: client.stats.writes,
+              ...(client.budget.limit !== undefined ? { rate_limit: client.budget.limit } : {}),
+              ...(client.budget.lowest !== undefined ? { lowest_remaining: client.budget.lowest } : {}),
+              ...(headroom.slowedMs > 0 ? { slowed_ms: Math.round(headroom.slowedMs) } : {}),
             }),
           true,
         ),
@@ -290,8 +321,15 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     log.warning(`could not record what this node spent: ${getErrorMessage(error)}`);
   }
   log.info(ledger.line());
+  const { remaining, limit, lowest } = client.budget;
+  if (limit !== undefined)
+    log.info(
+      `the repository's API budget: ${remaining} of ${limit} left at the end, ${lowest} at the least${headroom.slowedMs > 0 ? `; idle reads were slowed for ${Math.round(headroom.slowedMs / 1000)}s to leave some to the repository` : ''}`,
+    );
   const final = taskViews(state, client.clock.now());
   const counts = tally(state, client.clock.now());
+  // What this node did, as the thread has it: work whose outcome the fold did not accept is not counted.
+  const { completed, failed } = ownOutcomes(state, config.nodeId);
   log.info(
     `run over: ${counts.completed} completed, ${counts.failed} failed, ${counts.skipped} skipped of ${final.size} task(s); this node completed ${completed}, failed ${failed}`,
   );
@@ -303,6 +341,26 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     ...(state.plan?.error !== undefined ? { planningError: state.plan.error } : {}),
     state,
   };
+}
+
+/** Whether a node whose job has ended holds a task that is running as far as its lease goes. */
+function holderGone(state: RunState, gone: ReadonlyMap<string, unknown>, now: number): boolean {
+  if (gone.size === 0) return false;
+  for (const node of gone.keys()) if (liveAttemptOf(state, node, now)) return true;
+  return false;
+}
+
+/** The tasks this node completed and the attempts it failed, by the fold. */
+export function ownOutcomes(state: RunState, node: string): { completed: number; failed: number } {
+  let completed = 0;
+  let failed = 0;
+  for (const record of state.tasks.values())
+    for (const a of record.attempts) {
+      if (a.node !== node || a.closing) continue;
+      if (a.outcome === 'completed') completed += 1;
+      else if (a.outcome === 'failed') failed += 1;
+    }
+  return { completed, failed };
 }
 
 /** Results become branches and pull requests when the workspace is a git checkout with an origin. */

@@ -2,8 +2,8 @@
 // agent while heartbeating, and write the outcome into the same comment.
 import path from 'node:path';
 import { getErrorMessage } from '../errors.js';
-import { fold, type RunState } from '../protocol/fold.js';
-import type { Result } from '../protocol/messages.js';
+import { fold, type AttemptRecord, type RunState } from '../protocol/fold.js';
+import type { Claim, Result } from '../protocol/messages.js';
 import { buildPrompt } from './prompt.js';
 import { persist, type NodeContext } from './context.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -18,15 +18,19 @@ export interface HeldClaim {
   task: string;
   attempt: number;
   nonce: string;
+  /** A takeover of a node whose job had ended: carried in every edit of the claim. */
+  takeover?: Claim['takeover'];
   keeper: LeaseKeeper;
   /** The client's request counts before the claim was posted: what the task cost is measured from here. */
   statsBefore: { counted: number; writes: number };
-  /** Set when the lease is lost (the agent is then stopped). */
+  /** Set when the lease is lost, or the attempt superseded (the agent is then stopped). */
   lost?: string;
   onLost?: (reason: string) => void;
+  /** The attempt before this one had finished first and its outcome came in late: this one does not count. */
+  superseded?: string;
 }
 
-export type TaskOutcome = 'completed' | 'failed' | 'fenced';
+export type TaskOutcome = 'completed' | 'failed' | 'fenced' | 'superseded';
 
 export interface TaskEnd {
   outcome: TaskOutcome;
@@ -70,31 +74,106 @@ async function settlePreviousAttempt(
   claimCreated: string,
 ): Promise<void> {
   if (choice.attempt < 2) return;
-  const before = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust! });
-  const previous = before.tasks.get(choice.task)?.attempts[choice.attempt - 2];
-  if (!previous) return;
+  const earlier = attemptsThatMayStillWrite(ctx, choice);
+  if (earlier.length === 0) return;
   const waitMs = Date.parse(claimCreated) + 1000 + ctx.config.listingLagMs - ctx.client.clock.now();
   if (waitMs > 0) {
     ctx.log.info(
-      `waiting ${Math.ceil(waitMs / 1000)}s until any read shows attempt ${previous.attempt}'s last write before this claim`,
+      `waiting ${Math.ceil(waitMs / 1000)}s until any read shows attempt ${choice.attempt - 1}'s last write before this claim`,
     );
     await ctx.sleep(waitMs);
   }
-  await persist(ctx, `reading attempt ${previous.attempt} of ${choice.task} again`, () =>
-    ctx.thread.reload(previous.commentId),
-  );
+  for (const a of earlier)
+    await persist(ctx, `reading attempt ${a.attempt} of ${choice.task} again`, () =>
+      ctx.thread.reload(a.commentId),
+    );
   await persist(ctx, 'reading the end of the thread', () => ctx.thread.readTail());
+}
+
+/**
+ * The earlier attempts of a task whose last write could still change who holds it: the one before (its
+ * heartbeats, its outcome), and any taken over from whose finished work may yet be recorded late.
+ */
+function attemptsThatMayStillWrite(
+  ctx: NodeContext,
+  choice: { task: string; attempt: number },
+): AttemptRecord[] {
+  const state = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust! });
+  const attempts = state.tasks.get(choice.task)?.attempts.slice(0, choice.attempt - 1) ?? [];
+  return attempts.filter(
+    (a, i) => !a.closing && (i === choice.attempt - 2 || a.outcome === 'expired' || a.rescued === true),
+  );
+}
+
+/**
+ * While the agent runs on a takeover, look now and then (a free 304 while nothing changed) at the attempts it
+ * took over from: if one had finished its work in time and its outcome now comes in, this attempt is
+ * superseded and its agent is stopped. Resolves when `stop` is called.
+ */
+function watchForEarlierOutcome(ctx: NodeContext, claim: HeldClaim): () => Promise<void> {
+  let stopped = false;
+  const earlier = attemptsThatMayStillWrite(ctx, claim).filter((a) => a.outcome !== 'failed');
+  const loop = (async () => {
+    if (earlier.length === 0) return;
+    while (!stopped && !claim.lost) {
+      // In steps of a second, so that stopping the watch never waits for a long timer.
+      for (let waited = 0; waited < supersedeWatchMs(ctx.config) && !stopped; waited += 1000)
+        await ctx.sleep(1000);
+      if (stopped || claim.lost) return;
+      await checkSuperseded(ctx, claim, earlier);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    // One last look before the work is delivered: a takeover that lost must not push over the winner.
+    if (!claim.lost && earlier.length > 0) await checkSuperseded(ctx, claim, earlier);
+  };
+}
+
+/** How often a takeover's node looks for an earlier attempt's late outcome while its agent runs. */
+export function supersedeWatchMs(config: { pollMs: number }): number {
+  return Math.min(Math.max(config.pollMs * 5, 5000), 30_000);
+}
+
+async function checkSuperseded(ctx: NodeContext, claim: HeldClaim, earlier: AttemptRecord[]): Promise<void> {
+  let changed = false;
+  for (const a of earlier) {
+    try {
+      changed = (await ctx.thread.reload(a.commentId)) || changed;
+    } catch (error) {
+      ctx.log.debug(`could not read attempt ${a.attempt} of ${claim.task}: ${getErrorMessage(error)}`);
+    }
+  }
+  if (!changed) return;
+  const state = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust! });
+  const attempts = state.tasks.get(claim.task)?.attempts ?? [];
+  const mine = attempts[claim.attempt - 1];
+  const winner = attempts.find((a) => a.outcome === 'completed');
+  if (mine?.nonce === claim.nonce && mine.outcome !== 'superseded') return;
+  const why = winner
+    ? `attempt ${winner.attempt} by ${winner.node} had finished first; its outcome came in late`
+    : 'the claim no longer holds the task';
+  claim.superseded = why;
+  claim.lost = why;
+  ctx.log.warning(`${claim.task}: stopping: ${why}`);
+  claim.onLost?.(why);
 }
 
 /** Post a claim and wait for the verdict. Returns the claim when this node won it. */
 export async function claimTask(
   ctx: NodeContext,
-  choice: { task: string; attempt: number },
+  choice: { task: string; attempt: number; takeover?: Claim['takeover'] },
 ): Promise<{ claim: HeldClaim; state: RunState } | undefined> {
   const { config, thread, log } = ctx;
   const nonce = newNonce();
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
-  const fields: ClaimFields = { task: choice.task, attempt: choice.attempt, state: 'claimed' };
+  const fields: ClaimFields = {
+    task: choice.task,
+    attempt: choice.attempt,
+    state: 'claimed',
+    ...(choice.takeover ? { takeover: choice.takeover } : {}),
+  };
   let posted;
   // The settle window runs from when the claim was sent: its comment is stamped between send and answer.
   const postedAt = Date.now();
@@ -113,6 +192,7 @@ export async function claimTask(
     task: choice.task,
     attempt: choice.attempt,
     nonce,
+    ...(choice.takeover ? { takeover: choice.takeover } : {}),
     statsBefore,
     keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), (reason) => {
       claim.lost = reason;
@@ -142,7 +222,11 @@ export async function claimTask(
   if (winner?.nonce === nonce && (winner.outcome !== 'open' || attempts.at(-1) !== winner || claim.lost)) {
     // The first copy landed long before this node heard back, went unrefreshed, and was taken over.
     claim.keeper.stop();
-    log.info(`lost ${choice.task}: ${claim.lost ?? 'its first copy fell silent and was taken over'}`);
+    const why =
+      winner.outcome === 'superseded'
+        ? 'an earlier attempt had finished its work in time, and its outcome came in late'
+        : 'its first copy fell silent and was taken over';
+    log.info(`lost ${choice.task}: ${claim.lost ?? why}`);
     return undefined;
   }
   if (!winner || winner.nonce !== nonce) {
@@ -164,7 +248,7 @@ export async function claimTask(
  */
 export async function closeTask(
   ctx: NodeContext,
-  choice: { task: string; attempt: number },
+  choice: { task: string; attempt: number; takeover?: Claim['takeover'] },
 ): Promise<boolean> {
   const { config, thread, log } = ctx;
   const nonce = newNonce();
@@ -181,6 +265,7 @@ export async function closeTask(
             attempt: choice.attempt,
             state: 'failed',
             result: { exit_code: null, duration_ms: 0, output_tail: '', error },
+            ...(choice.takeover ? { takeover: choice.takeover } : {}),
           }),
         ),
       config.leaseMs,
@@ -211,7 +296,13 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     claimBody(
       config,
       claim.nonce,
-      { task: task.id, attempt: claim.attempt, state: 'running', progress },
+      {
+        task: task.id,
+        attempt: claim.attempt,
+        state: 'running',
+        progress,
+        ...(claim.takeover ? { takeover: claim.takeover } : {}),
+      },
       beat,
       prev,
       {
@@ -245,10 +336,17 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     if (prepared) log.warning(`${task.id}: ${prepared}`);
   }
   if (claim.lost) prepared ??= `the lease was lost before the agent started: ${claim.lost}`;
+  const stopWatching = watchForEarlierOutcome(ctx, claim);
   const run: WorkResult = prepared
     ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: '', runs: 0 }
     : await runWork(ctx, claim, task, prompt, promptFile, (line) => (progress = line));
-  if (claim.lost) {
+  // Work that ended while the lease still ran is kept, whatever GitHub does to the writes that record it.
+  // (The lease keeper checks its deadline a few times a second: the work's end is held against it here too.)
+  const endedAt = client.clock.now();
+  const finishedAt = run.ok && !claim.lost && endedAt < claim.keeper.deadline() ? endedAt : undefined;
+  await stopWatching();
+  if (claim.superseded) return recordSuperseded(ctx, claim, run);
+  if (claim.lost && finishedAt === undefined) {
     claim.keeper.stop();
     log.warning(
       `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`,
@@ -290,7 +388,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     }
   }
   claim.keeper.stop();
-  if (claim.lost) {
+  if (claim.lost && !(ok && finishedAt !== undefined)) {
     log.warning(
       `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`,
     );
@@ -313,6 +411,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
           ...(delivered.prError ? { pr_error: delivered.prError.slice(0, 2000) } : {}),
         }
       : {}),
+    ...(ok && finishedAt !== undefined ? { finished_at: Math.round(finishedAt) } : {}),
     // Counted so far, plus the edit that records this result.
     api: {
       requests: client.stats.counted - claim.statsBefore.counted + 1,
@@ -324,7 +423,13 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     claimBody(
       config,
       claim.nonce,
-      { task: task.id, attempt: claim.attempt, state: outcome, result },
+      {
+        task: task.id,
+        attempt: claim.attempt,
+        state: outcome,
+        result,
+        ...(claim.takeover ? { takeover: claim.takeover } : {}),
+      },
       beat,
       prev,
     );
@@ -335,12 +440,18 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     () => false,
   );
   try {
-    const counted = await persist(ctx, `recording the outcome of ${task.id}`, () =>
-      claim.keeper.write(final, true),
+    // Finished work is worth waiting for: through a used-up hourly budget and its reset, if need be.
+    const counted = await persist(
+      ctx,
+      `recording the outcome of ${task.id}`,
+      () => claim.keeper.write(final, true),
+      finishedAt !== undefined ? Math.max(OUTCOME_PATIENCE_MS, 3 * config.leaseMs) : undefined,
     );
     if (!counted)
       log.warning(
-        `${task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`,
+        finishedAt !== undefined && ok
+          ? `${task.id}: GitHub held this node back until after its lease ran out, but the work had ended in time: the outcome stands unless a takeover completed first`
+          : `${task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`,
       );
   } catch (writeError) {
     log.warning(`could not record the outcome of ${task.id}: ${getErrorMessage(writeError)}`);
@@ -350,6 +461,48 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     `${ok ? '✅' : '❌'} ${task.id} ${outcome} in ${Math.round(run.durationMs / 1000)}s${error ? `: ${error}` : ''}`,
   );
   return { outcome, viewIsFresh: await catchUp };
+}
+
+/** How long a node keeps trying to record finished work: GitHub's primary budget resets every hour. */
+const OUTCOME_PATIENCE_MS = 75 * 60_000;
+
+/** The attempt was superseded: its agent was stopped; record it as failed, deliver nothing. */
+async function recordSuperseded(ctx: NodeContext, claim: HeldClaim, run: WorkResult): Promise<TaskEnd> {
+  const { config, log } = ctx;
+  claim.keeper.stop();
+  const result: Result = {
+    exit_code: run.exitCode,
+    duration_ms: run.durationMs,
+    output_tail: run.outputTail,
+    error: `superseded: ${claim.superseded}`,
+    ...(run.usage ? { usage: run.usage } : {}),
+    ...(run.runs > 0 ? { runs: run.runs } : {}),
+  };
+  try {
+    await persist(ctx, `recording that ${claim.task} was superseded`, () =>
+      claim.keeper.write(
+        (beat, prev) =>
+          claimBody(
+            config,
+            claim.nonce,
+            {
+              task: claim.task,
+              attempt: claim.attempt,
+              state: 'failed',
+              result,
+              ...(claim.takeover ? { takeover: claim.takeover } : {}),
+            },
+            beat,
+            prev,
+          ),
+        true,
+      ),
+    );
+  } catch (error) {
+    log.warning(`could not record that ${claim.task} was superseded: ${getErrorMessage(error)}`);
+  }
+  log.info(`⏭️ ${claim.task}: left to the earlier attempt, which had finished first`);
+  return { outcome: 'superseded', viewIsFresh: false };
 }
 
 /** The branches of a task's dependencies that have one (a dependency that changed nothing has none). */

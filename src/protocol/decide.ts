@@ -42,6 +42,11 @@ export function electionDue(state: RunState, now: number): number | undefined {
   return lapsed(leader.ev, now) ? leader.term + 1 : undefined;
 }
 
+/** Nodes known to be gone: their job has ended (the Actions API), with its id and when (server ms). */
+export type GoneNodes = ReadonlyMap<string, { job: number; endedAt: number }>;
+
+const NOBODY_GONE: GoneNodes = new Map();
+
 export interface TaskView {
   id: string;
   status: TaskStatus;
@@ -51,10 +56,19 @@ export interface TaskView {
   last?: AttemptRecord;
   /** For a claimable task: the server time it became claimable. */
   claimableSince?: number;
+  /** Claimable because the last attempt's node is gone, though its lease still runs. */
+  takeover?: { node: string; job: number; ended_at: number };
 }
 
-/** Every task's status at `now`, in plan order. */
-export function taskViews(state: RunState, now: number): Map<string, TaskView> {
+/**
+ * Every task's status at `now`, in plan order. A task is completed once any attempt is (a takeover of it
+ * may be superseded); an open attempt whose node is `gone` does not hold its task.
+ */
+export function taskViews(
+  state: RunState,
+  now: number,
+  gone: GoneNodes = NOBODY_GONE,
+): Map<string, TaskView> {
   const views = new Map<string, TaskView>();
   const maxAttempts = state.plan?.maxAttempts ?? 1;
   const visit = (id: string, path: Set<string>): TaskView => {
@@ -64,16 +78,18 @@ export function taskViews(state: RunState, now: number): Map<string, TaskView> {
     if (!record) return { id, status: 'skipped', reason: `unknown task ${id}`, attempts: 0 };
     const closing = record.attempts.find((a) => a.closing);
     const ran = record.attempts.filter((a) => !a.closing);
-    const last = ran.at(-1);
+    const done = ran.find((a) => a.outcome === 'completed');
+    const last = done ?? ran.at(-1);
     const base = { id, attempts: ran.length, ...(last ? { last } : {}) };
+    const ownerGone = last && last.outcome === 'open' ? gone.get(last.node) : undefined;
     let view: TaskView;
     if (record.task.error) view = { ...base, status: 'skipped', reason: record.task.error };
     else if (record.task.completed_in)
       view = { ...base, status: 'completed', reason: `completed in run ${record.task.completed_in.run}` };
-    else if (last?.outcome === 'completed') view = { ...base, status: 'completed' };
+    else if (done) view = { ...base, status: 'completed' };
     else if (closing)
       view = { ...base, status: 'failed', reason: `${ran.length} attempt(s); last: its node fell silent` };
-    else if (last && isAlive(last, now)) view = { ...base, status: 'running' };
+    else if (last && isAlive(last, now) && !ownerGone) view = { ...base, status: 'running' };
     else {
       let blocked = false;
       let skippedBy: string | undefined;
@@ -97,8 +113,14 @@ export function taskViews(state: RunState, now: number): Map<string, TaskView> {
       else {
         let since = state.plan?.created ?? 0;
         for (const dep of record.task.depends_on) since = Math.max(since, views.get(dep)?.last?.endedAt ?? 0);
-        if (last) since = Math.max(since, last.endedAt ?? last.ev.lastAlive + last.ev.leaseMs);
-        view = { ...base, status: 'claimable', claimableSince: since };
+        if (last && ownerGone && isAlive(last, now)) {
+          since = Math.max(since, ownerGone.endedAt);
+          const takeover = { node: last.node, job: ownerGone.job, ended_at: ownerGone.endedAt };
+          view = { ...base, status: 'claimable', claimableSince: since, takeover };
+        } else {
+          if (last) since = Math.max(since, last.endedAt ?? last.ev.lastAlive + last.ev.leaseMs);
+          view = { ...base, status: 'claimable', claimableSince: since };
+        }
       }
     }
     views.set(id, view);
@@ -111,9 +133,9 @@ export function taskViews(state: RunState, now: number): Map<string, TaskView> {
 
 /**
  * The run is over: planning failed, or every task is completed, failed or skipped. An outcome written after
- * its lease ran out still loses to a takeover posted in its second, which a listing may not show yet: such a
- * task counts as done only once any such claim would be listed (`listingLagMs` after it: GitHub's listings lag
- * by up to ~20 s).
+ * its lease ran out still loses to a takeover posted in its second, and a takeover's completion to a late
+ * outcome of finished work written before it, which a listing may not show yet: such a task counts as done
+ * only once any such write would be listed (`listingLagMs` after it: GitHub's listings lag by up to ~20 s).
  */
 export function runFinished(state: RunState, now: number, listingLagMs = 20_000): boolean {
   if (!state.plan) return false;
@@ -121,7 +143,15 @@ export function runFinished(state: RunState, now: number, listingLagMs = 20_000)
   for (const view of taskViews(state, now).values()) {
     if (!TERMINAL.has(view.status)) return false;
     const last = view.last;
-    if (last?.ev.late && last.endedAt !== undefined && now < last.endedAt + 1000 + listingLagMs) return false;
+    if (last?.endedAt === undefined || now >= last.endedAt + 1000 + listingLagMs) continue;
+    if (last.ev.late) return false;
+    // A takeover's completion loses to the outcome of the attempt it took over from, if that one's work had
+    // ended in time and its late outcome was written first: a listing may not show it yet.
+    if (
+      view.status === 'completed' &&
+      state.tasks.get(view.id)?.attempts.some((a) => a.outcome === 'expired')
+    )
+      return false;
   }
   return true;
 }
@@ -157,22 +187,29 @@ export function chooseTask(
   now: number,
   me: { node: string; instance: number },
   staggerMs = 0,
-): { task: string; attempt: number; notBefore: number } | undefined {
-  const views = taskViews(state, now);
+  gone: GoneNodes = NOBODY_GONE,
+): { task: string; attempt: number; notBefore: number; takeover?: TaskView['takeover'] } | undefined {
+  const views = taskViews(state, now, gone);
   const claimable = [...state.tasks.values()]
     .filter((r) => views.get(r.task.id)?.status === 'claimable')
     .sort((a, b) => PRIORITY_RANK[a.task.priority] - PRIORITY_RANK[b.task.priority] || a.order - b.order);
   if (claimable.length === 0) return undefined;
   const idle = [...state.nodes.values()]
-    .filter((n) => n.id === me.node || !liveAttemptOf(state, n.id, now))
+    .filter((n) => n.id === me.node || (!gone.has(n.id) && !liveAttemptOf(state, n.id, now)))
     .map((n) => ({ id: n.id, instance: n.id === me.node ? me.instance : n.instance }));
   if (!idle.some((n) => n.id === me.node)) idle.push({ id: me.node, instance: me.instance });
   idle.sort((a, b) => a.instance - b.instance || a.id.localeCompare(b.id));
   const rank = idle.findIndex((n) => n.id === me.node);
   const pick = claimable[rank % claimable.length]!;
   const round = Math.floor(rank / claimable.length);
-  const since = views.get(pick.task.id)?.claimableSince ?? now;
-  return { task: pick.task.id, attempt: pick.attempts.length + 1, notBefore: since + round * staggerMs };
+  const view = views.get(pick.task.id);
+  const since = view?.claimableSince ?? now;
+  return {
+    task: pick.task.id,
+    attempt: pick.attempts.length + 1,
+    notBefore: since + round * staggerMs,
+    ...(view?.takeover ? { takeover: view.takeover } : {}),
+  };
 }
 
 /** Counts for logs, outputs and the summary. */

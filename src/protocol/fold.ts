@@ -24,7 +24,9 @@ export interface NodeInfo {
   firstSeen: number;
   lastSeen: number;
   /** What the node spent, once it has left and said so. */
-  spent?: { requests: number; not_modified: number; writes: number };
+  spent?: NonNullable<Bid['spent']>;
+  /** Its job's `RUNNER_NAME`, from its bid. */
+  runner?: string;
 }
 
 export interface BidRecord {
@@ -37,7 +39,12 @@ export interface BidRecord {
   ev: Evidence;
 }
 
-export type AttemptOutcome = 'open' | 'completed' | 'failed' | 'expired';
+/**
+ * `expired`: a later attempt took over from a silent owner. `superseded`: the attempt took over, but the
+ * attempt before it had finished its work in time and recorded it before this one completed (a late outcome,
+ * held back by GitHub), so that outcome stands and this attempt's does not count.
+ */
+export type AttemptOutcome = 'open' | 'completed' | 'failed' | 'expired' | 'superseded';
 
 export interface AttemptRecord {
   commentId: number;
@@ -60,6 +67,10 @@ export interface AttemptRecord {
   htmlUrl?: string;
   /** A closing claim: no agent ran; it records that the previous, last allowed attempt fell silent. */
   closing?: boolean;
+  /** A takeover before the lease ran out, because the previous owner's job had ended (Actions API). */
+  takeover?: Claim['takeover'];
+  /** Its outcome was written after its lease ran out, but its work had ended in time (`finished_at`). */
+  rescued?: boolean;
 }
 
 export interface TaskRecord {
@@ -125,6 +136,25 @@ export function evidenceOf(
 /** True when, at server time `at`, a lease with this evidence had run out (whole-second timestamps: strict). */
 export function leaseExpiredAt(ev: Evidence, at: number): boolean {
   return at > ev.lastAlive + ev.leaseMs;
+}
+
+/**
+ * Whether an attempt's end comes before a comment created at server time `at`. An outcome written after its
+ * lease ran out could still lose to a takeover posted in its second (a node deciding from a listing without
+ * it), so it comes before only from the next second on.
+ */
+export function endedBefore(a: AttemptRecord, at: number): boolean {
+  if (a.endedAt === undefined) return false;
+  return a.ev.late ? a.endedAt < at : a.endedAt <= at;
+}
+
+/**
+ * A late completed outcome whose work had ended while the lease still ran (as its node reckoned the server's
+ * clock, with the lease keeper's margin): finished work that GitHub held back, which a takeover does not void.
+ */
+function finishedInTime(a: AttemptRecord): boolean {
+  const at = a.result?.finished_at;
+  return a.state === 'completed' && a.ev.late && at !== undefined && at <= a.ev.lastAlive + a.ev.leaseMs;
 }
 
 interface Decoded {
@@ -217,6 +247,7 @@ function noteNode(state: RunState, d: Decoded): void {
     known.lastSeen = Math.max(known.lastSeen, d.updated);
     if (m.type === 'bid') Object.assign(known, { instance: m.instance, instances: m.instances });
     if (m.type === 'bid' && m.spent) known.spent = m.spent;
+    if (m.type === 'bid' && m.runner) known.runner = m.runner;
   } else {
     state.nodes.set(m.node, {
       id: m.node,
@@ -225,6 +256,7 @@ function noteNode(state: RunState, d: Decoded): void {
       firstSeen: d.created,
       lastSeen: d.updated,
       ...(m.type === 'bid' && m.spent ? { spent: m.spent } : {}),
+      ...(m.type === 'bid' && m.runner ? { runner: m.runner } : {}),
     });
   }
 }
@@ -312,13 +344,7 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
   for (const dep of record.task.depends_on) {
     if (state.tasks.get(dep)?.task.completed_in) continue;
     const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === 'completed');
-    // A late outcome (written after its lease ran out) could still lose to a takeover posted in its second:
-    // it counts for dependents only from the next second on.
-    const settled =
-      done?.endedAt !== undefined && (done.ev.late ? done.endedAt < d.created : done.endedAt <= d.created);
-    if (!settled) {
-      return reject(`dependency ${dep} had not completed`);
-    }
+    if (!done || !endedBefore(done, d.created)) return reject(`dependency ${dep} had not completed`);
   }
   const attempts = record.attempts;
   const last = attempts.at(-1);
@@ -327,25 +353,29 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
   if (m.attempt !== attempts.length + 1) {
     return reject(`attempt ${m.attempt} does not follow attempt ${attempts.length}`);
   }
-  if (last) {
-    // An outcome written after its lease ran out, in the same second as a takeover claim, came after it as far
-    // as anyone can tell: the claim was valid when posted, and its writer decided from a listing without it.
-    const endedBefore =
-      last.endedAt !== undefined && (last.ev.late ? last.endedAt < d.created : last.endedAt <= d.created);
-    if (endedBefore && last.outcome === 'completed') return reject(`task ${m.task} had already completed`);
-    if (!endedBefore) {
-      if (!leaseExpiredAt(last.ev, d.created))
-        return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
+  // The task's completed attempt, if any: a late outcome whose work ended in time may still be settling.
+  const done = attempts.find((a) => a.outcome === 'completed');
+  if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
+  if (last && !endedBefore(last, d.created)) {
+    // The previous owner's job had ended (the Actions API, read by the claimant) and it wrote nothing after
+    // this claim's second: it is gone, whatever its lease says.
+    const gone = m.takeover?.node === last.node && last.updated <= d.created;
+    if (!gone && !leaseExpiredAt(last.ev, d.created))
+      return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
+    if (last === done && finishedInTime(last)) last.rescued = true;
+    else if (last.outcome !== 'superseded') {
       // The owner fell silent before this claim: anything it wrote afterwards no longer counts.
       last.outcome = 'expired';
       delete last.endedAt;
     }
   }
-  if (closing && (!last || last.outcome !== 'expired'))
+  const standing = attempts.find((a) => a.outcome === 'completed');
+  const silent = last && (last.outcome === 'expired' || last.rescued || last.outcome === 'superseded');
+  if (closing && !silent)
     return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
   const ev = evidenceOf(m, d.created, d.updated);
   const ended = m.state === 'completed' || m.state === 'failed' ? m.state : undefined;
-  attempts.push({
+  const attempt: AttemptRecord = {
     commentId: d.comment.id,
     node: m.node,
     nonce: m.nonce,
@@ -361,5 +391,16 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
     ev,
     ...(d.comment.html_url ? { htmlUrl: d.comment.html_url } : {}),
     ...(closing ? { closing: true } : {}),
-  });
+    ...(m.takeover ? { takeover: m.takeover } : {}),
+  };
+  attempts.push(attempt);
+  if (!standing) return;
+  // A takeover of finished work whose outcome GitHub held back past the lease: the first result stands (in a
+  // tie, the earlier attempt's). A takeover that ended first, completed or failed (a closing claim too), voids
+  // the late outcome; one still open when it was written, or ending later, is superseded, and its node stops.
+  if (attempt.endedAt !== undefined && attempt.endedAt < standing.endedAt!) {
+    standing.outcome = 'expired';
+    delete standing.endedAt;
+    delete standing.rescued;
+  } else attempt.outcome = 'superseded';
 }

@@ -74,6 +74,8 @@ export const BidSchema = z.object({
   instance: z.number().int().positive().max(256),
   instances: z.number().int().positive().max(256),
   state: z.enum(['standing', 'planning']).default('standing'),
+  /** The node's `RUNNER_NAME`: what ties it to its job in the Actions API, so others can tell it has ended. */
+  runner: z.string().min(1).max(200).optional(),
   /**
    * Written once, as the node leaves: every API request it made in the run, counted (non-304) and free (304),
    * and its comment POSTs. The run summary adds them up.
@@ -83,6 +85,11 @@ export const BidSchema = z.object({
       requests: z.number().int().nonnegative(),
       not_modified: z.number().int().nonnegative(),
       writes: z.number().int().nonnegative(),
+      /** The repository's rate limit as GitHub last showed it, and the least of it that was left. */
+      rate_limit: z.number().int().nonnegative().optional(),
+      lowest_remaining: z.number().int().nonnegative().optional(),
+      /** How long the node stretched its optional reads because the shared budget ran low. */
+      slowed_ms: z.number().int().nonnegative().optional(),
     })
     .optional(),
   ...lease,
@@ -139,6 +146,12 @@ export const ResultSchema = z.object({
   /** Agent runs in this attempt: 1, plus one per fix round. */
   runs: z.number().int().positive().max(1000).optional(),
   check: CheckSchema.optional(),
+  /**
+   * Server time (ms, as the node reckons it) when the work (the agent's last run and its check) ended, set
+   * only when it ended before the node's lease could have run out: an outcome that GitHub then held back
+   * past the lease still wins over a takeover that has not completed before it was written.
+   */
+  finished_at: z.number().int().nonnegative().optional(),
   /** API requests this node spent on the task: counted (non-304) and content-creating. */
   api: z
     .object({ requests: z.number().int().nonnegative(), writes: z.number().int().nonnegative() })
@@ -158,6 +171,13 @@ export const ClaimSchema = z.object({
   state: z.enum(['claimed', 'running', 'completed', 'failed']),
   progress: z.string().max(500).optional(),
   result: ResultSchema.optional(),
+  /**
+   * A takeover before the lease ran out: the Actions API showed the previous attempt's node's job completed
+   * (its runner, and so its agent, is gone) at `ended_at` (server ms), and a direct read showed no outcome.
+   */
+  takeover: z
+    .object({ node: id, job: z.number().int().nonnegative(), ended_at: z.number().int().nonnegative() })
+    .optional(),
   ...lease,
 });
 export type Claim = z.infer<typeof ClaimSchema>;

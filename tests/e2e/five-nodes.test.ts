@@ -7,7 +7,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { fold } from '../../src/protocol/fold.js';
 import { taskViews } from '../../src/protocol/decide.js';
 import { makeTrust } from '../../src/protocol/thread-comment.js';
-import { startNode, waitAll, type NodeProcess } from '../../scripts/local-nodes.js';
+import { FAST_TIMING_LIMITS, startNode, waitAll, type NodeProcess } from '../../scripts/local-nodes.js';
 import { threadOf } from '../../emulator/thread-view.js';
 import { agentScript } from '../helpers/scenario.js';
 
@@ -38,7 +38,8 @@ afterEach(async () => {
 
 describe('five nodes, one issue', () => {
   it('elects one leader and runs every task exactly once, dependencies first; every node exits 0', async () => {
-    server = await startEmulator({ config: { latencyMs: [5, 40] } });
+    // Five nodes at FAST_TIMINGS (a heartbeat a second): GitHub's limits scaled alike.
+    server = await startEmulator({ ...FAST_TIMING_LIMITS, config: { latencyMs: [5, 40] } });
     const { emulator, url } = server;
     const issue = emulator.createIssue({ title: 'Widgets', body: ISSUE_BODY });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-e2e-'));

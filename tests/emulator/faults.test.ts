@@ -123,8 +123,9 @@ describe('rate limits', () => {
     );
   });
 
-  it('sends the primary limit’s headers and counts GITHUB_TOKEN per repository, users per user', async () => {
+  it('sends the primary limit’s headers and counts a bot identity per repository, users per user', async () => {
     const clock = manualClock(Date.parse('2026-11-21T00:00:00Z'));
+    // A limit of 3 a minute, to reach it in a few requests.
     const server = await serve({ clock, rateLimit: { limit: 3, windowMs: 60_000 } });
     const issue = server.emulator.createIssue({ title: 'primary' });
     const bot = octokitFor(server, BOT);
@@ -136,15 +137,15 @@ describe('rate limits', () => {
       'x-ratelimit-reset': String(Date.parse('2026-11-21T00:01:00Z') / 1000),
       'x-ratelimit-resource': 'core',
     });
-    // Another GITHUB_TOKEN of the same repository shares the bucket.
+    // Another GITHUB_TOKEN of the repository (another job's: the same bot identity) shares the bucket.
     server.emulator.addUser({
-      login: 'other[bot]',
-      id: 5,
+      login: 'github-actions[bot]',
+      id: 41898282,
       type: 'Bot',
-      token: 'ghs_other',
+      token: 'ghs_other_job',
       permission: 'write',
     });
-    await octokitFor(server, 'ghs_other').rest.issues.get({ ...repo, issue_number: issue });
+    await octokitFor(server, 'ghs_other_job').rest.issues.get({ ...repo, issue_number: issue });
     await bot.rest.issues.get({ ...repo, issue_number: issue });
     const limited = await failureOf(bot.rest.issues.get({ ...repo, issue_number: issue }));
     expect(limited.status).toBe(403);
@@ -154,7 +155,17 @@ describe('rate limits', () => {
     const rate = await bot.rest.rateLimit.get();
     expect(rate.data.resources.core).toMatchObject({ limit: 3, remaining: 0, used: 3 });
     expect(rate.data.rate.remaining).toBe(0);
-    // A user has their own bucket.
+    // Another bot identity (another App's installation) has its own bucket, and so has a user.
+    server.emulator.addUser({
+      login: 'other[bot]',
+      id: 5,
+      type: 'Bot',
+      token: 'ghs_other',
+      permission: 'write',
+    });
+    expect(
+      await statusOf(octokitFor(server, 'ghs_other').rest.issues.get({ ...repo, issue_number: issue })),
+    ).toBe(200);
     expect(
       await statusOf(octokitFor(server, MAINTAINER).rest.issues.get({ ...repo, issue_number: issue })),
     ).toBe(200);

@@ -1,16 +1,40 @@
 // A run for end-to-end tests: the emulator over HTTP, an issue, N processes of dist/index.js, and an agent
-// script that logs each start and end to a file the test reads.
+// script that logs each start and end to a file the test reads. The nodes run with FAST_TIMINGS, so the
+// emulator's limits are GitHub's scaled to match (FAST_TIMING_LIMITS) unless a test sets its own.
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator, type StartOptions } from '../../emulator/index.js';
+import { configKeysOf, mergePatches } from '../../emulator/config.js';
 import { threadOf } from '../../emulator/thread-view.js';
 import { fold, type RunState } from '../../src/protocol/fold.js';
 import { makeTrust } from '../../src/protocol/thread-comment.js';
-import { startNode, waitAll, type NodeProcess } from '../../scripts/local-nodes.js';
+import { FAST_TIMING_LIMITS, startNode, waitAll, type NodeProcess } from '../../scripts/local-nodes.js';
 import { cloneFor, createRemote } from '../../scripts/local-git.js';
 
 export const BOT_IDENTITY = { login: 'github-actions[bot]', id: 41898282 };
+
+/**
+ * The emulator's limits for a scenario. Its nodes run with FAST_TIMINGS, about 300 times GitHub's default
+ * pace (a heartbeat every 1 s, not 300 s), so they would spend GITHUB_TOKEN's 1,000 requests an hour and the
+ * 80 content-creating requests a minute in seconds: GitHub's limits times 300 (FAST_TIMING_SCALE) keep a
+ * scenario as far from them as a real run is from GitHub's.
+ */
+export { FAST_TIMING_LIMITS };
+
+/** A scenario's emulator when the test gives none: a little latency, as over the network. */
+const DEFAULT_EMULATOR: StartOptions = { config: { latencyMs: [5, 30] } };
+
+/**
+ * The emulator options of a scenario: the test's own (or the default), with FAST_TIMING_LIMITS under them, so
+ * a test that configures something else (latency, users, lag) keeps the scaled limits, and a test that sets a
+ * limit (or `contentLimit: null`) overrides just that. A ready-made `emulator` is used as it is.
+ */
+export function scenarioEmulator(given: StartOptions = DEFAULT_EMULATOR): StartOptions {
+  if (given.emulator) return given;
+  const { config, ...rest } = given;
+  return { ...rest, config: mergePatches(FAST_TIMING_LIMITS, configKeysOf(rest), config ?? {}) };
+}
 
 export interface Scenario {
   server: RunningEmulator;
@@ -61,7 +85,7 @@ export async function startScenario(options: {
   /** More environment for every node (and so for its agent). */
   env?: Record<string, string>;
 }): Promise<Scenario> {
-  const server = await startEmulator(options.emulator ?? { config: { latencyMs: [5, 30] } });
+  const server = await startEmulator(scenarioEmulator(options.emulator));
   const issue = server.emulator.createIssue({
     title: 'Scenario',
     body: options.issueBody,

@@ -66,6 +66,8 @@ describe('p2p-autonomous-dev.yml', () => {
       contents: 'write',
       issues: 'write',
       'pull-requests': 'write',
+      // Liveness from the Actions API: the run's jobs, read only.
+      actions: 'read',
     });
     for (const job of Object.values(wf.jobs)) expect(job['timeout-minutes']).toBeGreaterThan(0);
     expect(wf.concurrency?.group).toMatch(

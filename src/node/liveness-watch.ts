@@ -1,0 +1,76 @@
+// Knowing a dead node in seconds: the Actions API lists the run's jobs, and a node whose job has completed
+// is gone for certain. Only an idle node with nothing to claim looks, and only while another node holds a
+// task; the listing is read with its ETag, so that a look at an unchanged run costs a free 304. Without
+// `actions: read` the node says so once and the lease remains the only rule.
+import type { GoneNodes } from '../protocol/decide.js';
+import type { RunState } from '../protocol/fold.js';
+import { goneNodes } from '../protocol/liveness.js';
+import { RunJobs } from '../github/run-jobs.js';
+import { getErrorMessage } from '../errors.js';
+import type { NodeContext } from './context.js';
+
+/** How often one idle node looks at the run's jobs when it is the only idle node. */
+export const JOBS_LOOK_MS = 20_000;
+
+/**
+ * The wait between two looks at the jobs: the idle nodes share the work (two looks per JOBS_LOOK_MS among
+ * them all, whatever their number), and a repository short of budget looks a quarter as often.
+ */
+export function jobsLookIntervalMs(idleNodes: number, budgetLow: boolean): number {
+  return JOBS_LOOK_MS * Math.max(1, Math.ceil(idleNodes / 2)) * (budgetLow ? 4 : 1);
+}
+
+/** Whether a look could find anything: another node with a known runner holds a task that is running. */
+export function worthLooking(state: RunState, me: string): boolean {
+  for (const record of state.tasks.values()) {
+    const last = record.attempts.at(-1);
+    if (last?.outcome === 'open' && last.node !== me && state.nodes.get(last.node)?.runner) return true;
+  }
+  return false;
+}
+
+const NOBODY: GoneNodes = new Map();
+
+export class LivenessWatch {
+  private readonly jobs: RunJobs | undefined;
+  private lastLook = -Infinity;
+  /** Each wait is drawn from half to one and a half times the interval, so that idle nodes' looks spread out. */
+  private spread = 1;
+  private said = false;
+
+  constructor(private readonly ctx: NodeContext) {
+    const jobs = ctx.config.jobs;
+    this.jobs = jobs ? new RunJobs(ctx.client, jobs.runId, jobs.attempt) : undefined;
+  }
+
+  /** The nodes whose jobs had completed at the last look. */
+  gone(state: RunState): GoneNodes {
+    return this.jobs ? goneNodes(state, this.jobs.list()) : NOBODY;
+  }
+
+  /** Local ms until the next look is due (0: now); Infinity when looking is pointless or impossible. */
+  dueIn(state: RunState, idleNodes: number, budgetLow: boolean): number {
+    if (!this.jobs || this.jobs.why() || !worthLooking(state, this.ctx.config.nodeId)) return Infinity;
+    return Math.max(0, this.lastLook + jobsLookIntervalMs(idleNodes, budgetLow) * this.spread - Date.now());
+  }
+
+  /** Read the jobs again; true when the listing changed. */
+  async look(): Promise<boolean> {
+    if (!this.jobs) return false;
+    this.lastLook = Date.now();
+    this.spread = 0.5 + Math.random();
+    try {
+      const read = await this.jobs.read();
+      if (read === 'unavailable' && !this.said) {
+        this.said = true;
+        this.ctx.log.warning(
+          `cannot tell dead nodes from the Actions API, so a silent node's task waits out its lease: ${this.jobs.why()}`,
+        );
+      }
+      return read === 'changed';
+    } catch (error) {
+      this.ctx.log.debug(`reading the run's jobs failed: ${getErrorMessage(error)}`);
+      return false;
+    }
+  }
+}
