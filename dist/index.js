@@ -29176,6 +29176,7 @@ function createClient(options2) {
   const clock = options2.clock ?? new ServerClock();
   const stats = emptyStats();
   const budget = {};
+  const heldBack = { ms: 0 };
   const baseFetch = options2.fetch ?? globalThis.fetch;
   const countingFetch = async (input, init) => {
     const method = (init?.method ?? "GET").toUpperCase();
@@ -29245,12 +29246,14 @@ function createClient(options2) {
           log.warning(
             `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request2.method} ${request2.url}`
           );
+          heldBack.ms += retryAfter * 1e3;
           return true;
         },
         onSecondaryRateLimit: (retryAfter, request2) => {
           log.warning(
             `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request2.method} ${request2.url}`
           );
+          heldBack.ms += retryAfter * 1e3;
           return true;
         }
       }
@@ -29258,7 +29261,7 @@ function createClient(options2) {
     retry,
     throttling
   );
-  return { octokit, owner: options2.owner, repo: options2.repo, stats, budget, clock, log };
+  return { octokit, owner: options2.owner, repo: options2.repo, stats, budget, heldBack, clock, log };
 }
 function noteBudget(budget, headers) {
   const limit = Number(headers.get("x-ratelimit-limit"));
@@ -36333,6 +36336,8 @@ var FatalApiError = class extends Error {
 };
 async function persist(ctx, what, call, giveUpMs) {
   const started = Date.now();
+  const heldAtStart = ctx.client.heldBack.ms;
+  const failingFor = () => Date.now() - started - (ctx.client.heldBack.ms - heldAtStart);
   const limit = giveUpMs ?? Math.max(10 * 6e4, 3 * ctx.config.leaseMs);
   let pause = Math.min(1e3, ctx.config.pollMs);
   for (; ; ) {
@@ -36349,7 +36354,7 @@ async function persist(ctx, what, call, giveUpMs) {
           `${what} was refused (403 ${message}); does the token have the permissions the action needs?`
         );
       }
-      if (Date.now() - started > limit) {
+      if (failingFor() > limit) {
         throw new Error(`${what} kept failing for ${Math.round((Date.now() - started) / 1e3)}s: ${message}`);
       }
       ctx.log.warning(
@@ -36564,7 +36569,7 @@ function applyClaim(state, d, m) {
   const done = attempts.find((a) => a.outcome === "completed");
   if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
   if (last && !endedBefore(last, d.created)) {
-    const gone = m.takeover?.node === last.node && last.updated <= d.created;
+    const gone = !closing && m.takeover?.node === last.node && last.updated <= d.created && last.updated <= m.takeover.ended_at + 1e3;
     if (!gone && !leaseExpiredAt(last.ev, d.created))
       return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
     if (last === done && finishedInTime(last)) last.rescued = true;
@@ -36599,7 +36604,7 @@ function applyClaim(state, d, m) {
   };
   attempts.push(attempt);
   if (!standing) return;
-  if (attempt.endedAt !== void 0 && attempt.endedAt < standing.endedAt) {
+  if (attempt.endedAt !== void 0 && attempt.endedAt <= standing.endedAt) {
     standing.outcome = "expired";
     delete standing.endedAt;
     delete standing.rescued;
@@ -36642,7 +36647,8 @@ function taskViews(state, now, gone = NOBODY_GONE) {
     const done = ran.find((a) => a.outcome === "completed");
     const last = done ?? ran.at(-1);
     const base = { id: id2, attempts: ran.length, ...last ? { last } : {} };
-    const ownerGone = last && last.outcome === "open" ? gone.get(last.node) : void 0;
+    const goneOwner = last && last.outcome === "open" ? gone.get(last.node) : void 0;
+    const ownerGone = goneOwner && ran.length < maxAttempts && last.updated <= goneOwner.endedAt + 1e3 ? goneOwner : void 0;
     let view;
     if (record.task.error) view = { ...base, status: "skipped", reason: record.task.error };
     else if (record.task.completed_in)
@@ -36697,10 +36703,11 @@ function runFinished(state, now, listingLagMs = 2e4) {
   for (const view of taskViews(state, now).values()) {
     if (!TERMINAL.has(view.status)) return false;
     const last = view.last;
-    if (last?.endedAt === void 0 || now >= last.endedAt + 1e3 + listingLagMs) continue;
-    if (last.ev.late) return false;
-    if (view.status === "completed" && state.tasks.get(view.id)?.attempts.some((a) => a.outcome === "expired"))
-      return false;
+    if (last?.ev.late && last.endedAt !== void 0 && now < last.endedAt + 1e3 + listingLagMs) return false;
+    const attempts = state.tasks.get(view.id)?.attempts ?? [];
+    if (!attempts.some((a) => a.outcome === "expired" || a.outcome === "superseded")) continue;
+    const lastEnd = Math.max(...attempts.map((a) => a.endedAt ?? 0));
+    if (now < lastEnd + 1e3 + listingLagMs) return false;
   }
   return true;
 }
@@ -38715,10 +38722,13 @@ function watchForEarlierOutcome(ctx, claim2) {
       await checkSuperseded(ctx, claim2, earlier);
     }
   })();
-  return async () => {
-    stopped = true;
-    await loop;
-    if (!claim2.lost && earlier.length > 0) await checkSuperseded(ctx, claim2, earlier);
+  return {
+    watching: earlier.length > 0,
+    stop: async () => {
+      stopped = true;
+      await loop;
+      if (!claim2.superseded && earlier.length > 0) await checkSuperseded(ctx, claim2, earlier);
+    }
   };
 }
 function supersedeWatchMs(config2) {
@@ -38893,11 +38903,16 @@ async function runTask(ctx, claim2, state) {
     if (prepared) log.warning(`${task.id}: ${prepared}`);
   }
   if (claim2.lost) prepared ??= `the lease was lost before the agent started: ${claim2.lost}`;
-  const stopWatching = watchForEarlierOutcome(ctx, claim2);
-  const run2 = prepared ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: "", runs: 0 } : await runWork(ctx, claim2, task, prompt, promptFile, (line) => progress = line);
-  const endedAt = client.clock.now();
-  const finishedAt = run2.ok && !claim2.lost && endedAt < claim2.keeper.deadline() ? endedAt : void 0;
-  await stopWatching();
+  const watch = watchForEarlierOutcome(ctx, claim2);
+  let run2;
+  let finishedAt;
+  try {
+    run2 = prepared ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: "", runs: 0 } : await runWork(ctx, claim2, task, prompt, promptFile, (line) => progress = line);
+    const endedAt = client.clock.now();
+    if (run2.ok && !claim2.lost && endedAt < claim2.keeper.deadline()) finishedAt = endedAt;
+  } finally {
+    await watch.stop();
+  }
   if (claim2.superseded) return recordSuperseded(ctx, claim2, run2);
   if (claim2.lost && finishedAt === void 0) {
     claim2.keeper.stop();
@@ -38921,7 +38936,8 @@ async function runTask(ctx, claim2, state) {
         deps,
         createPr: config2.delivery?.createPr ?? false,
         ...run2.check ? { check: run2.check } : {},
-        ...run2.usage ? { usage: run2.usage } : {}
+        ...run2.usage ? { usage: run2.usage } : {},
+        ownBranch: watch.watching
       });
       if (!delivered.changes)
         log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
@@ -39277,6 +39293,7 @@ function gitlinkPaths(listing) {
 
 // src/delivery/task-branch.ts
 var taskBranch = (issue3, task) => `p2p/issue-${issue3}/${task}`;
+var attemptBranch = (issue3, task, attempt) => `p2p/issue-${issue3}/${task}-attempt-${attempt}`;
 var failedBranch = (issue3, task, attempt) => `p2p/issue-${issue3}/${task}-attempt-${attempt}-failed`;
 async function deliveryBlocker(workspace) {
   try {
@@ -39427,7 +39444,7 @@ var TaskBranches = class _TaskBranches {
     }
     const head = await git.run(["rev-parse", "HEAD"]);
     if (head === this.startSha) return { changes: false };
-    const branch = ok ? taskBranch(options2.issueNumber, task.id) : failedBranch(options2.issueNumber, task.id, attempt);
+    const branch = !ok ? failedBranch(options2.issueNumber, task.id, attempt) : args.ownBranch ? attemptBranch(options2.issueNumber, task.id, attempt) : taskBranch(options2.issueNumber, task.id);
     await git.run(["push", "--quiet", "--force", this.url, `HEAD:refs/heads/${branch}`], { network: true });
     const delivered = { changes: true, branch, commit: head };
     if (!ok || !args.createPr) return delivered;
@@ -39567,14 +39584,12 @@ function goneNodes(state, jobs) {
   const gone = /* @__PURE__ */ new Map();
   for (const node2 of state.nodes.values()) {
     if (!node2.runner) continue;
-    let job;
-    for (const j of jobs) {
-      if (j.runner_name !== node2.runner) continue;
+    const candidates = jobs.filter((j) => {
+      if (j.runner_name !== node2.runner) return false;
       const started = j.started_at ? Date.parse(j.started_at) : Infinity;
-      if (started > node2.firstSeen) continue;
-      if (j.completed_at && Date.parse(j.completed_at) < node2.firstSeen) continue;
-      if (!job || started > Date.parse(job.started_at ?? "")) job = j;
-    }
+      return started <= node2.firstSeen && !(j.completed_at && Date.parse(j.completed_at) < node2.firstSeen);
+    });
+    const job = candidates.length === 1 ? candidates[0] : void 0;
     if (job?.status === "completed" && job.completed_at)
       gone.set(node2.id, { job: job.id, endedAt: Date.parse(job.completed_at) });
   }
@@ -39643,6 +39658,7 @@ var RunJobs = class {
           if (this.jobs.length <= page * PER_PAGE2) break;
           continue;
         }
+        if (status === 403 && /rate limit/i.test(getErrorMessage(error3))) throw error3;
         if (status === 403 || status === 404) {
           this.unavailable = status === 403 ? `the token may not read this run's jobs (grant the workflow \`actions: read\`): ${getErrorMessage(error3)}` : `run ${this.runId} attempt ${this.attempt} is not known to the Actions API`;
           return "unavailable";
@@ -39923,13 +39939,20 @@ async function runNode(ctx) {
         }
         if (counts3.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
           const backOff = Math.min(cap, config2.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6));
-          await headroom.wait(ctx.sleep, Math.min(backOff, lookIn()));
+          await headroom.wait(ctx.sleep, Math.min(backOff, lookIn() / headroom.stretch()));
           continue;
         }
         const readAt = Date.now() + cap * headroom.stretch();
         const lapse = nextLapse(state, now);
         while (Date.now() < readAt && client.clock.now() < lapse && lookIn() > 0) {
-          await headroom.wait(ctx.sleep, Math.min(config2.pollMs, readAt - Date.now(), lookIn()));
+          await headroom.wait(
+            ctx.sleep,
+            Math.min(
+              config2.pollMs,
+              (readAt - Date.now()) / headroom.stretch(),
+              lookIn() / headroom.stretch()
+            )
+          );
           if (await thread.appended()) break;
         }
         continue;

@@ -164,9 +164,10 @@ export function checkInvariants(input: InvariantInput): {
     const margin = Math.min(Math.max(attempt.ev.leaseMs * 0.1, 1000), 30_000);
     const leaseEnd = attempt.ev.lastAlive + attempt.ev.leaseMs;
     if (r.end === undefined || r.end > leaseEnd - margin - 1500) continue;
-    // A takeover that had a result first (it completed or failed, a closing claim too) voids a late outcome.
+    // A takeover that had a result first (it completed or failed, a closing claim too; in the same second
+    // too, as a late outcome comes after anything else in its second) voids a late outcome.
     const later = state.tasks.get(r.task)!.attempts.slice(r.attempt);
-    if (later.some((b) => (b.state === 'completed' || b.state === 'failed') && b.updated < attempt.updated))
+    if (later.some((b) => (b.state === 'completed' || b.state === 'failed') && b.updated <= attempt.updated))
       continue;
     const done = completedBy.get(r.task);
     if (done === attempt) continue;

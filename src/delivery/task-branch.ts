@@ -49,6 +49,8 @@ export interface Delivered {
 }
 
 export const taskBranch = (issue: number, task: string): string => `p2p/issue-${issue}/${task}`;
+export const attemptBranch = (issue: number, task: string, attempt: number): string =>
+  `p2p/issue-${issue}/${task}-attempt-${attempt}`;
 export const failedBranch = (issue: number, task: string, attempt: number): string =>
   `p2p/issue-${issue}/${task}-attempt-${attempt}-failed`;
 
@@ -209,6 +211,11 @@ export class TaskBranches {
     createPr: boolean;
     check?: Check;
     usage?: Usage;
+    /**
+     * Push successful work to a branch of this attempt's own: a takeover whose earlier attempt may yet record
+     * finished work (and win) must not push over that attempt's branch.
+     */
+    ownBranch?: boolean;
   }): Promise<Delivered> {
     try {
       return await this.commitAndPush(args);
@@ -238,9 +245,11 @@ export class TaskBranches {
     const head = await git.run(['rev-parse', 'HEAD']);
     if (head === this.startSha) return { changes: false };
 
-    const branch = ok
-      ? taskBranch(options.issueNumber, task.id)
-      : failedBranch(options.issueNumber, task.id, attempt);
+    const branch = !ok
+      ? failedBranch(options.issueNumber, task.id, attempt)
+      : args.ownBranch
+        ? attemptBranch(options.issueNumber, task.id, attempt)
+        : taskBranch(options.issueNumber, task.id);
     // Forced: an earlier attempt by a node that died may have pushed part of its work there.
     await git.run(['push', '--quiet', '--force', this.url, `HEAD:refs/heads/${branch}`], { network: true });
     const delivered: Delivered = { changes: true, branch, commit: head };

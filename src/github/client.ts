@@ -87,6 +87,8 @@ export interface GitHubClient {
   repo: string;
   stats: ApiStats;
   budget: RateBudget;
+  /** How long requests were held back by GitHub's limits (the waits the throttling plugin took), in all, ms. */
+  heldBack: { ms: number };
   clock: ServerClock;
   log: Logger;
 }
@@ -111,6 +113,7 @@ export function createClient(options: ClientOptions): GitHubClient {
   const clock = options.clock ?? new ServerClock();
   const stats = emptyStats();
   const budget: RateBudget = {};
+  const heldBack = { ms: 0 };
   const baseFetch = options.fetch ?? globalThis.fetch;
 
   const countingFetch: typeof fetch = async (input, init) => {
@@ -191,12 +194,14 @@ export function createClient(options: ClientOptions): GitHubClient {
           log.warning(
             `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request.method} ${request.url}`,
           );
+          heldBack.ms += retryAfter * 1000;
           return true;
         },
         onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }) => {
           log.warning(
             `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request.method} ${request.url}`,
           );
+          heldBack.ms += retryAfter * 1000;
           return true;
         },
       },
@@ -204,7 +209,7 @@ export function createClient(options: ClientOptions): GitHubClient {
     retry,
     throttling,
   );
-  return { octokit, owner: options.owner, repo: options.repo, stats, budget, clock, log };
+  return { octokit, owner: options.owner, repo: options.repo, stats, budget, heldBack, clock, log };
 }
 
 function noteBudget(budget: RateBudget, headers: Headers): void {

@@ -70,6 +70,8 @@ export class RunJobs {
           if (this.jobs.length <= page * PER_PAGE) break;
           continue;
         }
+        // A limit (a used-up budget the client gave up waiting for, a secondary limit) is for later.
+        if (status === 403 && /rate limit/i.test(getErrorMessage(error))) throw error;
         if (status === 403 || status === 404) {
           this.unavailable =
             status === 403

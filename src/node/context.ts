@@ -83,6 +83,8 @@ export class FatalApiError extends Error {}
 /**
  * Run a GitHub call until it succeeds, riding out faults (5xx, network errors, rate limits the plugins gave up
  * on) with growing pauses. Gives up after `giveUpMs` of failures, or at once on an answer that will not change.
+ * Time GitHub's limits held the calls back (the waits it asked for) does not count: GitHub holding everyone
+ * back is not a failure to give up on.
  */
 export async function persist<T>(
   ctx: NodeContext,
@@ -91,6 +93,8 @@ export async function persist<T>(
   giveUpMs?: number,
 ): Promise<T> {
   const started = Date.now();
+  const heldAtStart = ctx.client.heldBack.ms;
+  const failingFor = (): number => Date.now() - started - (ctx.client.heldBack.ms - heldAtStart);
   const limit = giveUpMs ?? Math.max(10 * 60_000, 3 * ctx.config.leaseMs);
   let pause = Math.min(1000, ctx.config.pollMs);
   for (;;) {
@@ -107,7 +111,7 @@ export async function persist<T>(
           `${what} was refused (403 ${message}); does the token have the permissions the action needs?`,
         );
       }
-      if (Date.now() - started > limit) {
+      if (failingFor() > limit) {
         throw new Error(`${what} kept failing for ${Math.round((Date.now() - started) / 1000)}s: ${message}`);
       }
       ctx.log.warning(

@@ -256,7 +256,8 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
           // Tasks wait on others that run: one of those finishing (an edit, which only a reading shows) makes
           // work. Back off gently. (A thread of less than a page is read for a free 304 while unchanged.)
           const backOff = Math.min(cap, config.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6));
-          await headroom.wait(ctx.sleep, Math.min(backOff, lookIn()));
+          // (lookIn is stretched already when the budget is low.)
+          await headroom.wait(ctx.sleep, Math.min(backOff, lookIn() / headroom.stretch()));
           continue;
         }
         // Only running tasks are left. New work can only come from one of them failing (its node claims the
@@ -266,7 +267,14 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
         const readAt = Date.now() + cap * headroom.stretch();
         const lapse = nextLapse(state, now);
         while (Date.now() < readAt && client.clock.now() < lapse && lookIn() > 0) {
-          await headroom.wait(ctx.sleep, Math.min(config.pollMs, readAt - Date.now(), lookIn()));
+          await headroom.wait(
+            ctx.sleep,
+            Math.min(
+              config.pollMs,
+              (readAt - Date.now()) / headroom.stretch(),
+              lookIn() / headroom.stretch(),
+            ),
+          );
           if (await thread.appended()) break;
         }
         continue;

@@ -110,7 +110,10 @@ function attemptsThatMayStillWrite(
  * took over from: if one had finished its work in time and its outcome now comes in, this attempt is
  * superseded and its agent is stopped. Resolves when `stop` is called.
  */
-function watchForEarlierOutcome(ctx: NodeContext, claim: HeldClaim): () => Promise<void> {
+function watchForEarlierOutcome(
+  ctx: NodeContext,
+  claim: HeldClaim,
+): { stop: () => Promise<void>; watching: boolean } {
   let stopped = false;
   const earlier = attemptsThatMayStillWrite(ctx, claim).filter((a) => a.outcome !== 'failed');
   const loop = (async () => {
@@ -123,11 +126,14 @@ function watchForEarlierOutcome(ctx: NodeContext, claim: HeldClaim): () => Promi
       await checkSuperseded(ctx, claim, earlier);
     }
   })();
-  return async () => {
-    stopped = true;
-    await loop;
-    // One last look before the work is delivered: a takeover that lost must not push over the winner.
-    if (!claim.lost && earlier.length > 0) await checkSuperseded(ctx, claim, earlier);
+  return {
+    watching: earlier.length > 0,
+    stop: async () => {
+      stopped = true;
+      await loop;
+      // One last look before the work is delivered (the lease may be lost by now: the work still counts).
+      if (!claim.superseded && earlier.length > 0) await checkSuperseded(ctx, claim, earlier);
+    },
   };
 }
 
@@ -336,15 +342,20 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     if (prepared) log.warning(`${task.id}: ${prepared}`);
   }
   if (claim.lost) prepared ??= `the lease was lost before the agent started: ${claim.lost}`;
-  const stopWatching = watchForEarlierOutcome(ctx, claim);
-  const run: WorkResult = prepared
-    ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: '', runs: 0 }
-    : await runWork(ctx, claim, task, prompt, promptFile, (line) => (progress = line));
-  // Work that ended while the lease still ran is kept, whatever GitHub does to the writes that record it.
-  // (The lease keeper checks its deadline a few times a second: the work's end is held against it here too.)
-  const endedAt = client.clock.now();
-  const finishedAt = run.ok && !claim.lost && endedAt < claim.keeper.deadline() ? endedAt : undefined;
-  await stopWatching();
+  const watch = watchForEarlierOutcome(ctx, claim);
+  let run: WorkResult;
+  let finishedAt: number | undefined;
+  try {
+    run = prepared
+      ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: '', runs: 0 }
+      : await runWork(ctx, claim, task, prompt, promptFile, (line) => (progress = line));
+    // Work that ended while the lease still ran is kept, whatever GitHub does to the writes that record it.
+    // (The lease keeper checks its deadline a few times a second: the work's end is held against it here too.)
+    const endedAt = client.clock.now();
+    if (run.ok && !claim.lost && endedAt < claim.keeper.deadline()) finishedAt = endedAt;
+  } finally {
+    await watch.stop();
+  }
   if (claim.superseded) return recordSuperseded(ctx, claim, run);
   if (claim.lost && finishedAt === undefined) {
     claim.keeper.stop();
@@ -369,6 +380,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
         createPr: config.delivery?.createPr ?? false,
         ...(run.check ? { check: run.check } : {}),
         ...(run.usage ? { usage: run.usage } : {}),
+        ownBranch: watch.watching,
       });
       if (!delivered.changes)
         log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);

@@ -81,7 +81,13 @@ export function taskViews(
     const done = ran.find((a) => a.outcome === 'completed');
     const last = done ?? ran.at(-1);
     const base = { id, attempts: ran.length, ...(last ? { last } : {}) };
-    const ownerGone = last && last.outcome === 'open' ? gone.get(last.node) : undefined;
+    // A gone owner frees its task early only for another attempt (never to close it), and only if it wrote
+    // nothing after its job ended.
+    const goneOwner = last && last.outcome === 'open' ? gone.get(last.node) : undefined;
+    const ownerGone =
+      goneOwner && ran.length < maxAttempts && last!.updated <= goneOwner.endedAt + 1000
+        ? goneOwner
+        : undefined;
     let view: TaskView;
     if (record.task.error) view = { ...base, status: 'skipped', reason: record.task.error };
     else if (record.task.completed_in)
@@ -143,15 +149,13 @@ export function runFinished(state: RunState, now: number, listingLagMs = 20_000)
   for (const view of taskViews(state, now).values()) {
     if (!TERMINAL.has(view.status)) return false;
     const last = view.last;
-    if (last?.endedAt === undefined || now >= last.endedAt + 1000 + listingLagMs) continue;
-    if (last.ev.late) return false;
-    // A takeover's completion loses to the outcome of the attempt it took over from, if that one's work had
-    // ended in time and its late outcome was written first: a listing may not show it yet.
-    if (
-      view.status === 'completed' &&
-      state.tasks.get(view.id)?.attempts.some((a) => a.outcome === 'expired')
-    )
-      return false;
+    if (last?.ev.late && last.endedAt !== undefined && now < last.endedAt + 1000 + listingLagMs) return false;
+    // A takeover's result (completed, failed, or a closing claim) loses to a late outcome of the finished work
+    // it took over, written before it, which a listing may not show yet.
+    const attempts = state.tasks.get(view.id)?.attempts ?? [];
+    if (!attempts.some((a) => a.outcome === 'expired' || a.outcome === 'superseded')) continue;
+    const lastEnd = Math.max(...attempts.map((a) => a.endedAt ?? 0));
+    if (now < lastEnd + 1000 + listingLagMs) return false;
   }
   return true;
 }

@@ -358,8 +358,13 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
   if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
   if (last && !endedBefore(last, d.created)) {
     // The previous owner's job had ended (the Actions API, read by the claimant) and it wrote nothing after
-    // this claim's second: it is gone, whatever its lease says.
-    const gone = m.takeover?.node === last.node && last.updated <= d.created;
+    // its job's end or this claim's second: it is gone, whatever its lease says.
+    // (Not for a closing claim, which fails the task: for that the lease must have run out.)
+    const gone =
+      !closing &&
+      m.takeover?.node === last.node &&
+      last.updated <= d.created &&
+      last.updated <= m.takeover.ended_at + 1000;
     if (!gone && !leaseExpiredAt(last.ev, d.created))
       return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
     if (last === done && finishedInTime(last)) last.rescued = true;
@@ -396,9 +401,9 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
   attempts.push(attempt);
   if (!standing) return;
   // A takeover of finished work whose outcome GitHub held back past the lease: the first result stands (in a
-  // tie, the earlier attempt's). A takeover that ended first, completed or failed (a closing claim too), voids
+  // tie, the takeover's: a late outcome comes after anything else written in its second, see endedBefore). A takeover that ended first, completed or failed (a closing claim too), voids
   // the late outcome; one still open when it was written, or ending later, is superseded, and its node stops.
-  if (attempt.endedAt !== undefined && attempt.endedAt < standing.endedAt!) {
+  if (attempt.endedAt !== undefined && attempt.endedAt <= standing.endedAt!) {
     standing.outcome = 'expired';
     delete standing.endedAt;
     delete standing.rescued;

@@ -16,21 +16,21 @@ export interface RunJob {
 
 /**
  * Nodes whose job has completed. A runner can serve one job after another (a self-hosted runner): the job a
- * node ran on is the latest one on its runner that had started by the time of the node's first comment and
- * had not completed before it (a job that ended before the node wrote was not the node's).
+ * node ran on is the one on its runner that had started by the time of the node's first comment and had not
+ * completed before it (a job that ended before the node wrote was not the node's).
  */
 export function goneNodes(state: RunState, jobs: readonly RunJob[]): GoneNodes {
   const gone = new Map<string, { job: number; endedAt: number }>();
   for (const node of state.nodes.values()) {
     if (!node.runner) continue;
-    let job: RunJob | undefined;
-    for (const j of jobs) {
-      if (j.runner_name !== node.runner) continue;
+    const candidates = jobs.filter((j) => {
+      if (j.runner_name !== node.runner) return false;
       const started = j.started_at ? Date.parse(j.started_at) : Infinity;
-      if (started > node.firstSeen) continue;
-      if (j.completed_at && Date.parse(j.completed_at) < node.firstSeen) continue;
-      if (!job || started > Date.parse(job.started_at ?? '')) job = j;
-    }
+      return started <= node.firstSeen && !(j.completed_at && Date.parse(j.completed_at) < node.firstSeen);
+    });
+    // Runner names need not be unique in a run (a repository's and an organisation's runner may share one):
+    // two jobs that could be the node's leave it unknown, never gone.
+    const job = candidates.length === 1 ? candidates[0] : undefined;
     if (job?.status === 'completed' && job.completed_at)
       gone.set(node.id, { job: job.id, endedAt: Date.parse(job.completed_at) });
   }

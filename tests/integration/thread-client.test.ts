@@ -171,6 +171,22 @@ describe('the client', () => {
     );
   });
 
+  it('does not give up while GitHub holds it back: waits the server asked for do not count', async () => {
+    const { emulator, client, thread, log } = await setup();
+    const ctx = {
+      client,
+      thread,
+      log,
+      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+      config: { pollMs: 100, leaseMs: 3000 },
+    } as unknown as NodeContext;
+    // Two secondary limits asking for a second's wait each, against a limit of half a second of failures.
+    emulator.queueFaults([{ kind: 'secondary-rate-limit', retryAfter: 1, count: 2 }]);
+    await persist(ctx, 'reading the thread', () => thread.refresh(), 500);
+    expect(client.heldBack.ms).toBe(2000);
+    expect(log.lines.filter((l) => /secondary rate limit: waiting 1s/.test(l))).toHaveLength(2);
+  });
+
   it('keeps trying through an outage and gives up only after its limit', async () => {
     const { emulator, client, thread, log } = await setup();
     const ctx = {

@@ -63,6 +63,21 @@ describe('an outcome held back past the lease, whose work ended in time', () => 
     ]);
   });
 
+  it('loses a tie to the takeover: a late outcome comes after anything else written in its second', () => {
+    const t = heldBack((t) => {
+      const c = t.claim('node-3', 'task-1', T0 + 8000, { attempt: 2 });
+      // In time (it heartbeated at 11 s), in the same second as the held-back outcome.
+      t.update(c, T0 + 12_300, { state: 'completed', result: done() }, T0 + 11_000);
+      // The takeover's node claimed the dependent in that second: valid, and it stays valid.
+      t.claim('node-3', 'task-2', T0 + 12_600);
+    });
+    expect(outcomes(t)).toEqual([
+      ['node-2', 'expired'],
+      ['node-3', 'completed'],
+    ]);
+    expect(outcomes(t, 'task-2')).toEqual([['node-3', 'open']]);
+  });
+
   it('loses to a takeover that completed first', () => {
     const t = heldBack((t) => {
       const c = t.claim('node-3', 'task-1', T0 + 8000, { attempt: 2 });
@@ -171,6 +186,22 @@ describe('a takeover of a node whose job has ended', () => {
     const u = planned();
     u.claim('node-2', 'task-1', T0 + 2000, { lease_ms: 900_000 });
     u.claim('node-3', 'task-1', T0 + 4000, { attempt: 2, takeover: { ...ended, node: 'node-4' } });
+    expect(outcomes(u)).toEqual([['node-2', 'open']]);
+  });
+
+  it('is refused when the owner wrote after its job "ended" (it was another job), and never closes a task', () => {
+    const t = planned();
+    const c = t.claim('node-2', 'task-1', T0 + 2000, { lease_ms: 900_000 });
+    t.update(c, T0 + 5000, { state: 'running' });
+    t.claim('node-3', 'task-1', T0 + 6000, { attempt: 2, takeover: ended });
+    expect(outcomes(t)).toEqual([['node-2', 'open']]);
+    const gone = new Map([['node-2', { job: 77, endedAt: T0 + 3000 }]]);
+    expect(chooseTask(state(t), T0 + 6000, { node: 'node-3', instance: 3 }, 0, gone)).toBeUndefined();
+
+    const u = planned(1);
+    u.claim('node-2', 'task-1', T0 + 2000, { lease_ms: 900_000 });
+    expect(chooseTask(state(u), T0 + 4000, { node: 'node-3', instance: 3 }, 0, gone)).toBeUndefined();
+    u.claim('node-3', 'task-1', T0 + 4000, { attempt: 2, state: 'failed', result: done(), takeover: ended });
     expect(outcomes(u)).toEqual([['node-2', 'open']]);
   });
 

@@ -59,6 +59,12 @@ describe('goneNodes', () => {
       endedAt: T0 + 5000,
     });
   });
+  it('leaves a node unknown, not gone, when two jobs that could be its own share its runner name', () => {
+    const state = fold(thread().comments, { run: RUN, trust });
+    const repoRunner = job(30, 'runner-a', 'in_progress', T0 - 5000);
+    const orgRunner = job(31, 'runner-a', 'completed', T0 - 4000, T0 + 5000);
+    expect(goneNodes(state, [repoRunner, orgRunner]).has('node-1')).toBe(false);
+  });
 });
 
 describe('looking at the jobs', () => {
