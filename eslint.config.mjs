@@ -25,14 +25,61 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
-  // The layers. Only src/github talks to GitHub.
+  // Promises: none left floating, none passed where a plain callback is expected (type-aware).
+  {
+    files: ['src/**/*.ts', 'emulator/**/*.ts', 'scripts/**/*.ts', 'sim/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  // The layers. Only src/github talks to GitHub: it alone imports Octokit and calls `octokit.rest`.
   {
     files: ['src/**/*.ts'],
     ignores: ['src/github/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@octokit/*'], message: 'Only src/github/ talks to GitHub.' }] },
+        {
+          paths: [{ name: '@actions/github', message: 'Only src/github/ talks to GitHub.' }],
+          patterns: [{ group: ['@octokit/*'], message: 'Only src/github/ talks to GitHub.' }],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='octokit']",
+          message: 'Only src/github/ talks to GitHub: add a function there.',
+        },
+      ],
+    },
+  },
+  // The protocol and the plan decide from the state and the clock they are given: no timers, no clock reads.
+  {
+    files: ['src/protocol/**/*.ts', 'src/tasks/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'The pure layer takes the time as an argument: no Date.now().',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'The pure layer takes the time as an argument: no new Date().',
+        },
+        {
+          selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']",
+          message: 'The pure layer takes the time as an argument.',
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval', 'setImmediate', 'fetch', 'process'].map((name) => ({
+          name,
+          message: 'The pure layer has no effects: timers, the network and the process belong to the node.',
+        })),
       ],
     },
   },

@@ -35527,7 +35527,7 @@ function decode2(body) {
   if (!body.includes(OPEN)) return decodeBody(body);
   const known = decoded.get(body);
   if (known) return known;
-  const result = decodeBody(body);
+  const result = deepFreeze(decodeBody(body));
   if (decodedChars + body.length > DECODED_CHARS) {
     decoded.clear();
     decodedChars = 0;
@@ -35535,6 +35535,13 @@ function decode2(body) {
   decoded.set(body, result);
   decodedChars += body.length;
   return result;
+}
+function deepFreeze(value) {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 function decodeBody(body) {
   const start = body.lastIndexOf(OPEN);
@@ -40144,6 +40151,16 @@ function decideStart(eventName, payload, settings) {
   return { start: false, reason: `the event ${eventName || "(none)"} does not start a run` };
 }
 
+// src/github/reactions.ts
+async function reactToComment(client, commentId, content) {
+  await client.octokit.rest.reactions.createForIssueComment({
+    owner: client.owner,
+    repo: client.repo,
+    comment_id: commentId,
+    content
+  });
+}
+
 // src/trigger/run-trigger.ts
 async function runTrigger(client, request2, log, allowUntrustedAuthors = false) {
   if (!request2.start) {
@@ -40166,12 +40183,7 @@ async function runTrigger(client, request2, log, allowUntrustedAuthors = false) 
   }
   if (request2.commentId !== void 0) {
     try {
-      await client.octokit.rest.reactions.createForIssueComment({
-        owner: client.owner,
-        repo: client.repo,
-        comment_id: request2.commentId,
-        content: "rocket"
-      });
+      await reactToComment(client, request2.commentId, "rocket");
     } catch (error3) {
       log.warning(`could not react to comment ${request2.commentId}: ${getErrorMessage(error3)}`);
     }
@@ -40189,6 +40201,18 @@ async function runTrigger(client, request2, log, allowUntrustedAuthors = false) 
 // src/aggregate/run-aggregate.ts
 import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
 import path11 from "node:path";
+
+// src/github/identity.ts
+var ACTIONS_BOT = { login: "github-actions[bot]", id: 41898282 };
+async function actionIdentity(client) {
+  try {
+    const { data } = await client.octokit.rest.users.getAuthenticated();
+    return { login: data.login, id: data.id };
+  } catch (error3) {
+    if (statusOf(error3) === 403) return ACTIONS_BOT;
+    throw error3;
+  }
+}
 
 // src/aggregate/run-summary.ts
 function summarize(state, now) {
@@ -40354,16 +40378,6 @@ function resultCell(t) {
 }
 
 // src/aggregate/run-aggregate.ts
-var ACTIONS_BOT = { login: "github-actions[bot]", id: 41898282 };
-async function actionIdentity(client) {
-  try {
-    const { data } = await client.octokit.rest.users.getAuthenticated();
-    return { login: data.login, id: data.id };
-  } catch (error3) {
-    if (statusOf(error3) === 403) return ACTIONS_BOT;
-    throw error3;
-  }
-}
 async function runAggregate(client, options2) {
   const identity = await actionIdentity(client);
   const trust = makeTrust(identity, options2.trustedAuthors);

@@ -3,24 +3,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitHubClient, Logger } from '../github/client.js';
-import { statusOf } from '../github/client.js';
+import { actionIdentity } from '../github/identity.js';
 import { IssueThread } from '../github/thread.js';
 import { fold } from '../protocol/fold.js';
 import { isTrusted, makeTrust, type Trust } from '../protocol/thread-comment.js';
 import { renderSummary, summarize, SUMMARY_MARKER, type RunSummary } from './run-summary.js';
 
-/** GITHUB_TOKEN writes as github-actions[bot]; GET /user is refused to it (and to app tokens). */
-export const ACTIONS_BOT = { login: 'github-actions[bot]', id: 41898282 };
-
-export async function actionIdentity(client: GitHubClient): Promise<{ login: string; id: number }> {
-  try {
-    const { data } = await client.octokit.rest.users.getAuthenticated();
-    return { login: data.login, id: data.id };
-  } catch (error) {
-    if (statusOf(error) === 403) return ACTIONS_BOT;
-    throw error;
-  }
-}
+export { ACTIONS_BOT, actionIdentity } from '../github/identity.js';
 
 export interface AggregateResult {
   summary: RunSummary;

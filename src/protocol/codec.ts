@@ -30,7 +30,8 @@ const MARKERS = ['LEADER_ELECTION', 'NODE_ANNOUNCE', 'TASKS_DATA', 'CLAIM', 'PRO
 
 /**
  * Decoding is pure, and a node folds the same comments on every poll: remember the latest results, by body.
- * (Callers must not mutate what they get back.)
+ * What is remembered is handed out to every caller, so it is frozen, deeply: a caller that changed it would
+ * change every later fold.
  */
 const decoded = new Map<string, Decoded>();
 /** The cache keeps its keys (whole bodies) alive: it is bounded by their length, not their number. */
@@ -43,7 +44,7 @@ export function decode(body: string | null | undefined): Decoded {
   if (!body.includes(OPEN)) return decodeBody(body);
   const known = decoded.get(body);
   if (known) return known;
-  const result = decodeBody(body);
+  const result = deepFreeze(decodeBody(body));
   if (decodedChars + body.length > DECODED_CHARS) {
     decoded.clear();
     decodedChars = 0;
@@ -51,6 +52,14 @@ export function decode(body: string | null | undefined): Decoded {
   decoded.set(body, result);
   decodedChars += body.length;
   return result;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 function decodeBody(body: string): Decoded {

@@ -6,6 +6,7 @@ import { matrixOf, type StartRequest } from './decide-start.js';
 import { canStart, permissionOf } from '../github/permission.js';
 import { untrustedAuthorReason } from '../github/issue-author.js';
 import { IssueThread } from '../github/thread.js';
+import { reactToComment } from '../github/reactions.js';
 
 export interface TriggerOutcome {
   shouldRun: boolean;
@@ -40,12 +41,7 @@ export async function runTrigger(
   }
   if (request.commentId !== undefined) {
     try {
-      await client.octokit.rest.reactions.createForIssueComment({
-        owner: client.owner,
-        repo: client.repo,
-        comment_id: request.commentId,
-        content: 'rocket',
-      });
+      await reactToComment(client, request.commentId, 'rocket');
     } catch (error) {
       log.warning(`could not react to comment ${request.commentId}: ${getErrorMessage(error)}`);
     }

@@ -25,6 +25,19 @@ describe('codec', () => {
     expect(decode(body)).toEqual({ kind: 'message', message: claim });
   });
 
+  it('hands out frozen messages: what it remembers for the next fold cannot be changed by a caller', () => {
+    const body = encode(claim, '🎯 CLAIM');
+    const first = decode(body);
+    if (first.kind !== 'message' || first.message.type !== 'claim') throw new Error('not a claim');
+    expect(() => {
+      (first.message as { attempt: number }).attempt = 9;
+    }).toThrow(TypeError);
+    expect(() => {
+      (first.message.result as { exit_code: number }).exit_code = 1;
+    }).toThrow(TypeError);
+    expect(decode(body)).toEqual({ kind: 'message', message: claim });
+  });
+
   it('takes the last payload, so text quoted above it cannot stand in for the message', () => {
     const forged = encode({ ...claim, task: 'task-9' }, 'quoted');
     const body = `${forged.replace('<!-- p2p-dev', 'x <!-- p2p-dev')}\n${encode(claim, 'real')}`;
