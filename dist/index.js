@@ -36385,6 +36385,12 @@ function isTrusted(trust, user2) {
   return trust.ids.has(user2.id) || trust.logins.has(user2.login.toLowerCase());
 }
 
+// src/protocol/server-time.ts
+var WHOLE_SECOND_MS = 1e3;
+function surelyAfter(at) {
+  return at + WHOLE_SECOND_MS;
+}
+
 // src/protocol/fold.ts
 var time2 = (iso) => Date.parse(iso);
 function evidenceOf(message, created, updated) {
@@ -36395,8 +36401,11 @@ function evidenceOf(message, created, updated) {
   const late = updated - prev > message.lease_ms;
   return { start: created, lastAlive: late ? prev : updated, leaseMs: message.lease_ms, late };
 }
+function leaseEnd(ev) {
+  return ev.lastAlive + ev.leaseMs;
+}
 function leaseExpiredAt(ev, at) {
-  return at > ev.lastAlive + ev.leaseMs;
+  return at > leaseEnd(ev);
 }
 function endedBefore(a, at) {
   if (a.endedAt === void 0) return false;
@@ -36404,7 +36413,7 @@ function endedBefore(a, at) {
 }
 function finishedInTime(a) {
   const at = a.result?.finished_at;
-  return a.state === "completed" && a.ev.late && at !== void 0 && at <= a.ev.lastAlive + a.ev.leaseMs;
+  return a.state === "completed" && a.ev.late && at !== void 0 && at <= leaseEnd(a.ev);
 }
 function fold(comments, options2) {
   const state = {
@@ -36576,7 +36585,7 @@ function applyClaim(state, d, m) {
   const done = attempts.find((a) => a.outcome === "completed");
   if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
   if (last && !endedBefore(last, d.created)) {
-    const gone = !closing && m.takeover?.node === last.node && last.updated <= d.created && last.updated <= m.takeover.ended_at + 1e3;
+    const gone = !closing && m.takeover?.node === last.node && last.updated <= d.created && last.updated <= surelyAfter(m.takeover.ended_at);
     if (!gone && !leaseExpiredAt(last.ev, d.created))
       return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
     if (last === done && finishedInTime(last)) last.rescued = true;
@@ -36622,7 +36631,7 @@ function applyClaim(state, d, m) {
 var TERMINAL = /* @__PURE__ */ new Set(["completed", "failed", "skipped"]);
 var PRIORITY_RANK = { high: 0, medium: 1, low: 2 };
 function lapsed(ev, now) {
-  return now >= ev.lastAlive + ev.leaseMs + 1e3;
+  return now >= surelyAfter(leaseEnd(ev));
 }
 function isAlive(attempt, now) {
   return attempt.outcome === "open" && !lapsed(attempt.ev, now);
@@ -36655,7 +36664,7 @@ function taskViews(state, now, gone = NOBODY_GONE) {
     const last = done ?? ran.at(-1);
     const base = { id: id2, attempts: ran.length, ...last ? { last } : {} };
     const goneOwner = last && last.outcome === "open" ? gone.get(last.node) : void 0;
-    const ownerGone = goneOwner && ran.length < maxAttempts && last.updated <= goneOwner.endedAt + 1e3 ? goneOwner : void 0;
+    const ownerGone = goneOwner && ran.length < maxAttempts && last.updated <= surelyAfter(goneOwner.endedAt) ? goneOwner : void 0;
     let view;
     if (record.task.error) view = { ...base, status: "skipped", reason: record.task.error };
     else if (record.task.completed_in)
@@ -36692,7 +36701,7 @@ function taskViews(state, now, gone = NOBODY_GONE) {
           const takeover = { node: last.node, job: ownerGone.job, ended_at: ownerGone.endedAt };
           view = { ...base, status: "claimable", claimableSince: since, takeover };
         } else {
-          if (last) since = Math.max(since, last.endedAt ?? last.ev.lastAlive + last.ev.leaseMs);
+          if (last) since = Math.max(since, last.endedAt ?? leaseEnd(last.ev));
           view = { ...base, status: "claimable", claimableSince: since };
         }
       }
@@ -36710,11 +36719,12 @@ function runFinished(state, now, listingLagMs = 2e4) {
   for (const view of taskViews(state, now).values()) {
     if (!TERMINAL.has(view.status)) return false;
     const last = view.last;
-    if (last?.ev.late && last.endedAt !== void 0 && now < last.endedAt + 1e3 + listingLagMs) return false;
+    if (last?.ev.late && last.endedAt !== void 0 && now < surelyAfter(last.endedAt) + listingLagMs)
+      return false;
     const attempts = state.tasks.get(view.id)?.attempts ?? [];
     if (!attempts.some((a) => a.outcome === "expired" || a.outcome === "superseded")) continue;
     const lastEnd = Math.max(...attempts.map((a) => a.endedAt ?? 0));
-    if (now < lastEnd + 1e3 + listingLagMs) return false;
+    if (now < surelyAfter(lastEnd) + listingLagMs) return false;
   }
   return true;
 }
@@ -36722,7 +36732,7 @@ function nextLapse(state, now) {
   let first = Infinity;
   for (const record of state.tasks.values()) {
     const last = record.attempts.at(-1);
-    if (last && isAlive(last, now)) first = Math.min(first, last.ev.lastAlive + last.ev.leaseMs + 1e3);
+    if (last && isAlive(last, now)) first = Math.min(first, surelyAfter(leaseEnd(last.ev)));
   }
   return first;
 }
@@ -37205,7 +37215,7 @@ var LeaseKeeper = class {
   }
   /** Server time by which this node must have stopped relying on the lease. */
   deadline() {
-    return this.lastAlive + this.ctx.config.leaseMs + 1e3 - this.marginMs;
+    return surelyAfter(this.lastAlive + this.ctx.config.leaseMs) - this.marginMs;
   }
   isFenced() {
     return this.fenced;
@@ -38695,7 +38705,7 @@ async function settlePreviousAttempt(ctx, choice, claimCreated) {
   if (choice.attempt < 2) return;
   const earlier = attemptsThatMayStillWrite(ctx, choice);
   if (earlier.length === 0) return;
-  const waitMs = Date.parse(claimCreated) + 1e3 + ctx.config.listingLagMs - ctx.client.clock.now();
+  const waitMs = surelyAfter(Date.parse(claimCreated)) + ctx.config.listingLagMs - ctx.client.clock.now();
   if (waitMs > 0) {
     ctx.log.info(
       `waiting ${Math.ceil(waitMs / 1e3)}s until any read shows attempt ${choice.attempt - 1}'s last write before this claim`

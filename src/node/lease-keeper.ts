@@ -4,6 +4,7 @@
 import type { ThreadComment } from '../protocol/thread-comment.js';
 import type { NodeContext } from './context.js';
 import { getErrorMessage } from '../errors.js';
+import { surelyAfter } from '../protocol/server-time.js';
 
 export type RenderEdit = (beat: number, prev: number) => string;
 
@@ -46,7 +47,7 @@ export class LeaseKeeper {
 
   /** Server time by which this node must have stopped relying on the lease. */
   deadline(): number {
-    return this.lastAlive + this.ctx.config.leaseMs + 1000 - this.marginMs;
+    return surelyAfter(this.lastAlive + this.ctx.config.leaseMs) - this.marginMs;
   }
 
   isFenced(): boolean {

@@ -2,6 +2,7 @@
 // agent while heartbeating, and write the outcome into the same comment.
 import path from 'node:path';
 import { getErrorMessage } from '../errors.js';
+import { surelyAfter } from '../protocol/server-time.js';
 import { fold, type AttemptRecord, type RunState } from '../protocol/fold.js';
 import type { Claim, Result } from '../protocol/messages.js';
 import { buildPrompt } from './prompt.js';
@@ -76,7 +77,7 @@ async function settlePreviousAttempt(
   if (choice.attempt < 2) return;
   const earlier = attemptsThatMayStillWrite(ctx, choice);
   if (earlier.length === 0) return;
-  const waitMs = Date.parse(claimCreated) + 1000 + ctx.config.listingLagMs - ctx.client.clock.now();
+  const waitMs = surelyAfter(Date.parse(claimCreated)) + ctx.config.listingLagMs - ctx.client.clock.now();
   if (waitMs > 0) {
     ctx.log.info(
       `waiting ${Math.ceil(waitMs / 1000)}s until any read shows attempt ${choice.attempt - 1}'s last write before this claim`,

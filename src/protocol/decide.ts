@@ -1,7 +1,7 @@
 // Decisions as pure functions of the folded run state and the (server) clock: who leads, what each task's
 // status is, what this node should claim next, whether the run is over.
-import type { AttemptRecord, BidRecord, RunState } from './fold.js';
-import type { Evidence } from './fold.js';
+import { leaseEnd, type AttemptRecord, type BidRecord, type Evidence, type RunState } from './fold.js';
+import { surelyAfter } from './server-time.js';
 import type { Priority } from './messages.js';
 
 export type TaskStatus = 'blocked' | 'claimable' | 'running' | 'completed' | 'failed' | 'skipped';
@@ -11,11 +11,11 @@ const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
 
 /**
  * Whether a lease counts as run out for a node deciding at `now` to take over. The fold accepts a takeover
- * only from a comment created (in whole seconds) after lastAlive + lease, so a node waits until a comment it
- * posts now is sure to be stamped later than that: a full second past the lease.
+ * only from a comment stamped after the lease's end (`leaseExpiredAt`), so a node waits until a comment it
+ * posts now is sure to be stamped later than that: a full second past it.
  */
 export function lapsed(ev: Evidence, now: number): boolean {
-  return now >= ev.lastAlive + ev.leaseMs + 1000;
+  return now >= surelyAfter(leaseEnd(ev));
 }
 
 export function isAlive(attempt: AttemptRecord, now: number): boolean {
@@ -85,7 +85,7 @@ export function taskViews(
     // nothing after its job ended.
     const goneOwner = last && last.outcome === 'open' ? gone.get(last.node) : undefined;
     const ownerGone =
-      goneOwner && ran.length < maxAttempts && last!.updated <= goneOwner.endedAt + 1000
+      goneOwner && ran.length < maxAttempts && last!.updated <= surelyAfter(goneOwner.endedAt)
         ? goneOwner
         : undefined;
     let view: TaskView;
@@ -124,7 +124,7 @@ export function taskViews(
           const takeover = { node: last.node, job: ownerGone.job, ended_at: ownerGone.endedAt };
           view = { ...base, status: 'claimable', claimableSince: since, takeover };
         } else {
-          if (last) since = Math.max(since, last.endedAt ?? last.ev.lastAlive + last.ev.leaseMs);
+          if (last) since = Math.max(since, last.endedAt ?? leaseEnd(last.ev));
           view = { ...base, status: 'claimable', claimableSince: since };
         }
       }
@@ -149,13 +149,14 @@ export function runFinished(state: RunState, now: number, listingLagMs = 20_000)
   for (const view of taskViews(state, now).values()) {
     if (!TERMINAL.has(view.status)) return false;
     const last = view.last;
-    if (last?.ev.late && last.endedAt !== undefined && now < last.endedAt + 1000 + listingLagMs) return false;
+    if (last?.ev.late && last.endedAt !== undefined && now < surelyAfter(last.endedAt) + listingLagMs)
+      return false;
     // A takeover's result (completed, failed, or a closing claim) loses to a late outcome of the finished work
     // it took over, written before it, which a listing may not show yet.
     const attempts = state.tasks.get(view.id)?.attempts ?? [];
     if (!attempts.some((a) => a.outcome === 'expired' || a.outcome === 'superseded')) continue;
     const lastEnd = Math.max(...attempts.map((a) => a.endedAt ?? 0));
-    if (now < lastEnd + 1000 + listingLagMs) return false;
+    if (now < surelyAfter(lastEnd) + listingLagMs) return false;
   }
   return true;
 }
@@ -165,7 +166,7 @@ export function nextLapse(state: RunState, now: number): number {
   let first = Infinity;
   for (const record of state.tasks.values()) {
     const last = record.attempts.at(-1);
-    if (last && isAlive(last, now)) first = Math.min(first, last.ev.lastAlive + last.ev.leaseMs + 1000);
+    if (last && isAlive(last, now)) first = Math.min(first, surelyAfter(leaseEnd(last.ev)));
   }
   return first;
 }

@@ -4,6 +4,7 @@
 import { decode } from './codec.js';
 import type { Bid, Claim, Message, Plan, Result, Task } from './messages.js';
 import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
+import { surelyAfter } from './server-time.js';
 
 /**
  * What one comment kept alive by edits proves about its writer. Times are server times in ms.
@@ -133,9 +134,14 @@ export function evidenceOf(
   return { start: created, lastAlive: late ? prev : updated, leaseMs: message.lease_ms, late };
 }
 
-/** True when, at server time `at`, a lease with this evidence had run out (whole-second timestamps: strict). */
+/** The server time a lease with this evidence runs out: the one line every lease rule is drawn from. */
+export function leaseEnd(ev: Evidence): number {
+  return ev.lastAlive + ev.leaseMs;
+}
+
+/** True when a comment stamped `at` (server time) came after the lease ran out (whole seconds: strict). */
 export function leaseExpiredAt(ev: Evidence, at: number): boolean {
-  return at > ev.lastAlive + ev.leaseMs;
+  return at > leaseEnd(ev);
 }
 
 /**
@@ -154,7 +160,7 @@ export function endedBefore(a: AttemptRecord, at: number): boolean {
  */
 function finishedInTime(a: AttemptRecord): boolean {
   const at = a.result?.finished_at;
-  return a.state === 'completed' && a.ev.late && at !== undefined && at <= a.ev.lastAlive + a.ev.leaseMs;
+  return a.state === 'completed' && a.ev.late && at !== undefined && at <= leaseEnd(a.ev);
 }
 
 interface Decoded {
@@ -364,7 +370,7 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
       !closing &&
       m.takeover?.node === last.node &&
       last.updated <= d.created &&
-      last.updated <= m.takeover.ended_at + 1000;
+      last.updated <= surelyAfter(m.takeover.ended_at);
     if (!gone && !leaseExpiredAt(last.ev, d.created))
       return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
     if (last === done && finishedInTime(last)) last.rescued = true;

@@ -29,11 +29,12 @@ describe('codec', () => {
     const body = encode(claim, '🎯 CLAIM');
     const first = decode(body);
     if (first.kind !== 'message' || first.message.type !== 'claim') throw new Error('not a claim');
+    const message = first.message;
     expect(() => {
-      (first.message as { attempt: number }).attempt = 9;
+      (message as { attempt: number }).attempt = 9;
     }).toThrow(TypeError);
     expect(() => {
-      (first.message.result as { exit_code: number }).exit_code = 1;
+      (message.result as { exit_code: number }).exit_code = 1;
     }).toThrow(TypeError);
     expect(decode(body)).toEqual({ kind: 'message', message: claim });
   });
