@@ -10852,9 +10852,9 @@ var require_mock_utils = __commonJS({
       if (mockDispatch2.data.callback) {
         mockDispatch2.data = { ...mockDispatch2.data, ...mockDispatch2.data.callback(opts) };
       }
-      const { data: { statusCode, data, headers, trailers, error: error3 }, delay, persist: persist2 } = mockDispatch2;
+      const { data: { statusCode, data, headers, trailers, error: error3 }, delay, persist } = mockDispatch2;
       const { timesInvoked, times } = mockDispatch2;
-      mockDispatch2.consumed = !persist2 && timesInvoked >= times;
+      mockDispatch2.consumed = !persist && timesInvoked >= times;
       mockDispatch2.pending = timesInvoked < times;
       if (error3 !== null) {
         deleteMockDispatch(this[kDispatches], key);
@@ -11274,14 +11274,14 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path14, data: { statusCode }, persist: persist2, times, timesInvoked, origin }) => ({
+          ({ method, path: path14, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
             Path: path14,
             "Status code": statusCode,
-            Persistent: persist2 ? PERSISTENT : NOT_PERSISTENT,
+            Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
-            Remaining: persist2 ? Infinity : times - timesInvoked
+            Remaining: persist ? Infinity : times - timesInvoked
           })
         );
         this.logger.table(withPrettyHeaders);
@@ -35908,7 +35908,7 @@ var IssueThread = class {
     }
   }
   /** Whether reading the end of the thread has worked: false once it has failed a few times. */
-  tailWorks() {
+  canReadTail() {
     return this.tailFailures < 3;
   }
   /**
@@ -36341,7 +36341,7 @@ var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 var FINAL_STATUSES = /* @__PURE__ */ new Set([400, 401, 404, 410, 422]);
 var FatalApiError = class extends Error {
 };
-async function persist(ctx, what, call, giveUpMs) {
+async function keepTrying(ctx, what, call, giveUpMs) {
   const started = Date.now();
   const heldAtStart = ctx.client.heldBack.ms;
   const failingFor = () => Date.now() - started - (ctx.client.heldBack.ms - heldAtStart);
@@ -37747,7 +37747,7 @@ function startProcess(options2) {
   return { done, kill };
 }
 
-// src/node/outbox.ts
+// src/node/message-bodies.ts
 import { randomUUID as randomUUID3 } from "node:crypto";
 var newNonce = () => randomUUID3();
 function envelope2(config2, nonce) {
@@ -38412,7 +38412,7 @@ async function lead(ctx, bid, keeper) {
         return "lost-lease";
       }
       try {
-        await persist(
+        await keepTrying(
           ctx,
           `publishing plan part ${i + 1} of ${bodies.length}`,
           () => ctx.thread.post(body),
@@ -38433,7 +38433,7 @@ async function planTasks(ctx, keeper) {
   const { config: config2, log } = ctx;
   const issue3 = ctx.issue;
   if (!config2.allowUntrustedAuthors) {
-    const untrusted = await persist(
+    const untrusted = await keepTrying(
       ctx,
       `checking who wrote issue #${issue3.number}`,
       () => untrustedAuthorReason(ctx.client, issue3, (user2) => isTrusted(ctx.trust, user2))
@@ -38690,7 +38690,7 @@ async function untilListed(ctx, commentId, abandon) {
   for (; ; ) {
     if (abandon()) return false;
     try {
-      if (ctx.thread.tailWorks()) {
+      if (ctx.thread.canReadTail()) {
         const tail = await ctx.thread.readTail();
         if (tail.unsure) await ctx.thread.refresh();
       } else await ctx.thread.refresh();
@@ -38713,12 +38713,12 @@ async function settlePreviousAttempt(ctx, choice, claimCreated) {
     await ctx.sleep(waitMs);
   }
   for (const a of earlier)
-    await persist(
+    await keepTrying(
       ctx,
       `reading attempt ${a.attempt} of ${choice.task} again`,
       () => ctx.thread.reload(a.commentId)
     );
-  await persist(ctx, "reading the end of the thread", () => ctx.thread.readTail());
+  await keepTrying(ctx, "reading the end of the thread", () => ctx.thread.readTail());
 }
 function attemptsThatMayStillWrite(ctx, choice) {
   const state = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
@@ -38785,7 +38785,7 @@ async function claimTask(ctx, choice) {
   let posted;
   const postedAt = Date.now();
   try {
-    posted = await persist(
+    posted = await keepTrying(
       ctx,
       `claiming ${choice.task}`,
       () => thread.post(claimBody(config2, nonce, fields)),
@@ -38847,7 +38847,7 @@ async function closeTask(ctx, choice) {
   const error3 = `attempt ${choice.attempt - 1}'s node fell silent and no attempts are left`;
   let posted;
   try {
-    posted = await persist(
+    posted = await keepTrying(
       ctx,
       `closing ${choice.task}`,
       () => thread.post(
@@ -39021,7 +39021,7 @@ async function runTask(ctx, claim2, state) {
     () => false
   );
   try {
-    const counted = await persist(
+    const counted = await keepTrying(
       ctx,
       `recording the outcome of ${task.id}`,
       () => claim2.keeper.write(final, true),
@@ -39053,7 +39053,7 @@ async function recordSuperseded(ctx, claim2, run2) {
     ...run2.runs > 0 ? { runs: run2.runs } : {}
   };
   try {
-    await persist(
+    await keepTrying(
       ctx,
       `recording that ${claim2.task} was superseded`,
       () => claim2.keeper.write(
@@ -39794,7 +39794,7 @@ async function runNode(ctx) {
     );
   const ledger = new ApiLedger(client.stats);
   const enter = (next) => ledger.enter(next);
-  ctx.issue = await persist(ctx, `reading issue #${config2.issueNumber}`, () => thread.issue());
+  ctx.issue = await keepTrying(ctx, `reading issue #${config2.issueNumber}`, () => thread.issue());
   log.info(
     `node ${config2.nodeId} (instance ${config2.instance} of ${config2.instances}) joins run ${config2.run} on issue #${config2.issueNumber}`
   );
@@ -39802,7 +39802,7 @@ async function runNode(ctx) {
   const stand = async (term) => {
     const nonce = newNonce();
     const postedAt = Date.now();
-    const posted = await persist(
+    const posted = await keepTrying(
       ctx,
       `standing for leader (term ${term})`,
       () => thread.post(bidBody(config2, nonce, term, "standing"))
@@ -39839,7 +39839,7 @@ async function runNode(ctx) {
     for (; ; ) {
       const busy = ["working", "claiming"];
       enter(!state.plan ? "electing" : busy.includes(ledger.phase) ? "catching up" : waitingFor);
-      if (!viewIsFresh) await persist(ctx, "reading the thread", () => thread.refresh());
+      if (!viewIsFresh) await keepTrying(ctx, "reading the thread", () => thread.refresh());
       viewIsFresh = false;
       state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
       for (const entry of state.entries) {
@@ -39893,7 +39893,7 @@ async function runNode(ctx) {
         if (!leader || mine) planAwaitedSince = void 0;
         else planAwaitedSince ??= Date.now();
         const waited = planAwaitedSince !== void 0 ? Date.now() - planAwaitedSince : -1;
-        if (waited >= 0 && thread.size() >= (waited > 3e3 ? 100 : 200) && thread.tailWorks()) {
+        if (waited >= 0 && thread.size() >= (waited > 3e3 ? 100 : 200) && thread.canReadTail()) {
           const until = Date.now() + 15e3;
           while (Date.now() < until) {
             await ctx.sleep(Math.min(config2.pollMs, 1e3));
@@ -39924,7 +39924,7 @@ async function runNode(ctx) {
       if (choice?.takeover && choice.notBefore <= now) {
         const held = state.tasks.get(choice.task)?.attempts.at(-1);
         if (held)
-          await persist(
+          await keepTrying(
             ctx,
             `reading attempt ${held.attempt} of ${choice.task} again`,
             () => thread.reload(held.commentId)
@@ -39954,7 +39954,7 @@ async function runNode(ctx) {
         if (lookIn() === 0 && await liveness.look() && holderGone(state, liveness.gone(state), now)) {
           continue;
         }
-        if (counts3.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
+        if (counts3.blocked > 0 || thread.size() < 100 || !thread.canReadTail()) {
           const backOff = Math.min(cap, config2.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6));
           await headroom.wait(ctx.sleep, Math.min(backOff, lookIn() / headroom.stretch()));
           continue;
@@ -39999,7 +39999,7 @@ async function runNode(ctx) {
   for (const { keeper } of candidacies.values()) keeper.stop();
   enter("leaving");
   try {
-    await persist(
+    await keepTrying(
       ctx,
       "recording what this node spent",
       () => firstCandidacy.keeper.write(

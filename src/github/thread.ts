@@ -423,7 +423,7 @@ export class IssueThread {
   }
 
   /** Whether reading the end of the thread has worked: false once it has failed a few times. */
-  tailWorks(): boolean {
+  canReadTail(): boolean {
     return this.tailFailures < 3;
   }
 

@@ -86,7 +86,7 @@ export class FatalApiError extends Error {}
  * Time GitHub's limits held the calls back (the waits it asked for) does not count: GitHub holding everyone
  * back is not a failure to give up on.
  */
-export async function persist<T>(
+export async function keepTrying<T>(
   ctx: NodeContext,
   what: string,
   call: () => Promise<T>,

@@ -12,10 +12,10 @@ import { untrustedAuthorReason } from '../github/issue-author.js';
 import { tasksFromIssue } from '../tasks/issue-tasks.js';
 import { draftsFromPlannerOutput, finalizePlan } from '../tasks/plan.js';
 import { sanitizeText } from '../sanitize.js';
-import { persist, type NodeContext } from './context.js';
+import { keepTrying, type NodeContext } from './context.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { startProcess } from './agent-process.js';
-import { bidBody } from './outbox.js';
+import { bidBody } from './message-bodies.js';
 import { planWithAgent } from './planning-agent.js';
 import { cappedLog } from './capped-log.js';
 import { ownDir, writeFresh } from '../containment/safe-files.js';
@@ -75,7 +75,7 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
         return 'lost-lease';
       }
       try {
-        await persist(
+        await keepTrying(
           ctx,
           `publishing plan part ${i + 1} of ${bodies.length}`,
           () => ctx.thread.post(body),
@@ -99,7 +99,7 @@ async function planTasks(ctx: NodeContext, keeper: LeaseKeeper): Promise<{ tasks
   const { config, log } = ctx;
   const issue = ctx.issue!;
   if (!config.allowUntrustedAuthors) {
-    const untrusted = await persist(ctx, `checking who wrote issue #${issue.number}`, () =>
+    const untrusted = await keepTrying(ctx, `checking who wrote issue #${issue.number}`, () =>
       untrustedAuthorReason(ctx.client, issue, (user) => isTrusted(ctx.trust!, user)),
     );
     if (untrusted) throw new Error(untrusted);

@@ -140,7 +140,7 @@ export class LeaseKeeper {
       const beat = ++this.beat;
       let written: ThreadComment;
       try {
-        // No back-off inside the client: the heartbeat timer (or the caller's persist) sends it again sooner.
+        // No back-off inside the client: the heartbeat timer (or the caller's keepTrying) sends it again sooner.
         written = await this.ctx.thread.edit(this.commentId, render(beat, prev), { retries: 0 });
       } catch (error) {
         this.ctx.log.warning(`heartbeat on comment ${this.commentId} failed: ${getErrorMessage(error)}`);

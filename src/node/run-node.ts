@@ -14,10 +14,10 @@ import {
 } from '../protocol/decide.js';
 import { makeTrust } from '../protocol/thread-comment.js';
 import { decode } from '../protocol/codec.js';
-import { persist, type NodeContext } from './context.js';
+import { keepTrying, type NodeContext } from './context.js';
 import { ApiLedger, type Phase } from './api-ledger.js';
 import { lead } from './leadership.js';
-import { bidBody, newNonce } from './outbox.js';
+import { bidBody, newNonce } from './message-bodies.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { ThreadComment } from '../protocol/thread-comment.js';
 import { claimTask, closeTask, runTask } from './work.js';
@@ -57,7 +57,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     );
   const ledger = new ApiLedger(client.stats);
   const enter = (next: Phase): void => ledger.enter(next);
-  ctx.issue = await persist(ctx, `reading issue #${config.issueNumber}`, () => thread.issue());
+  ctx.issue = await keepTrying(ctx, `reading issue #${config.issueNumber}`, () => thread.issue());
   log.info(
     `node ${config.nodeId} (instance ${config.instance} of ${config.instances}) joins run ${config.run} on issue #${config.issueNumber}`,
   );
@@ -69,7 +69,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   const stand = async (term: number): Promise<ThreadComment> => {
     const nonce = newNonce();
     const postedAt = Date.now();
-    const posted = await persist(ctx, `standing for leader (term ${term})`, () =>
+    const posted = await keepTrying(ctx, `standing for leader (term ${term})`, () =>
       thread.post(bidBody(config, nonce, term, 'standing')),
     );
     const keeper = new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), (reason) =>
@@ -105,7 +105,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
       // After a task or a claim the node catches up on the thread; otherwise it is waiting for work.
       const busy: Phase[] = ['working', 'claiming'];
       enter(!state.plan ? 'electing' : busy.includes(ledger.phase) ? 'catching up' : waitingFor);
-      if (!viewIsFresh) await persist(ctx, 'reading the thread', () => thread.refresh());
+      if (!viewIsFresh) await keepTrying(ctx, 'reading the thread', () => thread.refresh());
       viewIsFresh = false;
       state = fold(thread.all(), { run: config.run, trust: ctx.trust });
       for (const entry of state.entries) {
@@ -174,7 +174,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
         if (!leader || mine) planAwaitedSince = undefined;
         else planAwaitedSince ??= Date.now();
         const waited = planAwaitedSince !== undefined ? Date.now() - planAwaitedSince : -1;
-        if (waited >= 0 && thread.size() >= (waited > 3000 ? 100 : 200) && thread.tailWorks()) {
+        if (waited >= 0 && thread.size() >= (waited > 3000 ? 100 : 200) && thread.canReadTail()) {
           // Another node leads and its plan is taking a while (a planner command at work), or hundreds of
           // nodes bid; either way the thread is too long for a listing to be answered by a free 304. The plan
           // is a new comment: ask for just the comment after the last one known (free while there is none);
@@ -221,7 +221,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
         // (a listing may lag) that it recorded nothing since, then take over without waiting out its lease.
         const held = state.tasks.get(choice.task)?.attempts.at(-1);
         if (held)
-          await persist(ctx, `reading attempt ${held.attempt} of ${choice.task} again`, () =>
+          await keepTrying(ctx, `reading attempt ${held.attempt} of ${choice.task} again`, () =>
             thread.reload(held.commentId),
           );
         state = fold(thread.all(), { run: config.run, trust: ctx.trust });
@@ -252,7 +252,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
           // A node that holds a task is gone: its job says so long before its lease would. Decide again now.
           continue;
         }
-        if (counts.blocked > 0 || thread.size() < 100 || !thread.tailWorks()) {
+        if (counts.blocked > 0 || thread.size() < 100 || !thread.canReadTail()) {
           // Tasks wait on others that run: one of those finishing (an edit, which only a reading shows) makes
           // work. Back off gently. (A thread of less than a page is read for a free 304 while unchanged.)
           const backOff = Math.min(cap, config.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6));
@@ -307,7 +307,7 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
   enter('leaving');
   // Say on the thread what this node spent (this edit included), for the run summary.
   try {
-    await persist(
+    await keepTrying(
       ctx,
       'recording what this node spent',
       () =>

@@ -6,9 +6,9 @@ import { surelyAfter } from '../protocol/server-time.js';
 import { fold, type AttemptRecord, type RunState } from '../protocol/fold.js';
 import type { Claim, Result } from '../protocol/messages.js';
 import { buildPrompt } from './prompt.js';
-import { persist, type NodeContext } from './context.js';
+import { keepTrying, type NodeContext } from './context.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { claimBody, newNonce, type ClaimFields } from './outbox.js';
+import { claimBody, newNonce, type ClaimFields } from './message-bodies.js';
 import { runWithChecks, type WorkResult } from './quality-gate.js';
 import { cappedLog } from './capped-log.js';
 import { ownDir, writeFresh } from '../containment/safe-files.js';
@@ -50,7 +50,7 @@ async function untilListed(ctx: NodeContext, commentId: number, abandon: () => b
   for (;;) {
     if (abandon()) return false;
     try {
-      if (ctx.thread.tailWorks()) {
+      if (ctx.thread.canReadTail()) {
         const tail = await ctx.thread.readTail();
         if (tail.unsure) await ctx.thread.refresh();
       } else await ctx.thread.refresh();
@@ -85,10 +85,10 @@ async function settlePreviousAttempt(
     await ctx.sleep(waitMs);
   }
   for (const a of earlier)
-    await persist(ctx, `reading attempt ${a.attempt} of ${choice.task} again`, () =>
+    await keepTrying(ctx, `reading attempt ${a.attempt} of ${choice.task} again`, () =>
       ctx.thread.reload(a.commentId),
     );
-  await persist(ctx, 'reading the end of the thread', () => ctx.thread.readTail());
+  await keepTrying(ctx, 'reading the end of the thread', () => ctx.thread.readTail());
 }
 
 /**
@@ -185,7 +185,7 @@ export async function claimTask(
   // The settle window runs from when the claim was sent: its comment is stamped between send and answer.
   const postedAt = Date.now();
   try {
-    posted = await persist(
+    posted = await keepTrying(
       ctx,
       `claiming ${choice.task}`,
       () => thread.post(claimBody(config, nonce, fields)),
@@ -262,7 +262,7 @@ export async function closeTask(
   const error = `attempt ${choice.attempt - 1}'s node fell silent and no attempts are left`;
   let posted;
   try {
-    posted = await persist(
+    posted = await keepTrying(
       ctx,
       `closing ${choice.task}`,
       () =>
@@ -454,7 +454,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
   );
   try {
     // Finished work is worth waiting for: through a used-up hourly budget and its reset, if need be.
-    const counted = await persist(
+    const counted = await keepTrying(
       ctx,
       `recording the outcome of ${task.id}`,
       () => claim.keeper.write(final, true),
@@ -492,7 +492,7 @@ async function recordSuperseded(ctx: NodeContext, claim: HeldClaim, run: WorkRes
     ...(run.runs > 0 ? { runs: run.runs } : {}),
   };
   try {
-    await persist(ctx, `recording that ${claim.task} was superseded`, () =>
+    await keepTrying(ctx, `recording that ${claim.task} was superseded`, () =>
       claim.keeper.write(
         (beat, prev) =>
           claimBody(

@@ -5,7 +5,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { botClient, recordingLogger } from '../helpers/bot-client.js';
 import { IssueThread, overlappingPage } from '../../src/github/thread.js';
 import { decode, encode } from '../../src/protocol/codec.js';
-import { persist, type NodeContext } from '../../src/node/context.js';
+import { keepTrying, type NodeContext } from '../../src/node/context.js';
 
 let server: RunningEmulator | undefined;
 afterEach(async () => {
@@ -27,7 +27,7 @@ async function setup(options: Parameters<typeof startEmulator>[0] = {}) {
   };
 }
 
-/** Just what persist() needs of a node: its client, thread, log and timers, polling every 0.1 s. */
+/** Just what keepTrying() needs of a node: its client, thread, log and timers, polling every 0.1 s. */
 function persistContext(
   client: NodeContext['client'],
   thread: NodeContext['thread'],
@@ -177,7 +177,7 @@ describe('the client', () => {
       config: { pollMs: 1000, leaseMs: 3000 },
     } as unknown as NodeContext;
     emulator.queueFaults([{ kind: 'primary-rate-limit', resetInSeconds: 2.5, withoutReset: true }]);
-    await persist(ctx, 'reading the thread', () => thread.refresh(), 30_000);
+    await keepTrying(ctx, 'reading the thread', () => thread.refresh(), 30_000);
     // Tries at 0 s, 1 s and 3 s (each retried once by the plugin at once): not hundreds of requests.
     expect(client.stats.requests).toBeLessThan(10);
     expect(log.lines.some((l) => /names no reset ahead; backing off/.test(l))).toBe(true);
@@ -191,7 +191,7 @@ describe('the client', () => {
     const ctx = persistContext(client, thread, log);
     // Two secondary limits asking for a second's wait each, against a limit of half a second of failures.
     emulator.queueFaults([{ kind: 'secondary-rate-limit', retryAfter: 1, count: 2 }]);
-    await persist(ctx, 'reading the thread', () => thread.refresh(), 500);
+    await keepTrying(ctx, 'reading the thread', () => thread.refresh(), 500);
     expect(client.heldBack.ms).toBe(2000);
     expect(log.lines.filter((l) => /secondary rate limit: waiting 1s/.test(l))).toHaveLength(2);
   });
@@ -200,10 +200,10 @@ describe('the client', () => {
     const { emulator, client, thread, log } = await setup();
     const ctx = persistContext(client, thread, log);
     emulator.queueFaults([{ kind: 'down', forMs: 1500 }]);
-    await persist(ctx, 'reading the thread', () => thread.refresh(), 10_000);
+    await keepTrying(ctx, 'reading the thread', () => thread.refresh(), 10_000);
     expect(log.lines.some((l) => l.startsWith('warning: reading the thread failed'))).toBe(true);
     emulator.queueFaults([{ kind: 'down', forMs: 60_000 }]);
-    await expect(persist(ctx, 'reading the thread', () => thread.refresh(), 300)).rejects.toThrow(
+    await expect(keepTrying(ctx, 'reading the thread', () => thread.refresh(), 300)).rejects.toThrow(
       /kept failing/,
     );
   });
@@ -217,7 +217,7 @@ describe('the client', () => {
       config: { pollMs: 100, leaseMs: 3000 },
     } as unknown as NodeContext;
     const missing = new IssueThread(client, 999);
-    await expect(persist(ctx, 'reading issue #999', () => missing.issue())).rejects.toThrow(
+    await expect(keepTrying(ctx, 'reading issue #999', () => missing.issue())).rejects.toThrow(
       /reading issue #999 failed: 404/,
     );
   });
