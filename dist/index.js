@@ -38686,6 +38686,14 @@ async function runWithChecks(ctx, lease2, spec) {
 }
 
 // src/node/work.ts
+function heldFields(claim2, fields) {
+  return {
+    task: claim2.task,
+    attempt: claim2.attempt,
+    ...fields,
+    ...claim2.takeover ? { takeover: claim2.takeover } : {}
+  };
+}
 async function untilListed(ctx, commentId, abandon) {
   for (; ; ) {
     if (abandon()) return false;
@@ -38881,23 +38889,10 @@ async function runTask(ctx, claim2, state) {
   const task = record.task;
   const startedAt = Date.now();
   let progress = "agent starting";
-  const running = (beat, prev) => claimBody(
-    config2,
-    claim2.nonce,
-    {
-      task: task.id,
-      attempt: claim2.attempt,
-      state: "running",
-      progress,
-      ...claim2.takeover ? { takeover: claim2.takeover } : {}
-    },
-    beat,
-    prev,
-    {
-      startedAt,
-      now: Date.now()
-    }
-  );
+  const running = (beat, prev) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: "running", progress }), beat, prev, {
+    startedAt,
+    now: Date.now()
+  });
   claim2.keeper.stop();
   claim2.keeper.start(running, false);
   const dir = path7.join(config2.tempDir, "tasks");
@@ -39003,19 +38998,7 @@ async function runTask(ctx, claim2, state) {
     }
   };
   const outcome = ok ? "completed" : "failed";
-  const final = (beat, prev) => claimBody(
-    config2,
-    claim2.nonce,
-    {
-      task: task.id,
-      attempt: claim2.attempt,
-      state: outcome,
-      result,
-      ...claim2.takeover ? { takeover: claim2.takeover } : {}
-    },
-    beat,
-    prev
-  );
+  const final = (beat, prev) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: outcome, result }), beat, prev);
   const catchUp = ctx.thread.refresh().then(
     () => true,
     () => false
@@ -39057,19 +39040,7 @@ async function recordSuperseded(ctx, claim2, run2) {
       ctx,
       `recording that ${claim2.task} was superseded`,
       () => claim2.keeper.write(
-        (beat, prev) => claimBody(
-          config2,
-          claim2.nonce,
-          {
-            task: claim2.task,
-            attempt: claim2.attempt,
-            state: "failed",
-            result,
-            ...claim2.takeover ? { takeover: claim2.takeover } : {}
-          },
-          beat,
-          prev
-        ),
+        (beat, prev) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: "failed", result }), beat, prev),
         true
       )
     );

@@ -40,6 +40,22 @@ export interface TaskEnd {
 }
 
 /**
+ * The fields of every edit of a held claim: its task and attempt, and a takeover's ground, which the fold
+ * judges from the claim's latest version, so that every edit must carry it.
+ */
+function heldFields(
+  claim: HeldClaim,
+  fields: Omit<ClaimFields, 'task' | 'attempt' | 'takeover'>,
+): ClaimFields {
+  return {
+    task: claim.task,
+    attempt: claim.attempt,
+    ...fields,
+    ...(claim.takeover ? { takeover: claim.takeover } : {}),
+  };
+}
+
+/**
  * Read the thread until a listing shows `commentId` (and so, listings being prefixes in time, every comment
  * posted before it). Only what was added since the last reading is read (the end of the full listing, whose
  * pages only grow at the end): a race is decided by comments created, and the view already has the edits that
@@ -300,23 +316,10 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
   const startedAt = Date.now();
   let progress = 'agent starting';
   const running = (beat: number, prev: number): string =>
-    claimBody(
-      config,
-      claim.nonce,
-      {
-        task: task.id,
-        attempt: claim.attempt,
-        state: 'running',
-        progress,
-        ...(claim.takeover ? { takeover: claim.takeover } : {}),
-      },
-      beat,
-      prev,
-      {
-        startedAt,
-        now: Date.now(),
-      },
-    );
+    claimBody(config, claim.nonce, heldFields(claim, { state: 'running', progress }), beat, prev, {
+      startedAt,
+      now: Date.now(),
+    });
   claim.keeper.stop();
   // No edit at once: the claim itself proves the node alive; heartbeats follow at the interval.
   claim.keeper.start(running, false);
@@ -433,19 +436,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
   };
   const outcome = ok ? 'completed' : 'failed';
   const final = (beat: number, prev: number): string =>
-    claimBody(
-      config,
-      claim.nonce,
-      {
-        task: task.id,
-        attempt: claim.attempt,
-        state: outcome,
-        result,
-        ...(claim.takeover ? { takeover: claim.takeover } : {}),
-      },
-      beat,
-      prev,
-    );
+    claimBody(config, claim.nonce, heldFields(claim, { state: outcome, result }), beat, prev);
   // Read what changed during the run while the outcome is written: the next claim goes out sooner. (The
   // outcome joins the view from the edit's answer, and a reading from a replica without it cannot replace it.)
   const catchUp = ctx.thread.refresh().then(
@@ -495,19 +486,7 @@ async function recordSuperseded(ctx: NodeContext, claim: HeldClaim, run: WorkRes
     await keepTrying(ctx, `recording that ${claim.task} was superseded`, () =>
       claim.keeper.write(
         (beat, prev) =>
-          claimBody(
-            config,
-            claim.nonce,
-            {
-              task: claim.task,
-              attempt: claim.attempt,
-              state: 'failed',
-              result,
-              ...(claim.takeover ? { takeover: claim.takeover } : {}),
-            },
-            beat,
-            prev,
-          ),
+          claimBody(config, claim.nonce, heldFields(claim, { state: 'failed', result }), beat, prev),
         true,
       ),
     );
