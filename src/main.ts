@@ -7,7 +7,8 @@ import { createClient, type ApiStats, type GitHubClient, type Logger } from './g
 import { IssueThread } from './github/thread.js';
 import { getErrorMessage, redact, registerSecret } from './errors.js';
 import { readInputs, readRuntime, InputError, type Inputs, type Runtime } from './inputs.js';
-import { realSleep, type NodeConfig } from './node/context.js';
+import { realSleep } from './node/context.js';
+import type { NodeConfig } from './node/node-config.js';
 import { runNode, type NodeOutcome } from './node/run-node.js';
 import { mayReachAgent } from './node/prompt.js';
 import { decideStart } from './trigger/decide-start.js';
@@ -60,6 +61,7 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     agent: inputs.agent,
     ...(inputs.maxTurns !== undefined ? { maxTurns: inputs.maxTurns } : {}),
     ...(inputs.maxTaskCostUsd !== undefined ? { maxTaskCostUsd: inputs.maxTaskCostUsd } : {}),
+    ...(inputs.maxCostUsd !== undefined ? { maxCostUsd: inputs.maxCostUsd } : {}),
     ...(inputs.check ? { check: inputs.check } : {}),
     planner: inputs.planner,
     ...(inputs.plannerCommand ? { plannerCommand: inputs.plannerCommand } : {}),
@@ -189,6 +191,7 @@ async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void>
     trustedAuthors: inputs.trustedAuthors,
     metricsFile: inputs.metricsFile ?? path.join(runtime.tempDir || os.tmpdir(), 'p2p-dev-metrics.json'),
     log: actionsLogger,
+    labels: { trigger: inputs.triggerLabel, done: inputs.doneLabel, failed: inputs.failedLabel },
   });
   const { totals, successRate } = result.summary;
   core.setOutput('tasks-completed', String(totals.completed));

@@ -5,10 +5,11 @@
 // credential helpers, signing programs, pagers, editors). The token reaches git only through a pipe, read by
 // the node's own credential helper: never an argument, a variable or a file. Every call has a timeout, after
 // which its whole process group is killed and it fails saying which command hung.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 
 export class GitError extends Error {
   constructor(
@@ -200,13 +201,7 @@ function credentialArgs(remoteUrl: string): string[] {
 export const isHttp = (url: string | undefined): url is string => !!url && /^https?:\/\//i.test(url);
 
 export function gitIn(cwd: string, settings: GitSettings = {}): Git {
-  const env: NodeJS.ProcessEnv = {
-    ...gitEnvironment(),
-    ...(settings.workTree
-      ? { GIT_DIR: path.join(settings.workTree, '.git'), GIT_WORK_TREE: settings.workTree }
-      : // Elsewhere (a scratch folder, `git config --file`): no repository above it is ever used.
-        { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cwd)) }),
-  };
+  const env = commandEnvironment(cwd, settings);
   const base = [
     ...safetyArgs([
       cwd,
@@ -226,64 +221,14 @@ export function gitIn(cwd: string, settings: GitSettings = {}): Git {
       }
       const network = options.network === true && withToken;
       const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-      const child = spawn(
-        resolveGit(),
-        [...base, ...(network ? credentialArgs(settings.remoteUrl!) : []), ...args],
-        {
-          cwd,
-          env,
-          detached: true,
-          stdio: ['ignore', 'pipe', 'pipe', network ? 'pipe' : 'ignore'],
-        },
-      );
-      if (network) {
-        const pipe = child.stdio[3] as NodeJS.WritableStream;
-        pipe.on('error', () => {});
-        pipe.end(`username=x-access-token\npassword=${settings.token}\n`);
-      }
-      let stdout = '';
-      let stderr = '';
-      const keep = (text: string, kept: string): string =>
-        kept.length < OUTPUT_LIMIT ? kept + text.slice(0, OUTPUT_LIMIT - kept.length) : kept;
-      child.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout = keep(t, stdout)));
-      child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr = keep(t, stderr)));
-      let timedOut = false;
-      const killGroup = (): void => {
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
+      const command: GitCommand = {
+        cwd,
+        env,
+        args: [...base, ...(network ? credentialArgs(settings.remoteUrl!) : []), ...args],
+        timeoutMs,
+        ...(network ? { token: settings.token } : {}),
       };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killGroup();
-      }, timeoutMs);
-      let settled = false;
-      const settle = (code: number | null, error?: string): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        killGroup(); // anything it left running (a helper, a remote transport)
-        resolve({
-          code: timedOut ? 124 : (code ?? 1),
-          stdout,
-          stderr: timedOut
-            ? `did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped (its process group killed)`
-            : stderr || error || '',
-          timedOut,
-        });
-      };
-      child.on('error', (error) => settle(127, error.message));
-      child.on('exit', (code) => {
-        // Output a left-over process holds open must not keep the node waiting.
-        setTimeout(() => {
-          child.stdout!.destroy();
-          child.stderr!.destroy();
-          settle(code);
-        }, 2000).unref();
-      });
-      child.on('close', (code) => settle(code));
+      spawnGit(command, resolve);
     });
   return {
     cwd,
@@ -294,6 +239,92 @@ export function gitIn(cwd: string, settings: GitSettings = {}): Git {
       return result.stdout.replace(/\n$/, '');
     },
   };
+}
+
+/** The environment of every command a Git runs: the node's own, with the repository it may use. */
+function commandEnvironment(cwd: string, settings: GitSettings): NodeJS.ProcessEnv {
+  return {
+    ...gitEnvironment(),
+    ...(settings.workTree
+      ? { GIT_DIR: path.join(settings.workTree, '.git'), GIT_WORK_TREE: settings.workTree }
+      : // Elsewhere (a scratch folder, `git config --file`): no repository above it is ever used.
+        { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cwd)) }),
+  };
+}
+
+/** One git process to run: its whole argument list, and the token its credential helper reads (network). */
+interface GitCommand {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  args: string[];
+  timeoutMs: number;
+  token?: string;
+}
+
+/** Run one git process in a group of its own; `resolve` gets its result once it ended or was stopped. */
+function spawnGit(command: GitCommand, resolve: (result: GitResult) => void): void {
+  const { token, timeoutMs } = command;
+  const network = token !== undefined;
+  const child = spawn(resolveGit(), command.args, {
+    cwd: command.cwd,
+    env: command.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', network ? 'pipe' : 'ignore'],
+  });
+  if (network) {
+    const pipe = child.stdio[3] as NodeJS.WritableStream;
+    pipe.on('error', () => {});
+    pipe.end(`username=x-access-token\npassword=${token}\n`);
+  }
+  const stdout = keptOutput(child.stdout!);
+  const stderr = keptOutput(child.stderr!);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child);
+  }, timeoutMs);
+  let settled = false;
+  const settle = (code: number | null, error?: string): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    killGroup(child); // anything it left running (a helper, a remote transport)
+    resolve({
+      code: timedOut ? 124 : (code ?? 1),
+      stdout: stdout(),
+      stderr: timedOut
+        ? `did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped (its process group killed)`
+        : stderr() || error || '',
+      timedOut,
+    });
+  };
+  child.on('error', (error) => settle(127, error.message));
+  child.on('exit', (code) => {
+    // Output a left-over process holds open must not keep the node waiting.
+    setTimeout(() => {
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      settle(code);
+    }, 2000).unref();
+  });
+  child.on('close', (code) => settle(code));
+}
+
+/** Read a stream as text, keeping its first OUTPUT_LIMIT characters; the function returns what was kept. */
+function keptOutput(stream: Readable): () => string {
+  let kept = '';
+  stream.setEncoding('utf8').on('data', (text: string) => {
+    if (kept.length < OUTPUT_LIMIT) kept += text.slice(0, OUTPUT_LIMIT - kept.length);
+  });
+  return () => kept;
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
 }
 
 /** `-c` arguments committing as the action's identity (without touching any config). */

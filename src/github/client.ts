@@ -115,8 +115,39 @@ export function createClient(options: ClientOptions): GitHubClient {
   const budget: RateBudget = {};
   const heldBack = { ms: 0 };
   const baseFetch = options.fetch ?? globalThis.fetch;
+  const octokit = getOctokit(
+    options.token,
+    {
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      log: {
+        debug: () => {},
+        info: () => {},
+        warn: (message: string) => log.debug(`octokit: ${message}`),
+        error: (message: string) => log.debug(`octokit: ${message}`),
+      },
+      request: { fetch: countingFetch(baseFetch, clock, stats, budget) },
+      retry: {
+        retries: options.retries ?? 3,
+        retryAfterBaseValue: options.retryBaseMs ?? 1000,
+        // Limits (403, 429) are plugin-throttling's, which waits as long as the server asks.
+        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+      },
+      throttle: throttleOptions(options.throttleId, log, heldBack),
+    },
+    retry,
+    throttling,
+  );
+  return { octokit, owner: options.owner, repo: options.repo, stats, budget, heldBack, clock, log };
+}
 
-  const countingFetch: typeof fetch = async (input, init) => {
+/** `baseFetch`, counting each request in `stats` and reading the server's clock and budget off each answer. */
+function countingFetch(
+  baseFetch: typeof fetch,
+  clock: ServerClock,
+  stats: ApiStats,
+  budget: RateBudget,
+): typeof fetch {
+  return async (input, init) => {
     const method = (init?.method ?? 'GET').toUpperCase();
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const sentAt = clock.localNow();
@@ -131,85 +162,71 @@ export function createClient(options: ClientOptions): GitHubClient {
     }
     clock.observe(response.headers.get('date') ?? undefined, sentAt, clock.localNow());
     noteBudget(budget, response.headers);
-    const pathname = new URL(url).pathname;
-    const actions = /\/actions\//.test(pathname);
-    if (actions) stats.actions += 1;
-    if (response.status === 304) stats.notModified += 1;
-    else if (!pathname.endsWith('/rate_limit')) {
-      stats.counted += 1;
-      if (actions) stats.actionsCounted += 1;
-    }
-    if (response.status >= 500 || response.status === 429 || response.status === 403) {
-      if (
-        response.status !== 403 ||
-        response.headers.get('retry-after') ||
-        response.headers.get('x-ratelimit-remaining') === '0'
-      ) {
-        stats.faults += 1;
-      }
-    }
-    if (method === 'POST' && response.status < 300 && CONTENT_CREATING.test(new URL(url).pathname))
-      stats.writes += 1;
+    countAnswer(stats, method, url, response);
     return await asSecondaryLimit(response);
   };
+}
 
-  const octokit = getOctokit(
-    options.token,
-    {
-      baseUrl: options.baseUrl.replace(/\/+$/, ''),
-      log: {
-        debug: () => {},
-        info: () => {},
-        warn: (message: string) => log.debug(`octokit: ${message}`),
-        error: (message: string) => log.debug(`octokit: ${message}`),
-      },
-      request: { fetch: countingFetch },
-      retry: {
-        retries: options.retries ?? 3,
-        retryAfterBaseValue: options.retryBaseMs ?? 1000,
-        // Limits (403, 429) are plugin-throttling's, which waits as long as the server asks.
-        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
-      },
-      throttle: {
-        ...(options.throttleId ? { id: options.throttleId } : {}),
-        // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
-        // node's writes few and far between (a claim, a few heartbeats minutes apart, an outcome), and the
-        // spacing sat on the critical path of each claim; writes stay one at a time, comments 1 s apart.
-        write: new Bottleneck.Group({ id: 'p2p-dev-write', maxConcurrent: 1, minTime: 0 }),
-        notifications: new Bottleneck.Group({ id: 'p2p-dev-notifications', maxConcurrent: 1, minTime: 1000 }),
-        onRateLimit: (
-          retryAfter: number,
-          request: { method: string; url: string },
-          _octokit: unknown,
-          retryCount: number,
-        ) => {
-          if (retryAfter < 1 && retryCount >= 1) {
-            // The answer names no reset to wait for (or one already past): retrying at once, again and again,
-            // would hammer the server. The caller's growing pauses take over.
-            log.warning(
-              `GitHub's rate limit is used up and the answer names no reset ahead; backing off before retrying ${request.method} ${request.url}`,
-            );
-            return false;
-          }
-          log.warning(
-            `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request.method} ${request.url}`,
-          );
-          heldBack.ms += retryAfter * 1000;
-          return true;
-        },
-        onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }) => {
-          log.warning(
-            `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request.method} ${request.url}`,
-          );
-          heldBack.ms += retryAfter * 1000;
-          return true;
-        },
-      },
+/** Count an answer as GitHub does: 304s free, Actions reads apart, faults, content-creating writes. */
+function countAnswer(stats: ApiStats, method: string, url: string, response: Response): void {
+  const pathname = new URL(url).pathname;
+  const actions = /\/actions\//.test(pathname);
+  if (actions) stats.actions += 1;
+  if (response.status === 304) stats.notModified += 1;
+  else if (!pathname.endsWith('/rate_limit')) {
+    stats.counted += 1;
+    if (actions) stats.actionsCounted += 1;
+  }
+  if (response.status >= 500 || response.status === 429 || response.status === 403) {
+    if (
+      response.status !== 403 ||
+      response.headers.get('retry-after') ||
+      response.headers.get('x-ratelimit-remaining') === '0'
+    ) {
+      stats.faults += 1;
+    }
+  }
+  if (method === 'POST' && response.status < 300 && CONTENT_CREATING.test(new URL(url).pathname))
+    stats.writes += 1;
+}
+
+/** plugin-throttling's settings: how writes are spaced, and what it does (and logs) when a limit is hit. */
+function throttleOptions(throttleId: string | undefined, log: Logger, heldBack: { ms: number }) {
+  return {
+    ...(throttleId ? { id: throttleId } : {}),
+    // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
+    // node's writes few and far between (a claim, a few heartbeats minutes apart, an outcome), and the
+    // spacing sat on the critical path of each claim; writes stay one at a time, comments 1 s apart.
+    write: new Bottleneck.Group({ id: 'p2p-dev-write', maxConcurrent: 1, minTime: 0 }),
+    notifications: new Bottleneck.Group({ id: 'p2p-dev-notifications', maxConcurrent: 1, minTime: 1000 }),
+    onRateLimit: (
+      retryAfter: number,
+      request: { method: string; url: string },
+      _octokit: unknown,
+      retryCount: number,
+    ) => {
+      if (retryAfter < 1 && retryCount >= 1) {
+        // The answer names no reset to wait for (or one already past): retrying at once, again and again,
+        // would hammer the server. The caller's growing pauses take over.
+        log.warning(
+          `GitHub's rate limit is used up and the answer names no reset ahead; backing off before retrying ${request.method} ${request.url}`,
+        );
+        return false;
+      }
+      log.warning(
+        `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request.method} ${request.url}`,
+      );
+      heldBack.ms += retryAfter * 1000;
+      return true;
     },
-    retry,
-    throttling,
-  );
-  return { octokit, owner: options.owner, repo: options.repo, stats, budget, heldBack, clock, log };
+    onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }) => {
+      log.warning(
+        `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request.method} ${request.url}`,
+      );
+      heldBack.ms += retryAfter * 1000;
+      return true;
+    },
+  };
 }
 
 function noteBudget(budget: RateBudget, headers: Headers): void {

@@ -36,7 +36,8 @@ export interface ThreadOptions {
 
 type RawComment = ThreadComment & { user: { login: string; id: number; type?: string } | null };
 
-const PER_PAGE = 100;
+/** GitHub's largest page of comments: a thread shorter than this is read in one (conditional) request. */
+export const PER_PAGE = 100;
 
 function toComment(raw: RawComment): ThreadComment {
   return {

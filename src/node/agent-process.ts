@@ -3,9 +3,10 @@
 // this node's process dies first, so no agent keeps working on a task that another node is about to take
 // over. What it prints is read a line at a time and never kept whole: a child that prints without end costs
 // the node a bounded amount of memory.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { redact } from '../errors.js';
 import { findExecutable } from '../delivery/git.js';
 import type { AgentReport, OutputReader } from '../agents/agent-output.js';
@@ -163,11 +164,8 @@ export function resolveBash(): string {
 
 export function startProcess(options: ProcessOptions): RunningProcess {
   const tailChars = options.tailChars ?? 3000;
-  const stdoutLimit = options.stdoutLimit ?? 0;
   const reader = options.reader;
   const started = Date.now();
-  let tail = '';
-  let stdout = '';
   let timedOut = false;
   let killedBecause: string | undefined;
   const marker = randomUUID();
@@ -177,6 +175,102 @@ export function startProcess(options: ProcessOptions): RunningProcess {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const output = readOutput(child, options);
+
+  let graceTimer: NodeJS.Timeout | undefined;
+  const kill = (reason: string): void => {
+    if (killedBecause || child.exitCode !== null) return;
+    killedBecause = reason;
+    signalGroup(child, 'SIGTERM');
+    graceTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000);
+    graceTimer.unref();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill(`it ran longer than its timeout (${Math.round(options.timeoutMs / 1000)}s)`);
+  }, options.timeoutMs);
+
+  const done = new Promise<ProcessResult>((resolve) => {
+    let spawnError: string | undefined;
+    let settled = false;
+    const settle = (code: number | null, signal: string | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (graceTimer) clearTimeout(graceTimer);
+      signalGroup(child, 'SIGKILL'); // anything the command left running in its group
+      const strays = killMarked(marker); // and what it moved out of the group
+      output.finish();
+      resolve({
+        exitCode: code,
+        signal,
+        durationMs: Date.now() - started,
+        outputTail: lastLines(output.tail(), tailChars),
+        stdout: output.stdout(),
+        timedOut,
+        ...(killedBecause ? { killedBecause } : {}),
+        ...(spawnError ? { error: spawnError } : {}),
+        ...(reader ? { report: reader.report() } : {}),
+        ...(strays > 0 ? { strays } : {}),
+      });
+    };
+    child.on('error', (error) => {
+      spawnError = error.message;
+    });
+    onEnd(child, settle);
+  });
+  return { done, kill };
+}
+
+type Child = ChildProcessByStdio<null, Readable, Readable>;
+
+function signalGroup(child: Child, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Call `settle` once the child has ended: when its output closes, or soon after it exits. */
+function onEnd(child: Child, settle: (code: number | null, signal: string | null) => void): void {
+  // A command that leaves a process behind holding its output open (in its group or not) must not hang the
+  // node: once the command itself has exited, its group is killed and what is still open is let go.
+  child.on('exit', (code, signal) => {
+    setTimeout(() => signalGroup(child, 'SIGKILL'), 2000).unref();
+    setTimeout(() => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      settle(code, signal);
+    }, 3000).unref();
+  });
+  child.on('close', (code, signal) => settle(code, signal));
+}
+
+/** The last 60 lines of what was shown, masked, at most `tailChars` of them. */
+function lastLines(tail: string, tailChars: number): string {
+  const lines = redact(tail).split('\n');
+  let outputTail = lines.slice(-60).join('\n');
+  if (outputTail.length > tailChars) outputTail = outputTail.slice(-tailChars);
+  return outputTail.trim();
+}
+
+interface ChildOutput {
+  /** What was shown lately (not masked yet). */
+  tail(): string;
+  /** stdout as it came, up to `stdoutLimit`. */
+  stdout(): string;
+  /** Once the child is done: stop waiting for the node's log to drain, and show stdout's last line. */
+  finish(): void;
+}
+
+/** Read what the child prints: show it, keep its tail and stdout, no faster than the node's log drains. */
+function readOutput(child: Child, options: ProcessOptions): ChildOutput {
+  const tailChars = options.tailChars ?? 3000;
+  const stdoutLimit = options.stdoutLimit ?? 0;
+  const reader = options.reader;
+  let tail = '';
+  let stdout = '';
   const show = (text: string): void => {
     tail = (tail + text).slice(-tailChars * 4);
     options.onOutput?.(redact(text));
@@ -211,69 +305,12 @@ export function startProcess(options: ProcessOptions): RunningProcess {
     show(text);
     holdBack();
   });
-
-  const signalGroup = (signal: NodeJS.Signals): void => {
-    try {
-      if (child.pid) process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
-  };
-  let graceTimer: NodeJS.Timeout | undefined;
-  const kill = (reason: string): void => {
-    if (killedBecause || child.exitCode !== null) return;
-    killedBecause = reason;
-    signalGroup('SIGTERM');
-    graceTimer = setTimeout(() => signalGroup('SIGKILL'), 5000);
-    graceTimer.unref();
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    kill(`it ran longer than its timeout (${Math.round(options.timeoutMs / 1000)}s)`);
-  }, options.timeoutMs);
-
-  const done = new Promise<ProcessResult>((resolve) => {
-    let spawnError: string | undefined;
-    let settled = false;
-    const settle = (code: number | null, signal: string | null): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (graceTimer) clearTimeout(graceTimer);
-      signalGroup('SIGKILL'); // anything the command left running in its group
+  return {
+    tail: () => tail,
+    stdout: () => stdout,
+    finish() {
       process.stdout.off('drain', resume);
-      const strays = killMarked(marker); // and what it moved out of the group
       stdoutLines.end();
-      const lines = redact(tail).split('\n');
-      let outputTail = lines.slice(-60).join('\n');
-      if (outputTail.length > tailChars) outputTail = outputTail.slice(-tailChars);
-      resolve({
-        exitCode: code,
-        signal,
-        durationMs: Date.now() - started,
-        outputTail: outputTail.trim(),
-        stdout,
-        timedOut,
-        ...(killedBecause ? { killedBecause } : {}),
-        ...(spawnError ? { error: spawnError } : {}),
-        ...(reader ? { report: reader.report() } : {}),
-        ...(strays > 0 ? { strays } : {}),
-      });
-    };
-    child.on('error', (error) => {
-      spawnError = error.message;
-    });
-    // A command that leaves a process behind holding its output open (in its group or not) must not hang the
-    // node: once the command itself has exited, its group is killed and what is still open is let go.
-    child.on('exit', (code, signal) => {
-      setTimeout(() => signalGroup('SIGKILL'), 2000).unref();
-      setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        settle(code, signal);
-      }, 3000).unref();
-    });
-    child.on('close', (code, signal) => settle(code, signal));
-  });
-  return { done, kill };
+    },
+  };
 }

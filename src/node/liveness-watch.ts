@@ -29,6 +29,28 @@ export function worthLooking(state: RunState, me: string): boolean {
   return false;
 }
 
+/** What decides when the next look is due: whether the node can look at all, and when it last did. */
+export interface JobsLookFacts {
+  canLook: boolean;
+  /** Local ms of the last look (-Infinity: never). */
+  lastLook: number;
+  /** This wait's share of the interval, drawn at each look (half to one and a half). */
+  spread: number;
+}
+
+/** Local ms until the next look is due (0: now); Infinity when looking is pointless or impossible. */
+export function lookDueIn(
+  facts: JobsLookFacts,
+  state: RunState,
+  me: string,
+  idleNodes: number,
+  budgetLow: boolean,
+  localNow: number,
+): number {
+  if (!facts.canLook || !worthLooking(state, me)) return Infinity;
+  return Math.max(0, facts.lastLook + jobsLookIntervalMs(idleNodes, budgetLow) * facts.spread - localNow);
+}
+
 const NOBODY: GoneNodes = new Map();
 
 export class LivenessWatch {
@@ -48,10 +70,9 @@ export class LivenessWatch {
     return this.jobs ? goneNodes(state, this.jobs.list()) : NOBODY;
   }
 
-  /** Local ms until the next look is due (0: now); Infinity when looking is pointless or impossible. */
-  dueIn(state: RunState, idleNodes: number, budgetLow: boolean): number {
-    if (!this.jobs || this.jobs.why() || !worthLooking(state, this.ctx.config.nodeId)) return Infinity;
-    return Math.max(0, this.lastLook + jobsLookIntervalMs(idleNodes, budgetLow) * this.spread - Date.now());
+  /** What the step functions need to know to decide when to look next. */
+  facts(): JobsLookFacts {
+    return { canLook: !!this.jobs && !this.jobs.why(), lastLook: this.lastLook, spread: this.spread };
   }
 
   /** Read the jobs again; true when the listing changed. */

@@ -4,7 +4,7 @@ import { encode } from '../protocol/codec.js';
 import type { Bid, Claim, Result } from '../protocol/messages.js';
 import { GITHUB_COMMENT_LIMIT } from '../protocol/codec.js';
 import { renderBid, renderClaim } from '../protocol/render.js';
-import type { NodeConfig } from './context.js';
+import type { NodeConfig } from './node-config.js';
 
 /** A message's nonce is chosen once, when it is first posted, and kept through every edit of its comment. */
 export const newNonce = (): string => randomUUID();

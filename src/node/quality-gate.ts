@@ -6,12 +6,13 @@
 import path from 'node:path';
 import type { Check, Task } from '../protocol/messages.js';
 import { addUsage, formatCost, type Usage } from '../protocol/usage.js';
-import { startProcess } from './agent-process.js';
-import { startAgentRun, type AgentRunResult } from './agent-run.js';
+import { startProcess, type ProcessResult, type RunningProcess } from './agent-process.js';
+import { startAgentRun, type AgentRunResult, type RunningAgent } from './agent-run.js';
 import type { NodeContext } from './context.js';
 import { buildFixPrompt } from './prompt.js';
 import { cappedLog } from './capped-log.js';
 import { writeFresh } from '../containment/safe-files.js';
+import type { CheckSettings } from '../inputs.js';
 
 /** The lease the work runs under: `lost` is set (and `onLost` called) when it is lost. */
 export interface WorkLease {
@@ -64,8 +65,6 @@ export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: Wo
   const check = config.check;
   const budget = config.maxTaskCostUsd;
   const started = Date.now();
-  const dir = path.dirname(spec.promptFile);
-  const stem = `${spec.task.id}-attempt-${spec.attempt}`;
   let usage: Usage | undefined;
   let promptFile = spec.promptFile;
   let last: AgentRunResult | undefined;
@@ -91,24 +90,10 @@ export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: Wo
 
   for (let round = 0; ; round++) {
     const left = budget !== undefined ? budget - (usage?.cost_usd ?? 0) : undefined;
-    if (left !== undefined && left < MIN_RUN_BUDGET) {
-      const spent = `${formatCost(usage?.cost_usd ?? 0)} of max-task-cost-usd ${formatCost(budget!)}`;
-      return end(
-        record
-          ? `${checkFailure(record)}, and the task's budget has too little left for a fix round (${spent} spent)`
-          : `the task's budget is spent: ${spent}`,
-      );
-    }
+    if (left !== undefined && left < MIN_RUN_BUDGET) return end(budgetTooLow(record, usage, budget!));
     spec.onProgress(round === 0 ? 'agent starting' : `fix round ${round}: agent starting`);
     if (lease.lost) return end(`the lease was lost: ${lease.lost}`);
-    const agent = startAgentRun(ctx, {
-      env: { ...spec.env, P2P_FIX_ROUND: String(round) },
-      promptFile,
-      usageFile: path.join(dir, `${stem}-run-${round + 1}.usage.json`),
-      ...(left !== undefined ? { budgetUsd: left } : {}),
-      timeoutMs: config.taskTimeoutMs,
-      onOutput: spec.onOutput,
-    });
+    const agent = startRound(ctx, spec, round, promptFile, left);
     stop = agent.kill;
     if (lease.lost) agent.kill(lease.lost);
     last = await agent.done;
@@ -123,59 +108,112 @@ export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: Wo
       );
     if (!check) return end();
 
-    spec.onProgress(`checking: ${check.command}`);
-    log.info(
-      `🔎 ${spec.task.id}: running the check \`${check.command}\`${round > 0 ? ` (after fix round ${round})` : ''}`,
-    );
-    const run = (ctx.startProcess ?? startProcess)({
-      command: check.command,
-      cwd: config.workspace,
-      env: {
-        ...config.agentEnv,
-        ...spec.env,
-        P2P_FIX_ROUND: String(round),
-        P2P_PROMPT_FILE: spec.promptFile,
-      },
-      timeoutMs: check.timeoutMs,
-      tailChars: CHECK_TAIL,
-      onOutput: cappedLog(log, `  [${spec.task.id} check] `),
-    });
+    const run = startCheck(ctx, spec, check, round);
     stop = run.kill;
     if (lease.lost) run.kill(lease.lost);
     const result = await run.done;
     stop = undefined;
     if (lease.lost) return end(`the lease was lost: ${lease.lost}`);
-    const passed = result.exitCode === 0 && !result.timedOut && !result.error;
-    record = {
-      command: check.command.slice(0, 500),
-      passed,
-      fix_rounds: round,
-      exit_code: result.exitCode,
-      ...(result.timedOut ? { timed_out: true } : {}),
-      // What a passing check printed is shown nowhere.
-      output_tail: passed ? '' : result.outputTail,
-    };
-    if (passed) {
+    record = checkRecord(check, result, round);
+    if (record.passed) {
       log.info(`✅ ${spec.task.id}: the check passed${round > 0 ? ` after ${round} fix round(s)` : ''}`);
       return end();
     }
     log.warning(`${spec.task.id}: ${checkFailure(record)}`);
     if (round >= check.fixAttempts) return end(checkFailure(record));
-    promptFile = path.join(dir, `${stem}-fix-${round + 1}.md`);
-    // Synchronous, like the task's prompt: the simulation's virtual clock must not run ahead of the write.
-    writeFresh(
-      promptFile,
-      buildFixPrompt(
-        spec.prompt,
-        {
-          command: check.command,
-          exitCode: result.exitCode,
-          timedOut: result.timedOut,
-          outputTail: result.outputTail,
-        },
-        round + 1,
-        check.fixAttempts,
-      ),
-    );
+    promptFile = attemptFile(spec, `fix-${round + 1}.md`);
+    writeFixPrompt(promptFile, spec.prompt, check, result, round + 1);
   }
+}
+
+/** Why no (fix) round is started when the task's budget has less than MIN_RUN_BUDGET left. */
+function budgetTooLow(record: Check | undefined, usage: Usage | undefined, budget: number): string {
+  const spent = `${formatCost(usage?.cost_usd ?? 0)} of max-task-cost-usd ${formatCost(budget)}`;
+  return record
+    ? `${checkFailure(record)}, and the task's budget has too little left for a fix round (${spent} spent)`
+    : `the task's budget is spent: ${spent}`;
+}
+
+/** A file of this attempt's, beside the task's prompt: `<task>-attempt-<n>-<name>`. */
+function attemptFile(spec: WorkSpec, name: string): string {
+  return path.join(path.dirname(spec.promptFile), `${spec.task.id}-attempt-${spec.attempt}-${name}`);
+}
+
+/** Start the agent's run of `round` (0: the task's own, then the fix rounds), on what the budget has left. */
+function startRound(
+  ctx: NodeContext,
+  spec: WorkSpec,
+  round: number,
+  promptFile: string,
+  left: number | undefined,
+): RunningAgent {
+  return startAgentRun(ctx, {
+    env: { ...spec.env, P2P_FIX_ROUND: String(round) },
+    promptFile,
+    usageFile: attemptFile(spec, `run-${round + 1}.usage.json`),
+    ...(left !== undefined ? { budgetUsd: left } : {}),
+    timeoutMs: ctx.config.taskTimeoutMs,
+    onOutput: spec.onOutput,
+  });
+}
+
+/** Start the repository's check after the agent's run of `round`. */
+function startCheck(ctx: NodeContext, spec: WorkSpec, check: CheckSettings, round: number): RunningProcess {
+  const { config, log } = ctx;
+  spec.onProgress(`checking: ${check.command}`);
+  log.info(
+    `🔎 ${spec.task.id}: running the check \`${check.command}\`${round > 0 ? ` (after fix round ${round})` : ''}`,
+  );
+  return (ctx.startProcess ?? startProcess)({
+    command: check.command,
+    cwd: config.workspace,
+    env: {
+      ...config.agentEnv,
+      ...spec.env,
+      P2P_FIX_ROUND: String(round),
+      P2P_PROMPT_FILE: spec.promptFile,
+    },
+    timeoutMs: check.timeoutMs,
+    tailChars: CHECK_TAIL,
+    onOutput: cappedLog(log, `  [${spec.task.id} check] `),
+  });
+}
+
+/** The check's run as the outcome records it. */
+function checkRecord(check: CheckSettings, result: ProcessResult, round: number): Check {
+  const passed = result.exitCode === 0 && !result.timedOut && !result.error;
+  return {
+    command: check.command.slice(0, 500),
+    passed,
+    fix_rounds: round,
+    exit_code: result.exitCode,
+    ...(result.timedOut ? { timed_out: true } : {}),
+    // What a passing check printed is shown nowhere.
+    output_tail: passed ? '' : result.outputTail,
+  };
+}
+
+/** The prompt of fix round `fixRound`: the task's, with what the failed check printed. */
+function writeFixPrompt(
+  promptFile: string,
+  prompt: string,
+  check: CheckSettings,
+  result: ProcessResult,
+  fixRound: number,
+): void {
+  // Synchronous, like the task's prompt: the simulation's virtual clock must not run ahead of the write.
+  writeFresh(
+    promptFile,
+    buildFixPrompt(
+      prompt,
+      {
+        command: check.command,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
+        outputTail: result.outputTail,
+      },
+      fixRound,
+      check.fixAttempts,
+    ),
+  );
 }

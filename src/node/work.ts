@@ -3,10 +3,11 @@
 import path from 'node:path';
 import { getErrorMessage } from '../errors.js';
 import { surelyAfter } from '../protocol/server-time.js';
-import { fold, type AttemptRecord, type RunState } from '../protocol/fold.js';
+import type { AttemptRecord, RunState } from '../protocol/fold.js';
 import type { Claim, Result } from '../protocol/messages.js';
 import { buildPrompt } from './prompt.js';
-import { keepTrying, type NodeContext } from './context.js';
+import { foldThread, type RunContext } from './context.js';
+import { keepTrying } from './keep-trying.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { claimBody, newNonce, type ClaimFields } from './message-bodies.js';
 import { runWithChecks, type WorkResult } from './quality-gate.js';
@@ -62,7 +63,7 @@ function heldFields(
  * made the task claimable; the previous attempt's last edit is read on its own (settlePreviousAttempt).
  * False when `abandon` says to stop waiting.
  */
-async function untilListed(ctx: NodeContext, commentId: number, abandon: () => boolean): Promise<boolean> {
+async function untilListed(ctx: RunContext, commentId: number, abandon: () => boolean): Promise<boolean> {
   for (;;) {
     if (abandon()) return false;
     try {
@@ -86,7 +87,7 @@ async function untilListed(ctx: NodeContext, commentId: number, abandon: () => b
  * lag, `listing-lag-ms`, after the claim's second), and read the end of the thread again.
  */
 async function settlePreviousAttempt(
-  ctx: NodeContext,
+  ctx: RunContext,
   choice: { task: string; attempt: number },
   claimCreated: string,
 ): Promise<void> {
@@ -112,10 +113,10 @@ async function settlePreviousAttempt(
  * heartbeats, its outcome), and any taken over from whose finished work may yet be recorded late.
  */
 function attemptsThatMayStillWrite(
-  ctx: NodeContext,
+  ctx: RunContext,
   choice: { task: string; attempt: number },
 ): AttemptRecord[] {
-  const state = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust! });
+  const state = foldThread(ctx);
   const attempts = state.tasks.get(choice.task)?.attempts.slice(0, choice.attempt - 1) ?? [];
   return attempts.filter(
     (a, i) => !a.closing && (i === choice.attempt - 2 || a.outcome === 'expired' || a.rescued === true),
@@ -128,7 +129,7 @@ function attemptsThatMayStillWrite(
  * superseded and its agent is stopped. Resolves when `stop` is called.
  */
 function watchForEarlierOutcome(
-  ctx: NodeContext,
+  ctx: RunContext,
   claim: HeldClaim,
 ): { stop: () => Promise<void>; watching: boolean } {
   let stopped = false;
@@ -159,7 +160,7 @@ export function supersedeWatchMs(config: { pollMs: number }): number {
   return Math.min(Math.max(config.pollMs * 5, 5000), 30_000);
 }
 
-async function checkSuperseded(ctx: NodeContext, claim: HeldClaim, earlier: AttemptRecord[]): Promise<void> {
+async function checkSuperseded(ctx: RunContext, claim: HeldClaim, earlier: AttemptRecord[]): Promise<void> {
   let changed = false;
   for (const a of earlier) {
     try {
@@ -169,7 +170,7 @@ async function checkSuperseded(ctx: NodeContext, claim: HeldClaim, earlier: Atte
     }
   }
   if (!changed) return;
-  const state = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust! });
+  const state = foldThread(ctx);
   const attempts = state.tasks.get(claim.task)?.attempts ?? [];
   const mine = attempts[claim.attempt - 1];
   const winner = attempts.find((a) => a.outcome === 'completed');
@@ -185,7 +186,7 @@ async function checkSuperseded(ctx: NodeContext, claim: HeldClaim, earlier: Atte
 
 /** Post a claim and wait for the verdict. Returns the claim when this node won it. */
 export async function claimTask(
-  ctx: NodeContext,
+  ctx: RunContext,
   choice: { task: string; attempt: number; takeover?: Claim['takeover'] },
 ): Promise<{ claim: HeldClaim; state: RunState } | undefined> {
   const { config, thread, log } = ctx;
@@ -235,7 +236,7 @@ export async function claimTask(
     return undefined;
   }
   await settlePreviousAttempt(ctx, choice, posted.created_at);
-  const state = fold(thread.all(), { run: config.run, trust: ctx.trust! });
+  const state = foldThread(ctx);
   const attempts = state.tasks.get(choice.task)?.attempts ?? [];
   const winner = attempts[choice.attempt - 1];
   if (winner?.nonce === nonce && winner.commentId !== posted.id) {
@@ -270,7 +271,7 @@ export async function claimTask(
  * was posted, so a node misled by a lagging listing cannot fail a task that is still running.
  */
 export async function closeTask(
-  ctx: NodeContext,
+  ctx: RunContext,
   choice: { task: string; attempt: number; takeover?: Claim['takeover'] },
 ): Promise<boolean> {
   const { config, thread, log } = ctx;
@@ -300,7 +301,7 @@ export async function closeTask(
   log.info(`❌ closing ${choice.task} in comment ${posted.id}: ${error}`);
   await untilListed(ctx, posted.id, () => false);
   await settlePreviousAttempt(ctx, choice, posted.created_at);
-  const state = fold(thread.all(), { run: config.run, trust: ctx.trust! });
+  const state = foldThread(ctx);
   const entry = state.entries.find((e) => e.commentId === posted.id);
   const closed = state.tasks.get(choice.task)?.attempts.some((a) => a.closing) ?? false;
   if (!closed || entry?.status !== 'accepted')
@@ -308,28 +309,85 @@ export async function closeTask(
   return closed;
 }
 
-/** Run the agent on a claimed task and record the outcome. */
-export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunState): Promise<TaskEnd> {
-  const { config, log, client } = ctx;
-  const record = state.tasks.get(claim.task)!;
-  const task = record.task;
-  const startedAt = Date.now();
-  let progress = 'agent starting';
-  const running = (beat: number, prev: number): string =>
-    claimBody(config, claim.nonce, heldFields(claim, { state: 'running', progress }), beat, prev, {
-      startedAt,
-      now: Date.now(),
-    });
-  claim.keeper.stop();
-  // No edit at once: the claim itself proves the node alive; heartbeats follow at the interval.
-  claim.keeper.start(running, false);
+/** What the heartbeats of a running task say it is doing. */
+interface Progress {
+  line: string;
+}
 
+/** Run the agent on a claimed task and record the outcome. */
+export async function runTask(ctx: RunContext, claim: HeldClaim, state: RunState): Promise<TaskEnd> {
+  const task = state.tasks.get(claim.task)!.task;
+  const progress: Progress = { line: 'agent starting' };
+  heartbeatWhileRunning(ctx, claim, progress);
+  const { prompt, promptFile } = writePrompt(ctx, claim, task, state);
+  const deps = dependencyBranches(state, task);
+  let prepared: string | undefined;
+  if (ctx.branches) {
+    progress.line =
+      deps.length > 0 ? `merging ${deps.map((d) => d.task).join(', ')}` : 'preparing the branch';
+    prepared = await ctx.branches.prepare(task, deps);
+    if (prepared) ctx.log.warning(`${task.id}: ${prepared}`);
+  }
+  if (claim.lost) prepared ??= `the lease was lost before the agent started: ${claim.lost}`;
+  const { run, finishedAt, watching } = await runWatched(ctx, claim, prepared, () =>
+    runWork(ctx, claim, task, prompt, promptFile, (line) => (progress.line = line)),
+  );
+  if (claim.superseded) return recordSuperseded(ctx, claim, run);
+  if (claim.lost && finishedAt === undefined) return fenced(ctx, claim, task);
+  let ok = !prepared && run.ok;
+  let error = prepared ?? run.error;
+  let delivered: Delivered | undefined;
+  if (ctx.branches && !prepared) {
+    progress.line = ok ? 'pushing the branch' : 'saving the failed run on a branch';
+    ({ ok, error, delivered } = await deliverWork(ctx, ctx.branches, {
+      claim,
+      task,
+      run,
+      deps,
+      ok,
+      error,
+      watching,
+    }));
+  }
+  claim.keeper.stop();
+  if (claim.lost && !(ok && finishedAt !== undefined)) return fenced(ctx, claim, task);
+  const result = resultOf(ctx, claim, { run, ok, error, delivered, finishedAt });
+  return recordOutcome(ctx, claim, { task, run, ok, error, result, finishedAt });
+}
+
+/** Heartbeats while the task runs say what it is doing (no edit at once: the claim proves the node alive). */
+function heartbeatWhileRunning(ctx: RunContext, claim: HeldClaim, progress: Progress): void {
+  const startedAt = Date.now();
+  const running = (beat: number, prev: number): string =>
+    claimBody(
+      ctx.config,
+      claim.nonce,
+      heldFields(claim, { state: 'running', progress: progress.line }),
+      beat,
+      prev,
+      {
+        startedAt,
+        now: Date.now(),
+      },
+    );
+  claim.keeper.stop();
+  claim.keeper.start(running, false);
+}
+
+/** The agent's prompt, in a file of the node's own (synchronous: a few kilobytes, and the simulation's
+ * virtual clock must not run ahead of a pending write). */
+function writePrompt(
+  ctx: RunContext,
+  claim: HeldClaim,
+  task: Task,
+  state: RunState,
+): { prompt: string; promptFile: string } {
+  const { config } = ctx;
   const dir = path.join(config.tempDir, 'tasks');
-  // Synchronous: a few kilobytes, and the simulation's virtual clock must not run ahead of a pending write.
   ownDir(dir);
   const promptFile = path.join(dir, `${task.id}-attempt-${claim.attempt}.md`);
   const prompt = buildPrompt(
-    ctx.issue!,
+    ctx.issue,
     task,
     state,
     claim.attempt,
@@ -337,84 +395,109 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     config.allowUntrustedAuthors,
   );
   writeFresh(promptFile, prompt);
+  return { prompt, promptFile };
+}
 
-  const deps = dependencyBranches(state, task);
-  let prepared: string | undefined;
-  if (ctx.branches) {
-    progress = deps.length > 0 ? `merging ${deps.map((d) => d.task).join(', ')}` : 'preparing the branch';
-    prepared = await ctx.branches.prepare(task, deps);
-    if (prepared) log.warning(`${task.id}: ${prepared}`);
-  }
-  if (claim.lost) prepared ??= `the lease was lost before the agent started: ${claim.lost}`;
+/**
+ * Run the work (unless preparing it failed) while a takeover watches for an earlier attempt's late outcome.
+ * Work that ended while the lease still ran is kept (`finishedAt`), whatever GitHub does to the writes that
+ * record it; the lease keeper checks its deadline a few times a second, and the work's end is held against it
+ * here too.
+ */
+async function runWatched(
+  ctx: RunContext,
+  claim: HeldClaim,
+  prepared: string | undefined,
+  work: () => Promise<WorkResult>,
+): Promise<{ run: WorkResult; finishedAt?: number; watching: boolean }> {
   const watch = watchForEarlierOutcome(ctx, claim);
-  let run: WorkResult;
-  let finishedAt: number | undefined;
   try {
-    run = prepared
+    const run = prepared
       ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: '', runs: 0 }
-      : await runWork(ctx, claim, task, prompt, promptFile, (line) => (progress = line));
-    // Work that ended while the lease still ran is kept, whatever GitHub does to the writes that record it.
-    // (The lease keeper checks its deadline a few times a second: the work's end is held against it here too.)
-    const endedAt = client.clock.now();
-    if (run.ok && !claim.lost && endedAt < claim.keeper.deadline()) finishedAt = endedAt;
+      : await work();
+    const endedAt = ctx.client.clock.now();
+    const inTime = run.ok && !claim.lost && endedAt < claim.keeper.deadline();
+    return { run, ...(inTime ? { finishedAt: endedAt } : {}), watching: watch.watching };
   } finally {
     await watch.stop();
   }
-  if (claim.superseded) return recordSuperseded(ctx, claim, run);
-  if (claim.lost && finishedAt === undefined) {
-    claim.keeper.stop();
-    log.warning(
-      `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`,
-    );
-    return { outcome: 'fenced', viewIsFresh: false };
-  }
-  let ok = !prepared && run.ok;
-  let error = prepared ?? run.error;
-  let delivered: Delivered | undefined;
-  if (ctx.branches && !prepared) {
-    progress = ok ? 'pushing the branch' : 'saving the failed run on a branch';
-    try {
-      delivered = await ctx.branches.deliver({
-        task,
-        attempt: claim.attempt,
-        node: config.nodeId,
-        ok,
-        ...(error ? { failure: error } : {}),
-        deps,
-        createPr: config.delivery?.createPr ?? false,
-        ...(run.check ? { check: run.check } : {}),
-        ...(run.usage ? { usage: run.usage } : {}),
-        ownBranch: watch.watching,
-      });
-      if (!delivered.changes)
-        log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
-      else
-        log.info(
-          `${task.id}: pushed ${delivered.branch}${delivered.pr ? `; pull request ${delivered.pr}` : ''}`,
-        );
-      if (delivered.prError)
-        log.warning(`${task.id}: the pull request could not be opened: ${delivered.prError}`);
-    } catch (deliveryError) {
-      const why = getErrorMessage(deliveryError);
-      log.warning(`${task.id}: could not push the work: ${why}`);
-      if (ok) {
-        ok = false;
-        error = `the agent succeeded but its work could not be pushed: ${why}`;
-      }
-    }
-  }
+}
+
+/** The lease was lost and the work had not ended in time: record nothing, another node takes over. */
+function fenced(ctx: RunContext, claim: HeldClaim, task: Task): TaskEnd {
   claim.keeper.stop();
-  if (claim.lost && !(ok && finishedAt !== undefined)) {
-    log.warning(
-      `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`,
-    );
-    return { outcome: 'fenced', viewIsFresh: false };
+  ctx.log.warning(
+    `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`,
+  );
+  return { outcome: 'fenced', viewIsFresh: false };
+}
+
+/** Push the work to its branch (a failed run's to the failed-attempt branch) and open its pull request. */
+async function deliverWork(
+  ctx: RunContext,
+  branches: NonNullable<RunContext['branches']>,
+  w: {
+    claim: HeldClaim;
+    task: Task;
+    run: WorkResult;
+    deps: DependencyBranch[];
+    ok: boolean;
+    error: string | undefined;
+    watching: boolean;
+  },
+): Promise<{ ok: boolean; error: string | undefined; delivered?: Delivered }> {
+  const { log, config } = ctx;
+  const { task, run } = w;
+  try {
+    const delivered = await branches.deliver({
+      task,
+      attempt: w.claim.attempt,
+      node: config.nodeId,
+      ok: w.ok,
+      ...(w.error ? { failure: w.error } : {}),
+      deps: w.deps,
+      createPr: config.delivery?.createPr ?? false,
+      ...(run.check ? { check: run.check } : {}),
+      ...(run.usage ? { usage: run.usage } : {}),
+      // A takeover that could still lose to a late outcome never pushes over the branch of the work that wins.
+      ownBranch: w.watching,
+    });
+    if (!delivered.changes)
+      log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
+    else
+      log.info(
+        `${task.id}: pushed ${delivered.branch}${delivered.pr ? `; pull request ${delivered.pr}` : ''}`,
+      );
+    if (delivered.prError)
+      log.warning(`${task.id}: the pull request could not be opened: ${delivered.prError}`);
+    return { ok: w.ok, error: w.error, delivered };
+  } catch (deliveryError) {
+    const why = getErrorMessage(deliveryError);
+    log.warning(`${task.id}: could not push the work: ${why}`);
+    if (!w.ok) return { ok: false, error: w.error };
+    return { ok: false, error: `the agent succeeded but its work could not be pushed: ${why}` };
   }
-  const result: Result = {
+}
+
+/** The outcome's result: what the agent did, what was delivered, and what the attempt cost in requests. */
+function resultOf(
+  ctx: RunContext,
+  claim: HeldClaim,
+  o: {
+    run: WorkResult;
+    ok: boolean;
+    error?: string | undefined;
+    delivered?: Delivered | undefined;
+    finishedAt?: number | undefined;
+  },
+): Result {
+  const { run, delivered } = o;
+  const { stats } = ctx.client;
+  return {
     exit_code: run.exitCode,
     duration_ms: run.durationMs,
     output_tail: run.outputTail,
-    ...(error ? { error } : {}),
+    ...(o.error ? { error: o.error } : {}),
     ...(run.usage ? { usage: run.usage } : {}),
     ...(run.runs > 0 ? { runs: run.runs } : {}),
     ...(run.check ? { check: run.check } : {}),
@@ -427,24 +510,43 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
           ...(delivered.prError ? { pr_error: delivered.prError.slice(0, 2000) } : {}),
         }
       : {}),
-    ...(ok && finishedAt !== undefined ? { finished_at: Math.round(finishedAt) } : {}),
+    ...(o.ok && o.finishedAt !== undefined ? { finished_at: Math.round(o.finishedAt) } : {}),
     // Counted so far, plus the edit that records this result.
     api: {
-      requests: client.stats.counted - claim.statsBefore.counted + 1,
-      writes: client.stats.writes - claim.statsBefore.writes,
+      requests: stats.counted - claim.statsBefore.counted + 1,
+      writes: stats.writes - claim.statsBefore.writes,
     },
   };
-  const outcome = ok ? 'completed' : 'failed';
+}
+
+/**
+ * Write the outcome into the claim. Finished work is worth waiting for: through a used-up hourly budget and
+ * its reset, if need be. What changed during the run is read while the outcome is written, so the next claim
+ * goes out sooner (the outcome joins the view from the edit's answer, and a reading from a replica without it
+ * cannot replace it).
+ */
+async function recordOutcome(
+  ctx: RunContext,
+  claim: HeldClaim,
+  o: {
+    task: Task;
+    run: WorkResult;
+    ok: boolean;
+    error?: string | undefined;
+    result: Result;
+    finishedAt?: number | undefined;
+  },
+): Promise<TaskEnd> {
+  const { config, log } = ctx;
+  const { task, result, finishedAt } = o;
+  const outcome = o.ok ? 'completed' : 'failed';
   const final = (beat: number, prev: number): string =>
     claimBody(config, claim.nonce, heldFields(claim, { state: outcome, result }), beat, prev);
-  // Read what changed during the run while the outcome is written: the next claim goes out sooner. (The
-  // outcome joins the view from the edit's answer, and a reading from a replica without it cannot replace it.)
   const catchUp = ctx.thread.refresh().then(
     () => true,
     () => false,
   );
   try {
-    // Finished work is worth waiting for: through a used-up hourly budget and its reset, if need be.
     const counted = await keepTrying(
       ctx,
       `recording the outcome of ${task.id}`,
@@ -453,7 +555,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     );
     if (!counted)
       log.warning(
-        finishedAt !== undefined && ok
+        finishedAt !== undefined && o.ok
           ? `${task.id}: GitHub held this node back until after its lease ran out, but the work had ended in time: the outcome stands unless a takeover completed first`
           : `${task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`,
       );
@@ -462,7 +564,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
     return { outcome: 'fenced', viewIsFresh: false };
   }
   log.info(
-    `${ok ? '✅' : '❌'} ${task.id} ${outcome} in ${Math.round(run.durationMs / 1000)}s${error ? `: ${error}` : ''}`,
+    `${o.ok ? '✅' : '❌'} ${task.id} ${outcome} in ${Math.round(o.run.durationMs / 1000)}s${o.error ? `: ${o.error}` : ''}`,
   );
   return { outcome, viewIsFresh: await catchUp };
 }
@@ -471,7 +573,7 @@ export async function runTask(ctx: NodeContext, claim: HeldClaim, state: RunStat
 const OUTCOME_PATIENCE_MS = 75 * 60_000;
 
 /** The attempt was superseded: its agent was stopped; record it as failed, deliver nothing. */
-async function recordSuperseded(ctx: NodeContext, claim: HeldClaim, run: WorkResult): Promise<TaskEnd> {
+async function recordSuperseded(ctx: RunContext, claim: HeldClaim, run: WorkResult): Promise<TaskEnd> {
   const { config, log } = ctx;
   claim.keeper.stop();
   const result: Result = {
@@ -514,7 +616,7 @@ export function dependencyBranches(state: RunState, task: Task): DependencyBranc
 }
 
 function runWork(
-  ctx: NodeContext,
+  ctx: RunContext,
   claim: HeldClaim,
   task: Task,
   prompt: string,

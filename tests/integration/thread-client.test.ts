@@ -5,7 +5,8 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { botClient, recordingLogger } from '../helpers/bot-client.js';
 import { IssueThread, overlappingPage } from '../../src/github/thread.js';
 import { decode, encode } from '../../src/protocol/codec.js';
-import { keepTrying, type NodeContext } from '../../src/node/context.js';
+import type { NodeContext } from '../../src/node/context.js';
+import { keepTrying } from '../../src/node/keep-trying.js';
 
 let server: RunningEmulator | undefined;
 afterEach(async () => {

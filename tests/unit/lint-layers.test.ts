@@ -50,6 +50,26 @@ describe('the layers, as the linter enforces them', () => {
     expect(await lint('src/github', GITHUB.replaceAll('../../github/', '../'))).toEqual([]);
   }, 60_000);
 
+  it('allows no function in src/ longer than 80 lines', async () => {
+    const body = (lines: number): string =>
+      `export function long(): number {\n  let n = 0;\n${'  n += 1;\n'.repeat(lines - 4)}  return n;\n}\n`;
+    const tooLong = await lint('src/node', body(81));
+    expect(tooLong.filter((m) => m.startsWith('max-lines-per-function'))).toHaveLength(1);
+    expect(await lint('src/node', body(80))).toEqual([]);
+  }, 60_000);
+
+  it("keeps the clock out of the node's step functions and polling policies", async () => {
+    // The rule names these two files (the rest of src/node performs effects): check it applies to them.
+    const config = (await eslint.calculateConfigForFile(path.join(ROOT, 'src/node/node-step.ts'))) as {
+      rules: Record<string, unknown>;
+    };
+    expect(JSON.stringify(config.rules['no-restricted-syntax'])).toMatch(/no Date\.now\(\)/);
+    const policies = (await eslint.calculateConfigForFile(path.join(ROOT, 'src/node/polling.ts'))) as {
+      rules: Record<string, unknown>;
+    };
+    expect(JSON.stringify(policies.rules['no-restricted-syntax'])).toMatch(/no Date\.now\(\)/);
+  }, 60_000);
+
   it('leaves no promise floating', async () => {
     const messages = await lint(
       'src/node',

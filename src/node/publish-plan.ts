@@ -12,7 +12,8 @@ import { untrustedAuthorReason } from '../github/issue-author.js';
 import { tasksFromIssue } from '../tasks/issue-tasks.js';
 import { draftsFromPlannerOutput, finalizePlan } from '../tasks/plan.js';
 import { sanitizeText } from '../sanitize.js';
-import { keepTrying, type NodeContext } from './context.js';
+import type { RunContext } from './context.js';
+import { keepTrying } from './keep-trying.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { startProcess } from './agent-process.js';
 import { bidBody } from './message-bodies.js';
@@ -23,7 +24,7 @@ import type { Usage } from '../protocol/usage.js';
 
 export type LeadOutcome = 'published' | 'failed-planning' | 'lost-lease';
 
-export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper): Promise<LeadOutcome> {
+export async function lead(ctx: RunContext, bid: BidRecord, keeper: LeaseKeeper): Promise<LeadOutcome> {
   const { config, log } = ctx;
   log.info(`🎯 this node leads term ${bid.term}: planning the tasks`);
   const lostReason = (): string =>
@@ -41,7 +42,7 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
       // A re-run: what an earlier run of this issue completed is not done again.
       tasks = carryOver(
         tasks,
-        earlierCompletions(ctx.thread.all(), ctx.trust!, config.run, ctx.client.clock.now()),
+        earlierCompletions(ctx.thread.all(), ctx.trust, config.run, ctx.client.clock.now()),
       );
       const carried = tasks.filter((t) => t.completed_in);
       log.info(
@@ -95,12 +96,12 @@ export async function lead(ctx: NodeContext, bid: BidRecord, keeper: LeaseKeeper
 }
 
 /** The plan; a planner (command or agent) still at work is stopped when the leader's lease is lost. */
-async function planTasks(ctx: NodeContext, keeper: LeaseKeeper): Promise<{ tasks: Task[]; usage?: Usage }> {
+async function planTasks(ctx: RunContext, keeper: LeaseKeeper): Promise<{ tasks: Task[]; usage?: Usage }> {
   const { config, log } = ctx;
-  const issue = ctx.issue!;
+  const issue = ctx.issue;
   if (!config.allowUntrustedAuthors) {
     const untrusted = await keepTrying(ctx, `checking who wrote issue #${issue.number}`, () =>
-      untrustedAuthorReason(ctx.client, issue, (user) => isTrusted(ctx.trust!, user)),
+      untrustedAuthorReason(ctx.client, issue, (user) => isTrusted(ctx.trust, user)),
     );
     if (untrusted) throw new Error(untrusted);
   }

@@ -1,0 +1,68 @@
+// A node's bids for leadership. The first comment announces the node and stands it for leader; a bid is kept
+// alive by heartbeats until a listing shows it lost, so that a leader whose own bid is still hidden by a
+// lagging listing is not taken for dead.
+import type { RunState } from '../protocol/fold.js';
+import type { ThreadComment } from '../protocol/thread-comment.js';
+import type { NodeContext } from './context.js';
+import { keepTrying } from './keep-trying.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { bidBody, newNonce } from './message-bodies.js';
+
+export interface Candidacy {
+  nonce: string;
+  /** When the bid was sent (local ms): its settle window runs from here. */
+  postedAt: number;
+  keeper: LeaseKeeper;
+}
+
+export class Candidacies {
+  private readonly standing = new Map<number, Candidacy>();
+  /** The term-1 bid: the node's announcement, where it records what it spent as it leaves. */
+  first?: Candidacy;
+
+  constructor(private readonly ctx: NodeContext) {}
+
+  /** The bids still standing, by term. */
+  get byTerm(): ReadonlyMap<number, Candidacy> {
+    return this.standing;
+  }
+
+  async stand(term: number): Promise<ThreadComment> {
+    const { config, thread, log } = this.ctx;
+    const nonce = newNonce();
+    const postedAt = Date.now();
+    const posted = await keepTrying(this.ctx, `standing for leader (term ${term})`, () =>
+      thread.post(bidBody(config, nonce, term, 'standing')),
+    );
+    const keeper = new LeaseKeeper(this.ctx, posted.id, Date.parse(posted.created_at), (reason) =>
+      log.warning(`the bid for term ${term} lapsed: ${reason}`),
+    );
+    keeper.start((beat, prev) => bidBody(config, nonce, term, 'standing', beat, prev), false);
+    const candidacy = { nonce, postedAt, keeper };
+    this.standing.set(term, candidacy);
+    this.first ??= candidacy;
+    return posted;
+  }
+
+  /**
+   * Stop keeping alive the bids the thread has settled: once a plan is out, when another node won the term,
+   * or when the fold did not count the bid (it came a moment too early: the node may stand again). A bid
+   * posted twice (a retried POST) keeps alive the copy the fold counts.
+   */
+  settle(state: RunState): void {
+    for (const [term, candidacy] of this.standing) {
+      const leader = state.terms.get(term)?.leader;
+      const mine = state.entries.find(
+        (e) => e.message?.nonce === candidacy.nonce && e.status !== 'duplicate',
+      );
+      if (state.plan || (leader && leader.nonce !== candidacy.nonce) || mine?.status === 'ignored') {
+        candidacy.keeper.stop();
+        this.standing.delete(term);
+      } else if (leader) candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
+    }
+  }
+
+  stopAll(): void {
+    for (const { keeper } of this.standing.values()) keeper.stop();
+  }
+}
