@@ -27,6 +27,8 @@ export interface Inputs {
   agent: AgentChoice;
   maxTurns: number | undefined;
   maxTaskCostUsd: number | undefined;
+  /** The run's budget in US dollars: once the run has spent it, no node claims a new task. Undefined: no cap. */
+  maxCostUsd: number | undefined;
   /** The quality gate, when verify-command is set. */
   check: CheckSettings | undefined;
   planner: Planner;
@@ -42,6 +44,9 @@ export interface Inputs {
   maxAttempts: number;
   trustedAuthors: string[];
   triggerLabel: string;
+  /** mode aggregate: the labels that replace the trigger label when every task completed, or otherwise. */
+  doneLabel: string;
+  failedLabel: string;
   triggerCommand: string;
   maxInstances: number;
   failOnTaskFailure: boolean;
@@ -204,25 +209,34 @@ export function readRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
   };
 }
 
-export function readInputs(runtime: Runtime): Inputs {
+function modeInput(): Mode {
   const mode = raw('mode').trim();
   if (mode !== 'node' && mode !== 'trigger' && mode !== 'aggregate') {
     throw new InputError(`Input "mode" must be one of node, trigger, aggregate; got "${mode}".`);
   }
+  return mode;
+}
+
+function tokenInput(): string {
   const token = raw('github-token').trim() || process.env.GITHUB_TOKEN || '';
   if (!token) throw new InputError('Input "github-token" is required: a token for the GitHub REST API.');
   core.setSecret(token);
+  return token;
+}
 
-  const issueText = raw('issue-number').trim() || issueFromPayload(runtime.payload);
-  let issueNumber: number | undefined;
-  if (issueText !== undefined && issueText !== '') {
-    issueNumber = Number(issueText.replace(/^#/, ''));
-    if (!Number.isInteger(issueNumber) || issueNumber < 1) {
-      throw new InputError(
-        `Input "issue-number" must be a positive whole number (an issue number); got "${issueText}".`,
-      );
-    }
+function issueNumberInput(payload: Record<string, unknown>): number | undefined {
+  const issueText = raw('issue-number').trim() || issueFromPayload(payload);
+  if (issueText === undefined || issueText === '') return undefined;
+  const issueNumber = Number(issueText.replace(/^#/, ''));
+  if (!Number.isInteger(issueNumber) || issueNumber < 1) {
+    throw new InputError(
+      `Input "issue-number" must be a positive whole number (an issue number); got "${issueText}".`,
+    );
   }
+  return issueNumber;
+}
+
+function matrixInputs(): Pick<Inputs, 'instance' | 'instances' | 'maxInstances'> {
   const instances = numberInput('instances', { min: 1, max: 256, integer: true });
   const instance = numberInput('instance', { min: 1, max: 256, integer: true });
   if (instance > instances) {
@@ -230,6 +244,24 @@ export function readInputs(runtime: Runtime): Inputs {
       `Input "instance" must be from 1 to the value of "instances" (${instances}); got ${instance}.`,
     );
   }
+  return {
+    instance,
+    instances,
+    maxInstances: numberInput('max-instances', { min: 1, max: 256, integer: true }),
+  };
+}
+
+const milliseconds = (name: string, min: number): number =>
+  numberInput(name, { min, max: 600_000, integer: true, unit: 'milliseconds' });
+const minutesInMs = (name: string, max: number): number =>
+  Math.round(numberInput(name, { min: 0.01, max, unit: 'minutes' }) * 60_000);
+
+type TimingInputs = Pick<
+  Inputs,
+  'settleMs' | 'listingLagMs' | 'pollMs' | 'heartbeatMs' | 'leaseMs' | 'taskTimeoutMs' | 'gitTimeoutMs'
+>;
+
+function timingInputs(): TimingInputs {
   const heartbeatS = numberInput('heartbeat-interval-s', { min: 0.1, max: 3600, unit: 'seconds' });
   const leaseS = numberInput('lease-timeout-s', { min: 1, max: 86_400, unit: 'seconds' });
   if (leaseS < 2 * heartbeatS + 1) {
@@ -237,6 +269,18 @@ export function readInputs(runtime: Runtime): Inputs {
       `Input "lease-timeout-s" must be at least twice "heartbeat-interval-s" plus one second (${2 * heartbeatS + 1}s here); got ${leaseS}.`,
     );
   }
+  return {
+    settleMs: milliseconds('settle-ms', 0),
+    listingLagMs: milliseconds('listing-lag-ms', 0),
+    pollMs: milliseconds('poll-interval-ms', 50),
+    heartbeatMs: Math.round(heartbeatS * 1000),
+    leaseMs: Math.round(leaseS * 1000),
+    taskTimeoutMs: minutesInMs('task-timeout-min', 7 * 24 * 60),
+    gitTimeoutMs: minutesInMs('git-timeout-min', 24 * 60),
+  };
+}
+
+function trustedAuthorsInput(): string[] {
   const trusted = raw('trusted-authors')
     .split(/[\s,]+/)
     .map((s) => s.trim().replace(/^@/, ''))
@@ -248,41 +292,74 @@ export function readInputs(runtime: Runtime): Inputs {
       );
     }
   }
+  return trusted;
+}
+
+/** The trigger label and the two that replace it when a run ends: three different names. */
+function labelInputs(): Pick<Inputs, 'triggerLabel' | 'doneLabel' | 'failedLabel'> {
+  const labels = {
+    triggerLabel: nonEmpty('trigger-label', 'a label name'),
+    doneLabel: nonEmpty('done-label', 'a label name'),
+    failedLabel: nonEmpty('failed-label', 'a label name'),
+  };
+  const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+  if (same(labels.doneLabel, labels.triggerLabel) || same(labels.failedLabel, labels.triggerLabel))
+    throw new InputError(
+      `Inputs "done-label" and "failed-label" must differ from "trigger-label" ("${labels.triggerLabel}").`,
+    );
+  if (same(labels.doneLabel, labels.failedLabel))
+    throw new InputError(
+      `Inputs "done-label" and "failed-label" must differ; both are "${labels.doneLabel}".`,
+    );
+  return labels;
+}
+
+type AgentInputs = Pick<
+  Inputs,
+  | 'agent'
+  | 'maxTurns'
+  | 'maxTaskCostUsd'
+  | 'maxCostUsd'
+  | 'check'
+  | 'planner'
+  | 'plannerCommand'
+  | 'plannerMaxTasks'
+  | 'maxAttempts'
+>;
+
+function agentInputs(): AgentInputs {
   const plannerCommand = raw('planner-command').trim() || undefined;
+  const dollars = { min: 0.01, max: 100_000, unit: 'dollars' };
   return {
-    mode,
-    token,
-    issueNumber,
-    instance,
-    instances,
     agent: agentChoice(),
     maxTurns: optionalNumber('max-turns', { min: 1, max: 10_000, integer: true }),
-    maxTaskCostUsd: optionalNumber('max-task-cost-usd', { min: 0.01, max: 100_000, unit: 'dollars' }),
+    maxTaskCostUsd: optionalNumber('max-task-cost-usd', dollars),
+    maxCostUsd: optionalNumber('max-cost-usd', { ...dollars, max: 1_000_000 }),
     check: checkInput(),
     planner: plannerInput(plannerCommand),
     plannerCommand,
     plannerMaxTasks: numberInput('planner-max-tasks', { min: 1, max: 500, integer: true }),
-    settleMs: numberInput('settle-ms', { min: 0, max: 600_000, integer: true, unit: 'milliseconds' }),
-    listingLagMs: numberInput('listing-lag-ms', {
-      min: 0,
-      max: 600_000,
-      integer: true,
-      unit: 'milliseconds',
-    }),
-    pollMs: numberInput('poll-interval-ms', { min: 50, max: 600_000, integer: true, unit: 'milliseconds' }),
-    heartbeatMs: Math.round(heartbeatS * 1000),
-    leaseMs: Math.round(leaseS * 1000),
-    taskTimeoutMs: Math.round(
-      numberInput('task-timeout-min', { min: 0.01, max: 7 * 24 * 60, unit: 'minutes' }) * 60_000,
-    ),
-    gitTimeoutMs: Math.round(
-      numberInput('git-timeout-min', { min: 0.01, max: 24 * 60, unit: 'minutes' }) * 60_000,
-    ),
     maxAttempts: numberInput('max-attempts', { min: 1, max: 100, integer: true }),
-    trustedAuthors: trusted,
-    triggerLabel: nonEmpty('trigger-label', 'a label name'),
+  };
+}
+
+export function readInputs(runtime: Runtime): Inputs {
+  const mode = modeInput();
+  const token = tokenInput();
+  const issueNumber = issueNumberInput(runtime.payload);
+  const matrix = matrixInputs();
+  const timing = timingInputs();
+  const trustedAuthors = trustedAuthorsInput();
+  return {
+    mode,
+    token,
+    issueNumber,
+    ...matrix,
+    ...agentInputs(),
+    ...timing,
+    trustedAuthors,
+    ...labelInputs(),
     triggerCommand: nonEmpty('trigger-command', 'a command such as /p2p-dev'),
-    maxInstances: numberInput('max-instances', { min: 1, max: 256, integer: true }),
     failOnTaskFailure: booleanInput('fail-on-task-failure'),
     passTokenToAgent: booleanInput('pass-token-to-agent'),
     metricsFile: raw('metrics-file').trim() || undefined,

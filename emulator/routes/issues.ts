@@ -1,8 +1,9 @@
-// Issues: create, read (lagged), list, update, labels.
+// Issues: create, read (lagged), list, update, labels (list, add, set, remove).
 import type { StoredIssue } from '../state.js';
 import {
   atLeast,
   created,
+  DOCS,
   forbidden,
   invalid,
   labelNames,
@@ -87,6 +88,17 @@ export const issueRoutes: Route[] = [
     },
   ],
   [
+    'GET',
+    path(String.raw`/issues/(\d+)/labels`),
+    (ctx, [n]) => {
+      const issue = ctx.store.issues.get(Number(n));
+      if (!issue) return notFound();
+      const labels = ctx.store.issueAt(issue, ctx.readAt).labels.map((l) => labelJson(ctx.store.label(l)));
+      const { page, headers } = paginate(ctx, labels);
+      return ok(page, headers);
+    },
+  ],
+  [
     'POST',
     path(String.raw`/issues/(\d+)/labels`),
     (ctx, [n], body) =>
@@ -103,8 +115,11 @@ export const issueRoutes: Route[] = [
     (ctx, [n, name]) => {
       const issue = ctx.store.issues.get(Number(n));
       const label = decodeURIComponent(name!).toLowerCase();
-      if (!issue || !issue.labels.some((l) => l.toLowerCase() === label)) return notFound();
-      if (!atLeast(ctx.user, 'triage')) return notFound();
+      if (!issue) return notFound();
+      if (!atLeast(ctx.user, 'triage')) return forbidden('Resource not accessible by integration');
+      // GitHub's answer for a label the issue does not have (whether or not the repository has it).
+      if (!issue.labels.some((l) => l.toLowerCase() === label))
+        return { status: 404, data: { message: 'Label does not exist', documentation_url: DOCS } };
       ctx.store.updateIssue(issue, ctx.now, {
         labels: issue.labels.filter((l) => l.toLowerCase() !== label),
       });

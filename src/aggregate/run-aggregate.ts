@@ -1,9 +1,11 @@
 // mode: aggregate — read the thread, fold it, and post the run's summary on the issue (a re-run edits the
-// same comment), plus a metrics file for the dashboard.
+// same comment), plus a metrics file for the dashboard; then the trigger label gives way to the outcome's.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitHubClient, Logger } from '../github/client.js';
 import { actionIdentity } from '../github/identity.js';
+import { relabel } from '../github/labels.js';
+import { getErrorMessage } from '../errors.js';
 import { IssueThread } from '../github/thread.js';
 import { fold } from '../protocol/fold.js';
 import { isTrusted, makeTrust, type Trust } from '../protocol/thread-comment.js';
@@ -18,9 +20,50 @@ export interface AggregateResult {
   metricsFile: string;
 }
 
+/** The trigger label, and the labels that replace it when every task completed (`done`) or not (`failed`). */
+export interface OutcomeLabels {
+  trigger: string;
+  done: string;
+  failed: string;
+}
+
+/** `done` only when there was a plan and every task of it completed; `failed` otherwise (a stop, a budget...). */
+export function outcomeLabel(summary: RunSummary, labels: OutcomeLabels): string {
+  const { completed, total } = summary.totals;
+  return summary.planningError === undefined && total > 0 && completed === total
+    ? labels.done
+    : labels.failed;
+}
+
+/** The outcome label on, the trigger label and the other outcome's label off; a failure is only a warning. */
+async function labelOutcome(
+  client: GitHubClient,
+  issueNumber: number,
+  summary: RunSummary,
+  labels: OutcomeLabels,
+  log: Logger,
+): Promise<void> {
+  const add = outcomeLabel(summary, labels);
+  const other = add === labels.done ? labels.failed : labels.done;
+  try {
+    const { removed } = await relabel(client, issueNumber, { add, remove: [labels.trigger, other] });
+    log.info(`labelled #${issueNumber} ${add}${removed.length > 0 ? `, removed ${removed.join(', ')}` : ''}`);
+  } catch (error) {
+    log.warning(`could not set the outcome label of #${issueNumber}: ${getErrorMessage(error)}`);
+  }
+}
+
 export async function runAggregate(
   client: GitHubClient,
-  options: { issueNumber: number; run: string; trustedAuthors: string[]; metricsFile: string; log: Logger },
+  options: {
+    issueNumber: number;
+    run: string;
+    trustedAuthors: string[];
+    metricsFile: string;
+    log: Logger;
+    /** Absent: the issue's labels are left as they are. */
+    labels?: OutcomeLabels;
+  },
 ): Promise<AggregateResult> {
   const identity = await actionIdentity(client);
   const trust: Trust = makeTrust(identity, options.trustedAuthors);
@@ -35,6 +78,7 @@ export async function runAggregate(
     .find((c) => c.body.includes(SUMMARY_MARKER(options.run)) && isTrusted(trust, c.user));
   const comment = existing ? await thread.edit(existing.id, body) : await thread.post(body);
   options.log.info(`${existing ? 'updated' : 'posted'} the run summary in comment ${comment.id}`);
+  if (options.labels) await labelOutcome(client, options.issueNumber, summary, options.labels, options.log);
   await mkdir(path.dirname(options.metricsFile), { recursive: true });
   await writeFile(
     options.metricsFile,

@@ -1,10 +1,12 @@
 // The summary of a run, computed from its folded state: who led, which nodes took part, each task's outcome,
-// totals, and what the run cost in API requests. Pure; rendering for the issue and the job summary included.
-import type { RunState } from '../protocol/fold.js';
-import { tally, taskViews, type TaskStatus } from '../protocol/decide.js';
+// totals, what the run cost in money (against its budget) and in API requests, and who stopped it. Pure;
+// rendering for the issue and the job summary included.
+import type { RunState, StopRecord, TaskRecord } from '../protocol/fold.js';
+import { tally, taskViews, type TaskStatus, type TaskView } from '../protocol/decide.js';
+import { budgetLeft, budgetSpent, runCost, type TaskCost } from '../protocol/cost.js';
 import { checkVerdict, formatDuration } from '../protocol/render.js';
 import type { Check } from '../protocol/messages.js';
-import { addUsage, formatUsage, type Usage } from '../protocol/usage.js';
+import { addUsage, formatCost, formatUsage, type Usage } from '../protocol/usage.js';
 
 export interface TaskSummary {
   id: string;
@@ -23,6 +25,8 @@ export interface TaskSummary {
   check?: Check;
   /** What the agent spent on the task, every attempt that recorded an outcome together. */
   usage?: Usage;
+  /** Its cost in dollars, once an attempt recorded an outcome; `unknown` when one did not report it. */
+  cost?: TaskCost;
 }
 
 export interface RunSummary {
@@ -53,40 +57,25 @@ export interface RunSummary {
   usage?: Usage;
   /** What planning with the agent spent. */
   planningUsage?: Usage;
+  /** What the run cost in dollars as reported, and how many tasks' outcomes did not report their cost. */
+  cost: { totalUsd: number; unknownTasks: number; planningUsd?: number };
+  /**
+   * The run's budget (`max-cost-usd`): what is left, whether it was spent, and what that did: tasks never
+   * started (`notRun`) and failed tasks that were not retried.
+   */
+  costBudget?: { maxUsd: number; leftUsd: number; spent: boolean; notRun: number; notRetried: number };
+  /** Who stopped the run, and how many tasks that stopped. */
+  stopped?: StopRecord & { tasks: number };
 }
 
 export function summarize(state: RunState, now: number): RunSummary {
   const views = taskViews(state, now);
+  const costs = runCost(state);
   const tasks: TaskSummary[] = [...state.tasks.values()]
     .sort((a, b) => a.order - b.order)
-    .map((record) => {
-      const view = views.get(record.task.id)!;
-      const last = view.last;
-      const earlier = record.task.completed_in;
-      return {
-        id: record.task.id,
-        title: record.task.title,
-        status: view.status,
-        attempts: view.attempts,
-        ...(earlier
-          ? {
-              node: earlier.node,
-              ...(earlier.pr ? { pr: earlier.pr } : {}),
-              ...(earlier.branch ? { branch: earlier.branch } : {}),
-            }
-          : {}),
-        ...(last ? { node: last.node } : {}),
-        ...(last?.result ? { durationMs: last.result.duration_ms } : {}),
-        ...(last?.result?.pr ? { pr: last.result.pr } : {}),
-        ...(last?.result?.branch ? { branch: last.result.branch } : {}),
-        ...(last?.result?.changes !== undefined ? { changes: last.result.changes } : {}),
-        ...(last?.result?.pr_error ? { prError: last.result.pr_error } : {}),
-        ...(view.reason ? { reason: view.reason } : {}),
-        ...(last?.result?.check ? { check: last.result.check } : {}),
-        ...usageOf(record.attempts.map((a) => a.result?.usage)),
-      };
-    });
-  const totals = { ...tally(state, now), total: tasks.length };
+    .map((record) => taskSummary(record, views.get(record.task.id)!, costs.perTask.get(record.task.id)));
+  const counts = tally(state, now);
+  const totals = { ...counts, total: tasks.length };
   const api = { requests: 0, writes: 0 };
   let lastEnd = 0;
   for (const record of state.tasks.values()) {
@@ -96,27 +85,14 @@ export function summarize(state: RunState, now: number): RunSummary {
       lastEnd = Math.max(lastEnd, a.endedAt ?? 0);
     }
   }
-  const spent = { requests: 0, notModified: 0, writes: 0, nodes: 0 };
-  let budget: RunSummary['budget'];
-  for (const node of state.nodes.values()) {
-    if (!node.spent) continue;
-    spent.requests += node.spent.requests;
-    spent.notModified += node.spent.not_modified;
-    spent.writes += node.spent.writes;
-    spent.nodes += 1;
-    const { rate_limit: limit, lowest_remaining: lowest, slowed_ms: slowed } = node.spent;
-    if (limit === undefined) continue;
-    budget ??= { limit, slowedMs: 0 };
-    budget.limit = Math.max(budget.limit, limit);
-    if (lowest !== undefined) budget.lowestRemaining = Math.min(budget.lowestRemaining ?? lowest, lowest);
-    budget.slowedMs += slowed ?? 0;
-  }
+  const { spent, budget } = nodesSpent(state);
   const planningUsage = state.plan?.usage;
   const usage = addUsage(
     tasks.reduce<Usage | undefined>((sum, t) => addUsage(sum, t.usage), undefined),
     planningUsage,
   );
   const firstBid = Math.min(...[...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created)));
+  const costBudget = costBudgetOf(state, views);
   return {
     run: state.run,
     ...(state.plan ? { leader: state.plan.leader } : {}),
@@ -132,6 +108,74 @@ export function summarize(state: RunState, now: number): RunSummary {
     ...(state.plan?.error !== undefined ? { planningError: state.plan.error } : {}),
     ...(usage ? { usage } : {}),
     ...(planningUsage ? { planningUsage } : {}),
+    cost: {
+      totalUsd: costs.totalUsd,
+      unknownTasks: [...costs.perTask.values()].filter((c) => c.unknown).length,
+      ...(costs.planningUsd !== undefined ? { planningUsd: costs.planningUsd } : {}),
+    },
+    ...(costBudget ? { costBudget } : {}),
+    ...(state.stopped ? { stopped: { ...state.stopped, tasks: counts.stopped } } : {}),
+  };
+}
+
+function taskSummary(record: TaskRecord, view: TaskView, cost: TaskCost | undefined): TaskSummary {
+  const last = view.last;
+  const earlier = record.task.completed_in;
+  return {
+    id: record.task.id,
+    title: record.task.title,
+    status: view.status,
+    attempts: view.attempts,
+    ...(earlier
+      ? {
+          node: earlier.node,
+          ...(earlier.pr ? { pr: earlier.pr } : {}),
+          ...(earlier.branch ? { branch: earlier.branch } : {}),
+        }
+      : {}),
+    ...(last ? { node: last.node } : {}),
+    ...(last?.result ? { durationMs: last.result.duration_ms } : {}),
+    ...(last?.result?.pr ? { pr: last.result.pr } : {}),
+    ...(last?.result?.branch ? { branch: last.result.branch } : {}),
+    ...(last?.result?.changes !== undefined ? { changes: last.result.changes } : {}),
+    ...(last?.result?.pr_error ? { prError: last.result.pr_error } : {}),
+    ...(view.reason ? { reason: view.reason } : {}),
+    ...(last?.result?.check ? { check: last.result.check } : {}),
+    ...usageOf(record.attempts.map((a) => a.result?.usage)),
+    ...(cost ? { cost: { ...cost } } : {}),
+  };
+}
+
+/** What the nodes recorded they spent as they left, and the repository's budget as they saw it. */
+function nodesSpent(state: RunState): Pick<RunSummary, 'spent' | 'budget'> {
+  const spent = { requests: 0, notModified: 0, writes: 0, nodes: 0 };
+  let budget: RunSummary['budget'];
+  for (const node of state.nodes.values()) {
+    if (!node.spent) continue;
+    spent.requests += node.spent.requests;
+    spent.notModified += node.spent.not_modified;
+    spent.writes += node.spent.writes;
+    spent.nodes += 1;
+    const { rate_limit: limit, lowest_remaining: lowest, slowed_ms: slowed } = node.spent;
+    if (limit === undefined) continue;
+    budget ??= { limit, slowedMs: 0 };
+    budget.limit = Math.max(budget.limit, limit);
+    if (lowest !== undefined) budget.lowestRemaining = Math.min(budget.lowestRemaining ?? lowest, lowest);
+    budget.slowedMs += slowed ?? 0;
+  }
+  return { spent, ...(budget ? { budget } : {}) };
+}
+
+function costBudgetOf(state: RunState, views: Map<string, TaskView>): RunSummary['costBudget'] {
+  const maxUsd = state.plan?.maxCostUsd;
+  if (maxUsd === undefined) return undefined;
+  const byBudget = [...views.values()].filter((v) => v.cause === 'budget');
+  return {
+    maxUsd,
+    leftUsd: budgetLeft(state) ?? 0,
+    spent: budgetSpent(state),
+    notRun: byBudget.filter((v) => v.status === 'skipped').length,
+    notRetried: byBudget.filter((v) => v.status === 'failed').length,
   };
 }
 
@@ -147,6 +191,7 @@ const ICON: Record<TaskStatus, string> = {
   running: '⏳',
   claimable: '⏸️',
   blocked: '⏸️',
+  stopped: '🛑',
 };
 
 export const SUMMARY_MARKER = (run: string): string => `<!-- p2p-dev-summary run=${run} -->`;
@@ -160,59 +205,24 @@ export function renderSummary(s: RunSummary): string {
       (s.electionToPlanMs !== undefined ? ` · election to plan: ${formatDuration(s.electionToPlanMs)}` : '') +
       (s.elapsedMs !== undefined ? ` · elapsed: ${formatDuration(s.elapsedMs)}` : ''),
   ];
+  if (s.stopped)
+    lines.push(
+      '',
+      `Stopped by @${cellText(s.stopped.by, 100)} (comment ${s.stopped.commentId}); ${s.stopped.tasks} task(s) stopped.`,
+    );
   if (s.planningError)
     lines.push('', `Planning failed: ${s.planningError.replace(/\s+/g, ' ').slice(0, 500)}`);
-  if (s.tasks.length > 0) {
-    const checks = s.tasks.some((t) => t.check);
-    const costs = s.tasks.some((t) => t.usage);
-    const head = [
-      'task',
-      'status',
-      'node',
-      'attempts',
-      'took',
-      ...(checks ? ['check'] : []),
-      ...(costs ? ['agent cost'] : []),
-      'result',
-    ];
-    lines.push('', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
-    for (const t of s.tasks) {
-      const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${cellText(t.reason, 120)})` : ''}`;
-      const took = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
-      const cells = [
-        `${t.id}: ${cellText(t.title, 80)}`,
-        status,
-        t.node ? `\`${t.node}\`` : '',
-        String(t.attempts),
-        took,
-        ...(checks ? [t.check ? `${t.check.passed ? '✅' : '❌'} ${checkVerdict(t.check)}` : ''] : []),
-        ...(costs ? [t.usage ? formatUsage(t.usage) : ''] : []),
-        resultCell(t),
-      ];
-      lines.push(`| ${cells.join(' | ')} |`);
-    }
-    const commands = [...new Set(s.tasks.flatMap((t) => (t.check ? [t.check.command] : [])))];
-    if (commands.length > 0)
-      lines.push(
-        '',
-        `Checked with ${commands.map((c) => `\`${c.replace(/\s+/g, ' ').slice(0, 200).replace(/`/g, "'")}\``).join(', ')}.`,
-      );
-  }
+  if (s.tasks.length > 0) lines.push('', ...taskTable(s));
+  const unfinished = s.totals.running + s.totals.claimable + s.totals.blocked;
   lines.push(
     '',
     `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` +
-      (s.totals.running + s.totals.claimable + s.totals.blocked > 0
-        ? `, ${s.totals.running + s.totals.claimable + s.totals.blocked} unfinished`
-        : '') +
+      (s.totals.stopped > 0 ? `, ${s.totals.stopped} stopped` : '') +
+      (unfinished > 0 ? `, ${unfinished} unfinished` : '') +
       `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`,
   );
-  if (s.usage)
-    lines.push(
-      '',
-      `Agent cost of the run: ${formatUsage(s.usage)}` +
-        (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : '') +
-        ', as the agents reported it (attempts whose outcome was never recorded are not counted).',
-    );
+  const cost = costLines(s);
+  if (cost.length > 0) lines.push('', ...cost);
   if (s.spent.nodes > 0)
     lines.push(
       '',
@@ -222,6 +232,96 @@ export function renderSummary(s: RunSummary): string {
         (s.budget ? ` ${budgetSentence(s.spent.requests, s.budget)}` : ''),
     );
   return lines.join('\n');
+}
+
+/** The tasks as a table, and the check commands that were run. */
+function taskTable(s: RunSummary): string[] {
+  const checks = s.tasks.some((t) => t.check);
+  // With a budget every task's cost matters; without one, a column of nothing but "unknown" says nothing.
+  const costs = s.costBudget !== undefined || s.tasks.some((t) => t.usage);
+  const head = [
+    'task',
+    'status',
+    'node',
+    'attempts',
+    'took',
+    ...(checks ? ['check'] : []),
+    ...(costs ? ['agent cost'] : []),
+    'result',
+  ];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const t of s.tasks) {
+    const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${cellText(t.reason, 120)})` : ''}`;
+    const took = t.durationMs !== undefined ? formatDuration(t.durationMs) : '';
+    const cells = [
+      `${t.id}: ${cellText(t.title, 80)}`,
+      status,
+      t.node ? `\`${t.node}\`` : '',
+      String(t.attempts),
+      took,
+      ...(checks ? [t.check ? `${t.check.passed ? '✅' : '❌'} ${checkVerdict(t.check)}` : ''] : []),
+      ...(costs ? [costCell(t)] : []),
+      resultCell(t),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  const commands = [...new Set(s.tasks.flatMap((t) => (t.check ? [t.check.command] : [])))];
+  if (commands.length > 0)
+    lines.push(
+      '',
+      `Checked with ${commands.map((c) => `\`${c.replace(/\s+/g, ' ').slice(0, 200).replace(/`/g, "'")}\``).join(', ')}.`,
+    );
+  return lines;
+}
+
+/** Dollars that are partly or wholly unknown say so: "unknown", "$0.42 + unknown"; never a made-up $0.00. */
+export function formatDollars(usd: number, unknown: boolean): string {
+  if (!unknown) return formatCost(usd);
+  return usd > 0 ? `${formatCost(usd)} + unknown` : 'unknown';
+}
+
+/** Usage without its cost: tokens and turns. */
+function withoutCost(u: Usage | undefined): string {
+  if (!u) return '';
+  const { cost_usd: _cost, ...rest } = u;
+  return formatUsage(rest);
+}
+
+/** "$0.42 · 1.2k in / 340 out tokens · 7 turns", "unknown · 7 turns"; empty for a task that recorded no outcome. */
+export function costCell(t: TaskSummary): string {
+  if (!t.cost) return '';
+  const rest = withoutCost(t.usage);
+  const money = formatDollars(t.cost.usd, t.cost.unknown);
+  return rest ? `${money} · ${rest}` : money;
+}
+
+/** The run's cost in dollars (the unknown said so), tokens and turns; then what the budget did. */
+function costLines(s: RunSummary): string[] {
+  const lines: string[] = [];
+  const { totalUsd, unknownTasks } = s.cost;
+  if (s.usage || unknownTasks > 0 || s.costBudget) {
+    const rest = withoutCost(s.usage);
+    lines.push(
+      `Agent cost of the run: ${formatDollars(totalUsd, unknownTasks > 0)}` +
+        (unknownTasks > 0 ? ` (${unknownTasks} task(s) did not report a cost)` : '') +
+        (rest ? ` · ${rest}` : '') +
+        (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : '') +
+        ', as the agents reported it (attempts whose outcome was never recorded are not counted).',
+    );
+  }
+  const b = s.costBudget;
+  if (!b) return lines;
+  const max = formatCost(b.maxUsd);
+  const unreported = unknownTasks > 0 ? ' Costs the agents did not report are not counted against it.' : '';
+  if (!b.spent) lines.push('', `Budget: ${formatCost(b.leftUsd)} of ${max} left.${unreported}`);
+  else if (s.stopped) lines.push('', `The run's budget of ${max} was spent.`);
+  else
+    lines.push(
+      '',
+      `The run's budget of ${max} was spent: ${b.notRun} task(s) were not run.` +
+        (b.notRetried > 0 ? ` ${b.notRetried} failed task(s) were not retried.` : ''),
+    );
+  return lines;
 }
 
 /** "That is 41% of the repository's hourly budget of 1000; …" */

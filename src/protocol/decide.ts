@@ -3,9 +3,15 @@
 import { leaseEnd, type AttemptRecord, type BidRecord, type Evidence, type RunState } from './fold.js';
 import { surelyAfter } from './server-time.js';
 import type { Priority } from './messages.js';
+import { budgetSpent } from './cost.js';
+import { formatCost } from './usage.js';
 
-export type TaskStatus = 'blocked' | 'claimable' | 'running' | 'completed' | 'failed' | 'skipped';
-export const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'skipped']);
+/**
+ * `skipped`: never run (it cannot, a dependency failed or was skipped, or the budget was spent before it
+ * started); `stopped`: a person stopped the run before the task completed.
+ */
+export type TaskStatus = 'blocked' | 'claimable' | 'running' | 'completed' | 'failed' | 'skipped' | 'stopped';
+export const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'skipped', 'stopped']);
 
 const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
 
@@ -36,7 +42,7 @@ export function currentLeader(state: RunState): BidRecord | undefined {
  * for longer than its lease, a new election is due.
  */
 export function electionDue(state: RunState, now: number): number | undefined {
-  if (state.plan) return undefined;
+  if (state.plan || state.stopped) return undefined;
   const leader = currentLeader(state);
   if (!leader) return state.terms.size === 0 ? 1 : undefined;
   return lapsed(leader.ev, now) ? leader.term + 1 : undefined;
@@ -50,8 +56,10 @@ const NOBODY_GONE: GoneNodes = new Map();
 export interface TaskView {
   id: string;
   status: TaskStatus;
-  /** Why a task is skipped or failed. */
+  /** Why a task is skipped, failed or stopped. */
   reason?: string;
+  /** Set when the run's budget or a stop, not the task itself, decided its status. */
+  cause?: 'budget' | 'stop';
   attempts: number;
   last?: AttemptRecord;
   /** For a claimable task: the server time it became claimable. */
@@ -60,9 +68,20 @@ export interface TaskView {
   takeover?: { node: string; job: number; ended_at: number };
 }
 
+interface ViewContext {
+  state: RunState;
+  now: number;
+  gone: GoneNodes;
+  maxAttempts: number;
+  views: Map<string, TaskView>;
+  visit: (id: string, path: Set<string>) => TaskView;
+}
+
 /**
  * Every task's status at `now`, in plan order. A task is completed once any attempt is (a takeover of it
- * may be superseded); an open attempt whose node is `gone` does not hold its task.
+ * may be superseded); an open attempt whose node is `gone` does not hold its task. Once the budget is spent
+ * no agent starts, and once the run is stopped every task not completed, failed or skipped is stopped
+ * (`limited`).
  */
 export function taskViews(
   state: RunState,
@@ -70,80 +89,124 @@ export function taskViews(
   gone: GoneNodes = NOBODY_GONE,
 ): Map<string, TaskView> {
   const views = new Map<string, TaskView>();
-  const maxAttempts = state.plan?.maxAttempts ?? 1;
-  const visit = (id: string, path: Set<string>): TaskView => {
-    const known = views.get(id);
-    if (known) return known;
-    const record = state.tasks.get(id);
-    if (!record) return { id, status: 'skipped', reason: `unknown task ${id}`, attempts: 0 };
-    const closing = record.attempts.find((a) => a.closing);
-    const ran = record.attempts.filter((a) => !a.closing);
-    const done = ran.find((a) => a.outcome === 'completed');
-    const last = done ?? ran.at(-1);
-    const base = { id, attempts: ran.length, ...(last ? { last } : {}) };
-    // A gone owner frees its task early only for another attempt (never to close it), and only if it wrote
-    // nothing after its job ended.
-    const goneOwner = last && last.outcome === 'open' ? gone.get(last.node) : undefined;
-    const ownerGone =
-      goneOwner && ran.length < maxAttempts && last!.updated <= surelyAfter(goneOwner.endedAt)
-        ? goneOwner
-        : undefined;
-    let view: TaskView;
-    if (record.task.error) view = { ...base, status: 'skipped', reason: record.task.error };
-    else if (record.task.completed_in)
-      view = { ...base, status: 'completed', reason: `completed in run ${record.task.completed_in.run}` };
-    else if (done) view = { ...base, status: 'completed' };
-    else if (closing)
-      view = { ...base, status: 'failed', reason: `${ran.length} attempt(s); last: its node fell silent` };
-    else if (last && isAlive(last, now) && !ownerGone) view = { ...base, status: 'running' };
-    else {
-      let blocked = false;
-      let skippedBy: string | undefined;
-      for (const dep of record.task.depends_on) {
-        if (path.has(dep)) {
-          skippedBy = `dependency cycle through ${dep}`;
-          break;
-        }
-        const depView = visit(dep, new Set([...path, id]));
-        if (depView.status === 'failed' || depView.status === 'skipped') {
-          skippedBy = `dependency ${dep} ${depView.status}`;
-          break;
-        }
-        if (depView.status !== 'completed') blocked = true;
-      }
-      if (skippedBy) view = { ...base, status: 'skipped', reason: skippedBy };
-      else if (ran.length >= maxAttempts && last?.outcome === 'failed') {
-        const why = last.result?.error ?? 'the agent failed';
-        view = { ...base, status: 'failed', reason: `${ran.length} attempt(s); last: ${why}` };
-      } else if (blocked) view = { ...base, status: 'blocked' };
-      else {
-        let since = state.plan?.created ?? 0;
-        for (const dep of record.task.depends_on) since = Math.max(since, views.get(dep)?.last?.endedAt ?? 0);
-        if (last && ownerGone && isAlive(last, now)) {
-          since = Math.max(since, ownerGone.endedAt);
-          const takeover = { node: last.node, job: ownerGone.job, ended_at: ownerGone.endedAt };
-          view = { ...base, status: 'claimable', claimableSince: since, takeover };
-        } else {
-          if (last) since = Math.max(since, last.endedAt ?? leaseEnd(last.ev));
-          view = { ...base, status: 'claimable', claimableSince: since };
-        }
-      }
-    }
-    views.set(id, view);
-    return view;
+  const spent = budgetSpent(state);
+  const ctx: ViewContext = {
+    state,
+    now,
+    gone,
+    maxAttempts: state.plan?.maxAttempts ?? 1,
+    views,
+    visit: (id, path) => {
+      const known = views.get(id);
+      if (known) return known;
+      const view = limited(state, ctx.maxAttempts, spent, ownView(ctx, id, path));
+      views.set(id, view);
+      return view;
+    },
   };
   const ordered = [...state.tasks.values()].sort((a, b) => a.order - b.order);
-  for (const record of ordered) visit(record.task.id, new Set());
+  for (const record of ordered) ctx.visit(record.task.id, new Set());
   return views;
 }
 
+/** A task's status from its own attempts and its dependencies, before any budget or stop. */
+function ownView(ctx: ViewContext, id: string, path: Set<string>): TaskView {
+  const { state, now, gone, maxAttempts } = ctx;
+  const record = state.tasks.get(id);
+  if (!record) return { id, status: 'skipped', reason: `unknown task ${id}`, attempts: 0 };
+  const closing = record.attempts.find((a) => a.closing);
+  const ran = record.attempts.filter((a) => !a.closing);
+  const done = ran.find((a) => a.outcome === 'completed');
+  const last = done ?? ran.at(-1);
+  const base = { id, attempts: ran.length, ...(last ? { last } : {}) };
+  // A gone owner frees its task early only for another attempt (never to close it), and only if it wrote
+  // nothing after its job ended.
+  const goneOwner = last && last.outcome === 'open' ? gone.get(last.node) : undefined;
+  const ownerGone =
+    goneOwner && ran.length < maxAttempts && last!.updated <= surelyAfter(goneOwner.endedAt)
+      ? goneOwner
+      : undefined;
+  if (record.task.error) return { ...base, status: 'skipped', reason: record.task.error };
+  if (record.task.completed_in)
+    return { ...base, status: 'completed', reason: `completed in run ${record.task.completed_in.run}` };
+  if (done) return { ...base, status: 'completed' };
+  if (closing)
+    return { ...base, status: 'failed', reason: `${ran.length} attempt(s); last: its node fell silent` };
+  if (last && isAlive(last, now) && !ownerGone) return { ...base, status: 'running' };
+  const deps = dependencies(ctx, id, path);
+  if (deps.skippedBy) return { ...base, status: 'skipped', reason: deps.skippedBy };
+  if (ran.length >= maxAttempts && last?.outcome === 'failed') {
+    const why = last.result?.error ?? 'the agent failed';
+    return { ...base, status: 'failed', reason: `${ran.length} attempt(s); last: ${why}` };
+  }
+  if (deps.blocked) return { ...base, status: 'blocked' };
+  let since = state.plan?.created ?? 0;
+  for (const dep of record.task.depends_on) since = Math.max(since, ctx.views.get(dep)?.last?.endedAt ?? 0);
+  if (last && ownerGone && isAlive(last, now)) {
+    since = Math.max(since, ownerGone.endedAt);
+    const takeover = { node: last.node, job: ownerGone.job, ended_at: ownerGone.endedAt };
+    return { ...base, status: 'claimable', claimableSince: since, takeover };
+  }
+  if (last) since = Math.max(since, last.endedAt ?? leaseEnd(last.ev));
+  return { ...base, status: 'claimable', claimableSince: since };
+}
+
 /**
- * The run is over: planning failed, or every task is completed, failed or skipped. An outcome written after
+ * Whether a task waits for its dependencies, or can never run because one failed or was skipped (or on a
+ * cycle). A dependency the budget or a stop ended only holds its dependents back: they then get the same
+ * cause, not a failure of their own.
+ */
+function dependencies(
+  ctx: ViewContext,
+  id: string,
+  path: Set<string>,
+): { blocked: boolean; skippedBy?: string } {
+  let blocked = false;
+  for (const dep of ctx.state.tasks.get(id)?.task.depends_on ?? []) {
+    if (path.has(dep)) return { blocked, skippedBy: `dependency cycle through ${dep}` };
+    const depView = ctx.visit(dep, new Set([...path, id]));
+    if ((depView.status === 'failed' || depView.status === 'skipped') && !depView.cause)
+      return { blocked, skippedBy: `dependency ${dep} ${depView.status}` };
+    if (depView.status !== 'completed') blocked = true;
+  }
+  return { blocked };
+}
+
+/**
+ * What the run's stop or spent budget makes of a task's own status. A stop ends every task that has not
+ * completed, failed or been skipped (a running agent is stopped by its node; an outcome that completes the
+ * task still counts). A spent budget starts no agent: a task never started is skipped, one that would have
+ * been retried fails; running tasks finish, and a closing claim (no agent) may still be made.
+ */
+function limited(state: RunState, maxAttempts: number, spent: boolean, view: TaskView): TaskView {
+  const { status } = view;
+  if (status === 'completed' || status === 'failed' || status === 'skipped') return view;
+  if (state.stopped) {
+    const { claimableSince: _since, takeover: _takeover, ...rest } = view;
+    return { ...rest, status: 'stopped', reason: `stopped by @${state.stopped.by}`, cause: 'stop' };
+  }
+  if (!spent || status === 'running') return view;
+  if (status === 'claimable' && view.attempts >= maxAttempts && !view.takeover) return view;
+  const { claimableSince: _since, takeover: _takeover, ...rest } = view;
+  const budget = `the run's budget of ${formatCost(state.plan?.maxCostUsd ?? 0)} was spent`;
+  if (view.attempts === 0)
+    return { ...rest, status: 'skipped', reason: `not run: ${budget}`, cause: 'budget' };
+  const last = view.last;
+  const why =
+    last?.outcome === 'failed' ? (last.result?.error ?? 'the agent failed') : 'its node fell silent';
+  const reason = `${view.attempts} attempt(s); last: ${why}; not retried: ${budget}`;
+  return { ...rest, status: 'failed', reason, cause: 'budget' };
+}
+
+/**
+ * The run is over: it was stopped, planning failed, or every task is terminal. An outcome written after
  * its lease ran out still loses to a takeover posted in its second, and a takeover's completion to a late
  * outcome of finished work written before it, which a listing may not show yet: such a task counts as done
  * only once any such write would be listed (`listingLagMs` after it: GitHub's listings lag by up to ~20 s).
  */
 export function runFinished(state: RunState, now: number, listingLagMs = 20_000): boolean {
+  // Stopped: every node ends its own running task and leaves; nothing else is waited for.
+  if (state.stopped) return true;
   if (!state.plan) return false;
   if (state.plan.error !== undefined) return true;
   for (const view of taskViews(state, now).values()) {
@@ -194,6 +257,8 @@ export function chooseTask(
   staggerMs = 0,
   gone: GoneNodes = NOBODY_GONE,
 ): { task: string; attempt: number; notBefore: number; takeover?: TaskView['takeover'] } | undefined {
+  // A stopped run starts nothing; a spent budget leaves only closing claims claimable (taskViews).
+  if (state.stopped) return undefined;
   const views = taskViews(state, now, gone);
   const claimable = [...state.tasks.values()]
     .filter((r) => views.get(r.task.id)?.status === 'claimable')
@@ -226,6 +291,7 @@ export function tally(state: RunState, now: number): Record<TaskStatus, number> 
     completed: 0,
     failed: 0,
     skipped: 0,
+    stopped: 0,
   };
   for (const view of taskViews(state, now).values()) counts[view.status] += 1;
   return counts;

@@ -2,7 +2,7 @@
 // duplicates) and replayed in (created_at, id) order; each message is accepted or ignored by rules that read
 // only the log itself, never the clock, so every node that sees the same comments reaches the same state.
 import { decode } from './codec.js';
-import type { Bid, Claim, Message, Plan, Result, Task } from './messages.js';
+import type { Bid, Claim, Message, Plan, Result, Stop, Task } from './messages.js';
 import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
 import { surelyAfter } from './server-time.js';
 
@@ -94,6 +94,21 @@ export interface PlanRecord {
   planner?: Plan['planner'];
   /** What planning with the agent spent. */
   usage?: Plan['usage'];
+  /** The run's budget in US dollars (`max-cost-usd`), when it has one. */
+  maxCostUsd?: number;
+}
+
+/** The run was stopped: a node relayed the request of a person with write permission (the first such stop). */
+export interface StopRecord {
+  /** The login of who asked, and their account id. */
+  by: string;
+  byId: number;
+  /** Their comment that asked to stop. */
+  commentId: number;
+  /** The node that relayed it. */
+  node: string;
+  /** Server time the stop message was created (ms). */
+  at: number;
 }
 
 export type MessageStatus = 'accepted' | 'ignored' | 'duplicate' | 'forged' | 'malformed' | 'other-run';
@@ -117,6 +132,8 @@ export interface RunState {
   plan?: PlanRecord;
   tasks: Map<string, TaskRecord>;
   entries: MessageEntry[];
+  /** Set by the run's first stop message: no agent starts after it. */
+  stopped?: StopRecord;
 }
 
 const time = (iso: string): number => Date.parse(iso);
@@ -232,7 +249,8 @@ export function fold(comments: Iterable<ThreadComment>, options: FoldOptions): R
     const m = d.message;
     if (m.type === 'bid') applyBid(state, d, m);
     else if (m.type === 'plan') applyPlan(state, d, m, parts);
-    else applyClaim(state, d, m);
+    else if (m.type === 'claim') applyClaim(state, d, m);
+    else applyStop(state, d, m);
   }
   return state;
 }
@@ -241,14 +259,17 @@ function byCreatedThenId(a: ThreadComment, b: ThreadComment): number {
   return time(a.created_at) - time(b.created_at) || a.id - b.id;
 }
 
-function ignore(d: Decoded, note: string): void {
+function ignore(d: Decoded, note: string): undefined {
   d.entry.status = 'ignored';
   d.entry.note = note;
+  return undefined;
 }
 
 function noteNode(state: RunState, d: Decoded): void {
   const m = d.message;
   const known = state.nodes.get(m.node);
+  // A stop is not a node joining the run: it only shows that a node it knows is still there.
+  if (!known && m.type === 'stop') return;
   if (known) {
     known.lastSeen = Math.max(known.lastSeen, d.updated);
     if (m.type === 'bid') Object.assign(known, { instance: m.instance, instances: m.instances });
@@ -324,20 +345,60 @@ function applyPlan(
     created: d.created,
     ...(m.planner ? { planner: m.planner } : {}),
     ...(m.usage ? { usage: m.usage } : {}),
+    ...(m.max_cost_usd !== undefined ? { maxCostUsd: m.max_cost_usd } : {}),
   };
   tasks.forEach((task, order) => {
     if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });
   });
 }
 
+/**
+ * A claim is accepted when it names a task of the plan that can run, is the next attempt (or the closing one),
+ * comes after the dependencies completed, and after the previous attempt ended or fell silent.
+ */
 function applyClaim(state: RunState, d: Decoded, m: Claim): void {
+  const target = claimTarget(state, d, m);
+  if (!target) return;
+  const { record, closing, reject } = target;
+  const attempts = record.attempts;
+  const last = attempts.at(-1);
+  // The task's completed attempt, if any: a late outcome whose work ended in time may still be settling.
+  const done = attempts.find((a) => a.outcome === 'completed');
+  if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
+  if (last && !endedBefore(last, d.created)) {
+    const alive = stillHolds(last, d, m, closing);
+    if (alive) return reject(alive);
+    if (last === done && finishedInTime(last)) last.rescued = true;
+    else if (last.outcome !== 'superseded') {
+      // The owner fell silent before this claim: anything it wrote afterwards no longer counts.
+      last.outcome = 'expired';
+      delete last.endedAt;
+    }
+  }
+  const standing = attempts.find((a) => a.outcome === 'completed');
+  const silent = last && (last.outcome === 'expired' || last.rescued || last.outcome === 'superseded');
+  if (closing && !silent)
+    return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
+  const attempt = attemptRecord(d, m, closing);
+  attempts.push(attempt);
+  if (standing) settleStanding(standing, attempt);
+}
+
+type Rejection = (note: string) => undefined;
+
+/** The claim's task, if the claim may be for it at all (the plan, the task, the attempt number, dependencies). */
+function claimTarget(
+  state: RunState,
+  d: Decoded,
+  m: Claim,
+): { record: TaskRecord; closing: boolean; reject: Rejection } | undefined {
   const plan = state.plan;
   if (!plan) return ignore(d, 'claim before any plan');
   const record = state.tasks.get(m.task);
   if (!record) return ignore(d, `unknown task ${m.task}`);
-  const reject = (note: string): void => {
+  const reject: Rejection = (note) => {
     record.lostClaims.push(d.comment.id);
-    ignore(d, note);
+    return ignore(d, note);
   };
   if (record.task.error) return reject(`task ${m.task} cannot run: ${record.task.error}`);
   if (record.task.completed_in)
@@ -356,37 +417,30 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
   const last = attempts.at(-1);
   if (m.attempt === attempts.length && last)
     return reject(`lost the race for attempt ${m.attempt} to ${last.node}`);
-  if (m.attempt !== attempts.length + 1) {
+  if (m.attempt !== attempts.length + 1)
     return reject(`attempt ${m.attempt} does not follow attempt ${attempts.length}`);
-  }
-  // The task's completed attempt, if any: a late outcome whose work ended in time may still be settling.
-  const done = attempts.find((a) => a.outcome === 'completed');
-  if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
-  if (last && !endedBefore(last, d.created)) {
-    // The previous owner's job had ended (the Actions API, read by the claimant) and it wrote nothing after
-    // its job's end or this claim's second: it is gone, whatever its lease says.
-    // (Not for a closing claim, which fails the task: for that the lease must have run out.)
-    const gone =
-      !closing &&
-      m.takeover?.node === last.node &&
-      last.updated <= d.created &&
-      last.updated <= surelyAfter(m.takeover.ended_at);
-    if (!gone && !leaseExpiredAt(last.ev, d.created))
-      return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
-    if (last === done && finishedInTime(last)) last.rescued = true;
-    else if (last.outcome !== 'superseded') {
-      // The owner fell silent before this claim: anything it wrote afterwards no longer counts.
-      last.outcome = 'expired';
-      delete last.endedAt;
-    }
-  }
-  const standing = attempts.find((a) => a.outcome === 'completed');
-  const silent = last && (last.outcome === 'expired' || last.rescued || last.outcome === 'superseded');
-  if (closing && !silent)
-    return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
-  const ev = evidenceOf(m, d.created, d.updated);
+  return { record, closing, reject };
+}
+
+/**
+ * Why the previous attempt, not ended before this claim, still held its task when the claim was made; undefined
+ * when its lease had run out, or when its owner was gone: its job had ended (the Actions API, read by the
+ * claimant) and it wrote nothing after its job's end or this claim's second, whatever its lease says. (Not for
+ * a closing claim, which fails the task: for that the lease must have run out.)
+ */
+function stillHolds(last: AttemptRecord, d: Decoded, m: Claim, closing: boolean): string | undefined {
+  const gone =
+    !closing &&
+    m.takeover?.node === last.node &&
+    last.updated <= d.created &&
+    last.updated <= surelyAfter(m.takeover.ended_at);
+  if (gone || leaseExpiredAt(last.ev, d.created)) return undefined;
+  return `attempt ${last.attempt} by ${last.node} was still alive`;
+}
+
+function attemptRecord(d: Decoded, m: Claim, closing: boolean): AttemptRecord {
   const ended = m.state === 'completed' || m.state === 'failed' ? m.state : undefined;
-  const attempt: AttemptRecord = {
+  return {
     commentId: d.comment.id,
     node: m.node,
     nonce: m.nonce,
@@ -399,19 +453,35 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
     ...(ended ? { endedAt: d.updated } : {}),
     ...(m.progress !== undefined ? { progress: m.progress } : {}),
     ...(m.result !== undefined ? { result: m.result } : {}),
-    ev,
+    ev: evidenceOf(m, d.created, d.updated),
     ...(d.comment.html_url ? { htmlUrl: d.comment.html_url } : {}),
     ...(closing ? { closing: true } : {}),
     ...(m.takeover ? { takeover: m.takeover } : {}),
   };
-  attempts.push(attempt);
-  if (!standing) return;
-  // A takeover of finished work whose outcome GitHub held back past the lease: the first result stands (in a
-  // tie, the takeover's: a late outcome comes after anything else written in its second, see endedBefore). A takeover that ended first, completed or failed (a closing claim too), voids
-  // the late outcome; one still open when it was written, or ending later, is superseded, and its node stops.
+}
+
+/**
+ * A takeover of finished work whose outcome GitHub held back past the lease: the first result stands (in a
+ * tie, the takeover's: a late outcome comes after anything else written in its second, see endedBefore). A
+ * takeover that ended first, completed or failed (a closing claim too), voids the late outcome; one still open
+ * when it was written, or ending later, is superseded, and its node stops.
+ */
+function settleStanding(standing: AttemptRecord, attempt: AttemptRecord): void {
   if (attempt.endedAt !== undefined && attempt.endedAt <= standing.endedAt!) {
     standing.outcome = 'expired';
     delete standing.endedAt;
     delete standing.rescued;
   } else attempt.outcome = 'superseded';
+}
+
+/**
+ * A stop relayed by a node (which checked the asker's permission before writing it). The first one stops the
+ * run; later ones are accepted (they say the same) but change nothing.
+ */
+function applyStop(state: RunState, d: Decoded, m: Stop): void {
+  if (state.stopped) {
+    d.entry.note = `the run was already stopped by @${state.stopped.by} (comment ${state.stopped.commentId})`;
+    return;
+  }
+  state.stopped = { by: m.by.login, byId: m.by.id, commentId: m.comment_id, node: m.node, at: d.created };
 }

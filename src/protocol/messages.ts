@@ -111,6 +111,8 @@ export const PlanSchema = z.object({
   planner: z.enum(['issue', 'command', 'agent']).optional(),
   /** What planning with the agent spent. */
   usage: UsageSchema.optional(),
+  /** The run's budget (the `max-cost-usd` input): once the outcomes' costs reach it, no agent starts. */
+  max_cost_usd: z.number().finite().positive().max(1e12).optional(),
 });
 export type Plan = z.infer<typeof PlanSchema>;
 
@@ -182,6 +184,20 @@ export const ClaimSchema = z.object({
 });
 export type Claim = z.infer<typeof ClaimSchema>;
 
-export const MessageSchema = z.discriminatedUnion('type', [BidSchema, PlanSchema, ClaimSchema]);
+/**
+ * 🛑 STOP: a node relays a person's request to stop the run, having checked that the author of comment
+ * `comment_id` has write permission on the repository. No agent starts after it; running ones are stopped.
+ */
+export const StopSchema = z.object({
+  ...envelope,
+  type: z.literal('stop'),
+  /** Who asked: the author of the comment, by login and numeric account id. */
+  by: z.object({ login: z.string().min(1).max(100), id: z.number().int().positive() }),
+  /** The comment that asked to stop. */
+  comment_id: z.number().int().positive(),
+});
+export type Stop = z.infer<typeof StopSchema>;
+
+export const MessageSchema = z.discriminatedUnion('type', [BidSchema, PlanSchema, ClaimSchema, StopSchema]);
 export type Message = z.infer<typeof MessageSchema>;
 export type MessageInput = z.input<typeof MessageSchema>;

@@ -1,8 +1,8 @@
 // What a person following the thread reads: each message rendered with the seed's markers and a sentence.
 // The machine-readable payload is appended by the codec.
 import { encode, GITHUB_COMMENT_LIMIT } from './codec.js';
-import type { Bid, Check, Claim, Plan, Task } from './messages.js';
-import { formatUsage } from './usage.js';
+import type { Bid, Check, Claim, Plan, Stop, Task } from './messages.js';
+import { formatCost, formatUsage } from './usage.js';
 
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -56,8 +56,9 @@ export function renderPlan(m: Omit<Plan, 'p2p'>): string {
       : m.planner === 'command'
         ? ', planned by the planner command'
         : '';
+  const budget = m.max_cost_usd !== undefined ? ` · budget ${formatCost(m.max_cost_usd)}` : '';
   return [
-    `📦 **TASKS_DATA** · leader \`${m.node}\` (term ${m.term}) publishes ${m.tasks.length} task(s)${part}${by}`,
+    `📦 **TASKS_DATA** · leader \`${m.node}\` (term ${m.term}) publishes ${m.tasks.length} task(s)${part}${by}${budget}`,
     '',
     ...m.tasks.map(taskLine),
   ].join('\n');
@@ -107,6 +108,18 @@ export function renderClaim(m: Omit<Claim, 'p2p'>, startedAt?: number, now?: num
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * 🛑 STOP: "🛑 **STOP** · stopping the run, as @alice asked in comment 123", and which node relays it.
+ * `commentUrl` links the comment when the node knows it.
+ */
+export function renderStop(m: Omit<Stop, 'p2p'>, commentUrl?: string): string {
+  const comment = commentUrl ? `[comment ${m.comment_id}](${commentUrl})` : `comment ${m.comment_id}`;
+  return [
+    `🛑 **STOP** · stopping the run, as @${oneLine(m.by.login, 100)} asked in ${comment}`,
+    `Node \`${m.node}\` relays it: no new agent starts, running agents are stopped, and every node leaves.`,
+  ].join('\n');
 }
 
 /** "passed after 1 fix round", "failed (exit 1) after 2 fix rounds". */

@@ -1,5 +1,6 @@
 // Whether an event asks for a run, and of how many nodes: a pure reading of the event payload. Who is asking
 // is checked separately (permission.ts), against the collaborator permission API.
+import { parseCommand } from './commands.js';
 
 export interface TriggerSettings {
   label: string;
@@ -72,9 +73,9 @@ export function decideStart(
     const body = typeof comment?.body === 'string' ? comment.body.trim() : '';
     if (payload.action !== 'created')
       return { start: false, reason: `comment event "${String(payload.action)}" is not a new comment` };
-    const escaped = settings.command.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const match = new RegExp(`^${escaped}(?:\\s+(.*))?$`, 'm').exec(body.split('\n')[0] ?? '');
-    if (!match) return { start: false, reason: `the comment does not start with ${settings.command}` };
+    const command = parseCommand(body, settings.command);
+    if (!command) return { start: false, reason: `the comment does not start with ${settings.command}` };
+    if (command.kind === 'stop') return { start: false, reason: 'the comment asks to stop the run' };
     if (!author || issueNumber === undefined)
       return { start: false, reason: 'the event has no author or issue' };
     if (author.type === 'Bot' || author.login.endsWith('[bot]')) {
@@ -82,7 +83,7 @@ export function decideStart(
     }
     if (issue?.pull_request)
       return { start: false, reason: `#${issueNumber} is a pull request, not an issue` };
-    const requested = /(?:^|\s)instances=(\d+)(?:\s|$)/.exec(match[1] ?? '')?.[1];
+    const requested = /(?:^|\s)instances=(\d+)(?:\s|$)/.exec(command.args ?? '')?.[1];
     return {
       start: true,
       issueNumber,

@@ -1,9 +1,10 @@
 // mode: aggregate after a real run: the summary comment (updated, not duplicated, on a re-run), the outputs,
-// the metrics file, and failing the job when tasks failed.
+// the metrics file, the issue labelled p2p-dev:failed, and failing the job when tasks failed.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAggregate, startScenario, type Scenario } from '../helpers/scenario.js';
+import { labelIssue } from '../helpers/labels.js';
 
 let scenario: Scenario | undefined;
 afterEach(async () => {
@@ -18,6 +19,7 @@ describe('mode: aggregate', () => {
       issueBody: '- [ ] Works\n- [ ] Breaks\n- [ ] Needs the broken one (depends: task-2)',
       agentBody: 'if [ "$P2P_TASK_ID" = task-2 ]; then echo "compile error" >&2; exit 3; fi; sleep 0.2',
       inputs: { 'max-attempts': '1' },
+      beforeNodes: (server, issue) => labelIssue(server, issue, ['p2p-dev']),
     });
     await scenario.finish();
     const s = scenario;
@@ -38,6 +40,9 @@ describe('mode: aggregate', () => {
     expect(body).toContain('1 of 3 task(s) completed (33%)');
     expect(body).toMatch(/task-2: Breaks \| ❌ failed \(1 attempt\(s\); last: the agent exited with 3\)/);
     expect(body).toMatch(/task-3: Needs the broken one \| ⏭️ skipped \(dependency task-2 failed\)/);
+    // The trigger label gives way to the failed one (a failing step still labels the issue).
+    expect(s.server.emulator.getIssue(s.issue)!.labels).toEqual(['p2p-dev:failed']);
+    expect(first.log).toMatch(/labelled #\d+ p2p-dev:failed, removed p2p-dev/);
 
     const again = await aggregate({ 'fail-on-task-failure': 'false' });
     expect(again.code).toBe(0);

@@ -132,6 +132,22 @@ describe('inputs', () => {
         { 'max-task-cost-usd': 'lots' },
         /Input "max-task-cost-usd" must be a number from 0.01 to 100000 dollars/,
       ],
+      [
+        { 'max-cost-usd': '0' },
+        /Input "max-cost-usd" must be a number from 0.01 to 1000000 dollars; got "0"/,
+      ],
+      [
+        { 'max-cost-usd': '$5' },
+        /Input "max-cost-usd" must be a number from 0.01 to 1000000 dollars; got "\$5"/,
+      ],
+      [
+        { 'done-label': 'all done' },
+        /Input "done-label" must be a label name without spaces; got "all done"/,
+      ],
+      [
+        { 'failed-label': 'P2P-dev:done' },
+        /Inputs "done-label" and "failed-label" must differ; both are "p2p-dev:done"/,
+      ],
       [{ 'fix-attempts': '-1' }, /Input "fix-attempts" must be a whole number from 0 to 20; got "-1"/],
       [{ planner: 'magic' }, /Input "planner" must be one of issue, agent, command; got "magic"/],
       [{ planner: 'command' }, /Input "planner-command" is required when "planner" is command/],

@@ -78,4 +78,22 @@ describe('mode: trigger', () => {
     });
     expect(allowed.outputs).toMatchObject({ 'should-run': 'true', instances: '[1,2]' });
   });
+
+  it('answers no run for a maintainer’s stop comment, and does not react to it', async () => {
+    server = await startEmulator();
+    const issue = server.emulator.createIssue({ title: 'Do it' });
+    const body = ' /p2p-dev  Stop \nthe plan is wrong';
+    const commentId = server.emulator.addComment(issue, body, 'maintainer');
+    const payload = {
+      action: 'created',
+      issue: { number: issue },
+      comment: { id: commentId, body, user: { login: 'maintainer', type: 'User' } },
+      sender: { login: 'maintainer', type: 'User' },
+    };
+    const result = await trigger('issue_comment', payload);
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ 'should-run': 'false', 'issue-number': '', instances: '[]' });
+    expect(result.log).toMatch(/no run: the comment asks to stop the run/);
+    expect(server.emulator.store.reactions).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideStart, type TriggerSettings } from '../../src/trigger/decide-start.js';
+import { parseCommand } from '../../src/trigger/commands.js';
 
 const settings: TriggerSettings = {
   label: 'p2p-dev',
@@ -96,5 +97,50 @@ describe('which events start a run', () => {
       start: false,
       reason: 'the event push does not start a run',
     });
+  });
+
+  it('answers no run for a stop comment, whoever wrote it', () => {
+    const comment = (body: string) => ({
+      action: 'created',
+      issue: { number: 3 },
+      comment: { id: 99, body, user: alice },
+      sender: alice,
+    });
+    for (const body of ['/p2p-dev stop', '  /p2p-dev   STOP  ', '/p2p-dev Stop\nthe plan is wrong']) {
+      expect(decideStart('issue_comment', comment(body), settings)).toEqual({
+        start: false,
+        reason: 'the comment asks to stop the run',
+      });
+    }
+    expect(decideStart('issue_comment', comment('/p2p-dev stopwatch'), settings)).toMatchObject({
+      start: true,
+    });
+  });
+});
+
+describe('parseCommand', () => {
+  it('reads a start, with its arguments, from the first line only', () => {
+    expect(parseCommand('/p2p-dev', '/p2p-dev')).toEqual({ kind: 'start' });
+    expect(parseCommand('  /p2p-dev  instances=3 \nmore text', '/p2p-dev')).toEqual({
+      kind: 'start',
+      args: 'instances=3',
+    });
+    expect(parseCommand('/p2p-dev\r\n/p2p-dev stop', '/p2p-dev')).toEqual({ kind: 'start' });
+    expect(parseCommand('/run.it now', '/run.it')).toEqual({ kind: 'start', args: 'now' });
+  });
+
+  it('reads stop in any case, with spaces around it and words after it', () => {
+    for (const text of ['/p2p-dev stop', '\t/p2p-dev\tstop ', '/p2p-dev sToP', '/p2p-dev stop, please\nwhy'])
+      expect(parseCommand(text, '/p2p-dev')).toEqual({ kind: 'stop' });
+    expect(parseCommand('/p2p-dev stopped', '/p2p-dev')).toEqual({ kind: 'start', args: 'stopped' });
+    expect(parseCommand('/p2p-dev nonstop', '/p2p-dev')).toEqual({ kind: 'start', args: 'nonstop' });
+    expect(parseCommand('/p2p-dev stop-it', '/p2p-dev')).toEqual({ kind: 'start', args: 'stop-it' });
+  });
+
+  it('finds no command elsewhere than at the start of the first line', () => {
+    for (const text of ['', 'please /p2p-dev stop', '/p2p-devious', '/p2p-dev-stop', 'hi\n/p2p-dev stop'])
+      expect(parseCommand(text, '/p2p-dev')).toBeUndefined();
+    // The command is text, not a pattern.
+    expect(parseCommand('/runxit', '/run.it')).toBeUndefined();
   });
 });

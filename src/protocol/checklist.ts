@@ -1,0 +1,405 @@
+// The live checklist: one comment that shows each task's state as the fold sees it, edited by any node whose
+// fold shows something the comment does not. It is not a protocol message (the fold never reads it): a hidden,
+// versioned marker says what it shows, so that a node can tell whether its own view is ahead of the comment.
+import * as z from 'zod';
+import { sanitizeText } from '../sanitize.js';
+import { GITHUB_COMMENT_LIMIT } from './codec.js';
+import { runCost, type RunCost, type TaskCost } from './cost.js';
+import { TERMINAL, taskViews, type GoneNodes, type TaskStatus, type TaskView } from './decide.js';
+import type { AttemptRecord, RunState, TaskRecord } from './fold.js';
+import { TaskSchema } from './messages.js';
+import { checkVerdict, formatDuration } from './render.js';
+import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
+import { formatCost } from './usage.js';
+
+/**
+ * What the checklist shows of one task: its status and its `step`, a count that only grows as the log grows
+ * (two per attempt, one less while the last attempt is open), so a view that lacks a claim or an outcome has a
+ * smaller step than one that shows it.
+ */
+export interface ShownTask {
+  status: TaskStatus;
+  step: number;
+}
+
+/** Per task id, in plan order. A Map: task ids such as `constructor` are no object's keys. */
+export type ChecklistShown = ReadonlyMap<string, ShownTask>;
+
+const OPEN = '<!-- p2p-dev:checklist ';
+const CLOSE = ' -->';
+/** The marker keeps every task while it fits in this much; the task lines get what is left of the limit. */
+const MARKER_ROOM = 56_000;
+/** Room left for GitHub's counting and the lines that end the body. */
+const BODY_ROOM = GITHUB_COMMENT_LIMIT - 1_000;
+
+const CODE: Record<TaskStatus, string> = {
+  blocked: 'b',
+  claimable: 'w',
+  running: 'r',
+  completed: 'c',
+  failed: 'f',
+  skipped: 's',
+  stopped: 'x',
+};
+const STATUS_OF = new Map(Object.entries(CODE).map(([status, code]) => [code, status as TaskStatus]));
+
+const MarkerSchema = z.object({
+  v: z.literal(1),
+  run: z.string().min(1).max(200),
+  shown: z.record(TaskSchema.shape.id, z.string().regex(/^[a-z]\d{1,3}$/)),
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Text
+
+/** The codec's emoji for protocol markers: left out of others' text, so the checklist never looks like one. */
+const PROTOCOL_EMOJI = /[🎯📡📦📊💓🛑]/gu;
+
+/**
+ * Text from the issue or an agent, made one harmless markdown line: sanitized (hidden text and HTML comments
+ * gone), on one line, cut to `max` characters, markdown and HTML escaped, and `@` kept from mentioning anyone.
+ */
+export function inlineText(text: string, max: number): string {
+  const flat = sanitizeText(text).replace(PROTOCOL_EMOJI, '').replace(/\s+/g, ' ').trim();
+  const chars = [...flat];
+  const cut = chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
+  return cut
+    .replace(/[\\`*_[\]|~]/g, '\\$&')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@/g, '@\u200B');
+}
+
+/** "10:04:05 UTC": a time that stays right however long the comment goes unedited. */
+const clockTime = (ms: number): string => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+
+/** A pull request as a link, "[PR #12](url)", when it is a URL of one; otherwise its text. */
+function prText(pr: string): string {
+  const m = /^https:\/\/[^\s<>()[\]]+\/pull\/(\d+)$/.exec(pr);
+  return m ? `[PR #${m[1]}](${pr})` : `PR ${inlineText(pr, 120)}`;
+}
+
+function costText(cost: TaskCost | undefined): string {
+  if (!cost || (cost.unknown && cost.usd === 0)) return 'cost unknown';
+  return cost.unknown ? `${formatCost(cost.usd)} + unknown` : formatCost(cost.usd);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Task lines
+
+function completedNotes(record: TaskRecord, view: TaskView, cost: RunCost): string[] {
+  const earlier = record.task.completed_in;
+  if (earlier) {
+    const where = earlier.pr
+      ? prText(earlier.pr)
+      : earlier.branch
+        ? `branch ${inlineText(earlier.branch, 120)}`
+        : '';
+    return [`completed in run ${inlineText(earlier.run, 60)} by ${inlineText(earlier.node, 60)}`, where];
+  }
+  const r = view.last?.result;
+  return [
+    `completed by ${inlineText(view.last?.node ?? '?', 60)}`,
+    r?.pr ? prText(r.pr) : r?.branch ? `branch ${inlineText(r.branch, 120)}` : '',
+    r?.check ? `check ${checkVerdict(r.check)}` : '',
+    costText(cost.perTask.get(record.task.id)),
+  ];
+}
+
+function waitingNote(record: TaskRecord, view: TaskView, views: ReadonlyMap<string, TaskView>): string {
+  if (view.status === 'blocked') {
+    const deps = record.task.depends_on.filter((d) => views.get(d)?.status !== 'completed');
+    return `⏳ blocked on ${deps.map((d) => inlineText(d, 100)).join(', ') || 'dependencies'}`;
+  }
+  const last = view.last;
+  if (!last) return '⏳ waiting';
+  const how = last.outcome === 'failed' ? 'failed' : `${inlineText(last.node, 60)} fell silent`;
+  return `⏳ waiting to retry (attempt ${last.attempt} ${how})`;
+}
+
+function statusNote(record: TaskRecord, view: TaskView, views: ReadonlyMap<string, TaskView>): string {
+  // The footer says who stopped the run; a task it stopped need not repeat it.
+  const reason = view.reason && view.cause !== 'stop' ? ` (${inlineText(view.reason, 200)})` : '';
+  switch (view.status) {
+    case 'running': {
+      const last = view.last!;
+      return `🏃 running on ${inlineText(last.node, 60)} (attempt ${last.attempt}, since ${clockTime(last.created)})`;
+    }
+    case 'failed':
+      return `❌ failed${reason}`;
+    case 'skipped':
+      return `⏭️ skipped${reason}`;
+    case 'stopped':
+      return `🛑 stopped${reason}`;
+    case 'blocked':
+    case 'claimable':
+      return waitingNote(record, view, views);
+    case 'completed':
+      return '✅ completed';
+  }
+}
+
+function taskLine(
+  record: TaskRecord,
+  view: TaskView,
+  views: ReadonlyMap<string, TaskView>,
+  cost: RunCost,
+): string {
+  const head = `**${record.task.id}** ${inlineText(record.task.title, 150)}`;
+  if (view.status === 'completed') {
+    const notes = completedNotes(record, view, cost).filter((n) => n !== '');
+    return `- [x] ${head} — ${notes.join(' · ')}`;
+  }
+  return `- [ ] ${head} — ${statusNote(record, view, views)}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Footer: counts, elapsed time, estimate, cost
+
+function runStart(state: RunState): number | undefined {
+  const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
+  if (bids.length > 0) return Math.min(...bids);
+  return state.plan?.created;
+}
+
+/** Claim to outcome, for the tasks this run completed. */
+function completedDurations(views: Iterable<TaskView>, state: RunState): number[] {
+  const out: number[] = [];
+  for (const v of views) {
+    const a: AttemptRecord | undefined = v.last;
+    if (v.status !== 'completed' || !a || a.endedAt === undefined) continue;
+    if (state.tasks.get(v.id)?.task.completed_in) continue;
+    out.push(Math.max(0, a.endedAt - a.created));
+  }
+  return out;
+}
+
+/**
+ * How long the rest should take: every unfinished task is assumed to take the completed ones' average (a
+ * running one, what is left of it), shared among the nodes still working (not gone, not left), and never
+ * less than the longest single task left. Undefined when nothing completed yet or nothing is left.
+ */
+export function estimateLeft(
+  state: RunState,
+  views: ReadonlyMap<string, TaskView>,
+  now: number,
+  gone: GoneNodes,
+): number | undefined {
+  const durations = completedDurations(views.values(), state);
+  if (durations.length === 0) return undefined;
+  const average = durations.reduce((a, b) => a + b, 0) / durations.length;
+  const open = [...views.values()].filter((v) => !TERMINAL.has(v.status));
+  if (open.length === 0) return undefined;
+  let work = 0;
+  let longest = 0;
+  for (const v of open) {
+    const left = v.status === 'running' && v.last ? Math.max(0, average - (now - v.last.created)) : average;
+    work += left;
+    longest = Math.max(longest, left);
+  }
+  const working = [...state.nodes.values()].filter((n) => !gone.has(n.id) && !n.spent).length;
+  return Math.max(longest, work / Math.max(1, working));
+}
+
+function footer(
+  state: RunState,
+  views: ReadonlyMap<string, TaskView>,
+  now: number,
+  gone: GoneNodes,
+  cost: RunCost,
+): string[] {
+  const counts = new Map<TaskStatus, number>();
+  for (const v of views.values()) counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
+  const parts = [`${counts.get('completed') ?? 0} of ${views.size} completed`];
+  for (const s of ['running', 'failed', 'skipped', 'stopped'] as const) {
+    const n = counts.get(s) ?? 0;
+    if (n > 0) parts.push(`${n} ${s}`);
+  }
+  const start = runStart(state);
+  const finished = views.size > 0 && [...views.values()].every((v) => TERMINAL.has(v.status));
+  if (start !== undefined) {
+    const ends = [...views.values()].map((v) => v.last?.endedAt ?? 0).concat(state.stopped?.at ?? 0);
+    const end = finished ? Math.max(start, ...ends) : now;
+    parts.push(`elapsed ${formatDuration(end - start)}`);
+  }
+  const left = finished ? undefined : estimateLeft(state, views, now, gone);
+  if (left !== undefined) parts.push(`about ${formatDuration(left)} left`);
+  const lines = [parts.join(' · ')];
+  lines.push(costLine(cost, state.plan?.maxCostUsd));
+  if (state.stopped) lines.push(`🛑 The run was stopped by ${inlineText(state.stopped.by, 100)}.`);
+  return lines;
+}
+
+/** "Agent cost so far: $1.20 (2 outcomes with no cost reported) of a $5.00 budget". */
+function costLine(cost: RunCost, budget: number | undefined): string {
+  const total = cost.totalUsd === 0 && cost.unknown > 0 ? 'unknown' : formatCost(cost.totalUsd);
+  const unknown =
+    cost.unknown > 0 && cost.totalUsd > 0
+      ? ` + unknown (${cost.unknown} outcome${cost.unknown === 1 ? '' : 's'} reported no cost)`
+      : '';
+  const of = budget !== undefined ? ` of a ${formatCost(budget)} budget` : '';
+  return `Agent cost so far: ${total}${unknown}${of}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The marker
+
+function embedJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[<>&]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** The tasks the marker keeps: all of them unless their ids alone would not fit (decided from ids only). */
+function shownOf(
+  ordered: readonly TaskRecord[],
+  views: ReadonlyMap<string, TaskView>,
+): Map<string, ShownTask> {
+  const shown = new Map<string, ShownTask>();
+  let size = 0;
+  for (const record of ordered) {
+    size += record.task.id.length + 10;
+    if (size > MARKER_ROOM) break;
+    const view = views.get(record.task.id)!;
+    const open = view.last?.outcome === 'open' ? 1 : 0;
+    shown.set(record.task.id, { status: view.status, step: 2 * view.attempts - open });
+  }
+  return shown;
+}
+
+function markerLine(run: string, shown: ChecklistShown): string {
+  const wire: Record<string, string> = {};
+  for (const [id, s] of shown) wire[id] = `${CODE[s.status]}${s.step}`;
+  return `${OPEN}${embedJson({ v: 1, run, shown: wire })}${CLOSE}`;
+}
+
+/** The marker's run and what it shows; undefined for anything that is not a valid marker. Never throws. */
+export function readChecklist(body: string): { run: string; shown: ChecklistShown } | undefined {
+  if (typeof body !== 'string') return undefined;
+  const start = body.indexOf(OPEN);
+  if (start < 0) return undefined;
+  const end = body.indexOf(CLOSE, start + OPEN.length);
+  if (end < 0) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(body.slice(start + OPEN.length, end));
+  } catch {
+    return undefined;
+  }
+  const parsed = MarkerSchema.safeParse(json);
+  if (!parsed.success) return undefined;
+  const shown = new Map<string, ShownTask>();
+  for (const [id, code] of Object.entries(parsed.data.shown)) {
+    const status = STATUS_OF.get(code[0]!);
+    if (!status) return undefined;
+    shown.set(id, { status, step: Number(code.slice(1)) });
+  }
+  return { run: parsed.data.run, shown };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The comment
+
+/** Task lines in order until the room runs out, then "… and N more". */
+function fitLines(lines: readonly string[], room: number): string[] {
+  const out: string[] = [];
+  let used = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const reserve = i === lines.length - 1 ? 0 : 40;
+    if (used + line.length + 1 + reserve > room) {
+      out.push(`- … and ${lines.length - i} more`);
+      break;
+    }
+    out.push(line);
+    used += line.length + 1;
+  }
+  return out;
+}
+
+/**
+ * The checklist comment for this view of the run at server time `now`: the marker line, a title, one line
+ * per task in plan order (statuses from `taskViews`, so nothing shows completed that the fold does not), and
+ * a footer. Always under GitHub's comment limit: task lines that do not fit give way to "… and N more".
+ */
+export function renderChecklist(input: { state: RunState; now: number; gone?: GoneNodes }): {
+  body: string;
+  shown: ChecklistShown;
+} {
+  const { state, now } = input;
+  const gone: GoneNodes = input.gone ?? new Map();
+  const views = taskViews(state, now, gone);
+  const cost = runCost(state);
+  const ordered = [...state.tasks.values()].sort((a, b) => a.order - b.order);
+  const shown = shownOf(ordered, views);
+  const marker = markerLine(state.run, shown);
+  const title = `### p2p-dev run ${inlineText(state.run, 200)}: tasks`;
+  const note = !state.plan
+    ? ['_Waiting for the leader to publish the plan._']
+    : state.plan.error !== undefined
+      ? ['_Planning failed: no tasks to run._']
+      : [];
+  const end = footer(state, views, now, gone, cost);
+  const fixed = [marker, title, '', ...note, '', ...end].join('\n').length;
+  const lines = ordered.map((r) => taskLine(r, views.get(r.task.id)!, views, cost));
+  const body = [marker, title, '', ...note, ...fitLines(lines, BODY_ROOM - fixed), '', ...end].join('\n');
+  return { body, shown };
+}
+
+/**
+ * The run's checklist comment: the earliest (by creation, then id) written by the action's identity whose
+ * marker is valid and names `run`. A checklist anyone else wrote is neither believed nor edited.
+ */
+export function findChecklist(
+  comments: readonly ThreadComment[],
+  trust: Trust,
+  run: string,
+): { comment: ThreadComment; shown: ChecklistShown } | undefined {
+  let found: { comment: ThreadComment; shown: ChecklistShown } | undefined;
+  for (const comment of comments) {
+    if (!isTrusted(trust, comment.user)) continue;
+    const read = readChecklist(comment.body);
+    if (!read || read.run !== run) continue;
+    if (found && !earlier(comment, found.comment)) continue;
+    found = { comment, shown: read.shown };
+  }
+  return found;
+}
+
+function earlier(a: ThreadComment, b: ThreadComment): boolean {
+  const d = Date.parse(a.created_at) - Date.parse(b.created_at);
+  return d < 0 || (d === 0 && a.id < b.id);
+}
+
+/** Why `next` is behind `current` for one task, if it is. */
+function behind(current: ShownTask, next: ShownTask | undefined): boolean {
+  if (!next) return true;
+  if (next.step < current.step) return true;
+  if (TERMINAL.has(current.status) && !TERMINAL.has(next.status)) return true;
+  const waiting = (s: TaskStatus): boolean => s === 'blocked' || s === 'claimable';
+  return next.step === current.step && waiting(current.status) && next.status === 'running';
+}
+
+/**
+ * Whether a node should edit the checklist that shows `current` to show `next` (its own view). Yes when they
+ * differ and `next` goes backwards on no task. A view goes backwards on a task when it
+ * - does not have the task (it has not seen the plan);
+ * - has a smaller step: it lacks a claim or an outcome the comment shows (its listing lags);
+ * - shows non-terminal a task the comment shows completed, failed, skipped or stopped;
+ * - shows running, at the same step, a task the comment shows waiting: the attempt's lease ran out, or its
+ *   node is gone, in a view this one has not caught up with (its clock estimate, or what it knows of jobs).
+ * Anything else is forward: running → completed, waiting → running, running → waiting once a lease ran out,
+ * blocked → waiting, and a terminal status the fold revised to another (a takeover voided an outcome).
+ * Without a current checklist (none, or unreadable), any view is worth showing.
+ */
+export function shouldEdit(current: ChecklistShown | undefined, next: ChecklistShown): boolean {
+  if (!current) return true;
+  for (const [id, shown] of current) if (behind(shown, next.get(id))) return false;
+  if (current.size !== next.size) return true;
+  for (const [id, shown] of next) {
+    const was = current.get(id);
+    if (!was || was.status !== shown.status || was.step !== shown.step) return true;
+  }
+  return false;
+}

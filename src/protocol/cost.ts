@@ -1,0 +1,65 @@
+// What the run has cost in money, from the folded state: the usage that accepted outcomes and the plan
+// recorded, and the run's budget. Pure: every node, the summary and the dashboard add up the same figures.
+import type { RunState } from './fold.js';
+
+export interface TaskCost {
+  /** What the task's outcomes reported, every attempt together (superseded and expired ones too). */
+  usd: number;
+  /** True when an outcome of the task did not report a cost: `usd` is then a lower bound. */
+  unknown: boolean;
+}
+
+export interface RunCost {
+  /** Every reported cost: the tasks' outcomes and the planning. */
+  totalUsd: number;
+  /** Outcomes (attempts with a result, closing claims aside) whose usage has no `cost_usd`. */
+  unknown: number;
+  /** What planning with the agent cost, when the plan says. */
+  planningUsd?: number;
+  /** Tasks with at least one outcome; a task that recorded none has no entry. */
+  perTask: Map<string, TaskCost>;
+}
+
+/** Sums of dollars, kept to a millionth so that adding many small costs does not drift. */
+const add = (a: number, b: number): number => Math.round((a + b) * 1e6) / 1e6;
+
+export function runCost(state: RunState): RunCost {
+  const perTask = new Map<string, TaskCost>();
+  let unknown = 0;
+  let totalUsd = 0;
+  for (const record of state.tasks.values()) {
+    for (const a of record.attempts) {
+      // A closing claim ran no agent; an attempt without a result has not recorded its outcome (yet).
+      if (a.closing || !a.result) continue;
+      const cost = perTask.get(a.task) ?? { usd: 0, unknown: false };
+      perTask.set(a.task, cost);
+      const usd = a.result.usage?.cost_usd;
+      if (usd === undefined) {
+        cost.unknown = true;
+        unknown += 1;
+        continue;
+      }
+      cost.usd = add(cost.usd, usd);
+      totalUsd = add(totalUsd, usd);
+    }
+  }
+  const planningUsd = state.plan?.usage?.cost_usd;
+  if (planningUsd !== undefined) totalUsd = add(totalUsd, planningUsd);
+  return { totalUsd, unknown, ...(planningUsd !== undefined ? { planningUsd } : {}), perTask };
+}
+
+/** What is left of the run's budget (never below zero); undefined when the run has none. */
+export function budgetLeft(state: RunState): number | undefined {
+  const max = state.plan?.maxCostUsd;
+  if (max === undefined) return undefined;
+  return Math.max(0, add(max, -runCost(state).totalUsd));
+}
+
+/**
+ * True once the reported costs have reached the run's budget. Costs an agent did not report count as
+ * nothing here (they are unknown, not zero, in what people read): a budget can only stop what it is told.
+ */
+export function budgetSpent(state: RunState): boolean {
+  const max = state.plan?.maxCostUsd;
+  return max !== undefined && runCost(state).totalUsd >= max;
+}
