@@ -12,9 +12,10 @@ import {
   Tooltip,
 } from 'chart.js';
 import { ApiError, GitHubApi } from './github-api.js';
-import { runsIn, viewRun, ACTIONS_BOT, type RunView } from './view-model.js';
+import { runsIn, viewRun, ACTIONS_BOT, type RunView, type TaskCheck } from './view-model.js';
 import { checkVerdict, formatDuration } from '../src/protocol/render.js';
-import { formatUsage } from '../src/protocol/usage.js';
+import { costCell, formatDollars, type RunSummary } from '../src/aggregate/run-summary.js';
+import { formatCost, formatUsage, type Usage } from '../src/protocol/usage.js';
 import type { ThreadComment } from '../src/protocol/thread-comment.js';
 import type { MessageEntry } from '../src/protocol/fold.js';
 
@@ -70,6 +71,7 @@ const COLORS: Record<string, string> = {
   expired: '#fb8f44',
   superseded: '#8250df',
   silent: '#fb8f44',
+  stopped: '#bf3989',
 };
 
 function loadSettings(): Settings {
@@ -173,14 +175,87 @@ function render(): void {
   $('empty').hidden = true;
   $('panels').hidden = false;
   const view = viewRun(comments, settings.identity, selectedRun, Date.now());
+  renderBanners(view);
   renderOverview(view);
   renderTasks(view);
   renderWorkflows();
   renderMessages(view);
 }
 
-function card(id: string, label: string, value: string): string {
-  return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${id}">${esc(value)}</div></div>`;
+function card(id: string, label: string, value: string, note = ''): string {
+  return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${id}">${esc(value)}</div>${note ? `<div class="why" data-testid="${id}-note">${esc(note)}</div>` : ''}</div>`;
+}
+
+/** Tokens and turns, the dollars left to formatDollars (which says when they are partly unknown). */
+function tokensOf(usage: Usage | undefined): string {
+  if (!usage) return '';
+  const { cost_usd: _cost, ...rest } = usage;
+  return formatUsage(rest);
+}
+
+/** The run's dollars ("$0.55 + unknown"; "–" while nothing has recorded a cost), and its tokens and turns. */
+function runCostText(s: RunSummary): { money: string; tokens: string } {
+  const recorded = s.tasks.some((t) => t.cost) || s.cost.planningUsd !== undefined;
+  if (!recorded && !s.costBudget) return { money: '–', tokens: '' };
+  return { money: formatDollars(s.cost.totalUsd, s.cost.unknownTasks > 0), tokens: tokensOf(s.usage) };
+}
+
+function budgetText(s: RunSummary): { value: string; note: string } {
+  const b = s.costBudget;
+  if (!b) return { value: 'no cap', note: 'max-cost-usd is not set' };
+  const unreported =
+    s.cost.unknownTasks > 0 ? `; ${s.cost.unknownTasks} task(s) did not report a cost, not counted` : '';
+  if (b.spent) return { value: `spent (${formatCost(b.maxUsd)})`, note: `no new agent starts${unreported}` };
+  return { value: `${formatCost(b.leftUsd)} of ${formatCost(b.maxUsd)} left`, note: unreported.slice(2) };
+}
+
+/** What ended or limits the run, above every tab: a stop, a spent budget. */
+function renderBanners(v: RunView): void {
+  const s = v.summary;
+  const parts: string[] = [];
+  if (s.stopped) {
+    const who = `@${esc(s.stopped.by)}`;
+    const asked =
+      v.stopUrl && /^https?:\/\//.test(v.stopUrl)
+        ? `<a href="${esc(v.stopUrl)}" target="_blank" rel="noopener noreferrer">comment ${s.stopped.commentId}</a>`
+        : `comment ${s.stopped.commentId}`;
+    parts.push(
+      `<div class="banner stopped" data-testid="stopped-banner"><strong>Stopped by ${who}</strong> at ${esc(new Date(s.stopped.at).toLocaleTimeString())} (${asked}, relayed by ${esc(short(s.stopped.node))}): no new agent starts; ${s.stopped.tasks} task(s) stopped.</div>`,
+    );
+  }
+  const b = s.costBudget;
+  if (b?.spent && (b.notRun > 0 || b.notRetried > 0 || !s.stopped)) {
+    const effects = [
+      ...(b.notRun > 0 ? [`${b.notRun} task(s) not run`] : []),
+      ...(b.notRetried > 0 ? [`${b.notRetried} failed task(s) not retried`] : []),
+    ];
+    parts.push(
+      `<div class="banner budget" data-testid="budget-banner"><strong>The run's budget of ${esc(formatCost(b.maxUsd))} was spent</strong> (${esc(formatCost(s.cost.totalUsd))} reported): no new agent starts${effects.length > 0 ? `; ${esc(effects.join(', '))}` : ''}.</div>`,
+    );
+  }
+  $('banners').innerHTML = parts.join('');
+}
+
+function checksText(v: RunView): { value: string; note: string } {
+  const checks = [...v.checks.values()];
+  if (checks.length === 0) return { value: '–', note: 'no verify-command ran' };
+  const passed = checks.filter((c) => c.check.passed).length;
+  const commands = [...new Set(checks.map((c) => c.check.command))];
+  return {
+    value: `${passed} passed, ${checks.length - passed} failed`,
+    note: commands.length === 1 ? commands[0]! : `${commands.length} commands`,
+  };
+}
+
+function checkCell(c: TaskCheck | undefined): string {
+  if (!c) return '';
+  const verdict = `${c.check.passed ? '✓' : '✗'} <code>${esc(c.check.command)}</code> ${esc(checkVerdict(c.check))}${c.attempt !== undefined ? ` (attempt ${c.attempt})` : ''}`;
+  const tail = c.check.output_tail.trim();
+  const output =
+    !c.check.passed && tail
+      ? `<details><summary>output</summary><pre class="raw">${esc(tail)}</pre></details>`
+      : '';
+  return `<span class="${c.check.passed ? 'pass' : 'fail'}">${verdict}</span>${output}`;
 }
 
 function renderOverview(v: RunView): void {
@@ -194,10 +269,22 @@ function renderOverview(v: RunView): void {
     card(
       'eta',
       'Estimate to finish',
-      v.etaMs === undefined ? '–' : v.etaMs === 0 ? 'done' : formatDuration(v.etaMs),
+      s.stopped ? 'stopped' : v.etaMs === undefined ? '–' : v.etaMs === 0 ? 'done' : formatDuration(v.etaMs),
     ),
+    card(
+      'agent-cost',
+      'Agent cost',
+      runCostText(s).money,
+      [
+        runCostText(s).tokens,
+        ...(s.cost.unknownTasks > 0 ? [`${s.cost.unknownTasks} task(s) did not report a cost`] : []),
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    ),
+    card('budget', 'Budget', budgetText(s).value, budgetText(s).note),
+    card('checks', 'Checks', checksText(v).value, checksText(v).note),
     card('api-cost', 'API spent on tasks', `${s.api.requests} requests, ${s.api.writes} content-creating`),
-    card('agent-cost', 'Agent cost', s.usage ? formatUsage(s.usage) : '–'),
   ].join('');
   const states = Object.entries(v.counts).filter(([, n]) => n > 0);
   const statesData = {
@@ -220,18 +307,33 @@ function renderOverview(v: RunView): void {
     });
   }
   const t0 = v.startedAt ?? 0;
-  const nodes = [...new Set(v.bars.map((b) => short(b.node)))].sort();
+  const stop = s.stopped;
+  const nodes = [...new Set([...v.bars.map((b) => b.node), ...(stop ? [stop.node] : [])].map(short))].sort();
   const outcomes = [...new Set(v.bars.map((b) => b.outcome))];
-  const timelineData = {
-    labels: nodes,
-    datasets: outcomes.map((outcome) => ({
-      label: outcome,
-      backgroundColor: COLORS[outcome] ?? '#999',
-      data: v.bars
-        .filter((b) => b.outcome === outcome)
-        .map((b) => ({ x: [(b.start - t0) / 1000, (b.end - t0) / 1000], y: short(b.node), task: b.task })),
-    })),
-  };
+  const datasets = outcomes.map((outcome) => ({
+    label: outcome as string,
+    backgroundColor: COLORS[outcome] ?? '#999',
+    data: v.bars
+      .filter((b) => b.outcome === outcome)
+      .map((b) => ({ x: [(b.start - t0) / 1000, (b.end - t0) / 1000], y: short(b.node), task: b.task })),
+  }));
+  // The stop: a mark on the row of the node that relayed it, at the time it was written.
+  if (stop) {
+    const at = (stop.at - t0) / 1000;
+    const width = Math.max(1, ((v.elapsedMs ?? 0) / 1000) * 0.01);
+    datasets.push({
+      label: 'stop',
+      backgroundColor: '#1f2328',
+      data: [{ x: [at, at + width], y: short(stop.node), task: `stop asked by @${stop.by}` }],
+    });
+  }
+  const timelineData = { labels: nodes, datasets };
+  // What the chart shows, in words (for screen readers).
+  $('chart-timeline').setAttribute(
+    'aria-label',
+    `timeline: which node ran which task when: ${datasets.map((d) => `${d.label} ${d.data.length}`).join(', ')}` +
+      (stop ? ` (asked by @${stop.by}, relayed by ${short(stop.node)})` : ''),
+  );
   if (charts.timeline) {
     charts.timeline.data = timelineData as never;
     charts.timeline.update('none');
@@ -264,6 +366,12 @@ function renderOverview(v: RunView): void {
 }
 
 function renderTasks(v: RunView): void {
+  const s = v.summary;
+  const budget = s.costBudget ? ` · budget: ${budgetText(s).value}` : '';
+  const total = runCostText(s);
+  $('tasks-foot').innerHTML =
+    `<tr><td colspan="7">Run total${s.cost.planningUsd !== undefined ? ` (planning ${esc(formatCost(s.cost.planningUsd))} included)` : ''}</td>` +
+    `<td data-testid="tasks-total" colspan="2">${esc([total.money, total.tokens].filter(Boolean).join(' · ') + budget)}</td></tr>`;
   $('tasks-body').innerHTML = v.summary.tasks
     .map(
       (t) => `<tr data-testid="task-row">
@@ -271,8 +379,8 @@ function renderTasks(v: RunView): void {
         <td><span class="pill" style="background:${COLORS[t.status] ?? '#999'}">${esc(t.status)}</span>${t.reason ? `<div class="why">${esc(t.reason)}</div>` : ''}</td>
         <td>${esc(t.node ? short(t.node) : '')}</td><td>${t.attempts}</td>
         <td>${t.durationMs !== undefined ? esc(formatDuration(t.durationMs)) : ''}</td>
-        <td data-testid="task-check">${t.check ? `<code>${esc(t.check.command)}</code> ${esc(checkVerdict(t.check))}` : ''}</td>
-        <td data-testid="task-cost">${t.usage ? esc(formatUsage(t.usage)) : ''}</td>
+        <td data-testid="task-check">${checkCell(v.checks.get(t.id))}</td>
+        <td data-testid="task-cost">${esc(costCell(t))}</td>
         <td>${t.pr && /^https?:\/\//.test(t.pr) ? `<a href="${esc(t.pr)}" target="_blank" rel="noopener noreferrer">${esc(t.pr.replace(/^.*\/pull\//, '#'))}</a>` : esc(t.branch ?? (t.changes === false ? 'no changes' : ''))}</td>
       </tr>`,
     )
@@ -328,8 +436,10 @@ function renderMessages(v: RunView): void {
           : m?.type === 'bid'
             ? `term ${m.term}, instance ${m.instance}/${m.instances}, ${m.state}`
             : m?.type === 'plan'
-              ? `term ${m.term}, part ${m.part}/${m.parts}, ${m.tasks.length} task(s)${m.error ? `, error: ${m.error}` : ''}`
-              : '';
+              ? `term ${m.term}, part ${m.part}/${m.parts}, ${m.tasks.length} task(s)${m.max_cost_usd !== undefined ? `, budget ${formatCost(m.max_cost_usd)}` : ''}${m.error ? `, error: ${m.error}` : ''}`
+              : m?.type === 'stop'
+                ? `stop the run, as @${m.by.login} asked in comment ${m.comment_id}`
+                : '';
       const body = raw ? `<pre class="raw">${esc(byId.get(e.commentId)?.body ?? '')}</pre>` : '';
       return `<tr data-testid="message-row" data-status="${esc(e.status)}" data-type="${esc(entryType(e))}">
         <td>${esc(new Date(e.created).toLocaleTimeString())}</td><td>${esc(entryType(e))}</td>

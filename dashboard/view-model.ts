@@ -4,6 +4,7 @@ import { fold, type RunState } from '../src/protocol/fold.js';
 import { decode } from '../src/protocol/codec.js';
 import { isAlive, tally, taskViews, type TaskStatus } from '../src/protocol/decide.js';
 import { summarize, type RunSummary } from '../src/aggregate/run-summary.js';
+import type { Check } from '../src/protocol/messages.js';
 import { makeTrust, isTrusted, type ThreadComment } from '../src/protocol/thread-comment.js';
 
 export const ACTIONS_BOT = { login: 'github-actions[bot]', id: 41898282 };
@@ -14,7 +15,15 @@ export interface TimelineBar {
   attempt: number;
   start: number;
   end: number;
-  outcome: 'completed' | 'failed' | 'running' | 'expired' | 'superseded' | 'silent';
+  /** `stopped`: still open when the run was stopped (its node stops the agent and may record nothing). */
+  outcome: 'completed' | 'failed' | 'running' | 'expired' | 'superseded' | 'silent' | 'stopped';
+}
+
+/** A task's check: the summary's (its last attempt's), else the latest an earlier attempt recorded. */
+export interface TaskCheck {
+  check: Check;
+  /** Set when the check is an earlier attempt's (the last attempt has not recorded one). */
+  attempt?: number;
 }
 
 export interface RunView {
@@ -28,6 +37,10 @@ export interface RunView {
   elapsedMs?: number;
   /** Estimated time to finish, from the mean task duration and the active nodes. */
   etaMs?: number;
+  /** Per task id, the check to show (verify-command), when one ran. */
+  checks: Map<string, TaskCheck>;
+  /** The comment that asked to stop the run, when the thread shows it (for a link). */
+  stopUrl?: string;
 }
 
 export function trustFor(identity: string): ReturnType<typeof makeTrust> {
@@ -52,20 +65,30 @@ export function viewRun(comments: ThreadComment[], identity: string, run: string
   const summary = summarize(state, now);
   const counts = tally(state, now);
   const bars: TimelineBar[] = [];
+  const stoppedAt = state.stopped?.at;
   for (const record of state.tasks.values())
     for (const a of record.attempts) {
       if (a.closing) continue;
       const alive = isAlive(a, now);
-      const outcome: TimelineBar['outcome'] =
-        a.outcome === 'completed' ||
-        a.outcome === 'failed' ||
-        a.outcome === 'expired' ||
-        a.outcome === 'superseded'
+      const open = a.outcome === 'open';
+      // An agent the stop ended (its node records it failed) is shown stopped, as its task is.
+      const stoppedByStop =
+        stoppedAt !== undefined &&
+        (a.outcome === 'open' || (a.outcome === 'failed' && (a.endedAt ?? 0) >= stoppedAt));
+      const outcome: TimelineBar['outcome'] = stoppedByStop
+        ? 'stopped'
+        : a.outcome !== 'open'
           ? a.outcome
           : alive
             ? 'running'
             : 'silent';
-      const end = a.endedAt ?? (alive ? now : a.ev.lastAlive);
+      const end =
+        a.endedAt ??
+        (open && stoppedAt !== undefined
+          ? Math.min(now, Math.max(stoppedAt, a.ev.lastAlive))
+          : alive
+            ? now
+            : a.ev.lastAlive);
       bars.push({
         node: a.node,
         task: a.task,
@@ -101,10 +124,27 @@ export function viewRun(comments: ThreadComment[], identity: string, run: string
     .map((t) => t.durationMs!);
   const remaining = counts.claimable + counts.blocked + counts.running;
   const mean = durations.length > 0 ? durations.reduce((a, b) => a + b, 0) / durations.length : undefined;
+  const checks = new Map<string, TaskCheck>();
+  for (const t of summary.tasks) {
+    if (t.check) {
+      checks.set(t.id, { check: t.check });
+      continue;
+    }
+    const earlier = state.tasks
+      .get(t.id)
+      ?.attempts.filter((a) => !a.closing && a.result?.check)
+      .at(-1);
+    if (earlier?.result?.check) checks.set(t.id, { check: earlier.result.check, attempt: earlier.attempt });
+  }
+  const stopUrl = state.stopped
+    ? comments.find((c) => c.id === state.stopped!.commentId)?.html_url
+    : undefined;
   return {
     run,
     state,
     summary,
+    checks,
+    ...(stopUrl ? { stopUrl } : {}),
     counts,
     activeNodes: finished ? [] : activeNodes,
     bars,

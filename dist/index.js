@@ -5504,7 +5504,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str2) => str2.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape2 = (str2) => str2.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -5512,14 +5512,14 @@ Content-Disposition: form-data`;
         let hasUnknownSizeValue = false;
         for (const [name, value] of object2) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape2(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -11798,16 +11798,16 @@ var require_dns = __commonJS({
       setRecords(origin, addresses) {
         const timestamp = Date.now();
         const records = { records: { 4: null, 6: null } };
-        for (const record of addresses) {
-          record.timestamp = timestamp;
-          if (typeof record.ttl === "number") {
-            record.ttl = Math.min(record.ttl, this.#maxTTL);
+        for (const record2 of addresses) {
+          record2.timestamp = timestamp;
+          if (typeof record2.ttl === "number") {
+            record2.ttl = Math.min(record2.ttl, this.#maxTTL);
           } else {
-            record.ttl = this.#maxTTL;
+            record2.ttl = this.#maxTTL;
           }
-          const familyRecords = records.records[record.family] ?? { ips: [] };
-          familyRecords.ips.push(record);
-          records.records[record.family] = familyRecords;
+          const familyRecords = records.records[record2.family] ?? { ips: [] };
+          familyRecords.ips.push(record2);
+          records.records[record2.family] = familyRecords;
         }
         this.#records.set(origin.hostname, records);
       }
@@ -18730,7 +18730,7 @@ var require_eventsource = __commonJS({
     var experimentalWarned = false;
     var defaultReconnectionTime = 3e3;
     var CONNECTING = 0;
-    var OPEN2 = 1;
+    var OPEN4 = 1;
     var CLOSED = 2;
     var ANONYMOUS = "anonymous";
     var USE_CREDENTIALS = "use-credentials";
@@ -18862,7 +18862,7 @@ var require_eventsource = __commonJS({
             this.dispatchEvent(new Event("error"));
             return;
           }
-          this.#readyState = OPEN2;
+          this.#readyState = OPEN4;
           this.dispatchEvent(new Event("open"));
           this.#state.origin = response.urlList[response.urlList.length - 1].origin;
           const eventSourceStream = new EventSourceStream({
@@ -18969,7 +18969,7 @@ var require_eventsource = __commonJS({
         __proto__: null,
         configurable: false,
         enumerable: true,
-        value: OPEN2,
+        value: OPEN4,
         writable: false
       },
       CLOSED: {
@@ -19284,22 +19284,22 @@ var require_lib = __commonJS({
       return new (P || (P = Promise))(function(resolve, reject) {
         function fulfilled(value) {
           try {
-            step(generator.next(value));
+            step2(generator.next(value));
           } catch (e) {
             reject(e);
           }
         }
         function rejected(value) {
           try {
-            step(generator["throw"](value));
+            step2(generator["throw"](value));
           } catch (e) {
             reject(e);
           }
         }
-        function step(result) {
+        function step2(result) {
           result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
+        step2((generator = generator.apply(thisArg, _arguments || [])).next());
       });
     };
     Object.defineProperty(exports2, "__esModule", { value: true });
@@ -24298,22 +24298,22 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
   return new (P || (P = Promise))(function(resolve, reject) {
     function fulfilled(value) {
       try {
-        step(generator.next(value));
+        step2(generator.next(value));
       } catch (e) {
         reject(e);
       }
     }
     function rejected(value) {
       try {
-        step(generator["throw"](value));
+        step2(generator["throw"](value));
       } catch (e) {
         reject(e);
       }
     }
-    function step(result) {
+    function step2(result) {
       result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
+    step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
 var { access, appendFile, writeFile } = promises;
@@ -24694,22 +24694,22 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
   return new (P || (P = Promise))(function(resolve, reject) {
     function fulfilled(value) {
       try {
-        step(generator.next(value));
+        step2(generator.next(value));
       } catch (e) {
         reject(e);
       }
     }
     function rejected(value) {
       try {
-        step(generator["throw"](value));
+        step2(generator["throw"](value));
       } catch (e) {
         reject(e);
       }
     }
-    function step(result) {
+    function step2(result) {
       result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
+    step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
 function getAuthString(token, options2) {
@@ -29178,7 +29178,34 @@ function createClient(options2) {
   const budget = {};
   const heldBack = { ms: 0 };
   const baseFetch = options2.fetch ?? globalThis.fetch;
-  const countingFetch = async (input, init) => {
+  const octokit = getOctokit(
+    options2.token,
+    {
+      baseUrl: options2.baseUrl.replace(/\/+$/, ""),
+      log: {
+        debug: () => {
+        },
+        info: () => {
+        },
+        warn: (message) => log.debug(`octokit: ${message}`),
+        error: (message) => log.debug(`octokit: ${message}`)
+      },
+      request: { fetch: countingFetch(baseFetch, clock, stats, budget) },
+      retry: {
+        retries: options2.retries ?? 3,
+        retryAfterBaseValue: options2.retryBaseMs ?? 1e3,
+        // Limits (403, 429) are plugin-throttling's, which waits as long as the server asks.
+        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451]
+      },
+      throttle: throttleOptions(options2.throttleId, log, heldBack)
+    },
+    retry,
+    throttling
+  );
+  return { octokit, owner: options2.owner, repo: options2.repo, stats, budget, heldBack, clock, log };
+}
+function countingFetch(baseFetch, clock, stats, budget) {
+  return async (input, init) => {
     const method = (init?.method ?? "GET").toUpperCase();
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const sentAt = clock.localNow();
@@ -29193,75 +29220,56 @@ function createClient(options2) {
     }
     clock.observe(response.headers.get("date") ?? void 0, sentAt, clock.localNow());
     noteBudget(budget, response.headers);
-    const pathname = new URL(url).pathname;
-    const actions = /\/actions\//.test(pathname);
-    if (actions) stats.actions += 1;
-    if (response.status === 304) stats.notModified += 1;
-    else if (!pathname.endsWith("/rate_limit")) {
-      stats.counted += 1;
-      if (actions) stats.actionsCounted += 1;
-    }
-    if (response.status >= 500 || response.status === 429 || response.status === 403) {
-      if (response.status !== 403 || response.headers.get("retry-after") || response.headers.get("x-ratelimit-remaining") === "0") {
-        stats.faults += 1;
-      }
-    }
-    if (method === "POST" && response.status < 300 && CONTENT_CREATING.test(new URL(url).pathname))
-      stats.writes += 1;
+    countAnswer(stats, method, url, response);
     return await asSecondaryLimit(response);
   };
-  const octokit = getOctokit(
-    options2.token,
-    {
-      baseUrl: options2.baseUrl.replace(/\/+$/, ""),
-      log: {
-        debug: () => {
-        },
-        info: () => {
-        },
-        warn: (message) => log.debug(`octokit: ${message}`),
-        error: (message) => log.debug(`octokit: ${message}`)
-      },
-      request: { fetch: countingFetch },
-      retry: {
-        retries: options2.retries ?? 3,
-        retryAfterBaseValue: options2.retryBaseMs ?? 1e3,
-        // Limits (403, 429) are plugin-throttling's, which waits as long as the server asks.
-        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451]
-      },
-      throttle: {
-        ...options2.throttleId ? { id: options2.throttleId } : {},
-        // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
-        // node's writes few and far between (a claim, a few heartbeats minutes apart, an outcome), and the
-        // spacing sat on the critical path of each claim; writes stay one at a time, comments 1 s apart.
-        write: new import_bottleneck.default.Group({ id: "p2p-dev-write", maxConcurrent: 1, minTime: 0 }),
-        notifications: new import_bottleneck.default.Group({ id: "p2p-dev-notifications", maxConcurrent: 1, minTime: 1e3 }),
-        onRateLimit: (retryAfter, request2, _octokit, retryCount) => {
-          if (retryAfter < 1 && retryCount >= 1) {
-            log.warning(
-              `GitHub's rate limit is used up and the answer names no reset ahead; backing off before retrying ${request2.method} ${request2.url}`
-            );
-            return false;
-          }
-          log.warning(
-            `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request2.method} ${request2.url}`
-          );
-          heldBack.ms += retryAfter * 1e3;
-          return true;
-        },
-        onSecondaryRateLimit: (retryAfter, request2) => {
-          log.warning(
-            `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request2.method} ${request2.url}`
-          );
-          heldBack.ms += retryAfter * 1e3;
-          return true;
-        }
+}
+function countAnswer(stats, method, url, response) {
+  const pathname = new URL(url).pathname;
+  const actions = /\/actions\//.test(pathname);
+  if (actions) stats.actions += 1;
+  if (response.status === 304) stats.notModified += 1;
+  else if (!pathname.endsWith("/rate_limit")) {
+    stats.counted += 1;
+    if (actions) stats.actionsCounted += 1;
+  }
+  if (response.status >= 500 || response.status === 429 || response.status === 403) {
+    if (response.status !== 403 || response.headers.get("retry-after") || response.headers.get("x-ratelimit-remaining") === "0") {
+      stats.faults += 1;
+    }
+  }
+  if (method === "POST" && response.status < 300 && CONTENT_CREATING.test(new URL(url).pathname))
+    stats.writes += 1;
+}
+function throttleOptions(throttleId, log, heldBack) {
+  return {
+    ...throttleId ? { id: throttleId } : {},
+    // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
+    // node's writes few and far between (a claim, a few heartbeats minutes apart, an outcome), and the
+    // spacing sat on the critical path of each claim; writes stay one at a time, comments 1 s apart.
+    write: new import_bottleneck.default.Group({ id: "p2p-dev-write", maxConcurrent: 1, minTime: 0 }),
+    notifications: new import_bottleneck.default.Group({ id: "p2p-dev-notifications", maxConcurrent: 1, minTime: 1e3 }),
+    onRateLimit: (retryAfter, request2, _octokit, retryCount) => {
+      if (retryAfter < 1 && retryCount >= 1) {
+        log.warning(
+          `GitHub's rate limit is used up and the answer names no reset ahead; backing off before retrying ${request2.method} ${request2.url}`
+        );
+        return false;
       }
+      log.warning(
+        `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request2.method} ${request2.url}`
+      );
+      heldBack.ms += retryAfter * 1e3;
+      return true;
     },
-    retry,
-    throttling
-  );
-  return { octokit, owner: options2.owner, repo: options2.repo, stats, budget, heldBack, clock, log };
+    onSecondaryRateLimit: (retryAfter, request2) => {
+      log.warning(
+        `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request2.method} ${request2.url}`
+      );
+      heldBack.ms += retryAfter * 1e3;
+      return true;
+    }
+  };
 }
 function noteBudget(budget, headers) {
   const limit = Number(headers.get("x-ratelimit-limit"));
@@ -29439,8 +29447,8 @@ function cleanRegex(source) {
   const end = source.endsWith("$") ? source.length - 1 : source.length;
   return source.slice(start, end);
 }
-function floatSafeRemainder(val, step) {
-  const ratio = val / step;
+function floatSafeRemainder(val, step2) {
+  const ratio = val / step2;
   const roundedRatio = Math.round(ratio);
   const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
   if (Math.abs(ratio - roundedRatio) < tolerance)
@@ -30594,6 +30602,7 @@ function datetime(args) {
   return new RegExp(`^${dateSource}T(?:${timeRegex})$`);
 }
 var anyString = /^[\s\S]{0,}$/;
+var integer = /^-?\d+$/;
 var number = /^-?\d+(?:\.\d+)?$/;
 var boolean = /^(?:true|false)$/i;
 var lowercase = /^[^A-Z]*$/;
@@ -32157,6 +32166,161 @@ function handleIntersectionResults(result, left, right) {
   result.value = merged.data;
   return result;
 }
+var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
+  $ZodType.init(inst, def);
+  const memo2 = globalConfig.memoizer;
+  memo2?.attach(inst);
+  inst._zod.parse = (payload, ctx) => {
+    const input = payload.value;
+    if (!isPlainObject3(input)) {
+      payload.issues.push({
+        expected: "record",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload;
+    }
+    const proms = [];
+    const values = def.keyType._zod.values;
+    if (values && !def.partial) {
+      payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+      const recordKeys = /* @__PURE__ */ new Set();
+      for (const key of values) {
+        if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
+          recordKeys.add(typeof key === "number" ? key.toString() : key);
+          if (key === "__proto__")
+            continue;
+          const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+          if (keyResult instanceof Promise) {
+            throw new Error("Async schemas not supported in object keys currently");
+          }
+          if (keyResult.issues.length) {
+            payload.issues.push({
+              code: "invalid_key",
+              origin: "record",
+              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+              input: key,
+              path: [key],
+              inst
+            });
+            continue;
+          }
+          const outKey = keyResult.value;
+          if (outKey === "__proto__")
+            continue;
+          const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+          if (result instanceof Promise) {
+            proms.push(result.then((result2) => {
+              if (result2.issues.length) {
+                payload.issues.push(...prefixIssues(key, result2.issues));
+              }
+              payload.value[outKey] = result2.value;
+            }));
+          } else {
+            if (result.issues.length) {
+              payload.issues.push(...prefixIssues(key, result.issues));
+            }
+            payload.value[outKey] = result.value;
+          }
+        }
+      }
+      let unrecognized;
+      for (const key in input) {
+        if (!recordKeys.has(key)) {
+          if (def.mode === "loose") {
+            if (key === "__proto__")
+              continue;
+            payload.value[key] = input[key];
+          } else {
+            unrecognized = unrecognized ?? [];
+            unrecognized.push(key);
+          }
+        }
+      }
+      if (unrecognized && unrecognized.length > 0) {
+        payload.issues.push({
+          code: "unrecognized_keys",
+          input,
+          inst,
+          keys: unrecognized,
+          continue: true
+        });
+      }
+    } else {
+      payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+      let unrecognized;
+      for (const key of Reflect.ownKeys(input)) {
+        if (key === "__proto__")
+          continue;
+        if (!Object.prototype.propertyIsEnumerable.call(input, key))
+          continue;
+        let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
+        if (keyResult instanceof Promise) {
+          throw new Error("Async schemas not supported in object keys currently");
+        }
+        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+        if (checkNumericKey) {
+          const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
+          if (retryResult instanceof Promise) {
+            throw new Error("Async schemas not supported in object keys currently");
+          }
+          if (retryResult.issues.length === 0) {
+            keyResult = retryResult;
+          }
+        }
+        if (keyResult.issues.length) {
+          if (def.mode === "loose") {
+            payload.value[key] = input[key];
+          } else if (values) {
+            unrecognized = unrecognized ?? [];
+            unrecognized.push(key);
+          } else {
+            payload.issues.push({
+              code: "invalid_key",
+              origin: "record",
+              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+              input: key,
+              path: [key],
+              inst
+            });
+          }
+          continue;
+        }
+        const outKey = keyResult.value;
+        if (outKey === "__proto__")
+          continue;
+        const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+        if (result instanceof Promise) {
+          proms.push(result.then((result2) => {
+            if (result2.issues.length) {
+              payload.issues.push(...prefixIssues(key, result2.issues));
+            }
+            payload.value[outKey] = result2.value;
+          }));
+        } else {
+          if (result.issues.length) {
+            payload.issues.push(...prefixIssues(key, result.issues));
+          }
+          payload.value[outKey] = result.value;
+        }
+      }
+      if (unrecognized && unrecognized.length > 0) {
+        payload.issues.push({
+          code: "unrecognized_keys",
+          input,
+          inst,
+          keys: unrecognized,
+          continue: true
+        });
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload);
+    }
+    return payload;
+  };
+});
 var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
   $ZodType.init(inst, def);
   const values = getEnumValues(def.entries);
@@ -34280,6 +34444,112 @@ var intersectionProcessor = (schema, ctx, json, params) => {
   json.allOf = allOf;
   ctx.intersections.push(allOf);
 };
+function stringifyKeyNames(bySchema, json, visited) {
+  if (json.$ref) {
+    if (visited.has(json))
+      return json;
+    visited.add(json);
+    const def = bySchema.get(json)?.def;
+    if (!def)
+      return json;
+    const inlined = stringifyKeyNames(bySchema, def, visited);
+    return inlined === def ? json : inlined;
+  }
+  for (const keyword of ["anyOf", "oneOf"]) {
+    const branches = json[keyword];
+    if (!Array.isArray(branches))
+      continue;
+    const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
+    if (mapped.some((branch, i) => branch !== branches[i]))
+      json = { ...json, [keyword]: mapped };
+  }
+  const types = Array.isArray(json.type) ? json.type : [json.type];
+  const numericType = !types.includes("string") && types.some((t) => t === "number" || t === "integer");
+  const values = json.enum ?? (json.const !== void 0 ? [json.const] : void 0);
+  if (!numericType && !values?.some((v) => typeof v === "number"))
+    return json;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id: id2, ...rest } = json;
+  if (rest.enum)
+    rest.enum = rest.enum.map((v) => typeof v === "number" ? String(v) : v);
+  else if (typeof rest.const === "number")
+    rest.const = String(rest.const);
+  if (!numericType)
+    return rest;
+  rest.type = "string";
+  if (!values)
+    rest.pattern = (types.includes("number") ? number : integer).source;
+  return rest;
+}
+var pendingRecords = /* @__PURE__ */ new WeakMap();
+function rewriteKeyNames(ctx) {
+  const bySchema = /* @__PURE__ */ new Map();
+  for (const entry of ctx.seen.values()) {
+    if (entry.def && !bySchema.has(entry.schema))
+      bySchema.set(entry.schema, entry);
+  }
+  const rewrites = /* @__PURE__ */ new Map();
+  for (const record2 of pendingRecords.get(ctx) ?? []) {
+    const seen = ctx.seen.get(record2);
+    const names = (seen?.def ?? seen?.schema)?.propertyNames;
+    if (!names || names === true || rewrites.has(names))
+      continue;
+    const rewritten = stringifyKeyNames(bySchema, names, /* @__PURE__ */ new Set());
+    if (rewritten !== names)
+      rewrites.set(names, rewritten);
+  }
+  if (!rewrites.size)
+    return;
+  for (const entry of ctx.seen.values()) {
+    for (const carrier of [entry.schema, entry.def]) {
+      const rewritten = carrier && rewrites.get(carrier.propertyNames);
+      if (rewritten)
+        carrier.propertyNames = rewritten;
+    }
+  }
+}
+var recordProcessor = (schema, ctx, _json, params) => {
+  const json = _json;
+  const def = schema._zod.def;
+  json.type = "object";
+  const keyType = def.keyType;
+  const patterns = aggregateChecks(keyType).patterns;
+  if (def.mode === "loose" && patterns && patterns.size > 0) {
+    const valueSchema = processSchema(def.valueType, ctx, {
+      ...params,
+      path: [...params.path, "patternProperties", "*"]
+    });
+    json.patternProperties = {};
+    for (const pattern of patterns) {
+      assignProp(json.patternProperties, exactPattern(pattern).source, valueSchema);
+    }
+  } else {
+    if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
+      json.propertyNames = processSchema(def.keyType, ctx, {
+        ...params,
+        path: [...params.path, "propertyNames"]
+      });
+      let pending = pendingRecords.get(ctx);
+      if (!pending) {
+        pending = [];
+        pendingRecords.set(ctx, pending);
+        ctx.deferred.push(() => rewriteKeyNames(ctx));
+      }
+      pending.push(schema);
+    }
+    json.additionalProperties = processSchema(def.valueType, ctx, {
+      ...params,
+      path: [...params.path, "additionalProperties"]
+    });
+  }
+  const keyValues = keyType._zod.values;
+  const omittableOnInput = ctx.io === "input" && inputOptin(def.valueType) !== void 0;
+  if (keyValues && !def.partial && !omittableOnInput) {
+    const validKeyValues = [...keyValues].filter((v) => typeof v === "string" || typeof v === "number");
+    if (validKeyValues.length > 0) {
+      json.required = validKeyValues.map(String);
+    }
+  }
+};
 var nullableProcessor = (schema, ctx, json, params) => {
   const def = schema._zod.def;
   const inner = processSchema(def.innerType, ctx, params);
@@ -35076,6 +35346,30 @@ function intersection(left, right) {
     right
   });
 }
+var ZodRecord = /* @__PURE__ */ $constructor("ZodRecord", (inst, def) => {
+  _ensureDefaultMemoizer();
+  $ZodRecord.init(inst, def);
+  ZodType.init(inst, def);
+  inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
+  inst.keyType = def.keyType;
+  inst.valueType = def.valueType;
+});
+function record(keyType, valueType, params) {
+  if (!valueType || !valueType._zod) {
+    return new ZodRecord({
+      type: "record",
+      keyType: string2(),
+      valueType: keyType,
+      ...util_exports.normalizeParams(valueType)
+    });
+  }
+  return new ZodRecord({
+    type: "record",
+    keyType,
+    valueType,
+    ...util_exports.normalizeParams(params)
+  });
+}
 var ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
   $ZodEnum.init(inst, def);
   ZodType.init(inst, def);
@@ -35444,7 +35738,9 @@ var PlanSchema = object({
   /** Where the tasks came from: the issue's task list, a planner command, or the agent. */
   planner: _enum(["issue", "command", "agent"]).optional(),
   /** What planning with the agent spent. */
-  usage: UsageSchema.optional()
+  usage: UsageSchema.optional(),
+  /** The run's budget (the `max-cost-usd` input): once the outcomes' costs reach it, no agent starts. */
+  max_cost_usd: number2().finite().positive().max(1e12).optional()
 });
 var CheckSchema = object({
   command: string2().max(500),
@@ -35499,7 +35795,15 @@ var ClaimSchema = object({
   takeover: object({ node: id, job: number2().int().nonnegative(), ended_at: number2().int().nonnegative() }).optional(),
   ...lease
 });
-var MessageSchema = discriminatedUnion("type", [BidSchema, PlanSchema, ClaimSchema]);
+var StopSchema = object({
+  ...envelope,
+  type: literal("stop"),
+  /** Who asked: the author of the comment, by login and numeric account id. */
+  by: object({ login: string2().min(1).max(100), id: number2().int().positive() }),
+  /** The comment that asked to stop. */
+  comment_id: number2().int().positive()
+});
+var MessageSchema = discriminatedUnion("type", [BidSchema, PlanSchema, ClaimSchema, StopSchema]);
 
 // src/protocol/codec.ts
 var GITHUB_COMMENT_LIMIT = 65536;
@@ -35704,7 +36008,7 @@ var IssueThread = class {
         ...comment,
         body: Buffer.from(comment.body.slice(0, MALFORMED_KEPT), "utf8").toString("utf8")
       };
-    if (kind !== "chatter") return comment;
+    if (kind !== "chatter" || rule.whole?.(comment)) return comment;
     if (!rule.keeps(comment)) return { ...comment, body: "" };
     if (comment.body.length <= rule.chars) return comment;
     const text = sanitizeText(comment.body);
@@ -35787,13 +36091,13 @@ var IssueThread = class {
     let end = first.length;
     let lastId = first.at(-1).id;
     for (; ; ) {
-      const step = overlappingPage(end);
-      if (!step) return void 0;
-      const { data: page } = await this.listComments({ since, per_page: step.perPage, page: step.page });
+      const step2 = overlappingPage(end);
+      if (!step2) return void 0;
+      const { data: page } = await this.listComments({ since, per_page: step2.perPage, page: step2.page });
       if (page.length === 0 || page[0].id > lastId) return void 0;
       out.push(...page);
-      if (page.length < step.perPage) return out;
-      end = (step.page - 1) * step.perPage + page.length;
+      if (page.length < step2.perPage) return out;
+      end = (step2.page - 1) * step2.perPage + page.length;
       lastId = page.at(-1).id;
     }
   }
@@ -36004,6 +36308,7 @@ var ACTION_DEFAULTS = {
   "agent-args": "",
   "max-turns": "",
   "max-task-cost-usd": "",
+  "max-cost-usd": "",
   "verify-command": "",
   "fix-attempts": "2",
   "verify-timeout-min": "30",
@@ -36019,6 +36324,8 @@ var ACTION_DEFAULTS = {
   "git-timeout-min": "10",
   "max-attempts": "2",
   "trigger-label": "p2p-dev",
+  "done-label": "p2p-dev:done",
+  "failed-label": "p2p-dev:failed",
   "trigger-command": "/p2p-dev",
   "max-instances": "10",
   "fail-on-task-failure": "true",
@@ -36249,24 +36556,31 @@ function readRuntime(env = process.env) {
     payload: readPayload(env.GITHUB_EVENT_PATH)
   };
 }
-function readInputs(runtime) {
+function modeInput() {
   const mode = raw("mode").trim();
   if (mode !== "node" && mode !== "trigger" && mode !== "aggregate") {
     throw new InputError(`Input "mode" must be one of node, trigger, aggregate; got "${mode}".`);
   }
+  return mode;
+}
+function tokenInput() {
   const token = raw("github-token").trim() || process.env.GITHUB_TOKEN || "";
   if (!token) throw new InputError('Input "github-token" is required: a token for the GitHub REST API.');
   setSecret(token);
-  const issueText = raw("issue-number").trim() || issueFromPayload(runtime.payload);
-  let issueNumber;
-  if (issueText !== void 0 && issueText !== "") {
-    issueNumber = Number(issueText.replace(/^#/, ""));
-    if (!Number.isInteger(issueNumber) || issueNumber < 1) {
-      throw new InputError(
-        `Input "issue-number" must be a positive whole number (an issue number); got "${issueText}".`
-      );
-    }
+  return token;
+}
+function issueNumberInput(payload) {
+  const issueText = raw("issue-number").trim() || issueFromPayload(payload);
+  if (issueText === void 0 || issueText === "") return void 0;
+  const issueNumber = Number(issueText.replace(/^#/, ""));
+  if (!Number.isInteger(issueNumber) || issueNumber < 1) {
+    throw new InputError(
+      `Input "issue-number" must be a positive whole number (an issue number); got "${issueText}".`
+    );
   }
+  return issueNumber;
+}
+function matrixInputs() {
   const instances = numberInput("instances", { min: 1, max: 256, integer: true });
   const instance = numberInput("instance", { min: 1, max: 256, integer: true });
   if (instance > instances) {
@@ -36274,6 +36588,15 @@ function readInputs(runtime) {
       `Input "instance" must be from 1 to the value of "instances" (${instances}); got ${instance}.`
     );
   }
+  return {
+    instance,
+    instances,
+    maxInstances: numberInput("max-instances", { min: 1, max: 256, integer: true })
+  };
+}
+var milliseconds = (name, min) => numberInput(name, { min, max: 6e5, integer: true, unit: "milliseconds" });
+var minutesInMs = (name, max) => Math.round(numberInput(name, { min: 0.01, max, unit: "minutes" }) * 6e4);
+function timingInputs() {
   const heartbeatS = numberInput("heartbeat-interval-s", { min: 0.1, max: 3600, unit: "seconds" });
   const leaseS = numberInput("lease-timeout-s", { min: 1, max: 86400, unit: "seconds" });
   if (leaseS < 2 * heartbeatS + 1) {
@@ -36281,6 +36604,17 @@ function readInputs(runtime) {
       `Input "lease-timeout-s" must be at least twice "heartbeat-interval-s" plus one second (${2 * heartbeatS + 1}s here); got ${leaseS}.`
     );
   }
+  return {
+    settleMs: milliseconds("settle-ms", 0),
+    listingLagMs: milliseconds("listing-lag-ms", 0),
+    pollMs: milliseconds("poll-interval-ms", 50),
+    heartbeatMs: Math.round(heartbeatS * 1e3),
+    leaseMs: Math.round(leaseS * 1e3),
+    taskTimeoutMs: minutesInMs("task-timeout-min", 7 * 24 * 60),
+    gitTimeoutMs: minutesInMs("git-timeout-min", 24 * 60)
+  };
+}
+function trustedAuthorsInput() {
   const trusted = raw("trusted-authors").split(/[\s,]+/).map((s) => s.trim().replace(/^@/, "")).filter(Boolean);
   for (const login of trusted) {
     if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(\[bot\])?$/.test(login)) {
@@ -36289,41 +36623,57 @@ function readInputs(runtime) {
       );
     }
   }
+  return trusted;
+}
+function labelInputs() {
+  const labels = {
+    triggerLabel: nonEmpty("trigger-label", "a label name"),
+    doneLabel: nonEmpty("done-label", "a label name"),
+    failedLabel: nonEmpty("failed-label", "a label name")
+  };
+  const same2 = (a, b) => a.toLowerCase() === b.toLowerCase();
+  if (same2(labels.doneLabel, labels.triggerLabel) || same2(labels.failedLabel, labels.triggerLabel))
+    throw new InputError(
+      `Inputs "done-label" and "failed-label" must differ from "trigger-label" ("${labels.triggerLabel}").`
+    );
+  if (same2(labels.doneLabel, labels.failedLabel))
+    throw new InputError(
+      `Inputs "done-label" and "failed-label" must differ; both are "${labels.doneLabel}".`
+    );
+  return labels;
+}
+function agentInputs() {
   const plannerCommand = raw("planner-command").trim() || void 0;
+  const dollars = { min: 0.01, max: 1e5, unit: "dollars" };
   return {
-    mode,
-    token,
-    issueNumber,
-    instance,
-    instances,
     agent: agentChoice(),
     maxTurns: optionalNumber("max-turns", { min: 1, max: 1e4, integer: true }),
-    maxTaskCostUsd: optionalNumber("max-task-cost-usd", { min: 0.01, max: 1e5, unit: "dollars" }),
+    maxTaskCostUsd: optionalNumber("max-task-cost-usd", dollars),
+    maxCostUsd: optionalNumber("max-cost-usd", { ...dollars, max: 1e6 }),
     check: checkInput(),
     planner: plannerInput(plannerCommand),
     plannerCommand,
     plannerMaxTasks: numberInput("planner-max-tasks", { min: 1, max: 500, integer: true }),
-    settleMs: numberInput("settle-ms", { min: 0, max: 6e5, integer: true, unit: "milliseconds" }),
-    listingLagMs: numberInput("listing-lag-ms", {
-      min: 0,
-      max: 6e5,
-      integer: true,
-      unit: "milliseconds"
-    }),
-    pollMs: numberInput("poll-interval-ms", { min: 50, max: 6e5, integer: true, unit: "milliseconds" }),
-    heartbeatMs: Math.round(heartbeatS * 1e3),
-    leaseMs: Math.round(leaseS * 1e3),
-    taskTimeoutMs: Math.round(
-      numberInput("task-timeout-min", { min: 0.01, max: 7 * 24 * 60, unit: "minutes" }) * 6e4
-    ),
-    gitTimeoutMs: Math.round(
-      numberInput("git-timeout-min", { min: 0.01, max: 24 * 60, unit: "minutes" }) * 6e4
-    ),
-    maxAttempts: numberInput("max-attempts", { min: 1, max: 100, integer: true }),
-    trustedAuthors: trusted,
-    triggerLabel: nonEmpty("trigger-label", "a label name"),
+    maxAttempts: numberInput("max-attempts", { min: 1, max: 100, integer: true })
+  };
+}
+function readInputs(runtime) {
+  const mode = modeInput();
+  const token = tokenInput();
+  const issueNumber = issueNumberInput(runtime.payload);
+  const matrix = matrixInputs();
+  const timing = timingInputs();
+  const trustedAuthors = trustedAuthorsInput();
+  return {
+    mode,
+    token,
+    issueNumber,
+    ...matrix,
+    ...agentInputs(),
+    ...timing,
+    trustedAuthors,
+    ...labelInputs(),
     triggerCommand: nonEmpty("trigger-command", "a command such as /p2p-dev"),
-    maxInstances: numberInput("max-instances", { min: 1, max: 256, integer: true }),
     failOnTaskFailure: booleanInput("fail-on-task-failure"),
     passTokenToAgent: booleanInput("pass-token-to-agent"),
     metricsFile: raw("metrics-file").trim() || void 0,
@@ -36334,43 +36684,6 @@ function readInputs(runtime) {
     draftPr: booleanInput("draft-pr"),
     baseBranch: branchInput("base-branch")
   };
-}
-
-// src/node/context.ts
-var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-var FINAL_STATUSES = /* @__PURE__ */ new Set([400, 401, 404, 410, 422]);
-var FatalApiError = class extends Error {
-};
-async function keepTrying(ctx, what, call, giveUpMs) {
-  const started = Date.now();
-  const heldAtStart = ctx.client.heldBack.ms;
-  const failingFor = () => Date.now() - started - (ctx.client.heldBack.ms - heldAtStart);
-  const limit = giveUpMs ?? Math.max(10 * 6e4, 3 * ctx.config.leaseMs);
-  let pause = Math.min(1e3, ctx.config.pollMs);
-  for (; ; ) {
-    try {
-      return await call();
-    } catch (error3) {
-      const status = statusOf(error3);
-      const message = getErrorMessage(error3);
-      if (status !== void 0 && FINAL_STATUSES.has(status)) {
-        throw new FatalApiError(`${what} failed: ${status} ${message}`);
-      }
-      if (status === 403 && !/rate limit|abuse/i.test(message)) {
-        throw new FatalApiError(
-          `${what} was refused (403 ${message}); does the token have the permissions the action needs?`
-        );
-      }
-      if (failingFor() > limit) {
-        throw new Error(`${what} kept failing for ${Math.round((Date.now() - started) / 1e3)}s: ${message}`);
-      }
-      ctx.log.warning(
-        `${what} failed (${status ?? "no answer"}: ${message}); trying again in ${Math.round(pause / 100) / 10}s`
-      );
-      await ctx.sleep(pause);
-      pause = Math.min(pause * 2, 15e3);
-    }
-  }
 }
 
 // src/protocol/thread-comment.ts
@@ -36469,7 +36782,8 @@ function fold(comments, options2) {
     const m = d.message;
     if (m.type === "bid") applyBid(state, d, m);
     else if (m.type === "plan") applyPlan(state, d, m, parts);
-    else applyClaim(state, d, m);
+    else if (m.type === "claim") applyClaim(state, d, m);
+    else applyStop(state, d, m);
   }
   return state;
 }
@@ -36479,10 +36793,12 @@ function byCreatedThenId(a, b) {
 function ignore(d, note) {
   d.entry.status = "ignored";
   d.entry.note = note;
+  return void 0;
 }
 function noteNode(state, d) {
   const m = d.message;
   const known = state.nodes.get(m.node);
+  if (!known && m.type === "stop") return;
   if (known) {
     known.lastSeen = Math.max(known.lastSeen, d.updated);
     if (m.type === "bid") Object.assign(known, { instance: m.instance, instances: m.instances });
@@ -36501,7 +36817,7 @@ function noteNode(state, d) {
   }
 }
 function applyBid(state, d, m) {
-  const record = {
+  const record2 = {
     commentId: d.comment.id,
     node: m.node,
     nonce: m.nonce,
@@ -36520,8 +36836,8 @@ function applyBid(state, d, m) {
   }
   const term = state.terms.get(m.term) ?? { bids: [] };
   state.terms.set(m.term, term);
-  term.bids.push(record);
-  if (!term.leader) term.leader = record;
+  term.bids.push(record2);
+  if (!term.leader) term.leader = record2;
   else d.entry.note = `lost the election to ${term.leader.node}`;
 }
 function applyPlan(state, d, m, parts) {
@@ -36549,45 +36865,24 @@ function applyPlan(state, d, m, parts) {
     commentIds: ordered.map((p) => p.d.comment.id),
     created: d.created,
     ...m.planner ? { planner: m.planner } : {},
-    ...m.usage ? { usage: m.usage } : {}
+    ...m.usage ? { usage: m.usage } : {},
+    ...m.max_cost_usd !== void 0 ? { maxCostUsd: m.max_cost_usd } : {}
   };
   tasks.forEach((task, order) => {
     if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });
   });
 }
 function applyClaim(state, d, m) {
-  const plan = state.plan;
-  if (!plan) return ignore(d, "claim before any plan");
-  const record = state.tasks.get(m.task);
-  if (!record) return ignore(d, `unknown task ${m.task}`);
-  const reject = (note) => {
-    record.lostClaims.push(d.comment.id);
-    ignore(d, note);
-  };
-  if (record.task.error) return reject(`task ${m.task} cannot run: ${record.task.error}`);
-  if (record.task.completed_in)
-    return reject(`task ${m.task} completed in run ${record.task.completed_in.run}`);
-  const closing = m.attempt === plan.maxAttempts + 1 && m.state === "failed";
-  if (m.attempt > plan.maxAttempts && !closing)
-    return reject(`attempt ${m.attempt} is over the limit of ${plan.maxAttempts}`);
-  for (const dep of record.task.depends_on) {
-    if (state.tasks.get(dep)?.task.completed_in) continue;
-    const done2 = state.tasks.get(dep)?.attempts.find((a) => a.outcome === "completed");
-    if (!done2 || !endedBefore(done2, d.created)) return reject(`dependency ${dep} had not completed`);
-  }
-  const attempts = record.attempts;
+  const target = claimTarget(state, d, m);
+  if (!target) return;
+  const { record: record2, closing, reject } = target;
+  const attempts = record2.attempts;
   const last = attempts.at(-1);
-  if (m.attempt === attempts.length && last)
-    return reject(`lost the race for attempt ${m.attempt} to ${last.node}`);
-  if (m.attempt !== attempts.length + 1) {
-    return reject(`attempt ${m.attempt} does not follow attempt ${attempts.length}`);
-  }
   const done = attempts.find((a) => a.outcome === "completed");
   if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
   if (last && !endedBefore(last, d.created)) {
-    const gone = !closing && m.takeover?.node === last.node && last.updated <= d.created && last.updated <= surelyAfter(m.takeover.ended_at);
-    if (!gone && !leaseExpiredAt(last.ev, d.created))
-      return reject(`attempt ${last.attempt} by ${last.node} was still alive`);
+    const alive = stillHolds(last, d, m, closing);
+    if (alive) return reject(alive);
     if (last === done && finishedInTime(last)) last.rescued = true;
     else if (last.outcome !== "superseded") {
       last.outcome = "expired";
@@ -36598,9 +36893,46 @@ function applyClaim(state, d, m) {
   const silent = last && (last.outcome === "expired" || last.rescued || last.outcome === "superseded");
   if (closing && !silent)
     return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
-  const ev = evidenceOf(m, d.created, d.updated);
+  const attempt = attemptRecord(d, m, closing);
+  attempts.push(attempt);
+  if (standing) settleStanding(standing, attempt);
+}
+function claimTarget(state, d, m) {
+  const plan = state.plan;
+  if (!plan) return ignore(d, "claim before any plan");
+  const record2 = state.tasks.get(m.task);
+  if (!record2) return ignore(d, `unknown task ${m.task}`);
+  const reject = (note) => {
+    record2.lostClaims.push(d.comment.id);
+    return ignore(d, note);
+  };
+  if (record2.task.error) return reject(`task ${m.task} cannot run: ${record2.task.error}`);
+  if (record2.task.completed_in)
+    return reject(`task ${m.task} completed in run ${record2.task.completed_in.run}`);
+  const closing = m.attempt === plan.maxAttempts + 1 && m.state === "failed";
+  if (m.attempt > plan.maxAttempts && !closing)
+    return reject(`attempt ${m.attempt} is over the limit of ${plan.maxAttempts}`);
+  for (const dep of record2.task.depends_on) {
+    if (state.tasks.get(dep)?.task.completed_in) continue;
+    const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === "completed");
+    if (!done || !endedBefore(done, d.created)) return reject(`dependency ${dep} had not completed`);
+  }
+  const attempts = record2.attempts;
+  const last = attempts.at(-1);
+  if (m.attempt === attempts.length && last)
+    return reject(`lost the race for attempt ${m.attempt} to ${last.node}`);
+  if (m.attempt !== attempts.length + 1)
+    return reject(`attempt ${m.attempt} does not follow attempt ${attempts.length}`);
+  return { record: record2, closing, reject };
+}
+function stillHolds(last, d, m, closing) {
+  const gone = !closing && m.takeover?.node === last.node && last.updated <= d.created && last.updated <= surelyAfter(m.takeover.ended_at);
+  if (gone || leaseExpiredAt(last.ev, d.created)) return void 0;
+  return `attempt ${last.attempt} by ${last.node} was still alive`;
+}
+function attemptRecord(d, m, closing) {
   const ended = m.state === "completed" || m.state === "failed" ? m.state : void 0;
-  const attempt = {
+  return {
     commentId: d.comment.id,
     node: m.node,
     nonce: m.nonce,
@@ -36613,22 +36945,70 @@ function applyClaim(state, d, m) {
     ...ended ? { endedAt: d.updated } : {},
     ...m.progress !== void 0 ? { progress: m.progress } : {},
     ...m.result !== void 0 ? { result: m.result } : {},
-    ev,
+    ev: evidenceOf(m, d.created, d.updated),
     ...d.comment.html_url ? { htmlUrl: d.comment.html_url } : {},
     ...closing ? { closing: true } : {},
     ...m.takeover ? { takeover: m.takeover } : {}
   };
-  attempts.push(attempt);
-  if (!standing) return;
+}
+function settleStanding(standing, attempt) {
   if (attempt.endedAt !== void 0 && attempt.endedAt <= standing.endedAt) {
     standing.outcome = "expired";
     delete standing.endedAt;
     delete standing.rescued;
   } else attempt.outcome = "superseded";
 }
+function applyStop(state, d, m) {
+  if (state.stopped) {
+    d.entry.note = `the run was already stopped by @${state.stopped.by} (comment ${state.stopped.commentId})`;
+    return;
+  }
+  state.stopped = { by: m.by.login, byId: m.by.id, commentId: m.comment_id, node: m.node, at: d.created };
+}
+
+// src/node/context.ts
+function foldThread(ctx) {
+  return fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
+}
+var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// src/protocol/cost.ts
+var add = (a, b) => Math.round((a + b) * 1e6) / 1e6;
+function runCost(state) {
+  const perTask = /* @__PURE__ */ new Map();
+  let unknown2 = 0;
+  let totalUsd = 0;
+  for (const record2 of state.tasks.values()) {
+    for (const a of record2.attempts) {
+      if (a.closing || !a.result) continue;
+      const cost = perTask.get(a.task) ?? { usd: 0, unknown: false };
+      perTask.set(a.task, cost);
+      const usd = a.result.usage?.cost_usd;
+      if (usd === void 0) {
+        cost.unknown = true;
+        unknown2 += 1;
+        continue;
+      }
+      cost.usd = add(cost.usd, usd);
+      totalUsd = add(totalUsd, usd);
+    }
+  }
+  const planningUsd = state.plan?.usage?.cost_usd;
+  if (planningUsd !== void 0) totalUsd = add(totalUsd, planningUsd);
+  return { totalUsd, unknown: unknown2, ...planningUsd !== void 0 ? { planningUsd } : {}, perTask };
+}
+function budgetLeft(state) {
+  const max = state.plan?.maxCostUsd;
+  if (max === void 0) return void 0;
+  return Math.max(0, add(max, -runCost(state).totalUsd));
+}
+function budgetSpent(state) {
+  const max = state.plan?.maxCostUsd;
+  return max !== void 0 && runCost(state).totalUsd >= max;
+}
 
 // src/protocol/decide.ts
-var TERMINAL = /* @__PURE__ */ new Set(["completed", "failed", "skipped"]);
+var TERMINAL = /* @__PURE__ */ new Set(["completed", "failed", "skipped", "stopped"]);
 var PRIORITY_RANK = { high: 0, medium: 1, low: 2 };
 function lapsed(ev, now) {
   return now >= surelyAfter(leaseEnd(ev));
@@ -36644,7 +37024,7 @@ function currentLeader(state) {
   return best;
 }
 function electionDue(state, now) {
-  if (state.plan) return void 0;
+  if (state.plan || state.stopped) return void 0;
   const leader = currentLeader(state);
   if (!leader) return state.terms.size === 0 ? 1 : void 0;
   return lapsed(leader.ev, now) ? leader.term + 1 : void 0;
@@ -36652,68 +37032,91 @@ function electionDue(state, now) {
 var NOBODY_GONE = /* @__PURE__ */ new Map();
 function taskViews(state, now, gone = NOBODY_GONE) {
   const views = /* @__PURE__ */ new Map();
-  const maxAttempts = state.plan?.maxAttempts ?? 1;
-  const visit = (id2, path14) => {
-    const known = views.get(id2);
-    if (known) return known;
-    const record = state.tasks.get(id2);
-    if (!record) return { id: id2, status: "skipped", reason: `unknown task ${id2}`, attempts: 0 };
-    const closing = record.attempts.find((a) => a.closing);
-    const ran = record.attempts.filter((a) => !a.closing);
-    const done = ran.find((a) => a.outcome === "completed");
-    const last = done ?? ran.at(-1);
-    const base = { id: id2, attempts: ran.length, ...last ? { last } : {} };
-    const goneOwner = last && last.outcome === "open" ? gone.get(last.node) : void 0;
-    const ownerGone = goneOwner && ran.length < maxAttempts && last.updated <= surelyAfter(goneOwner.endedAt) ? goneOwner : void 0;
-    let view;
-    if (record.task.error) view = { ...base, status: "skipped", reason: record.task.error };
-    else if (record.task.completed_in)
-      view = { ...base, status: "completed", reason: `completed in run ${record.task.completed_in.run}` };
-    else if (done) view = { ...base, status: "completed" };
-    else if (closing)
-      view = { ...base, status: "failed", reason: `${ran.length} attempt(s); last: its node fell silent` };
-    else if (last && isAlive(last, now) && !ownerGone) view = { ...base, status: "running" };
-    else {
-      let blocked = false;
-      let skippedBy;
-      for (const dep of record.task.depends_on) {
-        if (path14.has(dep)) {
-          skippedBy = `dependency cycle through ${dep}`;
-          break;
-        }
-        const depView = visit(dep, /* @__PURE__ */ new Set([...path14, id2]));
-        if (depView.status === "failed" || depView.status === "skipped") {
-          skippedBy = `dependency ${dep} ${depView.status}`;
-          break;
-        }
-        if (depView.status !== "completed") blocked = true;
-      }
-      if (skippedBy) view = { ...base, status: "skipped", reason: skippedBy };
-      else if (ran.length >= maxAttempts && last?.outcome === "failed") {
-        const why = last.result?.error ?? "the agent failed";
-        view = { ...base, status: "failed", reason: `${ran.length} attempt(s); last: ${why}` };
-      } else if (blocked) view = { ...base, status: "blocked" };
-      else {
-        let since = state.plan?.created ?? 0;
-        for (const dep of record.task.depends_on) since = Math.max(since, views.get(dep)?.last?.endedAt ?? 0);
-        if (last && ownerGone && isAlive(last, now)) {
-          since = Math.max(since, ownerGone.endedAt);
-          const takeover = { node: last.node, job: ownerGone.job, ended_at: ownerGone.endedAt };
-          view = { ...base, status: "claimable", claimableSince: since, takeover };
-        } else {
-          if (last) since = Math.max(since, last.endedAt ?? leaseEnd(last.ev));
-          view = { ...base, status: "claimable", claimableSince: since };
-        }
-      }
+  const spent = budgetSpent(state);
+  const ctx = {
+    state,
+    now,
+    gone,
+    maxAttempts: state.plan?.maxAttempts ?? 1,
+    views,
+    visit: (id2, path14) => {
+      const known = views.get(id2);
+      if (known) return known;
+      const view = limited(state, ctx.maxAttempts, spent, ownView(ctx, id2, path14));
+      views.set(id2, view);
+      return view;
     }
-    views.set(id2, view);
-    return view;
   };
   const ordered = [...state.tasks.values()].sort((a, b) => a.order - b.order);
-  for (const record of ordered) visit(record.task.id, /* @__PURE__ */ new Set());
+  for (const record2 of ordered) ctx.visit(record2.task.id, /* @__PURE__ */ new Set());
   return views;
 }
+function ownView(ctx, id2, path14) {
+  const { state, now, gone, maxAttempts } = ctx;
+  const record2 = state.tasks.get(id2);
+  if (!record2) return { id: id2, status: "skipped", reason: `unknown task ${id2}`, attempts: 0 };
+  const closing = record2.attempts.find((a) => a.closing);
+  const ran = record2.attempts.filter((a) => !a.closing);
+  const done = ran.find((a) => a.outcome === "completed");
+  const last = done ?? ran.at(-1);
+  const base = { id: id2, attempts: ran.length, ...last ? { last } : {} };
+  const goneOwner = last && last.outcome === "open" ? gone.get(last.node) : void 0;
+  const ownerGone = goneOwner && ran.length < maxAttempts && last.updated <= surelyAfter(goneOwner.endedAt) ? goneOwner : void 0;
+  if (record2.task.error) return { ...base, status: "skipped", reason: record2.task.error };
+  if (record2.task.completed_in)
+    return { ...base, status: "completed", reason: `completed in run ${record2.task.completed_in.run}` };
+  if (done) return { ...base, status: "completed" };
+  if (closing)
+    return { ...base, status: "failed", reason: `${ran.length} attempt(s); last: its node fell silent` };
+  if (last && isAlive(last, now) && !ownerGone) return { ...base, status: "running" };
+  const deps = dependencies(ctx, id2, path14);
+  if (deps.skippedBy) return { ...base, status: "skipped", reason: deps.skippedBy };
+  if (ran.length >= maxAttempts && last?.outcome === "failed") {
+    const why = last.result?.error ?? "the agent failed";
+    return { ...base, status: "failed", reason: `${ran.length} attempt(s); last: ${why}` };
+  }
+  if (deps.blocked) return { ...base, status: "blocked" };
+  let since = state.plan?.created ?? 0;
+  for (const dep of record2.task.depends_on) since = Math.max(since, ctx.views.get(dep)?.last?.endedAt ?? 0);
+  if (last && ownerGone && isAlive(last, now)) {
+    since = Math.max(since, ownerGone.endedAt);
+    const takeover = { node: last.node, job: ownerGone.job, ended_at: ownerGone.endedAt };
+    return { ...base, status: "claimable", claimableSince: since, takeover };
+  }
+  if (last) since = Math.max(since, last.endedAt ?? leaseEnd(last.ev));
+  return { ...base, status: "claimable", claimableSince: since };
+}
+function dependencies(ctx, id2, path14) {
+  let blocked = false;
+  for (const dep of ctx.state.tasks.get(id2)?.task.depends_on ?? []) {
+    if (path14.has(dep)) return { blocked, skippedBy: `dependency cycle through ${dep}` };
+    const depView = ctx.visit(dep, /* @__PURE__ */ new Set([...path14, id2]));
+    if ((depView.status === "failed" || depView.status === "skipped") && !depView.cause)
+      return { blocked, skippedBy: `dependency ${dep} ${depView.status}` };
+    if (depView.status !== "completed") blocked = true;
+  }
+  return { blocked };
+}
+function limited(state, maxAttempts, spent, view) {
+  const { status } = view;
+  if (status === "completed" || status === "failed" || status === "skipped") return view;
+  if (state.stopped) {
+    const { claimableSince: _since2, takeover: _takeover2, ...rest2 } = view;
+    return { ...rest2, status: "stopped", reason: `stopped by @${state.stopped.by}`, cause: "stop" };
+  }
+  if (!spent || status === "running") return view;
+  if (status === "claimable" && view.attempts >= maxAttempts && !view.takeover) return view;
+  const { claimableSince: _since, takeover: _takeover, ...rest } = view;
+  const budget = `the run's budget of ${formatCost(state.plan?.maxCostUsd ?? 0)} was spent`;
+  if (view.attempts === 0)
+    return { ...rest, status: "skipped", reason: `not run: ${budget}`, cause: "budget" };
+  const last = view.last;
+  const why = last?.outcome === "failed" ? last.result?.error ?? "the agent failed" : "its node fell silent";
+  const reason = `${view.attempts} attempt(s); last: ${why}; not retried: ${budget}`;
+  return { ...rest, status: "failed", reason, cause: "budget" };
+}
 function runFinished(state, now, listingLagMs = 2e4) {
+  if (state.stopped) return true;
   if (!state.plan) return false;
   if (state.plan.error !== void 0) return true;
   for (const view of taskViews(state, now).values()) {
@@ -36730,20 +37133,21 @@ function runFinished(state, now, listingLagMs = 2e4) {
 }
 function nextLapse(state, now) {
   let first = Infinity;
-  for (const record of state.tasks.values()) {
-    const last = record.attempts.at(-1);
+  for (const record2 of state.tasks.values()) {
+    const last = record2.attempts.at(-1);
     if (last && isAlive(last, now)) first = Math.min(first, surelyAfter(leaseEnd(last.ev)));
   }
   return first;
 }
 function liveAttemptOf(state, node2, now) {
-  for (const record of state.tasks.values()) {
-    const last = record.attempts.at(-1);
+  for (const record2 of state.tasks.values()) {
+    const last = record2.attempts.at(-1);
     if (last && last.node === node2 && isAlive(last, now)) return last;
   }
   return void 0;
 }
 function chooseTask(state, now, me, staggerMs = 0, gone = NOBODY_GONE) {
+  if (state.stopped) return void 0;
   const views = taskViews(state, now, gone);
   const claimable = [...state.tasks.values()].filter((r) => views.get(r.task.id)?.status === "claimable").sort((a, b) => PRIORITY_RANK[a.task.priority] - PRIORITY_RANK[b.task.priority] || a.order - b.order);
   if (claimable.length === 0) return void 0;
@@ -36769,43 +37173,12 @@ function tally(state, now) {
     running: 0,
     completed: 0,
     failed: 0,
-    skipped: 0
+    skipped: 0,
+    stopped: 0
   };
   for (const view of taskViews(state, now).values()) counts[view.status] += 1;
   return counts;
 }
-
-// src/node/api-ledger.ts
-var ApiLedger = class {
-  constructor(stats) {
-    this.stats = stats;
-    this.mark = stats.counted;
-  }
-  stats;
-  spent = /* @__PURE__ */ new Map();
-  mark;
-  current = "joining";
-  get phase() {
-    return this.current;
-  }
-  /** Book what was spent since the last call to the phase that is ending, and start `next`. */
-  enter(next) {
-    this.spent.set(this.current, (this.spent.get(this.current) ?? 0) + this.stats.counted - this.mark);
-    this.mark = this.stats.counted;
-    this.current = next;
-  }
-  /** `API use: 42 counted requests, 130 free 304s (joining 2, electing 3, …)`. */
-  line() {
-    this.enter(this.current);
-    const phases = [...this.spent].filter(([, n]) => n > 0).map(([p, n]) => `${p} ${n}`).join(", ");
-    const actions = this.stats.actions > 0 ? `; Actions API (the run's jobs): ${this.stats.actions} reads, ${this.stats.actionsCounted} counted` : "";
-    return `API use: ${this.stats.counted} counted requests, ${this.stats.notModified} free 304s (${phases})${actions}`;
-  }
-};
-
-// src/node/leadership.ts
-import { randomUUID as randomUUID4 } from "node:crypto";
-import path5 from "node:path";
 
 // src/protocol/render.ts
 function formatDuration(ms) {
@@ -36853,8 +37226,9 @@ ${fenced(m.error)}`;
   }
   const part = m.parts > 1 ? ` (part ${m.part} of ${m.parts})` : "";
   const by = m.planner === "agent" ? `, planned by the agent${m.usage ? ` (${formatUsage(m.usage)})` : ""}` : m.planner === "command" ? ", planned by the planner command" : "";
+  const budget = m.max_cost_usd !== void 0 ? ` \xB7 budget ${formatCost(m.max_cost_usd)}` : "";
   return [
-    `\u{1F4E6} **TASKS_DATA** \xB7 leader \`${m.node}\` (term ${m.term}) publishes ${m.tasks.length} task(s)${part}${by}`,
+    `\u{1F4E6} **TASKS_DATA** \xB7 leader \`${m.node}\` (term ${m.term}) publishes ${m.tasks.length} task(s)${part}${by}${budget}`,
     "",
     ...m.tasks.map(taskLine)
   ].join("\n");
@@ -36901,6 +37275,13 @@ function renderClaim(m, startedAt, now) {
   }
   return lines.join("\n");
 }
+function renderStop(m, commentUrl) {
+  const comment = commentUrl ? `[comment ${m.comment_id}](${commentUrl})` : `comment ${m.comment_id}`;
+  return [
+    `\u{1F6D1} **STOP** \xB7 stopping the run, as @${oneLine(m.by.login, 100)} asked in ${comment}`,
+    `Node \`${m.node}\` relays it: no new agent starts, running agents are stopped, and every node leaves.`
+  ].join("\n");
+}
 function checkVerdict(c) {
   const rounds = c.fix_rounds > 0 ? ` after ${c.fix_rounds} fix round${c.fix_rounds === 1 ? "" : "s"}` : "";
   if (c.passed) return `passed${rounds}`;
@@ -36938,6 +37319,366 @@ function planComments(base, tasks, nonce) {
     return body;
   });
 }
+
+// src/protocol/checklist.ts
+var OPEN2 = "<!-- p2p-dev:checklist ";
+var CLOSE2 = " -->";
+var MARKER_ROOM = 56e3;
+var BODY_ROOM = GITHUB_COMMENT_LIMIT - 1e3;
+var CODE = {
+  blocked: "b",
+  claimable: "w",
+  running: "r",
+  completed: "c",
+  failed: "f",
+  skipped: "s",
+  stopped: "x"
+};
+var STATUS_OF = new Map(Object.entries(CODE).map(([status, code]) => [code, status]));
+var MarkerSchema = object({
+  v: literal(1),
+  run: string2().min(1).max(200),
+  shown: record(TaskSchema.shape.id, string2().regex(/^[a-z]\d{1,3}$/))
+});
+var PROTOCOL_EMOJI = /[🎯📡📦📊💓🛑]/gu;
+function inlineText(text, max) {
+  const flat = sanitizeText(text).replace(PROTOCOL_EMOJI, "").replace(/\s+/g, " ").trim();
+  const chars = [...flat];
+  const cut = chars.length > max ? `${chars.slice(0, max - 1).join("")}\u2026` : flat;
+  return cut.replace(/[\\`*_[\]|~]/g, "\\$&").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@/g, "@\u200B");
+}
+var clockTime = (ms) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+function prText(pr) {
+  const m = /^https:\/\/[^\s<>()[\]]+\/pull\/(\d+)$/.exec(pr);
+  return m ? `[PR #${m[1]}](${pr})` : `PR ${inlineText(pr, 120)}`;
+}
+function costText(cost) {
+  if (!cost || cost.unknown && cost.usd === 0) return "cost unknown";
+  return cost.unknown ? `${formatCost(cost.usd)} + unknown` : formatCost(cost.usd);
+}
+function completedNotes(record2, view, cost) {
+  const earlier2 = record2.task.completed_in;
+  if (earlier2) {
+    const where = earlier2.pr ? prText(earlier2.pr) : earlier2.branch ? `branch ${inlineText(earlier2.branch, 120)}` : "";
+    return [`completed in run ${inlineText(earlier2.run, 60)} by ${inlineText(earlier2.node, 60)}`, where];
+  }
+  const r = view.last?.result;
+  return [
+    `completed by ${inlineText(view.last?.node ?? "?", 60)}`,
+    r?.pr ? prText(r.pr) : r?.branch ? `branch ${inlineText(r.branch, 120)}` : "",
+    r?.check ? `check ${checkVerdict(r.check)}` : "",
+    costText(cost.perTask.get(record2.task.id))
+  ];
+}
+function waitingNote(record2, view, views) {
+  if (view.status === "blocked") {
+    const deps = record2.task.depends_on.filter((d) => views.get(d)?.status !== "completed");
+    return `\u23F3 blocked on ${deps.map((d) => inlineText(d, 100)).join(", ") || "dependencies"}`;
+  }
+  const last = view.last;
+  if (!last) return "\u23F3 waiting";
+  const how = last.outcome === "failed" ? "failed" : `${inlineText(last.node, 60)} fell silent`;
+  return `\u23F3 waiting to retry (attempt ${last.attempt} ${how})`;
+}
+function statusNote(record2, view, views) {
+  const reason = view.reason && view.cause !== "stop" ? ` (${inlineText(view.reason, 200)})` : "";
+  switch (view.status) {
+    case "running": {
+      const last = view.last;
+      return `\u{1F3C3} running on ${inlineText(last.node, 60)} (attempt ${last.attempt}, since ${clockTime(last.created)})`;
+    }
+    case "failed":
+      return `\u274C failed${reason}`;
+    case "skipped":
+      return `\u23ED\uFE0F skipped${reason}`;
+    case "stopped":
+      return `\u{1F6D1} stopped${reason}`;
+    case "blocked":
+    case "claimable":
+      return waitingNote(record2, view, views);
+    case "completed":
+      return "\u2705 completed";
+  }
+}
+function taskLine2(record2, view, views, cost) {
+  const head = `**${record2.task.id}** ${inlineText(record2.task.title, 150)}`;
+  if (view.status === "completed") {
+    const notes = completedNotes(record2, view, cost).filter((n) => n !== "");
+    return `- [x] ${head} \u2014 ${notes.join(" \xB7 ")}`;
+  }
+  return `- [ ] ${head} \u2014 ${statusNote(record2, view, views)}`;
+}
+function runStart(state) {
+  const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
+  if (bids.length > 0) return Math.min(...bids);
+  return state.plan?.created;
+}
+function completedDurations(views, state) {
+  const out = [];
+  for (const v of views) {
+    const a = v.last;
+    if (v.status !== "completed" || !a || a.endedAt === void 0) continue;
+    if (state.tasks.get(v.id)?.task.completed_in) continue;
+    out.push(Math.max(0, a.endedAt - a.created));
+  }
+  return out;
+}
+function estimateLeft(state, views, now, gone) {
+  const durations = completedDurations(views.values(), state);
+  if (durations.length === 0) return void 0;
+  const average = durations.reduce((a, b) => a + b, 0) / durations.length;
+  const open3 = [...views.values()].filter((v) => !TERMINAL.has(v.status));
+  if (open3.length === 0) return void 0;
+  let work = 0;
+  let longest = 0;
+  for (const v of open3) {
+    const left = v.status === "running" && v.last ? Math.max(0, average - (now - v.last.created)) : average;
+    work += left;
+    longest = Math.max(longest, left);
+  }
+  const working = [...state.nodes.values()].filter((n) => !gone.has(n.id) && !n.spent).length;
+  return Math.max(longest, work / Math.max(1, working));
+}
+function footer(state, views, now, gone, cost) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const v of views.values()) counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
+  const parts = [`${counts.get("completed") ?? 0} of ${views.size} completed`];
+  for (const s of ["running", "failed", "skipped", "stopped"]) {
+    const n = counts.get(s) ?? 0;
+    if (n > 0) parts.push(`${n} ${s}`);
+  }
+  const start = runStart(state);
+  const finished = views.size > 0 && [...views.values()].every((v) => TERMINAL.has(v.status));
+  if (start !== void 0) {
+    const ends = [...views.values()].map((v) => v.last?.endedAt ?? 0).concat(state.stopped?.at ?? 0);
+    const end = finished ? Math.max(start, ...ends) : now;
+    parts.push(`elapsed ${formatDuration(end - start)}`);
+  }
+  const left = finished ? void 0 : estimateLeft(state, views, now, gone);
+  if (left !== void 0) parts.push(`about ${formatDuration(left)} left`);
+  const lines = [parts.join(" \xB7 ")];
+  lines.push(costLine(cost, state.plan?.maxCostUsd));
+  if (state.stopped) lines.push(`\u{1F6D1} The run was stopped by ${inlineText(state.stopped.by, 100)}.`);
+  return lines;
+}
+function costLine(cost, budget) {
+  const total = cost.totalUsd === 0 && cost.unknown > 0 ? "unknown" : formatCost(cost.totalUsd);
+  const unknown2 = cost.unknown > 0 && cost.totalUsd > 0 ? ` + unknown (${cost.unknown} outcome${cost.unknown === 1 ? "" : "s"} reported no cost)` : "";
+  const of = budget !== void 0 ? ` of a ${formatCost(budget)} budget` : "";
+  return `Agent cost so far: ${total}${unknown2}${of}`;
+}
+function embedJson2(value) {
+  return JSON.stringify(value).replace(
+    /[<>&]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+function shownOf(ordered, views) {
+  const shown = /* @__PURE__ */ new Map();
+  let size = 0;
+  for (const record2 of ordered) {
+    size += record2.task.id.length + 10;
+    if (size > MARKER_ROOM) break;
+    const view = views.get(record2.task.id);
+    const open3 = view.last?.outcome === "open" ? 1 : 0;
+    shown.set(record2.task.id, { status: view.status, step: 2 * view.attempts - open3 });
+  }
+  return shown;
+}
+function markerLine(run2, shown) {
+  const wire = {};
+  for (const [id2, s] of shown) wire[id2] = `${CODE[s.status]}${s.step}`;
+  return `${OPEN2}${embedJson2({ v: 1, run: run2, shown: wire })}${CLOSE2}`;
+}
+function readChecklist(body) {
+  if (typeof body !== "string") return void 0;
+  const start = body.indexOf(OPEN2);
+  if (start < 0) return void 0;
+  const end = body.indexOf(CLOSE2, start + OPEN2.length);
+  if (end < 0) return void 0;
+  let json;
+  try {
+    json = JSON.parse(body.slice(start + OPEN2.length, end));
+  } catch {
+    return void 0;
+  }
+  const parsed = MarkerSchema.safeParse(json);
+  if (!parsed.success) return void 0;
+  const shown = /* @__PURE__ */ new Map();
+  for (const [id2, code] of Object.entries(parsed.data.shown)) {
+    const status = STATUS_OF.get(code[0]);
+    if (!status) return void 0;
+    shown.set(id2, { status, step: Number(code.slice(1)) });
+  }
+  return { run: parsed.data.run, shown };
+}
+function fitLines(lines, room) {
+  const out = [];
+  let used = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const reserve = i === lines.length - 1 ? 0 : 40;
+    if (used + line.length + 1 + reserve > room) {
+      out.push(`- \u2026 and ${lines.length - i} more`);
+      break;
+    }
+    out.push(line);
+    used += line.length + 1;
+  }
+  return out;
+}
+function renderChecklist(input) {
+  const { state, now } = input;
+  const gone = input.gone ?? /* @__PURE__ */ new Map();
+  const views = taskViews(state, now, gone);
+  const cost = runCost(state);
+  const ordered = [...state.tasks.values()].sort((a, b) => a.order - b.order);
+  const shown = shownOf(ordered, views);
+  const marker = markerLine(state.run, shown);
+  const title = `### p2p-dev run ${inlineText(state.run, 200)}: tasks`;
+  const note = !state.plan ? ["_Waiting for the leader to publish the plan._"] : state.plan.error !== void 0 ? ["_Planning failed: no tasks to run._"] : [];
+  const end = footer(state, views, now, gone, cost);
+  const fixed = [marker, title, "", ...note, "", ...end].join("\n").length;
+  const lines = ordered.map((r) => taskLine2(r, views.get(r.task.id), views, cost));
+  const body = [marker, title, "", ...note, ...fitLines(lines, BODY_ROOM - fixed), "", ...end].join("\n");
+  return { body, shown };
+}
+function findChecklist(comments, trust, run2) {
+  let found;
+  for (const comment of comments) {
+    if (!isTrusted(trust, comment.user)) continue;
+    const read = readChecklist(comment.body);
+    if (!read || read.run !== run2) continue;
+    if (found && !earlier(comment, found.comment)) continue;
+    found = { comment, shown: read.shown };
+  }
+  return found;
+}
+function earlier(a, b) {
+  const d = Date.parse(a.created_at) - Date.parse(b.created_at);
+  return d < 0 || d === 0 && a.id < b.id;
+}
+function behind(current, next) {
+  if (!next) return true;
+  if (next.step < current.step) return true;
+  if (TERMINAL.has(current.status) && !TERMINAL.has(next.status)) return true;
+  const waiting = (s) => s === "blocked" || s === "claimable";
+  return next.step === current.step && waiting(current.status) && next.status === "running";
+}
+function shouldEdit(current, next) {
+  if (!current) return true;
+  for (const [id2, shown] of current) if (behind(shown, next.get(id2))) return false;
+  if (current.size !== next.size) return true;
+  for (const [id2, shown] of next) {
+    const was = current.get(id2);
+    if (!was || was.status !== shown.status || was.step !== shown.step) return true;
+  }
+  return false;
+}
+
+// src/protocol/stop-beacon.ts
+var OPEN3 = "<!-- p2p-dev:stop-beacon ";
+var CLOSE3 = " -->";
+var BeaconSchema = object({
+  v: literal(1),
+  run: string2().min(1).max(200),
+  stopped: object({ by: string2().min(1).max(100), comment_id: number2().int().positive() }).optional()
+});
+var embed = (value) => JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+function beaconBody(beacon, command) {
+  const text = beacon.stopped ? `\u{1F6D1} This run was stopped by ${beacon.stopped.by} (comment ${beacon.stopped.comment_id}): no new agent starts, running agents are stopped and their work saved.` : `\u{1F6D1} To stop this run, comment \`${command.replace(/`/g, "")} stop\` (it takes write permission on the repository).`;
+  return `${OPEN3}${embed(beacon)}${CLOSE3}
+${text}`;
+}
+function readBeacon(body) {
+  if (typeof body !== "string" || !body.startsWith(OPEN3)) return void 0;
+  const end = body.indexOf(CLOSE3, OPEN3.length);
+  if (end < 0) return void 0;
+  try {
+    const parsed = BeaconSchema.safeParse(JSON.parse(body.slice(OPEN3.length, end)));
+    return parsed.success ? parsed.data : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function findBeacon(comments, trust, run2) {
+  let found;
+  for (const comment of comments) {
+    if (!isTrusted(trust, comment.user)) continue;
+    const beacon = readBeacon(comment.body);
+    if (!beacon || beacon.run !== run2) continue;
+    if (!found || comment.id < found.comment.id) found = { comment, beacon };
+  }
+  return found;
+}
+
+// src/node/keep-trying.ts
+var FINAL_STATUSES = /* @__PURE__ */ new Set([400, 401, 404, 410, 422]);
+var FatalApiError = class extends Error {
+};
+async function keepTrying(ctx, what, call, giveUpMs) {
+  const started = Date.now();
+  const heldAtStart = ctx.client.heldBack.ms;
+  const failingFor = () => Date.now() - started - (ctx.client.heldBack.ms - heldAtStart);
+  const limit = giveUpMs ?? Math.max(10 * 6e4, 3 * ctx.config.leaseMs);
+  let pause = Math.min(1e3, ctx.config.pollMs);
+  for (; ; ) {
+    try {
+      return await call();
+    } catch (error3) {
+      const status = statusOf(error3);
+      const message = getErrorMessage(error3);
+      if (status !== void 0 && FINAL_STATUSES.has(status)) {
+        throw new FatalApiError(`${what} failed: ${status} ${message}`);
+      }
+      if (status === 403 && !/rate limit|abuse/i.test(message)) {
+        throw new FatalApiError(
+          `${what} was refused (403 ${message}); does the token have the permissions the action needs?`
+        );
+      }
+      if (failingFor() > limit) {
+        throw new Error(`${what} kept failing for ${Math.round((Date.now() - started) / 1e3)}s: ${message}`);
+      }
+      ctx.log.warning(
+        `${what} failed (${status ?? "no answer"}: ${message}); trying again in ${Math.round(pause / 100) / 10}s`
+      );
+      await ctx.sleep(pause);
+      pause = Math.min(pause * 2, 15e3);
+    }
+  }
+}
+
+// src/node/api-ledger.ts
+var ApiLedger = class {
+  constructor(stats) {
+    this.stats = stats;
+    this.mark = stats.counted;
+  }
+  stats;
+  spent = /* @__PURE__ */ new Map();
+  mark;
+  current = "joining";
+  get phase() {
+    return this.current;
+  }
+  /** Book what was spent since the last call to the phase that is ending, and start `next`. */
+  enter(next) {
+    this.spent.set(this.current, (this.spent.get(this.current) ?? 0) + this.stats.counted - this.mark);
+    this.mark = this.stats.counted;
+    this.current = next;
+  }
+  /** `API use: 42 counted requests, 130 free 304s (joining 2, electing 3, …)`. */
+  line() {
+    this.enter(this.current);
+    const phases = [...this.spent].filter(([, n]) => n > 0).map(([p, n]) => `${p} ${n}`).join(", ");
+    const actions = this.stats.actions > 0 ? `; Actions API (the run's jobs): ${this.stats.actions} reads, ${this.stats.actionsCounted} counted` : "";
+    return `API use: ${this.stats.counted} counted requests, ${this.stats.notModified} free 304s (${phases})${actions}`;
+  }
+};
+
+// src/node/publish-plan.ts
+import { randomUUID as randomUUID4 } from "node:crypto";
+import path5 from "node:path";
 
 // src/protocol/carry-over.ts
 function earlierCompletions(comments, trust, currentRun, now) {
@@ -37445,13 +38186,7 @@ function credentialArgs(remoteUrl) {
 }
 var isHttp = (url) => !!url && /^https?:\/\//i.test(url);
 function gitIn(cwd, settings = {}) {
-  const env = {
-    ...gitEnvironment(),
-    ...settings.workTree ? { GIT_DIR: path.join(settings.workTree, ".git"), GIT_WORK_TREE: settings.workTree } : (
-      // Elsewhere (a scratch folder, `git config --file`): no repository above it is ever used.
-      { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cwd)) }
-    )
-  };
+  const env = commandEnvironment(cwd, settings);
   const base = [
     ...safetyArgs([
       cwd,
@@ -37470,62 +38205,14 @@ function gitIn(cwd, settings = {}) {
     }
     const network = options2.network === true && withToken;
     const timeoutMs = options2.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const child = spawn(
-      resolveGit(),
-      [...base, ...network ? credentialArgs(settings.remoteUrl) : [], ...args],
-      {
-        cwd,
-        env,
-        detached: true,
-        stdio: ["ignore", "pipe", "pipe", network ? "pipe" : "ignore"]
-      }
-    );
-    if (network) {
-      const pipe2 = child.stdio[3];
-      pipe2.on("error", () => {
-      });
-      pipe2.end(`username=x-access-token
-password=${settings.token}
-`);
-    }
-    let stdout = "";
-    let stderr = "";
-    const keep = (text, kept) => kept.length < OUTPUT_LIMIT ? kept + text.slice(0, OUTPUT_LIMIT - kept.length) : kept;
-    child.stdout.setEncoding("utf8").on("data", (t) => stdout = keep(t, stdout));
-    child.stderr.setEncoding("utf8").on("data", (t) => stderr = keep(t, stderr));
-    let timedOut = false;
-    const killGroup = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, "SIGKILL");
-      } catch {
-      }
+    const command = {
+      cwd,
+      env,
+      args: [...base, ...network ? credentialArgs(settings.remoteUrl) : [], ...args],
+      timeoutMs,
+      ...network ? { token: settings.token } : {}
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup();
-    }, timeoutMs);
-    let settled = false;
-    const settle2 = (code, error3) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      killGroup();
-      resolve({
-        code: timedOut ? 124 : code ?? 1,
-        stdout,
-        stderr: timedOut ? `did not finish within ${Math.round(timeoutMs / 1e3)}s and was stopped (its process group killed)` : stderr || error3 || "",
-        timedOut
-      });
-    };
-    child.on("error", (error3) => settle2(127, error3.message));
-    child.on("exit", (code) => {
-      setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        settle2(code);
-      }, 2e3).unref();
-    });
-    child.on("close", (code) => settle2(code));
+    spawnGit(command, resolve);
   });
   return {
     cwd,
@@ -37536,6 +38223,75 @@ password=${settings.token}
       return result.stdout.replace(/\n$/, "");
     }
   };
+}
+function commandEnvironment(cwd, settings) {
+  return {
+    ...gitEnvironment(),
+    ...settings.workTree ? { GIT_DIR: path.join(settings.workTree, ".git"), GIT_WORK_TREE: settings.workTree } : (
+      // Elsewhere (a scratch folder, `git config --file`): no repository above it is ever used.
+      { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cwd)) }
+    )
+  };
+}
+function spawnGit(command, resolve) {
+  const { token, timeoutMs } = command;
+  const network = token !== void 0;
+  const child = spawn(resolveGit(), command.args, {
+    cwd: command.cwd,
+    env: command.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe", network ? "pipe" : "ignore"]
+  });
+  if (network) {
+    const pipe2 = child.stdio[3];
+    pipe2.on("error", () => {
+    });
+    pipe2.end(`username=x-access-token
+password=${token}
+`);
+  }
+  const stdout = keptOutput(child.stdout);
+  const stderr = keptOutput(child.stderr);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child);
+  }, timeoutMs);
+  let settled = false;
+  const settle2 = (code, error3) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    killGroup(child);
+    resolve({
+      code: timedOut ? 124 : code ?? 1,
+      stdout: stdout(),
+      stderr: timedOut ? `did not finish within ${Math.round(timeoutMs / 1e3)}s and was stopped (its process group killed)` : stderr() || error3 || "",
+      timedOut
+    });
+  };
+  child.on("error", (error3) => settle2(127, error3.message));
+  child.on("exit", (code) => {
+    setTimeout(() => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      settle2(code);
+    }, 2e3).unref();
+  });
+  child.on("close", (code) => settle2(code));
+}
+function keptOutput(stream) {
+  let kept = "";
+  stream.setEncoding("utf8").on("data", (text) => {
+    if (kept.length < OUTPUT_LIMIT) kept += text.slice(0, OUTPUT_LIMIT - kept.length);
+  });
+  return () => kept;
+}
+function killGroup(child) {
+  try {
+    if (child.pid) process.kill(-child.pid, "SIGKILL");
+  } catch {
+  }
 }
 function identityArgs(author) {
   return [
@@ -37638,11 +38394,8 @@ function resolveBash() {
 }
 function startProcess(options2) {
   const tailChars = options2.tailChars ?? 3e3;
-  const stdoutLimit = options2.stdoutLimit ?? 0;
   const reader = options2.reader;
   const started = Date.now();
-  let tail = "";
-  let stdout = "";
   let timedOut = false;
   let killedBecause;
   const marker = randomUUID2();
@@ -37652,6 +38405,79 @@ function startProcess(options2) {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"]
   });
+  const output = readOutput(child, options2);
+  let graceTimer;
+  const kill = (reason) => {
+    if (killedBecause || child.exitCode !== null) return;
+    killedBecause = reason;
+    signalGroup(child, "SIGTERM");
+    graceTimer = setTimeout(() => signalGroup(child, "SIGKILL"), 5e3);
+    graceTimer.unref();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill(`it ran longer than its timeout (${Math.round(options2.timeoutMs / 1e3)}s)`);
+  }, options2.timeoutMs);
+  const done = new Promise((resolve) => {
+    let spawnError;
+    let settled = false;
+    const settle2 = (code, signal2) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (graceTimer) clearTimeout(graceTimer);
+      signalGroup(child, "SIGKILL");
+      const strays = killMarked(marker);
+      output.finish();
+      resolve({
+        exitCode: code,
+        signal: signal2,
+        durationMs: Date.now() - started,
+        outputTail: lastLines(output.tail(), tailChars),
+        stdout: output.stdout(),
+        timedOut,
+        ...killedBecause ? { killedBecause } : {},
+        ...spawnError ? { error: spawnError } : {},
+        ...reader ? { report: reader.report() } : {},
+        ...strays > 0 ? { strays } : {}
+      });
+    };
+    child.on("error", (error3) => {
+      spawnError = error3.message;
+    });
+    onEnd(child, settle2);
+  });
+  return { done, kill };
+}
+function signalGroup(child, signal2) {
+  try {
+    if (child.pid) process.kill(-child.pid, signal2);
+  } catch {
+  }
+}
+function onEnd(child, settle2) {
+  child.on("exit", (code, signal2) => {
+    setTimeout(() => signalGroup(child, "SIGKILL"), 2e3).unref();
+    setTimeout(() => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      settle2(code, signal2);
+    }, 3e3).unref();
+  });
+  child.on("close", (code, signal2) => settle2(code, signal2));
+}
+function lastLines(tail, tailChars) {
+  const lines = redact(tail).split("\n");
+  let outputTail = lines.slice(-60).join("\n");
+  if (outputTail.length > tailChars) outputTail = outputTail.slice(-tailChars);
+  return outputTail.trim();
+}
+function readOutput(child, options2) {
+  const tailChars = options2.tailChars ?? 3e3;
+  const stdoutLimit = options2.stdoutLimit ?? 0;
+  const reader = options2.reader;
+  let tail = "";
+  let stdout = "";
   const show = (text) => {
     tail = (tail + text).slice(-tailChars * 4);
     options2.onOutput?.(redact(text));
@@ -37685,66 +38511,14 @@ function startProcess(options2) {
     show(text);
     holdBack();
   });
-  const signalGroup = (signal2) => {
-    try {
-      if (child.pid) process.kill(-child.pid, signal2);
-    } catch {
+  return {
+    tail: () => tail,
+    stdout: () => stdout,
+    finish() {
+      process.stdout.off("drain", resume);
+      stdoutLines.end();
     }
   };
-  let graceTimer;
-  const kill = (reason) => {
-    if (killedBecause || child.exitCode !== null) return;
-    killedBecause = reason;
-    signalGroup("SIGTERM");
-    graceTimer = setTimeout(() => signalGroup("SIGKILL"), 5e3);
-    graceTimer.unref();
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    kill(`it ran longer than its timeout (${Math.round(options2.timeoutMs / 1e3)}s)`);
-  }, options2.timeoutMs);
-  const done = new Promise((resolve) => {
-    let spawnError;
-    let settled = false;
-    const settle2 = (code, signal2) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (graceTimer) clearTimeout(graceTimer);
-      signalGroup("SIGKILL");
-      process.stdout.off("drain", resume);
-      const strays = killMarked(marker);
-      stdoutLines.end();
-      const lines = redact(tail).split("\n");
-      let outputTail = lines.slice(-60).join("\n");
-      if (outputTail.length > tailChars) outputTail = outputTail.slice(-tailChars);
-      resolve({
-        exitCode: code,
-        signal: signal2,
-        durationMs: Date.now() - started,
-        outputTail: outputTail.trim(),
-        stdout,
-        timedOut,
-        ...killedBecause ? { killedBecause } : {},
-        ...spawnError ? { error: spawnError } : {},
-        ...reader ? { report: reader.report() } : {},
-        ...strays > 0 ? { strays } : {}
-      });
-    };
-    child.on("error", (error3) => {
-      spawnError = error3.message;
-    });
-    child.on("exit", (code, signal2) => {
-      setTimeout(() => signalGroup("SIGKILL"), 2e3).unref();
-      setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        settle2(code, signal2);
-      }, 3e3).unref();
-    });
-    child.on("close", (code, signal2) => settle2(code, signal2));
-  });
-  return { done, kill };
 }
 
 // src/node/message-bodies.ts
@@ -37800,6 +38574,15 @@ function claimBody(config2, nonce, fields, beat = 0, prev, timing) {
     if (body.length <= GITHUB_COMMENT_LIMIT || tail === 0) return body;
   }
   throw new Error("unreachable");
+}
+function stopBody(config2, request2) {
+  const message = {
+    ...envelope2(config2, newNonce()),
+    type: "stop",
+    by: { login: request2.login, id: request2.id },
+    comment_id: request2.commentId
+  };
+  return encode2(message, renderStop(message, request2.htmlUrl));
 }
 
 // src/node/planning-agent.ts
@@ -38364,8 +39147,8 @@ ${run2.outputTail.slice(-1500)}` : ""}`
   return { drafts, ...run2.usage ? { usage: run2.usage } : {} };
 }
 
-// src/node/leadership.ts
-async function lead(ctx, bid, keeper) {
+// src/node/publish-plan.ts
+async function lead(ctx, bid, keeper, onPublished) {
   const { config: config2, log } = ctx;
   log.info(`\u{1F3AF} this node leads term ${bid.term}: planning the tasks`);
   const lostReason = () => keeper.isFenced() ? "the heartbeats did not get through in time" : "lease ran out";
@@ -38399,6 +39182,7 @@ async function lead(ctx, bid, keeper) {
         node: config2.nodeId,
         term: bid.term,
         max_attempts: config2.maxAttempts,
+        ...config2.maxCostUsd !== void 0 ? { max_cost_usd: config2.maxCostUsd } : {},
         planner: config2.planner,
         ...usage ? { usage } : {},
         ...error3 !== void 0 ? { error: error3 } : {}
@@ -38406,17 +39190,20 @@ async function lead(ctx, bid, keeper) {
       tasks,
       () => randomUUID4()
     );
+    const posted = [];
     for (const [i, body] of bodies.entries()) {
       if (keeper.isFenced() || ctx.client.clock.now() >= keeper.deadline()) {
         log.warning(`stopped publishing the plan at part ${i + 1} of ${bodies.length}: ${lostReason()}`);
         return "lost-lease";
       }
       try {
-        await keepTrying(
-          ctx,
-          `publishing plan part ${i + 1} of ${bodies.length}`,
-          () => ctx.thread.post(body),
-          config2.leaseMs
+        posted.push(
+          await keepTrying(
+            ctx,
+            `publishing plan part ${i + 1} of ${bodies.length}`,
+            () => ctx.thread.post(body),
+            config2.leaseMs
+          )
         );
       } catch (postError) {
         log.warning(`could not publish the plan: ${getErrorMessage(postError)}; another node will take over`);
@@ -38424,6 +39211,7 @@ async function lead(ctx, bid, keeper) {
       }
     }
     log.info(`\u{1F4E6} published the plan in ${bodies.length} comment(s)`);
+    if (error3 === void 0) await onPublished?.(posted);
     return error3 !== void 0 ? "failed-planning" : "published";
   } finally {
     keeper.stop();
@@ -38484,6 +39272,176 @@ ${result.outputTail.slice(-1500)}` : ""}`
 // src/node/work.ts
 import path7 from "node:path";
 
+// src/trigger/commands.ts
+var escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+function parseCommand(firstLineOrBody, command) {
+  const line = (firstLineOrBody.trim().split(/\r?\n/)[0] ?? "").trim();
+  const match = new RegExp(`^${escape(command)}(?:\\s+(.*))?$`).exec(line);
+  if (!match) return void 0;
+  const args = match[1]?.trim() ?? "";
+  if (/^stop(?![\w-])/i.test(args)) return { kind: "stop" };
+  return args === "" ? { kind: "start" } : { kind: "start", args };
+}
+
+// src/node/stop-watch.ts
+var DEFAULT_COMMAND = "/p2p-dev";
+function runStart2(state) {
+  let first;
+  for (const e of state.entries)
+    if (e.status === "accepted" && e.message?.type === "bid" && (first === void 0 || e.created < first))
+      first = e.created;
+  return first;
+}
+function stopRequests(comments, state, trust, command = DEFAULT_COMMAND) {
+  const start = runStart2(state);
+  if (start === void 0) return [];
+  const out = [];
+  for (const c of comments) {
+    const user2 = c.user;
+    if (!user2 || user2.type === "Bot" || user2.login.endsWith("[bot]") || isTrusted(trust, user2)) continue;
+    if (Date.parse(c.created_at) < start || parseCommand(c.body, command)?.kind !== "stop") continue;
+    out.push({
+      commentId: c.id,
+      login: user2.login,
+      id: user2.id,
+      ...c.html_url ? { htmlUrl: c.html_url } : {}
+    });
+  }
+  return out;
+}
+function stopProbeMs(config2) {
+  return Math.min(Math.max(config2.pollMs * 2, 2e3), 1e4);
+}
+var StopWatch = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  /** Requests judged already: whether their author may stop the run. */
+  judged = /* @__PURE__ */ new Map();
+  /** The oldest request this node has not judged yet, while the run is not stopped. */
+  pending(state) {
+    if (state.stopped) return void 0;
+    const { ctx } = this;
+    return stopRequests(ctx.thread.all(), state, ctx.trust, this.command()).find(
+      (r) => !this.judged.has(r.commentId)
+    );
+  }
+  /** Check who asked; relay the stop when they may write to the repository (and nobody relayed it yet). */
+  async judge(request2) {
+    const { ctx } = this;
+    let permission;
+    try {
+      permission = await keepTrying(
+        ctx,
+        `checking whether ${request2.login} may stop the run`,
+        () => permissionOf(ctx.client, request2.login)
+      );
+    } catch (error3) {
+      this.judged.set(request2.commentId, false);
+      ctx.log.warning(`could not check who asked to stop the run: ${getErrorMessage(error3)}`);
+      return;
+    }
+    const allowed = canStart(permission);
+    this.judged.set(request2.commentId, allowed);
+    if (!allowed) {
+      ctx.log.info(
+        `ignoring the stop asked by ${request2.login} in comment ${request2.commentId}: their permission is ${permission}, and stopping a run takes write`
+      );
+      return;
+    }
+    if (foldThread(ctx).stopped) return;
+    ctx.log.warning(`\u{1F6D1} ${request2.login} asked to stop the run (comment ${request2.commentId}): relaying it`);
+    await keepTrying(ctx, "relaying the stop", () => ctx.thread.post(stopBody(ctx.config, request2)));
+    const beacon = findBeacon(ctx.thread.all(), ctx.trust, ctx.config.run);
+    if (!beacon || beacon.beacon.stopped) return;
+    const stopped = { by: request2.login, comment_id: request2.commentId };
+    try {
+      await ctx.thread.edit(beacon.comment.id, beaconBody({ ...beacon.beacon, stopped }, this.command()));
+    } catch (error3) {
+      ctx.log.warning(`could not mark the stop beacon: ${getErrorMessage(error3)}`);
+    }
+  }
+  /** The leader posts the beacon with its plan: how to stop the run, and what busy nodes watch. */
+  async postBeacon() {
+    const { ctx } = this;
+    try {
+      await ctx.thread.post(beaconBody({ v: 1, run: ctx.config.run }, this.command()));
+    } catch (error3) {
+      ctx.log.warning(`could not post how to stop the run: ${getErrorMessage(error3)}`);
+    }
+  }
+  /** Why the run is stopped, by the fold or by the beacon in the view; undefined while it runs. */
+  stoppedBy(state) {
+    if (state.stopped) return stoppedReason(state.stopped);
+    const stopped = findBeacon(this.ctx.thread.all(), this.ctx.trust, this.ctx.config.run)?.beacon.stopped;
+    return stopped ? stoppedReason({ by: stopped.by, commentId: stopped.comment_id }) : void 0;
+  }
+  /**
+   * While this node's agent runs: read the beacon again now and then (a free 304 until it changes), and, on
+   * the one node that watches for requests (the lowest instance of those not gone), look for a person's stop
+   * in what was added to the thread (free while nothing is). Calls `onStop` with why; resolves on `stop()`.
+   */
+  watch(onStop) {
+    const { ctx } = this;
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        for (let waited = 0; waited < stopProbeMs(ctx.config) && !stopped; waited += 1e3)
+          await ctx.sleep(Math.min(1e3, stopProbeMs(ctx.config)));
+        if (stopped) return;
+        const reason = await this.look();
+        if (reason) return onStop(reason);
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        await loop;
+      }
+    };
+  }
+  /** One look: why the run is stopped, if it is (relaying a request first). */
+  async look() {
+    const { ctx } = this;
+    try {
+      const beacon = findBeacon(ctx.thread.all(), ctx.trust, ctx.config.run);
+      if (beacon) await ctx.thread.reload(beacon.comment.id);
+      let state = foldThread(ctx);
+      if (!state.stopped && (!beacon || this.watchesRequests(state))) {
+        if (await ctx.thread.appended()) await ctx.thread.readTail();
+        state = foldThread(ctx);
+        const request2 = this.pending(state);
+        if (request2) await this.judge(request2);
+        state = foldThread(ctx);
+      }
+      return this.stoppedBy(state);
+    } catch (error3) {
+      ctx.log.debug(`looking for a stop failed: ${getErrorMessage(error3)}`);
+      return void 0;
+    }
+  }
+  /** Whether this node is the one that reads people's comments while its agent runs. */
+  watchesRequests(state) {
+    const now = this.ctx.client.clock.now();
+    let first;
+    for (const n of state.nodes.values()) {
+      const holds2 = [...state.tasks.values()].some((r) => r.attempts.at(-1)?.node === n.id);
+      const lapsedNode = holds2 && !liveAttemptOf(state, n.id, now) && n.id !== this.ctx.config.nodeId;
+      if (lapsedNode) continue;
+      if (!first || n.instance < first.instance || n.instance === first.instance && n.id < first.id)
+        first = n;
+    }
+    return first?.id === this.ctx.config.nodeId;
+  }
+  command() {
+    return this.ctx.config.triggerCommand ?? DEFAULT_COMMAND;
+  }
+};
+function stoppedReason(stopped) {
+  return `the run was stopped by ${stopped.by} (comment ${stopped.commentId})`;
+}
+
 // src/node/prompt.ts
 var TRUSTED_ASSOCIATIONS = /* @__PURE__ */ new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
 function mayReachAgent(c, allowUntrusted = false) {
@@ -38502,13 +39460,13 @@ ${out.slice(out.length - limit)}`;
 function buildPrompt(issue3, task, state, attempt, comments = [], allowUntrusted = false) {
   const discussion = discussionBefore(comments, state, 2e4, allowUntrusted);
   const deps = task.depends_on.map((id2) => {
-    const record = state.tasks.get(id2);
-    const done = record?.attempts.find((a) => a.outcome === "completed");
-    const lines = [`### ${id2}: ${record ? sanitizeText(record.task.title) : "(unknown)"}`];
-    const earlier = record?.task.completed_in;
-    if (earlier) lines.push(`Completed in an earlier run (${earlier.run}).`);
-    const pr = done?.result?.pr ?? earlier?.pr;
-    const branch = done?.result?.branch ?? earlier?.branch;
+    const record2 = state.tasks.get(id2);
+    const done = record2?.attempts.find((a) => a.outcome === "completed");
+    const lines = [`### ${id2}: ${record2 ? sanitizeText(record2.task.title) : "(unknown)"}`];
+    const earlier2 = record2?.task.completed_in;
+    if (earlier2) lines.push(`Completed in an earlier run (${earlier2.run}).`);
+    const pr = done?.result?.pr ?? earlier2?.pr;
+    const branch = done?.result?.branch ?? earlier2?.branch;
     if (pr) lines.push(`Pull request: ${pr}`);
     if (branch) lines.push(`Branch: ${branch}`);
     if (done?.result?.output_tail)
@@ -38573,19 +39531,22 @@ function checkFailure(c) {
 async function runWithChecks(ctx, lease2, spec) {
   const { config: config2, log } = ctx;
   const check = config2.check;
-  const budget = config2.maxTaskCostUsd;
+  const budget = spec.budget?.usd;
+  const budgetName = spec.budget?.input ?? "max-task-cost-usd";
   const started = Date.now();
-  const dir = path6.dirname(spec.promptFile);
-  const stem = `${spec.task.id}-attempt-${spec.attempt}`;
   let usage;
   let promptFile = spec.promptFile;
   let last;
-  let record;
+  let record2;
   let runs = 0;
   let stop;
   lease2.onLost = (reason) => {
     log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
     stop?.(`this node lost its lease on the task (${reason})`);
+  };
+  lease2.onStopped = (reason) => {
+    log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
+    stop?.(reason);
   };
   const end = (error3) => ({
     ok: error3 === void 0,
@@ -38596,93 +39557,114 @@ async function runWithChecks(ctx, lease2, spec) {
     outputTail: last?.outputTail ?? "",
     ...usage ? { usage } : {},
     runs,
-    ...record ? { check: record } : {}
+    ...record2 ? { check: record2 } : {}
   });
   for (let round = 0; ; round++) {
     const left = budget !== void 0 ? budget - (usage?.cost_usd ?? 0) : void 0;
-    if (left !== void 0 && left < MIN_RUN_BUDGET) {
-      const spent = `${formatCost(usage?.cost_usd ?? 0)} of max-task-cost-usd ${formatCost(budget)}`;
-      return end(
-        record ? `${checkFailure(record)}, and the task's budget has too little left for a fix round (${spent} spent)` : `the task's budget is spent: ${spent}`
-      );
-    }
+    if (lease2.stopped) return end(lease2.stopped);
+    if (left !== void 0 && left < MIN_RUN_BUDGET)
+      return end(budgetTooLow(record2, usage, budget, budgetName));
     spec.onProgress(round === 0 ? "agent starting" : `fix round ${round}: agent starting`);
     if (lease2.lost) return end(`the lease was lost: ${lease2.lost}`);
-    const agent = startAgentRun(ctx, {
-      env: { ...spec.env, P2P_FIX_ROUND: String(round) },
-      promptFile,
-      usageFile: path6.join(dir, `${stem}-run-${round + 1}.usage.json`),
-      ...left !== void 0 ? { budgetUsd: left } : {},
-      timeoutMs: config2.taskTimeoutMs,
-      onOutput: spec.onOutput
-    });
+    const agent = startRound(ctx, spec, round, promptFile, left);
     stop = agent.kill;
     if (lease2.lost) agent.kill(lease2.lost);
+    if (lease2.stopped) agent.kill(lease2.stopped);
     last = await agent.done;
     stop = void 0;
     runs += 1;
     usage = addUsage(usage, last.usage);
     for (const note of last.notes) log.warning(`${spec.task.id}: ${note}`);
+    if (lease2.stopped) return end(lease2.stopped);
     if (!last.ok) return end(round > 0 ? `fix round ${round}: ${last.error}` : last.error);
     if (budget !== void 0 && (usage?.cost_usd ?? 0) > budget)
       return end(
-        `the agent spent ${formatCost(usage.cost_usd)}, more than max-task-cost-usd ${formatCost(budget)}`
+        `the agent spent ${formatCost(usage.cost_usd)}, more than ${budgetName} ${formatCost(budget)}`
       );
     if (!check) return end();
-    spec.onProgress(`checking: ${check.command}`);
-    log.info(
-      `\u{1F50E} ${spec.task.id}: running the check \`${check.command}\`${round > 0 ? ` (after fix round ${round})` : ""}`
-    );
-    const run2 = (ctx.startProcess ?? startProcess)({
-      command: check.command,
-      cwd: config2.workspace,
-      env: {
-        ...config2.agentEnv,
-        ...spec.env,
-        P2P_FIX_ROUND: String(round),
-        P2P_PROMPT_FILE: spec.promptFile
-      },
-      timeoutMs: check.timeoutMs,
-      tailChars: CHECK_TAIL,
-      onOutput: cappedLog(log, `  [${spec.task.id} check] `)
-    });
+    const run2 = startCheck(ctx, spec, check, round);
     stop = run2.kill;
     if (lease2.lost) run2.kill(lease2.lost);
+    if (lease2.stopped) run2.kill(lease2.stopped);
     const result = await run2.done;
     stop = void 0;
     if (lease2.lost) return end(`the lease was lost: ${lease2.lost}`);
-    const passed = result.exitCode === 0 && !result.timedOut && !result.error;
-    record = {
-      command: check.command.slice(0, 500),
-      passed,
-      fix_rounds: round,
-      exit_code: result.exitCode,
-      ...result.timedOut ? { timed_out: true } : {},
-      // What a passing check printed is shown nowhere.
-      output_tail: passed ? "" : result.outputTail
-    };
-    if (passed) {
+    if (lease2.stopped) return end(lease2.stopped);
+    record2 = checkRecord(check, result, round);
+    if (record2.passed) {
       log.info(`\u2705 ${spec.task.id}: the check passed${round > 0 ? ` after ${round} fix round(s)` : ""}`);
       return end();
     }
-    log.warning(`${spec.task.id}: ${checkFailure(record)}`);
-    if (round >= check.fixAttempts) return end(checkFailure(record));
-    promptFile = path6.join(dir, `${stem}-fix-${round + 1}.md`);
-    writeFresh(
-      promptFile,
-      buildFixPrompt(
-        spec.prompt,
-        {
-          command: check.command,
-          exitCode: result.exitCode,
-          timedOut: result.timedOut,
-          outputTail: result.outputTail
-        },
-        round + 1,
-        check.fixAttempts
-      )
-    );
+    log.warning(`${spec.task.id}: ${checkFailure(record2)}`);
+    if (round >= check.fixAttempts) return end(checkFailure(record2));
+    promptFile = attemptFile(spec, `fix-${round + 1}.md`);
+    writeFixPrompt(promptFile, spec.prompt, check, result, round + 1);
   }
+}
+function budgetTooLow(record2, usage, budget, budgetName) {
+  const spent = `${formatCost(usage?.cost_usd ?? 0)} of ${budgetName} ${formatCost(budget)}`;
+  return record2 ? `${checkFailure(record2)}, and the task's budget has too little left for a fix round (${spent} spent)` : `the task's budget is spent: ${spent}`;
+}
+function attemptFile(spec, name) {
+  return path6.join(path6.dirname(spec.promptFile), `${spec.task.id}-attempt-${spec.attempt}-${name}`);
+}
+function startRound(ctx, spec, round, promptFile, left) {
+  return startAgentRun(ctx, {
+    env: { ...spec.env, P2P_FIX_ROUND: String(round) },
+    promptFile,
+    usageFile: attemptFile(spec, `run-${round + 1}.usage.json`),
+    ...left !== void 0 ? { budgetUsd: left } : {},
+    timeoutMs: ctx.config.taskTimeoutMs,
+    onOutput: spec.onOutput
+  });
+}
+function startCheck(ctx, spec, check, round) {
+  const { config: config2, log } = ctx;
+  spec.onProgress(`checking: ${check.command}`);
+  log.info(
+    `\u{1F50E} ${spec.task.id}: running the check \`${check.command}\`${round > 0 ? ` (after fix round ${round})` : ""}`
+  );
+  return (ctx.startProcess ?? startProcess)({
+    command: check.command,
+    cwd: config2.workspace,
+    env: {
+      ...config2.agentEnv,
+      ...spec.env,
+      P2P_FIX_ROUND: String(round),
+      P2P_PROMPT_FILE: spec.promptFile
+    },
+    timeoutMs: check.timeoutMs,
+    tailChars: CHECK_TAIL,
+    onOutput: cappedLog(log, `  [${spec.task.id} check] `)
+  });
+}
+function checkRecord(check, result, round) {
+  const passed = result.exitCode === 0 && !result.timedOut && !result.error;
+  return {
+    command: check.command.slice(0, 500),
+    passed,
+    fix_rounds: round,
+    exit_code: result.exitCode,
+    ...result.timedOut ? { timed_out: true } : {},
+    // What a passing check printed is shown nowhere.
+    output_tail: passed ? "" : result.outputTail
+  };
+}
+function writeFixPrompt(promptFile, prompt, check, result, fixRound) {
+  writeFresh(
+    promptFile,
+    buildFixPrompt(
+      prompt,
+      {
+        command: check.command,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
+        outputTail: result.outputTail
+      },
+      fixRound,
+      check.fixAttempts
+    )
+  );
 }
 
 // src/node/work.ts
@@ -38711,8 +39693,8 @@ async function untilListed(ctx, commentId, abandon) {
 }
 async function settlePreviousAttempt(ctx, choice, claimCreated) {
   if (choice.attempt < 2) return;
-  const earlier = attemptsThatMayStillWrite(ctx, choice);
-  if (earlier.length === 0) return;
+  const earlier2 = attemptsThatMayStillWrite(ctx, choice);
+  if (earlier2.length === 0) return;
   const waitMs = surelyAfter(Date.parse(claimCreated)) + ctx.config.listingLagMs - ctx.client.clock.now();
   if (waitMs > 0) {
     ctx.log.info(
@@ -38720,7 +39702,7 @@ async function settlePreviousAttempt(ctx, choice, claimCreated) {
     );
     await ctx.sleep(waitMs);
   }
-  for (const a of earlier)
+  for (const a of earlier2)
     await keepTrying(
       ctx,
       `reading attempt ${a.attempt} of ${choice.task} again`,
@@ -38729,7 +39711,7 @@ async function settlePreviousAttempt(ctx, choice, claimCreated) {
   await keepTrying(ctx, "reading the end of the thread", () => ctx.thread.readTail());
 }
 function attemptsThatMayStillWrite(ctx, choice) {
-  const state = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
+  const state = foldThread(ctx);
   const attempts = state.tasks.get(choice.task)?.attempts.slice(0, choice.attempt - 1) ?? [];
   return attempts.filter(
     (a, i) => !a.closing && (i === choice.attempt - 2 || a.outcome === "expired" || a.rescued === true)
@@ -38737,31 +39719,31 @@ function attemptsThatMayStillWrite(ctx, choice) {
 }
 function watchForEarlierOutcome(ctx, claim2) {
   let stopped = false;
-  const earlier = attemptsThatMayStillWrite(ctx, claim2).filter((a) => a.outcome !== "failed");
+  const earlier2 = attemptsThatMayStillWrite(ctx, claim2).filter((a) => a.outcome !== "failed");
   const loop = (async () => {
-    if (earlier.length === 0) return;
+    if (earlier2.length === 0) return;
     while (!stopped && !claim2.lost) {
       for (let waited = 0; waited < supersedeWatchMs(ctx.config) && !stopped; waited += 1e3)
         await ctx.sleep(1e3);
       if (stopped || claim2.lost) return;
-      await checkSuperseded(ctx, claim2, earlier);
+      await checkSuperseded(ctx, claim2, earlier2);
     }
   })();
   return {
-    watching: earlier.length > 0,
+    watching: earlier2.length > 0,
     stop: async () => {
       stopped = true;
       await loop;
-      if (!claim2.superseded && earlier.length > 0) await checkSuperseded(ctx, claim2, earlier);
+      if (!claim2.superseded && earlier2.length > 0) await checkSuperseded(ctx, claim2, earlier2);
     }
   };
 }
 function supersedeWatchMs(config2) {
   return Math.min(Math.max(config2.pollMs * 5, 5e3), 3e4);
 }
-async function checkSuperseded(ctx, claim2, earlier) {
+async function checkSuperseded(ctx, claim2, earlier2) {
   let changed = false;
-  for (const a of earlier) {
+  for (const a of earlier2) {
     try {
       changed = await ctx.thread.reload(a.commentId) || changed;
     } catch (error3) {
@@ -38769,7 +39751,7 @@ async function checkSuperseded(ctx, claim2, earlier) {
     }
   }
   if (!changed) return;
-  const state = fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
+  const state = foldThread(ctx);
   const attempts = state.tasks.get(claim2.task)?.attempts ?? [];
   const mine = attempts[claim2.attempt - 1];
   const winner = attempts.find((a) => a.outcome === "completed");
@@ -38825,7 +39807,7 @@ async function claimTask(ctx, choice) {
     return void 0;
   }
   await settlePreviousAttempt(ctx, choice, posted.created_at);
-  const state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
+  const state = foldThread(ctx);
   const attempts = state.tasks.get(choice.task)?.attempts ?? [];
   const winner = attempts[choice.attempt - 1];
   if (winner?.nonce === nonce && winner.commentId !== posted.id) {
@@ -38876,25 +39858,74 @@ async function closeTask(ctx, choice) {
   log.info(`\u274C closing ${choice.task} in comment ${posted.id}: ${error3}`);
   await untilListed(ctx, posted.id, () => false);
   await settlePreviousAttempt(ctx, choice, posted.created_at);
-  const state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
+  const state = foldThread(ctx);
   const entry = state.entries.find((e) => e.commentId === posted.id);
   const closed = state.tasks.get(choice.task)?.attempts.some((a) => a.closing) ?? false;
   if (!closed || entry?.status !== "accepted")
     log.info(`${choice.task} was not closed: ${entry?.note ?? "another record came first"}`);
   return closed;
 }
-async function runTask(ctx, claim2, state) {
-  const { config: config2, log, client } = ctx;
-  const record = state.tasks.get(claim2.task);
-  const task = record.task;
+async function runTask(ctx, claim2, state, stops) {
+  const task = state.tasks.get(claim2.task).task;
+  const progress = { line: "agent starting" };
+  heartbeatWhileRunning(ctx, claim2, progress);
+  const { prompt, promptFile } = writePrompt(ctx, claim2, task, state);
+  const deps = dependencyBranches(state, task);
+  let prepared;
+  if (ctx.branches) {
+    progress.line = deps.length > 0 ? `merging ${deps.map((d) => d.task).join(", ")}` : "preparing the branch";
+    prepared = await ctx.branches.prepare(task, deps);
+    if (prepared) ctx.log.warning(`${task.id}: ${prepared}`);
+  }
+  if (claim2.lost) prepared ??= `the lease was lost before the agent started: ${claim2.lost}`;
+  if (state.stopped) prepared ??= stoppedReason(state.stopped);
+  const { run: run2, finishedAt, watching } = await runWatched(
+    ctx,
+    claim2,
+    prepared,
+    stops,
+    () => runWork(ctx, state, claim2, task, prompt, promptFile, (line) => progress.line = line)
+  );
+  if (claim2.superseded) return recordSuperseded(ctx, claim2, run2);
+  if (claim2.lost && finishedAt === void 0) return fenced2(ctx, claim2, task);
+  let ok = !prepared && run2.ok;
+  let error3 = prepared ?? run2.error;
+  let delivered;
+  if (ctx.branches && !prepared) {
+    progress.line = ok ? "pushing the branch" : "saving the failed run on a branch";
+    ({ ok, error: error3, delivered } = await deliverWork(ctx, ctx.branches, {
+      claim: claim2,
+      task,
+      run: run2,
+      deps,
+      ok,
+      error: error3,
+      watching
+    }));
+  }
+  claim2.keeper.stop();
+  if (claim2.lost && !(ok && finishedAt !== void 0)) return fenced2(ctx, claim2, task);
+  const result = resultOf(ctx, claim2, { run: run2, ok, error: error3, delivered, finishedAt });
+  return recordOutcome(ctx, claim2, { task, run: run2, ok, error: error3, result, finishedAt });
+}
+function heartbeatWhileRunning(ctx, claim2, progress) {
   const startedAt = Date.now();
-  let progress = "agent starting";
-  const running = (beat, prev) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: "running", progress }), beat, prev, {
-    startedAt,
-    now: Date.now()
-  });
+  const running = (beat, prev) => claimBody(
+    ctx.config,
+    claim2.nonce,
+    heldFields(claim2, { state: "running", progress: progress.line }),
+    beat,
+    prev,
+    {
+      startedAt,
+      now: Date.now()
+    }
+  );
   claim2.keeper.stop();
   claim2.keeper.start(running, false);
+}
+function writePrompt(ctx, claim2, task, state) {
+  const { config: config2 } = ctx;
   const dir = path7.join(config2.tempDir, "tasks");
   ownDir(dir);
   const promptFile = path7.join(dir, `${task.id}-attempt-${claim2.attempt}.md`);
@@ -38907,79 +39938,71 @@ async function runTask(ctx, claim2, state) {
     config2.allowUntrustedAuthors
   );
   writeFresh(promptFile, prompt);
-  const deps = dependencyBranches(state, task);
-  let prepared;
-  if (ctx.branches) {
-    progress = deps.length > 0 ? `merging ${deps.map((d) => d.task).join(", ")}` : "preparing the branch";
-    prepared = await ctx.branches.prepare(task, deps);
-    if (prepared) log.warning(`${task.id}: ${prepared}`);
-  }
-  if (claim2.lost) prepared ??= `the lease was lost before the agent started: ${claim2.lost}`;
+  return { prompt, promptFile };
+}
+async function runWatched(ctx, claim2, prepared, stops, work) {
   const watch = watchForEarlierOutcome(ctx, claim2);
-  let run2;
-  let finishedAt;
+  const stopWatch = prepared ? void 0 : stops.watch((reason) => {
+    claim2.stopped = reason;
+    claim2.onStopped?.(reason);
+  });
   try {
-    run2 = prepared ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: "", runs: 0 } : await runWork(ctx, claim2, task, prompt, promptFile, (line) => progress = line);
-    const endedAt = client.clock.now();
-    if (run2.ok && !claim2.lost && endedAt < claim2.keeper.deadline()) finishedAt = endedAt;
+    const run2 = prepared ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: "", runs: 0 } : await work();
+    const endedAt = ctx.client.clock.now();
+    const inTime = run2.ok && !claim2.lost && endedAt < claim2.keeper.deadline();
+    return { run: run2, ...inTime ? { finishedAt: endedAt } : {}, watching: watch.watching };
   } finally {
-    await watch.stop();
+    await Promise.all([watch.stop(), stopWatch?.stop()]);
   }
-  if (claim2.superseded) return recordSuperseded(ctx, claim2, run2);
-  if (claim2.lost && finishedAt === void 0) {
-    claim2.keeper.stop();
-    log.warning(
-      `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`
-    );
-    return { outcome: "fenced", viewIsFresh: false };
-  }
-  let ok = !prepared && run2.ok;
-  let error3 = prepared ?? run2.error;
-  let delivered;
-  if (ctx.branches && !prepared) {
-    progress = ok ? "pushing the branch" : "saving the failed run on a branch";
-    try {
-      delivered = await ctx.branches.deliver({
-        task,
-        attempt: claim2.attempt,
-        node: config2.nodeId,
-        ok,
-        ...error3 ? { failure: error3 } : {},
-        deps,
-        createPr: config2.delivery?.createPr ?? false,
-        ...run2.check ? { check: run2.check } : {},
-        ...run2.usage ? { usage: run2.usage } : {},
-        ownBranch: watch.watching
-      });
-      if (!delivered.changes)
-        log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
-      else
-        log.info(
-          `${task.id}: pushed ${delivered.branch}${delivered.pr ? `; pull request ${delivered.pr}` : ""}`
-        );
-      if (delivered.prError)
-        log.warning(`${task.id}: the pull request could not be opened: ${delivered.prError}`);
-    } catch (deliveryError) {
-      const why = getErrorMessage(deliveryError);
-      log.warning(`${task.id}: could not push the work: ${why}`);
-      if (ok) {
-        ok = false;
-        error3 = `the agent succeeded but its work could not be pushed: ${why}`;
-      }
-    }
-  }
+}
+function fenced2(ctx, claim2, task) {
   claim2.keeper.stop();
-  if (claim2.lost && !(ok && finishedAt !== void 0)) {
-    log.warning(
-      `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`
-    );
-    return { outcome: "fenced", viewIsFresh: false };
+  ctx.log.warning(
+    `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`
+  );
+  return { outcome: "fenced", viewIsFresh: false };
+}
+async function deliverWork(ctx, branches, w) {
+  const { log, config: config2 } = ctx;
+  const { task, run: run2 } = w;
+  try {
+    const delivered = await branches.deliver({
+      task,
+      attempt: w.claim.attempt,
+      node: config2.nodeId,
+      ok: w.ok,
+      ...w.error ? { failure: w.error } : {},
+      deps: w.deps,
+      createPr: config2.delivery?.createPr ?? false,
+      ...run2.check ? { check: run2.check } : {},
+      ...run2.usage ? { usage: run2.usage } : {},
+      // A takeover that could still lose to a late outcome never pushes over the branch of the work that wins.
+      ownBranch: w.watching
+    });
+    if (!delivered.changes)
+      log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
+    else
+      log.info(
+        `${task.id}: pushed ${delivered.branch}${delivered.pr ? `; pull request ${delivered.pr}` : ""}`
+      );
+    if (delivered.prError)
+      log.warning(`${task.id}: the pull request could not be opened: ${delivered.prError}`);
+    return { ok: w.ok, error: w.error, delivered };
+  } catch (deliveryError) {
+    const why = getErrorMessage(deliveryError);
+    log.warning(`${task.id}: could not push the work: ${why}`);
+    if (!w.ok) return { ok: false, error: w.error };
+    return { ok: false, error: `the agent succeeded but its work could not be pushed: ${why}` };
   }
-  const result = {
+}
+function resultOf(ctx, claim2, o) {
+  const { run: run2, delivered } = o;
+  const { stats } = ctx.client;
+  return {
     exit_code: run2.exitCode,
     duration_ms: run2.durationMs,
     output_tail: run2.outputTail,
-    ...error3 ? { error: error3 } : {},
+    ...o.error ? { error: o.error } : {},
     ...run2.usage ? { usage: run2.usage } : {},
     ...run2.runs > 0 ? { runs: run2.runs } : {},
     ...run2.check ? { check: run2.check } : {},
@@ -38990,14 +40013,18 @@ async function runTask(ctx, claim2, state) {
       ...delivered.pr ? { pr: delivered.pr } : {},
       ...delivered.prError ? { pr_error: delivered.prError.slice(0, 2e3) } : {}
     } : {},
-    ...ok && finishedAt !== void 0 ? { finished_at: Math.round(finishedAt) } : {},
+    ...o.ok && o.finishedAt !== void 0 ? { finished_at: Math.round(o.finishedAt) } : {},
     // Counted so far, plus the edit that records this result.
     api: {
-      requests: client.stats.counted - claim2.statsBefore.counted + 1,
-      writes: client.stats.writes - claim2.statsBefore.writes
+      requests: stats.counted - claim2.statsBefore.counted + 1,
+      writes: stats.writes - claim2.statsBefore.writes
     }
   };
-  const outcome = ok ? "completed" : "failed";
+}
+async function recordOutcome(ctx, claim2, o) {
+  const { config: config2, log } = ctx;
+  const { task, result, finishedAt } = o;
+  const outcome = o.ok ? "completed" : "failed";
   const final = (beat, prev) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: outcome, result }), beat, prev);
   const catchUp = ctx.thread.refresh().then(
     () => true,
@@ -39012,14 +40039,14 @@ async function runTask(ctx, claim2, state) {
     );
     if (!counted)
       log.warning(
-        finishedAt !== void 0 && ok ? `${task.id}: GitHub held this node back until after its lease ran out, but the work had ended in time: the outcome stands unless a takeover completed first` : `${task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`
+        finishedAt !== void 0 && o.ok ? `${task.id}: GitHub held this node back until after its lease ran out, but the work had ended in time: the outcome stands unless a takeover completed first` : `${task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`
       );
   } catch (writeError) {
     log.warning(`could not record the outcome of ${task.id}: ${getErrorMessage(writeError)}`);
     return { outcome: "fenced", viewIsFresh: false };
   }
   log.info(
-    `${ok ? "\u2705" : "\u274C"} ${task.id} ${outcome} in ${Math.round(run2.durationMs / 1e3)}s${error3 ? `: ${error3}` : ""}`
+    `${o.ok ? "\u2705" : "\u274C"} ${task.id} ${outcome} in ${Math.round(o.run.durationMs / 1e3)}s${o.error ? `: ${o.error}` : ""}`
   );
   return { outcome, viewIsFresh: await catchUp };
 }
@@ -39053,9 +40080,9 @@ async function recordSuperseded(ctx, claim2, run2) {
 function dependencyBranches(state, task) {
   const out = [];
   for (const id2 of task.depends_on) {
-    const earlier = state.tasks.get(id2)?.task.completed_in;
-    if (earlier?.branch) {
-      out.push({ task: id2, branch: earlier.branch, ...earlier.pr ? { pr: earlier.pr } : {} });
+    const earlier2 = state.tasks.get(id2)?.task.completed_in;
+    if (earlier2?.branch) {
+      out.push({ task: id2, branch: earlier2.branch, ...earlier2.pr ? { pr: earlier2.pr } : {} });
       continue;
     }
     const done = state.tasks.get(id2)?.attempts.find((a) => a.outcome === "completed");
@@ -39064,11 +40091,20 @@ function dependencyBranches(state, task) {
   }
   return out;
 }
-function runWork(ctx, claim2, task, prompt, promptFile, onProgress) {
+function attemptBudget(config2, state) {
+  const task = config2.maxTaskCostUsd;
+  const run2 = budgetLeft(state);
+  if (run2 !== void 0 && (task === void 0 || run2 < task))
+    return { usd: run2, input: "what is left of the run's budget (max-cost-usd)" };
+  return task !== void 0 ? { usd: task, input: "max-task-cost-usd" } : void 0;
+}
+function runWork(ctx, state, claim2, task, prompt, promptFile, onProgress) {
   const { config: config2, log } = ctx;
   log.info(`\u2699\uFE0F running the agent on ${task.id}: ${task.title}`);
   const logLine = cappedLog(log, `  [${task.id}] `);
+  const budget = attemptBudget(ctx.config, state);
   return runWithChecks(ctx, claim2, {
+    ...budget ? { budget } : {},
     task,
     attempt: claim2.attempt,
     prompt,
@@ -39091,6 +40127,244 @@ function runWork(ctx, claim2, task, prompt, promptFile, onProgress) {
     }
   });
 }
+
+// src/protocol/liveness.ts
+function goneNodes(state, jobs) {
+  const gone = /* @__PURE__ */ new Map();
+  for (const node2 of state.nodes.values()) {
+    if (!node2.runner) continue;
+    const candidates = jobs.filter((j) => {
+      if (j.runner_name !== node2.runner) return false;
+      const started = j.started_at ? Date.parse(j.started_at) : Infinity;
+      return started <= node2.firstSeen && !(j.completed_at && Date.parse(j.completed_at) < node2.firstSeen);
+    });
+    const job = candidates.length === 1 ? candidates[0] : void 0;
+    if (job?.status === "completed" && job.completed_at)
+      gone.set(node2.id, { job: job.id, endedAt: Date.parse(job.completed_at) });
+  }
+  return gone;
+}
+
+// src/github/run-jobs.ts
+var PER_PAGE2 = 100;
+var RunJobs = class {
+  constructor(client, runId, attempt) {
+    this.client = client;
+    this.runId = runId;
+    this.attempt = attempt;
+  }
+  client;
+  runId;
+  attempt;
+  etags = /* @__PURE__ */ new Map();
+  jobs = [];
+  unavailable;
+  /** Why the jobs cannot be read (no `actions: read`, no such run), once it is known; then nothing is asked. */
+  why() {
+    return this.unavailable;
+  }
+  list() {
+    return this.jobs;
+  }
+  /** Read the attempt's jobs again. Errors other than a refusal are thrown (the caller tries later). */
+  async read() {
+    if (this.unavailable) return "unavailable";
+    const { octokit, owner, repo } = this.client;
+    const pages = [];
+    let changed = false;
+    for (let page = 1; page <= 3; page++) {
+      const etag = this.etags.get(page);
+      try {
+        const response = await octokit.request(
+          "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
+          {
+            owner,
+            repo,
+            run_id: this.runId,
+            attempt_number: this.attempt,
+            per_page: PER_PAGE2,
+            page,
+            headers: etag ? { "if-none-match": etag } : {}
+          }
+        );
+        changed = true;
+        if (response.headers.etag) this.etags.set(page, response.headers.etag);
+        const jobs = response.data.jobs.map((j) => ({
+          id: Number(j.id),
+          name: j.name,
+          runner_name: j.runner_name ?? null,
+          status: j.status,
+          conclusion: j.conclusion ?? null,
+          started_at: j.started_at ?? null,
+          completed_at: j.completed_at ?? null
+        }));
+        pages.push(jobs);
+        if (response.data.total_count <= page * PER_PAGE2) break;
+      } catch (error3) {
+        const status = statusOf(error3);
+        if (status === 304) {
+          pages.push(this.jobs.slice((page - 1) * PER_PAGE2, page * PER_PAGE2));
+          if (this.jobs.length <= page * PER_PAGE2) break;
+          continue;
+        }
+        if (status === 403 && /rate limit/i.test(getErrorMessage(error3))) throw error3;
+        if (status === 403 || status === 404) {
+          this.unavailable = status === 403 ? `the token may not read this run's jobs (grant the workflow \`actions: read\`): ${getErrorMessage(error3)}` : `run ${this.runId} attempt ${this.attempt} is not known to the Actions API`;
+          return "unavailable";
+        }
+        throw error3;
+      }
+    }
+    if (changed) this.jobs = pages.flat();
+    return changed ? "changed" : "unchanged";
+  }
+};
+
+// src/node/liveness-watch.ts
+var JOBS_LOOK_MS = 2e4;
+function jobsLookIntervalMs(idleNodes, budgetLow) {
+  return JOBS_LOOK_MS * Math.max(1, Math.ceil(idleNodes / 2)) * (budgetLow ? 4 : 1);
+}
+function worthLooking(state, me) {
+  for (const record2 of state.tasks.values()) {
+    const last = record2.attempts.at(-1);
+    if (last?.outcome === "open" && last.node !== me && state.nodes.get(last.node)?.runner) return true;
+  }
+  return false;
+}
+function lookDueIn(facts, state, me, idleNodes, budgetLow, localNow) {
+  if (!facts.canLook || !worthLooking(state, me)) return Infinity;
+  return Math.max(0, facts.lastLook + jobsLookIntervalMs(idleNodes, budgetLow) * facts.spread - localNow);
+}
+var NOBODY = /* @__PURE__ */ new Map();
+var LivenessWatch = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+    const jobs = ctx.config.jobs;
+    this.jobs = jobs ? new RunJobs(ctx.client, jobs.runId, jobs.attempt) : void 0;
+  }
+  ctx;
+  jobs;
+  lastLook = -Infinity;
+  /** Each wait is drawn from half to one and a half times the interval, so that idle nodes' looks spread out. */
+  spread = 1;
+  said = false;
+  /** The nodes whose jobs had completed at the last look. */
+  gone(state) {
+    return this.jobs ? goneNodes(state, this.jobs.list()) : NOBODY;
+  }
+  /** What the step functions need to know to decide when to look next. */
+  facts() {
+    return { canLook: !!this.jobs && !this.jobs.why(), lastLook: this.lastLook, spread: this.spread };
+  }
+  /** Read the jobs again; true when the listing changed. */
+  async look() {
+    if (!this.jobs) return false;
+    this.lastLook = Date.now();
+    this.spread = 0.5 + Math.random();
+    try {
+      const read = await this.jobs.read();
+      if (read === "unavailable" && !this.said) {
+        this.said = true;
+        this.ctx.log.warning(
+          `cannot tell dead nodes from the Actions API, so a silent node's task waits out its lease: ${this.jobs.why()}`
+        );
+      }
+      return read === "changed";
+    } catch (error3) {
+      this.ctx.log.debug(`reading the run's jobs failed: ${getErrorMessage(error3)}`);
+      return false;
+    }
+  }
+};
+
+// src/node/headroom.ts
+var LOW_BUDGET_STRETCH = 4;
+var Headroom = class {
+  constructor(client, log) {
+    this.client = client;
+    this.log = log;
+  }
+  client;
+  log;
+  /** The time optional waits were stretched by, in all. */
+  slowedMs = 0;
+  low = false;
+  /** The factor for an optional wait now; says so when the budget runs low and when it is back. */
+  stretch() {
+    const low = budgetIsLow(this.client.budget);
+    if (low !== this.low) {
+      this.low = low;
+      const { remaining, limit } = this.client.budget;
+      this.log.info(
+        low ? `the repository's API budget is low (${remaining} of ${limit} left): reading the thread ${LOW_BUDGET_STRETCH}x less often while idle` : `the repository's API budget is back (${remaining} of ${limit} left): reading at the usual pace`
+      );
+    }
+    return low ? LOW_BUDGET_STRETCH : 1;
+  }
+  /** An optional wait of `ms`, stretched while the budget is low. */
+  wait(sleep, ms) {
+    const factor = this.stretch();
+    if (factor > 1) this.slowedMs += ms * (factor - 1);
+    return sleep(ms * factor);
+  }
+};
+
+// src/node/candidacies.ts
+var Candidacies = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  standing = /* @__PURE__ */ new Map();
+  /** The term-1 bid: the node's announcement, where it records what it spent as it leaves. */
+  first;
+  /** The bids still standing, by term. */
+  get byTerm() {
+    return this.standing;
+  }
+  async stand(term) {
+    const { config: config2, thread, log } = this.ctx;
+    const nonce = newNonce();
+    const postedAt = Date.now();
+    const posted = await keepTrying(
+      this.ctx,
+      `standing for leader (term ${term})`,
+      () => thread.post(bidBody(config2, nonce, term, "standing"))
+    );
+    const keeper = new LeaseKeeper(
+      this.ctx,
+      posted.id,
+      Date.parse(posted.created_at),
+      (reason) => log.warning(`the bid for term ${term} lapsed: ${reason}`)
+    );
+    keeper.start((beat, prev) => bidBody(config2, nonce, term, "standing", beat, prev), false);
+    const candidacy = { nonce, postedAt, keeper };
+    this.standing.set(term, candidacy);
+    this.first ??= candidacy;
+    return posted;
+  }
+  /**
+   * Stop keeping alive the bids the thread has settled: once a plan is out, when another node won the term,
+   * or when the fold did not count the bid (it came a moment too early: the node may stand again). A bid
+   * posted twice (a retried POST) keeps alive the copy the fold counts.
+   */
+  settle(state) {
+    for (const [term, candidacy] of this.standing) {
+      const leader = state.terms.get(term)?.leader;
+      const mine = state.entries.find(
+        (e) => e.message?.nonce === candidacy.nonce && e.status !== "duplicate"
+      );
+      if (state.plan || leader && leader.nonce !== candidacy.nonce || mine?.status === "ignored") {
+        candidacy.keeper.stop();
+        this.standing.delete(term);
+      } else if (leader) candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
+    }
+  }
+  stopAll() {
+    for (const { keeper } of this.standing.values()) keeper.stop();
+  }
+};
 
 // src/delivery/task-branch.ts
 import path9 from "node:path";
@@ -39567,414 +40841,188 @@ async function secureWorkspace(token, places, log) {
     );
 }
 
-// src/protocol/liveness.ts
-function goneNodes(state, jobs) {
-  const gone = /* @__PURE__ */ new Map();
-  for (const node2 of state.nodes.values()) {
-    if (!node2.runner) continue;
-    const candidates = jobs.filter((j) => {
-      if (j.runner_name !== node2.runner) return false;
-      const started = j.started_at ? Date.parse(j.started_at) : Infinity;
-      return started <= node2.firstSeen && !(j.completed_at && Date.parse(j.completed_at) < node2.firstSeen);
-    });
-    const job = candidates.length === 1 ? candidates[0] : void 0;
-    if (job?.status === "completed" && job.completed_at)
-      gone.set(node2.id, { job: job.id, endedAt: Date.parse(job.completed_at) });
-  }
-  return gone;
-}
-
-// src/github/run-jobs.ts
-var PER_PAGE2 = 100;
-var RunJobs = class {
-  constructor(client, runId, attempt) {
-    this.client = client;
-    this.runId = runId;
-    this.attempt = attempt;
-  }
-  client;
-  runId;
-  attempt;
-  etags = /* @__PURE__ */ new Map();
-  jobs = [];
-  unavailable;
-  /** Why the jobs cannot be read (no `actions: read`, no such run), once it is known; then nothing is asked. */
-  why() {
-    return this.unavailable;
-  }
-  list() {
-    return this.jobs;
-  }
-  /** Read the attempt's jobs again. Errors other than a refusal are thrown (the caller tries later). */
-  async read() {
-    if (this.unavailable) return "unavailable";
-    const { octokit, owner, repo } = this.client;
-    const pages = [];
-    let changed = false;
-    for (let page = 1; page <= 3; page++) {
-      const etag = this.etags.get(page);
-      try {
-        const response = await octokit.request(
-          "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
-          {
-            owner,
-            repo,
-            run_id: this.runId,
-            attempt_number: this.attempt,
-            per_page: PER_PAGE2,
-            page,
-            headers: etag ? { "if-none-match": etag } : {}
-          }
-        );
-        changed = true;
-        if (response.headers.etag) this.etags.set(page, response.headers.etag);
-        const jobs = response.data.jobs.map((j) => ({
-          id: Number(j.id),
-          name: j.name,
-          runner_name: j.runner_name ?? null,
-          status: j.status,
-          conclusion: j.conclusion ?? null,
-          started_at: j.started_at ?? null,
-          completed_at: j.completed_at ?? null
-        }));
-        pages.push(jobs);
-        if (response.data.total_count <= page * PER_PAGE2) break;
-      } catch (error3) {
-        const status = statusOf(error3);
-        if (status === 304) {
-          pages.push(this.jobs.slice((page - 1) * PER_PAGE2, page * PER_PAGE2));
-          if (this.jobs.length <= page * PER_PAGE2) break;
-          continue;
-        }
-        if (status === 403 && /rate limit/i.test(getErrorMessage(error3))) throw error3;
-        if (status === 403 || status === 404) {
-          this.unavailable = status === 403 ? `the token may not read this run's jobs (grant the workflow \`actions: read\`): ${getErrorMessage(error3)}` : `run ${this.runId} attempt ${this.attempt} is not known to the Actions API`;
-          return "unavailable";
-        }
-        throw error3;
-      }
-    }
-    if (changed) this.jobs = pages.flat();
-    return changed ? "changed" : "unchanged";
-  }
-};
-
-// src/node/liveness-watch.ts
-var JOBS_LOOK_MS = 2e4;
-function jobsLookIntervalMs(idleNodes, budgetLow) {
-  return JOBS_LOOK_MS * Math.max(1, Math.ceil(idleNodes / 2)) * (budgetLow ? 4 : 1);
-}
-function worthLooking(state, me) {
-  for (const record of state.tasks.values()) {
-    const last = record.attempts.at(-1);
-    if (last?.outcome === "open" && last.node !== me && state.nodes.get(last.node)?.runner) return true;
-  }
-  return false;
-}
-var NOBODY = /* @__PURE__ */ new Map();
-var LivenessWatch = class {
-  constructor(ctx) {
-    this.ctx = ctx;
-    const jobs = ctx.config.jobs;
-    this.jobs = jobs ? new RunJobs(ctx.client, jobs.runId, jobs.attempt) : void 0;
-  }
-  ctx;
-  jobs;
-  lastLook = -Infinity;
-  /** Each wait is drawn from half to one and a half times the interval, so that idle nodes' looks spread out. */
-  spread = 1;
-  said = false;
-  /** The nodes whose jobs had completed at the last look. */
-  gone(state) {
-    return this.jobs ? goneNodes(state, this.jobs.list()) : NOBODY;
-  }
-  /** Local ms until the next look is due (0: now); Infinity when looking is pointless or impossible. */
-  dueIn(state, idleNodes, budgetLow) {
-    if (!this.jobs || this.jobs.why() || !worthLooking(state, this.ctx.config.nodeId)) return Infinity;
-    return Math.max(0, this.lastLook + jobsLookIntervalMs(idleNodes, budgetLow) * this.spread - Date.now());
-  }
-  /** Read the jobs again; true when the listing changed. */
-  async look() {
-    if (!this.jobs) return false;
-    this.lastLook = Date.now();
-    this.spread = 0.5 + Math.random();
-    try {
-      const read = await this.jobs.read();
-      if (read === "unavailable" && !this.said) {
-        this.said = true;
-        this.ctx.log.warning(
-          `cannot tell dead nodes from the Actions API, so a silent node's task waits out its lease: ${this.jobs.why()}`
-        );
-      }
-      return read === "changed";
-    } catch (error3) {
-      this.ctx.log.debug(`reading the run's jobs failed: ${getErrorMessage(error3)}`);
-      return false;
-    }
-  }
-};
-
-// src/node/headroom.ts
-var LOW_BUDGET_STRETCH = 4;
-var Headroom = class {
-  constructor(client, log) {
-    this.client = client;
-    this.log = log;
-  }
-  client;
-  log;
-  /** The time optional waits were stretched by, in all. */
-  slowedMs = 0;
-  low = false;
-  /** The factor for an optional wait now; says so when the budget runs low and when it is back. */
-  stretch() {
-    const low = budgetIsLow(this.client.budget);
-    if (low !== this.low) {
-      this.low = low;
-      const { remaining, limit } = this.client.budget;
-      this.log.info(
-        low ? `the repository's API budget is low (${remaining} of ${limit} left): reading the thread ${LOW_BUDGET_STRETCH}x less often while idle` : `the repository's API budget is back (${remaining} of ${limit} left): reading at the usual pace`
-      );
-    }
-    return low ? LOW_BUDGET_STRETCH : 1;
-  }
-  /** An optional wait of `ms`, stretched while the budget is low. */
-  wait(sleep, ms) {
-    const factor = this.stretch();
-    if (factor > 1) this.slowedMs += ms * (factor - 1);
-    return sleep(ms * factor);
-  }
-};
-
-// src/node/run-node.ts
-var isPlan = (comment) => {
-  const decoded2 = decode2(comment.body);
-  return decoded2.kind === "message" && decoded2.message.type === "plan";
-};
-async function runNode(ctx) {
-  const { config: config2, thread, log, client } = ctx;
-  if (config2.delivery)
-    await secureWorkspace(
-      config2.delivery.token,
-      {
-        workspace: config2.workspace,
-        ...config2.delivery.home ? { home: config2.delivery.home } : {},
-        ...config2.delivery.runnerTemp ? { runnerTemp: config2.delivery.runnerTemp } : {}
-      },
-      log
-    );
-  const ledger = new ApiLedger(client.stats);
-  const enter = (next) => ledger.enter(next);
-  ctx.issue = await keepTrying(ctx, `reading issue #${config2.issueNumber}`, () => thread.issue());
+// src/node/join-run.ts
+async function joinRun(ctx) {
+  const { config: config2, thread, log } = ctx;
+  await protectWorkspace(ctx);
+  const issue3 = await keepTrying(ctx, `reading issue #${config2.issueNumber}`, () => thread.issue());
   log.info(
     `node ${config2.nodeId} (instance ${config2.instance} of ${config2.instances}) joins run ${config2.run} on issue #${config2.issueNumber}`
   );
-  const candidacies = /* @__PURE__ */ new Map();
-  const stand = async (term) => {
-    const nonce = newNonce();
-    const postedAt = Date.now();
-    const posted = await keepTrying(
-      ctx,
-      `standing for leader (term ${term})`,
-      () => thread.post(bidBody(config2, nonce, term, "standing"))
-    );
-    const keeper = new LeaseKeeper(
-      ctx,
-      posted.id,
-      Date.parse(posted.created_at),
-      (reason) => log.warning(`the bid for term ${term} lapsed: ${reason}`)
-    );
-    keeper.start((beat, prev) => bidBody(config2, nonce, term, "standing", beat, prev), false);
-    candidacies.set(term, { nonce, postedAt, keeper });
-    return posted;
-  };
-  const firstBid = await stand(1);
-  const firstCandidacy = candidacies.get(1);
+  const candidacies = new Candidacies(ctx);
+  const firstBid = await candidacies.stand(1);
   if (!firstBid.user) throw new Error("the election comment came back without an author");
-  ctx.trust = makeTrust(firstBid.user, config2.trustedAuthors);
+  const trust = makeTrust(firstBid.user, config2.trustedAuthors);
   log.info(
     `\u{1F3AF} stood for leader (term 1) in comment ${firstBid.id}; the action writes as ${firstBid.user.login} (id ${firstBid.user.id})`
   );
-  await openBranches(ctx, firstBid.user);
-  let leadAttemptedTerm = 0;
-  let idleRounds = 0;
-  const liveness = new LivenessWatch(ctx);
-  const headroom = new Headroom(client, log);
-  let state = fold([], { run: config2.run, trust: ctx.trust });
-  const loggedRejections = /* @__PURE__ */ new Set();
-  let lastTally = "";
-  let waitingFor = "waiting";
-  let planAwaitedSince;
-  let viewIsFresh = false;
+  const branches = await openBranches(ctx, firstBid.user);
+  return { run: { ...ctx, issue: issue3, trust, ...branches ? { branches } : {} }, candidacies };
+}
+async function protectWorkspace(ctx) {
+  const { config: config2, log } = ctx;
+  if (!config2.delivery) return;
+  await secureWorkspace(
+    config2.delivery.token,
+    {
+      workspace: config2.workspace,
+      ...config2.delivery.home ? { home: config2.delivery.home } : {},
+      ...config2.delivery.runnerTemp ? { runnerTemp: config2.delivery.runnerTemp } : {}
+    },
+    log
+  );
+}
+async function openBranches(ctx, author) {
+  const { config: config2, log } = ctx;
+  const delivery = config2.delivery;
+  if (!delivery) return void 0;
+  const blocker = await deliveryBlocker(config2.workspace);
+  if (blocker) {
+    log.info(`task results are not committed: ${blocker}`);
+    return void 0;
+  }
   try {
-    for (; ; ) {
-      const busy = ["working", "claiming"];
-      enter(!state.plan ? "electing" : busy.includes(ledger.phase) ? "catching up" : waitingFor);
-      if (!viewIsFresh) await keepTrying(ctx, "reading the thread", () => thread.refresh());
-      viewIsFresh = false;
-      state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
-      for (const entry of state.entries) {
-        if (entry.status !== "accepted" && entry.status !== "ignored" && !loggedRejections.has(entry.commentId)) {
-          loggedRejections.add(entry.commentId);
-          log.info(
-            `skipping comment ${entry.commentId} by ${entry.author}: ${entry.status}${entry.note ? ` (${entry.note})` : ""}`
-          );
-        }
-      }
-      const now = client.clock.now();
-      for (const [term, candidacy] of candidacies) {
-        const leader = state.terms.get(term)?.leader;
-        const mine = state.entries.find(
-          (e) => e.message?.nonce === candidacy.nonce && e.status !== "duplicate"
-        );
-        if (state.plan || leader && leader.nonce !== candidacy.nonce || mine?.status === "ignored") {
-          candidacy.keeper.stop();
-          candidacies.delete(term);
-        } else if (leader) {
-          candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
-        }
-      }
-      if (state.plan?.error !== void 0) {
-        log.warning(`the run has no tasks: planning failed: ${state.plan.error}`);
-        break;
-      }
-      if (runFinished(state, now, config2.listingLagMs)) break;
-      if (!state.plan) {
-        const leader = currentLeader(state);
-        const candidacy = leader ? candidacies.get(leader.term) : void 0;
-        if (leader && candidacy?.nonce === leader.nonce && leadAttemptedTerm < leader.term && Date.now() - candidacy.postedAt >= config2.settleMs) {
-          leadAttemptedTerm = leader.term;
-          enter("leading");
-          const outcome = await lead(ctx, leader, candidacy.keeper);
-          if (outcome === "failed-planning") {
-            log.warning("planning failed; the error is on the issue");
-          }
-          continue;
-        }
-        const due = electionDue(state, now);
-        if (due !== void 0 && !candidacies.has(due) && due > leadAttemptedTerm) {
-          log.info(
-            `the term ${due - 1} leader fell silent before publishing a plan: standing for term ${due}`
-          );
-          await stand(due);
-          continue;
-        }
-        const mine = candidacies.get(leader?.term ?? 1);
-        const settleLeft = mine ? mine.postedAt + config2.settleMs - Date.now() : Infinity;
-        if (!leader || mine) planAwaitedSince = void 0;
-        else planAwaitedSince ??= Date.now();
-        const waited = planAwaitedSince !== void 0 ? Date.now() - planAwaitedSince : -1;
-        if (waited >= 0 && thread.size() >= (waited > 3e3 ? 100 : 200) && thread.canReadTail()) {
-          const until = Date.now() + 15e3;
-          while (Date.now() < until) {
-            await ctx.sleep(Math.min(config2.pollMs, 1e3));
-            if (!await thread.appended()) continue;
-            const tail = await thread.readTail();
-            if (tail.unsure || tail.added.length === 0) break;
-            if (tail.added.some(isPlan) && fold(thread.all(), { run: config2.run, trust: ctx.trust }).plan) {
-              viewIsFresh = true;
-              break;
-            }
-          }
-          continue;
-        }
-        const waitMs = mine ? 500 : leader ? 1e3 : config2.pollMs;
-        await ctx.sleep(Math.min(config2.pollMs, mine && settleLeft > 0 ? settleLeft : waitMs));
-        continue;
-      }
-      const counts2 = tally(state, now);
-      const summary2 = Object.entries(counts2).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(", ");
-      if (summary2 !== lastTally) {
-        log.info(`tasks: ${summary2}`);
-        lastTally = summary2;
-      }
-      const stagger = config2.settleMs + 2 * config2.pollMs + 1e3;
-      const gone = liveness.gone(state);
-      const me = { node: config2.nodeId, instance: config2.instance };
-      let choice = chooseTask(state, now, me, stagger, gone);
-      if (choice?.takeover && choice.notBefore <= now) {
-        const held = state.tasks.get(choice.task)?.attempts.at(-1);
-        if (held)
-          await keepTrying(
-            ctx,
-            `reading attempt ${held.attempt} of ${choice.task} again`,
-            () => thread.reload(held.commentId)
-          );
-        state = fold(thread.all(), { run: config2.run, trust: ctx.trust });
-        const again = chooseTask(state, client.clock.now(), me, stagger, gone);
-        if (again?.task !== choice.task || !again.takeover) continue;
-        choice = again;
-        log.info(
-          `the job of ${choice.takeover.node} has ended (job ${choice.takeover.job}): taking ${choice.task} over without waiting for its lease`
-        );
-      }
-      if (choice && choice.notBefore > now) {
-        waitingFor = "holding back";
-        await ctx.sleep(Math.min(config2.pollMs, choice.notBefore - now));
-        continue;
-      }
-      if (!choice) {
-        idleRounds += 1;
-        waitingFor = "idle";
-        const cap = Math.max(config2.pollMs, Math.min(config2.leaseMs / 3, 6e4));
-        const counts3 = tally(state, now);
-        const idleNodes = [...state.nodes.values()].filter(
-          (n) => !gone.has(n.id) && !liveAttemptOf(state, n.id, now)
-        ).length;
-        const lookIn = () => liveness.dueIn(state, idleNodes, headroom.stretch() > 1);
-        if (lookIn() === 0 && await liveness.look() && holderGone(state, liveness.gone(state), now)) {
-          continue;
-        }
-        if (counts3.blocked > 0 || thread.size() < 100 || !thread.canReadTail()) {
-          const backOff = Math.min(cap, config2.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6));
-          await headroom.wait(ctx.sleep, Math.min(backOff, lookIn() / headroom.stretch()));
-          continue;
-        }
-        const readAt = Date.now() + cap * headroom.stretch();
-        const lapse = nextLapse(state, now);
-        while (Date.now() < readAt && client.clock.now() < lapse && lookIn() > 0) {
-          await headroom.wait(
-            ctx.sleep,
-            Math.min(
-              config2.pollMs,
-              (readAt - Date.now()) / headroom.stretch(),
-              lookIn() / headroom.stretch()
-            )
-          );
-          if (await thread.appended()) break;
-        }
-        continue;
-      }
-      idleRounds = 0;
-      enter("claiming");
-      if (choice.attempt > (state.plan?.maxAttempts ?? 0)) {
-        await closeTask(ctx, choice);
-        continue;
-      }
-      const won = await claimTask(ctx, choice);
-      if (!won) {
-        await ctx.sleep(Math.min(config2.pollMs, 500) * (1 + Math.random()));
-        continue;
-      }
-      enter("working");
-      const { viewIsFresh: fresh } = await runTask(ctx, won.claim, won.state);
-      viewIsFresh = fresh;
-    }
-  } finally {
+    const branches = await TaskBranches.open({
+      workspace: config2.workspace,
+      issueNumber: config2.issueNumber,
+      ...delivery.baseBranch ? { baseBranch: delivery.baseBranch } : {},
+      draft: delivery.draft,
+      token: delivery.token,
+      author,
+      client: ctx.client,
+      sleep: ctx.sleep,
+      log,
+      scratch: config2.tempDir,
+      ...delivery.gitTimeoutMs ? { gitTimeoutMs: delivery.gitTimeoutMs } : {}
+    });
+    log.info(
+      `each task's changes go to a branch p2p/issue-${config2.issueNumber}/<task> from ${branches.baseBranch}${delivery.createPr ? ", with a pull request" : ""}`
+    );
+    return branches;
+  } catch (error3) {
+    log.warning(
+      `task results are not committed: the git workspace could not be set up: ${getErrorMessage(error3)}`
+    );
+    return void 0;
+  }
+}
+
+// src/node/checklist-keeper.ts
+var CHECKLIST_MIN_GAP_MS = 2e3;
+function checklistRepairMs(config2) {
+  return Math.max(15e3, 3 * config2.pollMs + config2.listingLagMs);
+}
+var ChecklistKeeper = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  lastEdit = -Infinity;
+  lastSignature = "";
+  /** A node posts the checklist once at most (a view that cannot find it must not post it again and again). */
+  posted = false;
+  /** The leader posts the checklist right after its plan. */
+  async post(state) {
+    const { ctx } = this;
+    if (this.posted) return;
+    this.posted = true;
     try {
-      ctx.branches?.leave();
+      const { body } = renderChecklist({ state, now: ctx.client.clock.now() });
+      await ctx.thread.post(body);
+      this.lastEdit = Date.now();
     } catch (error3) {
-      log.warning(`could not put the workspace's git config back: ${getErrorMessage(error3)}`);
+      ctx.log.warning(`could not post the checklist: ${getErrorMessage(error3)}`);
     }
   }
-  for (const { keeper } of candidacies.values()) keeper.stop();
-  enter("leaving");
+  /** Edit the checklist when this node's view shows more than it does and the edit is this node's to make. */
+  async update(state, gone) {
+    const { ctx } = this;
+    if (!state.plan || state.plan.error !== void 0 || Date.now() - this.lastEdit < CHECKLIST_MIN_GAP_MS)
+      return;
+    const found = findChecklist(ctx.thread.all(), ctx.trust, ctx.config.run);
+    const now = ctx.client.clock.now();
+    let latest = 0;
+    for (const e of state.entries) latest = Math.max(latest, e.updated);
+    const signature = `${state.entries.length}:${latest}:${found?.comment.updated_at}:${gone.size}`;
+    const repairing = this.repairs(state, now, gone);
+    if (signature === this.lastSignature && !repairing) return;
+    this.lastSignature = signature;
+    if (!found) {
+      if (repairing && now - state.plan.created >= checklistRepairMs(ctx.config)) await this.post(state);
+      return;
+    }
+    const next = renderChecklist({ state, now, gone });
+    if (!shouldEdit(found.shown, next.shown)) return;
+    const behindFor = now - Date.parse(found.comment.updated_at);
+    if (!this.ownChangeUnshown(state, found.shown, next.shown) && !(repairing && behindFor >= checklistRepairMs(ctx.config)))
+      return;
+    try {
+      this.lastEdit = Date.now();
+      await ctx.thread.edit(found.comment.id, next.body, { retries: 1 });
+    } catch (error3) {
+      ctx.log.debug(`could not update the checklist: ${getErrorMessage(error3)}`);
+    }
+  }
+  /** Whether the comment shows a task differently than this node's view, where this node made the change. */
+  ownChangeUnshown(state, current, next) {
+    for (const [id2, shown] of next) {
+      const last = state.tasks.get(id2)?.attempts.at(-1);
+      if (last?.node !== this.ctx.config.nodeId) continue;
+      const was = current.get(id2);
+      if (!was || was.status !== shown.status || was.step !== shown.step) return true;
+    }
+    return false;
+  }
+  /** The node that repairs the checklist: the lowest-instance node, of those not gone, that runs no task. */
+  repairs(state, now, gone) {
+    let best;
+    for (const n of state.nodes.values()) {
+      if (gone.has(n.id) || liveAttemptOf(state, n.id, now)) continue;
+      if (!best || n.instance < best.instance || n.instance === best.instance && n.id < best.id) best = n;
+    }
+    return best?.id === this.ctx.config.nodeId;
+  }
+};
+
+// src/node/leave-run.ts
+async function leaveRun(node2, state) {
+  const { ctx, ledger, headroom } = node2;
+  const { config: config2, client, log } = ctx;
+  node2.candidacies.stopAll();
+  ledger.enter("leaving");
+  await recordSpend(node2);
+  log.info(ledger.line());
+  const { remaining, limit, lowest } = client.budget;
+  if (limit !== void 0)
+    log.info(
+      `the repository's API budget: ${remaining} of ${limit} left at the end, ${lowest} at the least${headroom.slowedMs > 0 ? `; idle reads were slowed for ${Math.round(headroom.slowedMs / 1e3)}s to leave some to the repository` : ""}`
+    );
+  const now = client.clock.now();
+  const counts = tally(state, now);
+  const { completed, failed } = ownOutcomes(state, config2.nodeId);
+  log.info(
+    `run over: ${counts.completed} completed, ${counts.failed} failed, ${counts.skipped} skipped of ${taskViews(state, now).size} task(s); this node completed ${completed}, failed ${failed}`
+  );
+  return {
+    role: state.plan?.leader === config2.nodeId ? "leader" : "worker",
+    nodeId: config2.nodeId,
+    completed,
+    failed,
+    ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {},
+    state
+  };
+}
+async function recordSpend(node2) {
+  const { ctx, headroom } = node2;
+  const { config: config2, client, log } = ctx;
+  const first = node2.candidacies.first;
+  if (!first) return;
   try {
     await keepTrying(
       ctx,
       "recording what this node spent",
-      () => firstCandidacy.keeper.write(
-        (beat, prev) => bidBody(config2, firstCandidacy.nonce, 1, "standing", beat, prev, {
+      () => first.keeper.write(
+        (beat, prev) => bidBody(config2, first.nonce, 1, "standing", beat, prev, {
           requests: client.stats.counted + 1,
           not_modified: client.stats.notModified,
           writes: client.stats.writes,
@@ -39989,74 +41037,325 @@ async function runNode(ctx) {
   } catch (error3) {
     log.warning(`could not record what this node spent: ${getErrorMessage(error3)}`);
   }
-  log.info(ledger.line());
-  const { remaining, limit, lowest } = client.budget;
-  if (limit !== void 0)
-    log.info(
-      `the repository's API budget: ${remaining} of ${limit} left at the end, ${lowest} at the least${headroom.slowedMs > 0 ? `; idle reads were slowed for ${Math.round(headroom.slowedMs / 1e3)}s to leave some to the repository` : ""}`
-    );
-  const final = taskViews(state, client.clock.now());
-  const counts = tally(state, client.clock.now());
-  const { completed, failed } = ownOutcomes(state, config2.nodeId);
-  log.info(
-    `run over: ${counts.completed} completed, ${counts.failed} failed, ${counts.skipped} skipped of ${final.size} task(s); this node completed ${completed}, failed ${failed}`
-  );
-  return {
-    role: state.plan?.leader === config2.nodeId ? "leader" : "worker",
-    nodeId: config2.nodeId,
-    completed,
-    failed,
-    ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {},
-    state
-  };
-}
-function holderGone(state, gone, now) {
-  if (gone.size === 0) return false;
-  for (const node2 of gone.keys()) if (liveAttemptOf(state, node2, now)) return true;
-  return false;
 }
 function ownOutcomes(state, node2) {
   let completed = 0;
   let failed = 0;
-  for (const record of state.tasks.values())
-    for (const a of record.attempts) {
+  for (const record2 of state.tasks.values())
+    for (const a of record2.attempts) {
       if (a.node !== node2 || a.closing) continue;
       if (a.outcome === "completed") completed += 1;
       else if (a.outcome === "failed") failed += 1;
     }
   return { completed, failed };
 }
-async function openBranches(ctx, author) {
-  const { config: config2, log } = ctx;
-  const delivery = config2.delivery;
-  if (!delivery) return;
-  const blocker = await deliveryBlocker(config2.workspace);
-  if (blocker) {
-    log.info(`task results are not committed: ${blocker}`);
-    return;
+
+// src/node/polling.ts
+var PLAN_TAIL_WATCH_MS = 15e3;
+function tailProbeMs(s) {
+  return Math.min(s.pollMs, 1e3);
+}
+function planTailThreshold(waitedMs) {
+  return waitedMs > 3e3 ? PER_PAGE : 2 * PER_PAGE;
+}
+function electionWaitMs(s, w) {
+  if (w.candidate && w.settleLeftMs > 0) return Math.min(s.pollMs, w.settleLeftMs);
+  return Math.min(s.pollMs, w.candidate ? 500 : w.leader ? 1e3 : s.pollMs);
+}
+function claimStaggerMs(s) {
+  return s.settleMs + 2 * s.pollMs + 1e3;
+}
+function idleCapMs(s) {
+  return Math.max(s.pollMs, Math.min(s.leaseMs / 3, 6e4));
+}
+function idleBackOffMs(s, idleRounds) {
+  return Math.min(idleCapMs(s), s.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6));
+}
+function watchesTail(w) {
+  return w.blocked === 0 && w.threadSize >= PER_PAGE && w.canReadTail;
+}
+function lostClaimPauseMs(s, random) {
+  return Math.min(s.pollMs, 500) * (1 + random);
+}
+function readingPhase(hasPlan, current, waitingFor) {
+  if (!hasPlan) return "electing";
+  return current === "working" || current === "claiming" ? "catching up" : waitingFor;
+}
+
+// src/node/node-step.ts
+var FIRST_MEMORY = { leadAttemptedTerm: 0, idleRounds: 0, waitingFor: "waiting" };
+function step(view, memory) {
+  const { state } = view;
+  if (state.plan?.error !== void 0)
+    return {
+      action: { kind: "leave", warning: `the run has no tasks: planning failed: ${state.plan.error}` },
+      memory
+    };
+  if (view.stoppedBy) return { action: { kind: "leave", notice: view.stoppedBy }, memory };
+  if (runFinished(state, view.serverNow, view.settings.listingLagMs))
+    return { action: { kind: "leave" }, memory };
+  if (view.stopRequest) return { action: { kind: "judge-stop", request: view.stopRequest }, memory };
+  return state.plan ? stepWorker(view, memory) : stepElecting(view, memory);
+}
+function stepElecting(view, memory) {
+  const { state, settings, localNow } = view;
+  const leader = currentLeader(state);
+  const won = leader ? view.candidacies.get(leader.term) : void 0;
+  if (leader && won?.nonce === leader.nonce && memory.leadAttemptedTerm < leader.term && localNow - won.postedAt >= settings.settleMs)
+    return { action: { kind: "lead", leader }, memory: { ...memory, leadAttemptedTerm: leader.term } };
+  const due = electionDue(state, view.serverNow);
+  if (due !== void 0 && !view.candidacies.has(due) && due > memory.leadAttemptedTerm) {
+    const why = `the term ${due - 1} leader fell silent before publishing a plan: standing for term ${due}`;
+    return { action: { kind: "stand", term: due, why }, memory };
   }
+  const mine = view.candidacies.get(leader?.term ?? 1);
+  const planAwaitedSince = !leader || mine ? void 0 : memory.planAwaitedSince ?? localNow;
+  const next = { ...memory, planAwaitedSince };
+  const waited = planAwaitedSince !== void 0 ? localNow - planAwaitedSince : -1;
+  if (waited >= 0 && view.thread.size >= planTailThreshold(waited) && view.thread.canReadTail)
+    return {
+      action: { kind: "watch-for-plan", forMs: PLAN_TAIL_WATCH_MS, probeMs: tailProbeMs(settings) },
+      memory: next
+    };
+  const settleLeftMs = mine ? mine.postedAt + settings.settleMs - localNow : Infinity;
+  const ms = electionWaitMs(settings, { candidate: !!mine, leader: !!leader, settleLeftMs });
+  return { action: { kind: "wait", ms, optional: false }, memory: next };
+}
+var takeoverKey = (c) => `${c.task}#${c.attempt}`;
+function stepWorker(view, memory) {
+  const { state, serverNow, settings } = view;
+  const me = { node: settings.nodeId, instance: settings.instance };
+  const choice = chooseTask(state, serverNow, me, claimStaggerMs(settings), view.gone);
+  if (!choice) return stepIdle(view, memory);
+  if (choice.notBefore > serverNow)
+    return {
+      action: { kind: "wait", ms: Math.min(settings.pollMs, choice.notBefore - serverNow), optional: false },
+      memory: { ...memory, waitingFor: "holding back" }
+    };
+  const { confirmedTakeover, ...rest } = memory;
+  if (choice.takeover && confirmedTakeover !== takeoverKey(choice))
+    return {
+      action: { kind: "confirm-takeover", task: choice.task, attempt: choice.attempt - 1 },
+      memory: { ...memory, confirmedTakeover: takeoverKey(choice) }
+    };
+  const kind = choice.attempt > (state.plan?.maxAttempts ?? 0) ? "close" : "claim";
+  return { action: { kind, choice }, memory: { ...rest, idleRounds: 0 } };
+}
+function stepIdle(view, memory) {
+  const { state, serverNow, settings, localNow, stretch } = view;
+  const idleNodes = [...state.nodes.values()].filter(
+    (n) => !view.gone.has(n.id) && !liveAttemptOf(state, n.id, serverNow)
+  ).length;
+  const lookIn = lookDueIn(view.jobs, state, settings.nodeId, idleNodes, stretch > 1, localNow);
+  if (lookIn === 0) return { action: { kind: "look-at-jobs" }, memory };
+  const idleRounds = memory.idleRounds + 1;
+  const next = { ...memory, idleRounds, waitingFor: "idle" };
+  const { blocked } = tally(state, serverNow);
+  if (!watchesTail({ blocked, threadSize: view.thread.size, canReadTail: view.thread.canReadTail })) {
+    const ms = Math.min(idleBackOffMs(settings, idleRounds), lookIn / stretch);
+    return { action: { kind: "wait", ms, optional: true }, memory: next };
+  }
+  return {
+    action: {
+      kind: "watch-tail",
+      untilLocal: localNow + idleCapMs(settings) * stretch,
+      lookAtLocal: localNow + lookIn,
+      lapseServer: nextLapse(state, serverNow),
+      probeMs: settings.pollMs
+    },
+    memory: next
+  };
+}
+
+// src/node/run-node.ts
+async function runNode(ctx) {
+  const ledger = new ApiLedger(ctx.client.stats);
+  const { run: run2, candidacies } = await joinRun(ctx);
+  const member = {
+    ctx: run2,
+    candidacies,
+    ledger,
+    liveness: new LivenessWatch(run2),
+    headroom: new Headroom(ctx.client, ctx.log),
+    stops: new StopWatch(run2),
+    checklist: new ChecklistKeeper(run2),
+    loggedRejections: /* @__PURE__ */ new Set(),
+    lastTally: ""
+  };
+  let state;
   try {
-    ctx.branches = await TaskBranches.open({
-      workspace: config2.workspace,
-      issueNumber: config2.issueNumber,
-      ...delivery.baseBranch ? { baseBranch: delivery.baseBranch } : {},
-      draft: delivery.draft,
-      token: delivery.token,
-      author,
-      client: ctx.client,
-      sleep: ctx.sleep,
-      log,
-      scratch: config2.tempDir,
-      ...delivery.gitTimeoutMs ? { gitTimeoutMs: delivery.gitTimeoutMs } : {}
-    });
-    log.info(
-      `each task's changes go to a branch p2p/issue-${config2.issueNumber}/<task> from ${ctx.branches.baseBranch}${delivery.createPr ? ", with a pull request" : ""}`
-    );
-  } catch (error3) {
-    log.warning(
-      `task results are not committed: the git workspace could not be set up: ${getErrorMessage(error3)}`
+    state = await followThread(member);
+  } finally {
+    try {
+      run2.branches?.leave();
+    } catch (error3) {
+      ctx.log.warning(`could not put the workspace's git config back: ${getErrorMessage(error3)}`);
+    }
+  }
+  return leaveRun(member, state);
+}
+async function followThread(member) {
+  const { ctx, ledger } = member;
+  let memory = FIRST_MEMORY;
+  let hasPlan = false;
+  let viewIsFresh = false;
+  for (; ; ) {
+    ledger.enter(readingPhase(hasPlan, ledger.phase, memory.waitingFor));
+    if (!viewIsFresh) await keepTrying(ctx, "reading the thread", () => ctx.thread.refresh());
+    const state = observe(member);
+    await member.checklist.update(state, member.liveness.gone(state));
+    hasPlan = !!state.plan;
+    const decision = step(viewOf(member, state), memory);
+    memory = decision.memory;
+    if (decision.action.kind === "leave") {
+      if (decision.action.warning) ctx.log.warning(decision.action.warning);
+      if (decision.action.notice) ctx.log.info(`\u{1F6D1} leaving: ${decision.action.notice}`);
+      return state;
+    }
+    viewIsFresh = await perform(member, decision.action, state);
+  }
+}
+function observe(member) {
+  const { ctx, loggedRejections } = member;
+  const state = foldThread(ctx);
+  for (const entry of state.entries) {
+    if (entry.status === "accepted" || entry.status === "ignored" || loggedRejections.has(entry.commentId))
+      continue;
+    loggedRejections.add(entry.commentId);
+    ctx.log.info(
+      `skipping comment ${entry.commentId} by ${entry.author}: ${entry.status}${entry.note ? ` (${entry.note})` : ""}`
     );
   }
+  member.candidacies.settle(state);
+  if (state.plan) {
+    const summary2 = Object.entries(tally(state, ctx.client.clock.now())).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(", ");
+    if (summary2 !== member.lastTally) ctx.log.info(`tasks: ${summary2}`);
+    member.lastTally = summary2;
+  }
+  return state;
+}
+var optional2 = (key, value) => value !== void 0 ? { [key]: value } : {};
+function viewOf(member, state) {
+  const { config: config2, thread, client } = member.ctx;
+  return {
+    state,
+    serverNow: client.clock.now(),
+    localNow: Date.now(),
+    settings: config2,
+    thread: { size: thread.size(), canReadTail: thread.canReadTail() },
+    candidacies: member.candidacies.byTerm,
+    gone: member.liveness.gone(state),
+    jobs: member.liveness.facts(),
+    stretch: member.headroom.stretch(),
+    ...optional2("stopRequest", member.stops.pending(state)),
+    ...optional2("stoppedBy", member.stops.stoppedBy(state))
+  };
+}
+async function perform(member, action, state) {
+  const { ctx, ledger, headroom } = member;
+  const { log } = ctx;
+  switch (action.kind) {
+    case "leave":
+      return true;
+    case "lead": {
+      ledger.enter("leading");
+      const keeper = member.candidacies.byTerm.get(action.leader.term).keeper;
+      const announce = async (plan) => {
+        await member.checklist.post(
+          fold([...ctx.thread.all(), ...plan], { run: ctx.config.run, trust: ctx.trust })
+        );
+        await member.stops.postBeacon();
+      };
+      if (await lead(ctx, action.leader, keeper, announce) === "failed-planning")
+        log.warning("planning failed; the error is on the issue");
+      return false;
+    }
+    case "stand":
+      log.info(action.why);
+      await member.candidacies.stand(action.term);
+      return false;
+    case "watch-for-plan":
+      return watchForPlan(ctx, action);
+    case "wait":
+      await (action.optional ? headroom.wait(ctx.sleep, action.ms) : ctx.sleep(action.ms));
+      return false;
+    case "look-at-jobs": {
+      const changed = await member.liveness.look();
+      return !(changed && holderGone(state, member.liveness.gone(state), ctx.client.clock.now()));
+    }
+    case "watch-tail":
+      await watchTail(member, action);
+      return false;
+    case "confirm-takeover": {
+      const held = state.tasks.get(action.task)?.attempts[action.attempt - 1];
+      if (held)
+        await keepTrying(
+          ctx,
+          `reading attempt ${held.attempt} of ${action.task} again`,
+          () => ctx.thread.reload(held.commentId)
+        );
+      return true;
+    }
+    case "close":
+      ledger.enter("claiming");
+      await closeTask(ctx, action.choice);
+      return false;
+    case "claim":
+      return claimAndRun(member, action.choice);
+    case "judge-stop":
+      await member.stops.judge(action.request);
+      return false;
+  }
+}
+async function claimAndRun(member, choice) {
+  const { ctx, ledger } = member;
+  ledger.enter("claiming");
+  if (choice.takeover)
+    ctx.log.info(
+      `the job of ${choice.takeover.node} has ended (job ${choice.takeover.job}): taking ${choice.task} over without waiting for its lease`
+    );
+  const won = await claimTask(ctx, choice);
+  if (!won) {
+    await ctx.sleep(lostClaimPauseMs(ctx.config, Math.random()));
+    return false;
+  }
+  ledger.enter("working");
+  return (await runTask(ctx, won.claim, won.state, member.stops)).viewIsFresh;
+}
+var isPlan = (comment) => {
+  const decoded2 = decode2(comment.body);
+  return decoded2.kind === "message" && decoded2.message.type === "plan";
+};
+async function watchForPlan(ctx, action) {
+  const { thread, config: config2 } = ctx;
+  const until = Date.now() + action.forMs;
+  while (Date.now() < until) {
+    await ctx.sleep(action.probeMs);
+    if (!await thread.appended()) continue;
+    const tail = await thread.readTail();
+    if (tail.unsure || tail.added.length === 0) return false;
+    if (tail.added.some(isPlan) && fold(thread.all(), { run: config2.run, trust: ctx.trust }).plan)
+      return true;
+  }
+  return false;
+}
+async function watchTail(member, action) {
+  const { ctx, headroom } = member;
+  const deadline = Math.min(action.untilLocal, action.lookAtLocal);
+  while (Date.now() < deadline && ctx.client.clock.now() < action.lapseServer) {
+    const stretch = headroom.stretch();
+    const ms = Math.min(
+      action.probeMs,
+      (action.untilLocal - Date.now()) / stretch,
+      (action.lookAtLocal - Date.now()) / stretch
+    );
+    await headroom.wait(ctx.sleep, ms);
+    if (await ctx.thread.appended()) return;
+  }
+}
+function holderGone(state, gone, now) {
+  for (const node2 of gone.keys()) if (liveAttemptOf(state, node2, now)) return true;
+  return false;
 }
 
 // src/trigger/decide-start.ts
@@ -40093,9 +41392,9 @@ function decideStart(eventName, payload, settings) {
     const body = typeof comment?.body === "string" ? comment.body.trim() : "";
     if (payload.action !== "created")
       return { start: false, reason: `comment event "${String(payload.action)}" is not a new comment` };
-    const escaped = settings.command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const match = new RegExp(`^${escaped}(?:\\s+(.*))?$`, "m").exec(body.split("\n")[0] ?? "");
-    if (!match) return { start: false, reason: `the comment does not start with ${settings.command}` };
+    const command = parseCommand(body, settings.command);
+    if (!command) return { start: false, reason: `the comment does not start with ${settings.command}` };
+    if (command.kind === "stop") return { start: false, reason: "the comment asks to stop the run" };
     if (!author || issueNumber === void 0)
       return { start: false, reason: "the event has no author or issue" };
     if (author.type === "Bot" || author.login.endsWith("[bot]")) {
@@ -40103,7 +41402,7 @@ function decideStart(eventName, payload, settings) {
     }
     if (issue3?.pull_request)
       return { start: false, reason: `#${issueNumber} is a pull request, not an issue` };
-    const requested = /(?:^|\s)instances=(\d+)(?:\s|$)/.exec(match[1] ?? "")?.[1];
+    const requested = /(?:^|\s)instances=(\d+)(?:\s|$)/.exec(command.args ?? "")?.[1];
     return {
       start: true,
       issueNumber,
@@ -40195,44 +41494,122 @@ async function actionIdentity(client) {
   }
 }
 
+// src/github/labels.ts
+var same = (a, b) => a.toLowerCase() === b.toLowerCase();
+async function addLabels(client, issueNumber, names) {
+  const { data } = await client.octokit.rest.issues.addLabels({
+    owner: client.owner,
+    repo: client.repo,
+    issue_number: issueNumber,
+    labels: names
+  });
+  return data.map((l) => l.name);
+}
+async function removeLabel(client, issueNumber, name) {
+  try {
+    await client.octokit.rest.issues.removeLabel({
+      owner: client.owner,
+      repo: client.repo,
+      issue_number: issueNumber,
+      name
+    });
+    return true;
+  } catch (error3) {
+    if (statusOf(error3) === 404) return false;
+    throw error3;
+  }
+}
+async function relabel(client, issueNumber, change) {
+  const labels = await addLabels(client, issueNumber, [change.add]);
+  const present = change.remove.filter((r) => !same(r, change.add) && labels.some((l) => same(l, r)));
+  const removed = [];
+  const failed = [];
+  for (const name of present) {
+    try {
+      if (await removeLabel(client, issueNumber, name)) removed.push(name);
+    } catch (error3) {
+      failed.push(`${name} (${getErrorMessage(error3)})`);
+    }
+  }
+  if (failed.length > 0)
+    throw new Error(`added ${change.add}, but could not remove ${failed.join(", ")} from #${issueNumber}`);
+  return { removed };
+}
+
 // src/aggregate/run-summary.ts
 function summarize(state, now) {
   const views = taskViews(state, now);
-  const tasks = [...state.tasks.values()].sort((a, b) => a.order - b.order).map((record) => {
-    const view = views.get(record.task.id);
-    const last = view.last;
-    const earlier = record.task.completed_in;
-    return {
-      id: record.task.id,
-      title: record.task.title,
-      status: view.status,
-      attempts: view.attempts,
-      ...earlier ? {
-        node: earlier.node,
-        ...earlier.pr ? { pr: earlier.pr } : {},
-        ...earlier.branch ? { branch: earlier.branch } : {}
-      } : {},
-      ...last ? { node: last.node } : {},
-      ...last?.result ? { durationMs: last.result.duration_ms } : {},
-      ...last?.result?.pr ? { pr: last.result.pr } : {},
-      ...last?.result?.branch ? { branch: last.result.branch } : {},
-      ...last?.result?.changes !== void 0 ? { changes: last.result.changes } : {},
-      ...last?.result?.pr_error ? { prError: last.result.pr_error } : {},
-      ...view.reason ? { reason: view.reason } : {},
-      ...last?.result?.check ? { check: last.result.check } : {},
-      ...usageOf(record.attempts.map((a) => a.result?.usage))
-    };
-  });
-  const totals = { ...tally(state, now), total: tasks.length };
+  const costs = runCost(state);
+  const tasks = [...state.tasks.values()].sort((a, b) => a.order - b.order).map((record2) => taskSummary(record2, views.get(record2.task.id), costs.perTask.get(record2.task.id)));
+  const counts = tally(state, now);
+  const totals = { ...counts, total: tasks.length };
   const api = { requests: 0, writes: 0 };
   let lastEnd = 0;
-  for (const record of state.tasks.values()) {
-    for (const a of record.attempts) {
+  for (const record2 of state.tasks.values()) {
+    for (const a of record2.attempts) {
       api.requests += a.result?.api?.requests ?? 0;
       api.writes += a.result?.api?.writes ?? 0;
       lastEnd = Math.max(lastEnd, a.endedAt ?? 0);
     }
   }
+  const { spent, budget } = nodesSpent(state);
+  const planningUsage = state.plan?.usage;
+  const usage = addUsage(
+    tasks.reduce((sum, t) => addUsage(sum, t.usage), void 0),
+    planningUsage
+  );
+  const firstBid = Math.min(...[...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created)));
+  const costBudget = costBudgetOf(state, views);
+  return {
+    run: state.run,
+    ...state.plan ? { leader: state.plan.leader } : {},
+    nodes: [...state.nodes.values()].sort((a, b) => a.instance - b.instance).map((n) => n.id),
+    tasks,
+    totals,
+    successRate: tasks.length > 0 ? totals.completed / tasks.length : 0,
+    ...state.plan && Number.isFinite(firstBid) ? { electionToPlanMs: state.plan.created - firstBid } : {},
+    ...lastEnd > 0 && Number.isFinite(firstBid) ? { elapsedMs: lastEnd - firstBid } : {},
+    api,
+    spent,
+    ...budget ? { budget } : {},
+    ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {},
+    ...usage ? { usage } : {},
+    ...planningUsage ? { planningUsage } : {},
+    cost: {
+      totalUsd: costs.totalUsd,
+      unknownTasks: [...costs.perTask.values()].filter((c) => c.unknown).length,
+      ...costs.planningUsd !== void 0 ? { planningUsd: costs.planningUsd } : {}
+    },
+    ...costBudget ? { costBudget } : {},
+    ...state.stopped ? { stopped: { ...state.stopped, tasks: counts.stopped } } : {}
+  };
+}
+function taskSummary(record2, view, cost) {
+  const last = view.last;
+  const earlier2 = record2.task.completed_in;
+  return {
+    id: record2.task.id,
+    title: record2.task.title,
+    status: view.status,
+    attempts: view.attempts,
+    ...earlier2 ? {
+      node: earlier2.node,
+      ...earlier2.pr ? { pr: earlier2.pr } : {},
+      ...earlier2.branch ? { branch: earlier2.branch } : {}
+    } : {},
+    ...last ? { node: last.node } : {},
+    ...last?.result ? { durationMs: last.result.duration_ms } : {},
+    ...last?.result?.pr ? { pr: last.result.pr } : {},
+    ...last?.result?.branch ? { branch: last.result.branch } : {},
+    ...last?.result?.changes !== void 0 ? { changes: last.result.changes } : {},
+    ...last?.result?.pr_error ? { prError: last.result.pr_error } : {},
+    ...view.reason ? { reason: view.reason } : {},
+    ...last?.result?.check ? { check: last.result.check } : {},
+    ...usageOf(record2.attempts.map((a) => a.result?.usage)),
+    ...cost ? { cost: { ...cost } } : {}
+  };
+}
+function nodesSpent(state) {
   const spent = { requests: 0, notModified: 0, writes: 0, nodes: 0 };
   let budget;
   for (const node2 of state.nodes.values()) {
@@ -40248,27 +41625,18 @@ function summarize(state, now) {
     if (lowest !== void 0) budget.lowestRemaining = Math.min(budget.lowestRemaining ?? lowest, lowest);
     budget.slowedMs += slowed ?? 0;
   }
-  const planningUsage = state.plan?.usage;
-  const usage = addUsage(
-    tasks.reduce((sum, t) => addUsage(sum, t.usage), void 0),
-    planningUsage
-  );
-  const firstBid = Math.min(...[...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created)));
+  return { spent, ...budget ? { budget } : {} };
+}
+function costBudgetOf(state, views) {
+  const maxUsd = state.plan?.maxCostUsd;
+  if (maxUsd === void 0) return void 0;
+  const byBudget = [...views.values()].filter((v) => v.cause === "budget");
   return {
-    run: state.run,
-    ...state.plan ? { leader: state.plan.leader } : {},
-    nodes: [...state.nodes.values()].sort((a, b) => a.instance - b.instance).map((n) => n.id),
-    tasks,
-    totals,
-    successRate: tasks.length > 0 ? totals.completed / tasks.length : 0,
-    ...state.plan && Number.isFinite(firstBid) ? { electionToPlanMs: state.plan.created - firstBid } : {},
-    ...lastEnd > 0 && Number.isFinite(firstBid) ? { elapsedMs: lastEnd - firstBid } : {},
-    api,
-    spent,
-    ...budget ? { budget } : {},
-    ...state.plan?.error !== void 0 ? { planningError: state.plan.error } : {},
-    ...usage ? { usage } : {},
-    ...planningUsage ? { planningUsage } : {}
+    maxUsd,
+    leftUsd: budgetLeft(state) ?? 0,
+    spent: budgetSpent(state),
+    notRun: byBudget.filter((v) => v.status === "skipped").length,
+    notRetried: byBudget.filter((v) => v.status === "failed").length
   };
 }
 function usageOf(usages) {
@@ -40281,7 +41649,8 @@ var ICON = {
   skipped: "\u23ED\uFE0F",
   running: "\u23F3",
   claimable: "\u23F8\uFE0F",
-  blocked: "\u23F8\uFE0F"
+  blocked: "\u23F8\uFE0F",
+  stopped: "\u{1F6D1}"
 };
 var SUMMARY_MARKER = (run2) => `<!-- p2p-dev-summary run=${run2} -->`;
 function renderSummary(s) {
@@ -40291,59 +41660,101 @@ function renderSummary(s) {
     "",
     `Leader: ${s.leader ? `\`${s.leader}\`` : "none"} \xB7 nodes: ${s.nodes.length}` + (s.electionToPlanMs !== void 0 ? ` \xB7 election to plan: ${formatDuration(s.electionToPlanMs)}` : "") + (s.elapsedMs !== void 0 ? ` \xB7 elapsed: ${formatDuration(s.elapsedMs)}` : "")
   ];
-  if (s.planningError)
-    lines.push("", `Planning failed: ${s.planningError.replace(/\s+/g, " ").slice(0, 500)}`);
-  if (s.tasks.length > 0) {
-    const checks = s.tasks.some((t) => t.check);
-    const costs = s.tasks.some((t) => t.usage);
-    const head = [
-      "task",
-      "status",
-      "node",
-      "attempts",
-      "took",
-      ...checks ? ["check"] : [],
-      ...costs ? ["agent cost"] : [],
-      "result"
-    ];
-    lines.push("", `| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
-    for (const t of s.tasks) {
-      const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${cellText(t.reason, 120)})` : ""}`;
-      const took = t.durationMs !== void 0 ? formatDuration(t.durationMs) : "";
-      const cells = [
-        `${t.id}: ${cellText(t.title, 80)}`,
-        status,
-        t.node ? `\`${t.node}\`` : "",
-        String(t.attempts),
-        took,
-        ...checks ? [t.check ? `${t.check.passed ? "\u2705" : "\u274C"} ${checkVerdict(t.check)}` : ""] : [],
-        ...costs ? [t.usage ? formatUsage(t.usage) : ""] : [],
-        resultCell(t)
-      ];
-      lines.push(`| ${cells.join(" | ")} |`);
-    }
-    const commands = [...new Set(s.tasks.flatMap((t) => t.check ? [t.check.command] : []))];
-    if (commands.length > 0)
-      lines.push(
-        "",
-        `Checked with ${commands.map((c) => `\`${c.replace(/\s+/g, " ").slice(0, 200).replace(/`/g, "'")}\``).join(", ")}.`
-      );
-  }
-  lines.push(
-    "",
-    `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` + (s.totals.running + s.totals.claimable + s.totals.blocked > 0 ? `, ${s.totals.running + s.totals.claimable + s.totals.blocked} unfinished` : "") + `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`
-  );
-  if (s.usage)
+  if (s.stopped)
     lines.push(
       "",
-      `Agent cost of the run: ${formatUsage(s.usage)}` + (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : "") + ", as the agents reported it (attempts whose outcome was never recorded are not counted)."
+      `Stopped by @${cellText(s.stopped.by, 100)} (comment ${s.stopped.commentId}); ${s.stopped.tasks} task(s) stopped.`
     );
+  if (s.planningError)
+    lines.push("", `Planning failed: ${s.planningError.replace(/\s+/g, " ").slice(0, 500)}`);
+  if (s.tasks.length > 0) lines.push("", ...taskTable(s));
+  const unfinished = s.totals.running + s.totals.claimable + s.totals.blocked;
+  lines.push(
+    "",
+    `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` + (s.totals.stopped > 0 ? `, ${s.totals.stopped} stopped` : "") + (unfinished > 0 ? `, ${unfinished} unfinished` : "") + `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`
+  );
+  const cost = costLines(s);
+  if (cost.length > 0) lines.push("", ...cost);
   if (s.spent.nodes > 0)
     lines.push(
       "",
       `API cost of the run: ${s.spent.requests} counted requests (${s.spent.writes} comments posted) and ${s.spent.notModified} free 304s, as recorded by ${s.spent.nodes} of ${s.nodes.length} node(s) when they left` + (s.spent.nodes < s.nodes.length ? " (nodes that died recorded nothing)" : "") + "." + (s.budget ? ` ${budgetSentence(s.spent.requests, s.budget)}` : "")
     );
   return lines.join("\n");
+}
+function taskTable(s) {
+  const checks = s.tasks.some((t) => t.check);
+  const costs = s.costBudget !== void 0 || s.tasks.some((t) => t.usage);
+  const head = [
+    "task",
+    "status",
+    "node",
+    "attempts",
+    "took",
+    ...checks ? ["check"] : [],
+    ...costs ? ["agent cost"] : [],
+    "result"
+  ];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+  for (const t of s.tasks) {
+    const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${cellText(t.reason, 120)})` : ""}`;
+    const took = t.durationMs !== void 0 ? formatDuration(t.durationMs) : "";
+    const cells = [
+      `${t.id}: ${cellText(t.title, 80)}`,
+      status,
+      t.node ? `\`${t.node}\`` : "",
+      String(t.attempts),
+      took,
+      ...checks ? [t.check ? `${t.check.passed ? "\u2705" : "\u274C"} ${checkVerdict(t.check)}` : ""] : [],
+      ...costs ? [costCell(t)] : [],
+      resultCell(t)
+    ];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  const commands = [...new Set(s.tasks.flatMap((t) => t.check ? [t.check.command] : []))];
+  if (commands.length > 0)
+    lines.push(
+      "",
+      `Checked with ${commands.map((c) => `\`${c.replace(/\s+/g, " ").slice(0, 200).replace(/`/g, "'")}\``).join(", ")}.`
+    );
+  return lines;
+}
+function formatDollars(usd, unknown2) {
+  if (!unknown2) return formatCost(usd);
+  return usd > 0 ? `${formatCost(usd)} + unknown` : "unknown";
+}
+function withoutCost(u) {
+  if (!u) return "";
+  const { cost_usd: _cost, ...rest } = u;
+  return formatUsage(rest);
+}
+function costCell(t) {
+  if (!t.cost) return "";
+  const rest = withoutCost(t.usage);
+  const money = formatDollars(t.cost.usd, t.cost.unknown);
+  return rest ? `${money} \xB7 ${rest}` : money;
+}
+function costLines(s) {
+  const lines = [];
+  const { totalUsd, unknownTasks } = s.cost;
+  if (s.usage || unknownTasks > 0 || s.costBudget) {
+    const rest = withoutCost(s.usage);
+    lines.push(
+      `Agent cost of the run: ${formatDollars(totalUsd, unknownTasks > 0)}` + (unknownTasks > 0 ? ` (${unknownTasks} task(s) did not report a cost)` : "") + (rest ? ` \xB7 ${rest}` : "") + (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : "") + ", as the agents reported it (attempts whose outcome was never recorded are not counted)."
+    );
+  }
+  const b = s.costBudget;
+  if (!b) return lines;
+  const max = formatCost(b.maxUsd);
+  const unreported = unknownTasks > 0 ? " Costs the agents did not report are not counted against it." : "";
+  if (!b.spent) lines.push("", `Budget: ${formatCost(b.leftUsd)} of ${max} left.${unreported}`);
+  else if (s.stopped) lines.push("", `The run's budget of ${max} was spent.`);
+  else
+    lines.push(
+      "",
+      `The run's budget of ${max} was spent: ${b.notRun} task(s) were not run.` + (b.notRetried > 0 ? ` ${b.notRetried} failed task(s) were not retried.` : "")
+    );
+  return lines;
 }
 function budgetSentence(requests, b) {
   const share = Math.round(100 * requests / b.limit);
@@ -40359,6 +41770,31 @@ function resultCell(t) {
 }
 
 // src/aggregate/run-aggregate.ts
+function outcomeLabel(summary2, labels) {
+  const { completed, total } = summary2.totals;
+  return summary2.planningError === void 0 && total > 0 && completed === total ? labels.done : labels.failed;
+}
+async function labelOutcome(client, issueNumber, summary2, labels, log) {
+  const add2 = outcomeLabel(summary2, labels);
+  const other = add2 === labels.done ? labels.failed : labels.done;
+  try {
+    const { removed } = await relabel(client, issueNumber, { add: add2, remove: [labels.trigger, other] });
+    log.info(`labelled #${issueNumber} ${add2}${removed.length > 0 ? `, removed ${removed.join(", ")}` : ""}`);
+  } catch (error3) {
+    log.warning(`could not set the outcome label of #${issueNumber}: ${getErrorMessage(error3)}`);
+  }
+}
+async function finalChecklist(thread, state, trust, now, log) {
+  const found = findChecklist(thread.all(), trust, state.run);
+  if (!found) return;
+  const next = renderChecklist({ state, now });
+  if (next.body === found.comment.body || !shouldEdit(found.shown, next.shown)) return;
+  try {
+    await thread.edit(found.comment.id, next.body);
+  } catch (error3) {
+    log.warning(`could not bring the checklist up to date: ${getErrorMessage(error3)}`);
+  }
+}
 async function runAggregate(client, options2) {
   const identity = await actionIdentity(client);
   const trust = makeTrust(identity, options2.trustedAuthors);
@@ -40373,6 +41809,8 @@ ${markdown}
   const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(options2.run)) && isTrusted(trust, c.user));
   const comment = existing ? await thread.edit(existing.id, body) : await thread.post(body);
   options2.log.info(`${existing ? "updated" : "posted"} the run summary in comment ${comment.id}`);
+  await finalChecklist(thread, state, trust, client.clock.now(), options2.log);
+  if (options2.labels) await labelOutcome(client, options2.issueNumber, summary2, options2.labels, options2.log);
   await mkdir2(path11.dirname(options2.metricsFile), { recursive: true });
   await writeFile2(
     options2.metricsFile,
@@ -40492,9 +41930,11 @@ function nodeConfig(inputs, runtime, issueNumber) {
     agent: inputs.agent,
     ...inputs.maxTurns !== void 0 ? { maxTurns: inputs.maxTurns } : {},
     ...inputs.maxTaskCostUsd !== void 0 ? { maxTaskCostUsd: inputs.maxTaskCostUsd } : {},
+    ...inputs.maxCostUsd !== void 0 ? { maxCostUsd: inputs.maxCostUsd } : {},
     ...inputs.check ? { check: inputs.check } : {},
     planner: inputs.planner,
     ...inputs.plannerCommand ? { plannerCommand: inputs.plannerCommand } : {},
+    triggerCommand: inputs.triggerCommand,
     plannerMaxTasks: inputs.plannerMaxTasks,
     settleMs: inputs.settleMs,
     listingLagMs: inputs.listingLagMs,
@@ -40555,8 +41995,14 @@ async function runNodeMode(inputs, runtime) {
   containNode(inputs.token);
   const thread = new IssueThread(client, issueNumber, {
     lagMarginMs: inputs.listingLagMs,
-    // Of people's comments only what the prompt can use (discussionBefore: at most 20,000 characters).
-    chatter: { keeps: (c) => mayReachAgent(c, inputs.allowUntrustedAuthors), chars: 2e4 }
+    // Of people's comments only what the prompt can use (discussionBefore: at most 20,000 characters);
+    // and, whole, the run's live checklist, which the nodes edit.
+    chatter: {
+      keeps: (c) => mayReachAgent(c, inputs.allowUntrustedAuthors),
+      chars: 2e4,
+      // (Bots' or the repository's people's: a stranger cannot make nodes hold 65 KB comments.)
+      whole: (c) => (c.user?.type === "Bot" || mayReachAgent(c)) && (readChecklist(c.body) !== void 0 || readBeacon(c.body) !== void 0)
+    }
   });
   setOutput("node-id", config2.nodeId);
   const outcome = await runNode({ client, thread, config: config2, log: actionsLogger, sleep: realSleep });
@@ -40603,7 +42049,8 @@ async function runAggregateMode(inputs, runtime) {
     run: `${runtime.runId}.${runtime.runAttempt}`,
     trustedAuthors: inputs.trustedAuthors,
     metricsFile: inputs.metricsFile ?? path13.join(runtime.tempDir || os7.tmpdir(), "p2p-dev-metrics.json"),
-    log: actionsLogger
+    log: actionsLogger,
+    labels: { trigger: inputs.triggerLabel, done: inputs.doneLabel, failed: inputs.failedLabel }
   });
   const { totals, successRate } = result.summary;
   setOutput("tasks-completed", String(totals.completed));

@@ -9,6 +9,8 @@ import { getErrorMessage, redact, registerSecret } from './errors.js';
 import { readInputs, readRuntime, InputError, type Inputs, type Runtime } from './inputs.js';
 import { realSleep } from './node/context.js';
 import type { NodeConfig } from './node/node-config.js';
+import { readChecklist } from './protocol/checklist.js';
+import { readBeacon } from './protocol/stop-beacon.js';
 import { runNode, type NodeOutcome } from './node/run-node.js';
 import { mayReachAgent } from './node/prompt.js';
 import { decideStart } from './trigger/decide-start.js';
@@ -65,6 +67,7 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     ...(inputs.check ? { check: inputs.check } : {}),
     planner: inputs.planner,
     ...(inputs.plannerCommand ? { plannerCommand: inputs.plannerCommand } : {}),
+    triggerCommand: inputs.triggerCommand,
     plannerMaxTasks: inputs.plannerMaxTasks,
     settleMs: inputs.settleMs,
     listingLagMs: inputs.listingLagMs,
@@ -136,8 +139,16 @@ async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
   containNode(inputs.token);
   const thread = new IssueThread(client, issueNumber, {
     lagMarginMs: inputs.listingLagMs,
-    // Of people's comments only what the prompt can use (discussionBefore: at most 20,000 characters).
-    chatter: { keeps: (c) => mayReachAgent(c, inputs.allowUntrustedAuthors), chars: 20_000 },
+    // Of people's comments only what the prompt can use (discussionBefore: at most 20,000 characters);
+    // and, whole, the run's live checklist, which the nodes edit.
+    chatter: {
+      keeps: (c) => mayReachAgent(c, inputs.allowUntrustedAuthors),
+      chars: 20_000,
+      // (Bots' or the repository's people's: a stranger cannot make nodes hold 65 KB comments.)
+      whole: (c) =>
+        (c.user?.type === 'Bot' || mayReachAgent(c)) &&
+        (readChecklist(c.body) !== undefined || readBeacon(c.body) !== undefined),
+    },
   });
   core.setOutput('node-id', config.nodeId);
   const outcome = await runNode({ client, thread, config, log: actionsLogger, sleep: realSleep });

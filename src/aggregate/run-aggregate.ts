@@ -1,5 +1,6 @@
 // mode: aggregate — read the thread, fold it, and post the run's summary on the issue (a re-run edits the
-// same comment), plus a metrics file for the dashboard; then the trigger label gives way to the outcome's.
+// same comment), bring the live checklist up to date, and write a metrics file for the dashboard; then the
+// trigger label gives way to the outcome's.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitHubClient, Logger } from '../github/client.js';
@@ -7,7 +8,8 @@ import { actionIdentity } from '../github/identity.js';
 import { relabel } from '../github/labels.js';
 import { getErrorMessage } from '../errors.js';
 import { IssueThread } from '../github/thread.js';
-import { fold } from '../protocol/fold.js';
+import { fold, type RunState } from '../protocol/fold.js';
+import { findChecklist, renderChecklist, shouldEdit } from '../protocol/checklist.js';
 import { isTrusted, makeTrust, type Trust } from '../protocol/thread-comment.js';
 import { renderSummary, summarize, SUMMARY_MARKER, type RunSummary } from './run-summary.js';
 
@@ -53,6 +55,25 @@ async function labelOutcome(
   }
 }
 
+/** The live checklist as the run ended: the nodes may have left before their last change showed. */
+async function finalChecklist(
+  thread: IssueThread,
+  state: RunState,
+  trust: Trust,
+  now: number,
+  log: Logger,
+): Promise<void> {
+  const found = findChecklist(thread.all(), trust, state.run);
+  if (!found) return;
+  const next = renderChecklist({ state, now });
+  if (next.body === found.comment.body || !shouldEdit(found.shown, next.shown)) return;
+  try {
+    await thread.edit(found.comment.id, next.body);
+  } catch (error) {
+    log.warning(`could not bring the checklist up to date: ${getErrorMessage(error)}`);
+  }
+}
+
 export async function runAggregate(
   client: GitHubClient,
   options: {
@@ -78,6 +99,7 @@ export async function runAggregate(
     .find((c) => c.body.includes(SUMMARY_MARKER(options.run)) && isTrusted(trust, c.user));
   const comment = existing ? await thread.edit(existing.id, body) : await thread.post(body);
   options.log.info(`${existing ? 'updated' : 'posted'} the run summary in comment ${comment.id}`);
+  await finalChecklist(thread, state, trust, client.clock.now(), options.log);
   if (options.labels) await labelOutcome(client, options.issueNumber, summary, options.labels, options.log);
   await mkdir(path.dirname(options.metricsFile), { recursive: true });
   await writeFile(

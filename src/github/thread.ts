@@ -31,7 +31,12 @@ export interface ThreadOptions {
    * People's comments (no protocol payload) are kept only as far as they can be used: those `keeps` refuses
    * with an empty body, the others sanitised and cut to their last `chars` characters. Without it, whole.
    */
-  chatter?: { keeps: (comment: ThreadComment) => boolean; chars: number };
+  chatter?: {
+    keeps: (comment: ThreadComment) => boolean;
+    chars: number;
+    /** Comments kept whole, whoever wrote them (who may edit them is checked where they are used). */
+    whole?: (comment: ThreadComment) => boolean;
+  };
 }
 
 type RawComment = ThreadComment & { user: { login: string; id: number; type?: string } | null };
@@ -192,7 +197,7 @@ export class IssueThread {
         ...comment,
         body: Buffer.from(comment.body.slice(0, MALFORMED_KEPT), 'utf8').toString('utf8'),
       };
-    if (kind !== 'chatter') return comment;
+    if (kind !== 'chatter' || rule.whole?.(comment)) return comment;
     if (!rule.keeps(comment)) return { ...comment, body: '' };
     if (comment.body.length <= rule.chars) return comment;
     const text = sanitizeText(comment.body);

@@ -1,9 +1,9 @@
 // The comments a node writes, built from its settings: one place that fills in the envelope.
 import { randomUUID } from 'node:crypto';
 import { encode } from '../protocol/codec.js';
-import type { Bid, Claim, Result } from '../protocol/messages.js';
+import type { Bid, Claim, Result, Stop } from '../protocol/messages.js';
 import { GITHUB_COMMENT_LIMIT } from '../protocol/codec.js';
-import { renderBid, renderClaim } from '../protocol/render.js';
+import { renderBid, renderClaim, renderStop } from '../protocol/render.js';
 import type { NodeConfig } from './node-config.js';
 
 /** A message's nonce is chosen once, when it is first posted, and kept through every edit of its comment. */
@@ -85,4 +85,18 @@ export function claimBody(
     if (body.length <= GITHUB_COMMENT_LIMIT || tail === 0) return body;
   }
   throw new Error('unreachable');
+}
+
+/** The stop a node relays for a maintainer's `/p2p-dev stop` comment. */
+export function stopBody(
+  config: NodeConfig,
+  request: { commentId: number; login: string; id: number; htmlUrl?: string },
+): string {
+  const message: Stop = {
+    ...envelope(config, newNonce()),
+    type: 'stop',
+    by: { login: request.login, id: request.id },
+    comment_id: request.commentId,
+  };
+  return encode(message, renderStop(message, request.htmlUrl));
 }

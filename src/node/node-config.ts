@@ -24,6 +24,8 @@ export interface NodeConfig {
   check?: CheckSettings;
   planner: Planner;
   plannerCommand?: string;
+  /** The trigger command (`/p2p-dev`): a comment `<command> stop` by a maintainer stops the run. */
+  triggerCommand?: string;
   plannerMaxTasks?: number;
   settleMs: number;
   /** How far behind writes GitHub's listings may lag. */

@@ -25,6 +25,7 @@ import {
   type PollSettings,
 } from './polling.js';
 import { lookDueIn, type JobsLookFacts } from './liveness-watch.js';
+import type { StopRequest } from './stop-watch.js';
 
 export type TaskChoice = NonNullable<ReturnType<typeof chooseTask>>;
 
@@ -44,6 +45,10 @@ export interface NodeView {
   jobs: JobsLookFacts;
   /** How much longer optional waits are (1, or more while the repository's API budget is low). */
   stretch: number;
+  /** A person's comment asking to stop the run that this node has not judged yet. */
+  stopRequest?: StopRequest;
+  /** Why the run is stopped, when the fold or the stop beacon says it is. */
+  stoppedBy?: string;
 }
 
 /** What the node remembers between steps, besides the thread. */
@@ -63,7 +68,7 @@ export interface NodeMemory {
 export const FIRST_MEMORY: NodeMemory = { leadAttemptedTerm: 0, idleRounds: 0, waitingFor: 'waiting' };
 
 export type NodeAction =
-  | { kind: 'leave'; warning?: string }
+  | { kind: 'leave'; warning?: string; notice?: string }
   | { kind: 'lead'; leader: BidRecord }
   | { kind: 'stand'; term: number; why: string }
   /** Ask for the comment after the last one known until the plan comes, for `forMs` (a long thread). */
@@ -77,6 +82,8 @@ export type NodeAction =
   /** Read the last write of a gone node's attempt before taking its task over. */
   | { kind: 'confirm-takeover'; task: string; attempt: number }
   | { kind: 'close'; choice: TaskChoice }
+  /** Check that who asked to stop the run may write to the repository, and relay the stop if so. */
+  | { kind: 'judge-stop'; request: StopRequest }
   | { kind: 'claim'; choice: TaskChoice };
 
 export interface Decision {
@@ -92,8 +99,10 @@ export function step(view: NodeView, memory: NodeMemory): Decision {
       action: { kind: 'leave', warning: `the run has no tasks: planning failed: ${state.plan.error}` },
       memory,
     };
+  if (view.stoppedBy) return { action: { kind: 'leave', notice: view.stoppedBy }, memory };
   if (runFinished(state, view.serverNow, view.settings.listingLagMs))
     return { action: { kind: 'leave' }, memory };
+  if (view.stopRequest) return { action: { kind: 'judge-stop', request: view.stopRequest }, memory };
   return state.plan ? stepWorker(view, memory) : stepElecting(view, memory);
 }
 

@@ -21,10 +21,20 @@ import { planWithAgent } from './planning-agent.js';
 import { cappedLog } from './capped-log.js';
 import { ownDir, writeFresh } from '../containment/safe-files.js';
 import type { Usage } from '../protocol/usage.js';
+import type { ThreadComment } from '../protocol/thread-comment.js';
 
 export type LeadOutcome = 'published' | 'failed-planning' | 'lost-lease';
 
-export async function lead(ctx: RunContext, bid: BidRecord, keeper: LeaseKeeper): Promise<LeadOutcome> {
+/**
+ * Plan and publish. `onPublished` gets the plan's comments as GitHub answered them (a listing may not show
+ * them yet), for the checklist.
+ */
+export async function lead(
+  ctx: RunContext,
+  bid: BidRecord,
+  keeper: LeaseKeeper,
+  onPublished?: (plan: ThreadComment[]) => Promise<void>,
+): Promise<LeadOutcome> {
   const { config, log } = ctx;
   log.info(`🎯 this node leads term ${bid.term}: planning the tasks`);
   const lostReason = (): string =>
@@ -63,6 +73,7 @@ export async function lead(ctx: RunContext, bid: BidRecord, keeper: LeaseKeeper)
         node: config.nodeId,
         term: bid.term,
         max_attempts: config.maxAttempts,
+        ...(config.maxCostUsd !== undefined ? { max_cost_usd: config.maxCostUsd } : {}),
         planner: config.planner,
         ...(usage ? { usage } : {}),
         ...(error !== undefined ? { error } : {}),
@@ -70,17 +81,20 @@ export async function lead(ctx: RunContext, bid: BidRecord, keeper: LeaseKeeper)
       tasks,
       () => randomUUID(),
     );
+    const posted: ThreadComment[] = [];
     for (const [i, body] of bodies.entries()) {
       if (keeper.isFenced() || ctx.client.clock.now() >= keeper.deadline()) {
         log.warning(`stopped publishing the plan at part ${i + 1} of ${bodies.length}: ${lostReason()}`);
         return 'lost-lease';
       }
       try {
-        await keepTrying(
-          ctx,
-          `publishing plan part ${i + 1} of ${bodies.length}`,
-          () => ctx.thread.post(body),
-          config.leaseMs,
+        posted.push(
+          await keepTrying(
+            ctx,
+            `publishing plan part ${i + 1} of ${bodies.length}`,
+            () => ctx.thread.post(body),
+            config.leaseMs,
+          ),
         );
       } catch (postError) {
         // GitHub is down or refusing: stand aside; once this bid's lease runs out another node leads.
@@ -89,6 +103,7 @@ export async function lead(ctx: RunContext, bid: BidRecord, keeper: LeaseKeeper)
       }
     }
     log.info(`📦 published the plan in ${bodies.length} comment(s)`);
+    if (error === undefined) await onPublished?.(posted);
     return error !== undefined ? 'failed-planning' : 'published';
   } finally {
     keeper.stop();

@@ -14,10 +14,15 @@ import { cappedLog } from './capped-log.js';
 import { writeFresh } from '../containment/safe-files.js';
 import type { CheckSettings } from '../inputs.js';
 
-/** The lease the work runs under: `lost` is set (and `onLost` called) when it is lost. */
+/**
+ * The lease the work runs under: `lost` is set (and `onLost` called) when it is lost; `stopped` (and
+ * `onStopped`) when the run is stopped from the issue. Either stops the agent or the check at once.
+ */
 export interface WorkLease {
   lost?: string;
   onLost?: (reason: string) => void;
+  stopped?: string;
+  onStopped?: (reason: string) => void;
 }
 
 /**
@@ -44,6 +49,8 @@ export interface WorkSpec {
   onProgress: (line: string) => void;
   /** What the agent prints, as it is shown. */
   onOutput: (text: string) => void;
+  /** What all of the attempt's runs may spend, and the input that says so; absent: no cap. */
+  budget?: { usd: number; input: string };
 }
 
 const CHECK_TAIL = 3000;
@@ -63,7 +70,8 @@ function checkFailure(c: Check): string {
 export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: WorkSpec): Promise<WorkResult> {
   const { config, log } = ctx;
   const check = config.check;
-  const budget = config.maxTaskCostUsd;
+  const budget = spec.budget?.usd;
+  const budgetName = spec.budget?.input ?? 'max-task-cost-usd';
   const started = Date.now();
   let usage: Usage | undefined;
   let promptFile = spec.promptFile;
@@ -75,6 +83,10 @@ export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: Wo
   lease.onLost = (reason) => {
     log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
     stop?.(`this node lost its lease on the task (${reason})`);
+  };
+  lease.onStopped = (reason) => {
+    log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
+    stop?.(reason);
   };
   const end = (error?: string): WorkResult => ({
     ok: error === undefined,
@@ -90,30 +102,36 @@ export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: Wo
 
   for (let round = 0; ; round++) {
     const left = budget !== undefined ? budget - (usage?.cost_usd ?? 0) : undefined;
-    if (left !== undefined && left < MIN_RUN_BUDGET) return end(budgetTooLow(record, usage, budget!));
+    if (lease.stopped) return end(lease.stopped);
+    if (left !== undefined && left < MIN_RUN_BUDGET)
+      return end(budgetTooLow(record, usage, budget!, budgetName));
     spec.onProgress(round === 0 ? 'agent starting' : `fix round ${round}: agent starting`);
     if (lease.lost) return end(`the lease was lost: ${lease.lost}`);
     const agent = startRound(ctx, spec, round, promptFile, left);
     stop = agent.kill;
     if (lease.lost) agent.kill(lease.lost);
+    if (lease.stopped) agent.kill(lease.stopped);
     last = await agent.done;
     stop = undefined;
     runs += 1;
     usage = addUsage(usage, last.usage);
     for (const note of last.notes) log.warning(`${spec.task.id}: ${note}`);
+    if (lease.stopped) return end(lease.stopped);
     if (!last.ok) return end(round > 0 ? `fix round ${round}: ${last.error}` : last.error);
     if (budget !== undefined && (usage?.cost_usd ?? 0) > budget)
       return end(
-        `the agent spent ${formatCost(usage!.cost_usd!)}, more than max-task-cost-usd ${formatCost(budget)}`,
+        `the agent spent ${formatCost(usage!.cost_usd!)}, more than ${budgetName} ${formatCost(budget)}`,
       );
     if (!check) return end();
 
     const run = startCheck(ctx, spec, check, round);
     stop = run.kill;
     if (lease.lost) run.kill(lease.lost);
+    if (lease.stopped) run.kill(lease.stopped);
     const result = await run.done;
     stop = undefined;
     if (lease.lost) return end(`the lease was lost: ${lease.lost}`);
+    if (lease.stopped) return end(lease.stopped);
     record = checkRecord(check, result, round);
     if (record.passed) {
       log.info(`✅ ${spec.task.id}: the check passed${round > 0 ? ` after ${round} fix round(s)` : ''}`);
@@ -127,8 +145,13 @@ export async function runWithChecks(ctx: NodeContext, lease: WorkLease, spec: Wo
 }
 
 /** Why no (fix) round is started when the task's budget has less than MIN_RUN_BUDGET left. */
-function budgetTooLow(record: Check | undefined, usage: Usage | undefined, budget: number): string {
-  const spent = `${formatCost(usage?.cost_usd ?? 0)} of max-task-cost-usd ${formatCost(budget)}`;
+function budgetTooLow(
+  record: Check | undefined,
+  usage: Usage | undefined,
+  budget: number,
+  budgetName: string,
+): string {
+  const spent = `${formatCost(usage?.cost_usd ?? 0)} of ${budgetName} ${formatCost(budget)}`;
   return record
     ? `${checkFailure(record)}, and the task's budget has too little left for a fix round (${spent} spent)`
     : `the task's budget is spent: ${spent}`;

@@ -15,6 +15,8 @@ import { LivenessWatch } from './liveness-watch.js';
 import { Headroom } from './headroom.js';
 import { Candidacies } from './candidacies.js';
 import { joinRun } from './join-run.js';
+import { StopWatch } from './stop-watch.js';
+import { ChecklistKeeper } from './checklist-keeper.js';
 import { leaveRun, type NodeOutcome } from './leave-run.js';
 import { FIRST_MEMORY, step, type NodeAction, type NodeMemory, type NodeView } from './node-step.js';
 import { lostClaimPauseMs, readingPhase } from './polling.js';
@@ -28,6 +30,8 @@ interface Member {
   ledger: ApiLedger;
   liveness: LivenessWatch;
   headroom: Headroom;
+  stops: StopWatch;
+  checklist: ChecklistKeeper;
   /** The comments whose rejection was logged already. */
   loggedRejections: Set<number>;
   lastTally: string;
@@ -42,6 +46,8 @@ export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
     ledger,
     liveness: new LivenessWatch(run),
     headroom: new Headroom(ctx.client, ctx.log),
+    stops: new StopWatch(run),
+    checklist: new ChecklistKeeper(run),
     loggedRejections: new Set(),
     lastTally: '',
   };
@@ -69,11 +75,13 @@ async function followThread(member: Member): Promise<RunState> {
     ledger.enter(readingPhase(hasPlan, ledger.phase, memory.waitingFor));
     if (!viewIsFresh) await keepTrying(ctx, 'reading the thread', () => ctx.thread.refresh());
     const state = observe(member);
+    await member.checklist.update(state, member.liveness.gone(state));
     hasPlan = !!state.plan;
     const decision = step(viewOf(member, state), memory);
     memory = decision.memory;
     if (decision.action.kind === 'leave') {
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
+      if (decision.action.notice) ctx.log.info(`🛑 leaving: ${decision.action.notice}`);
       return state;
     }
     viewIsFresh = await perform(member, decision.action, state);
@@ -104,6 +112,9 @@ function observe(member: Member): RunState {
   return state;
 }
 
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value !== undefined ? { [key]: value } : {}) as { [P in K]?: V };
+
 function viewOf(member: Member, state: RunState): NodeView {
   const { config, thread, client } = member.ctx;
   return {
@@ -116,6 +127,8 @@ function viewOf(member: Member, state: RunState): NodeView {
     gone: member.liveness.gone(state),
     jobs: member.liveness.facts(),
     stretch: member.headroom.stretch(),
+    ...optional('stopRequest', member.stops.pending(state)),
+    ...optional('stoppedBy', member.stops.stoppedBy(state)),
   };
 }
 
@@ -130,7 +143,14 @@ async function perform(member: Member, action: NodeAction, state: RunState): Pro
       ledger.enter('leading');
       const keeper = member.candidacies.byTerm.get(action.leader.term)!.keeper;
       // Everyone, this node included, learns of a failed planning from the thread.
-      if ((await lead(ctx, action.leader, keeper)) === 'failed-planning')
+      // With the plan out, the live checklist and how to stop the run.
+      const announce = async (plan: ThreadComment[]): Promise<void> => {
+        await member.checklist.post(
+          fold([...ctx.thread.all(), ...plan], { run: ctx.config.run, trust: ctx.trust }),
+        );
+        await member.stops.postBeacon();
+      };
+      if ((await lead(ctx, action.leader, keeper, announce)) === 'failed-planning')
         log.warning('planning failed; the error is on the issue');
       return false;
     }
@@ -165,6 +185,9 @@ async function perform(member: Member, action: NodeAction, state: RunState): Pro
       return false;
     case 'claim':
       return claimAndRun(member, action.choice);
+    case 'judge-stop':
+      await member.stops.judge(action.request);
+      return false;
   }
 }
 
@@ -184,7 +207,7 @@ async function claimAndRun(
     return false;
   }
   ledger.enter('working');
-  return (await runTask(ctx, won.claim, won.state)).viewIsFresh;
+  return (await runTask(ctx, won.claim, won.state, member.stops)).viewIsFresh;
 }
 
 const isPlan = (comment: ThreadComment): boolean => {

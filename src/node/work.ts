@@ -4,6 +4,8 @@ import path from 'node:path';
 import { getErrorMessage } from '../errors.js';
 import { surelyAfter } from '../protocol/server-time.js';
 import type { AttemptRecord, RunState } from '../protocol/fold.js';
+import { budgetLeft } from '../protocol/cost.js';
+import { stoppedReason, type StopWatch } from './stop-watch.js';
 import type { Claim, Result } from '../protocol/messages.js';
 import { buildPrompt } from './prompt.js';
 import { foldThread, type RunContext } from './context.js';
@@ -30,6 +32,9 @@ export interface HeldClaim {
   onLost?: (reason: string) => void;
   /** The attempt before this one had finished first and its outcome came in late: this one does not count. */
   superseded?: string;
+  /** Set when the run is stopped from the issue: the agent is stopped and the attempt recorded as failed. */
+  stopped?: string;
+  onStopped?: (reason: string) => void;
 }
 
 export type TaskOutcome = 'completed' | 'failed' | 'fenced' | 'superseded';
@@ -315,7 +320,12 @@ interface Progress {
 }
 
 /** Run the agent on a claimed task and record the outcome. */
-export async function runTask(ctx: RunContext, claim: HeldClaim, state: RunState): Promise<TaskEnd> {
+export async function runTask(
+  ctx: RunContext,
+  claim: HeldClaim,
+  state: RunState,
+  stops: StopWatch,
+): Promise<TaskEnd> {
   const task = state.tasks.get(claim.task)!.task;
   const progress: Progress = { line: 'agent starting' };
   heartbeatWhileRunning(ctx, claim, progress);
@@ -329,8 +339,9 @@ export async function runTask(ctx: RunContext, claim: HeldClaim, state: RunState
     if (prepared) ctx.log.warning(`${task.id}: ${prepared}`);
   }
   if (claim.lost) prepared ??= `the lease was lost before the agent started: ${claim.lost}`;
-  const { run, finishedAt, watching } = await runWatched(ctx, claim, prepared, () =>
-    runWork(ctx, claim, task, prompt, promptFile, (line) => (progress.line = line)),
+  if (state.stopped) prepared ??= stoppedReason(state.stopped);
+  const { run, finishedAt, watching } = await runWatched(ctx, claim, prepared, stops, () =>
+    runWork(ctx, state, claim, task, prompt, promptFile, (line) => (progress.line = line)),
   );
   if (claim.superseded) return recordSuperseded(ctx, claim, run);
   if (claim.lost && finishedAt === undefined) return fenced(ctx, claim, task);
@@ -408,9 +419,16 @@ async function runWatched(
   ctx: RunContext,
   claim: HeldClaim,
   prepared: string | undefined,
+  stops: StopWatch,
   work: () => Promise<WorkResult>,
 ): Promise<{ run: WorkResult; finishedAt?: number; watching: boolean }> {
   const watch = watchForEarlierOutcome(ctx, claim);
+  const stopWatch = prepared
+    ? undefined
+    : stops.watch((reason) => {
+        claim.stopped = reason;
+        claim.onStopped?.(reason);
+      });
   try {
     const run = prepared
       ? { ok: false, exitCode: null, signal: null, durationMs: 0, outputTail: '', runs: 0 }
@@ -419,7 +437,7 @@ async function runWatched(
     const inTime = run.ok && !claim.lost && endedAt < claim.keeper.deadline();
     return { run, ...(inTime ? { finishedAt: endedAt } : {}), watching: watch.watching };
   } finally {
-    await watch.stop();
+    await Promise.all([watch.stop(), stopWatch?.stop()]);
   }
 }
 
@@ -615,8 +633,25 @@ export function dependencyBranches(state: RunState, task: Task): DependencyBranc
   return out;
 }
 
+/**
+ * What an attempt's runs may spend: the task's cap (max-task-cost-usd), and no more than what is left of the
+ * run's budget (max-cost-usd) by the outcomes recorded when it starts. Agents running side by side each get
+ * what was left when they started, so a run can overspend its budget by what they spend together.
+ */
+export function attemptBudget(
+  config: { maxTaskCostUsd?: number },
+  state: RunState,
+): { usd: number; input: string } | undefined {
+  const task = config.maxTaskCostUsd;
+  const run = budgetLeft(state);
+  if (run !== undefined && (task === undefined || run < task))
+    return { usd: run, input: "what is left of the run's budget (max-cost-usd)" };
+  return task !== undefined ? { usd: task, input: 'max-task-cost-usd' } : undefined;
+}
+
 function runWork(
   ctx: RunContext,
+  state: RunState,
   claim: HeldClaim,
   task: Task,
   prompt: string,
@@ -627,7 +662,9 @@ function runWork(
   log.info(`⚙️ running the agent on ${task.id}: ${task.title}`);
   // A talkative agent is logged up to a point: what it prints past that still reaches the outcome's tail.
   const logLine = cappedLog(log, `  [${task.id}] `);
+  const budget = attemptBudget(ctx.config, state);
   return runWithChecks(ctx, claim, {
+    ...(budget ? { budget } : {}),
     task,
     attempt: claim.attempt,
     prompt,

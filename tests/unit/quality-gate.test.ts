@@ -26,7 +26,6 @@ function scripted(
       agentEnv: {},
       taskTimeoutMs: 60_000,
       check: { command: 'check', fixAttempts: options.fixAttempts ?? 2, timeoutMs: 60_000 },
-      ...(options.budget !== undefined ? { maxTaskCostUsd: options.budget } : {}),
     },
     log: { info: () => {}, warning: () => {}, debug: () => {} },
     startProcess: (o: ProcessOptions) => {
@@ -59,6 +58,9 @@ function scripted(
         env: {},
         onProgress: () => {},
         onOutput: () => {},
+        ...(options.budget !== undefined
+          ? { budget: { usd: options.budget, input: 'max-task-cost-usd' } }
+          : {}),
       },
     );
   return { run, ran, budgets };

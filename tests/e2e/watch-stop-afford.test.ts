@@ -1,0 +1,128 @@
+// A run people can watch, stop and afford, with real dist/index.js processes against the emulator: a budget
+// that runs out partway (nothing starts after it is spent; the summary's total and wording), the checklist
+// comment ticking tasks while the run goes on, and `/p2p-dev stop` by a maintainer mid-run (nothing new
+// starts, every node leaves) and by a read-only user (ignored).
+import { afterEach, describe, expect, it } from 'vitest';
+import { FAST_TIMINGS } from '../../scripts/local-nodes.js';
+import { readChecklist } from '../../src/protocol/checklist.js';
+import { runAggregate, startScenario, type Scenario } from '../helpers/scenario.js';
+
+let scenario: Scenario | undefined;
+afterEach(async () => {
+  await scenario?.close();
+  scenario = undefined;
+});
+
+const tasks = (n: number): string => Array.from({ length: n }, (_, i) => `- [ ] Step ${i + 1}`).join('\n');
+const costs = (usd: number, sleep: number): string =>
+  `sleep ${sleep}; echo '{"cost_usd": ${usd}}' > "$P2P_USAGE_FILE"`;
+const comments = (s: Scenario) => s.server.emulator.listComments(s.issue);
+const checklistOf = (s: Scenario) => comments(s).find((c) => readChecklist(c.body) !== undefined);
+
+describe('a run people can watch, stop and afford', () => {
+  it('stops starting agents once the budget is spent; the summary says so, with the total', async () => {
+    scenario = await startScenario({
+      nodes: 2,
+      issueBody: tasks(6),
+      agentBody: costs(0.4, 1),
+      inputs: { ...FAST_TIMINGS, 'max-cost-usd': '1.00', 'max-attempts': '1' },
+    });
+    await scenario.finish();
+    for (const n of scenario.nodes) expect((await n.exited).code).toBe(0);
+    const state = scenario.state();
+    // Two at a time: $0.80 after the first two, so two more start; $1.60 after them: nothing else starts.
+    const started = scenario.runs().filter((r) => r[0] === 'start');
+    expect(started).toHaveLength(4);
+    const spentAt = [...state.tasks.values()]
+      .flatMap((r) => r.attempts)
+      .map((a) => a.endedAt ?? Infinity)
+      .sort((a, b) => a - b)[2]!; // the third outcome spent it (a claim in its second raced it)
+    for (const r of state.tasks.values())
+      for (const a of r.attempts)
+        expect(a.ev.start, `${r.task.id} claimed after the budget was spent`).toBeLessThanOrEqual(spentAt);
+    const agg = await runAggregate(scenario, { 'fail-on-task-failure': 'false' });
+    const summary = comments(scenario).find((c) => c.body.includes('p2p-dev-summary'))!.body;
+    expect(summary).toContain('Agent cost of the run: $1.60');
+    expect(summary).toContain("The run's budget of $1.00 was spent: 2 task(s) were not run.");
+    expect(summary).toMatch(/not run: the run's budget of \$1\.00 was spent/);
+    expect(agg.log).toMatch(/p2p-dev:failed/);
+  });
+
+  it('ticks each task on the checklist comment while the run is still going', async () => {
+    scenario = await startScenario({
+      nodes: 2,
+      issueBody: tasks(4),
+      // Task 4 runs long: the checklist must show the others completed while it still runs.
+      agentBody: 'if [ "$P2P_TASK_ID" = task-4 ]; then sleep 12; else sleep 0.5; fi',
+      inputs: { ...FAST_TIMINGS, 'max-attempts': '1' },
+    });
+    const s = scenario;
+    await s.waitForRun((r) => r[0] === 'start' && r[1] === 'task-4', 60_000);
+    let ticked: string | undefined;
+    const until = Date.now() + 30_000;
+    while (Date.now() < until && !ticked) {
+      const body = checklistOf(s)?.body ?? '';
+      if ((body.match(/^- \[x\]/gm) ?? []).length >= 3 && /task-4[^\n]*running/.test(body)) ticked = body;
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(ticked, `checklist: ${checklistOf(s)?.body}`).toBeDefined();
+    // Never ahead of the fold: what it ticks, the thread has completed.
+    const state = s.state();
+    for (const id of ['task-1', 'task-2', 'task-3'])
+      expect(state.tasks.get(id)!.attempts.some((a) => a.outcome === 'completed')).toBe(true);
+    expect(ticked).not.toMatch(/^- \[x\][^\n]*task-4/m);
+    await s.finish();
+    const final = checklistOf(s)!.body;
+    expect((final.match(/^- \[x\]/gm) ?? []).length).toBe(4);
+    // One checklist, and a handful of edits, not one per reading.
+    expect(comments(s).filter((c) => readChecklist(c.body) !== undefined)).toHaveLength(1);
+  });
+
+  it('stops the run when a maintainer comments /p2p-dev stop: agents stop, nothing new starts, every node leaves', async () => {
+    scenario = await startScenario({
+      nodes: 3,
+      issueBody: tasks(6),
+      agentBody: 'sleep 30',
+      inputs: { ...FAST_TIMINGS, 'max-attempts': '2' },
+      // Triage shows as a collaborator on the issue, but may not write: not enough to stop a run.
+      beforeNodes: (server) => {
+        server.emulator.addUser({
+          login: 'triager',
+          id: 1004,
+          token: 'ghp_triager_token',
+          permission: 'triage',
+        });
+      },
+    });
+    const s = scenario;
+    for (const id of ['task-1', 'task-2', 'task-3'])
+      await s.waitForRun((r) => r[0] === 'start' && r[1] === id, 60_000);
+    // Stops by people who may not write change nothing: a read-only user's, and a triager's (checked).
+    s.server.emulator.addComment(s.issue, '/p2p-dev stop', 'outsider');
+    s.server.emulator.addComment(s.issue, '/p2p-dev stop', 'triager');
+    const judged = Date.now() + 15_000;
+    while (Date.now() < judged && !s.nodes.some((n) => /ignoring the stop asked by triager/.test(n.log())))
+      await new Promise((r) => setTimeout(r, 200));
+    expect(s.nodes.some((n) => /ignoring the stop asked by triager/.test(n.log()))).toBe(true);
+    expect(s.state().stopped).toBeUndefined();
+    const asked = Date.now();
+    const stopComment = s.server.emulator.addComment(s.issue, '/p2p-dev stop', 'maintainer');
+    await s.finish(60_000);
+    const left = Date.now() - asked;
+    expect(left, 'every node left within about 30 s').toBeLessThan(30_000);
+    for (const n of s.nodes) expect((await n.exited).code).toBe(0);
+    const state = s.state();
+    expect(state.stopped).toMatchObject({ by: 'maintainer', commentId: stopComment });
+    // Nothing started after the stop, and the three running agents ended early (they sleep 30 s).
+    expect(s.runs().filter((r) => r[0] === 'start')).toHaveLength(3);
+    expect(s.runs().filter((r) => r[0] === 'end')).toHaveLength(0);
+    for (const r of state.tasks.values()) {
+      const last = r.attempts.at(-1);
+      if (last) expect(last.result?.error).toMatch(/stopped by maintainer/);
+    }
+    const agg = await runAggregate(s, { 'fail-on-task-failure': 'false' });
+    expect(agg.code).toBe(0);
+    const summary = comments(s).find((c) => c.body.includes('p2p-dev-summary'))!.body;
+    expect(summary).toContain(`Stopped by @maintainer (comment ${stopComment}); 6 task(s) stopped.`);
+  });
+});
