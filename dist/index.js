@@ -39283,6 +39283,84 @@ function parseCommand(firstLineOrBody, command) {
   return args === "" ? { kind: "start" } : { kind: "start", args };
 }
 
+// src/node/checklist-keeper.ts
+var ANNOUNCE_PATIENCE_MS = 6e4;
+var CHECKLIST_MIN_GAP_MS = 2e3;
+function checklistRepairMs(config2) {
+  return Math.max(15e3, 3 * config2.pollMs + config2.listingLagMs);
+}
+var ChecklistKeeper = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  lastEdit = -Infinity;
+  lastSignature = "";
+  /** A node posts the checklist once at most (a view that cannot find it must not post it again and again). */
+  posted = false;
+  /** The leader posts the checklist right after its plan. */
+  async post(state) {
+    const { ctx } = this;
+    if (this.posted) return;
+    this.posted = true;
+    try {
+      const { body } = renderChecklist({ state, now: ctx.client.clock.now() });
+      await keepTrying(ctx, "posting the checklist", () => ctx.thread.post(body), ANNOUNCE_PATIENCE_MS);
+      this.lastEdit = Date.now();
+    } catch (error3) {
+      ctx.log.warning(`could not post the checklist: ${getErrorMessage(error3)}`);
+    }
+  }
+  /** Edit the checklist when this node's view shows more than it does and the edit is this node's to make. */
+  async update(state, gone) {
+    const { ctx } = this;
+    if (!state.plan || state.plan.error !== void 0 || Date.now() - this.lastEdit < CHECKLIST_MIN_GAP_MS)
+      return;
+    const found = findChecklist(ctx.thread.all(), ctx.trust, ctx.config.run);
+    const now = ctx.client.clock.now();
+    let latest = 0;
+    for (const e of state.entries) latest = Math.max(latest, e.updated);
+    const signature = `${state.entries.length}:${latest}:${found?.comment.updated_at}:${gone.size}`;
+    const repairing = this.repairs(state, now, gone);
+    if (signature === this.lastSignature && !repairing) return;
+    this.lastSignature = signature;
+    if (!found) {
+      if (repairing && now - state.plan.created >= checklistRepairMs(ctx.config)) await this.post(state);
+      return;
+    }
+    const next = renderChecklist({ state, now, gone });
+    if (!shouldEdit(found.shown, next.shown)) return;
+    const behindFor = now - Date.parse(found.comment.updated_at);
+    if (!this.ownChangeUnshown(state, found.shown, next.shown) && !(repairing && behindFor >= checklistRepairMs(ctx.config)))
+      return;
+    try {
+      this.lastEdit = Date.now();
+      await ctx.thread.edit(found.comment.id, next.body, { retries: 1 });
+    } catch (error3) {
+      ctx.log.debug(`could not update the checklist: ${getErrorMessage(error3)}`);
+    }
+  }
+  /** Whether the comment shows a task differently than this node's view, where this node made the change. */
+  ownChangeUnshown(state, current, next) {
+    for (const [id2, shown] of next) {
+      const last = state.tasks.get(id2)?.attempts.at(-1);
+      if (last?.node !== this.ctx.config.nodeId) continue;
+      const was = current.get(id2);
+      if (!was || was.status !== shown.status || was.step !== shown.step) return true;
+    }
+    return false;
+  }
+  /** The node that repairs the checklist: the lowest-instance node, of those not gone, that runs no task. */
+  repairs(state, now, gone) {
+    let best;
+    for (const n of state.nodes.values()) {
+      if (gone.has(n.id) || liveAttemptOf(state, n.id, now)) continue;
+      if (!best || n.instance < best.instance || n.instance === best.instance && n.id < best.id) best = n;
+    }
+    return best?.id === this.ctx.config.nodeId;
+  }
+};
+
 // src/node/stop-watch.ts
 var DEFAULT_COMMAND = "/p2p-dev";
 function runStart2(state) {
@@ -39297,6 +39375,7 @@ function stopRequests(comments, state, trust, command = DEFAULT_COMMAND) {
   if (start === void 0) return [];
   const out = [];
   for (const c of comments) {
+    if (!c.body.trimStart().startsWith(command)) continue;
     const user2 = c.user;
     if (!user2 || user2.type === "Bot" || user2.login.endsWith("[bot]") || isTrusted(trust, user2)) continue;
     if (Date.parse(c.created_at) < start || parseCommand(c.body, command)?.kind !== "stop") continue;
@@ -39366,7 +39445,8 @@ var StopWatch = class {
   async postBeacon() {
     const { ctx } = this;
     try {
-      await ctx.thread.post(beaconBody({ v: 1, run: ctx.config.run }, this.command()));
+      const body = beaconBody({ v: 1, run: ctx.config.run }, this.command());
+      await keepTrying(ctx, "posting how to stop the run", () => ctx.thread.post(body), ANNOUNCE_PATIENCE_MS);
     } catch (error3) {
       ctx.log.warning(`could not post how to stop the run: ${getErrorMessage(error3)}`);
     }
@@ -39400,6 +39480,26 @@ var StopWatch = class {
         await loop;
       }
     };
+  }
+  /**
+   * An idle node's wait (`wait` sleeps, stretched while the budget is low), in steps of a few seconds: between
+   * them the beacon is read again (a free 304 until a stop edits it), and the node that watches for requests
+   * asks whether a comment was added (free while none was). Ends early on either, for the node to read.
+   */
+  async idleWait(ms, wait) {
+    const { ctx } = this;
+    const chunk = stopProbeMs(ctx.config);
+    for (let left = ms; left > 0; left -= chunk) {
+      await wait(Math.min(chunk, left));
+      if (left <= chunk) return;
+      try {
+        const beacon = findBeacon(ctx.thread.all(), ctx.trust, ctx.config.run);
+        if (beacon && await ctx.thread.reload(beacon.comment.id)) return;
+        if (this.watchesRequests(foldThread(ctx)) && await ctx.thread.appended()) return;
+      } catch (error3) {
+        ctx.log.debug(`looking for a stop failed: ${getErrorMessage(error3)}`);
+      }
+    }
   }
   /** One look: why the run is stopped, if it is (relaying a request first). */
   async look() {
@@ -40907,83 +41007,6 @@ async function openBranches(ctx, author) {
   }
 }
 
-// src/node/checklist-keeper.ts
-var CHECKLIST_MIN_GAP_MS = 2e3;
-function checklistRepairMs(config2) {
-  return Math.max(15e3, 3 * config2.pollMs + config2.listingLagMs);
-}
-var ChecklistKeeper = class {
-  constructor(ctx) {
-    this.ctx = ctx;
-  }
-  ctx;
-  lastEdit = -Infinity;
-  lastSignature = "";
-  /** A node posts the checklist once at most (a view that cannot find it must not post it again and again). */
-  posted = false;
-  /** The leader posts the checklist right after its plan. */
-  async post(state) {
-    const { ctx } = this;
-    if (this.posted) return;
-    this.posted = true;
-    try {
-      const { body } = renderChecklist({ state, now: ctx.client.clock.now() });
-      await ctx.thread.post(body);
-      this.lastEdit = Date.now();
-    } catch (error3) {
-      ctx.log.warning(`could not post the checklist: ${getErrorMessage(error3)}`);
-    }
-  }
-  /** Edit the checklist when this node's view shows more than it does and the edit is this node's to make. */
-  async update(state, gone) {
-    const { ctx } = this;
-    if (!state.plan || state.plan.error !== void 0 || Date.now() - this.lastEdit < CHECKLIST_MIN_GAP_MS)
-      return;
-    const found = findChecklist(ctx.thread.all(), ctx.trust, ctx.config.run);
-    const now = ctx.client.clock.now();
-    let latest = 0;
-    for (const e of state.entries) latest = Math.max(latest, e.updated);
-    const signature = `${state.entries.length}:${latest}:${found?.comment.updated_at}:${gone.size}`;
-    const repairing = this.repairs(state, now, gone);
-    if (signature === this.lastSignature && !repairing) return;
-    this.lastSignature = signature;
-    if (!found) {
-      if (repairing && now - state.plan.created >= checklistRepairMs(ctx.config)) await this.post(state);
-      return;
-    }
-    const next = renderChecklist({ state, now, gone });
-    if (!shouldEdit(found.shown, next.shown)) return;
-    const behindFor = now - Date.parse(found.comment.updated_at);
-    if (!this.ownChangeUnshown(state, found.shown, next.shown) && !(repairing && behindFor >= checklistRepairMs(ctx.config)))
-      return;
-    try {
-      this.lastEdit = Date.now();
-      await ctx.thread.edit(found.comment.id, next.body, { retries: 1 });
-    } catch (error3) {
-      ctx.log.debug(`could not update the checklist: ${getErrorMessage(error3)}`);
-    }
-  }
-  /** Whether the comment shows a task differently than this node's view, where this node made the change. */
-  ownChangeUnshown(state, current, next) {
-    for (const [id2, shown] of next) {
-      const last = state.tasks.get(id2)?.attempts.at(-1);
-      if (last?.node !== this.ctx.config.nodeId) continue;
-      const was = current.get(id2);
-      if (!was || was.status !== shown.status || was.step !== shown.step) return true;
-    }
-    return false;
-  }
-  /** The node that repairs the checklist: the lowest-instance node, of those not gone, that runs no task. */
-  repairs(state, now, gone) {
-    let best;
-    for (const n of state.nodes.values()) {
-      if (gone.has(n.id) || liveAttemptOf(state, n.id, now)) continue;
-      if (!best || n.instance < best.instance || n.instance === best.instance && n.id < best.id) best = n;
-    }
-    return best?.id === this.ctx.config.nodeId;
-  }
-};
-
 // src/node/leave-run.ts
 async function leaveRun(node2, state) {
   const { ctx, ledger, headroom } = node2;
@@ -41277,7 +41300,7 @@ async function perform(member, action, state) {
     case "watch-for-plan":
       return watchForPlan(ctx, action);
     case "wait":
-      await (action.optional ? headroom.wait(ctx.sleep, action.ms) : ctx.sleep(action.ms));
+      await (action.optional ? member.stops.idleWait(action.ms, (ms) => headroom.wait(ctx.sleep, ms)) : ctx.sleep(action.ms));
       return false;
     case "look-at-jobs": {
       const changed = await member.liveness.look();

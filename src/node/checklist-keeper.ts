@@ -9,6 +9,10 @@ import { findChecklist, renderChecklist, shouldEdit, type ChecklistShown } from 
 import { liveAttemptOf, type GoneNodes } from '../protocol/decide.js';
 import { getErrorMessage } from '../errors.js';
 import type { RunContext } from './context.js';
+import { keepTrying } from './keep-trying.js';
+
+/** How long a node keeps trying to post the checklist or the stop beacon before it goes on without. */
+export const ANNOUNCE_PATIENCE_MS = 60_000;
 
 /** A node leaves this long between two of its own edits of the checklist, at least. */
 export const CHECKLIST_MIN_GAP_MS = 2000;
@@ -33,7 +37,7 @@ export class ChecklistKeeper {
     this.posted = true;
     try {
       const { body } = renderChecklist({ state, now: ctx.client.clock.now() });
-      await ctx.thread.post(body);
+      await keepTrying(ctx, 'posting the checklist', () => ctx.thread.post(body), ANNOUNCE_PATIENCE_MS);
       this.lastEdit = Date.now();
     } catch (error) {
       ctx.log.warning(`could not post the checklist: ${getErrorMessage(error)}`);

@@ -161,7 +161,10 @@ async function perform(member: Member, action: NodeAction, state: RunState): Pro
     case 'watch-for-plan':
       return watchForPlan(ctx, action);
     case 'wait':
-      await (action.optional ? headroom.wait(ctx.sleep, action.ms) : ctx.sleep(action.ms));
+      // An idle wait ends early when the run may have been stopped.
+      await (action.optional
+        ? member.stops.idleWait(action.ms, (ms) => headroom.wait(ctx.sleep, ms))
+        : ctx.sleep(action.ms));
       return false;
     case 'look-at-jobs': {
       // A node that holds a task is gone: its job says so long before its lease would. Read and decide again.

@@ -11,6 +11,7 @@ import { getErrorMessage } from '../errors.js';
 import { foldThread, type RunContext } from './context.js';
 import { keepTrying } from './keep-trying.js';
 import { stopBody } from './message-bodies.js';
+import { ANNOUNCE_PATIENCE_MS } from './checklist-keeper.js';
 import { beaconBody, findBeacon } from '../protocol/stop-beacon.js';
 import { liveAttemptOf } from '../protocol/decide.js';
 
@@ -46,6 +47,8 @@ export function stopRequests(
   if (start === undefined) return [];
   const out: StopRequest[] = [];
   for (const c of comments) {
+    // (Most comments are the action's own, or do not start with the command: no parsing for those.)
+    if (!c.body.trimStart().startsWith(command)) continue;
     const user = c.user;
     if (!user || user.type === 'Bot' || user.login.endsWith('[bot]') || isTrusted(trust, user)) continue;
     if (Date.parse(c.created_at) < start || parseCommand(c.body, command)?.kind !== 'stop') continue;
@@ -119,7 +122,8 @@ export class StopWatch {
   async postBeacon(): Promise<void> {
     const { ctx } = this;
     try {
-      await ctx.thread.post(beaconBody({ v: 1, run: ctx.config.run }, this.command()));
+      const body = beaconBody({ v: 1, run: ctx.config.run }, this.command());
+      await keepTrying(ctx, 'posting how to stop the run', () => ctx.thread.post(body), ANNOUNCE_PATIENCE_MS);
     } catch (error) {
       ctx.log.warning(`could not post how to stop the run: ${getErrorMessage(error)}`);
     }
@@ -155,6 +159,27 @@ export class StopWatch {
         await loop;
       },
     };
+  }
+
+  /**
+   * An idle node's wait (`wait` sleeps, stretched while the budget is low), in steps of a few seconds: between
+   * them the beacon is read again (a free 304 until a stop edits it), and the node that watches for requests
+   * asks whether a comment was added (free while none was). Ends early on either, for the node to read.
+   */
+  async idleWait(ms: number, wait: (ms: number) => Promise<void>): Promise<void> {
+    const { ctx } = this;
+    const chunk = stopProbeMs(ctx.config);
+    for (let left = ms; left > 0; left -= chunk) {
+      await wait(Math.min(chunk, left));
+      if (left <= chunk) return;
+      try {
+        const beacon = findBeacon(ctx.thread.all(), ctx.trust, ctx.config.run);
+        if (beacon && (await ctx.thread.reload(beacon.comment.id))) return;
+        if (this.watchesRequests(foldThread(ctx)) && (await ctx.thread.appended())) return;
+      } catch (error) {
+        ctx.log.debug(`looking for a stop failed: ${getErrorMessage(error)}`);
+      }
+    }
   }
 
   /** One look: why the run is stopped, if it is (relaying a request first). */

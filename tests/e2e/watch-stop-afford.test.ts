@@ -2,6 +2,9 @@
 // that runs out partway (nothing starts after it is spent; the summary's total and wording), the checklist
 // comment ticking tasks while the run goes on, and `/p2p-dev stop` by a maintainer mid-run (nothing new
 // starts, every node leaves) and by a read-only user (ignored).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAST_TIMINGS } from '../../scripts/local-nodes.js';
 import { readChecklist } from '../../src/protocol/checklist.js';
@@ -49,22 +52,26 @@ describe('a run people can watch, stop and afford', () => {
   });
 
   it('ticks each task on the checklist comment while the run is still going', async () => {
+    const release = path.join(mkdtempSync(path.join(os.tmpdir(), 'p2p-release-')), 'release');
     scenario = await startScenario({
+      env: { RELEASE: release },
       nodes: 2,
       issueBody: tasks(4),
-      // Task 4 runs long: the checklist must show the others completed while it still runs.
-      agentBody: 'if [ "$P2P_TASK_ID" = task-4 ]; then sleep 12; else sleep 0.5; fi',
+      // Task 4 runs until the test has seen the checklist show the others completed while it still runs.
+      agentBody:
+        'if [ "$P2P_TASK_ID" = task-4 ]; then for i in $(seq 600); do [ -f "$RELEASE" ] && break; sleep 0.1; done; else sleep 0.5; fi',
       inputs: { ...FAST_TIMINGS, 'max-attempts': '1' },
     });
     const s = scenario;
     await s.waitForRun((r) => r[0] === 'start' && r[1] === 'task-4', 60_000);
     let ticked: string | undefined;
-    const until = Date.now() + 30_000;
+    const until = Date.now() + 45_000;
     while (Date.now() < until && !ticked) {
       const body = checklistOf(s)?.body ?? '';
       if ((body.match(/^- \[x\]/gm) ?? []).length >= 3 && /task-4[^\n]*running/.test(body)) ticked = body;
       else await new Promise((r) => setTimeout(r, 200));
     }
+    writeFileSync(release, '');
     expect(ticked, `checklist: ${checklistOf(s)?.body}`).toBeDefined();
     // Never ahead of the fold: what it ticks, the thread has completed.
     const state = s.state();
