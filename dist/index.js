@@ -39391,6 +39391,9 @@ function stopRequests(comments, state, trust, command = DEFAULT_COMMAND) {
 function stopProbeMs(config2) {
   return Math.min(Math.max(config2.pollMs * 2, 2e3), 1e4);
 }
+function requestProbeMs(config2) {
+  return Math.min(Math.max(config2.pollMs * 5, 2e3), 15e3);
+}
 var StopWatch = class {
   constructor(ctx) {
     this.ctx = ctx;
@@ -39398,6 +39401,8 @@ var StopWatch = class {
   ctx;
   /** Requests judged already: whether their author may stop the run. */
   judged = /* @__PURE__ */ new Map();
+  /** When this node last read what was added to look for requests (local ms). */
+  lastRequestLook = -Infinity;
   /** The oldest request this node has not judged yet, while the run is not stopped. */
   pending(state) {
     if (state.stopped) return void 0;
@@ -39508,7 +39513,9 @@ var StopWatch = class {
       const beacon = findBeacon(ctx.thread.all(), ctx.trust, ctx.config.run);
       if (beacon) await ctx.thread.reload(beacon.comment.id);
       let state = foldThread(ctx);
-      if (!state.stopped && (!beacon || this.watchesRequests(state))) {
+      const due = Date.now() - this.lastRequestLook >= requestProbeMs(ctx.config);
+      if (!state.stopped && due && (!beacon || this.watchesRequests(state))) {
+        this.lastRequestLook = Date.now();
         if (await ctx.thread.appended()) await ctx.thread.readTail();
         state = foldThread(ctx);
         const request2 = this.pending(state);

@@ -62,14 +62,24 @@ export function stopRequests(
   return out;
 }
 
-/** How often a node whose agent runs looks for a stop: it leaves within about 30 s of one at the defaults. */
+/** How often a node whose agent runs reads the beacon again (free while unchanged): 6 s at the defaults. */
 export function stopProbeMs(config: { pollMs: number }): number {
   return Math.min(Math.max(config.pollMs * 2, 2000), 10_000);
+}
+
+/**
+ * How often the node that watches for requests reads what was added while its agent runs (a request for each
+ * new comment it finds): 15 s at the defaults, so that a stop reaches every node within about 30 s.
+ */
+export function requestProbeMs(config: { pollMs: number }): number {
+  return Math.min(Math.max(config.pollMs * 5, 2000), 15_000);
 }
 
 export class StopWatch {
   /** Requests judged already: whether their author may stop the run. */
   private readonly judged = new Map<number, boolean>();
+  /** When this node last read what was added to look for requests (local ms). */
+  private lastRequestLook = -Infinity;
 
   constructor(private readonly ctx: RunContext) {}
 
@@ -190,7 +200,9 @@ export class StopWatch {
       if (beacon) await ctx.thread.reload(beacon.comment.id);
       let state = foldThread(ctx);
       // Without the beacon in view (a listing had not shown it yet), read what was added until it is.
-      if (!state.stopped && (!beacon || this.watchesRequests(state))) {
+      const due = Date.now() - this.lastRequestLook >= requestProbeMs(ctx.config);
+      if (!state.stopped && due && (!beacon || this.watchesRequests(state))) {
+        this.lastRequestLook = Date.now();
         if (await ctx.thread.appended()) await ctx.thread.readTail();
         state = foldThread(ctx);
         const request = this.pending(state);
