@@ -36697,6 +36697,20 @@ function isTrusted(trust, user2) {
   if (!user2) return false;
   return trust.ids.has(user2.id) || trust.logins.has(user2.login.toLowerCase());
 }
+function earliestTrusted(comments, trust, read) {
+  let found;
+  for (const comment of comments) {
+    if (!isTrusted(trust, comment.user)) continue;
+    if (found && !createdBefore(comment, found.comment)) continue;
+    const value = read(comment.body);
+    if (value !== void 0) found = { comment, value };
+  }
+  return found;
+}
+function createdBefore(a, b) {
+  const d = Date.parse(a.created_at) - Date.parse(b.created_at);
+  return d < 0 || d === 0 && a.id < b.id;
+}
 
 // src/protocol/server-time.ts
 var WHOLE_SECOND_MS = 1e3;
@@ -37166,6 +37180,15 @@ function chooseTask(state, now, me, staggerMs = 0, gone = NOBODY_GONE) {
     ...view?.takeover ? { takeover: view.takeover } : {}
   };
 }
+function lowestInstance(state, keep) {
+  let first;
+  for (const n of state.nodes.values()) {
+    if (!keep(n)) continue;
+    if (!first || n.instance < first.instance || n.instance === first.instance && n.id < first.id)
+      first = n;
+  }
+  return first?.id;
+}
 function tally(state, now) {
   const counts = {
     blocked: 0,
@@ -37357,10 +37380,10 @@ function costText(cost) {
   return cost.unknown ? `${formatCost(cost.usd)} + unknown` : formatCost(cost.usd);
 }
 function completedNotes(record2, view, cost) {
-  const earlier2 = record2.task.completed_in;
-  if (earlier2) {
-    const where = earlier2.pr ? prText(earlier2.pr) : earlier2.branch ? `branch ${inlineText(earlier2.branch, 120)}` : "";
-    return [`completed in run ${inlineText(earlier2.run, 60)} by ${inlineText(earlier2.node, 60)}`, where];
+  const earlier = record2.task.completed_in;
+  if (earlier) {
+    const where = earlier.pr ? prText(earlier.pr) : earlier.branch ? `branch ${inlineText(earlier.branch, 120)}` : "";
+    return [`completed in run ${inlineText(earlier.run, 60)} by ${inlineText(earlier.node, 60)}`, where];
   }
   const r = view.last?.result;
   return [
@@ -37467,12 +37490,6 @@ function costLine(cost, budget) {
   const of = budget !== void 0 ? ` of a ${formatCost(budget)} budget` : "";
   return `Agent cost so far: ${total}${unknown2}${of}`;
 }
-function embedJson2(value) {
-  return JSON.stringify(value).replace(
-    /[<>&]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
-  );
-}
 function shownOf(ordered, views) {
   const shown = /* @__PURE__ */ new Map();
   let size = 0;
@@ -37488,7 +37505,7 @@ function shownOf(ordered, views) {
 function markerLine(run2, shown) {
   const wire = {};
   for (const [id2, s] of shown) wire[id2] = `${CODE[s.status]}${s.step}`;
-  return `${OPEN2}${embedJson2({ v: 1, run: run2, shown: wire })}${CLOSE2}`;
+  return `${OPEN2}${embedJson({ v: 1, run: run2, shown: wire })}${CLOSE2}`;
 }
 function readChecklist(body) {
   if (typeof body !== "string") return void 0;
@@ -37544,19 +37561,11 @@ function renderChecklist(input) {
   return { body, shown };
 }
 function findChecklist(comments, trust, run2) {
-  let found;
-  for (const comment of comments) {
-    if (!isTrusted(trust, comment.user)) continue;
-    const read = readChecklist(comment.body);
-    if (!read || read.run !== run2) continue;
-    if (found && !earlier(comment, found.comment)) continue;
-    found = { comment, shown: read.shown };
-  }
-  return found;
-}
-function earlier(a, b) {
-  const d = Date.parse(a.created_at) - Date.parse(b.created_at);
-  return d < 0 || d === 0 && a.id < b.id;
+  const found = earliestTrusted(comments, trust, (body) => {
+    const read = readChecklist(body);
+    return read?.run === run2 ? read.shown : void 0;
+  });
+  return found && { comment: found.comment, shown: found.value };
 }
 function behind(current, next) {
   if (!next) return true;
@@ -37584,10 +37593,9 @@ var BeaconSchema = object({
   run: string2().min(1).max(200),
   stopped: object({ by: string2().min(1).max(100), comment_id: number2().int().positive() }).optional()
 });
-var embed = (value) => JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 function beaconBody(beacon, command) {
   const text = beacon.stopped ? `\u{1F6D1} This run was stopped by ${beacon.stopped.by} (comment ${beacon.stopped.comment_id}): no new agent starts, running agents are stopped and their work saved.` : `\u{1F6D1} To stop this run, comment \`${command.replace(/`/g, "")} stop\` (it takes write permission on the repository).`;
-  return `${OPEN3}${embed(beacon)}${CLOSE3}
+  return `${OPEN3}${embedJson(beacon)}${CLOSE3}
 ${text}`;
 }
 function readBeacon(body) {
@@ -37602,14 +37610,11 @@ function readBeacon(body) {
   }
 }
 function findBeacon(comments, trust, run2) {
-  let found;
-  for (const comment of comments) {
-    if (!isTrusted(trust, comment.user)) continue;
-    const beacon = readBeacon(comment.body);
-    if (!beacon || beacon.run !== run2) continue;
-    if (!found || comment.id < found.comment.id) found = { comment, beacon };
-  }
-  return found;
+  const found = earliestTrusted(comments, trust, (body) => {
+    const beacon = readBeacon(body);
+    return beacon?.run === run2 ? beacon : void 0;
+  });
+  return found && { comment: found.comment, beacon: found.value };
 }
 
 // src/node/keep-trying.ts
@@ -39296,6 +39301,8 @@ var ChecklistKeeper = class {
   ctx;
   lastEdit = -Infinity;
   lastSignature = "";
+  /** When the repair of what this view shows falls due (server ms): until then an unchanged view is not rendered. */
+  repairAt = Infinity;
   /** A node posts the checklist once at most (a view that cannot find it must not post it again and again). */
   posted = false;
   /** The leader posts the checklist right after its plan. */
@@ -39322,17 +39329,22 @@ var ChecklistKeeper = class {
     for (const e of state.entries) latest = Math.max(latest, e.updated);
     const signature = `${state.entries.length}:${latest}:${found?.comment.updated_at}:${gone.size}`;
     const repairing = this.repairs(state, now, gone);
-    if (signature === this.lastSignature && !repairing) return;
+    if (signature === this.lastSignature && !(repairing && now >= this.repairAt)) return;
     this.lastSignature = signature;
+    this.repairAt = Infinity;
+    const repairMs = checklistRepairMs(ctx.config);
     if (!found) {
-      if (repairing && now - state.plan.created >= checklistRepairMs(ctx.config)) await this.post(state);
+      if (repairing && now - state.plan.created >= repairMs) await this.post(state);
+      else this.repairAt = state.plan.created + repairMs;
       return;
     }
     const next = renderChecklist({ state, now, gone });
     if (!shouldEdit(found.shown, next.shown)) return;
-    const behindFor = now - Date.parse(found.comment.updated_at);
-    if (!this.ownChangeUnshown(state, found.shown, next.shown) && !(repairing && behindFor >= checklistRepairMs(ctx.config)))
+    const updated = Date.parse(found.comment.updated_at);
+    if (!this.ownChangeUnshown(state, found.shown, next.shown) && !(repairing && now - updated >= repairMs)) {
+      this.repairAt = updated + repairMs;
       return;
+    }
     try {
       this.lastEdit = Date.now();
       await ctx.thread.edit(found.comment.id, next.body, { retries: 1 });
@@ -39352,14 +39364,27 @@ var ChecklistKeeper = class {
   }
   /** The node that repairs the checklist: the lowest-instance node, of those not gone, that runs no task. */
   repairs(state, now, gone) {
-    let best;
-    for (const n of state.nodes.values()) {
-      if (gone.has(n.id) || liveAttemptOf(state, n.id, now)) continue;
-      if (!best || n.instance < best.instance || n.instance === best.instance && n.id < best.id) best = n;
-    }
-    return best?.id === this.ctx.config.nodeId;
+    const idle = (n) => !gone.has(n.id) && !liveAttemptOf(state, n.id, now);
+    return lowestInstance(state, idle) === this.ctx.config.nodeId;
   }
 };
+
+// src/node/watch-every.ts
+function watchEvery(sleep, everyMs, look) {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      for (let waited = 0; waited < everyMs && !stopped; waited += 1e3) await sleep(Math.min(1e3, everyMs));
+      if (stopped || await look()) return;
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+    }
+  };
+}
 
 // src/node/stop-watch.ts
 var DEFAULT_COMMAND = "/p2p-dev";
@@ -39375,7 +39400,7 @@ function stopRequests(comments, state, trust, command = DEFAULT_COMMAND) {
   if (start === void 0) return [];
   const out = [];
   for (const c of comments) {
-    if (!c.body.trimStart().startsWith(command)) continue;
+    if (!c.body.startsWith(command, Math.max(0, c.body.search(/\S/)))) continue;
     const user2 = c.user;
     if (!user2 || user2.type === "Bot" || user2.login.endsWith("[bot]") || isTrusted(trust, user2)) continue;
     if (Date.parse(c.created_at) < start || parseCommand(c.body, command)?.kind !== "stop") continue;
@@ -39468,23 +39493,11 @@ var StopWatch = class {
    * in what was added to the thread (free while nothing is). Calls `onStop` with why; resolves on `stop()`.
    */
   watch(onStop) {
-    const { ctx } = this;
-    let stopped = false;
-    const loop = (async () => {
-      while (!stopped) {
-        for (let waited = 0; waited < stopProbeMs(ctx.config) && !stopped; waited += 1e3)
-          await ctx.sleep(Math.min(1e3, stopProbeMs(ctx.config)));
-        if (stopped) return;
-        const reason = await this.look();
-        if (reason) return onStop(reason);
-      }
-    })();
-    return {
-      stop: async () => {
-        stopped = true;
-        await loop;
-      }
-    };
+    return watchEvery(this.ctx.sleep, stopProbeMs(this.ctx.config), async () => {
+      const reason = await this.look();
+      if (reason) onStop(reason);
+      return reason !== void 0;
+    });
   }
   /**
    * An idle node's wait (`wait` sleeps, stretched while the budget is low), in steps of a few seconds: between
@@ -39531,15 +39544,10 @@ var StopWatch = class {
   /** Whether this node is the one that reads people's comments while its agent runs. */
   watchesRequests(state) {
     const now = this.ctx.client.clock.now();
-    let first;
-    for (const n of state.nodes.values()) {
-      const holds2 = [...state.tasks.values()].some((r) => r.attempts.at(-1)?.node === n.id);
-      const lapsedNode = holds2 && !liveAttemptOf(state, n.id, now) && n.id !== this.ctx.config.nodeId;
-      if (lapsedNode) continue;
-      if (!first || n.instance < first.instance || n.instance === first.instance && n.id < first.id)
-        first = n;
-    }
-    return first?.id === this.ctx.config.nodeId;
+    const me = this.ctx.config.nodeId;
+    const holders = new Set([...state.tasks.values()].map((r) => r.attempts.at(-1)?.node));
+    const silent = (n) => n.id !== me && holders.has(n.id) && !liveAttemptOf(state, n.id, now);
+    return lowestInstance(state, (n) => !silent(n)) === me;
   }
   command() {
     return this.ctx.config.triggerCommand ?? DEFAULT_COMMAND;
@@ -39570,10 +39578,10 @@ function buildPrompt(issue3, task, state, attempt, comments = [], allowUntrusted
     const record2 = state.tasks.get(id2);
     const done = record2?.attempts.find((a) => a.outcome === "completed");
     const lines = [`### ${id2}: ${record2 ? sanitizeText(record2.task.title) : "(unknown)"}`];
-    const earlier2 = record2?.task.completed_in;
-    if (earlier2) lines.push(`Completed in an earlier run (${earlier2.run}).`);
-    const pr = done?.result?.pr ?? earlier2?.pr;
-    const branch = done?.result?.branch ?? earlier2?.branch;
+    const earlier = record2?.task.completed_in;
+    if (earlier) lines.push(`Completed in an earlier run (${earlier.run}).`);
+    const pr = done?.result?.pr ?? earlier?.pr;
+    const branch = done?.result?.branch ?? earlier?.branch;
     if (pr) lines.push(`Pull request: ${pr}`);
     if (branch) lines.push(`Branch: ${branch}`);
     if (done?.result?.output_tail)
@@ -39800,8 +39808,8 @@ async function untilListed(ctx, commentId, abandon) {
 }
 async function settlePreviousAttempt(ctx, choice, claimCreated) {
   if (choice.attempt < 2) return;
-  const earlier2 = attemptsThatMayStillWrite(ctx, choice);
-  if (earlier2.length === 0) return;
+  const earlier = attemptsThatMayStillWrite(ctx, choice);
+  if (earlier.length === 0) return;
   const waitMs = surelyAfter(Date.parse(claimCreated)) + ctx.config.listingLagMs - ctx.client.clock.now();
   if (waitMs > 0) {
     ctx.log.info(
@@ -39809,7 +39817,7 @@ async function settlePreviousAttempt(ctx, choice, claimCreated) {
     );
     await ctx.sleep(waitMs);
   }
-  for (const a of earlier2)
+  for (const a of earlier)
     await keepTrying(
       ctx,
       `reading attempt ${a.attempt} of ${choice.task} again`,
@@ -39825,32 +39833,27 @@ function attemptsThatMayStillWrite(ctx, choice) {
   );
 }
 function watchForEarlierOutcome(ctx, claim2) {
-  let stopped = false;
-  const earlier2 = attemptsThatMayStillWrite(ctx, claim2).filter((a) => a.outcome !== "failed");
-  const loop = (async () => {
-    if (earlier2.length === 0) return;
-    while (!stopped && !claim2.lost) {
-      for (let waited = 0; waited < supersedeWatchMs(ctx.config) && !stopped; waited += 1e3)
-        await ctx.sleep(1e3);
-      if (stopped || claim2.lost) return;
-      await checkSuperseded(ctx, claim2, earlier2);
-    }
-  })();
+  const earlier = attemptsThatMayStillWrite(ctx, claim2).filter((a) => a.outcome !== "failed");
+  if (earlier.length === 0) return { watching: false, stop: () => Promise.resolve() };
+  const watch = watchEvery(ctx.sleep, supersedeWatchMs(ctx.config), async () => {
+    if (claim2.lost) return true;
+    await checkSuperseded(ctx, claim2, earlier);
+    return claim2.lost !== void 0;
+  });
   return {
-    watching: earlier2.length > 0,
+    watching: true,
     stop: async () => {
-      stopped = true;
-      await loop;
-      if (!claim2.superseded && earlier2.length > 0) await checkSuperseded(ctx, claim2, earlier2);
+      await watch.stop();
+      if (!claim2.superseded) await checkSuperseded(ctx, claim2, earlier);
     }
   };
 }
 function supersedeWatchMs(config2) {
   return Math.min(Math.max(config2.pollMs * 5, 5e3), 3e4);
 }
-async function checkSuperseded(ctx, claim2, earlier2) {
+async function checkSuperseded(ctx, claim2, earlier) {
   let changed = false;
-  for (const a of earlier2) {
+  for (const a of earlier) {
     try {
       changed = await ctx.thread.reload(a.commentId) || changed;
     } catch (error3) {
@@ -40187,9 +40190,9 @@ async function recordSuperseded(ctx, claim2, run2) {
 function dependencyBranches(state, task) {
   const out = [];
   for (const id2 of task.depends_on) {
-    const earlier2 = state.tasks.get(id2)?.task.completed_in;
-    if (earlier2?.branch) {
-      out.push({ task: id2, branch: earlier2.branch, ...earlier2.pr ? { pr: earlier2.pr } : {} });
+    const earlier = state.tasks.get(id2)?.task.completed_in;
+    if (earlier?.branch) {
+      out.push({ task: id2, branch: earlier.branch, ...earlier.pr ? { pr: earlier.pr } : {} });
       continue;
     }
     const done = state.tasks.get(id2)?.attempts.find((a) => a.outcome === "completed");
@@ -41233,9 +41236,10 @@ async function followThread(member) {
     ledger.enter(readingPhase(hasPlan, ledger.phase, memory.waitingFor));
     if (!viewIsFresh) await keepTrying(ctx, "reading the thread", () => ctx.thread.refresh());
     const state = observe(member);
-    await member.checklist.update(state, member.liveness.gone(state));
+    const gone = member.liveness.gone(state);
+    await member.checklist.update(state, gone);
     hasPlan = !!state.plan;
-    const decision = step(viewOf(member, state), memory);
+    const decision = step(viewOf(member, state, gone), memory);
     memory = decision.memory;
     if (decision.action.kind === "leave") {
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
@@ -41265,7 +41269,7 @@ function observe(member) {
   return state;
 }
 var optional2 = (key, value) => value !== void 0 ? { [key]: value } : {};
-function viewOf(member, state) {
+function viewOf(member, state, gone) {
   const { config: config2, thread, client } = member.ctx;
   return {
     state,
@@ -41274,7 +41278,7 @@ function viewOf(member, state) {
     settings: config2,
     thread: { size: thread.size(), canReadTail: thread.canReadTail() },
     candidacies: member.candidacies.byTerm,
-    gone: member.liveness.gone(state),
+    gone,
     jobs: member.liveness.facts(),
     stretch: member.headroom.stretch(),
     ...optional2("stopRequest", member.stops.pending(state)),
@@ -41357,15 +41361,14 @@ var isPlan = (comment) => {
   return decoded2.kind === "message" && decoded2.message.type === "plan";
 };
 async function watchForPlan(ctx, action) {
-  const { thread, config: config2 } = ctx;
+  const { thread } = ctx;
   const until = Date.now() + action.forMs;
   while (Date.now() < until) {
     await ctx.sleep(action.probeMs);
     if (!await thread.appended()) continue;
     const tail = await thread.readTail();
     if (tail.unsure || tail.added.length === 0) return false;
-    if (tail.added.some(isPlan) && fold(thread.all(), { run: config2.run, trust: ctx.trust }).plan)
-      return true;
+    if (tail.added.some(isPlan) && foldThread(ctx).plan) return true;
   }
   return false;
 }
@@ -41616,16 +41619,16 @@ function summarize(state, now) {
 }
 function taskSummary(record2, view, cost) {
   const last = view.last;
-  const earlier2 = record2.task.completed_in;
+  const earlier = record2.task.completed_in;
   return {
     id: record2.task.id,
     title: record2.task.title,
     status: view.status,
     attempts: view.attempts,
-    ...earlier2 ? {
-      node: earlier2.node,
-      ...earlier2.pr ? { pr: earlier2.pr } : {},
-      ...earlier2.branch ? { branch: earlier2.branch } : {}
+    ...earlier ? {
+      node: earlier.node,
+      ...earlier.pr ? { pr: earlier.pr } : {},
+      ...earlier.branch ? { branch: earlier.branch } : {}
     } : {},
     ...last ? { node: last.node } : {},
     ...last?.result ? { durationMs: last.result.duration_ms } : {},

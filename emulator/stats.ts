@@ -1,4 +1,5 @@
 // What the emulator counts: every request, the ones that cost rate limit, the free 304s, writes, faults.
+import { REPO } from './routes/context.js';
 
 export interface EmulatorStats {
   /** Every API request (not /_emulator/ control requests, not CORS preflights). */
@@ -56,7 +57,6 @@ export function routeKey(method: string, path: string, query?: URLSearchParams):
   return `${method} ${named}${marks.length > 0 ? `?${marks.join('&')}` : ''}`;
 }
 
-const REPO = String.raw`^/repos/[^/]+/[^/]+`;
 const CREATES = new RegExp(
   String.raw`${REPO}/(issues|pulls|labels|git/refs|issues/\d+/(comments|labels)|pulls/\d+/(comments|reviews)|issues/(\d+|comments/\d+)/reactions)$`,
 );

@@ -9,12 +9,10 @@ import {
   type RouteContext,
   type RouteResult,
   type Route,
+  path,
 } from './context.js';
 import { paginate } from './pagination.js';
 import { jobJson } from './shapes.js';
-
-const REPO = String.raw`^/repos/[^/]+/[^/]+`;
-const path = (rest: string): RegExp => new RegExp(`${REPO}${rest}$`);
 
 /** 403 for a token without `actions: read`, worded as GitHub words it for an App's token or a PAT. */
 function refused(ctx: RouteContext): RouteResult | undefined {

@@ -13,12 +13,10 @@ import {
   type RouteContext,
   type RouteResult,
   type Route,
+  path,
 } from './context.js';
 import { paginate } from './pagination.js';
 import { commentJson } from './shapes.js';
-
-const REPO = String.raw`^/repos/[^/]+/[^/]+`;
-const path = (rest: string): RegExp => new RegExp(`${REPO}${rest}$`);
 
 /** Whether the asker may change this comment: its author, or (when so configured) anyone with write access. */
 function mayChange(ctx: RouteContext, c: StoredComment): RouteResult | undefined {

@@ -29,6 +29,11 @@ export type Handler = (ctx: RouteContext, params: string[], body: Body) => Route
 export type Route = [method: string, pattern: RegExp, handler: Handler];
 
 /** Where github.com would show things. */
+/** The start of every repository route: `/repos/{owner}/{repo}`. */
+export const REPO = String.raw`^/repos/[^/]+/[^/]+`;
+/** A repository route's pattern: `/repos/{owner}/{repo}` and then `rest`, to the end. */
+export const path = (rest: string): RegExp => new RegExp(`${REPO}${rest}$`);
+
 export const HTML = 'https://github.example';
 export const DOCS = 'https://docs.github.com/rest';
 

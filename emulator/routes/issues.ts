@@ -16,12 +16,10 @@ import {
   type Route,
   type RouteContext,
   type RouteResult,
+  path,
 } from './context.js';
 import { issueJson, labelJson } from './shapes.js';
 import { paginate } from './pagination.js';
-
-const REPO = String.raw`^/repos/[^/]+/[^/]+`;
-const path = (rest: string): RegExp => new RegExp(`${REPO}${rest}$`);
 
 export const issueRoutes: Route[] = [
   [

@@ -1,10 +1,8 @@
 // Pull requests: create (one open pull per head), list (`head=owner:ref`, `state`), read, update.
-import { created, invalid, MAX_BODY, missing, notFound, ok, tooLong, type Route } from './context.js';
+import { created, invalid, MAX_BODY, missing, notFound, ok, tooLong, type Route, path } from './context.js';
 import { paginate } from './pagination.js';
 import { pullJson } from './shapes.js';
 
-const REPO = String.raw`^/repos/[^/]+/[^/]+`;
-const path = (rest: string): RegExp => new RegExp(`${REPO}${rest}$`);
 const refOf = (head: unknown): string => String(head ?? '').replace(/^[^:]+:/, '');
 
 export const pullRoutes: Route[] = [

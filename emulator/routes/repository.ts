@@ -1,9 +1,6 @@
 // The account and repository: who am I, the rate limit, the repository, collaborator permissions.
-import { forbidden, notFound, ok, type Route } from './context.js';
+import { forbidden, notFound, ok, type Route, path } from './context.js';
 import { userJson } from './shapes.js';
-
-const REPO = String.raw`^/repos/[^/]+/[^/]+`;
-const path = (rest: string): RegExp => new RegExp(`${REPO}${rest}$`);
 
 /** How GitHub shows a permission in the `permission` field (maintain as write, triage as read). */
 const LEGACY: Record<string, string> = {

@@ -6,7 +6,7 @@
 // while. An edit never goes backwards (shouldEdit): a view behind the comment leaves it alone.
 import type { RunState } from '../protocol/fold.js';
 import { findChecklist, renderChecklist, shouldEdit, type ChecklistShown } from '../protocol/checklist.js';
-import { liveAttemptOf, type GoneNodes } from '../protocol/decide.js';
+import { liveAttemptOf, lowestInstance, type GoneNodes } from '../protocol/decide.js';
 import { getErrorMessage } from '../errors.js';
 import type { RunContext } from './context.js';
 import { keepTrying } from './keep-trying.js';
@@ -25,6 +25,8 @@ export function checklistRepairMs(config: { pollMs: number; listingLagMs: number
 export class ChecklistKeeper {
   private lastEdit = -Infinity;
   private lastSignature = '';
+  /** When the repair of what this view shows falls due (server ms): until then an unchanged view is not rendered. */
+  private repairAt = Infinity;
   /** A node posts the checklist once at most (a view that cannot find it must not post it again and again). */
   private posted = false;
 
@@ -55,21 +57,24 @@ export class ChecklistKeeper {
     for (const e of state.entries) latest = Math.max(latest, e.updated);
     const signature = `${state.entries.length}:${latest}:${found?.comment.updated_at}:${gone.size}`;
     const repairing = this.repairs(state, now, gone);
-    if (signature === this.lastSignature && !repairing) return;
+    // Nothing new: only the repairing node has anything to do, and only once a repair it waits for is due.
+    if (signature === this.lastSignature && !(repairing && now >= this.repairAt)) return;
     this.lastSignature = signature;
+    this.repairAt = Infinity;
+    const repairMs = checklistRepairMs(ctx.config);
     // A plan without a checklist: its leader died before posting one; the repairing node posts it.
     if (!found) {
-      if (repairing && now - state.plan.created >= checklistRepairMs(ctx.config)) await this.post(state);
+      if (repairing && now - state.plan.created >= repairMs) await this.post(state);
+      else this.repairAt = state.plan.created + repairMs;
       return;
     }
     const next = renderChecklist({ state, now, gone });
     if (!shouldEdit(found.shown, next.shown)) return;
-    const behindFor = now - Date.parse(found.comment.updated_at);
-    if (
-      !this.ownChangeUnshown(state, found.shown, next.shown) &&
-      !(repairing && behindFor >= checklistRepairMs(ctx.config))
-    )
+    const updated = Date.parse(found.comment.updated_at);
+    if (!this.ownChangeUnshown(state, found.shown, next.shown) && !(repairing && now - updated >= repairMs)) {
+      this.repairAt = updated + repairMs;
       return;
+    }
     try {
       this.lastEdit = Date.now();
       await ctx.thread.edit(found.comment.id, next.body, { retries: 1 });
@@ -91,11 +96,7 @@ export class ChecklistKeeper {
 
   /** The node that repairs the checklist: the lowest-instance node, of those not gone, that runs no task. */
   private repairs(state: RunState, now: number, gone: GoneNodes): boolean {
-    let best: { id: string; instance: number } | undefined;
-    for (const n of state.nodes.values()) {
-      if (gone.has(n.id) || liveAttemptOf(state, n.id, now)) continue;
-      if (!best || n.instance < best.instance || (n.instance === best.instance && n.id < best.id)) best = n;
-    }
-    return best?.id === this.ctx.config.nodeId;
+    const idle = (n: { id: string }): boolean => !gone.has(n.id) && !liveAttemptOf(state, n.id, now);
+    return lowestInstance(state, idle) === this.ctx.config.nodeId;
   }
 }

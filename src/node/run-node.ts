@@ -2,7 +2,7 @@
 // it, let the step functions (node-step.ts) decide the next action, perform it, and again, until the run is
 // over. Every decision is in the step functions; this file only performs them.
 import { fold, type RunState } from '../protocol/fold.js';
-import { liveAttemptOf, tally } from '../protocol/decide.js';
+import { liveAttemptOf, tally, type GoneNodes } from '../protocol/decide.js';
 import { decode } from '../protocol/codec.js';
 import type { ThreadComment } from '../protocol/thread-comment.js';
 import { foldThread, type NodeContext, type RunContext } from './context.js';
@@ -75,9 +75,10 @@ async function followThread(member: Member): Promise<RunState> {
     ledger.enter(readingPhase(hasPlan, ledger.phase, memory.waitingFor));
     if (!viewIsFresh) await keepTrying(ctx, 'reading the thread', () => ctx.thread.refresh());
     const state = observe(member);
-    await member.checklist.update(state, member.liveness.gone(state));
+    const gone = member.liveness.gone(state);
+    await member.checklist.update(state, gone);
     hasPlan = !!state.plan;
-    const decision = step(viewOf(member, state), memory);
+    const decision = step(viewOf(member, state, gone), memory);
     memory = decision.memory;
     if (decision.action.kind === 'leave') {
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
@@ -115,7 +116,7 @@ function observe(member: Member): RunState {
 const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
   (value !== undefined ? { [key]: value } : {}) as { [P in K]?: V };
 
-function viewOf(member: Member, state: RunState): NodeView {
+function viewOf(member: Member, state: RunState, gone: GoneNodes): NodeView {
   const { config, thread, client } = member.ctx;
   return {
     state,
@@ -124,7 +125,7 @@ function viewOf(member: Member, state: RunState): NodeView {
     settings: config,
     thread: { size: thread.size(), canReadTail: thread.canReadTail() },
     candidacies: member.candidacies.byTerm,
-    gone: member.liveness.gone(state),
+    gone,
     jobs: member.liveness.facts(),
     stretch: member.headroom.stretch(),
     ...optional('stopRequest', member.stops.pending(state)),
@@ -142,7 +143,6 @@ async function perform(member: Member, action: NodeAction, state: RunState): Pro
     case 'lead': {
       ledger.enter('leading');
       const keeper = member.candidacies.byTerm.get(action.leader.term)!.keeper;
-      // Everyone, this node included, learns of a failed planning from the thread.
       // With the plan out, the live checklist and how to stop the run.
       const announce = async (plan: ThreadComment[]): Promise<void> => {
         await member.checklist.post(
@@ -150,6 +150,7 @@ async function perform(member: Member, action: NodeAction, state: RunState): Pro
         );
         await member.stops.postBeacon();
       };
+      // Everyone, this node included, learns of a failed planning from the thread.
       if ((await lead(ctx, action.leader, keeper, announce)) === 'failed-planning')
         log.warning('planning failed; the error is on the issue');
       return false;
@@ -229,7 +230,7 @@ async function watchForPlan(
   ctx: RunContext,
   action: Extract<NodeAction, { kind: 'watch-for-plan' }>,
 ): Promise<boolean> {
-  const { thread, config } = ctx;
+  const { thread } = ctx;
   const until = Date.now() + action.forMs;
   while (Date.now() < until) {
     await ctx.sleep(action.probeMs);
@@ -238,8 +239,7 @@ async function watchForPlan(
     if (tail.unsure || tail.added.length === 0) return false;
     // A plan long enough to take several comments is complete only with its last part; the view then holds
     // every comment up to it: no need to read it all again.
-    if (tail.added.some(isPlan) && fold(thread.all(), { run: config.run, trust: ctx.trust }).plan)
-      return true;
+    if (tail.added.some(isPlan) && foldThread(ctx).plan) return true;
   }
   return false;
 }

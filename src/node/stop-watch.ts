@@ -13,7 +13,8 @@ import { keepTrying } from './keep-trying.js';
 import { stopBody } from './message-bodies.js';
 import { ANNOUNCE_PATIENCE_MS } from './checklist-keeper.js';
 import { beaconBody, findBeacon } from '../protocol/stop-beacon.js';
-import { liveAttemptOf } from '../protocol/decide.js';
+import { liveAttemptOf, lowestInstance } from '../protocol/decide.js';
+import { watchEvery, type Watch } from './watch-every.js';
 
 export interface StopRequest {
   commentId: number;
@@ -48,7 +49,7 @@ export function stopRequests(
   const out: StopRequest[] = [];
   for (const c of comments) {
     // (Most comments are the action's own, or do not start with the command: no parsing for those.)
-    if (!c.body.trimStart().startsWith(command)) continue;
+    if (!c.body.startsWith(command, Math.max(0, c.body.search(/\S/)))) continue;
     const user = c.user;
     if (!user || user.type === 'Bot' || user.login.endsWith('[bot]') || isTrusted(trust, user)) continue;
     if (Date.parse(c.created_at) < start || parseCommand(c.body, command)?.kind !== 'stop') continue;
@@ -151,24 +152,12 @@ export class StopWatch {
    * the one node that watches for requests (the lowest instance of those not gone), look for a person's stop
    * in what was added to the thread (free while nothing is). Calls `onStop` with why; resolves on `stop()`.
    */
-  watch(onStop: (reason: string) => void): { stop: () => Promise<void> } {
-    const { ctx } = this;
-    let stopped = false;
-    const loop = (async () => {
-      while (!stopped) {
-        for (let waited = 0; waited < stopProbeMs(ctx.config) && !stopped; waited += 1000)
-          await ctx.sleep(Math.min(1000, stopProbeMs(ctx.config)));
-        if (stopped) return;
-        const reason = await this.look();
-        if (reason) return onStop(reason);
-      }
-    })();
-    return {
-      stop: async () => {
-        stopped = true;
-        await loop;
-      },
-    };
+  watch(onStop: (reason: string) => void): Watch {
+    return watchEvery(this.ctx.sleep, stopProbeMs(this.ctx.config), async () => {
+      const reason = await this.look();
+      if (reason) onStop(reason);
+      return reason !== undefined;
+    });
   }
 
   /**
@@ -219,15 +208,12 @@ export class StopWatch {
   /** Whether this node is the one that reads people's comments while its agent runs. */
   private watchesRequests(state: RunState): boolean {
     const now = this.ctx.client.clock.now();
-    let first: { id: string; instance: number } | undefined;
-    for (const n of state.nodes.values()) {
-      const holds = [...state.tasks.values()].some((r) => r.attempts.at(-1)?.node === n.id);
-      const lapsedNode = holds && !liveAttemptOf(state, n.id, now) && n.id !== this.ctx.config.nodeId;
-      if (lapsedNode) continue;
-      if (!first || n.instance < first.instance || (n.instance === first.instance && n.id < first.id))
-        first = n;
-    }
-    return first?.id === this.ctx.config.nodeId;
+    const me = this.ctx.config.nodeId;
+    // A node whose last task's lease ran out has fallen silent: the next one watches in its place.
+    const holders = new Set([...state.tasks.values()].map((r) => r.attempts.at(-1)?.node));
+    const silent = (n: { id: string }): boolean =>
+      n.id !== me && holders.has(n.id) && !liveAttemptOf(state, n.id, now);
+    return lowestInstance(state, (n) => !silent(n)) === me;
   }
 
   private command(): string {

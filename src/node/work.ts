@@ -6,6 +6,7 @@ import { surelyAfter } from '../protocol/server-time.js';
 import type { AttemptRecord, RunState } from '../protocol/fold.js';
 import { budgetLeft } from '../protocol/cost.js';
 import { stoppedReason, type StopWatch } from './stop-watch.js';
+import { watchEvery } from './watch-every.js';
 import type { Claim, Result } from '../protocol/messages.js';
 import { buildPrompt } from './prompt.js';
 import { foldThread, type RunContext } from './context.js';
@@ -137,25 +138,19 @@ function watchForEarlierOutcome(
   ctx: RunContext,
   claim: HeldClaim,
 ): { stop: () => Promise<void>; watching: boolean } {
-  let stopped = false;
   const earlier = attemptsThatMayStillWrite(ctx, claim).filter((a) => a.outcome !== 'failed');
-  const loop = (async () => {
-    if (earlier.length === 0) return;
-    while (!stopped && !claim.lost) {
-      // In steps of a second, so that stopping the watch never waits for a long timer.
-      for (let waited = 0; waited < supersedeWatchMs(ctx.config) && !stopped; waited += 1000)
-        await ctx.sleep(1000);
-      if (stopped || claim.lost) return;
-      await checkSuperseded(ctx, claim, earlier);
-    }
-  })();
+  if (earlier.length === 0) return { watching: false, stop: () => Promise.resolve() };
+  const watch = watchEvery(ctx.sleep, supersedeWatchMs(ctx.config), async () => {
+    if (claim.lost) return true;
+    await checkSuperseded(ctx, claim, earlier);
+    return claim.lost !== undefined;
+  });
   return {
-    watching: earlier.length > 0,
+    watching: true,
     stop: async () => {
-      stopped = true;
-      await loop;
+      await watch.stop();
       // One last look before the work is delivered (the lease may be lost by now: the work still counts).
-      if (!claim.superseded && earlier.length > 0) await checkSuperseded(ctx, claim, earlier);
+      if (!claim.superseded) await checkSuperseded(ctx, claim, earlier);
     },
   };
 }

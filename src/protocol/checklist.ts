@@ -3,13 +3,13 @@
 // versioned marker says what it shows, so that a node can tell whether its own view is ahead of the comment.
 import * as z from 'zod';
 import { sanitizeText } from '../sanitize.js';
-import { GITHUB_COMMENT_LIMIT } from './codec.js';
+import { embedJson, GITHUB_COMMENT_LIMIT } from './codec.js';
 import { runCost, type RunCost, type TaskCost } from './cost.js';
 import { TERMINAL, taskViews, type GoneNodes, type TaskStatus, type TaskView } from './decide.js';
 import type { AttemptRecord, RunState, TaskRecord } from './fold.js';
 import { TaskSchema } from './messages.js';
 import { checkVerdict, formatDuration } from './render.js';
-import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
+import { earliestTrusted, type ThreadComment, type Trust } from './thread-comment.js';
 import { formatCost } from './usage.js';
 
 /**
@@ -244,13 +244,6 @@ function costLine(cost: RunCost, budget: number | undefined): string {
 // ---------------------------------------------------------------------------------------------------------
 // The marker
 
-function embedJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[<>&]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 /** The tasks the marker keeps: all of them unless their ids alone would not fit (decided from ids only). */
 function shownOf(
   ordered: readonly TaskRecord[],
@@ -356,20 +349,11 @@ export function findChecklist(
   trust: Trust,
   run: string,
 ): { comment: ThreadComment; shown: ChecklistShown } | undefined {
-  let found: { comment: ThreadComment; shown: ChecklistShown } | undefined;
-  for (const comment of comments) {
-    if (!isTrusted(trust, comment.user)) continue;
-    const read = readChecklist(comment.body);
-    if (!read || read.run !== run) continue;
-    if (found && !earlier(comment, found.comment)) continue;
-    found = { comment, shown: read.shown };
-  }
-  return found;
-}
-
-function earlier(a: ThreadComment, b: ThreadComment): boolean {
-  const d = Date.parse(a.created_at) - Date.parse(b.created_at);
-  return d < 0 || (d === 0 && a.id < b.id);
+  const found = earliestTrusted(comments, trust, (body) => {
+    const read = readChecklist(body);
+    return read?.run === run ? read.shown : undefined;
+  });
+  return found && { comment: found.comment, shown: found.value };
 }
 
 /** Why `next` is behind `current` for one task, if it is. */

@@ -14,7 +14,7 @@ export type Decoded =
   | { kind: 'malformed'; reason: string };
 
 /** JSON that cannot close the HTML comment it sits in: `<`, `>` and `&` are written as \u escapes. */
-function embedJson(value: unknown): string {
+export function embedJson(value: unknown): string {
   return JSON.stringify(value).replace(
     /[<>&]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,

@@ -1,6 +1,13 @@
 // Decisions as pure functions of the folded run state and the (server) clock: who leads, what each task's
 // status is, what this node should claim next, whether the run is over.
-import { leaseEnd, type AttemptRecord, type BidRecord, type Evidence, type RunState } from './fold.js';
+import {
+  leaseEnd,
+  type AttemptRecord,
+  type BidRecord,
+  type Evidence,
+  type NodeInfo,
+  type RunState,
+} from './fold.js';
 import { surelyAfter } from './server-time.js';
 import type { Priority } from './messages.js';
 import { budgetSpent } from './cost.js';
@@ -280,6 +287,20 @@ export function chooseTask(
     notBefore: since + round * staggerMs,
     ...(view?.takeover ? { takeover: view.takeover } : {}),
   };
+}
+
+/**
+ * The node of the lowest instance (then id) among those `keep` accepts: a role every node gives the same node
+ * from the same fold (who repairs the checklist, who reads people's comments while agents run).
+ */
+export function lowestInstance(state: RunState, keep: (node: NodeInfo) => boolean): string | undefined {
+  let first: NodeInfo | undefined;
+  for (const n of state.nodes.values()) {
+    if (!keep(n)) continue;
+    if (!first || n.instance < first.instance || (n.instance === first.instance && n.id < first.id))
+      first = n;
+  }
+  return first?.id;
 }
 
 /** Counts for logs, outputs and the summary. */

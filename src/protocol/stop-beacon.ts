@@ -4,7 +4,8 @@
 // the thread for it would cost a request for every comment added while the agent runs). The fold decides on
 // the `stop` message; the beacon only tells busy nodes to look. Only the action's own beacon is believed.
 import * as z from 'zod';
-import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
+import { embedJson } from './codec.js';
+import { earliestTrusted, type ThreadComment, type Trust } from './thread-comment.js';
 
 const OPEN = '<!-- p2p-dev:stop-beacon ';
 const CLOSE = ' -->';
@@ -16,15 +17,12 @@ const BeaconSchema = z.object({
 });
 export type Beacon = z.infer<typeof BeaconSchema>;
 
-const embed = (value: unknown): string =>
-  JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
 /** The beacon's body: its marker and a line for people (how to stop the run, or who stopped it). */
 export function beaconBody(beacon: Beacon, command: string): string {
   const text = beacon.stopped
     ? `🛑 This run was stopped by ${beacon.stopped.by} (comment ${beacon.stopped.comment_id}): no new agent starts, running agents are stopped and their work saved.`
     : `🛑 To stop this run, comment \`${command.replace(/`/g, '')} stop\` (it takes write permission on the repository).`;
-  return `${OPEN}${embed(beacon)}${CLOSE}\n${text}`;
+  return `${OPEN}${embedJson(beacon)}${CLOSE}\n${text}`;
 }
 
 /** The beacon a body carries; undefined for anything else. Never throws. */
@@ -46,12 +44,9 @@ export function findBeacon(
   trust: Trust,
   run: string,
 ): { comment: ThreadComment; beacon: Beacon } | undefined {
-  let found: { comment: ThreadComment; beacon: Beacon } | undefined;
-  for (const comment of comments) {
-    if (!isTrusted(trust, comment.user)) continue;
-    const beacon = readBeacon(comment.body);
-    if (!beacon || beacon.run !== run) continue;
-    if (!found || comment.id < found.comment.id) found = { comment, beacon };
-  }
-  return found;
+  const found = earliestTrusted(comments, trust, (body) => {
+    const beacon = readBeacon(body);
+    return beacon?.run === run ? beacon : undefined;
+  });
+  return found && { comment: found.comment, beacon: found.value };
 }
