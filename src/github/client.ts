@@ -6,6 +6,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { ServerClock } from '../server-clock.js';
+import { TroubleLog } from './trouble.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -89,6 +90,8 @@ export interface GitHubClient {
   budget: RateBudget;
   /** How long requests were held back by GitHub's limits (the waits the throttling plugin took), in all, ms. */
   heldBack: { ms: number };
+  /** When GitHub was failing this client or holding it back (server time): silence then proves nothing. */
+  trouble: TroubleLog;
   clock: ServerClock;
   log: Logger;
 }
@@ -114,6 +117,7 @@ export function createClient(options: ClientOptions): GitHubClient {
   const stats = emptyStats();
   const budget: RateBudget = {};
   const heldBack = { ms: 0 };
+  const trouble = new TroubleLog();
   const baseFetch = options.fetch ?? globalThis.fetch;
   const octokit = getOctokit(
     options.token,
@@ -125,32 +129,43 @@ export function createClient(options: ClientOptions): GitHubClient {
         warn: (message: string) => log.debug(`octokit: ${message}`),
         error: (message: string) => log.debug(`octokit: ${message}`),
       },
-      request: { fetch: countingFetch(baseFetch, clock, stats, budget) },
+      request: { fetch: countingFetch(baseFetch, { clock, stats, budget, trouble }) },
       retry: {
         retries: options.retries ?? 3,
         retryAfterBaseValue: options.retryBaseMs ?? 1000,
         // Limits (403, 429) are plugin-throttling's, which waits as long as the server asks.
         doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
       },
-      throttle: throttleOptions(options.throttleId, log, heldBack),
+      throttle: throttleOptions(options.throttleId, log, (ms) => {
+        heldBack.ms += ms;
+        trouble.held(clock.now(), ms);
+      }),
     },
     retry,
     throttling,
   );
-  return { octokit, owner: options.owner, repo: options.repo, stats, budget, heldBack, clock, log };
+  return { octokit, owner: options.owner, repo: options.repo, stats, budget, heldBack, trouble, clock, log };
 }
 
-/** `baseFetch`, counting each request in `stats` and reading the server's clock and budget off each answer. */
-function countingFetch(
-  baseFetch: typeof fetch,
-  clock: ServerClock,
-  stats: ApiStats,
-  budget: RateBudget,
-): typeof fetch {
+/** What `countingFetch` keeps up to date. */
+interface FetchRecords {
+  clock: ServerClock;
+  stats: ApiStats;
+  budget: RateBudget;
+  trouble: TroubleLog;
+}
+
+/**
+ * `baseFetch`, counting each request in `stats`, reading the server's clock and budget off each answer, and
+ * noting in `trouble` when GitHub failed or limited it.
+ */
+function countingFetch(baseFetch: typeof fetch, records: FetchRecords): typeof fetch {
+  const { clock, stats, budget, trouble } = records;
   return async (input, init) => {
     const method = (init?.method ?? 'GET').toUpperCase();
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const sentAt = clock.localNow();
+    const sentServer = clock.now();
     stats.requests += 1;
     if (method !== 'GET' && method !== 'HEAD') stats.mutations += 1;
     let response: Response;
@@ -158,17 +173,22 @@ function countingFetch(
       response = await baseFetch(input, init);
     } catch (error) {
       stats.faults += 1;
+      trouble.failed(sentServer, clock.now());
       throw error;
     }
     clock.observe(response.headers.get('date') ?? undefined, sentAt, clock.localNow());
     noteBudget(budget, response.headers);
-    countAnswer(stats, method, url, response);
+    if (countAnswer(stats, method, url, response)) trouble.failed(sentServer, clock.now());
+    else trouble.good(clock.now());
     return await asSecondaryLimit(response);
   };
 }
 
-/** Count an answer as GitHub does: 304s free, Actions reads apart, faults, content-creating writes. */
-function countAnswer(stats: ApiStats, method: string, url: string, response: Response): void {
+/**
+ * Count an answer as GitHub does: 304s free, Actions reads apart, faults, content-creating writes. Returns
+ * whether it was a fault (a 5xx, a 429, a rate limit).
+ */
+function countAnswer(stats: ApiStats, method: string, url: string, response: Response): boolean {
   const pathname = new URL(url).pathname;
   const actions = /\/actions\//.test(pathname);
   if (actions) stats.actions += 1;
@@ -177,21 +197,23 @@ function countAnswer(stats: ApiStats, method: string, url: string, response: Res
     stats.counted += 1;
     if (actions) stats.actionsCounted += 1;
   }
-  if (response.status >= 500 || response.status === 429 || response.status === 403) {
-    if (
-      response.status !== 403 ||
-      response.headers.get('retry-after') ||
-      response.headers.get('x-ratelimit-remaining') === '0'
-    ) {
-      stats.faults += 1;
-    }
-  }
+  const fault = isFault(response);
+  if (fault) stats.faults += 1;
   if (method === 'POST' && response.status < 300 && CONTENT_CREATING.test(new URL(url).pathname))
     stats.writes += 1;
+  return fault;
+}
+
+/** A 5xx, a 429, or a 403 that is a limit (with `retry-after`, the primary budget used up, or said so). */
+function isFault(response: Response): boolean {
+  const { status, headers } = response;
+  if (status >= 500 || status === 429) return true;
+  if (status !== 403) return false;
+  return !!headers.get('retry-after') || headers.get('x-ratelimit-remaining') === '0';
 }
 
 /** plugin-throttling's settings: how writes are spaced, and what it does (and logs) when a limit is hit. */
-function throttleOptions(throttleId: string | undefined, log: Logger, heldBack: { ms: number }) {
+function throttleOptions(throttleId: string | undefined, log: Logger, holdBack: (ms: number) => void) {
   return {
     ...(throttleId ? { id: throttleId } : {}),
     // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
@@ -216,14 +238,14 @@ function throttleOptions(throttleId: string | undefined, log: Logger, heldBack: 
       log.warning(
         `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request.method} ${request.url}`,
       );
-      heldBack.ms += retryAfter * 1000;
+      holdBack(retryAfter * 1000);
       return true;
     },
     onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }) => {
       log.warning(
         `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request.method} ${request.url}`,
       );
-      heldBack.ms += retryAfter * 1000;
+      holdBack(retryAfter * 1000);
       return true;
     },
   };

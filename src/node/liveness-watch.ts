@@ -2,9 +2,10 @@
 // is gone for certain. Only an idle node with nothing to claim looks, and only while another node holds a
 // task; the listing is read with its ETag, so that a look at an unchanged run costs a free 304. Without
 // `actions: read` the node says so once and the lease remains the only rule.
-import type { GoneNodes } from '../protocol/decide.js';
+import { lapsed, type GoneNodes } from '../protocol/decide.js';
 import type { RunState } from '../protocol/fold.js';
-import { goneNodes } from '../protocol/liveness.js';
+import { goneNodes, runningNodes } from '../protocol/liveness.js';
+import { deafSince, heardLeaseEnd, type Hearing } from '../protocol/hearing.js';
 import { RunJobs } from '../github/run-jobs.js';
 import { getErrorMessage } from '../errors.js';
 import type { NodeContext } from './context.js';
@@ -59,6 +60,7 @@ export class LivenessWatch {
   /** Each wait is drawn from half to one and a half times the interval, so that idle nodes' looks spread out. */
   private spread = 1;
   private said = false;
+  private readonly spared = new Set<string>();
 
   constructor(private readonly ctx: NodeContext) {
     const jobs = ctx.config.jobs;
@@ -68,6 +70,43 @@ export class LivenessWatch {
   /** The nodes whose jobs had completed at the last look. */
   gone(state: RunState): GoneNodes {
     return this.jobs ? goneNodes(state, this.jobs.list()) : NOBODY;
+  }
+
+  /**
+   * What this node could hear: when GitHub failed it or held it back, and who was running at the last look.
+   * A silent holder's lease is judged by it (protocol/hearing.ts).
+   */
+  hearing(state: RunState): Hearing {
+    const running = this.jobs && !this.jobs.why() ? runningNodes(state, this.jobs.list()) : new Set<string>();
+    return { deaf: this.ctx.client.trouble.spans(), running };
+  }
+
+  /** Say once per attempt when its lease has run out but the silence proves nothing yet, and why. */
+  explainSpared(state: RunState, hearing: Hearing, now: number): void {
+    for (const record of state.tasks.values()) {
+      const last = record.attempts.at(-1);
+      if (
+        !last ||
+        last.outcome !== 'open' ||
+        !lapsed(last.ev, now) ||
+        lapsed(last.ev, now, last.node, hearing)
+      )
+        continue;
+      const key = `${last.task}#${last.attempt}`;
+      if (this.spared.has(key)) continue;
+      this.spared.add(key);
+      const deaf = Math.round(deafSince(hearing, last.ev.lastAlive) / 1000);
+      const why = [
+        ...(deaf > 0 ? [`GitHub failed or held back this node for ${deaf}s of its silence`] : []),
+        ...(hearing.running.has(last.node)
+          ? ['its job is still running (it may be sitting out a limit)']
+          : []),
+      ].join(', and ');
+      const until = Math.round((heardLeaseEnd(last.ev, last.node, hearing) - now) / 1000);
+      this.ctx.log.info(
+        `${last.node}'s lease on ${last.task} (attempt ${last.attempt}) has run out, but its silence proves nothing yet: ${why}; not taking it over for ${until}s more`,
+      );
+    }
   }
 
   /** What the step functions need to know to decide when to look next. */

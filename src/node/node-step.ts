@@ -25,6 +25,7 @@ import {
   type PollSettings,
 } from './polling.js';
 import { lookDueIn, type JobsLookFacts } from './liveness-watch.js';
+import type { Hearing } from '../protocol/hearing.js';
 import type { StopRequest } from './stop-watch.js';
 
 export type TaskChoice = NonNullable<ReturnType<typeof chooseTask>>;
@@ -42,6 +43,8 @@ export interface NodeView {
   candidacies: ReadonlyMap<number, { nonce: string; postedAt: number }>;
   /** Nodes whose jobs have ended, by the last look at the Actions API. */
   gone: GoneNodes;
+  /** What this node could hear: a silent node's lease is judged by it. */
+  hearing: Hearing;
   jobs: JobsLookFacts;
   /** How much longer optional waits are (1, or more while the repository's API budget is low). */
   stretch: number;
@@ -63,6 +66,8 @@ export interface NodeMemory {
   planAwaitedSince?: number;
   /** A takeover whose owner's last write was read again just now: claim it without reading again. */
   confirmedTakeover?: string;
+  /** A task whose silent owner's job was looked at before taking it over (its job may still run). */
+  lookedBeforeTakeover?: string;
 }
 
 export const FIRST_MEMORY: NodeMemory = { leadAttemptedTerm: 0, idleRounds: 0, waitingFor: 'waiting' };
@@ -76,7 +81,7 @@ export type NodeAction =
   /** Sleep; an optional wait is stretched while the budget is low. */
   | { kind: 'wait'; ms: number; optional: boolean }
   /** Read the run's jobs (the Actions API): who is gone. */
-  | { kind: 'look-at-jobs' }
+  | { kind: 'look-at-jobs'; why?: string }
   /** Between two readings, ask for the comment after the last one known until one comes or a deadline. */
   | { kind: 'watch-tail'; untilLocal: number; lookAtLocal: number; lapseServer: number; probeMs: number }
   /** Read the last write of a gone node's attempt before taking its task over. */
@@ -118,7 +123,7 @@ export function stepElecting(view: NodeView, memory: NodeMemory): Decision {
     localNow - won.postedAt >= settings.settleMs
   )
     return { action: { kind: 'lead', leader }, memory: { ...memory, leadAttemptedTerm: leader.term } };
-  const due = electionDue(state, view.serverNow);
+  const due = electionDue(state, view.serverNow, view.hearing);
   if (due !== undefined && !view.candidacies.has(due) && due > memory.leadAttemptedTerm) {
     const why = `the term ${due - 1} leader fell silent before publishing a plan: standing for term ${due}`;
     return { action: { kind: 'stand', term: due, why }, memory };
@@ -143,8 +148,16 @@ const takeoverKey = (c: { task: string; attempt: number }): string => `${c.task}
 export function stepWorker(view: NodeView, memory: NodeMemory): Decision {
   const { state, serverNow, settings } = view;
   const me = { node: settings.nodeId, instance: settings.instance };
-  const choice = chooseTask(state, serverNow, me, claimStaggerMs(settings), view.gone);
+  const choice = chooseTask(state, serverNow, me, claimStaggerMs(settings), view.gone, view.hearing);
   if (!choice) return stepIdle(view, memory);
+  const silent = silentOwner(view, choice);
+  if (silent && memory.lookedBeforeTakeover !== takeoverKey(choice))
+    // Its lease has run out as far as this node could hear: before paying for a second agent, look whether
+    // its job still runs (it may be sitting out a limit GitHub gave it alone) or has ended.
+    return {
+      action: { kind: 'look-at-jobs', why: `before taking ${choice.task} over from ${silent}` },
+      memory: { ...memory, lookedBeforeTakeover: takeoverKey(choice) },
+    };
   if (choice.notBefore > serverNow)
     // Other idle nodes are ahead for this task: give them the time to claim it.
     return {
@@ -163,6 +176,14 @@ export function stepWorker(view: NodeView, memory: NodeMemory): Decision {
   return { action: { kind, choice }, memory: { ...rest, idleRounds: 0 } };
 }
 
+/** The node that fell silent on the chosen task, when taking it over rests on its silence and a look can tell. */
+function silentOwner(view: NodeView, choice: TaskChoice): string | undefined {
+  if (choice.takeover || !view.jobs.canLook) return undefined;
+  const last = view.state.tasks.get(choice.task)?.attempts.at(-1);
+  if (!last || last.outcome !== 'open' || !view.state.nodes.get(last.node)?.runner) return undefined;
+  return last.node;
+}
+
 /**
  * Nothing to claim. Look at the jobs when a look is due (a node holding a task may be gone); otherwise wait:
  * back off gently while tasks wait on others (one finishing is an edit, which only a reading shows) or the
@@ -172,7 +193,7 @@ export function stepWorker(view: NodeView, memory: NodeMemory): Decision {
 export function stepIdle(view: NodeView, memory: NodeMemory): Decision {
   const { state, serverNow, settings, localNow, stretch } = view;
   const idleNodes = [...state.nodes.values()].filter(
-    (n) => !view.gone.has(n.id) && !liveAttemptOf(state, n.id, serverNow),
+    (n) => !view.gone.has(n.id) && !liveAttemptOf(state, n.id, serverNow, view.hearing),
   ).length;
   const lookIn = lookDueIn(view.jobs, state, settings.nodeId, idleNodes, stretch > 1, localNow);
   if (lookIn === 0) return { action: { kind: 'look-at-jobs' }, memory };
@@ -189,7 +210,7 @@ export function stepIdle(view: NodeView, memory: NodeMemory): Decision {
       kind: 'watch-tail',
       untilLocal: localNow + idleCapMs(settings) * stretch,
       lookAtLocal: localNow + lookIn,
-      lapseServer: nextLapse(state, serverNow),
+      lapseServer: nextLapse(state, serverNow, view.hearing),
       probeMs: settings.pollMs,
     },
     memory: next,

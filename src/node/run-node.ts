@@ -78,7 +78,9 @@ async function followThread(member: Member): Promise<RunState> {
     const gone = member.liveness.gone(state);
     await member.checklist.update(state, gone);
     hasPlan = !!state.plan;
-    const decision = step(viewOf(member, state, gone), memory);
+    const view = viewOf(member, state, gone);
+    member.liveness.explainSpared(state, view.hearing, view.serverNow);
+    const decision = step(view, memory);
     memory = decision.memory;
     if (decision.action.kind === 'leave') {
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
@@ -126,6 +128,7 @@ function viewOf(member: Member, state: RunState, gone: GoneNodes): NodeView {
     thread: { size: thread.size(), canReadTail: thread.canReadTail() },
     candidacies: member.candidacies.byTerm,
     gone,
+    hearing: member.liveness.hearing(state),
     jobs: member.liveness.facts(),
     stretch: member.headroom.stretch(),
     ...optional('stopRequest', member.stops.pending(state)),
@@ -169,6 +172,7 @@ async function perform(member: Member, action: NodeAction, state: RunState): Pro
       return false;
     case 'look-at-jobs': {
       // A node that holds a task is gone: its job says so long before its lease would. Read and decide again.
+      if (action.why) log.debug(`looking at the run's jobs ${action.why}`);
       const changed = await member.liveness.look();
       return !(changed && holderGone(state, member.liveness.gone(state), ctx.client.clock.now()));
     }

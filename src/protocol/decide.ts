@@ -1,14 +1,8 @@
 // Decisions as pure functions of the folded run state and the (server) clock: who leads, what each task's
 // status is, what this node should claim next, whether the run is over.
-import {
-  leaseEnd,
-  type AttemptRecord,
-  type BidRecord,
-  type Evidence,
-  type NodeInfo,
-  type RunState,
-} from './fold.js';
+import { type AttemptRecord, type BidRecord, type Evidence, type NodeInfo, type RunState } from './fold.js';
 import { surelyAfter } from './server-time.js';
+import { HEARS_ALL, heardLeaseEnd, type Hearing } from './hearing.js';
 import type { Priority } from './messages.js';
 import { budgetSpent } from './cost.js';
 import { formatCost } from './usage.js';
@@ -23,16 +17,17 @@ export const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed',
 const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
 
 /**
- * Whether a lease counts as run out for a node deciding at `now` to take over. The fold accepts a takeover
- * only from a comment stamped after the lease's end (`leaseExpiredAt`), so a node waits until a comment it
- * posts now is sure to be stamped later than that: a full second past it.
+ * Whether the lease of `node`'s comment counts as run out for a reader deciding at `now` to take over. The
+ * fold accepts a takeover only from a comment stamped after the lease's end (`leaseExpiredAt`), so a node
+ * waits until a comment it posts now is sure to be stamped later than that: a full second past it; and it
+ * counts only the silence it could have heard (`heardLeaseEnd`), which is never shorter.
  */
-export function lapsed(ev: Evidence, now: number): boolean {
-  return now >= surelyAfter(leaseEnd(ev));
+export function lapsed(ev: Evidence, now: number, node = '', hearing: Hearing = HEARS_ALL): boolean {
+  return now >= surelyAfter(heardLeaseEnd(ev, node, hearing));
 }
 
-export function isAlive(attempt: AttemptRecord, now: number): boolean {
-  return attempt.outcome === 'open' && !lapsed(attempt.ev, now);
+export function isAlive(attempt: AttemptRecord, now: number, hearing: Hearing = HEARS_ALL): boolean {
+  return attempt.outcome === 'open' && !lapsed(attempt.ev, now, attempt.node, hearing);
 }
 
 /** The highest term that has a leader, with that leader. */
@@ -48,11 +43,11 @@ export function currentLeader(state: RunState): BidRecord | undefined {
  * The term a node should stand in now, if any: when no plan is out and the current leader has fallen silent
  * for longer than its lease, a new election is due.
  */
-export function electionDue(state: RunState, now: number): number | undefined {
+export function electionDue(state: RunState, now: number, hearing: Hearing = HEARS_ALL): number | undefined {
   if (state.plan || state.stopped) return undefined;
   const leader = currentLeader(state);
   if (!leader) return state.terms.size === 0 ? 1 : undefined;
-  return lapsed(leader.ev, now) ? leader.term + 1 : undefined;
+  return lapsed(leader.ev, now, leader.node, hearing) ? leader.term + 1 : undefined;
 }
 
 /** Nodes known to be gone: their job has ended (the Actions API), with its id and when (server ms). */
@@ -79,6 +74,7 @@ interface ViewContext {
   state: RunState;
   now: number;
   gone: GoneNodes;
+  hearing: Hearing;
   maxAttempts: number;
   views: Map<string, TaskView>;
   visit: (id: string, path: Set<string>) => TaskView;
@@ -94,6 +90,7 @@ export function taskViews(
   state: RunState,
   now: number,
   gone: GoneNodes = NOBODY_GONE,
+  hearing: Hearing = HEARS_ALL,
 ): Map<string, TaskView> {
   const views = new Map<string, TaskView>();
   const spent = budgetSpent(state);
@@ -101,6 +98,7 @@ export function taskViews(
     state,
     now,
     gone,
+    hearing,
     maxAttempts: state.plan?.maxAttempts ?? 1,
     views,
     visit: (id, path) => {
@@ -118,7 +116,7 @@ export function taskViews(
 
 /** A task's status from its own attempts and its dependencies, before any budget or stop. */
 function ownView(ctx: ViewContext, id: string, path: Set<string>): TaskView {
-  const { state, now, gone, maxAttempts } = ctx;
+  const { state, now, gone, hearing, maxAttempts } = ctx;
   const record = state.tasks.get(id);
   if (!record) return { id, status: 'skipped', reason: `unknown task ${id}`, attempts: 0 };
   const closing = record.attempts.find((a) => a.closing);
@@ -139,7 +137,7 @@ function ownView(ctx: ViewContext, id: string, path: Set<string>): TaskView {
   if (done) return { ...base, status: 'completed' };
   if (closing)
     return { ...base, status: 'failed', reason: `${ran.length} attempt(s); last: its node fell silent` };
-  if (last && isAlive(last, now) && !ownerGone) return { ...base, status: 'running' };
+  if (last && isAlive(last, now, hearing) && !ownerGone) return { ...base, status: 'running' };
   const deps = dependencies(ctx, id, path);
   if (deps.skippedBy) return { ...base, status: 'skipped', reason: deps.skippedBy };
   if (ran.length >= maxAttempts && last?.outcome === 'failed') {
@@ -149,12 +147,12 @@ function ownView(ctx: ViewContext, id: string, path: Set<string>): TaskView {
   if (deps.blocked) return { ...base, status: 'blocked' };
   let since = state.plan?.created ?? 0;
   for (const dep of record.task.depends_on) since = Math.max(since, ctx.views.get(dep)?.last?.endedAt ?? 0);
-  if (last && ownerGone && isAlive(last, now)) {
+  if (last && ownerGone && isAlive(last, now, hearing)) {
     since = Math.max(since, ownerGone.endedAt);
     const takeover = { node: last.node, job: ownerGone.job, ended_at: ownerGone.endedAt };
     return { ...base, status: 'claimable', claimableSince: since, takeover };
   }
-  if (last) since = Math.max(since, last.endedAt ?? leaseEnd(last.ev));
+  if (last) since = Math.max(since, last.endedAt ?? heardLeaseEnd(last.ev, last.node, hearing));
   return { ...base, status: 'claimable', claimableSince: since };
 }
 
@@ -232,20 +230,26 @@ export function runFinished(state: RunState, now: number, listingLagMs = 20_000)
 }
 
 /** When the first live attempt's lease runs out as far as this view shows (server time); Infinity if none. */
-export function nextLapse(state: RunState, now: number): number {
+export function nextLapse(state: RunState, now: number, hearing: Hearing = HEARS_ALL): number {
   let first = Infinity;
   for (const record of state.tasks.values()) {
     const last = record.attempts.at(-1);
-    if (last && isAlive(last, now)) first = Math.min(first, surelyAfter(leaseEnd(last.ev)));
+    if (last && isAlive(last, now, hearing))
+      first = Math.min(first, surelyAfter(heardLeaseEnd(last.ev, last.node, hearing)));
   }
   return first;
 }
 
 /** The live attempt a node holds, if any. */
-export function liveAttemptOf(state: RunState, node: string, now: number): AttemptRecord | undefined {
+export function liveAttemptOf(
+  state: RunState,
+  node: string,
+  now: number,
+  hearing: Hearing = HEARS_ALL,
+): AttemptRecord | undefined {
   for (const record of state.tasks.values()) {
     const last = record.attempts.at(-1);
-    if (last && last.node === node && isAlive(last, now)) return last;
+    if (last && last.node === node && isAlive(last, now, hearing)) return last;
   }
   return undefined;
 }
@@ -263,16 +267,17 @@ export function chooseTask(
   me: { node: string; instance: number },
   staggerMs = 0,
   gone: GoneNodes = NOBODY_GONE,
+  hearing: Hearing = HEARS_ALL,
 ): { task: string; attempt: number; notBefore: number; takeover?: TaskView['takeover'] } | undefined {
   // A stopped run starts nothing; a spent budget leaves only closing claims claimable (taskViews).
   if (state.stopped) return undefined;
-  const views = taskViews(state, now, gone);
+  const views = taskViews(state, now, gone, hearing);
   const claimable = [...state.tasks.values()]
     .filter((r) => views.get(r.task.id)?.status === 'claimable')
     .sort((a, b) => PRIORITY_RANK[a.task.priority] - PRIORITY_RANK[b.task.priority] || a.order - b.order);
   if (claimable.length === 0) return undefined;
   const idle = [...state.nodes.values()]
-    .filter((n) => n.id === me.node || (!gone.has(n.id) && !liveAttemptOf(state, n.id, now)))
+    .filter((n) => n.id === me.node || (!gone.has(n.id) && !liveAttemptOf(state, n.id, now, hearing)))
     .map((n) => ({ id: n.id, instance: n.id === me.node ? me.instance : n.instance }));
   if (!idle.some((n) => n.id === me.node)) idle.push({ id: me.node, instance: me.instance });
   idle.sort((a, b) => a.instance - b.instance || a.id.localeCompare(b.id));

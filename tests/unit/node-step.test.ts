@@ -12,6 +12,7 @@ import {
   readingPhase,
   watchesTail,
 } from '../../src/node/polling.js';
+import { HEARS_ALL, RUNNING_GRACE_MS } from '../../src/protocol/hearing.js';
 import { RUN, T0, ThreadBuilder, task, trust } from '../helpers/thread-builder.js';
 
 const SETTINGS = {
@@ -32,6 +33,7 @@ function view(t: ThreadBuilder, at: number, extra: Partial<NodeView> = {}): Node
     thread: { size: t.comments.length, canReadTail: true },
     candidacies: new Map(),
     gone: new Map(),
+    hearing: HEARS_ALL,
     jobs: { canLook: false, lastLook: -Infinity, spread: 1 },
     stretch: 1,
     ...extra,
@@ -128,6 +130,40 @@ describe('the worker step', () => {
       choice: { task: 'task-1', attempt: 2, takeover: { node: 'node-2' } },
     });
     expect(claim.memory.confirmedTakeover).toBeUndefined();
+  });
+
+  it('takes a silent owner’s task over only once the silence it could hear outlasts the lease', () => {
+    const t = planned([task('task-1')]);
+    t.claim('node-2', 'task-1', T0 + 2000); // the lease (3 s) runs out at T0 + 5000
+    const at = T0 + 9000;
+    // GitHub failed this node from T0 + 3000 to T0 + 8000: 5 s of the silence prove nothing.
+    const hearing = { deaf: [{ from: T0 + 3000, to: T0 + 8000 }], running: new Set<string>() };
+    expect(step(view(t, at, { hearing }), FIRST_MEMORY).action.kind).not.toBe('claim');
+    expect(step(view(t, at), FIRST_MEMORY).action).toMatchObject({ kind: 'claim' });
+    expect(step(view(t, T0 + 11_000, { hearing }), FIRST_MEMORY).action).toMatchObject({
+      kind: 'claim',
+      choice: { task: 'task-1', attempt: 2 },
+    });
+  });
+
+  it('looks at the owner’s job before a takeover decided on silence, and waits out a silent limit while it runs', () => {
+    const t = planned([task('task-1')]);
+    t.claim('node-2', 'task-1', T0 + 2000);
+    const jobs = { canLook: true, lastLook: -Infinity, spread: 1 };
+    const at = T0 + 7000; // past the lease
+    const look = step(view(t, at, { jobs }), FIRST_MEMORY);
+    expect(look.action).toMatchObject({ kind: 'look-at-jobs' });
+    expect(look.memory.lookedBeforeTakeover).toBe('task-1#2');
+    // The look shows node-2's job running: it may be sitting out a minute's limit; no claim yet.
+    const running = { deaf: [], running: new Set(['node-2']) };
+    const after = step(view(t, at, { jobs, hearing: running }), look.memory);
+    expect(after.action.kind).not.toBe('claim');
+    // Bounded: the lease, then GitHub's wait and the time to write after it.
+    const late = T0 + 5000 + RUNNING_GRACE_MS + 1000;
+    expect(step(view(t, late, { jobs, hearing: running }), look.memory).action).toMatchObject({
+      kind: 'claim',
+      choice: { task: 'task-1', attempt: 2 },
+    });
   });
 
   it('closes a task whose last allowed attempt fell silent', () => {
