@@ -1,12 +1,21 @@
 // The spans in which GitHub was failing this client or holding it back, in server time: what a node could not
 // have heard, since other writers were most likely held back too (protocol/hearing.ts). A request that failed
 // (no answer, a 5xx, a limit) makes the span from the last good answer, at most RECOVERY_MS before it was sent,
-// to its failure, and the time a held-back writer needs to get through after (as long as the trouble lasted,
-// up to RECOVERY_MS); a wait GitHub asked for is a span from now to its end, and the same after.
+// to its failure, and the time a held-back writer needs to get through after (`recoveryMs`); a wait GitHub
+// asked for is a span from now to its end, and the same after.
 import { RECOVERY_MS, type Span } from '../protocol/hearing.js';
 
 /** Spans kept, the oldest dropped first (only the last lease or so matters). */
 const MAX_SPANS = 500;
+
+/**
+ * How long after trouble of `ms` a held-back writer may take to get through: its next try comes after a pause
+ * that grows with how long it has failed (the retry plugin's 1 s, 4 s, 9 s; `keepTrying`'s doubling pauses),
+ * up to RECOVERY_MS.
+ */
+export function recoveryMs(ms: number): number {
+  return Math.min(RECOVERY_MS, 1000 + 2 * ms);
+}
 
 export class TroubleLog {
   private readonly list: Span[] = [];
@@ -21,12 +30,12 @@ export class TroubleLog {
   /** A request sent at server time `sentAt` failed (no answer, 5xx, a limit) at `failedAt`. */
   failed(sentAt: number, failedAt: number): void {
     const from = Math.min(sentAt, Math.max(this.lastGood, sentAt - RECOVERY_MS));
-    this.add(from, failedAt + Math.min(RECOVERY_MS, failedAt - from));
+    this.add(from, failedAt + recoveryMs(failedAt - from));
   }
 
   /** GitHub asked this client to wait `ms` from server time `at` (a rate limit). */
   held(at: number, ms: number): void {
-    this.add(at, at + ms + Math.min(RECOVERY_MS, ms));
+    this.add(at, at + ms + recoveryMs(ms));
   }
 
   /** The spans, sorted and disjoint. */

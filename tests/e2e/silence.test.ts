@@ -1,9 +1,12 @@
 // Silence that proves nothing starts no takeover: when GitHub itself was unreachable, or held one node back
 // while its job kept running, no task's agent runs twice. Real processes of the bundled action on the
 // emulator; leases of 4 s, so that the faults outlast them.
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskViews } from '../../src/protocol/decide.js';
 import { startScenario, type Scenario } from '../helpers/scenario.js';
+
+const OUTAGE_AGENT = path.join(import.meta.dirname, 'silence', 'outage-agent.mjs');
 
 let s: Scenario | undefined;
 afterEach(async () => {
@@ -30,18 +33,21 @@ async function expectEachAgentOnce(scenario: Scenario, count: number): Promise<v
 describe('silence that proves nothing', () => {
   for (const mode of ['reset', 'status'] as const)
     it(`takes nothing over after GitHub was unreachable (${mode === 'reset' ? 'connections reset' : '503s'}) for one and a half leases while agents finished`, async () => {
-      // task-1's and task-2's agents finish, and the first to finish takes GitHub away for 6 s (a lease is
-      // 4 s): their outcomes wait for it, every node's reads fail, and nobody may count that as silence.
+      // task-1's first agent finishes and takes GitHub away for 6 s (a lease is 4 s); its outcome gets through
+      // a few seconds after the others can read again. Every node's reads failed meanwhile: nobody may count
+      // that as task-1's silence, and nobody takes it over.
       const agentBody = [
         'sleep 1',
-        'if [ "$P2P_TASK_ID" = task-1 ]; then',
-        `  node --input-type=module -e 'await fetch(process.env.GITHUB_API_URL + "/_emulator/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ kind: "down", forMs: 6000, mode: "${mode}" }) })'`,
+        'if [ "$P2P_TASK_ID" = task-1 ] && [ "$P2P_ATTEMPT" = 1 ]; then',
+        `  DOWN_MODE=${mode} node ${OUTAGE_AGENT}`,
         'fi',
       ].join('\n');
       s = await startScenario({ nodes: 3, issueBody: tasks(3), agentBody });
       await s.finish(150_000);
       await expectEachAgentOnce(s, 3);
       const logs = s.nodes.map((n) => n.log()).join('\n');
-      expect(logs).toMatch(/failed or held back this node for \d+s of its silence|failed \(/);
+      expect(logs).toMatch(
+        /lease on task-1 \(attempt 1\) has run out, but its silence proves nothing yet: GitHub failed or held back this node for \d+s of its silence/,
+      );
     }, 180_000);
 });

@@ -58,7 +58,7 @@ describe('the trouble a client records', () => {
     const log = new TroubleLog();
     log.good(1000);
     log.failed(2000, 2500);
-    expect(log.spans()).toEqual([{ from: 1000, to: 2500 + 1500 }]);
+    expect(log.spans()).toEqual([{ from: 1000, to: 2500 + 1000 + 2 * 1500 }]);
     log.good(60_000);
     log.failed(100_000, 130_000); // a hanging request: 30 s
     expect(log.spans()[1]).toEqual({ from: 100_000 - RECOVERY_MS, to: 130_000 + RECOVERY_MS });
@@ -71,7 +71,7 @@ describe('the trouble a client records', () => {
     log.failed(2500, 3000);
     log.held(10_000, 60_000);
     expect(log.spans()).toEqual([
-      { from: 500, to: 5500 },
+      { from: 500, to: 3000 + 1000 + 2 * 2500 },
       { from: 10_000, to: 70_000 + RECOVERY_MS },
     ]);
   });
