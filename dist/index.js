@@ -29149,170 +29149,6 @@ var ServerClock = class {
   }
 };
 
-// src/github/client.ts
-var quietLogger = { debug: () => {
-}, info: () => {
-}, warning: () => {
-} };
-var LOW_BUDGET_SHARE = 0.2;
-function budgetIsLow(budget) {
-  return budget.limit !== void 0 && budget.remaining !== void 0 && budget.remaining < budget.limit * LOW_BUDGET_SHARE;
-}
-var CONTENT_CREATING = /\/(issues|comments|pulls|reactions|git\/refs|labels)(\/?$|\?)/;
-function emptyStats() {
-  return {
-    requests: 0,
-    counted: 0,
-    notModified: 0,
-    writes: 0,
-    mutations: 0,
-    faults: 0,
-    actions: 0,
-    actionsCounted: 0
-  };
-}
-function createClient(options2) {
-  const log = options2.log ?? quietLogger;
-  const clock = options2.clock ?? new ServerClock();
-  const stats = emptyStats();
-  const budget = {};
-  const heldBack = { ms: 0 };
-  const baseFetch = options2.fetch ?? globalThis.fetch;
-  const octokit = getOctokit(
-    options2.token,
-    {
-      baseUrl: options2.baseUrl.replace(/\/+$/, ""),
-      log: {
-        debug: () => {
-        },
-        info: () => {
-        },
-        warn: (message) => log.debug(`octokit: ${message}`),
-        error: (message) => log.debug(`octokit: ${message}`)
-      },
-      request: { fetch: countingFetch(baseFetch, clock, stats, budget) },
-      retry: {
-        retries: options2.retries ?? 3,
-        retryAfterBaseValue: options2.retryBaseMs ?? 1e3,
-        // Limits (403, 429) are plugin-throttling's, which waits as long as the server asks.
-        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451]
-      },
-      throttle: throttleOptions(options2.throttleId, log, heldBack)
-    },
-    retry,
-    throttling
-  );
-  return { octokit, owner: options2.owner, repo: options2.repo, stats, budget, heldBack, clock, log };
-}
-function countingFetch(baseFetch, clock, stats, budget) {
-  return async (input, init) => {
-    const method = (init?.method ?? "GET").toUpperCase();
-    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    const sentAt = clock.localNow();
-    stats.requests += 1;
-    if (method !== "GET" && method !== "HEAD") stats.mutations += 1;
-    let response;
-    try {
-      response = await baseFetch(input, init);
-    } catch (error3) {
-      stats.faults += 1;
-      throw error3;
-    }
-    clock.observe(response.headers.get("date") ?? void 0, sentAt, clock.localNow());
-    noteBudget(budget, response.headers);
-    countAnswer(stats, method, url, response);
-    return await asSecondaryLimit(response);
-  };
-}
-function countAnswer(stats, method, url, response) {
-  const pathname = new URL(url).pathname;
-  const actions = /\/actions\//.test(pathname);
-  if (actions) stats.actions += 1;
-  if (response.status === 304) stats.notModified += 1;
-  else if (!pathname.endsWith("/rate_limit")) {
-    stats.counted += 1;
-    if (actions) stats.actionsCounted += 1;
-  }
-  if (response.status >= 500 || response.status === 429 || response.status === 403) {
-    if (response.status !== 403 || response.headers.get("retry-after") || response.headers.get("x-ratelimit-remaining") === "0") {
-      stats.faults += 1;
-    }
-  }
-  if (method === "POST" && response.status < 300 && CONTENT_CREATING.test(new URL(url).pathname))
-    stats.writes += 1;
-}
-function throttleOptions(throttleId, log, heldBack) {
-  return {
-    ...throttleId ? { id: throttleId } : {},
-    // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
-    // node's writes few and far between (a claim, a few heartbeats minutes apart, an outcome), and the
-    // spacing sat on the critical path of each claim; writes stay one at a time, comments 1 s apart.
-    write: new import_bottleneck.default.Group({ id: "p2p-dev-write", maxConcurrent: 1, minTime: 0 }),
-    notifications: new import_bottleneck.default.Group({ id: "p2p-dev-notifications", maxConcurrent: 1, minTime: 1e3 }),
-    onRateLimit: (retryAfter, request2, _octokit, retryCount) => {
-      if (retryAfter < 1 && retryCount >= 1) {
-        log.warning(
-          `GitHub's rate limit is used up and the answer names no reset ahead; backing off before retrying ${request2.method} ${request2.url}`
-        );
-        return false;
-      }
-      log.warning(
-        `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request2.method} ${request2.url}`
-      );
-      heldBack.ms += retryAfter * 1e3;
-      return true;
-    },
-    onSecondaryRateLimit: (retryAfter, request2) => {
-      log.warning(
-        `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request2.method} ${request2.url}`
-      );
-      heldBack.ms += retryAfter * 1e3;
-      return true;
-    }
-  };
-}
-function noteBudget(budget, headers) {
-  const limit = Number(headers.get("x-ratelimit-limit"));
-  const remaining = Number(headers.get("x-ratelimit-remaining"));
-  if (!headers.get("x-ratelimit-remaining") || !Number.isFinite(remaining) || !(limit > 0)) return;
-  if (headers.get("x-ratelimit-resource") && headers.get("x-ratelimit-resource") !== "core") return;
-  budget.limit = limit;
-  budget.remaining = remaining;
-  budget.lowest = Math.min(budget.lowest ?? remaining, remaining);
-  const reset = Number(headers.get("x-ratelimit-reset"));
-  if (reset > 0) budget.resetAt = reset * 1e3;
-}
-async function asSecondaryLimit(response) {
-  if (response.status !== 429 && response.status !== 403) return response;
-  if (response.headers.get("x-ratelimit-remaining") === "0") return response;
-  if (response.status === 403 && !response.headers.get("retry-after")) return response;
-  const text = await response.clone().text();
-  let data = {};
-  try {
-    const parsed = JSON.parse(text);
-    if (typeof parsed === "object" && parsed !== null) data = parsed;
-  } catch {
-  }
-  const message = typeof data.message === "string" ? data.message : text.trim() || response.statusText;
-  if (/\bsecondary rate\b/i.test(message)) return response;
-  const headers = new Headers(response.headers);
-  headers.set("content-type", "application/json; charset=utf-8");
-  headers.delete("content-length");
-  return new Response(
-    JSON.stringify({ ...data, message: `${message || "Too Many Requests"} (a secondary rate limit)` }),
-    { status: response.status, statusText: response.statusText, headers }
-  );
-}
-function statusOf(error3) {
-  if (typeof error3 === "object" && error3 !== null && "status" in error3 && typeof error3.status === "number") {
-    return error3.status;
-  }
-  return void 0;
-}
-
-// src/github/thread.ts
-import { StringDecoder } from "node:string_decoder";
-
 // node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
@@ -35874,6 +35710,548 @@ function decodeBody(body) {
   return { kind: "message", message: result.data };
 }
 
+// src/protocol/thread-comment.ts
+function makeTrust(identity, extraLogins = []) {
+  return {
+    ids: new Set(identity ? [identity.id] : []),
+    logins: new Set(extraLogins.map((l) => l.toLowerCase()))
+  };
+}
+function isTrusted(trust, user2) {
+  if (!user2) return false;
+  return trust.ids.has(user2.id) || trust.logins.has(user2.login.toLowerCase());
+}
+function earliestTrusted(comments, trust, read) {
+  let found;
+  for (const comment of comments) {
+    if (!isTrusted(trust, comment.user)) continue;
+    if (found && !createdBefore(comment, found.comment)) continue;
+    const value = read(comment.body);
+    if (value !== void 0) found = { comment, value };
+  }
+  return found;
+}
+function createdBefore(a, b) {
+  const d = Date.parse(a.created_at) - Date.parse(b.created_at);
+  return d < 0 || d === 0 && a.id < b.id;
+}
+
+// src/protocol/server-time.ts
+var WHOLE_SECOND_MS = 1e3;
+function surelyAfter(at) {
+  return at + WHOLE_SECOND_MS;
+}
+
+// src/protocol/fold.ts
+var time2 = (iso) => Date.parse(iso);
+function evidenceOf(message, created, updated) {
+  if (message.beat === 0 || updated <= created) {
+    return { start: created, lastAlive: created, leaseMs: message.lease_ms, late: false };
+  }
+  const prev = Math.max(created, message.prev ?? created);
+  const late = updated - prev > message.lease_ms;
+  return { start: created, lastAlive: late ? prev : updated, leaseMs: message.lease_ms, late };
+}
+function leaseEnd(ev) {
+  return ev.lastAlive + ev.leaseMs;
+}
+function leaseExpiredAt(ev, at) {
+  return at > leaseEnd(ev);
+}
+function endedBefore(a, at) {
+  if (a.endedAt === void 0) return false;
+  return a.ev.late ? a.endedAt < at : a.endedAt <= at;
+}
+function finishedInTime(a) {
+  const at = a.result?.finished_at;
+  return a.state === "completed" && a.ev.late && at !== void 0 && at <= leaseEnd(a.ev);
+}
+function fold(comments, options2) {
+  const state = {
+    run: options2.run,
+    nodes: /* @__PURE__ */ new Map(),
+    terms: /* @__PURE__ */ new Map(),
+    tasks: /* @__PURE__ */ new Map(),
+    entries: []
+  };
+  const decoded2 = [];
+  const seenNonces = /* @__PURE__ */ new Map();
+  const sortedComments = [...comments].sort(byCreatedThenId);
+  for (const comment of sortedComments) {
+    const d = decode2(comment.body);
+    if (d.kind === "chatter") continue;
+    const entry = {
+      commentId: comment.id,
+      author: comment.user?.login ?? "(deleted user)",
+      created: time2(comment.created_at),
+      updated: time2(comment.updated_at),
+      status: "accepted",
+      htmlUrl: comment.html_url
+    };
+    state.entries.push(entry);
+    if (d.kind === "malformed") {
+      entry.status = "malformed";
+      entry.note = d.reason;
+      continue;
+    }
+    entry.message = d.message;
+    if (!isTrusted(options2.trust, comment.user)) {
+      entry.status = "forged";
+      entry.note = `written by ${entry.author}, not by the action's identity`;
+      continue;
+    }
+    if (d.message.run !== options2.run) {
+      entry.status = "other-run";
+      entry.note = `belongs to run ${d.message.run}`;
+      continue;
+    }
+    const first = seenNonces.get(d.message.nonce);
+    if (first !== void 0) {
+      entry.status = "duplicate";
+      entry.note = `same message as comment ${first} (a retried post)`;
+      continue;
+    }
+    seenNonces.set(d.message.nonce, comment.id);
+    decoded2.push({ comment, message: d.message, created: entry.created, updated: entry.updated, entry });
+  }
+  const parts = /* @__PURE__ */ new Map();
+  for (const d of decoded2) {
+    noteNode(state, d);
+    const m = d.message;
+    if (m.type === "bid") applyBid(state, d, m);
+    else if (m.type === "plan") applyPlan(state, d, m, parts);
+    else if (m.type === "claim") applyClaim(state, d, m);
+    else applyStop(state, d, m);
+  }
+  return state;
+}
+function byCreatedThenId(a, b) {
+  return time2(a.created_at) - time2(b.created_at) || a.id - b.id;
+}
+function ignore(d, note) {
+  d.entry.status = "ignored";
+  d.entry.note = note;
+  return void 0;
+}
+function noteNode(state, d) {
+  const m = d.message;
+  const known = state.nodes.get(m.node);
+  if (!known && m.type === "stop") return;
+  if (known) {
+    known.lastSeen = Math.max(known.lastSeen, d.updated);
+    if (m.type === "bid") Object.assign(known, { instance: m.instance, instances: m.instances });
+    if (m.type === "bid" && m.spent) known.spent = m.spent;
+    if (m.type === "bid" && m.runner) known.runner = m.runner;
+  } else {
+    state.nodes.set(m.node, {
+      id: m.node,
+      instance: m.type === "bid" ? m.instance : 0,
+      instances: m.type === "bid" ? m.instances : 0,
+      firstSeen: d.created,
+      lastSeen: d.updated,
+      ...m.type === "bid" && m.spent ? { spent: m.spent } : {},
+      ...m.type === "bid" && m.runner ? { runner: m.runner } : {}
+    });
+  }
+}
+function applyBid(state, d, m) {
+  const record2 = {
+    commentId: d.comment.id,
+    node: m.node,
+    nonce: m.nonce,
+    term: m.term,
+    created: d.created,
+    state: m.state,
+    ev: evidenceOf(m, d.created, d.updated)
+  };
+  if (m.term > 1) {
+    const previous = state.terms.get(m.term - 1)?.leader;
+    if (!previous) return ignore(d, `term ${m.term - 1} has no leader`);
+    if (state.plan) return ignore(d, `a plan was already published (term ${state.plan.term})`);
+    if (!leaseExpiredAt(previous.ev, d.created)) {
+      return ignore(d, `the term ${m.term - 1} leader ${previous.node} was still alive`);
+    }
+  }
+  const term = state.terms.get(m.term) ?? { bids: [] };
+  state.terms.set(m.term, term);
+  term.bids.push(record2);
+  if (!term.leader) term.leader = record2;
+  else d.entry.note = `lost the election to ${term.leader.node}`;
+}
+function applyPlan(state, d, m, parts) {
+  const leader = state.terms.get(m.term)?.leader;
+  if (!leader || leader.node !== m.node) return ignore(d, `${m.node} is not the term ${m.term} leader`);
+  if (state.plan) return ignore(d, `a plan was already published (term ${state.plan.term})`);
+  if (state.terms.get(m.term + 1)?.leader)
+    return ignore(d, `term ${m.term + 1} had begun: this leader was replaced`);
+  if (m.part > m.parts) return ignore(d, `part ${m.part} of ${m.parts}`);
+  const key = `${m.term}/${m.node}/${m.parts}`;
+  const got = parts.get(key) ?? /* @__PURE__ */ new Map();
+  parts.set(key, got);
+  if (got.has(m.part)) return ignore(d, `part ${m.part} was already published`);
+  got.set(m.part, { plan: m, d });
+  if (got.size < m.parts) return;
+  const ordered = [...got.values()].sort((a, b) => a.plan.part - b.plan.part);
+  const tasks = ordered.flatMap((p) => p.plan.tasks);
+  const error3 = ordered.map((p) => p.plan.error).find((e) => e !== void 0);
+  state.plan = {
+    term: m.term,
+    leader: m.node,
+    maxAttempts: m.max_attempts,
+    tasks,
+    ...error3 !== void 0 ? { error: error3 } : {},
+    commentIds: ordered.map((p) => p.d.comment.id),
+    created: d.created,
+    ...m.planner ? { planner: m.planner } : {},
+    ...m.usage ? { usage: m.usage } : {},
+    ...m.max_cost_usd !== void 0 ? { maxCostUsd: m.max_cost_usd } : {}
+  };
+  tasks.forEach((task, order) => {
+    if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });
+  });
+}
+function applyClaim(state, d, m) {
+  const target = claimTarget(state, d, m);
+  if (!target) return;
+  const { record: record2, closing, reject } = target;
+  const attempts = record2.attempts;
+  const last = attempts.at(-1);
+  const done = attempts.find((a) => a.outcome === "completed");
+  if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
+  if (last && !endedBefore(last, d.created)) {
+    const alive = stillHolds(last, d, m, closing);
+    if (alive) return reject(alive);
+    if (last === done && finishedInTime(last)) last.rescued = true;
+    else if (last.outcome !== "superseded") {
+      last.outcome = "expired";
+      delete last.endedAt;
+    }
+  }
+  const standing = attempts.find((a) => a.outcome === "completed");
+  const silent = last && (last.outcome === "expired" || last.rescued || last.outcome === "superseded");
+  if (closing && !silent)
+    return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
+  const attempt = attemptRecord(d, m, closing);
+  attempts.push(attempt);
+  if (standing) settleStanding(standing, attempt);
+}
+function claimTarget(state, d, m) {
+  const plan = state.plan;
+  if (!plan) return ignore(d, "claim before any plan");
+  const record2 = state.tasks.get(m.task);
+  if (!record2) return ignore(d, `unknown task ${m.task}`);
+  const reject = (note) => {
+    record2.lostClaims.push(d.comment.id);
+    return ignore(d, note);
+  };
+  if (record2.task.error) return reject(`task ${m.task} cannot run: ${record2.task.error}`);
+  if (record2.task.completed_in)
+    return reject(`task ${m.task} completed in run ${record2.task.completed_in.run}`);
+  const closing = m.attempt === plan.maxAttempts + 1 && m.state === "failed";
+  if (m.attempt > plan.maxAttempts && !closing)
+    return reject(`attempt ${m.attempt} is over the limit of ${plan.maxAttempts}`);
+  for (const dep of record2.task.depends_on) {
+    if (state.tasks.get(dep)?.task.completed_in) continue;
+    const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === "completed");
+    if (!done || !endedBefore(done, d.created)) return reject(`dependency ${dep} had not completed`);
+  }
+  const attempts = record2.attempts;
+  const last = attempts.at(-1);
+  if (m.attempt === attempts.length && last)
+    return reject(`lost the race for attempt ${m.attempt} to ${last.node}`);
+  if (m.attempt !== attempts.length + 1)
+    return reject(`attempt ${m.attempt} does not follow attempt ${attempts.length}`);
+  return { record: record2, closing, reject };
+}
+function stillHolds(last, d, m, closing) {
+  const gone = !closing && m.takeover?.node === last.node && last.updated <= d.created && last.updated <= surelyAfter(m.takeover.ended_at);
+  if (gone || leaseExpiredAt(last.ev, d.created)) return void 0;
+  return `attempt ${last.attempt} by ${last.node} was still alive`;
+}
+function attemptRecord(d, m, closing) {
+  const ended = m.state === "completed" || m.state === "failed" ? m.state : void 0;
+  return {
+    commentId: d.comment.id,
+    node: m.node,
+    nonce: m.nonce,
+    task: m.task,
+    attempt: m.attempt,
+    created: d.created,
+    updated: d.updated,
+    state: m.state,
+    outcome: ended ?? "open",
+    ...ended ? { endedAt: d.updated } : {},
+    ...m.progress !== void 0 ? { progress: m.progress } : {},
+    ...m.result !== void 0 ? { result: m.result } : {},
+    ev: evidenceOf(m, d.created, d.updated),
+    ...d.comment.html_url ? { htmlUrl: d.comment.html_url } : {},
+    ...closing ? { closing: true } : {},
+    ...m.takeover ? { takeover: m.takeover } : {}
+  };
+}
+function settleStanding(standing, attempt) {
+  if (attempt.endedAt !== void 0 && attempt.endedAt <= standing.endedAt) {
+    standing.outcome = "expired";
+    delete standing.endedAt;
+    delete standing.rescued;
+  } else attempt.outcome = "superseded";
+}
+function applyStop(state, d, m) {
+  if (state.stopped) {
+    d.entry.note = `the run was already stopped by @${state.stopped.by} (comment ${state.stopped.commentId})`;
+    return;
+  }
+  state.stopped = { by: m.by.login, byId: m.by.id, commentId: m.comment_id, node: m.node, at: d.created };
+}
+
+// src/protocol/hearing.ts
+var HEARS_ALL = { deaf: [], running: /* @__PURE__ */ new Set() };
+var SILENT_LIMIT_WAIT_MS = 6e4;
+var RECOVERY_MS = 15e3;
+var RUNNING_GRACE_MS = SILENT_LIMIT_WAIT_MS + RECOVERY_MS;
+function deafCapMs(leaseMs) {
+  return Math.max(2 * leaseMs, 10 * 6e4);
+}
+function heardLeaseEnd(ev, node2, hearing) {
+  const grace = hearing.running.has(node2) ? RUNNING_GRACE_MS : 0;
+  let end = leaseEnd(ev) + grace;
+  if (hearing.deaf.length === 0) return end;
+  let discounted = 0;
+  const cap = deafCapMs(ev.leaseMs);
+  for (const span of hearing.deaf) {
+    if (span.to <= ev.lastAlive) continue;
+    if (span.from >= end) break;
+    const overlap = span.to - Math.max(span.from, ev.lastAlive);
+    const counted = Math.min(overlap, cap - discounted);
+    discounted += counted;
+    end += counted;
+    if (discounted >= cap) break;
+  }
+  return end;
+}
+function deafSince(hearing, since) {
+  let total = 0;
+  for (const span of hearing.deaf) if (span.to > since) total += span.to - Math.max(span.from, since);
+  return total;
+}
+
+// src/github/trouble.ts
+var MAX_SPANS = 500;
+function recoveryMs(ms) {
+  return Math.min(RECOVERY_MS, 1e3 + 2 * ms);
+}
+var TroubleLog = class {
+  list = [];
+  /** Server ms of the last answer that was neither a fault nor a limit. */
+  lastGood = -Infinity;
+  /** A request answered as it should be, at server time `at`. */
+  good(at) {
+    this.lastGood = Math.max(this.lastGood, at);
+  }
+  /** A request sent at server time `sentAt` failed (no answer, 5xx, a limit) at `failedAt`. */
+  failed(sentAt, failedAt) {
+    const from = Math.min(sentAt, Math.max(this.lastGood, sentAt - RECOVERY_MS));
+    this.add(from, failedAt + recoveryMs(failedAt - from));
+  }
+  /** GitHub asked this client to wait `ms` from server time `at` (a rate limit). */
+  held(at, ms) {
+    this.add(at, at + ms + recoveryMs(ms));
+  }
+  /** The spans, sorted and disjoint. */
+  spans() {
+    return this.list;
+  }
+  add(from, to) {
+    if (!(to > from)) return;
+    let i = this.list.findIndex((s) => s.to >= from);
+    if (i < 0) i = this.list.length;
+    let span = { from, to };
+    while (i < this.list.length && this.list[i].from <= span.to) {
+      const s = this.list[i];
+      span = { from: Math.min(s.from, span.from), to: Math.max(s.to, span.to) };
+      this.list.splice(i, 1);
+    }
+    this.list.splice(i, 0, span);
+    if (this.list.length > MAX_SPANS) this.list.shift();
+  }
+};
+
+// src/github/client.ts
+var quietLogger = { debug: () => {
+}, info: () => {
+}, warning: () => {
+} };
+var LOW_BUDGET_SHARE = 0.2;
+function budgetIsLow(budget) {
+  return budget.limit !== void 0 && budget.remaining !== void 0 && budget.remaining < budget.limit * LOW_BUDGET_SHARE;
+}
+var CONTENT_CREATING = /\/(issues|comments|pulls|reactions|git\/refs|labels)(\/?$|\?)/;
+function emptyStats() {
+  return {
+    requests: 0,
+    counted: 0,
+    notModified: 0,
+    writes: 0,
+    mutations: 0,
+    faults: 0,
+    actions: 0,
+    actionsCounted: 0
+  };
+}
+function createClient(options2) {
+  const log = options2.log ?? quietLogger;
+  const clock = options2.clock ?? new ServerClock();
+  const stats = emptyStats();
+  const budget = {};
+  const heldBack = { ms: 0 };
+  const trouble = new TroubleLog();
+  const baseFetch = options2.fetch ?? globalThis.fetch;
+  const octokit = getOctokit(
+    options2.token,
+    {
+      baseUrl: options2.baseUrl.replace(/\/+$/, ""),
+      log: {
+        debug: () => {
+        },
+        info: () => {
+        },
+        warn: (message) => log.debug(`octokit: ${message}`),
+        error: (message) => log.debug(`octokit: ${message}`)
+      },
+      request: { fetch: countingFetch(baseFetch, { clock, stats, budget, trouble }) },
+      retry: {
+        retries: options2.retries ?? 3,
+        retryAfterBaseValue: options2.retryBaseMs ?? 1e3,
+        // Limits (403, 429) are plugin-throttling's, which waits as long as the server asks.
+        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451]
+      },
+      throttle: throttleOptions(options2.throttleId, log, (ms) => {
+        heldBack.ms += ms;
+        trouble.held(clock.now(), ms);
+      })
+    },
+    retry,
+    throttling
+  );
+  return { octokit, owner: options2.owner, repo: options2.repo, stats, budget, heldBack, trouble, clock, log };
+}
+function countingFetch(baseFetch, records) {
+  const { clock, stats, budget, trouble } = records;
+  return async (input, init) => {
+    const method = (init?.method ?? "GET").toUpperCase();
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const sentAt = clock.localNow();
+    const sentServer = clock.now();
+    stats.requests += 1;
+    if (method !== "GET" && method !== "HEAD") stats.mutations += 1;
+    let response;
+    try {
+      response = await baseFetch(input, init);
+    } catch (error3) {
+      stats.faults += 1;
+      trouble.failed(sentServer, clock.now());
+      throw error3;
+    }
+    clock.observe(response.headers.get("date") ?? void 0, sentAt, clock.localNow());
+    noteBudget(budget, response.headers);
+    if (countAnswer(stats, method, url, response)) trouble.failed(sentServer, clock.now());
+    else trouble.good(clock.now());
+    return await asSecondaryLimit(response);
+  };
+}
+function countAnswer(stats, method, url, response) {
+  const pathname = new URL(url).pathname;
+  const actions = /\/actions\//.test(pathname);
+  if (actions) stats.actions += 1;
+  if (response.status === 304) stats.notModified += 1;
+  else if (!pathname.endsWith("/rate_limit")) {
+    stats.counted += 1;
+    if (actions) stats.actionsCounted += 1;
+  }
+  const fault = isFault(response);
+  if (fault) stats.faults += 1;
+  if (method === "POST" && response.status < 300 && CONTENT_CREATING.test(new URL(url).pathname))
+    stats.writes += 1;
+  return fault;
+}
+function isFault(response) {
+  const { status, headers } = response;
+  if (status >= 500 || status === 429) return true;
+  if (status !== 403) return false;
+  return !!headers.get("retry-after") || headers.get("x-ratelimit-remaining") === "0";
+}
+function throttleOptions(throttleId, log, holdBack) {
+  return {
+    ...throttleId ? { id: throttleId } : {},
+    // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
+    // node's writes few and far between (a claim, a few heartbeats minutes apart, an outcome), and the
+    // spacing sat on the critical path of each claim; writes stay one at a time, comments 1 s apart.
+    write: new import_bottleneck.default.Group({ id: "p2p-dev-write", maxConcurrent: 1, minTime: 0 }),
+    notifications: new import_bottleneck.default.Group({ id: "p2p-dev-notifications", maxConcurrent: 1, minTime: 1e3 }),
+    onRateLimit: (retryAfter, request2, _octokit, retryCount) => {
+      if (retryAfter < 1 && retryCount >= 1) {
+        log.warning(
+          `GitHub's rate limit is used up and the answer names no reset ahead; backing off before retrying ${request2.method} ${request2.url}`
+        );
+        return false;
+      }
+      log.warning(
+        `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request2.method} ${request2.url}`
+      );
+      holdBack(retryAfter * 1e3);
+      return true;
+    },
+    onSecondaryRateLimit: (retryAfter, request2) => {
+      log.warning(
+        `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request2.method} ${request2.url}`
+      );
+      holdBack(retryAfter * 1e3);
+      return true;
+    }
+  };
+}
+function noteBudget(budget, headers) {
+  const limit = Number(headers.get("x-ratelimit-limit"));
+  const remaining = Number(headers.get("x-ratelimit-remaining"));
+  if (!headers.get("x-ratelimit-remaining") || !Number.isFinite(remaining) || !(limit > 0)) return;
+  if (headers.get("x-ratelimit-resource") && headers.get("x-ratelimit-resource") !== "core") return;
+  budget.limit = limit;
+  budget.remaining = remaining;
+  budget.lowest = Math.min(budget.lowest ?? remaining, remaining);
+  const reset = Number(headers.get("x-ratelimit-reset"));
+  if (reset > 0) budget.resetAt = reset * 1e3;
+}
+async function asSecondaryLimit(response) {
+  if (response.status !== 429 && response.status !== 403) return response;
+  if (response.headers.get("x-ratelimit-remaining") === "0") return response;
+  if (response.status === 403 && !response.headers.get("retry-after")) return response;
+  const text = await response.clone().text();
+  let data = {};
+  try {
+    const parsed = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null) data = parsed;
+  } catch {
+  }
+  const message = typeof data.message === "string" ? data.message : text.trim() || response.statusText;
+  if (/\bsecondary rate\b/i.test(message)) return response;
+  const headers = new Headers(response.headers);
+  headers.set("content-type", "application/json; charset=utf-8");
+  headers.delete("content-length");
+  return new Response(
+    JSON.stringify({ ...data, message: `${message || "Too Many Requests"} (a secondary rate limit)` }),
+    { status: response.status, statusText: response.statusText, headers }
+  );
+}
+function statusOf(error3) {
+  if (typeof error3 === "object" && error3 !== null && "status" in error3 && typeof error3.status === "number") {
+    return error3.status;
+  }
+  return void 0;
+}
+
+// src/github/thread.ts
+import { StringDecoder } from "node:string_decoder";
+
 // src/sanitize.ts
 var INVISIBLE = (
   // eslint-disable-next-line no-misleading-character-class
@@ -36686,300 +37064,6 @@ function readInputs(runtime) {
   };
 }
 
-// src/protocol/thread-comment.ts
-function makeTrust(identity, extraLogins = []) {
-  return {
-    ids: new Set(identity ? [identity.id] : []),
-    logins: new Set(extraLogins.map((l) => l.toLowerCase()))
-  };
-}
-function isTrusted(trust, user2) {
-  if (!user2) return false;
-  return trust.ids.has(user2.id) || trust.logins.has(user2.login.toLowerCase());
-}
-function earliestTrusted(comments, trust, read) {
-  let found;
-  for (const comment of comments) {
-    if (!isTrusted(trust, comment.user)) continue;
-    if (found && !createdBefore(comment, found.comment)) continue;
-    const value = read(comment.body);
-    if (value !== void 0) found = { comment, value };
-  }
-  return found;
-}
-function createdBefore(a, b) {
-  const d = Date.parse(a.created_at) - Date.parse(b.created_at);
-  return d < 0 || d === 0 && a.id < b.id;
-}
-
-// src/protocol/server-time.ts
-var WHOLE_SECOND_MS = 1e3;
-function surelyAfter(at) {
-  return at + WHOLE_SECOND_MS;
-}
-
-// src/protocol/fold.ts
-var time2 = (iso) => Date.parse(iso);
-function evidenceOf(message, created, updated) {
-  if (message.beat === 0 || updated <= created) {
-    return { start: created, lastAlive: created, leaseMs: message.lease_ms, late: false };
-  }
-  const prev = Math.max(created, message.prev ?? created);
-  const late = updated - prev > message.lease_ms;
-  return { start: created, lastAlive: late ? prev : updated, leaseMs: message.lease_ms, late };
-}
-function leaseEnd(ev) {
-  return ev.lastAlive + ev.leaseMs;
-}
-function leaseExpiredAt(ev, at) {
-  return at > leaseEnd(ev);
-}
-function endedBefore(a, at) {
-  if (a.endedAt === void 0) return false;
-  return a.ev.late ? a.endedAt < at : a.endedAt <= at;
-}
-function finishedInTime(a) {
-  const at = a.result?.finished_at;
-  return a.state === "completed" && a.ev.late && at !== void 0 && at <= leaseEnd(a.ev);
-}
-function fold(comments, options2) {
-  const state = {
-    run: options2.run,
-    nodes: /* @__PURE__ */ new Map(),
-    terms: /* @__PURE__ */ new Map(),
-    tasks: /* @__PURE__ */ new Map(),
-    entries: []
-  };
-  const decoded2 = [];
-  const seenNonces = /* @__PURE__ */ new Map();
-  const sortedComments = [...comments].sort(byCreatedThenId);
-  for (const comment of sortedComments) {
-    const d = decode2(comment.body);
-    if (d.kind === "chatter") continue;
-    const entry = {
-      commentId: comment.id,
-      author: comment.user?.login ?? "(deleted user)",
-      created: time2(comment.created_at),
-      updated: time2(comment.updated_at),
-      status: "accepted",
-      htmlUrl: comment.html_url
-    };
-    state.entries.push(entry);
-    if (d.kind === "malformed") {
-      entry.status = "malformed";
-      entry.note = d.reason;
-      continue;
-    }
-    entry.message = d.message;
-    if (!isTrusted(options2.trust, comment.user)) {
-      entry.status = "forged";
-      entry.note = `written by ${entry.author}, not by the action's identity`;
-      continue;
-    }
-    if (d.message.run !== options2.run) {
-      entry.status = "other-run";
-      entry.note = `belongs to run ${d.message.run}`;
-      continue;
-    }
-    const first = seenNonces.get(d.message.nonce);
-    if (first !== void 0) {
-      entry.status = "duplicate";
-      entry.note = `same message as comment ${first} (a retried post)`;
-      continue;
-    }
-    seenNonces.set(d.message.nonce, comment.id);
-    decoded2.push({ comment, message: d.message, created: entry.created, updated: entry.updated, entry });
-  }
-  const parts = /* @__PURE__ */ new Map();
-  for (const d of decoded2) {
-    noteNode(state, d);
-    const m = d.message;
-    if (m.type === "bid") applyBid(state, d, m);
-    else if (m.type === "plan") applyPlan(state, d, m, parts);
-    else if (m.type === "claim") applyClaim(state, d, m);
-    else applyStop(state, d, m);
-  }
-  return state;
-}
-function byCreatedThenId(a, b) {
-  return time2(a.created_at) - time2(b.created_at) || a.id - b.id;
-}
-function ignore(d, note) {
-  d.entry.status = "ignored";
-  d.entry.note = note;
-  return void 0;
-}
-function noteNode(state, d) {
-  const m = d.message;
-  const known = state.nodes.get(m.node);
-  if (!known && m.type === "stop") return;
-  if (known) {
-    known.lastSeen = Math.max(known.lastSeen, d.updated);
-    if (m.type === "bid") Object.assign(known, { instance: m.instance, instances: m.instances });
-    if (m.type === "bid" && m.spent) known.spent = m.spent;
-    if (m.type === "bid" && m.runner) known.runner = m.runner;
-  } else {
-    state.nodes.set(m.node, {
-      id: m.node,
-      instance: m.type === "bid" ? m.instance : 0,
-      instances: m.type === "bid" ? m.instances : 0,
-      firstSeen: d.created,
-      lastSeen: d.updated,
-      ...m.type === "bid" && m.spent ? { spent: m.spent } : {},
-      ...m.type === "bid" && m.runner ? { runner: m.runner } : {}
-    });
-  }
-}
-function applyBid(state, d, m) {
-  const record2 = {
-    commentId: d.comment.id,
-    node: m.node,
-    nonce: m.nonce,
-    term: m.term,
-    created: d.created,
-    state: m.state,
-    ev: evidenceOf(m, d.created, d.updated)
-  };
-  if (m.term > 1) {
-    const previous = state.terms.get(m.term - 1)?.leader;
-    if (!previous) return ignore(d, `term ${m.term - 1} has no leader`);
-    if (state.plan) return ignore(d, `a plan was already published (term ${state.plan.term})`);
-    if (!leaseExpiredAt(previous.ev, d.created)) {
-      return ignore(d, `the term ${m.term - 1} leader ${previous.node} was still alive`);
-    }
-  }
-  const term = state.terms.get(m.term) ?? { bids: [] };
-  state.terms.set(m.term, term);
-  term.bids.push(record2);
-  if (!term.leader) term.leader = record2;
-  else d.entry.note = `lost the election to ${term.leader.node}`;
-}
-function applyPlan(state, d, m, parts) {
-  const leader = state.terms.get(m.term)?.leader;
-  if (!leader || leader.node !== m.node) return ignore(d, `${m.node} is not the term ${m.term} leader`);
-  if (state.plan) return ignore(d, `a plan was already published (term ${state.plan.term})`);
-  if (state.terms.get(m.term + 1)?.leader)
-    return ignore(d, `term ${m.term + 1} had begun: this leader was replaced`);
-  if (m.part > m.parts) return ignore(d, `part ${m.part} of ${m.parts}`);
-  const key = `${m.term}/${m.node}/${m.parts}`;
-  const got = parts.get(key) ?? /* @__PURE__ */ new Map();
-  parts.set(key, got);
-  if (got.has(m.part)) return ignore(d, `part ${m.part} was already published`);
-  got.set(m.part, { plan: m, d });
-  if (got.size < m.parts) return;
-  const ordered = [...got.values()].sort((a, b) => a.plan.part - b.plan.part);
-  const tasks = ordered.flatMap((p) => p.plan.tasks);
-  const error3 = ordered.map((p) => p.plan.error).find((e) => e !== void 0);
-  state.plan = {
-    term: m.term,
-    leader: m.node,
-    maxAttempts: m.max_attempts,
-    tasks,
-    ...error3 !== void 0 ? { error: error3 } : {},
-    commentIds: ordered.map((p) => p.d.comment.id),
-    created: d.created,
-    ...m.planner ? { planner: m.planner } : {},
-    ...m.usage ? { usage: m.usage } : {},
-    ...m.max_cost_usd !== void 0 ? { maxCostUsd: m.max_cost_usd } : {}
-  };
-  tasks.forEach((task, order) => {
-    if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });
-  });
-}
-function applyClaim(state, d, m) {
-  const target = claimTarget(state, d, m);
-  if (!target) return;
-  const { record: record2, closing, reject } = target;
-  const attempts = record2.attempts;
-  const last = attempts.at(-1);
-  const done = attempts.find((a) => a.outcome === "completed");
-  if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
-  if (last && !endedBefore(last, d.created)) {
-    const alive = stillHolds(last, d, m, closing);
-    if (alive) return reject(alive);
-    if (last === done && finishedInTime(last)) last.rescued = true;
-    else if (last.outcome !== "superseded") {
-      last.outcome = "expired";
-      delete last.endedAt;
-    }
-  }
-  const standing = attempts.find((a) => a.outcome === "completed");
-  const silent = last && (last.outcome === "expired" || last.rescued || last.outcome === "superseded");
-  if (closing && !silent)
-    return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
-  const attempt = attemptRecord(d, m, closing);
-  attempts.push(attempt);
-  if (standing) settleStanding(standing, attempt);
-}
-function claimTarget(state, d, m) {
-  const plan = state.plan;
-  if (!plan) return ignore(d, "claim before any plan");
-  const record2 = state.tasks.get(m.task);
-  if (!record2) return ignore(d, `unknown task ${m.task}`);
-  const reject = (note) => {
-    record2.lostClaims.push(d.comment.id);
-    return ignore(d, note);
-  };
-  if (record2.task.error) return reject(`task ${m.task} cannot run: ${record2.task.error}`);
-  if (record2.task.completed_in)
-    return reject(`task ${m.task} completed in run ${record2.task.completed_in.run}`);
-  const closing = m.attempt === plan.maxAttempts + 1 && m.state === "failed";
-  if (m.attempt > plan.maxAttempts && !closing)
-    return reject(`attempt ${m.attempt} is over the limit of ${plan.maxAttempts}`);
-  for (const dep of record2.task.depends_on) {
-    if (state.tasks.get(dep)?.task.completed_in) continue;
-    const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === "completed");
-    if (!done || !endedBefore(done, d.created)) return reject(`dependency ${dep} had not completed`);
-  }
-  const attempts = record2.attempts;
-  const last = attempts.at(-1);
-  if (m.attempt === attempts.length && last)
-    return reject(`lost the race for attempt ${m.attempt} to ${last.node}`);
-  if (m.attempt !== attempts.length + 1)
-    return reject(`attempt ${m.attempt} does not follow attempt ${attempts.length}`);
-  return { record: record2, closing, reject };
-}
-function stillHolds(last, d, m, closing) {
-  const gone = !closing && m.takeover?.node === last.node && last.updated <= d.created && last.updated <= surelyAfter(m.takeover.ended_at);
-  if (gone || leaseExpiredAt(last.ev, d.created)) return void 0;
-  return `attempt ${last.attempt} by ${last.node} was still alive`;
-}
-function attemptRecord(d, m, closing) {
-  const ended = m.state === "completed" || m.state === "failed" ? m.state : void 0;
-  return {
-    commentId: d.comment.id,
-    node: m.node,
-    nonce: m.nonce,
-    task: m.task,
-    attempt: m.attempt,
-    created: d.created,
-    updated: d.updated,
-    state: m.state,
-    outcome: ended ?? "open",
-    ...ended ? { endedAt: d.updated } : {},
-    ...m.progress !== void 0 ? { progress: m.progress } : {},
-    ...m.result !== void 0 ? { result: m.result } : {},
-    ev: evidenceOf(m, d.created, d.updated),
-    ...d.comment.html_url ? { htmlUrl: d.comment.html_url } : {},
-    ...closing ? { closing: true } : {},
-    ...m.takeover ? { takeover: m.takeover } : {}
-  };
-}
-function settleStanding(standing, attempt) {
-  if (attempt.endedAt !== void 0 && attempt.endedAt <= standing.endedAt) {
-    standing.outcome = "expired";
-    delete standing.endedAt;
-    delete standing.rescued;
-  } else attempt.outcome = "superseded";
-}
-function applyStop(state, d, m) {
-  if (state.stopped) {
-    d.entry.note = `the run was already stopped by @${state.stopped.by} (comment ${state.stopped.commentId})`;
-    return;
-  }
-  state.stopped = { by: m.by.login, byId: m.by.id, commentId: m.comment_id, node: m.node, at: d.created };
-}
-
 // src/node/context.ts
 function foldThread(ctx) {
   return fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
@@ -37024,11 +37108,11 @@ function budgetSpent(state) {
 // src/protocol/decide.ts
 var TERMINAL = /* @__PURE__ */ new Set(["completed", "failed", "skipped", "stopped"]);
 var PRIORITY_RANK = { high: 0, medium: 1, low: 2 };
-function lapsed(ev, now) {
-  return now >= surelyAfter(leaseEnd(ev));
+function lapsed(ev, now, node2 = "", hearing = HEARS_ALL) {
+  return now >= surelyAfter(heardLeaseEnd(ev, node2, hearing));
 }
-function isAlive(attempt, now) {
-  return attempt.outcome === "open" && !lapsed(attempt.ev, now);
+function isAlive(attempt, now, hearing = HEARS_ALL) {
+  return attempt.outcome === "open" && !lapsed(attempt.ev, now, attempt.node, hearing);
 }
 function currentLeader(state) {
   let best;
@@ -37037,20 +37121,21 @@ function currentLeader(state) {
   }
   return best;
 }
-function electionDue(state, now) {
+function electionDue(state, now, hearing = HEARS_ALL) {
   if (state.plan || state.stopped) return void 0;
   const leader = currentLeader(state);
   if (!leader) return state.terms.size === 0 ? 1 : void 0;
-  return lapsed(leader.ev, now) ? leader.term + 1 : void 0;
+  return lapsed(leader.ev, now, leader.node, hearing) ? leader.term + 1 : void 0;
 }
 var NOBODY_GONE = /* @__PURE__ */ new Map();
-function taskViews(state, now, gone = NOBODY_GONE) {
+function taskViews(state, now, gone = NOBODY_GONE, hearing = HEARS_ALL) {
   const views = /* @__PURE__ */ new Map();
   const spent = budgetSpent(state);
   const ctx = {
     state,
     now,
     gone,
+    hearing,
     maxAttempts: state.plan?.maxAttempts ?? 1,
     views,
     visit: (id2, path14) => {
@@ -37066,7 +37151,7 @@ function taskViews(state, now, gone = NOBODY_GONE) {
   return views;
 }
 function ownView(ctx, id2, path14) {
-  const { state, now, gone, maxAttempts } = ctx;
+  const { state, now, gone, hearing, maxAttempts } = ctx;
   const record2 = state.tasks.get(id2);
   if (!record2) return { id: id2, status: "skipped", reason: `unknown task ${id2}`, attempts: 0 };
   const closing = record2.attempts.find((a) => a.closing);
@@ -37082,7 +37167,7 @@ function ownView(ctx, id2, path14) {
   if (done) return { ...base, status: "completed" };
   if (closing)
     return { ...base, status: "failed", reason: `${ran.length} attempt(s); last: its node fell silent` };
-  if (last && isAlive(last, now) && !ownerGone) return { ...base, status: "running" };
+  if (last && isAlive(last, now, hearing) && !ownerGone) return { ...base, status: "running" };
   const deps = dependencies(ctx, id2, path14);
   if (deps.skippedBy) return { ...base, status: "skipped", reason: deps.skippedBy };
   if (ran.length >= maxAttempts && last?.outcome === "failed") {
@@ -37092,12 +37177,12 @@ function ownView(ctx, id2, path14) {
   if (deps.blocked) return { ...base, status: "blocked" };
   let since = state.plan?.created ?? 0;
   for (const dep of record2.task.depends_on) since = Math.max(since, ctx.views.get(dep)?.last?.endedAt ?? 0);
-  if (last && ownerGone && isAlive(last, now)) {
+  if (last && ownerGone && isAlive(last, now, hearing)) {
     since = Math.max(since, ownerGone.endedAt);
     const takeover = { node: last.node, job: ownerGone.job, ended_at: ownerGone.endedAt };
     return { ...base, status: "claimable", claimableSince: since, takeover };
   }
-  if (last) since = Math.max(since, last.endedAt ?? leaseEnd(last.ev));
+  if (last) since = Math.max(since, last.endedAt ?? heardLeaseEnd(last.ev, last.node, hearing));
   return { ...base, status: "claimable", claimableSince: since };
 }
 function dependencies(ctx, id2, path14) {
@@ -37145,27 +37230,28 @@ function runFinished(state, now, listingLagMs = 2e4) {
   }
   return true;
 }
-function nextLapse(state, now) {
+function nextLapse(state, now, hearing = HEARS_ALL) {
   let first = Infinity;
   for (const record2 of state.tasks.values()) {
     const last = record2.attempts.at(-1);
-    if (last && isAlive(last, now)) first = Math.min(first, surelyAfter(leaseEnd(last.ev)));
+    if (last && isAlive(last, now, hearing))
+      first = Math.min(first, surelyAfter(heardLeaseEnd(last.ev, last.node, hearing)));
   }
   return first;
 }
-function liveAttemptOf(state, node2, now) {
+function liveAttemptOf(state, node2, now, hearing = HEARS_ALL) {
   for (const record2 of state.tasks.values()) {
     const last = record2.attempts.at(-1);
-    if (last && last.node === node2 && isAlive(last, now)) return last;
+    if (last && last.node === node2 && isAlive(last, now, hearing)) return last;
   }
   return void 0;
 }
-function chooseTask(state, now, me, staggerMs = 0, gone = NOBODY_GONE) {
+function chooseTask(state, now, me, staggerMs = 0, gone = NOBODY_GONE, hearing = HEARS_ALL) {
   if (state.stopped) return void 0;
-  const views = taskViews(state, now, gone);
+  const views = taskViews(state, now, gone, hearing);
   const claimable = [...state.tasks.values()].filter((r) => views.get(r.task.id)?.status === "claimable").sort((a, b) => PRIORITY_RANK[a.task.priority] - PRIORITY_RANK[b.task.priority] || a.order - b.order);
   if (claimable.length === 0) return void 0;
-  const idle = [...state.nodes.values()].filter((n) => n.id === me.node || !gone.has(n.id) && !liveAttemptOf(state, n.id, now)).map((n) => ({ id: n.id, instance: n.id === me.node ? me.instance : n.instance }));
+  const idle = [...state.nodes.values()].filter((n) => n.id === me.node || !gone.has(n.id) && !liveAttemptOf(state, n.id, now, hearing)).map((n) => ({ id: n.id, instance: n.id === me.node ? me.instance : n.instance }));
   if (!idle.some((n) => n.id === me.node)) idle.push({ id: me.node, instance: me.instance });
   idle.sort((a, b) => a.instance - b.instance || a.id.localeCompare(b.id));
   const rank = idle.findIndex((n) => n.id === me.node);
@@ -40242,17 +40328,26 @@ function runWork(ctx, state, claim2, task, prompt, promptFile, onProgress) {
 function goneNodes(state, jobs) {
   const gone = /* @__PURE__ */ new Map();
   for (const node2 of state.nodes.values()) {
-    if (!node2.runner) continue;
-    const candidates = jobs.filter((j) => {
-      if (j.runner_name !== node2.runner) return false;
-      const started = j.started_at ? Date.parse(j.started_at) : Infinity;
-      return started <= node2.firstSeen && !(j.completed_at && Date.parse(j.completed_at) < node2.firstSeen);
-    });
-    const job = candidates.length === 1 ? candidates[0] : void 0;
+    const job = jobOf(node2, jobs);
     if (job?.status === "completed" && job.completed_at)
       gone.set(node2.id, { job: job.id, endedAt: Date.parse(job.completed_at) });
   }
   return gone;
+}
+function runningNodes(state, jobs) {
+  const running = /* @__PURE__ */ new Set();
+  for (const node2 of state.nodes.values())
+    if (jobOf(node2, jobs)?.status === "in_progress") running.add(node2.id);
+  return running;
+}
+function jobOf(node2, jobs) {
+  if (!node2.runner) return void 0;
+  const candidates = jobs.filter((j) => {
+    if (j.runner_name !== node2.runner) return false;
+    const started = j.started_at ? Date.parse(j.started_at) : Infinity;
+    return started <= node2.firstSeen && !(j.completed_at && Date.parse(j.completed_at) < node2.firstSeen);
+  });
+  return candidates.length === 1 ? candidates[0] : void 0;
 }
 
 // src/github/run-jobs.ts
@@ -40359,9 +40454,38 @@ var LivenessWatch = class {
   /** Each wait is drawn from half to one and a half times the interval, so that idle nodes' looks spread out. */
   spread = 1;
   said = false;
+  spared = /* @__PURE__ */ new Set();
   /** The nodes whose jobs had completed at the last look. */
   gone(state) {
     return this.jobs ? goneNodes(state, this.jobs.list()) : NOBODY;
+  }
+  /**
+   * What this node could hear: when GitHub failed it or held it back, and who was running at the last look.
+   * A silent holder's lease is judged by it (protocol/hearing.ts).
+   */
+  hearing(state) {
+    const running = this.jobs && !this.jobs.why() ? runningNodes(state, this.jobs.list()) : /* @__PURE__ */ new Set();
+    return { deaf: this.ctx.client.trouble.spans(), running };
+  }
+  /** Say once per attempt when its lease has run out but the silence proves nothing yet, and why. */
+  explainSpared(state, hearing, now) {
+    for (const record2 of state.tasks.values()) {
+      const last = record2.attempts.at(-1);
+      if (!last || last.outcome !== "open" || !lapsed(last.ev, now) || lapsed(last.ev, now, last.node, hearing))
+        continue;
+      const key = `${last.task}#${last.attempt}`;
+      if (this.spared.has(key)) continue;
+      this.spared.add(key);
+      const deaf = Math.round(deafSince(hearing, last.ev.lastAlive) / 1e3);
+      const why = [
+        ...deaf > 0 ? [`GitHub failed or held back this node for ${deaf}s of its silence`] : [],
+        ...hearing.running.has(last.node) ? ["its job is still running (it may be sitting out a limit)"] : []
+      ].join(", and ");
+      const until = Math.round((heardLeaseEnd(last.ev, last.node, hearing) - now) / 1e3);
+      this.ctx.log.info(
+        `${last.node}'s lease on ${last.task} (attempt ${last.attempt}) has run out, but its silence proves nothing yet: ${why}; not taking it over for ${until}s more`
+      );
+    }
   }
   /** What the step functions need to know to decide when to look next. */
   facts() {
@@ -41136,7 +41260,7 @@ function stepElecting(view, memory) {
   const won = leader ? view.candidacies.get(leader.term) : void 0;
   if (leader && won?.nonce === leader.nonce && memory.leadAttemptedTerm < leader.term && localNow - won.postedAt >= settings.settleMs)
     return { action: { kind: "lead", leader }, memory: { ...memory, leadAttemptedTerm: leader.term } };
-  const due = electionDue(state, view.serverNow);
+  const due = electionDue(state, view.serverNow, view.hearing);
   if (due !== void 0 && !view.candidacies.has(due) && due > memory.leadAttemptedTerm) {
     const why = `the term ${due - 1} leader fell silent before publishing a plan: standing for term ${due}`;
     return { action: { kind: "stand", term: due, why }, memory };
@@ -41158,8 +41282,14 @@ var takeoverKey = (c) => `${c.task}#${c.attempt}`;
 function stepWorker(view, memory) {
   const { state, serverNow, settings } = view;
   const me = { node: settings.nodeId, instance: settings.instance };
-  const choice = chooseTask(state, serverNow, me, claimStaggerMs(settings), view.gone);
+  const choice = chooseTask(state, serverNow, me, claimStaggerMs(settings), view.gone, view.hearing);
   if (!choice) return stepIdle(view, memory);
+  const silent = silentOwner(view, choice);
+  if (silent && memory.lookedBeforeTakeover !== takeoverKey(choice))
+    return {
+      action: { kind: "look-at-jobs", why: `before taking ${choice.task} over from ${silent}` },
+      memory: { ...memory, lookedBeforeTakeover: takeoverKey(choice) }
+    };
   if (choice.notBefore > serverNow)
     return {
       action: { kind: "wait", ms: Math.min(settings.pollMs, choice.notBefore - serverNow), optional: false },
@@ -41174,10 +41304,16 @@ function stepWorker(view, memory) {
   const kind = choice.attempt > (state.plan?.maxAttempts ?? 0) ? "close" : "claim";
   return { action: { kind, choice }, memory: { ...rest, idleRounds: 0 } };
 }
+function silentOwner(view, choice) {
+  if (choice.takeover || !view.jobs.canLook) return void 0;
+  const last = view.state.tasks.get(choice.task)?.attempts.at(-1);
+  if (!last || last.outcome !== "open" || !view.state.nodes.get(last.node)?.runner) return void 0;
+  return last.node;
+}
 function stepIdle(view, memory) {
   const { state, serverNow, settings, localNow, stretch } = view;
   const idleNodes = [...state.nodes.values()].filter(
-    (n) => !view.gone.has(n.id) && !liveAttemptOf(state, n.id, serverNow)
+    (n) => !view.gone.has(n.id) && !liveAttemptOf(state, n.id, serverNow, view.hearing)
   ).length;
   const lookIn = lookDueIn(view.jobs, state, settings.nodeId, idleNodes, stretch > 1, localNow);
   if (lookIn === 0) return { action: { kind: "look-at-jobs" }, memory };
@@ -41193,7 +41329,7 @@ function stepIdle(view, memory) {
       kind: "watch-tail",
       untilLocal: localNow + idleCapMs(settings) * stretch,
       lookAtLocal: localNow + lookIn,
-      lapseServer: nextLapse(state, serverNow),
+      lapseServer: nextLapse(state, serverNow, view.hearing),
       probeMs: settings.pollMs
     },
     memory: next
@@ -41239,7 +41375,9 @@ async function followThread(member) {
     const gone = member.liveness.gone(state);
     await member.checklist.update(state, gone);
     hasPlan = !!state.plan;
-    const decision = step(viewOf(member, state, gone), memory);
+    const view = viewOf(member, state, gone);
+    member.liveness.explainSpared(state, view.hearing, view.serverNow);
+    const decision = step(view, memory);
     memory = decision.memory;
     if (decision.action.kind === "leave") {
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
@@ -41279,6 +41417,7 @@ function viewOf(member, state, gone) {
     thread: { size: thread.size(), canReadTail: thread.canReadTail() },
     candidacies: member.candidacies.byTerm,
     gone,
+    hearing: member.liveness.hearing(state),
     jobs: member.liveness.facts(),
     stretch: member.headroom.stretch(),
     ...optional2("stopRequest", member.stops.pending(state)),
@@ -41314,6 +41453,7 @@ async function perform(member, action, state) {
       await (action.optional ? member.stops.idleWait(action.ms, (ms) => headroom.wait(ctx.sleep, ms)) : ctx.sleep(action.ms));
       return false;
     case "look-at-jobs": {
+      if (action.why) log.debug(`looking at the run's jobs ${action.why}`);
       const changed = await member.liveness.look();
       return !(changed && holderGone(state, member.liveness.gone(state), ctx.client.clock.now()));
     }
