@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskViews } from '../../src/protocol/decide.js';
 import type { RunState } from '../../src/protocol/fold.js';
-import { startScenario, type Scenario } from '../helpers/scenario.js';
+import { startScenario, type Scenario, taskList } from '../helpers/scenario.js';
 
 const HOLD_AGENT = path.join(import.meta.dirname, 'held-back', 'hold-my-outcome.mjs');
 
@@ -14,8 +14,6 @@ afterEach(async () => {
   await s?.close();
   s = undefined;
 });
-
-const tasks = (n: number): string => Array.from({ length: n }, (_, i) => `- [ ] Step ${i + 1}`).join('\n');
 
 /** Every task completed once, and each node's `tasks-completed` is its share of the fold's completions. */
 function expectOutputsAgree(scenario: Scenario, state: RunState, count: number): void {
@@ -42,7 +40,7 @@ describe('GitHub holding everyone back', () => {
   it('keeps work that finished while the shared budget ran out for longer than a lease', async () => {
     // Agents take a second; the repository's budget runs out just after the first ones start and stays out
     // for 12 s (three leases of 4 s): agents finish while their leases run, their outcomes wait for the reset.
-    s = await startScenario({ nodes: 5, issueBody: tasks(8), agentBody: 'sleep 1' });
+    s = await startScenario({ nodes: 5, issueBody: taskList(8), agentBody: 'sleep 1' });
     await s.waitForRun((l) => l[0] === 'start');
     s.server.emulator.queueFaults([{ kind: 'primary-rate-limit', resetInSeconds: 12 }]);
     await s.finish(150_000);
@@ -68,7 +66,7 @@ describe('GitHub holding everyone back', () => {
     // 4 s), over and over, for the whole run.
     s = await startScenario({
       nodes: 5,
-      issueBody: tasks(8),
+      issueBody: taskList(8),
       agentBody: 'sleep 1',
       emulator: { config: { latencyMs: [5, 30], rateLimit: { limit: 40, windowMs: 10_000 } } },
     });
@@ -93,7 +91,7 @@ describe('GitHub holding everyone back', () => {
         'elif [ "$P2P_TASK_ID" = task-1 ]; then sleep 90',
         'else sleep 0.3; fi',
       ].join('\n');
-      s = await startScenario({ nodes: 3, issueBody: tasks(2), agentBody });
+      s = await startScenario({ nodes: 3, issueBody: taskList(2), agentBody });
       await s.finish(150_000);
       for (const n of s.nodes)
         expect({ node: n.instance, code: (await n.exited).code }).toEqual({ node: n.instance, code: 0 });

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskViews } from '../../src/protocol/decide.js';
-import { startScenario, type Scenario } from '../helpers/scenario.js';
+import { startScenario, type Scenario, taskList } from '../helpers/scenario.js';
 
 const OUTAGE_AGENT = path.join(import.meta.dirname, 'silence', 'outage-agent.mjs');
 
@@ -13,8 +13,6 @@ afterEach(async () => {
   await s?.close();
   s = undefined;
 });
-
-const tasks = (n: number): string => Array.from({ length: n }, (_, i) => `- [ ] Step ${i + 1}`).join('\n');
 
 /** Every task completed, each agent started once, every node exited cleanly. */
 async function expectEachAgentOnce(scenario: Scenario, count: number): Promise<void> {
@@ -42,7 +40,7 @@ describe('silence that proves nothing', () => {
         `  DOWN_MODE=${mode} node ${OUTAGE_AGENT}`,
         'fi',
       ].join('\n');
-      s = await startScenario({ nodes: 3, issueBody: tasks(3), agentBody });
+      s = await startScenario({ nodes: 3, issueBody: taskList(3), agentBody });
       await s.finish(150_000);
       await expectEachAgentOnce(s, 3);
       const logs = s.nodes.map((n) => n.log()).join('\n');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAST_TIMINGS } from '../../scripts/local-nodes.js';
 import { readChecklist } from '../../src/protocol/checklist.js';
-import { runAggregate, startScenario, type Scenario } from '../helpers/scenario.js';
+import { runAggregate, startScenario, type Scenario, taskList } from '../helpers/scenario.js';
 
 let scenario: Scenario | undefined;
 afterEach(async () => {
@@ -16,7 +16,6 @@ afterEach(async () => {
   scenario = undefined;
 });
 
-const tasks = (n: number): string => Array.from({ length: n }, (_, i) => `- [ ] Step ${i + 1}`).join('\n');
 const costs = (usd: number, sleep: number): string =>
   `sleep ${sleep}; echo '{"cost_usd": ${usd}}' > "$P2P_USAGE_FILE"`;
 const comments = (s: Scenario) => s.server.emulator.listComments(s.issue);
@@ -26,7 +25,7 @@ describe('a run people can watch, stop and afford', () => {
   it('stops starting agents once the budget is spent; the summary says so, with the total', async () => {
     scenario = await startScenario({
       nodes: 2,
-      issueBody: tasks(6),
+      issueBody: taskList(6),
       agentBody: costs(0.4, 1),
       inputs: { ...FAST_TIMINGS, 'max-cost-usd': '1.00', 'max-attempts': '1' },
     });
@@ -56,7 +55,7 @@ describe('a run people can watch, stop and afford', () => {
     scenario = await startScenario({
       env: { RELEASE: release },
       nodes: 2,
-      issueBody: tasks(4),
+      issueBody: taskList(4),
       // Task 4 runs until the test has seen the checklist show the others completed while it still runs.
       agentBody:
         'if [ "$P2P_TASK_ID" = task-4 ]; then for i in $(seq 600); do [ -f "$RELEASE" ] && break; sleep 0.1; done; else sleep 0.5; fi',
@@ -88,7 +87,7 @@ describe('a run people can watch, stop and afford', () => {
   it('stops the run when a maintainer comments /p2p-dev stop: agents stop, nothing new starts, every node leaves', async () => {
     scenario = await startScenario({
       nodes: 3,
-      issueBody: tasks(6),
+      issueBody: taskList(6),
       agentBody: 'sleep 30',
       inputs: { ...FAST_TIMINGS, 'max-attempts': '2' },
       // Triage shows as a collaborator on the issue, but may not write: not enough to stop a run.

@@ -36,6 +36,10 @@ export function scenarioEmulator(given: StartOptions = DEFAULT_EMULATOR): StartO
   return { ...rest, config: mergePatches(FAST_TIMING_LIMITS, configKeysOf(rest), config ?? {}) };
 }
 
+/** An issue body with `n` tasks: `- [ ] Step 1`, `- [ ] Step 2`, … */
+export const taskList = (n: number): string =>
+  Array.from({ length: n }, (_, i) => `- [ ] Step ${i + 1}`).join('\n');
+
 export interface Scenario {
   server: RunningEmulator;
   issue: number;
