@@ -36133,7 +36133,13 @@ function createClient(options2) {
     retry,
     throttling
   );
+  ownRequestOptions(octokit);
   return { octokit, owner: options2.owner, repo: options2.repo, stats, budget, heldBack, trouble, clock, log };
+}
+function ownRequestOptions(octokit) {
+  octokit.hook.before("request", (options2) => {
+    options2.request = { ...options2.request };
+  });
 }
 function countingFetch(baseFetch, records) {
   const { clock, stats, budget, trouble } = records;
@@ -36526,13 +36532,19 @@ var IssueThread = class {
   newestOf(comments) {
     return comments.reduce((max, c) => Math.max(max, Date.parse(c.updated_at)), this.newest);
   }
-  async post(body) {
+  /**
+   * Post a comment. `retries: 0` leaves a failed post to the caller: a post answered 5xx may have landed, and
+   * a copy posted after plugin-retry's back-off (1 s, 4 s, 9 s) can find the first copy's lease already
+   * run out; the caller's own quick retry keeps the copies a poll interval apart.
+   */
+  async post(body, options2 = {}) {
     const { octokit, owner, repo } = this.client;
     const response = await octokit.rest.issues.createComment({
       owner,
       repo,
       issue_number: this.issueNumber,
-      body
+      body,
+      ...options2.retries !== void 0 ? { request: { retries: options2.retries } } : {}
     });
     return toComment(response.data);
   }
@@ -39974,7 +39986,9 @@ async function claimTask(ctx, choice) {
     posted = await keepTrying(
       ctx,
       `claiming ${choice.task}`,
-      () => thread.post(claimBody(config2, nonce, fields)),
+      // A claim answered 5xx may have landed: posted again at once (keepTrying), not after plugin-retry's
+      // back-off, so that the copy the fold counts (the first) is still fresh when this node adopts it.
+      () => thread.post(claimBody(config2, nonce, fields), { retries: 0 }),
       config2.leaseMs
     );
   } catch (error3) {
@@ -40564,7 +40578,7 @@ var Candidacies = class {
     const posted = await keepTrying(
       this.ctx,
       `standing for leader (term ${term})`,
-      () => thread.post(bidBody(config2, nonce, term, "standing"))
+      () => thread.post(bidBody(config2, nonce, term, "standing"), { retries: 0 })
     );
     const keeper = new LeaseKeeper(
       this.ctx,

@@ -23,6 +23,11 @@ export interface EmulatorConfig {
   /** Share of API requests (0..1) that answer a random 500/502/503. */
   failureRate: number;
   /**
+   * Share of writes (0..1: POST, PATCH, PUT, DELETE that worked) answered 502 or 503 although they were
+   * performed, as GitHub sometimes does: a ghost write. A client that retries it writes twice.
+   */
+  ghostWriteRate: number;
+  /**
    * The primary rate limit, counted requests per fixed window. `limit` is a Bot token's: GITHUB_TOKEN gets
    * 1,000 an hour per repository, shared by every token of the same bot identity there (an App's installation
    * token gets 5,000 or more: raise it). `userLimit` is a user's (a PAT's): 5,000 an hour per user.
@@ -51,6 +56,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   listingLagMs: 0,
   listingLagJitterMs: 0,
   failureRate: 0,
+  ghostWriteRate: 0,
   rateLimit: { limit: 1_000, windowMs: 3_600_000, userLimit: 5_000 },
   contentLimit: DEFAULT_CONTENT_LIMIT,
   downMode: 'status',

@@ -17,6 +17,8 @@
 //                                 conclusion default success, completed_at now); 404 for an unknown job
 //   GET  /_emulator/jobs?run_id=N → every job (of run N), unlagged
 //   GET  /_emulator/time          → {now} (the emulator's clock)
+//   GET  /_emulator/requests      → the API requests answered, oldest first: {at, ms, method, path, login,
+//                                 token, status} (the last 20,000)
 import type { ConfigPatch } from './config.js';
 import type { Fault } from './faults.js';
 import type { EmulatorResponse, GitHubEmulator } from './handler.js';
@@ -63,6 +65,8 @@ export function controlRoute(
       case 'POST /_emulator/reset-stats':
         emulator.resetStats();
         return answer(200, emulator.stats());
+      case 'GET /_emulator/requests':
+        return answer(200, emulator.requestLog());
       case 'GET /_emulator/time':
         return answer(200, { now, iso: iso(now) });
       case 'GET /_emulator/comments': {

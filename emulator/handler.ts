@@ -46,6 +46,22 @@ export interface EmulatorOptions extends ConfigPatch {
   config?: ConfigPatch;
 }
 
+/** How many answered requests the request log keeps. */
+export const REQUEST_LOG_SIZE = 20_000;
+
+/** One API request as the request log keeps it: when (emulator time), how long, what, whose, the answer. */
+export interface LoggedRequest {
+  at: number;
+  ms: number;
+  method: string;
+  path: string;
+  login: string | undefined;
+  /** The token it was sent with (the emulator's tokens are its own, never real ones). */
+  token: string | undefined;
+  /** The status answered, or 'reset' for a connection reset. */
+  status: number | 'reset';
+}
+
 export class GitHubEmulator extends EmulatedRepository {
   config: EmulatorConfig;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -54,6 +70,7 @@ export class GitHubEmulator extends EmulatedRepository {
   private readonly limits = new RateLimiter(() => this.config);
   private readonly responses: Responder;
   private statsData = emptyStats();
+  private readonly loggedRequests: LoggedRequest[] = [];
 
   constructor(options: EmulatorOptions = {}) {
     super(options);
@@ -94,7 +111,34 @@ export class GitHubEmulator extends EmulatedRepository {
   /** A fetch for Octokit: `new Octokit({ request: { fetch: emulator.fetch } })`. */
   fetch: FetchLike = fetchVia((req) => this.handle(req));
 
+  /** The API requests answered, oldest first (the last REQUEST_LOG_SIZE). */
+  requestLog(): LoggedRequest[] {
+    return this.loggedRequests.slice();
+  }
+
   async handle(req: EmulatorRequest): Promise<EmulatorResponse> {
+    const sent = this.now();
+    const response = await this.respond(req);
+    const path = new URL(req.url, 'http://127.0.0.1').pathname;
+    if (!path.startsWith('/_emulator') && req.method.toUpperCase() !== 'OPTIONS') {
+      const token = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(
+        lowerCaseKeys(req.headers).authorization ?? '',
+      )?.[1];
+      this.loggedRequests.push({
+        at: sent,
+        ms: this.now() - sent,
+        method: req.method.toUpperCase(),
+        path,
+        login: token ? this.store.userByToken(token)?.login : undefined,
+        token,
+        status: response.reset ? 'reset' : response.status,
+      });
+      if (this.loggedRequests.length > REQUEST_LOG_SIZE) this.loggedRequests.shift();
+    }
+    return response;
+  }
+
+  private async respond(req: EmulatorRequest): Promise<EmulatorResponse> {
     const url = new URL(req.url, 'http://127.0.0.1');
     const headers = lowerCaseKeys(req.headers);
     const origin = headers.host ? `http://${headers.host}` : url.origin;
@@ -233,10 +277,17 @@ export class GitHubEmulator extends EmulatedRepository {
       this.limits.recordContent(bucket, now);
     }
 
-    if (fault?.kind === 'lost-response') {
+    const ghost =
+      !fault &&
+      method !== 'GET' &&
+      method !== 'HEAD' &&
+      result.status < 300 &&
+      this.config.ghostWriteRate > 0 &&
+      this.random() < this.config.ghostWriteRate;
+    if (fault?.kind === 'lost-response' || ghost) {
       stats.faultsInjected += 1;
       count();
-      return this.json(502, SERVER_ERROR, now, rate());
+      return this.json(ghost && this.random() < 0.5 ? 503 : 502, SERVER_ERROR, now, rate());
     }
 
     const extra: Record<string, string> = { ...result.headers };

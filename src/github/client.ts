@@ -144,7 +144,20 @@ export function createClient(options: ClientOptions): GitHubClient {
     retry,
     throttling,
   );
+  ownRequestOptions(octokit);
   return { octokit, owner: options.owner, repo: options.repo, stats, budget, heldBack, trouble, clock, log };
+}
+
+/**
+ * Give every request its own `request` options. Octokit hands each call the client's default `request`
+ * object itself unless the call passes one, and plugin-retry writes its retry count there: after one request
+ * had used its three retries, the next request's first retry waited (4 + 1)² = 25 s instead of 1 s, and every
+ * node sat silent through it (issue 19's stall under ghost writes). The hook runs before plugin-retry's.
+ */
+function ownRequestOptions(octokit: Octokit): void {
+  octokit.hook.before('request', (options) => {
+    options.request = { ...options.request };
+  });
 }
 
 /** What `countingFetch` keeps up to date. */

@@ -359,13 +359,19 @@ export class IssueThread {
     return comments.reduce((max, c) => Math.max(max, Date.parse(c.updated_at)), this.newest);
   }
 
-  async post(body: string): Promise<ThreadComment> {
+  /**
+   * Post a comment. `retries: 0` leaves a failed post to the caller: a post answered 5xx may have landed, and
+   * a copy posted after plugin-retry's back-off (1 s, 4 s, 9 s) can find the first copy's lease already
+   * run out; the caller's own quick retry keeps the copies a poll interval apart.
+   */
+  async post(body: string, options: { retries?: number } = {}): Promise<ThreadComment> {
     const { octokit, owner, repo } = this.client;
     const response = await octokit.rest.issues.createComment({
       owner,
       repo,
       issue_number: this.issueNumber,
       body,
+      ...(options.retries !== undefined ? { request: { retries: options.retries } } : {}),
     });
     return toComment(response.data as RawComment);
   }

@@ -32,7 +32,7 @@ export class Candidacies {
     const nonce = newNonce();
     const postedAt = Date.now();
     const posted = await keepTrying(this.ctx, `standing for leader (term ${term})`, () =>
-      thread.post(bidBody(config, nonce, term, 'standing')),
+      thread.post(bidBody(config, nonce, term, 'standing'), { retries: 0 }),
     );
     const keeper = new LeaseKeeper(this.ctx, posted.id, Date.parse(posted.created_at), (reason) =>
       log.warning(`the bid for term ${term} lapsed: ${reason}`),

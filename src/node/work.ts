@@ -205,7 +205,9 @@ export async function claimTask(
     posted = await keepTrying(
       ctx,
       `claiming ${choice.task}`,
-      () => thread.post(claimBody(config, nonce, fields)),
+      // A claim answered 5xx may have landed: posted again at once (keepTrying), not after plugin-retry's
+      // back-off, so that the copy the fold counts (the first) is still fresh when this node adopts it.
+      () => thread.post(claimBody(config, nonce, fields), { retries: 0 }),
       config.leaseMs,
     );
   } catch (error) {

@@ -37,6 +37,27 @@ describe('faults', () => {
     expect(stats.contentCreating).toBe(2);
   });
 
+  it('answers a share of the writes 502/503 although they were performed (ghost writes), and logs each request', async () => {
+    const server = await serve({ config: { ghostWriteRate: 0.5 }, seed: 7 });
+    const issue = server.emulator.createIssue({ title: 'ghosts' });
+    const api = octokitFor(server, BOT);
+    const answers: number[] = [];
+    for (let i = 0; i < 20; i++)
+      answers.push(
+        await statusOf(api.rest.issues.createComment({ ...repo, issue_number: issue, body: `c${i}` })),
+      );
+    const ghosts = answers.filter((a) => a === 502 || a === 503).length;
+    expect(ghosts).toBeGreaterThan(3);
+    expect(ghosts).toBeLessThan(17);
+    // Every one of them landed, answered well or not; reads are never ghosts.
+    expect(server.emulator.listComments(issue)).toHaveLength(20);
+    expect((await api.rest.issues.listComments({ ...repo, issue_number: issue })).status).toBe(200);
+    const log = (await (await fetch(`${server.url}/_emulator/requests`)).json()) as { status: number }[];
+    expect(log).toHaveLength(21);
+    expect(log[0]).toMatchObject({ method: 'POST', login: 'github-actions[bot]', token: BOT });
+    expect(log.slice(0, 20).map((r) => r.status)).toEqual(answers);
+  });
+
   it('answers queued statuses only to matching requests, count times', async () => {
     const server = await serve();
     const issue = server.emulator.createIssue({ title: 'status' });

@@ -74,6 +74,9 @@ echo "done with $P2P_TASK_ID"
   return `bash ${script}`;
 }
 
+/** The token of node `instance` in a scenario started with `tokenPerNode`. */
+export const nodeToken = (instance: number): string => `ghs_bot_token_${instance}`;
+
 export async function startScenario(options: {
   nodes: number;
   issueBody: string;
@@ -88,6 +91,11 @@ export async function startScenario(options: {
   issueAuthor?: string;
   /** More environment for every node (and so for its agent). */
   env?: Record<string, string>;
+  /**
+   * A token of its own for each node (`ghs_bot_token_<instance>`), all of the one bot identity, as each job's
+   * GITHUB_TOKEN is on GitHub: the emulator's request log then tells the nodes apart. Its limits stay shared.
+   */
+  tokenPerNode?: boolean;
 }): Promise<Scenario> {
   const server = await startEmulator(scenarioEmulator(options.emulator));
   const issue = server.emulator.createIssue({
@@ -96,6 +104,9 @@ export async function startScenario(options: {
     ...(options.issueAuthor ? { author: options.issueAuthor } : {}),
   });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-scenario-'));
+  if (options.tokenPerNode)
+    for (let i = 1; i <= options.nodes; i++)
+      server.emulator.addUser({ ...BOT_IDENTITY, type: 'Bot', token: nodeToken(i), permission: 'write' });
   await options.beforeNodes?.(server, issue);
   const agent = agentScript(dir, options.agentBody);
   const nodes =
@@ -104,7 +115,7 @@ export async function startScenario(options: {
       : Array.from({ length: options.nodes }, (_, i) =>
           startNode(i + 1, {
             apiUrl: server.url,
-            token: 'ghs_bot_token',
+            token: options.tokenPerNode ? nodeToken(i + 1) : 'ghs_bot_token',
             repository: 'octo-org/demo',
             issue,
             instances: options.nodes,

@@ -147,6 +147,27 @@ describe('the client', () => {
     expect(log.lines.some((l) => /secondary rate limit: waiting 1s/.test(l))).toBe(true);
   });
 
+  it('backs off each request from its own first retry, whatever the requests before it went through', async () => {
+    // plugin-retry keeps its retry count in the request's options; Octokit shares one such object between
+    // calls that pass none, so one request that used its retries made the next one's first retry wait 16–25
+    // times the base (with the action's 1 s base: up to 25 s of silence, issue 19).
+    server = await startEmulator({});
+    const client = botClient(server, { retryBaseMs: 100 });
+    const issue = server.emulator.createIssue({ title: 't', body: 'b' });
+    const get = () =>
+      client.octokit.rest.issues.get({ owner: 'octo-org', repo: 'demo', issue_number: issue });
+    for (let round = 0; round < 2; round++) {
+      server.emulator.queueFaults([{ kind: 'status', status: 502, count: 3, match: { method: 'GET' } }]);
+      await get();
+    }
+    const sent = server.emulator.requestLog().map((r) => r.at);
+    expect(sent).toHaveLength(8);
+    // Round two's retries wait 0.1 s, 0.4 s, 0.9 s, like round one's: not 1.6 s or 2.5 s first.
+    const firstRetry = sent[5]! - sent[4]!;
+    expect(firstRetry).toBeGreaterThanOrEqual(80);
+    expect(firstRetry).toBeLessThan(800);
+  });
+
   it('waits as long as a 429 asks (retry-after), worded as GitHub does or bare, not plugin-retry’s back-off', async () => {
     const { emulator, client, thread, log } = await setup();
     emulator.queueFaults([
