@@ -39970,8 +39970,23 @@ async function checkSuperseded(ctx, claim2, earlier) {
   ctx.log.warning(`${claim2.task}: stopping: ${why}`);
   claim2.onLost?.(why);
 }
+async function postClaim(ctx, task, body) {
+  try {
+    return await keepTrying(
+      ctx,
+      `claiming ${task}`,
+      // A claim answered 5xx may have landed: posted again at once (keepTrying), not after plugin-retry's
+      // back-off, so that the copy the fold counts (the first) is still fresh when this node adopts it.
+      () => ctx.thread.post(body, { retries: 0 }),
+      ctx.config.leaseMs
+    );
+  } catch (error3) {
+    ctx.log.warning(`could not claim ${task}: ${getErrorMessage(error3)}`);
+    return void 0;
+  }
+}
 async function claimTask(ctx, choice) {
-  const { config: config2, thread, log } = ctx;
+  const { config: config2, log } = ctx;
   const nonce = newNonce();
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
   const fields = {
@@ -39980,21 +39995,9 @@ async function claimTask(ctx, choice) {
     state: "claimed",
     ...choice.takeover ? { takeover: choice.takeover } : {}
   };
-  let posted;
   const postedAt = Date.now();
-  try {
-    posted = await keepTrying(
-      ctx,
-      `claiming ${choice.task}`,
-      // A claim answered 5xx may have landed: posted again at once (keepTrying), not after plugin-retry's
-      // back-off, so that the copy the fold counts (the first) is still fresh when this node adopts it.
-      () => thread.post(claimBody(config2, nonce, fields), { retries: 0 }),
-      config2.leaseMs
-    );
-  } catch (error3) {
-    log.warning(`could not claim ${choice.task}: ${getErrorMessage(error3)}`);
-    return void 0;
-  }
+  const posted = await postClaim(ctx, choice.task, claimBody(config2, nonce, fields));
+  if (!posted) return void 0;
   const claim2 = {
     task: choice.task,
     attempt: choice.attempt,

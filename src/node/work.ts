@@ -17,6 +17,7 @@ import { runWithChecks, type WorkResult } from './quality-gate.js';
 import { cappedLog } from './capped-log.js';
 import { ownDir, writeFresh } from '../containment/safe-files.js';
 import type { Task } from '../protocol/messages.js';
+import type { ThreadComment } from '../protocol/thread-comment.js';
 import type { Delivered, DependencyBranch } from '../delivery/task-branch.js';
 
 export interface HeldClaim {
@@ -184,12 +185,29 @@ async function checkSuperseded(ctx: RunContext, claim: HeldClaim, earlier: Attem
   claim.onLost?.(why);
 }
 
+/** Post a claim comment; undefined (and logged) when GitHub would not take it within a lease. */
+async function postClaim(ctx: RunContext, task: string, body: string): Promise<ThreadComment | undefined> {
+  try {
+    return await keepTrying(
+      ctx,
+      `claiming ${task}`,
+      // A claim answered 5xx may have landed: posted again at once (keepTrying), not after plugin-retry's
+      // back-off, so that the copy the fold counts (the first) is still fresh when this node adopts it.
+      () => ctx.thread.post(body, { retries: 0 }),
+      ctx.config.leaseMs,
+    );
+  } catch (error) {
+    ctx.log.warning(`could not claim ${task}: ${getErrorMessage(error)}`);
+    return undefined;
+  }
+}
+
 /** Post a claim and wait for the verdict. Returns the claim when this node won it. */
 export async function claimTask(
   ctx: RunContext,
   choice: { task: string; attempt: number; takeover?: Claim['takeover'] },
 ): Promise<{ claim: HeldClaim; state: RunState } | undefined> {
-  const { config, thread, log } = ctx;
+  const { config, log } = ctx;
   const nonce = newNonce();
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
   const fields: ClaimFields = {
@@ -198,22 +216,10 @@ export async function claimTask(
     state: 'claimed',
     ...(choice.takeover ? { takeover: choice.takeover } : {}),
   };
-  let posted;
   // The settle window runs from when the claim was sent: its comment is stamped between send and answer.
   const postedAt = Date.now();
-  try {
-    posted = await keepTrying(
-      ctx,
-      `claiming ${choice.task}`,
-      // A claim answered 5xx may have landed: posted again at once (keepTrying), not after plugin-retry's
-      // back-off, so that the copy the fold counts (the first) is still fresh when this node adopts it.
-      () => thread.post(claimBody(config, nonce, fields), { retries: 0 }),
-      config.leaseMs,
-    );
-  } catch (error) {
-    log.warning(`could not claim ${choice.task}: ${getErrorMessage(error)}`);
-    return undefined;
-  }
+  const posted = await postClaim(ctx, choice.task, claimBody(config, nonce, fields));
+  if (!posted) return undefined;
   const claim: HeldClaim = {
     task: choice.task,
     attempt: choice.attempt,
