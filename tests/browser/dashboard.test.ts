@@ -1,5 +1,5 @@
-// The dashboard in a real browser (Debian's chromium through playwright-core) against the emulator during a
-// real run of dist/index.js nodes: it connects, its numbers match the run, the tabs work, the error states say
+// The dashboard in a real browser (Chromium from npm through playwright-core: tests/helpers/browser.ts) against
+// the emulator during a real run of dist/index.js nodes: it connects, its numbers match the run, the tabs work, the error states say
 // what is wrong, and it fits a phone. Then threads written as the nodes write them, at chosen times: what a
 // run cost against its budget (a task that reported no cost, a budget that runs out), and a stopped run.
 // Screenshots go to artifacts/screenshots/.
@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.js';
 import { startScenario, type Scenario } from '../helpers/scenario.js';
 import { BOT, ThreadBuilder, task } from '../helpers/thread-builder.js';
 import { GitHubEmulator, startEmulator, type RunningEmulator } from '../../emulator/index.js';
@@ -23,7 +24,6 @@ import type { Usage } from '../../src/protocol/usage.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SHOTS = path.join(ROOT, 'artifacts', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let browser: Browser;
 let pages: http.Server;
@@ -40,11 +40,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   pageUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
+  browser = await launchBrowser();
+  // The first run on a machine unpacks Chromium from npm (some seconds on a loaded machine).
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
