@@ -61,7 +61,12 @@ async function main(): Promise<number> {
     budgetRanOut: 0,
     contentLimited: 0,
     silentAnswered: 0,
+    outage: 0,
+    holderSilent: 0,
+    identityLimited: 0,
+    hung: 0,
   };
+  let quietest = { ms: 0, share: 0, seed: -1 };
   for (let seed = from; seed < from + count; seed++) {
     const schedule = draw(seed);
     const result = await simulate(schedule);
@@ -71,6 +76,12 @@ async function main(): Promise<number> {
     if (result.limited.budget > 0) met.budgetRanOut += 1;
     if (result.limited.content > 0) met.contentLimited += 1;
     if (result.limited.silent > 0) met.silentAnswered += 1;
+    if (result.met.outage > 0) met.outage += 1;
+    if (result.met.holderSilent > 0) met.holderSilent += 1;
+    if (result.met.identity > 0) met.identityLimited += 1;
+    if (result.met.hangs > 0) met.hung += 1;
+    const share = result.quietest.ms / result.quietest.boundMs;
+    if (share > quietest.share) quietest = { ms: result.quietest.ms, share, seed };
     if (result.violations.length > 0) {
       failures.push(result);
       console.error(`seed ${seed} FAILED:\n  ${result.violations.slice(0, 10).join('\n  ')}`);
@@ -104,6 +115,17 @@ async function main(): Promise<number> {
     seedsSilentAnswered: met.silentAnswered,
     seedsBudgetRanOut: met.budgetRanOut,
     seedsContentLimited: met.contentLimited,
+    // Seeds whose nodes met issue 19 part 4's faults: an outage of one to two leases every node saw, a silent
+    // secondary limit on a holder as its agent finished, a secondary limit on the identity every node shares,
+    // a connection that never answered.
+    seedsOutage: met.outage,
+    seedsHolderSilent: met.holderSilent,
+    seedsIdentityLimited: met.identityLimited,
+    seedsHung: met.hung,
+    // The longest a node went without progress, against its seed's bound (the largest share of it).
+    quietestSeconds: Math.round(quietest.ms / 100) / 10,
+    quietestShareOfBound: Math.round(quietest.share * 1000) / 1000,
+    quietestSeed: quietest.seed,
     limitAnswers: sum((r) => r.limited.budget + r.limited.exhausted + r.limited.content + r.limited.silent),
     countedRequestsPerTask: Math.round((sum((r) => r.requests) / tasks) * 10) / 10,
     contentCreatingPerTask: Math.round((sum((r) => r.contentCreating) / tasks) * 100) / 100,

@@ -4,6 +4,7 @@ import { decode } from '../src/protocol/codec.js';
 import { TERMINAL, taskViews } from '../src/protocol/decide.js';
 import { makeTrust, type ThreadComment } from '../src/protocol/thread-comment.js';
 import type { AttemptRecord } from '../src/protocol/fold.js';
+import { checkNoRedoAfterInTime, checkProgress, type LivenessInput } from './liveness-invariants.js';
 
 /** One agent run as it really happened (virtual time, ms). */
 export interface AgentRun {
@@ -15,7 +16,7 @@ export interface AgentRun {
   outcome?: 'ok' | 'failed' | 'killed' | 'crashed';
 }
 
-export interface InvariantInput {
+export interface InvariantInput extends LivenessInput {
   comments: ThreadComment[];
   run: string;
   trusted: { login: string; id: number };
@@ -192,6 +193,10 @@ export function checkInvariants(input: InvariantInput): {
         `${r.task}: ${r.node} started attempt ${r.attempt} at ${at(r.start)}, after attempt ${done.attempt} by ${done.node} had completed it (written ${at(done.endedAt)}; visible by ${at(bound)})`,
       );
   }
+
+  // (v) No agent starts on a task after an attempt of it finished in time; (vi) no node goes without progress
+  // for longer than the bound (sim/liveness-invariants.ts).
+  v.push(...checkNoRedoAfterInTime(state, input, at), ...checkProgress(input, at));
 
   const totals = { completed: 0, failed: 0, skipped: 0 };
   for (const view of views.values())

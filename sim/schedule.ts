@@ -3,12 +3,14 @@
 // comments.
 //
 // Reproducibility: everything added with GitHub's limits (the limits themselves and the faults tagged
-// 'budget-past-lease' and 'silent-secondary') is drawn after everything drawn before them, so a seed's
-// nodes, tasks, timings, crashes, older faults and forgeries are what they always were. What a seed does
-// still changes, since it now meets the limits and the new faults; `{ classic: true }` (`--classic` on the
-// command line) draws the schedule as it was before, with no limits and none of those faults.
+// 'budget-past-lease' and 'silent-secondary') is drawn after everything drawn before them, and issue 19 part
+// 4's faults (tagged 'outage', and `simFaults`: sim/fault-schedule.ts) after those, so a seed's nodes, tasks,
+// timings, crashes, older faults and forgeries are what they always were. What a seed does still changes,
+// since it now meets the limits and the new faults; `{ classic: true }` (`--classic` on the command line)
+// draws the schedule as it was before, with no limits and none of those faults.
 import { seededRandom } from '../emulator/clock.js';
 import type { Fault } from '../emulator/faults.js';
+import { drawSimFaults, type SimFaults } from './fault-schedule.js';
 
 export type CrashPoint =
   | { at: 'time'; afterMs: number }
@@ -24,8 +26,8 @@ export interface SimNodePlan {
 
 export type Forgery = 'replay' | 'bid' | 'plan' | 'claim-completed' | 'malformed' | 'oversized';
 
-/** Faults added with GitHub's limits, told apart from the older ones for the figures. */
-export type FaultTag = 'budget-past-lease' | 'silent-secondary';
+/** Faults added with GitHub's limits and since, told apart from the older ones for the figures. */
+export type FaultTag = 'budget-past-lease' | 'silent-secondary' | 'outage';
 
 /**
  * GitHub's limits on GITHUB_TOKEN, as documented: 1,000 counted requests an hour per repository, shared by
@@ -72,6 +74,8 @@ export interface Schedule {
   limits?: LimitModel;
   /** Faults queued at a virtual time after the start. */
   faults: { atMs: number; fault: Fault; tag?: FaultTag }[];
+  /** Faults on one node or on every node of the identity, injected between the nodes and the emulator. */
+  simFaults?: SimFaults;
   forgeries: { atMs: number; kind: Forgery; as: 'outsider' | 'collaborator' }[];
 }
 
@@ -259,9 +263,13 @@ export function drawSchedule(seed: number, options: DrawOptions = {}): Schedule 
       tag: 'silent-secondary',
     });
   }
+  // ---- Drawn after everything above: issue 19 part 4's faults (sim/fault-schedule.ts). ----
+  const drawn = drawSimFaults({ rnd, int, pick }, { leaseMs: timings.leaseMs, nodeCount });
+  for (const outage of drawn.outages) faults.push({ ...outage, tag: 'outage' });
   return {
     ...base,
     emulator: { ...emulator, ...githubLimits(timings.leaseMs, limits.share, retryAfter) },
     limits,
+    simFaults: drawn.sim,
   };
 }

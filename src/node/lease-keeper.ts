@@ -130,6 +130,27 @@ export class LeaseKeeper {
   }
 
   /**
+   * A final write (an outcome), sent again after a try that failed: that try may have landed all the same (a
+   * connection that never answered, a 5xx), and every edit moves the comment's time, which for an outcome is
+   * when its task ended in everyone's eyes: a dependent claimed after the first copy landed would lose its
+   * claim to the second. So the comment is read first, and when it already carries the write (`landed` says
+   * so), it is counted as `write` would have counted it, and not written again.
+   */
+  async writeFinalAgain(render: RenderEdit, landed: (comment: ThreadComment) => boolean): Promise<boolean> {
+    await this.chain;
+    await this.ctx.thread.reload(this.commentId);
+    const current = this.ctx.thread.all().find((c) => c.id === this.commentId);
+    if (!current || !landed(current)) return this.write(render, true);
+    const at = Date.parse(current.updated_at);
+    this.ctx.log.info(
+      `the write that failed on comment ${this.commentId} had landed (${current.updated_at})`,
+    );
+    if (at - this.lastAlive > this.ctx.config.leaseMs) return false;
+    this.lastAlive = Math.max(this.lastAlive, at);
+    return true;
+  }
+
+  /**
    * Edit the comment (serialised with every other write to it). Resolves true when the write landed while
    * the lease still ran; false when this node is fenced or the write came too late to count.
    */

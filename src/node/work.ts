@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { getErrorMessage } from '../errors.js';
 import { surelyAfter } from '../protocol/server-time.js';
+import { decode } from '../protocol/codec.js';
 import type { AttemptRecord, RunState } from '../protocol/fold.js';
 import { budgetLeft } from '../protocol/cost.js';
 import { stoppedReason, type StopWatch } from './stop-watch.js';
@@ -568,10 +569,17 @@ async function recordOutcome(
     () => false,
   );
   try {
+    let tried = false;
     const counted = await keepTrying(
       ctx,
       `recording the outcome of ${task.id}`,
-      () => claim.keeper.write(final, true),
+      () => {
+        const again = tried;
+        tried = true;
+        return again
+          ? claim.keeper.writeFinalAgain(final, (c) => carries(c, claim.nonce, outcome))
+          : claim.keeper.write(final, true);
+      },
       finishedAt !== undefined ? Math.max(OUTCOME_PATIENCE_MS, 3 * config.leaseMs) : undefined,
     );
     if (!counted)
@@ -588,6 +596,17 @@ async function recordOutcome(
     `${o.ok ? '✅' : '❌'} ${task.id} ${outcome} in ${Math.round(o.run.durationMs / 1000)}s${o.error ? `: ${o.error}` : ''}`,
   );
   return { outcome, viewIsFresh: await catchUp };
+}
+
+/** Whether a claim comment carries this attempt's outcome already (its nonce, in that state). */
+function carries(comment: ThreadComment, nonce: string, outcome: 'completed' | 'failed'): boolean {
+  const d = decode(comment.body);
+  return (
+    d.kind === 'message' &&
+    d.message.type === 'claim' &&
+    d.message.nonce === nonce &&
+    d.message.state === outcome
+  );
 }
 
 /** How long a node keeps trying to record finished work: GitHub's primary budget resets every hour. */

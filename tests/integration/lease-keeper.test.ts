@@ -37,10 +37,28 @@ async function keeperOnEmulator(claimAgeMs = 0) {
   const body = async (): Promise<string> =>
     (await client.octokit.rest.issues.getComment({ owner: 'octo-org', repo: 'demo', comment_id: claim.id }))
       .data.body ?? '';
-  return { emulator: server.emulator, keeper, fenced, lines: log.lines, body };
+  return { emulator: server.emulator, keeper, fenced, lines: log.lines, body, thread, id: claim.id };
 }
 
 describe('the lease keeper', () => {
+  it('writes an outcome whose answer was lost only once: sent again, it finds the first try landed', async () => {
+    const { emulator, keeper, body, thread, id } = await keeperOnEmulator();
+    await thread.refresh();
+    emulator.queueFaults([{ kind: 'lost-response', count: 1, match: { method: 'PATCH' } }]);
+    await expect(keeper.write(() => 'completed', true)).rejects.toThrow();
+    const landed = emulator.listComments(thread.issueNumber).find((c) => c.id === id)!.updatedAt;
+    await sleep(1100);
+    // Written again, the outcome would move the comment's time, and so when its task ended for everyone.
+    expect(
+      await keeper.writeFinalAgain(
+        () => 'completed again',
+        (c) => c.body === 'completed',
+      ),
+    ).toBe(true);
+    expect(await body()).toBe('completed');
+    expect(emulator.listComments(thread.issueNumber).find((c) => c.id === id)!.updatedAt).toBe(landed);
+  });
+
   it('keeps a 4 s lease through three failed heartbeats in a row, sending each again at once', async () => {
     const { emulator, keeper, fenced, lines, body } = await keeperOnEmulator();
     emulator.queueFaults([{ kind: 'status', status: 502, count: 3, match: { method: 'PATCH' } }]);
