@@ -102,6 +102,7 @@ function clientFor(inputs: Inputs, runtime: Runtime): GitHubClient {
     owner: runtime.owner,
     repo: runtime.repo,
     log: actionsLogger,
+    requestTimeoutMs: inputs.requestTimeoutMs,
   });
 }
 
