@@ -1,9 +1,12 @@
-// Faults queued on purpose, as GitHub misbehaves: server errors, lost responses, rate limits, outages.
+// Faults queued on purpose, as GitHub misbehaves: server errors, lost responses, hung connections, rate
+// limits, outages.
 export interface FaultMatch {
   /** Only requests with this method (any case). */
   method?: string;
   /** Only requests whose path (with its query) contains this. */
   pathIncludes?: string;
+  /** Only requests sent with this token (one node of a run whose nodes have tokens of their own). */
+  token?: string;
 }
 
 export type Fault =
@@ -11,6 +14,12 @@ export type Fault =
   | { kind: 'status'; status: number; count: number; match?: FaultMatch }
   /** Perform the request, then answer 502: a retried POST lands twice. */
   | { kind: 'lost-response'; count: number; match?: FaultMatch }
+  /**
+   * A connection that hangs: no answer at all to the next `count` matching requests (they are not performed),
+   * until the client gives up or the server closes. With `after: 'headers'` the request is performed and its
+   * status and headers are sent, then part of its body, and no more.
+   */
+  | { kind: 'hang'; count: number; match?: FaultMatch; after?: 'headers' }
   /**
    * A secondary rate limit: 403 (or `status` 429) with GitHub's "You have exceeded a secondary rate limit"
    * message, and a `retry-after` header of `retryAfter` seconds; without one when `retryAfter` is omitted or 0
@@ -35,8 +44,14 @@ export type Fault =
 
 export type CountedFault = Extract<Fault, { count: number }>;
 
-export function matches(match: FaultMatch | undefined, method: string, path: string): boolean {
+export function matches(
+  match: FaultMatch | undefined,
+  method: string,
+  path: string,
+  token?: string,
+): boolean {
   if (!match) return true;
+  if (match.token !== undefined && match.token !== token) return false;
   if (match.method && match.method.toUpperCase() !== method.toUpperCase()) return false;
   if (match.pathIncludes && !path.includes(match.pathIncludes)) return false;
   return true;
@@ -63,8 +78,8 @@ export class FaultQueue {
   }
 
   /** The first queued fault matching the request, used once. */
-  take(method: string, path: string): CountedFault | undefined {
-    const index = this.queue.findIndex((f) => matches(f.match, method, path));
+  take(method: string, path: string, token?: string): CountedFault | undefined {
+    const index = this.queue.findIndex((f) => matches(f.match, method, path, token));
     const fault = this.queue[index];
     if (!fault) return undefined;
     fault.count -= 1;

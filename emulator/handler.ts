@@ -58,8 +58,8 @@ export interface LoggedRequest {
   login: string | undefined;
   /** The token it was sent with (the emulator's tokens are its own, never real ones). */
   token: string | undefined;
-  /** The status answered, or 'reset' for a connection reset. */
-  status: number | 'reset';
+  /** The status answered, 'reset' for a connection reset, 'hang' for a connection left hanging. */
+  status: number | 'reset' | 'hang';
 }
 
 export class GitHubEmulator extends EmulatedRepository {
@@ -131,7 +131,7 @@ export class GitHubEmulator extends EmulatedRepository {
         path,
         login: token ? this.store.userByToken(token)?.login : undefined,
         token,
-        status: response.reset ? 'reset' : response.status,
+        status: response.reset ? 'reset' : response.hang ? 'hang' : response.status,
       });
       if (this.loggedRequests.length > REQUEST_LOG_SIZE) this.loggedRequests.shift();
     }
@@ -209,7 +209,12 @@ export class GitHubEmulator extends EmulatedRepository {
       return limited;
     }
 
-    const fault = this.faults.take(method, path + url.search);
+    const fault = this.faults.take(method, path + url.search, token);
+    if (fault?.kind === 'hang' && fault.after !== 'headers') {
+      stats.faultsInjected += 1;
+      count();
+      return { status: 0, headers: {}, body: '', hang: 'answer' };
+    }
     if (fault?.kind === 'status' || fault?.kind === 'secondary-rate-limit') {
       stats.faultsInjected += 1;
       count();
@@ -291,11 +296,14 @@ export class GitHubEmulator extends EmulatedRepository {
     }
 
     const extra: Record<string, string> = { ...result.headers };
+    // A connection that hangs after the headers answers in full (never 304), so that there is a body to hang.
+    const hangs = fault?.kind === 'hang';
+    if (hangs) stats.faultsInjected += 1;
     if (method === 'GET' && result.status === 200) {
       const etag = `W/"${createHash('sha256').update(body).digest('hex').slice(0, 40)}"`;
       extra.etag = etag;
       const sent = headers['if-none-match'];
-      if (sent && sent.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+      if (!hangs && sent && sent.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
         stats.notModified += 1;
         return {
           status: 304,
@@ -309,6 +317,7 @@ export class GitHubEmulator extends EmulatedRepository {
       status: result.status,
       headers: { ...this.responses.baseHeaders(now), ...rate(), ...extra },
       body,
+      ...(hangs ? { hang: 'body' as const } : {}),
     };
   }
 

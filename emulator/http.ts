@@ -15,6 +15,11 @@ export interface EmulatorResponse {
   body: string;
   /** Tell the HTTP server to drop the connection instead of answering (a 'down' fault in 'reset' mode). */
   reset?: boolean;
+  /**
+   * A connection that hangs (a 'hang' fault): 'answer' sends nothing at all, 'body' the status, the headers
+   * and half the body. Either way the connection stays open until the client gives up or the server closes.
+   */
+  hang?: 'answer' | 'body';
 }
 
 export const CORS_HEADERS: Record<string, string> = {
@@ -42,9 +47,32 @@ export function fetchVia(handle: (req: EmulatorRequest) => Promise<EmulatorRespo
     const res = await handle({ method, url, headers, ...(body ? { body } : {}) });
     if (res.reset)
       throw new TypeError('fetch failed', { cause: new Error('ECONNRESET: the emulator is down') });
+    const signal = init?.signal ?? request?.signal ?? undefined;
+    if (res.hang === 'answer') return await untilAborted(signal);
     const empty = res.status === 304 || res.status === 204 || res.status === 205;
-    return new Response(empty ? null : res.body, { status: res.status, headers: res.headers });
+    const answered = res.hang === 'body' ? halfThenNothing(res.body, signal) : res.body;
+    return new Response(empty ? null : answered, { status: res.status, headers: res.headers });
   };
+}
+
+/** A hung connection's answer: never, unless the request is aborted (then its reason, as fetch rejects). */
+function untilAborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal?.aborted) reject(signal.reason);
+    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+/** A body that stops half-way: its first half, then nothing, until the request is aborted. */
+function halfThenNothing(body: string, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(body);
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes.subarray(0, Math.floor(bytes.length / 2)));
+      if (signal?.aborted) controller.error(signal.reason);
+      signal?.addEventListener('abort', () => controller.error(signal.reason), { once: true });
+    },
+  });
 }
 
 export function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GitHttp } from './git-http.js';
-import { CORS_HEADERS, GitHubEmulator, type EmulatorOptions } from './handler.js';
+import { CORS_HEADERS, GitHubEmulator, type EmulatorOptions, type EmulatorResponse } from './handler.js';
 
 export interface RunningEmulator {
   /** `http://127.0.0.1:PORT`: the Octokit baseUrl, or GITHUB_API_URL. */
@@ -48,6 +48,7 @@ async function serve(emulator: GitHubEmulator, req: IncomingMessage, res: Server
       req.socket.destroy();
       return;
     }
+    if (answer.hang) return await hang(answer, req, res);
     res.writeHead(answer.status, answer.headers);
     res.end(answer.status === 304 || answer.status === 204 ? undefined : answer.body);
   } catch (error) {
@@ -55,6 +56,21 @@ async function serve(emulator: GitHubEmulator, req: IncomingMessage, res: Server
     res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', ...CORS_HEADERS });
     res.end(JSON.stringify({ message: `emulator error: ${(error as Error).message}` }));
   }
+}
+
+/**
+ * Leave the connection hanging (a 'hang' fault): nothing sent, or the status, the headers and half the body.
+ * Settles when the connection closes: the client gives up, or `close()` destroys it.
+ */
+async function hang(answer: EmulatorResponse, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (answer.hang === 'body') {
+    const body = Buffer.from(answer.body);
+    res.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.length) });
+    res.flushHeaders();
+    res.write(body.subarray(0, Math.floor(body.length / 2)));
+  }
+  if (req.socket.destroyed) return;
+  await new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
 }
 
 export async function startEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
@@ -78,6 +94,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
     gitUrl: (fullName) => `http://127.0.0.1:${port}/git/${fullName}.git`,
     close: () =>
       new Promise<void>((resolve) => {
+        // Every connection, those left hanging by a 'hang' fault too: they end now.
         server.closeAllConnections();
         server.close(() => resolve());
       }),

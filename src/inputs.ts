@@ -41,6 +41,8 @@ export interface Inputs {
   leaseMs: number;
   taskTimeoutMs: number;
   gitTimeoutMs: number;
+  /** How long one request to GitHub may take before it is abandoned (and retried like a 5xx). */
+  requestTimeoutMs: number;
   maxAttempts: number;
   trustedAuthors: string[];
   triggerLabel: string;
@@ -258,7 +260,14 @@ const minutesInMs = (name: string, max: number): number =>
 
 type TimingInputs = Pick<
   Inputs,
-  'settleMs' | 'listingLagMs' | 'pollMs' | 'heartbeatMs' | 'leaseMs' | 'taskTimeoutMs' | 'gitTimeoutMs'
+  | 'settleMs'
+  | 'listingLagMs'
+  | 'pollMs'
+  | 'heartbeatMs'
+  | 'leaseMs'
+  | 'taskTimeoutMs'
+  | 'gitTimeoutMs'
+  | 'requestTimeoutMs'
 >;
 
 function timingInputs(): TimingInputs {
@@ -277,6 +286,8 @@ function timingInputs(): TimingInputs {
     leaseMs: Math.round(leaseS * 1000),
     taskTimeoutMs: minutesInMs('task-timeout-min', 7 * 24 * 60),
     gitTimeoutMs: minutesInMs('git-timeout-min', 24 * 60),
+    requestTimeoutMs:
+      numberInput('request-timeout-s', { min: 1, max: 600, integer: true, unit: 'seconds' }) * 1000,
   };
 }
 

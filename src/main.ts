@@ -12,6 +12,8 @@ import type { NodeConfig } from './node/node-config.js';
 import { readChecklist } from './protocol/checklist.js';
 import { readBeacon } from './protocol/stop-beacon.js';
 import { runNode, type NodeOutcome } from './node/run-node.js';
+import { Watchdog } from './node/watchdog.js';
+import { quietSpanMs } from './node/polling.js';
 import { mayReachAgent } from './node/prompt.js';
 import { decideStart } from './trigger/decide-start.js';
 import { runTrigger } from './trigger/run-trigger.js';
@@ -102,6 +104,7 @@ function clientFor(inputs: Inputs, runtime: Runtime): GitHubClient {
     owner: runtime.owner,
     repo: runtime.repo,
     log: actionsLogger,
+    requestTimeoutMs: inputs.requestTimeoutMs,
   });
 }
 
@@ -151,7 +154,8 @@ async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
     },
   });
   core.setOutput('node-id', config.nodeId);
-  const outcome = await runNode({ client, thread, config, log: actionsLogger, sleep: realSleep });
+  const watchdog = new Watchdog(client, actionsLogger, quietSpanMs(config));
+  const outcome = await runNode({ client, thread, config, log: actionsLogger, sleep: realSleep, watchdog });
   core.setOutput('role', outcome.role);
   core.setOutput('tasks-completed', String(outcome.completed));
   core.setOutput('tasks-failed', String(outcome.failed));

@@ -25,6 +25,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'lease-timeout-s': "900",
   'task-timeout-min': "60",
   'git-timeout-min': "10",
+  'request-timeout-s': "30",
   'max-attempts': "2",
   'trigger-label': "p2p-dev",
   'done-label': "p2p-dev:done",

@@ -1,12 +1,13 @@
 // The one way this action talks to GitHub: an Octokit with the throttling and retry plugins, aimed at
-// GITHUB_API_URL (or any base URL, such as a test emulator), counting every HTTP request it makes and reading
-// the server's clock off each response.
+// GITHUB_API_URL (or any base URL, such as a test emulator), counting every HTTP request it makes, reading
+// the server's clock off each response, and abandoning a request that takes longer than its time limit.
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { ServerClock } from '../server-clock.js';
 import { TroubleLog } from './trouble.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, timeLimited, type PendingRequest } from './time-limit.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -51,6 +52,11 @@ export interface ClientOptions {
   /** Scales plugin-retry's back-off (1 s, 4 s, 9 s at 1000). */
   retryBaseMs?: number;
   /**
+   * How long one request may take, headers and body (`request-timeout-s`); past it the request is abandoned
+   * and retried like a 5xx. Default DEFAULT_REQUEST_TIMEOUT_MS (30 s).
+   */
+  requestTimeoutMs?: number;
+  /**
    * plugin-throttling keeps its limiters per process, keyed by this id: clients in one process that stand for
    * different machines (the simulation's nodes) need ids of their own.
    */
@@ -88,8 +94,13 @@ export interface GitHubClient {
   repo: string;
   stats: ApiStats;
   budget: RateBudget;
-  /** How long requests were held back by GitHub's limits (the waits the throttling plugin took), in all, ms. */
-  heldBack: { ms: number };
+  /**
+   * How long requests were held back by GitHub's limits (the waits the throttling plugin took), in all, ms;
+   * and until when (local ms) the last such wait lasts.
+   */
+  heldBack: { ms: number; until?: number };
+  /** The requests on their way, oldest first. */
+  inFlight: ReadonlySet<PendingRequest>;
   /** When GitHub was failing this client or holding it back (server time): silence then proves nothing. */
   trouble: TroubleLog;
   clock: ServerClock;
@@ -116,9 +127,16 @@ export function createClient(options: ClientOptions): GitHubClient {
   const clock = options.clock ?? new ServerClock();
   const stats = emptyStats();
   const budget: RateBudget = {};
-  const heldBack = { ms: 0 };
+  const heldBack: GitHubClient['heldBack'] = { ms: 0 };
   const trouble = new TroubleLog();
-  const baseFetch = options.fetch ?? globalThis.fetch;
+  const inFlight = new Set<PendingRequest>();
+  const limitMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // The time limit is inside the counting: a request abandoned is a fault, its span one of trouble.
+  const baseFetch = timeLimited(options.fetch ?? globalThis.fetch, {
+    limitMs,
+    pending: inFlight,
+    onTimeout: (error) => log.warning(`${error.message}; abandoned (retried like a 5xx)`),
+  });
   const octokit = getOctokit(
     options.token,
     {
@@ -138,6 +156,7 @@ export function createClient(options: ClientOptions): GitHubClient {
       },
       throttle: throttleOptions(options.throttleId, log, (ms) => {
         heldBack.ms += ms;
+        heldBack.until = Math.max(heldBack.until ?? 0, clock.localNow() + ms);
         trouble.held(clock.now(), ms);
       }),
     },
@@ -145,7 +164,18 @@ export function createClient(options: ClientOptions): GitHubClient {
     throttling,
   );
   ownRequestOptions(octokit);
-  return { octokit, owner: options.owner, repo: options.repo, stats, budget, heldBack, trouble, clock, log };
+  return {
+    octokit,
+    owner: options.owner,
+    repo: options.repo,
+    stats,
+    budget,
+    heldBack,
+    inFlight,
+    trouble,
+    clock,
+    log,
+  };
 }
 
 /**

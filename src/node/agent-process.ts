@@ -30,6 +30,8 @@ export interface ProcessResult {
 
 export interface RunningProcess {
   done: Promise<ProcessResult>;
+  /** The process's id (its group's too), when it started. */
+  pid?: number;
   /** End the process group: SIGTERM, then SIGKILL after a grace period. */
   kill(reason: string): void;
 }
@@ -219,7 +221,7 @@ export function startProcess(options: ProcessOptions): RunningProcess {
     });
     onEnd(child, settle);
   });
-  return { done, kill };
+  return { done, kill, ...(child.pid !== undefined ? { pid: child.pid } : {}) };
 }
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;

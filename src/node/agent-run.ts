@@ -17,6 +17,7 @@ import {
   type RunningProcess,
 } from './agent-process.js';
 import type { NodeContext } from './context.js';
+import { waitingFor } from './watchdog.js';
 
 export function readerFor(format: OutputFormat): OutputReader {
   switch (format) {
@@ -110,9 +111,12 @@ export function startAgentRun(ctx: NodeContext, spec: AgentRunSpec): RunningAgen
     ...(spec.onOutput ? { onOutput: spec.onOutput } : {}),
   };
   const running: RunningProcess = (ctx.startProcess ?? startProcess)(options);
+  const what = spec.env.P2P_TASK_ID ? `the agent for ${spec.env.P2P_TASK_ID}` : 'the planning agent';
   return {
     kill: running.kill,
-    done: running.done.then((run) => finishRun(ctx, spec, run)),
+    done: waitingFor(ctx, `${what}${running.pid !== undefined ? ` (pid ${running.pid})` : ''}`, () =>
+      running.done.then((run) => finishRun(ctx, spec, run)),
+    ),
   };
 }
 

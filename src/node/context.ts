@@ -7,6 +7,7 @@ import { fold, type RunState } from '../protocol/fold.js';
 import type { TaskBranches } from '../delivery/task-branch.js';
 import type { ProcessOptions, RunningProcess } from './agent-process.js';
 import type { NodeConfig } from './node-config.js';
+import type { Watchdog } from './watchdog.js';
 
 export interface NodeContext {
   client: GitHubClient;
@@ -16,6 +17,11 @@ export interface NodeContext {
   sleep(ms: number): Promise<void>;
   /** Runs the agent and the planner (default: a shell process); the simulation puts its own in. */
   startProcess?: (options: ProcessOptions) => RunningProcess;
+  /**
+   * Says what the node waits for when it has been quiet a while (the action's nodes have one; the simulation's
+   * do not: its virtual clock would count the watchdog's timer as work to wait for).
+   */
+  watchdog?: Watchdog;
 }
 
 /** A node once it has joined the run: it has read the issue and knows the identity the action writes as. */

@@ -2,6 +2,7 @@
 import { statusOf } from '../github/client.js';
 import { getErrorMessage } from '../errors.js';
 import type { NodeContext } from './context.js';
+import { waitingFor } from './watchdog.js';
 
 /** Statuses that no amount of retrying will change. */
 const FINAL_STATUSES = new Set([400, 401, 404, 410, 422]);
@@ -45,7 +46,9 @@ export async function keepTrying<T>(
       ctx.log.warning(
         `${what} failed (${status ?? 'no answer'}: ${message}); trying again in ${Math.round(pause / 100) / 10}s`,
       );
-      await ctx.sleep(pause);
+      await waitingFor(ctx, `${what}, tried again ${Math.round(pause / 100) / 10}s after a failure`, () =>
+        ctx.sleep(pause),
+      );
       pause = Math.min(pause * 2, 15_000);
     }
   }

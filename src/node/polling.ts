@@ -85,3 +85,12 @@ export function readingPhase(hasPlan: boolean, current: Phase, waitingFor: Phase
   if (!hasPlan) return 'electing';
   return current === 'working' || current === 'claiming' ? 'catching up' : waitingFor;
 }
+
+/**
+ * How long a node may go without a request to GitHub and without a decision before its watchdog says what it
+ * waits for: four poll intervals (12 s at the defaults), at least 10 s (a node that polls ten times a second
+ * still waits seconds for an agent, a settle window, a retry).
+ */
+export function quietSpanMs(s: { pollMs: number }): number {
+  return Math.max(4 * s.pollMs, 10_000);
+}

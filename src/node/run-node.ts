@@ -20,6 +20,7 @@ import { ChecklistKeeper } from './checklist-keeper.js';
 import { leaveRun, type NodeOutcome } from './leave-run.js';
 import { FIRST_MEMORY, step, type NodeAction, type NodeMemory, type NodeView } from './node-step.js';
 import { lostClaimPauseMs, readingPhase } from './polling.js';
+import { waitsFor } from './watchdog.js';
 
 export { ownOutcomes, type NodeOutcome } from './leave-run.js';
 
@@ -38,6 +39,15 @@ interface Member {
 }
 
 export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
+  ctx.watchdog?.start();
+  try {
+    return await followRun(ctx);
+  } finally {
+    ctx.watchdog?.stop();
+  }
+}
+
+async function followRun(ctx: NodeContext): Promise<NodeOutcome> {
   const ledger = new ApiLedger(ctx.client.stats);
   const { run, candidacies } = await joinRun(ctx);
   const member: Member = {
@@ -82,6 +92,7 @@ async function followThread(member: Member): Promise<RunState> {
     member.liveness.explainSpared(state, view.hearing, view.serverNow);
     const decision = step(view, memory);
     memory = decision.memory;
+    ctx.watchdog?.decided(waitsFor(decision.action));
     if (decision.action.kind === 'leave') {
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
       if (decision.action.notice) ctx.log.info(`🛑 leaving: ${decision.action.notice}`);

@@ -11,6 +11,7 @@ import { watchEvery } from './watch-every.js';
 import type { Claim, Result } from '../protocol/messages.js';
 import { buildPrompt } from './prompt.js';
 import { foldThread, type RunContext } from './context.js';
+import { waitingFor } from './watchdog.js';
 import { keepTrying } from './keep-trying.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { claimBody, newNonce, type ClaimFields } from './message-bodies.js';
@@ -71,7 +72,13 @@ function heldFields(
  * made the task claimable; the previous attempt's last edit is read on its own (settlePreviousAttempt).
  * False when `abandon` says to stop waiting.
  */
-async function untilListed(ctx: RunContext, commentId: number, abandon: () => boolean): Promise<boolean> {
+function untilListed(ctx: RunContext, commentId: number, abandon: () => boolean): Promise<boolean> {
+  return waitingFor(ctx, `a listing that shows comment ${commentId}`, () =>
+    readUntilListed(ctx, commentId, abandon),
+  );
+}
+
+async function readUntilListed(ctx: RunContext, commentId: number, abandon: () => boolean): Promise<boolean> {
   for (;;) {
     if (abandon()) return false;
     try {
@@ -107,7 +114,11 @@ async function settlePreviousAttempt(
     ctx.log.info(
       `waiting ${Math.ceil(waitMs / 1000)}s until any read shows attempt ${choice.attempt - 1}'s last write before this claim`,
     );
-    await ctx.sleep(waitMs);
+    await waitingFor(
+      ctx,
+      `GitHub's listing lag to pass before reading attempt ${choice.attempt - 1} of ${choice.task} again`,
+      () => ctx.sleep(waitMs),
+    );
   }
   for (const a of earlier)
     await keepTrying(ctx, `reading attempt ${a.attempt} of ${choice.task} again`, () =>

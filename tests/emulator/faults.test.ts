@@ -90,6 +90,95 @@ describe('faults', () => {
     await expect(server.emulator.fetch(`${server.url}/rate_limit`)).rejects.toThrow(/fetch failed/);
   });
 
+  it('leaves a matching request hanging, with no answer or with headers and half a body, until the client gives up', async () => {
+    const server = await serve();
+    const issue = server.emulator.createIssue({ title: 'hang' });
+    server.emulator.addComment(issue, 'a comment long enough to be cut in half', 'maintainer');
+    const comments = `${server.url}/repos/octo-org/demo/issues/${issue}/comments`;
+    const as = (token: string, signal?: AbortSignal): RequestInit => ({
+      headers: { authorization: `token ${token}` },
+      ...(signal ? { signal } : {}),
+    });
+    // Queued through the control API, for one token's reads of the comments only.
+    const queued = await fetch(`${server.url}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify([
+        { kind: 'hang', count: 1, match: { method: 'GET', pathIncludes: '/comments', token: BOT } },
+        { kind: 'hang', count: 1, after: 'headers', match: { token: BOT } },
+      ]),
+    });
+    expect(queued.status).toBe(200);
+    expect((await fetch(comments, as(MAINTAINER))).status).toBe(200);
+
+    const started = Date.now();
+    await expect(fetch(comments, as(BOT, AbortSignal.timeout(300)))).rejects.toThrow(/aborted/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+
+    // The status and headers come, and half the body; the rest never does (not even as a 304).
+    const controller = new AbortController();
+    const first = await fetch(comments, as(BOT, controller.signal));
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag')!;
+    const body = first.text();
+    const stalled = await Promise.race([body, new Promise((r) => setTimeout(() => r('stalled'), 300))]);
+    expect(stalled).toBe('stalled');
+    controller.abort();
+    await expect(body).rejects.toThrow(/aborted/);
+
+    const after = await fetch(comments, {
+      headers: { authorization: `token ${BOT}`, 'if-none-match': etag },
+    });
+    expect(after.status).toBe(304);
+    expect(server.emulator.pendingFaults()).toEqual([]);
+    expect(server.emulator.requestLog().map((r) => [r.token, r.status])).toEqual([
+      [MAINTAINER, 200],
+      [BOT, 'hang'],
+      [BOT, 'hang'],
+      [BOT, 304],
+    ]);
+    expect(server.emulator.stats().faultsInjected).toBe(2);
+  });
+
+  it('performs a write that hangs after its headers, and ends hanging connections when it closes', async () => {
+    const server = await serve();
+    const issue = server.emulator.createIssue({ title: 'hang and close' });
+    server.emulator.queueFaults([
+      { kind: 'hang', count: 1, after: 'headers', match: { method: 'POST' } },
+      { kind: 'hang', count: 1, match: { method: 'GET' } },
+    ]);
+    const api = octokitFor(server);
+    const write = api.rest.issues.createComment({ ...repo, issue_number: issue, body: 'landed' });
+    const read = api.rest.issues.get({ ...repo, issue_number: issue });
+    const settled = Promise.allSettled([write, read]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(server.emulator.listComments(issue).map((c) => c.body)).toEqual(['landed']);
+    const closing = Date.now();
+    await server.close();
+    expect(Date.now() - closing).toBeLessThan(2000);
+    const [wrote, got] = await settled;
+    // Octokit alone takes a body cut short for an empty one (it swallows the error reading it): the action's
+    // client reads every body itself, within the time limit (src/github/time-limit.ts).
+    expect(wrote).toMatchObject({ status: 'fulfilled', value: { status: 201, data: '' } });
+    expect(got.status).toBe('rejected');
+  });
+
+  it('hangs in process too (emulator.fetch), until the request is aborted', async () => {
+    const emulator = new GitHubEmulator();
+    const issue = emulator.createIssue({ title: 'in process' });
+    emulator.addComment(issue, 'half of this', 'maintainer');
+    emulator.queueFaults([
+      { kind: 'hang', count: 1 },
+      { kind: 'hang', count: 1, after: 'headers' },
+    ]);
+    const url = `https://api.github.com/repos/octo-org/demo/issues/${issue}/comments`;
+    const init = { headers: { authorization: `token ${BOT}` }, signal: AbortSignal.timeout(200) };
+    await expect(emulator.fetch(url, init)).rejects.toThrow(/timeout|aborted/i);
+    const second = await emulator.fetch(url, { ...init, signal: AbortSignal.timeout(200) });
+    expect(second.status).toBe(200);
+    await expect(second.text()).rejects.toThrow(/timeout|aborted/i);
+    expect((await emulator.fetch(url, { headers: init.headers })).status).toBe(200);
+  });
+
   it('fails a share of requests at random, the same ones for the same seed', async () => {
     const statuses = async (seed: number): Promise<number[]> => {
       const emulator = new GitHubEmulator({ seed, failureRate: 0.3 });

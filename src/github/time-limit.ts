@@ -1,0 +1,101 @@
+// Every request to GitHub has a time limit, headers and body together. A server can send the headers and then
+// hang the body, and Octokit reads the body itself, taking a read that fails for an empty body: so the body is
+// read in full here, within the limit, and handed on in a new Response. Past the limit the request is
+// abandoned (its connection aborted) with a RequestTimeoutError. That is not an AbortError, which
+// @octokit/request rethrows as it is and plugin-retry never retries: @octokit/request wraps any other error
+// from fetch as a RequestError of status 500, which plugin-retry retries like a 5xx.
+
+/** GitHub ends a request it takes more than 10 s to process; the rest is for a slow network in between. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** A request on its way (the watchdog names the oldest): what it is and when it was sent (local ms). */
+export interface PendingRequest {
+  what: string;
+  since: number;
+}
+
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+
+  constructor(
+    /** The method and path, as `GET /repos/o/r/issues/1/comments`. */
+    readonly what: string,
+    readonly limitMs: number,
+    /** Whether the status and headers had come (the body had not). */
+    readonly headersCame: boolean,
+  ) {
+    super(
+      headersCame
+        ? `GitHub sent the headers of ${what} but not the whole body within ${limitMs / 1000} s`
+        : `GitHub did not answer ${what} within ${limitMs / 1000} s`,
+    );
+  }
+}
+
+export interface TimeLimits {
+  limitMs: number;
+  /** Told of each request abandoned, before its error is thrown. */
+  onTimeout(error: RequestTimeoutError): void;
+  /** Kept up to date with the requests on their way. */
+  pending?: Set<PendingRequest>;
+}
+
+/** Statuses whose answers have no body (a Response may not be made with one). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** `baseFetch`, each request abandoned unless its whole answer, body included, comes within the limit. */
+export function timeLimited(baseFetch: typeof fetch, limits: TimeLimits): typeof fetch {
+  return async (input, init) => {
+    const what = describe(input, init);
+    const controller = new AbortController();
+    const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    const signal = callerSignal ? AbortSignal.any([callerSignal, controller.signal]) : controller.signal;
+    const pending: PendingRequest = { what, since: Date.now() };
+    limits.pending?.add(pending);
+    let headersCame = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Raced against the answer as well as aborting it: a fetch that ignores its signal is abandoned too.
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new RequestTimeoutError(what, limits.limitMs, headersCame);
+        limits.onTimeout(error);
+        controller.abort(error);
+        reject(error);
+      }, limits.limitMs);
+    });
+    const answer = async (): Promise<Response> => {
+      const response = await baseFetch(input, { ...init, signal });
+      headersCame = true;
+      const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
+      return rebuilt(response, body);
+    };
+    try {
+      return await Promise.race([answer(), expired]);
+    } finally {
+      clearTimeout(timer);
+      limits.pending?.delete(pending);
+    }
+  };
+}
+
+/** The answer again, with its body read in full. */
+function rebuilt(response: Response, body: ArrayBuffer | null): Response {
+  const copy = new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  // (A made Response has no URL; Octokit reports the one it was fetched from.)
+  Object.defineProperty(copy, 'url', { value: response.url });
+  return copy;
+}
+
+function describe(input: string | URL | Request, init: RequestInit | undefined): string {
+  const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  try {
+    return `${method} ${new URL(url).pathname}`;
+  } catch {
+    return `${method} ${url}`;
+  }
+}

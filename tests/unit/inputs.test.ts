@@ -1,0 +1,46 @@
+// Inputs as the runner passes them (INPUT_* variables): defaults from action.yml, and a bad value failing with
+// the input's name and what it accepts.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readInputs, InputError, type Runtime } from '../../src/inputs.js';
+
+const runtime: Runtime = {
+  apiUrl: 'https://api.github.com',
+  owner: 'octo-org',
+  repo: 'demo',
+  runId: '1',
+  runAttempt: '1',
+  workspace: '/tmp',
+  tempDir: '',
+  eventName: 'workflow_dispatch',
+  payload: {},
+};
+
+const TOKEN = 'INPUT_GITHUB-TOKEN';
+const TIMEOUT = 'INPUT_REQUEST-TIMEOUT-S';
+
+beforeEach(() => {
+  process.env[TOKEN] = 'ghs_inputs_test_token';
+  delete process.env[TIMEOUT];
+});
+afterEach(() => {
+  delete process.env[TOKEN];
+  delete process.env[TIMEOUT];
+});
+
+describe('request-timeout-s', () => {
+  it('is 30 s unless set, and is read in seconds', () => {
+    expect(readInputs(runtime).requestTimeoutMs).toBe(30_000);
+    process.env[TIMEOUT] = '120';
+    expect(readInputs(runtime).requestTimeoutMs).toBe(120_000);
+    process.env[TIMEOUT] = '1';
+    expect(readInputs(runtime).requestTimeoutMs).toBe(1000);
+  });
+
+  it.each(['0', '601', '2.5', 'soon', '-5'])('refuses %j, naming the input and what it accepts', (value) => {
+    process.env[TIMEOUT] = value;
+    expect(() => readInputs(runtime)).toThrow(InputError);
+    expect(() => readInputs(runtime)).toThrow(
+      `Input "request-timeout-s" must be a whole number from 1 to 600 seconds; got "${value.trim()}".`,
+    );
+  });
+});
