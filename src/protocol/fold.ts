@@ -400,16 +400,21 @@ type Rejection = (note: string) => undefined;
 /** The claim's cap out of what is left of the run's budget when it was made (BudgetLedger), or why not. */
 function grantCap(state: RunState, d: Decoded, m: Claim): { grant?: Grant; refused?: string } | undefined {
   if (!state.budget) return undefined;
-  const ended = m.state === 'completed' || m.state === 'failed';
-  const reported = m.result?.usage?.cost_usd;
   const { grant, refusal } = state.budget.claim({
     commentId: d.comment.id,
     at: d.created,
     ...(m.cap_usd !== undefined ? { askedUsd: m.cap_usd } : {}),
-    ...(ended ? { outcomeAt: d.updated } : {}),
-    ...(reported !== undefined ? { reportedUsd: reported } : {}),
   });
-  if (!refusal) return grant ? { grant } : {};
+  if (!refusal) {
+    // The comment's latest version is all the fold sees: an outcome there was written at its time.
+    const reported = m.result?.usage?.cost_usd;
+    if (m.state === 'completed' || m.state === 'failed')
+      state.budget.ends(d.comment.id, {
+        at: d.updated,
+        ...(reported !== undefined ? { reportedUsd: reported } : {}),
+      });
+    return grant ? { grant } : {};
+  }
   const left = `$${refusal.left.toFixed(4)}`;
   return { refused: `the run's budget had ${left} left to grant, less than an agent starts with` };
 }

@@ -6,7 +6,7 @@
 // the log (the claims' order, their outcomes and the server times stamped on them), so every node, the summary
 // and the dashboard grant the same caps.
 
-/** No agent starts with less than this: a claim that would be granted less is refused. */
+/** No agent starts with less than this (or than its claim asked for): a claim that would be granted less is refused. */
 export const MIN_GRANT_USD = 0.02;
 
 /** Dollars to a millionth, so that adding many small amounts does not drift. */
@@ -40,20 +40,24 @@ interface Reservation {
   reservedUsd: number;
   /** Server time its outcome was written (the comment's latest version); absent while it has none. */
   releaseAt?: number;
-  /** What counts as spent once it is released. */
-  spendUsd: number;
+  /** What counts as spent once it is released: the reported cost, or the whole reservation. */
+  spendUsd?: number;
   released: boolean;
 }
 
-/** A claim as the ledger needs it: when it was made, what it asks, and how its comment ends (if it does). */
+/** A claim as the ledger needs it: when it was made and what it asks. */
 export interface LedgerClaim {
   commentId: number;
   /** Server time the claim's comment was created. */
   at: number;
   /** `cap_usd`: absent in claims written before claims carried one (they reserve nothing). */
   askedUsd?: number;
-  /** Server time of the comment's latest version, when that version records an outcome. */
-  outcomeAt?: number;
+}
+
+/** How an accepted claim's comment ends: the outcome its latest version records. */
+export interface LedgerOutcome {
+  /** Server time of the comment's latest version, which records the outcome. */
+  at: number;
   /** The cost the outcome reported, if it did. */
   reportedUsd?: number;
 }
@@ -80,7 +84,8 @@ export class BudgetLedger {
    * Grant a claim its cap, in log order: first every outcome written by the claim's second gives back what
    * its attempt did not spend, then the claim takes the lower of its ask and what is left. Returns the grant
    * (undefined for a claim that asked for nothing), or the refusal when less than MIN_GRANT_USD would be left
-   * for it: the claim then does not count, and no agent starts for it.
+   * for it: the claim then does not count, and no agent starts for it. The fold, which knows each comment's
+   * latest version, then tells how an accepted claim ends (`ends`).
    */
   claim(c: LedgerClaim): { grant?: Grant; refusal?: Refusal } {
     this.releaseUntil(c.at);
@@ -89,25 +94,29 @@ export class BudgetLedger {
     if (c.askedUsd !== undefined) {
       const left = this.leftUsd;
       granted = floorCap(Math.min(c.askedUsd, left));
-      if (granted < MIN_GRANT_USD) {
+      // (A claim may ask for less than that, when max-task-cost-usd says so: it gets it, if it is left.)
+      if (granted < Math.min(MIN_GRANT_USD, c.askedUsd)) {
         const refusal = { asked: c.askedUsd, left };
         this.refused.set(c.commentId, refusal);
         return { refusal };
       }
       grant = { asked: c.askedUsd, granted };
     }
-    // An outcome that reported no cost spent, as far as anyone knows, all it was granted.
-    const spendUsd = c.reportedUsd ?? granted;
-    if (c.outcomeAt !== undefined && c.reportedUsd === undefined && grant) this.wholeCaps += 1;
-    this.reservations.push({
-      commentId: c.commentId,
-      reservedUsd: granted,
-      ...(c.outcomeAt !== undefined ? { releaseAt: c.outcomeAt } : {}),
-      spendUsd,
-      released: false,
-    });
+    this.reservations.push({ commentId: c.commentId, reservedUsd: granted, released: false });
     this.reserved = round6(this.reserved + granted);
     return grant ? { grant } : {};
+  }
+
+  /**
+   * The outcome that ends an accepted claim's attempt: from its server time on, the attempt's reservation is
+   * released and what it spent counts: the reported cost, or (an outcome that reported none) its whole cap.
+   */
+  ends(commentId: number, outcome: LedgerOutcome): void {
+    const r = this.reservations.find((x) => x.commentId === commentId && !x.released);
+    if (!r || r.releaseAt !== undefined) return;
+    r.releaseAt = outcome.at;
+    if (outcome.reportedUsd !== undefined) r.spendUsd = outcome.reportedUsd;
+    else if (r.reservedUsd > 0) this.wholeCaps += 1;
   }
 
   /** Every outcome in the log gives back what it did not spend: the ledger as the whole thread has it. */
@@ -120,7 +129,7 @@ export class BudgetLedger {
       if (r.released || r.releaseAt === undefined || r.releaseAt > at) continue;
       r.released = true;
       this.reserved = round6(this.reserved - r.reservedUsd);
-      this.spent = round6(this.spent + r.spendUsd);
+      this.spent = round6(this.spent + (r.spendUsd ?? r.reservedUsd));
     }
   }
 
