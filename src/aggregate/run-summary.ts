@@ -327,7 +327,8 @@ function costLines(s: RunSummary): string[] {
       ? ' Costs the agents did not report are not counted against it.'
       : '';
   if (!b.spent) lines.push('', `Budget: ${formatCost(b.leftUsd)} of ${max} left.${unreported}`);
-  else if (s.stopped) lines.push('', `The run's budget of ${max} was spent.`);
+  else if (s.stopped || (b.notRun === 0 && b.notRetried === 0))
+    lines.push('', `The run's budget of ${max} was spent.`);
   else
     lines.push(
       '',
