@@ -5,6 +5,7 @@
 // Code keeps to it, and reports it in the stream-json result event (`total_cost_usd`). Each run is logged to
 // STAND_IN_LOG: `start <task> <node> <attempt> <cap> <ms>` and `end <task> <node> <attempt> <spent> <ms>` (wall-clock ms).
 import { appendFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--max-budget-usd');
