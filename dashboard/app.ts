@@ -203,8 +203,11 @@ function runCostText(s: RunSummary): { money: string; tokens: string } {
 function budgetText(s: RunSummary): { value: string; note: string } {
   const b = s.costBudget;
   if (!b) return { value: 'no cap', note: 'max-cost-usd is not set' };
-  const unreported =
-    s.cost.unknownTasks > 0 ? `; ${s.cost.unknownTasks} task(s) did not report a cost, not counted` : '';
+  const unreported = b.wholeCaps
+    ? `; ${b.wholeCaps} outcome(s) reported no cost, their whole cap counted`
+    : s.cost.unknownTasks > 0
+      ? `; ${s.cost.unknownTasks} task(s) did not report a cost, not counted`
+      : '';
   if (b.spent) return { value: `spent (${formatCost(b.maxUsd)})`, note: `no new agent starts${unreported}` };
   return { value: `${formatCost(b.leftUsd)} of ${formatCost(b.maxUsd)} left`, note: unreported.slice(2) };
 }

@@ -61,9 +61,17 @@ export interface RunSummary {
   cost: { totalUsd: number; unknownTasks: number; planningUsd?: number };
   /**
    * The run's budget (`max-cost-usd`): what is left, whether it was spent, and what that did: tasks never
-   * started (`notRun`) and failed tasks that were not retried.
+   * started (`notRun`) and failed tasks that were not retried; `wholeCaps`: outcomes that reported no cost and
+   * count their whole cap against it.
    */
-  costBudget?: { maxUsd: number; leftUsd: number; spent: boolean; notRun: number; notRetried: number };
+  costBudget?: {
+    maxUsd: number;
+    leftUsd: number;
+    spent: boolean;
+    notRun: number;
+    notRetried: number;
+    wholeCaps?: number;
+  };
   /** Who stopped the run, and how many tasks that stopped. */
   stopped?: StopRecord & { tasks: number };
 }
@@ -176,6 +184,7 @@ function costBudgetOf(state: RunState, views: Map<string, TaskView>): RunSummary
     spent: budgetSpent(state),
     notRun: byBudget.filter((v) => v.status === 'skipped').length,
     notRetried: byBudget.filter((v) => v.status === 'failed').length,
+    ...(state.budget?.wholeCapOutcomes ? { wholeCaps: state.budget.wholeCapOutcomes } : {}),
   };
 }
 
@@ -312,9 +321,14 @@ function costLines(s: RunSummary): string[] {
   const b = s.costBudget;
   if (!b) return lines;
   const max = formatCost(b.maxUsd);
-  const unreported = unknownTasks > 0 ? ' Costs the agents did not report are not counted against it.' : '';
+  const unreported = b.wholeCaps
+    ? ` ${b.wholeCaps} outcome(s) that reported no cost count their whole cap against it.`
+    : unknownTasks > 0
+      ? ' Costs the agents did not report are not counted against it.'
+      : '';
   if (!b.spent) lines.push('', `Budget: ${formatCost(b.leftUsd)} of ${max} left.${unreported}`);
-  else if (s.stopped) lines.push('', `The run's budget of ${max} was spent.`);
+  else if (s.stopped || (b.notRun === 0 && b.notRetried === 0))
+    lines.push('', `The run's budget of ${max} was spent.`);
   else
     lines.push(
       '',

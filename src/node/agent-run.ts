@@ -2,6 +2,7 @@
 // what it reports (the CLI's own output, or what a custom agent wrote to P2P_USAGE_FILE) and, when it fails,
 // why, in words a person on the issue understands.
 import { rmSync } from 'node:fs';
+import { floorCap } from '../protocol/reservations.js';
 import { claudeReader, textReader, type OutputFormat, type OutputReader } from '../agents/agent-output.js';
 import { codexReader, geminiReader } from '../agents/agent-output-events.js';
 import { presetCommand, type AgentChoice } from '../agents/presets.js';
@@ -80,10 +81,12 @@ export function startAgentRun(ctx: NodeContext, spec: AgentRunSpec): RunningAgen
   const { config } = ctx;
   const choice = config.agent;
   rmSync(spec.usageFile, { force: true, recursive: true });
+  // Four decimals, rounded down: never more than the run may spend.
+  const budgetUsd = spec.budgetUsd !== undefined ? floorCap(spec.budgetUsd) : undefined;
   const options: ProcessOptions = {
     command: agentCommandLine(choice, {
       ...(config.maxTurns !== undefined ? { maxTurns: config.maxTurns } : {}),
-      ...(spec.budgetUsd !== undefined ? { budgetUsd: spec.budgetUsd } : {}),
+      ...(budgetUsd !== undefined ? { budgetUsd } : {}),
     }),
     cwd: config.workspace,
     env: {
@@ -103,7 +106,7 @@ export function startAgentRun(ctx: NodeContext, spec: AgentRunSpec): RunningAgen
       P2P_PROMPT_FILE: spec.promptFile,
       P2P_USAGE_FILE: spec.usageFile,
       ...(config.maxTurns !== undefined ? { P2P_MAX_TURNS: String(config.maxTurns) } : {}),
-      ...(spec.budgetUsd !== undefined ? { P2P_MAX_COST_USD: spec.budgetUsd.toFixed(4) } : {}),
+      ...(budgetUsd !== undefined ? { P2P_MAX_COST_USD: budgetUsd.toFixed(4) } : {}),
     },
     timeoutMs: spec.timeoutMs,
     stdoutLimit: spec.keepStdout ? 5_000_000 : 0,

@@ -39,7 +39,7 @@ export function bidBody(
 }
 
 export type ClaimFields = Pick<Claim, 'task' | 'attempt' | 'state'> &
-  Partial<Pick<Claim, 'progress' | 'result' | 'takeover'>>;
+  Partial<Pick<Claim, 'progress' | 'result' | 'takeover' | 'cap_usd'>>;
 
 /** A result within the protocol's limits, its tails cut to `tail` characters (their ends kept). */
 function fitResult(r: Result, tail: number): Result {

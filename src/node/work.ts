@@ -6,6 +6,7 @@ import { surelyAfter } from '../protocol/server-time.js';
 import { decode } from '../protocol/codec.js';
 import type { AttemptRecord, RunState } from '../protocol/fold.js';
 import { budgetLeft } from '../protocol/cost.js';
+import { capInput, capToAskNow, giveBack, ownClaim, settleGrant } from './attempt-cap.js';
 import { stoppedReason, type StopWatch } from './stop-watch.js';
 import { watchEvery } from './watch-every.js';
 import type { Claim, Result } from '../protocol/messages.js';
@@ -28,6 +29,10 @@ export interface HeldClaim {
   nonce: string;
   /** A takeover of a node whose job had ended: carried in every edit of the claim. */
   takeover?: Claim['takeover'];
+  /** What the claim asked of the run's budget (`cap_usd`): carried in every edit of the claim. */
+  capUsd?: number;
+  /** What the fold granted it: the most the attempt's agents are given to spend. */
+  grantUsd?: number;
   keeper: LeaseKeeper;
   /** The client's request counts before the claim was posted: what the task cost is measured from here. */
   statsBefore: { counted: number; writes: number };
@@ -55,13 +60,14 @@ export interface TaskEnd {
  */
 function heldFields(
   claim: HeldClaim,
-  fields: Omit<ClaimFields, 'task' | 'attempt' | 'takeover'>,
+  fields: Omit<ClaimFields, 'task' | 'attempt' | 'takeover' | 'cap_usd'>,
 ): ClaimFields {
   return {
     task: claim.task,
     attempt: claim.attempt,
     ...fields,
     ...(claim.takeover ? { takeover: claim.takeover } : {}),
+    ...(claim.capUsd !== undefined ? { cap_usd: claim.capUsd } : {}),
   };
 }
 
@@ -222,11 +228,13 @@ export async function claimTask(
   const { config, log } = ctx;
   const nonce = newNonce();
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
+  const capUsd = capToAskNow(ctx);
   const fields: ClaimFields = {
     task: choice.task,
     attempt: choice.attempt,
     state: 'claimed',
     ...(choice.takeover ? { takeover: choice.takeover } : {}),
+    ...(capUsd !== undefined ? { cap_usd: capUsd } : {}),
   };
   // The settle window runs from when the claim was sent: its comment is stamped between send and answer.
   const postedAt = Date.now();
@@ -237,6 +245,7 @@ export async function claimTask(
     attempt: choice.attempt,
     nonce,
     ...(choice.takeover ? { takeover: choice.takeover } : {}),
+    ...(capUsd !== undefined ? { capUsd } : {}),
     statsBefore,
     keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), (reason) => {
       claim.lost = reason;
@@ -256,10 +265,23 @@ export async function claimTask(
     return undefined;
   }
   await settlePreviousAttempt(ctx, choice, posted.created_at);
-  const state = foldThread(ctx);
-  const attempts = state.tasks.get(choice.task)?.attempts ?? [];
-  const winner = attempts[choice.attempt - 1];
-  if (winner?.nonce === nonce && winner.commentId !== posted.id) {
+  const state = await settleGrant(ctx, claim, foldThread(ctx));
+  return (await judgeClaim(ctx, claim, fields, posted.id, state)) ? { claim, state } : undefined;
+}
+
+/** Whether this node won its claim, as `state` has it (after the settle window and any previous attempt). */
+async function judgeClaim(
+  ctx: RunContext,
+  claim: HeldClaim,
+  fields: ClaimFields,
+  postedId: number,
+  state: RunState,
+): Promise<boolean> {
+  const { log } = ctx;
+  const { nonce } = claim;
+  const attempts = state.tasks.get(claim.task)?.attempts ?? [];
+  const winner = attempts[claim.attempt - 1];
+  if (winner?.nonce === nonce && winner.commentId !== postedId) {
     log.info(`the claim was posted twice; keeping comment ${winner.commentId}, the first copy`);
     claim.keeper.retarget(winner.commentId, winner.updated);
   }
@@ -270,19 +292,27 @@ export async function claimTask(
       winner.outcome === 'superseded'
         ? 'an earlier attempt had finished its work in time, and its outcome came in late'
         : 'its first copy fell silent and was taken over';
-    log.info(`lost ${choice.task}: ${claim.lost ?? why}`);
-    return undefined;
+    log.info(`lost ${claim.task}: ${claim.lost ?? why}`);
+    return false;
+  }
+  const { refusal } = ownClaim(state, claim);
+  if (refusal) {
+    await giveBack(ctx, claim.keeper, { ...fields, nonce }, refusal);
+    return false;
   }
   if (!winner || winner.nonce !== nonce) {
     claim.keeper.stop();
-    const entry = state.entries.find((e) => e.commentId === posted.id);
+    const entry = state.entries.find((e) => e.commentId === postedId);
     log.info(
-      `lost ${choice.task}: ${entry?.note ?? (winner ? `${winner.node} claimed it first` : 'the claim did not count')}`,
+      `lost ${claim.task}: ${entry?.note ?? (winner ? `${winner.node} claimed it first` : 'the claim did not count')}`,
     );
-    return undefined;
+    return false;
   }
-  log.info(`won ${choice.task} (attempt ${choice.attempt})`);
-  return { claim, state };
+  if (winner.cap) claim.grantUsd = winner.cap.granted;
+  log.info(
+    `won ${claim.task} (attempt ${claim.attempt})${winner.cap ? `; its agents may spend $${winner.cap.granted.toFixed(4)} of the run's budget` : ''}`,
+  );
+  return true;
 }
 
 /**
@@ -667,9 +697,9 @@ export function dependencyBranches(state: RunState, task: Task): DependencyBranc
 }
 
 /**
- * What an attempt's runs may spend: the task's cap (max-task-cost-usd), and no more than what is left of the
- * run's budget (max-cost-usd) by the outcomes recorded when it starts. Agents running side by side each get
- * what was left when they started, so a run can overspend its budget by what they spend together.
+ * What an attempt's runs may spend when its claim was granted no cap out of the run's budget (the run has
+ * none: then the task's cap, max-task-cost-usd): no more than what is left of the run's budget, if it has one.
+ * An attempt granted a cap (HeldClaim.grantUsd, BudgetLedger) is given that instead.
  */
 export function attemptBudget(
   config: { maxTaskCostUsd?: number },
@@ -695,7 +725,10 @@ function runWork(
   log.info(`⚙️ running the agent on ${task.id}: ${task.title}`);
   // A talkative agent is logged up to a point: what it prints past that still reaches the outcome's tail.
   const logLine = cappedLog(log, `  [${task.id}] `);
-  const budget = attemptBudget(ctx.config, state);
+  const budget =
+    claim.grantUsd !== undefined
+      ? { usd: claim.grantUsd, input: capInput(claim.grantUsd, config.maxTaskCostUsd) }
+      : attemptBudget(config, state);
   return runWithChecks(ctx, claim, {
     ...(budget ? { budget } : {}),
     task,

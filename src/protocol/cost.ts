@@ -1,6 +1,7 @@
 // What the run has cost in money, from the folded state: the usage that accepted outcomes and the plan
 // recorded, and the run's budget. Pure: every node, the summary and the dashboard add up the same figures.
 import type { RunState } from './fold.js';
+import { MIN_GRANT_USD } from './reservations.js';
 
 export interface TaskCost {
   /** What the task's outcomes reported, every attempt together (superseded and expired ones too). */
@@ -48,18 +49,22 @@ export function runCost(state: RunState): RunCost {
   return { totalUsd, unknown, ...(planningUsd !== undefined ? { planningUsd } : {}), perTask };
 }
 
-/** What is left of the run's budget (never below zero); undefined when the run has none. */
+/**
+ * What is left of the run's budget to grant (never below zero): the budget less what was spent (planning, and
+ * each outcome: its reported cost, or its whole cap when it reported none) less the caps still reserved by
+ * attempts that have recorded no outcome (BudgetLedger). Undefined when the run has none.
+ */
 export function budgetLeft(state: RunState): number | undefined {
-  const max = state.plan?.maxCostUsd;
-  if (max === undefined) return undefined;
-  return Math.max(0, add(max, -runCost(state).totalUsd));
+  return state.budget?.leftUsd;
 }
 
 /**
- * True once the reported costs have reached the run's budget. Costs an agent did not report count as
- * nothing here (they are unknown, not zero, in what people read): a budget can only stop what it is told.
+ * True once less is left of the run's budget than an agent starts with (MIN_GRANT_USD), with the caps still
+ * reserved counted as spent: an attempt that gives part of its cap back can make it false again (taskViews
+ * waits for those). Costs an agent did not report count as nothing only for claims that asked for no cap
+ * (written before claims carried one): a budget can only stop what it is told.
  */
 export function budgetSpent(state: RunState): boolean {
-  const max = state.plan?.maxCostUsd;
-  return max !== undefined && runCost(state).totalUsd >= max;
+  const left = budgetLeft(state);
+  return left !== undefined && left < MIN_GRANT_USD;
 }

@@ -93,7 +93,7 @@ export function taskViews(
   hearing: Hearing = HEARS_ALL,
 ): Map<string, TaskView> {
   const views = new Map<string, TaskView>();
-  const spent = budgetSpent(state);
+  const spent = budgetState(state, now, gone, hearing);
   const ctx: ViewContext = {
     state,
     now,
@@ -177,29 +177,53 @@ function dependencies(
   return { blocked };
 }
 
+type BudgetState = 'open' | 'waiting' | 'spent';
+
+/**
+ * `spent`: less is left of the run's budget than an agent starts with (the caps still reserved counted), and
+ * no running attempt holds a cap it may give part of back; `waiting`: one does.
+ */
+function budgetState(state: RunState, now: number, gone: GoneNodes, hearing: Hearing): BudgetState {
+  const ledger = state.budget;
+  if (!ledger || !budgetSpent(state)) return 'open';
+  for (const record of state.tasks.values())
+    for (const a of record.attempts)
+      if (a.cap && ledger.holds(a.commentId) && !gone.has(a.node) && isAlive(a, now, hearing))
+        return 'waiting';
+  return 'spent';
+}
+
 /**
  * What the run's stop or spent budget makes of a task's own status. A stop ends every task that has not
  * completed, failed or been skipped (a running agent is stopped by its node; an outcome that completes the
  * task still counts). A spent budget starts no agent: a task never started is skipped, one that would have
- * been retried fails; running tasks finish, and a closing claim (no agent) may still be made.
+ * been retried fails; running tasks finish, and a closing claim (no agent) may still be made. While running
+ * attempts hold the caps that leave too little for another agent, a task that could start waits (`blocked`):
+ * what they do not spend comes back when their outcomes are written.
  */
-function limited(state: RunState, maxAttempts: number, spent: boolean, view: TaskView): TaskView {
+function limited(state: RunState, maxAttempts: number, budget: BudgetState, view: TaskView): TaskView {
   const { status } = view;
   if (status === 'completed' || status === 'failed' || status === 'skipped') return view;
   if (state.stopped) {
     const { claimableSince: _since, takeover: _takeover, ...rest } = view;
     return { ...rest, status: 'stopped', reason: `stopped by @${state.stopped.by}`, cause: 'stop' };
   }
-  if (!spent || status === 'running') return view;
+  if (budget === 'open' || status === 'running') return view;
   if (status === 'claimable' && view.attempts >= maxAttempts && !view.takeover) return view;
+  if (budget === 'waiting' && status === 'blocked') return view;
   const { claimableSince: _since, takeover: _takeover, ...rest } = view;
-  const budget = `the run's budget of ${formatCost(state.plan?.maxCostUsd ?? 0)} was spent`;
+  if (budget === 'waiting') {
+    const left = formatCost(state.budget?.leftUsd ?? 0);
+    const reason = `waiting for the run's budget: ${left} is left to grant, until a running attempt gives back what it does not spend`;
+    return { ...rest, status: 'blocked', reason, cause: 'budget' };
+  }
+  const spent = `the run's budget of ${formatCost(state.plan?.maxCostUsd ?? 0)} was spent`;
   if (view.attempts === 0)
-    return { ...rest, status: 'skipped', reason: `not run: ${budget}`, cause: 'budget' };
+    return { ...rest, status: 'skipped', reason: `not run: ${spent}`, cause: 'budget' };
   const last = view.last;
   const why =
     last?.outcome === 'failed' ? (last.result?.error ?? 'the agent failed') : 'its node fell silent';
-  const reason = `${view.attempts} attempt(s); last: ${why}; not retried: ${budget}`;
+  const reason = `${view.attempts} attempt(s); last: ${why}; not retried: ${spent}`;
   return { ...rest, status: 'failed', reason, cause: 'budget' };
 }
 

@@ -5,6 +5,7 @@ import { decode } from './codec.js';
 import type { Bid, Claim, Message, Plan, Result, Stop, Task } from './messages.js';
 import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
 import { surelyAfter } from './server-time.js';
+import { BudgetLedger, type Grant } from './reservations.js';
 
 /**
  * What one comment kept alive by edits proves about its writer. Times are server times in ms.
@@ -72,6 +73,8 @@ export interface AttemptRecord {
   takeover?: Claim['takeover'];
   /** Its outcome was written after its lease ran out, but its work had ended in time (`finished_at`). */
   rescued?: boolean;
+  /** What its claim asked of the run's budget, and what it was granted (the most its agents may spend). */
+  cap?: Grant;
 }
 
 export interface TaskRecord {
@@ -134,6 +137,8 @@ export interface RunState {
   entries: MessageEntry[];
   /** Set by the run's first stop message: no agent starts after it. */
   stopped?: StopRecord;
+  /** The run's budget, when the plan gives one: what was spent, what is reserved, the caps granted. */
+  budget?: BudgetLedger;
 }
 
 const time = (iso: string): number => Date.parse(iso);
@@ -252,6 +257,7 @@ export function fold(comments: Iterable<ThreadComment>, options: FoldOptions): R
     else if (m.type === 'claim') applyClaim(state, d, m);
     else applyStop(state, d, m);
   }
+  state.budget?.settle();
   return state;
 }
 
@@ -347,6 +353,7 @@ function applyPlan(
     ...(m.usage ? { usage: m.usage } : {}),
     ...(m.max_cost_usd !== undefined ? { maxCostUsd: m.max_cost_usd } : {}),
   };
+  if (m.max_cost_usd !== undefined) state.budget = new BudgetLedger(m.max_cost_usd, m.usage?.cost_usd);
   tasks.forEach((task, order) => {
     if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });
   });
@@ -365,9 +372,12 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
   // The task's completed attempt, if any: a late outcome whose work ended in time may still be settling.
   const done = attempts.find((a) => a.outcome === 'completed');
   if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
+  const holds = last && !endedBefore(last, d.created) ? stillHolds(last, d, m, closing) : undefined;
+  if (holds) return reject(holds);
+  // The budget grants the claim its cap (a closing claim runs no agent): refused, it does not count.
+  const cap = closing ? undefined : grantCap(state, d, m);
+  if (cap?.refused) return reject(cap.refused);
   if (last && !endedBefore(last, d.created)) {
-    const alive = stillHolds(last, d, m, closing);
-    if (alive) return reject(alive);
     if (last === done && finishedInTime(last)) last.rescued = true;
     else if (last.outcome !== 'superseded') {
       // The owner fell silent before this claim: anything it wrote afterwards no longer counts.
@@ -380,11 +390,34 @@ function applyClaim(state: RunState, d: Decoded, m: Claim): void {
   if (closing && !silent)
     return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
   const attempt = attemptRecord(d, m, closing);
+  if (cap?.grant) attempt.cap = cap.grant;
   attempts.push(attempt);
   if (standing) settleStanding(standing, attempt);
 }
 
 type Rejection = (note: string) => undefined;
+
+/** The claim's cap out of what is left of the run's budget when it was made (BudgetLedger), or why not. */
+function grantCap(state: RunState, d: Decoded, m: Claim): { grant?: Grant; refused?: string } | undefined {
+  if (!state.budget) return undefined;
+  const { grant, refusal } = state.budget.claim({
+    commentId: d.comment.id,
+    at: d.created,
+    ...(m.cap_usd !== undefined ? { askedUsd: m.cap_usd } : {}),
+  });
+  if (!refusal) {
+    // The comment's latest version is all the fold sees: an outcome there was written at its time.
+    const reported = m.result?.usage?.cost_usd;
+    if (m.state === 'completed' || m.state === 'failed')
+      state.budget.ends(d.comment.id, {
+        at: d.updated,
+        ...(reported !== undefined ? { reportedUsd: reported } : {}),
+      });
+    return grant ? { grant } : {};
+  }
+  const left = `$${refusal.left.toFixed(4)}`;
+  return { refused: `the run's budget had ${left} left to grant, less than an agent starts with` };
+}
 
 /** The claim's task, if the claim may be for it at all (the plan, the task, the attempt number, dependencies). */
 function claimTarget(

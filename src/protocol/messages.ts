@@ -180,6 +180,12 @@ export const ClaimSchema = z.object({
   takeover: z
     .object({ node: id, job: z.number().int().nonnegative(), ended_at: z.number().int().nonnegative() })
     .optional(),
+  /**
+   * With a run budget (the plan's `max_cost_usd`): the most this attempt's agents may spend, asked out of what
+   * is left of it. The fold grants it, or less, or refuses the claim (BudgetLedger, reservations.ts); carried
+   * in every edit. Absent in claims written before claims carried one.
+   */
+  cap_usd: z.number().finite().positive().max(1e12).optional(),
   ...lease,
 });
 export type Claim = z.infer<typeof ClaimSchema>;

@@ -67,9 +67,12 @@ export function renderPlan(m: Omit<Plan, 'p2p'>): string {
 export function renderClaim(m: Omit<Claim, 'p2p'>, startedAt?: number, now?: number): string {
   const head = `🎯 **CLAIM** · \`${m.task}\` (attempt ${m.attempt}) by node \`${m.node}\``;
   const elapsed = startedAt !== undefined && now !== undefined ? formatDuration(now - startedAt) : undefined;
-  if (m.state === 'claimed') return head;
+  const cap =
+    m.cap_usd !== undefined ? `💰 asks for a cap of $${m.cap_usd.toFixed(4)} of the run's budget` : '';
+  if (m.state === 'claimed') return cap ? `${head}\n${cap}` : head;
   if (m.state === 'running') {
     const lines = [head, `💓 HEARTBEAT: running${elapsed ? ` for ${elapsed}` : ''} (beat ${m.beat})`];
+    if (cap) lines.push(cap);
     if (m.progress) lines.push(`📊 PROGRESS: ${oneLine(m.progress)}`);
     return lines.join('\n');
   }
