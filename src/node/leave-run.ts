@@ -68,8 +68,8 @@ async function recordSpend(node: {
       'recording what this node spent',
       () =>
         first.keeper.write(
-          (beat, prev) =>
-            bidBody(config, first.nonce, 1, 'standing', beat, prev, {
+          (edit) =>
+            bidBody(config, first.nonce, 1, 'standing', edit, {
               requests: client.stats.counted + 1,
               not_modified: client.stats.notModified,
               writes: client.stats.writes,
