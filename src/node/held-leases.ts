@@ -3,7 +3,8 @@
 // resets (lease-length.ts). Kept by the node's client, the one thing every part of a node shares.
 import type { GitHubClient } from '../github/client.js';
 import type { NodeContext } from './context.js';
-import { formatSpan, leaseLength, type LeaseLength } from './lease-length.js';
+import { leaseLength, type LeaseLength } from './lease-length.js';
+import { formatDuration } from '../protocol/render.js';
 
 export interface HeldLeases {
   /** The lease keepers heartbeating now. */
@@ -52,6 +53,6 @@ export function noteLease(ctx: NodeContext, leaseMs: number, heartbeatMs: number
   const { remaining, resetAt } = ctx.client.budget;
   const reset = resetAt !== undefined ? new Date(resetAt).toISOString().slice(11, 19) : 'an unknown time';
   ctx.log.info(
-    `request budget low: ${remaining ?? '?'} left until the reset at ${reset} UTC, too few for the heartbeats of ${held.keepers.size || 1} lease(s) shared by ${ctx.config.instances ?? 1} node(s); leases lengthened to ${formatSpan(leaseMs)}, heartbeats every ${formatSpan(heartbeatMs)} (${what})`,
+    `request budget low: ${remaining ?? '?'} left until the reset at ${reset} UTC, too few for the heartbeats of ${held.keepers.size || 1} lease(s) shared by ${ctx.config.instances ?? 1} node(s); leases lengthened to ${formatDuration(leaseMs)}, heartbeats every ${formatDuration(heartbeatMs)} (${what})`,
   );
 }

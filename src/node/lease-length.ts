@@ -63,10 +63,3 @@ export function heartbeatFor(settings: { leaseMs: number; heartbeatMs: number },
   if (leaseMs <= settings.leaseMs) return settings.heartbeatMs;
   return Math.round((leaseMs * settings.heartbeatMs) / settings.leaseMs);
 }
-
-/** `40 s`, `6 min`, `1.5 h`: a lease's length for logs and summaries. */
-export function formatSpan(ms: number): string {
-  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 2 * 3600_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.round(ms / 360_000) / 10} h`;
-}

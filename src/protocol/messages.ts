@@ -95,6 +95,8 @@ export const BidSchema = z.object({
       lowest_remaining: z.number().int().nonnegative().optional(),
       /** How long the node stretched its optional reads because the shared budget ran low. */
       slowed_ms: z.number().int().nonnegative().optional(),
+      /** The longest lease the node announced, when the budget made it lengthen its leases. */
+      longest_lease_ms: leaseLength.optional(),
     })
     .optional(),
   ...lease,

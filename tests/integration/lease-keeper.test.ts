@@ -117,7 +117,7 @@ describe('the lease keeper', () => {
     while (!lines.some((l) => l.includes('request budget low')) && Date.now() - started < 4000)
       await sleep(50);
     expect(lines.find((l) => l.includes('request budget low'))).toMatch(
-      /request budget low: \d+ left until the reset at \d\d:\d\d:\d\d UTC, too few for the heartbeats of 1 lease\(s\) shared by 10 node\(s\); leases lengthened to \d+ s, heartbeats every \d+ s/,
+      /request budget low: \d+ left until the reset at \d\d:\d\d:\d\d UTC, too few for the heartbeats of 1 lease\(s\) shared by 10 node\(s\); leases lengthened to \d+s, heartbeats every \d+s/,
     );
     // The rest of the budget goes elsewhere (other nodes, the repository's other jobs): the next heartbeat
     // waits for the reset, longer than the settings' 4 s lease.

@@ -1,6 +1,6 @@
 // The length of a node's leases from the API budget it has left (src/node/lease-length.ts).
 import { describe, expect, it } from 'vitest';
-import { formatSpan, heartbeatFor, leaseLength, type LeaseNeeds } from '../../src/node/lease-length.js';
+import { heartbeatFor, leaseLength, type LeaseNeeds } from '../../src/node/lease-length.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 // The action's defaults: a 15 min lease, a heartbeat every 5 min; an hour to the budget's reset.
@@ -85,11 +85,5 @@ describe('the lease length', () => {
   it('keeps the heartbeat in the proportion of the settings, never shorter than theirs', () => {
     expect(heartbeatFor({ leaseMs: 10_000, heartbeatMs: 2000 }, 60_000)).toBe(12_000);
     expect(heartbeatFor({ leaseMs: 10_000, heartbeatMs: 2000 }, 10_000)).toBe(2000);
-  });
-
-  it('says how long, in words', () => {
-    expect(formatSpan(49_000)).toBe('49 s');
-    expect(formatSpan(360_000)).toBe('6 min');
-    expect(formatSpan(4.5 * 3600_000)).toBe('4.5 h');
   });
 });
