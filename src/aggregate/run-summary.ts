@@ -49,9 +49,10 @@ export interface RunSummary {
   spent: { requests: number; notModified: number; writes: number; nodes: number };
   /**
    * The repository's primary budget as the nodes last saw it: its limit, the least any node saw left, and how
-   * long nodes stretched their idle reads because it ran low (all nodes together).
+   * long nodes stretched their idle reads because it ran low (all nodes together), and the longest lease a
+   * node lengthened its leases to because too little was left for their heartbeats.
    */
-  budget?: { limit: number; lowestRemaining?: number; slowedMs: number };
+  budget?: { limit: number; lowestRemaining?: number; slowedMs: number; longestLeaseMs?: number };
   planningError?: string;
   /** What the agents spent: every task's attempts and the planning together (absent when none reported it). */
   usage?: Usage;
@@ -164,12 +165,18 @@ function nodesSpent(state: RunState): Pick<RunSummary, 'spent' | 'budget'> {
     spent.notModified += node.spent.not_modified;
     spent.writes += node.spent.writes;
     spent.nodes += 1;
-    const { rate_limit: limit, lowest_remaining: lowest, slowed_ms: slowed } = node.spent;
+    const {
+      rate_limit: limit,
+      lowest_remaining: lowest,
+      slowed_ms: slowed,
+      longest_lease_ms: lease,
+    } = node.spent;
     if (limit === undefined) continue;
     budget ??= { limit, slowedMs: 0 };
     budget.limit = Math.max(budget.limit, limit);
     if (lowest !== undefined) budget.lowestRemaining = Math.min(budget.lowestRemaining ?? lowest, lowest);
     budget.slowedMs += slowed ?? 0;
+    if (lease !== undefined) budget.longestLeaseMs = Math.max(budget.longestLeaseMs ?? 0, lease);
   }
   return { spent, ...(budget ? { budget } : {}) };
 }
@@ -346,7 +353,12 @@ export function budgetSentence(requests: number, b: NonNullable<RunSummary['budg
     (b.lowestRemaining !== undefined ? `; the least left at any time was ${b.lowestRemaining}` : '') +
     (b.slowedMs > 0
       ? `; nodes slowed their idle reads for ${Math.round(b.slowedMs / 1000)}s in all to leave some to the repository's other workflows`
-      : '; the run never had to slow down for it') +
+      : b.longestLeaseMs === undefined
+        ? '; the run never had to slow down for it'
+        : '') +
+    (b.longestLeaseMs !== undefined
+      ? `; too little of it was left for the heartbeats, so nodes lengthened their leases (up to ${formatDuration(b.longestLeaseMs)}) rather than lose them, and the run went slower`
+      : '') +
     '.'
   );
 }

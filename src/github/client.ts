@@ -75,6 +75,11 @@ export interface RateBudget {
   resetAt?: number;
   /** The least that was left, over the client's life. */
   lowest?: number;
+  /**
+   * The longest time from an answer to the reset it named: the budget's window (an hour on GitHub), as far as
+   * the client can tell. A request that misses the rush at one reset may wait about this long for the next.
+   */
+  windowMs?: number;
 }
 
 /** Below a fifth of the budget, optional reads wait longer: the rest of the repository needs some. */
@@ -303,7 +308,11 @@ function noteBudget(budget: RateBudget, headers: Headers): void {
   budget.remaining = remaining;
   budget.lowest = Math.min(budget.lowest ?? remaining, remaining);
   const reset = Number(headers.get('x-ratelimit-reset'));
-  if (reset > 0) budget.resetAt = reset * 1000;
+  if (!(reset > 0)) return;
+  budget.resetAt = reset * 1000;
+  const date = Date.parse(headers.get('date') ?? '');
+  if (Number.isFinite(date) && budget.resetAt > date)
+    budget.windowMs = Math.max(budget.windowMs ?? 0, budget.resetAt - date);
 }
 
 /**

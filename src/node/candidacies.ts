@@ -7,6 +7,7 @@ import type { NodeContext } from './context.js';
 import { keepTrying } from './keep-trying.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { bidBody, newNonce } from './message-bodies.js';
+import { leaseNow, noteLease } from './held-leases.js';
 
 export interface Candidacy {
   nonce: string;
@@ -31,13 +32,20 @@ export class Candidacies {
     const { config, thread, log } = this.ctx;
     const nonce = newNonce();
     const postedAt = Date.now();
+    // A lease the budget can pay for: chosen when first sent, kept for the retries of this post.
+    const { leaseMs, heartbeatMs } = leaseNow(this.ctx, true);
     const posted = await keepTrying(this.ctx, `standing for leader (term ${term})`, () =>
-      thread.post(bidBody(config, nonce, term, 'standing'), { retries: 0 }),
+      thread.post(bidBody(config, nonce, term, 'standing', { leaseMs }), { retries: 0 }),
     );
-    const keeper = new LeaseKeeper(this.ctx, posted.id, Date.parse(posted.created_at), (reason) =>
-      log.warning(`the bid for term ${term} lapsed: ${reason}`),
+    noteLease(this.ctx, leaseMs, heartbeatMs, `the bid for term ${term}`);
+    const keeper = new LeaseKeeper(
+      this.ctx,
+      posted.id,
+      Date.parse(posted.created_at),
+      (reason) => log.warning(`the bid for term ${term} lapsed: ${reason}`),
+      leaseMs,
     );
-    keeper.start((beat, prev) => bidBody(config, nonce, term, 'standing', beat, prev), false);
+    keeper.start((edit) => bidBody(config, nonce, term, 'standing', edit), false);
     const candidacy = { nonce, postedAt, keeper };
     this.standing.set(term, candidacy);
     this.first ??= candidacy;
@@ -58,7 +66,7 @@ export class Candidacies {
       if (state.plan || (leader && leader.nonce !== candidacy.nonce) || mine?.status === 'ignored') {
         candidacy.keeper.stop();
         this.standing.delete(term);
-      } else if (leader) candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
+      } else if (leader) candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive, leader.ev.leaseMs);
     }
   }
 

@@ -9,6 +9,8 @@ import type { ApiLedger } from './api-ledger.js';
 import type { Candidacies } from './candidacies.js';
 import type { Headroom } from './headroom.js';
 import { bidBody } from './message-bodies.js';
+import { heldLeases } from './held-leases.js';
+import { formatDuration } from '../protocol/render.js';
 
 export interface NodeOutcome {
   role: 'leader' | 'worker';
@@ -31,9 +33,10 @@ export async function leaveRun(
   await recordSpend(node);
   log.info(ledger.line());
   const { remaining, limit, lowest } = client.budget;
+  const longestLease = heldLeases(client).longestMs;
   if (limit !== undefined)
     log.info(
-      `the repository's API budget: ${remaining} of ${limit} left at the end, ${lowest} at the least${headroom.slowedMs > 0 ? `; idle reads were slowed for ${Math.round(headroom.slowedMs / 1000)}s to leave some to the repository` : ''}`,
+      `the repository's API budget: ${remaining} of ${limit} left at the end, ${lowest} at the least${headroom.slowedMs > 0 ? `; idle reads were slowed for ${Math.round(headroom.slowedMs / 1000)}s to leave some to the repository` : ''}${longestLease > 0 ? `; leases were lengthened up to ${formatDuration(longestLease)} (${formatDuration(config.leaseMs)} set), too few requests being left for their heartbeats` : ''}`,
     );
   const now = client.clock.now();
   const counts = tally(state, now);
@@ -62,20 +65,22 @@ async function recordSpend(node: {
   const { config, client, log } = ctx;
   const first = node.candidacies.first;
   if (!first) return;
+  const longest = heldLeases(client).longestMs;
   try {
     await keepTrying(
       ctx,
       'recording what this node spent',
       () =>
         first.keeper.write(
-          (beat, prev) =>
-            bidBody(config, first.nonce, 1, 'standing', beat, prev, {
+          (edit) =>
+            bidBody(config, first.nonce, 1, 'standing', edit, {
               requests: client.stats.counted + 1,
               not_modified: client.stats.notModified,
               writes: client.stats.writes,
               ...(client.budget.limit !== undefined ? { rate_limit: client.budget.limit } : {}),
               ...(client.budget.lowest !== undefined ? { lowest_remaining: client.budget.lowest } : {}),
               ...(headroom.slowedMs > 0 ? { slowed_ms: Math.round(headroom.slowedMs) } : {}),
+              ...(longest > 0 ? { longest_lease_ms: longest } : {}),
             }),
           true,
         ),

@@ -5,6 +5,7 @@ import type { Bid, Claim, Result, Stop } from '../protocol/messages.js';
 import { GITHUB_COMMENT_LIMIT } from '../protocol/codec.js';
 import { renderBid, renderClaim, renderStop } from '../protocol/render.js';
 import type { NodeConfig } from './node-config.js';
+import type { LeaseEdit } from './lease-keeper.js';
 
 /** A message's nonce is chosen once, when it is first posted, and kept through every edit of its comment. */
 export const newNonce = (): string => randomUUID();
@@ -13,13 +14,31 @@ function envelope(config: NodeConfig, nonce: string) {
   return { p2p: 1 as const, run: config.run, node: config.nodeId, nonce };
 }
 
+/**
+ * What a message says of its lease: at its first write the lease alone (the settings' when absent), at an
+ * edit what the lease keeper passes (the beat, the previous write and its lease).
+ */
+export type LeaseTerms = Pick<LeaseEdit, 'leaseMs'> & Partial<LeaseEdit>;
+
+function leaseFields(config: NodeConfig, lease: LeaseTerms | undefined) {
+  const leaseMs = lease?.leaseMs ?? config.leaseMs;
+  return {
+    lease_ms: leaseMs,
+    beat: lease?.beat ?? 0,
+    ...(lease?.prev !== undefined ? { prev: lease.prev } : {}),
+    // Only when it differs: the messages of a run whose budget never ran short read as they always did.
+    ...(lease?.prevLeaseMs !== undefined && lease.prevLeaseMs !== leaseMs
+      ? { prev_lease_ms: lease.prevLeaseMs }
+      : {}),
+  };
+}
+
 export function bidBody(
   config: NodeConfig,
   nonce: string,
   term: number,
   state: Bid['state'],
-  beat = 0,
-  prev?: number,
+  lease?: LeaseTerms,
   spent?: Bid['spent'],
 ): string {
   const message: Bid = {
@@ -29,9 +48,7 @@ export function bidBody(
     instance: config.instance,
     instances: config.instances,
     state,
-    lease_ms: config.leaseMs,
-    beat,
-    ...(prev !== undefined ? { prev } : {}),
+    ...leaseFields(config, lease),
     ...(config.runner ? { runner: config.runner } : {}),
     ...(spent ? { spent } : {}),
   };
@@ -64,8 +81,7 @@ export function claimBody(
   config: NodeConfig,
   nonce: string,
   fields: ClaimFields,
-  beat = 0,
-  prev?: number,
+  lease?: LeaseTerms,
   timing?: { startedAt: number; now: number },
 ): string {
   // An outcome must always be writable: its text within the schema's limits, the comment within GitHub's
@@ -77,9 +93,7 @@ export function claimBody(
       ...fields,
       ...(fields.progress !== undefined ? { progress: fields.progress.slice(0, 500) } : {}),
       ...(fields.result ? { result: fitResult(fields.result, tail) } : {}),
-      lease_ms: config.leaseMs,
-      beat,
-      ...(prev !== undefined ? { prev } : {}),
+      ...leaseFields(config, lease),
     };
     const body = encode(message, renderClaim(message, timing?.startedAt, timing?.now));
     if (body.length <= GITHUB_COMMENT_LIMIT || tail === 0) return body;

@@ -40,7 +40,7 @@ export async function lead(
   const lostReason = (): string =>
     keeper.isFenced() ? 'the heartbeats did not get through in time' : 'lease ran out';
   keeper.stop();
-  keeper.start((beat, prev) => bidBody(config, bid.nonce, bid.term, 'planning', beat, prev));
+  keeper.start((edit) => bidBody(config, bid.nonce, bid.term, 'planning', edit));
   try {
     let tasks: Task[] = [];
     let error: string | undefined;

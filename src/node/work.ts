@@ -14,7 +14,8 @@ import { buildPrompt } from './prompt.js';
 import { foldThread, type RunContext } from './context.js';
 import { waitingFor } from './watchdog.js';
 import { keepTrying } from './keep-trying.js';
-import { LeaseKeeper } from './lease-keeper.js';
+import { LeaseKeeper, type LeaseEdit } from './lease-keeper.js';
+import { leaseNow, noteLease } from './held-leases.js';
 import { claimBody, newNonce, type ClaimFields } from './message-bodies.js';
 import { runWithChecks, type WorkResult } from './quality-gate.js';
 import { cappedLog } from './capped-log.js';
@@ -238,8 +239,14 @@ export async function claimTask(
   };
   // The settle window runs from when the claim was sent: its comment is stamped between send and answer.
   const postedAt = Date.now();
-  const posted = await postClaim(ctx, choice.task, claimBody(config, nonce, fields));
+  const lease = leaseNow(ctx, true); // one the budget can pay for
+  const posted = await postClaim(ctx, choice.task, claimBody(config, nonce, fields, lease));
   if (!posted) return undefined;
+  noteLease(ctx, lease.leaseMs, lease.heartbeatMs, `the claim on ${choice.task}`);
+  const lost = (reason: string): void => {
+    claim.lost = reason;
+    claim.onLost?.(reason);
+  };
   const claim: HeldClaim = {
     task: choice.task,
     attempt: choice.attempt,
@@ -247,12 +254,9 @@ export async function claimTask(
     ...(choice.takeover ? { takeover: choice.takeover } : {}),
     ...(capUsd !== undefined ? { capUsd } : {}),
     statsBefore,
-    keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), (reason) => {
-      claim.lost = reason;
-      claim.onLost?.(reason);
-    }),
+    keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), lost, lease.leaseMs),
   };
-  claim.keeper.start((beat, prev) => claimBody(config, nonce, fields, beat, prev), false);
+  claim.keeper.start((edit) => claimBody(config, nonce, fields, edit), false);
   log.info(
     `🎯 claimed ${choice.task} (attempt ${choice.attempt}) in comment ${posted.id}; waiting ${config.settleMs}ms for rivals`,
   );
@@ -283,7 +287,7 @@ async function judgeClaim(
   const winner = attempts[claim.attempt - 1];
   if (winner?.nonce === nonce && winner.commentId !== postedId) {
     log.info(`the claim was posted twice; keeping comment ${winner.commentId}, the first copy`);
-    claim.keeper.retarget(winner.commentId, winner.updated);
+    claim.keeper.retarget(winner.commentId, winner.updated, winner.ev.leaseMs);
   }
   if (winner?.nonce === nonce && (winner.outcome !== 'open' || attempts.at(-1) !== winner || claim.lost)) {
     // The first copy landed long before this node heard back, went unrefreshed, and was taken over.
@@ -414,13 +418,12 @@ export async function runTask(
 /** Heartbeats while the task runs say what it is doing (no edit at once: the claim proves the node alive). */
 function heartbeatWhileRunning(ctx: RunContext, claim: HeldClaim, progress: Progress): void {
   const startedAt = Date.now();
-  const running = (beat: number, prev: number): string =>
+  const running = (edit: LeaseEdit): string =>
     claimBody(
       ctx.config,
       claim.nonce,
       heldFields(claim, { state: 'running', progress: progress.line }),
-      beat,
-      prev,
+      edit,
       {
         startedAt,
         now: Date.now(),
@@ -603,8 +606,8 @@ async function recordOutcome(
   const { config, log } = ctx;
   const { task, result, finishedAt } = o;
   const outcome = o.ok ? 'completed' : 'failed';
-  const final = (beat: number, prev: number): string =>
-    claimBody(config, claim.nonce, heldFields(claim, { state: outcome, result }), beat, prev);
+  const final = (edit: LeaseEdit): string =>
+    claimBody(config, claim.nonce, heldFields(claim, { state: outcome, result }), edit);
   const catchUp = ctx.thread.refresh().then(
     () => true,
     () => false,
@@ -668,8 +671,7 @@ async function recordSuperseded(ctx: RunContext, claim: HeldClaim, run: WorkResu
   try {
     await keepTrying(ctx, `recording that ${claim.task} was superseded`, () =>
       claim.keeper.write(
-        (beat, prev) =>
-          claimBody(config, claim.nonce, heldFields(claim, { state: 'failed', result }), beat, prev),
+        (edit) => claimBody(config, claim.nonce, heldFields(claim, { state: 'failed', result }), edit),
         true,
       ),
     );

@@ -143,8 +143,12 @@ export interface RunState {
 
 const time = (iso: string): number => Date.parse(iso);
 
+/**
+ * An edit is late when it landed more than the previous write's lease after it (`prev_lease_ms`: a writer
+ * may lengthen its lease, and a lengthened lease counts only from the edit that announced it on time).
+ */
 export function evidenceOf(
-  message: { lease_ms: number; beat: number; prev?: number | undefined },
+  message: { lease_ms: number; beat: number; prev?: number | undefined; prev_lease_ms?: number | undefined },
   created: number,
   updated: number,
 ): Evidence {
@@ -152,8 +156,10 @@ export function evidenceOf(
     return { start: created, lastAlive: created, leaseMs: message.lease_ms, late: false };
   }
   const prev = Math.max(created, message.prev ?? created);
-  const late = updated - prev > message.lease_ms;
-  return { start: created, lastAlive: late ? prev : updated, leaseMs: message.lease_ms, late };
+  const prevLease = message.prev_lease_ms ?? message.lease_ms;
+  const late = updated - prev > prevLease;
+  if (late) return { start: created, lastAlive: prev, leaseMs: prevLease, late };
+  return { start: created, lastAlive: updated, leaseMs: message.lease_ms, late };
 }
 
 /** The server time a lease with this evidence runs out: the one line every lease rule is drawn from. */

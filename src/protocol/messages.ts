@@ -50,20 +50,25 @@ const envelope = {
   nonce: z.string().min(8).max(64),
 };
 
+const leaseLength = z
+  .number()
+  .int()
+  .positive()
+  .max(24 * 3600_000);
+
 /**
  * Liveness evidence carried by every message that is kept alive by edits (a bid while its leader plans, a
  * claim while its agent runs). `beat` counts the edits; `prev` is the server time (ms) of the previous write
  * of this comment as its writer saw it, so a reader can tell an edit that landed after its writer's lease had
- * already run out.
+ * already run out. `lease_ms` is the lease from this write on; a writer short of API budget lengthens it
+ * (never shortens it), and then `prev_lease_ms` is the lease of that previous write, which this edit had to
+ * land within (absent: the same as `lease_ms`).
  */
 const lease = {
-  lease_ms: z
-    .number()
-    .int()
-    .positive()
-    .max(24 * 3600_000),
+  lease_ms: leaseLength,
   beat: z.number().int().nonnegative().default(0),
   prev: z.number().int().nonnegative().optional(),
+  prev_lease_ms: leaseLength.optional(),
 };
 
 /** 🎯 LEADER_ELECTION (also the node's 📡 NODE_ANNOUNCE): a node joins the run and stands for leader. */
@@ -90,6 +95,8 @@ export const BidSchema = z.object({
       lowest_remaining: z.number().int().nonnegative().optional(),
       /** How long the node stretched its optional reads because the shared budget ran low. */
       slowed_ms: z.number().int().nonnegative().optional(),
+      /** The longest lease the node announced, when the budget made it lengthen its leases. */
+      longest_lease_ms: leaseLength.optional(),
     })
     .optional(),
   ...lease,

@@ -15,8 +15,17 @@ afterEach(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function keeperOnEmulator(claimAgeMs = 0) {
-  server = await startEmulator();
+/**
+ * A keeper of a fresh claim comment. By default the budget pays for a heartbeat a second for the whole hour to
+ * its reset; `budget` makes it scarcer, `instances` the nodes it is shared by.
+ */
+async function keeperOnEmulator(
+  claimAgeMs = 0,
+  options: { budget?: { limit: number; windowMs: number }; instances?: number } = {},
+) {
+  server = await startEmulator({
+    config: { rateLimit: options.budget ?? { limit: 100_000, windowMs: 3_600_000 } },
+  });
   const log = recordingLogger();
   // The client as the action makes it: plugin-retry's default back-off (1 s, 4 s, 9 s) included.
   const client = botClient(server, { log });
@@ -27,7 +36,7 @@ async function keeperOnEmulator(claimAgeMs = 0) {
     thread,
     log,
     sleep,
-    config: { heartbeatMs: 1000, leaseMs: 4000 },
+    config: { heartbeatMs: 1000, leaseMs: 4000, instances: options.instances ?? 1 },
   } as unknown as NodeContext;
   const claim = await thread.post('claim');
   const fenced: string[] = [];
@@ -37,7 +46,7 @@ async function keeperOnEmulator(claimAgeMs = 0) {
   const body = async (): Promise<string> =>
     (await client.octokit.rest.issues.getComment({ owner: 'octo-org', repo: 'demo', comment_id: claim.id }))
       .data.body ?? '';
-  return { emulator: server.emulator, keeper, fenced, lines: log.lines, body, thread, id: claim.id };
+  return { emulator: server.emulator, client, keeper, fenced, lines: log.lines, body, thread, id: claim.id };
 }
 
 describe('the lease keeper', () => {
@@ -62,7 +71,7 @@ describe('the lease keeper', () => {
   it('keeps a 4 s lease through three failed heartbeats in a row, sending each again at once', async () => {
     const { emulator, keeper, fenced, lines, body } = await keeperOnEmulator();
     emulator.queueFaults([{ kind: 'status', status: 502, count: 3, match: { method: 'PATCH' } }]);
-    keeper.start((beat) => `claim, heartbeat ${beat}`, false);
+    keeper.start(({ beat }) => `claim, heartbeat ${beat}`, false);
     await sleep(6500);
     keeper.stop();
     expect(fenced).toEqual([]);
@@ -93,7 +102,7 @@ describe('the lease keeper', () => {
     const { emulator, keeper, fenced } = await keeperOnEmulator();
     emulator.queueFaults([{ kind: 'status', status: 503, count: 1000, match: { method: 'PATCH' } }]);
     const started = Date.now();
-    keeper.start((beat) => `claim, heartbeat ${beat}`, false);
+    keeper.start(({ beat }) => `claim, heartbeat ${beat}`, false);
     while (!keeper.isFenced() && Date.now() - started < 8000) await sleep(100);
     keeper.stop();
     expect(fenced).toEqual(['no heartbeat got through for 4s: the lease may have run out']);
@@ -111,4 +120,41 @@ describe('the lease keeper', () => {
     expect(await keeper.write(() => 'heartbeat')).toBe(false);
     expect(fenced).toEqual(['a write landed after the lease had run out']);
   });
+
+  it('lengthens its lease when the budget left cannot pay for its heartbeats, and keeps it past the reset', async () => {
+    // 20 requests a window of 8 s, shared by 10 nodes: 1 heartbeat each, where the settings want 8.
+    const { keeper, fenced, lines, body } = await keeperOnEmulator(0, {
+      budget: { limit: 20, windowMs: 8000 },
+      instances: 10,
+    });
+    keeper.start(
+      ({ beat, leaseMs, prevLeaseMs }) => `claim, heartbeat ${beat}, lease ${leaseMs} after ${prevLeaseMs}`,
+      false,
+    );
+    const started = Date.now();
+    while (!lines.some((l) => l.includes('request budget low')) && Date.now() - started < 4000)
+      await sleep(50);
+    expect(lines.find((l) => l.includes('request budget low'))).toMatch(
+      /request budget low: \d+ left until the reset at \d\d:\d\d:\d\d UTC, too few for the heartbeats of 1 lease\(s\) shared by 10 node\(s\); leases lengthened to \d+s, heartbeats every \d+s/,
+    );
+    // The rest of the budget goes elsewhere (other nodes, the repository's other jobs): the next heartbeat
+    // waits for the reset, longer than the settings' 4 s lease.
+    expect(keeper.lease).toBeGreaterThan(4000);
+    if (!server) throw new Error('no emulator');
+    for (let i = 0; i < 40; i++) {
+      const answer = await fetch(`${server.url}/repos/octo-org/demo/issues/1`, {
+        headers: { authorization: 'token ghs_bot_token' },
+      });
+      if (answer.status === 403) break;
+    }
+    await sleep(9000);
+    keeper.stop();
+    expect(lines.some((l) => /waiting \d+s for the reset before retrying PATCH/.test(l))).toBe(true);
+    expect(fenced).toEqual([]);
+    // The comment announces the lengthened lease, and the one it was lengthened from.
+    expect(await body()).toMatch(/lease (\d+) after (\d+)/);
+    const [, lease, before] = /lease (\d+) after (\d+)/.exec(await body())!;
+    expect(Number(lease)).toBeGreaterThan(4000);
+    expect(Number(before)).toBeGreaterThanOrEqual(4000);
+  }, 30_000);
 });

@@ -119,6 +119,14 @@ describe('headroom', () => {
     );
     expect(budgetSentence(50, { limit: 1000, slowedMs: 0 })).toMatch(/5% .*never had to slow down/);
   });
+
+  it('says in the run summary when nodes lengthened their leases because the budget ran short', () => {
+    expect(
+      budgetSentence(990, { limit: 1000, lowestRemaining: 0, slowedMs: 0, longestLeaseMs: 6 * 60_000 }),
+    ).toBe(
+      "That is 99% of the repository's hourly budget of 1000; the least left at any time was 0; too little of it was left for the heartbeats, so nodes lengthened their leases (up to 6m 0s) rather than lose them, and the run went slower.",
+    );
+  });
 });
 
 describe("a node's outputs", () => {
