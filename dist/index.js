@@ -1680,7 +1680,7 @@ var require_request = __commonJS({
     var { headerNameLowerCasedRecord } = require_constants();
     var invalidPathRegex = /[^\u0021-\u00ff]/;
     var kHandler = /* @__PURE__ */ Symbol("handler");
-    var Request = class {
+    var Request2 = class {
       constructor(origin, {
         path: path14,
         method,
@@ -2045,7 +2045,7 @@ var require_request = __commonJS({
         request2.headers.push(key, val);
       }
     }
-    module2.exports = Request;
+    module2.exports = Request2;
   }
 });
 
@@ -7629,7 +7629,7 @@ var require_client = __commonJS({
     var http = __require("node:http");
     var util = require_util();
     var { channels } = require_diagnostics();
-    var Request = require_request();
+    var Request2 = require_request();
     var DispatcherBase = require_dispatcher_base();
     var {
       InvalidArgumentError,
@@ -7872,7 +7872,7 @@ var require_client = __commonJS({
       }
       [kDispatch](opts, handler2) {
         const origin = opts.origin || this[kUrl].origin;
-        const request2 = new Request(origin, opts, handler2);
+        const request2 = new Request2(origin, opts, handler2);
         this[kQueue].push(request2);
         if (this[kResuming]) {
         } else if (util.bodyLength(request2.body) == null && util.isIterable(request2.body)) {
@@ -12875,7 +12875,7 @@ var require_request2 = __commonJS({
       }
     }
     var patchMethodWarning = false;
-    var Request = class _Request {
+    var Request2 = class _Request {
       // https://fetch.spec.whatwg.org/#dom-request
       constructor(input, init = {}) {
         webidl.util.markAsUncloneable(this);
@@ -13322,7 +13322,7 @@ var require_request2 = __commonJS({
         return `Request ${nodeUtil.formatWithOptions(options2, properties)}`;
       }
     };
-    mixinBody(Request);
+    mixinBody(Request2);
     function makeRequest(init) {
       return {
         method: init.method ?? "GET",
@@ -13373,7 +13373,7 @@ var require_request2 = __commonJS({
       return newRequest;
     }
     function fromInnerRequest(innerRequest, signal2, guard) {
-      const request2 = new Request(kConstruct);
+      const request2 = new Request2(kConstruct);
       request2[kState] = innerRequest;
       request2[kSignal] = signal2;
       request2[kHeaders] = new Headers3(kConstruct);
@@ -13381,7 +13381,7 @@ var require_request2 = __commonJS({
       setHeadersGuard(request2[kHeaders], guard);
       return request2;
     }
-    Object.defineProperties(Request.prototype, {
+    Object.defineProperties(Request2.prototype, {
       method: kEnumerableProperty,
       url: kEnumerableProperty,
       headers: kEnumerableProperty,
@@ -13408,13 +13408,13 @@ var require_request2 = __commonJS({
       }
     });
     webidl.converters.Request = webidl.interfaceConverter(
-      Request
+      Request2
     );
     webidl.converters.RequestInfo = function(V, prefix, argument) {
       if (typeof V === "string") {
         return webidl.converters.USVString(V, prefix, argument);
       }
-      if (V instanceof Request) {
+      if (V instanceof Request2) {
         return webidl.converters.Request(V, prefix, argument);
       }
       return webidl.converters.USVString(V, prefix, argument);
@@ -13505,7 +13505,7 @@ var require_request2 = __commonJS({
         converter: webidl.converters.any
       }
     ]);
-    module2.exports = { Request, makeRequest, fromInnerRequest, cloneRequest };
+    module2.exports = { Request: Request2, makeRequest, fromInnerRequest, cloneRequest };
   }
 });
 
@@ -13521,7 +13521,7 @@ var require_fetch = __commonJS({
       fromInnerResponse
     } = require_response();
     var { HeadersList } = require_headers();
-    var { Request, cloneRequest } = require_request2();
+    var { Request: Request2, cloneRequest } = require_request2();
     var zlib = __require("node:zlib");
     var {
       bytesMatch,
@@ -13616,7 +13616,7 @@ var require_fetch = __commonJS({
       let p = createDeferredPromise();
       let requestObject;
       try {
-        requestObject = new Request(input, init);
+        requestObject = new Request2(input, init);
       } catch (e) {
         p.reject(e);
         return p.promise;
@@ -15436,7 +15436,7 @@ var require_cache = __commonJS({
     var { kEnumerableProperty, isDisturbed } = require_util();
     var { webidl } = require_webidl();
     var { Response: Response2, cloneResponse, fromInnerResponse } = require_response();
-    var { Request, fromInnerRequest } = require_request2();
+    var { Request: Request2, fromInnerRequest } = require_request2();
     var { kState } = require_symbols2();
     var { fetching } = require_fetch();
     var { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = require_util2();
@@ -15510,7 +15510,7 @@ var require_cache = __commonJS({
         }
         const fetchControllers = [];
         for (const request2 of requests) {
-          const r = new Request(request2)[kState];
+          const r = new Request2(request2)[kState];
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -15594,10 +15594,10 @@ var require_cache = __commonJS({
         request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (request2 instanceof Request) {
+        if (request2 instanceof Request2) {
           innerRequest = request2[kState];
         } else {
-          innerRequest = new Request(request2)[kState];
+          innerRequest = new Request2(request2)[kState];
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -15675,14 +15675,14 @@ var require_cache = __commonJS({
         request2 = webidl.converters.RequestInfo(request2, prefix, "request");
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
         let r = null;
-        if (request2 instanceof Request) {
+        if (request2 instanceof Request2) {
           r = request2[kState];
           if (r.method !== "GET" && !options2.ignoreMethod) {
             return false;
           }
         } else {
           assert2(typeof request2 === "string");
-          r = new Request(request2)[kState];
+          r = new Request2(request2)[kState];
         }
         const operations = [];
         const operation = {
@@ -15721,13 +15721,13 @@ var require_cache = __commonJS({
         options2 = webidl.converters.CacheQueryOptions(options2, prefix, "options");
         let r = null;
         if (request2 !== void 0) {
-          if (request2 instanceof Request) {
+          if (request2 instanceof Request2) {
             r = request2[kState];
             if (r.method !== "GET" && !options2.ignoreMethod) {
               return [];
             }
           } else if (typeof request2 === "string") {
-            r = new Request(request2)[kState];
+            r = new Request2(request2)[kState];
           }
         }
         const promise = createDeferredPromise();
@@ -15893,13 +15893,13 @@ var require_cache = __commonJS({
       #internalMatchAll(request2, options2, maxResponses = Infinity) {
         let r = null;
         if (request2 !== void 0) {
-          if (request2 instanceof Request) {
+          if (request2 instanceof Request2) {
             r = request2[kState];
             if (r.method !== "GET" && !options2.ignoreMethod) {
               return [];
             }
           } else if (typeof request2 === "string") {
-            r = new Request(request2)[kState];
+            r = new Request2(request2)[kState];
           }
         }
         const responses = [];
@@ -35531,10 +35531,12 @@ var envelope = {
    */
   nonce: string2().min(8).max(64)
 };
+var leaseLength = number2().int().positive().max(24 * 36e5);
 var lease = {
-  lease_ms: number2().int().positive().max(24 * 36e5),
+  lease_ms: leaseLength,
   beat: number2().int().nonnegative().default(0),
-  prev: number2().int().nonnegative().optional()
+  prev: number2().int().nonnegative().optional(),
+  prev_lease_ms: leaseLength.optional()
 };
 var BidSchema = object({
   ...envelope,
@@ -35557,7 +35559,9 @@ var BidSchema = object({
     rate_limit: number2().int().nonnegative().optional(),
     lowest_remaining: number2().int().nonnegative().optional(),
     /** How long the node stretched its optional reads because the shared budget ran low. */
-    slowed_ms: number2().int().nonnegative().optional()
+    slowed_ms: number2().int().nonnegative().optional(),
+    /** The longest lease the node announced, when the budget made it lengthen its leases. */
+    longest_lease_ms: leaseLength.optional()
   }).optional(),
   ...lease
 });
@@ -35629,6 +35633,12 @@ var ClaimSchema = object({
    * (its runner, and so its agent, is gone) at `ended_at` (server ms), and a direct read showed no outcome.
    */
   takeover: object({ node: id, job: number2().int().nonnegative(), ended_at: number2().int().nonnegative() }).optional(),
+  /**
+   * With a run budget (the plan's `max_cost_usd`): the most this attempt's agents may spend, asked out of what
+   * is left of it. The fold grants it, or less, or refuses the claim (BudgetLedger, reservations.ts); carried
+   * in every edit. Absent in claims written before claims carried one.
+   */
+  cap_usd: number2().finite().positive().max(1e12).optional(),
   ...lease
 });
 var StopSchema = object({
@@ -35742,6 +35752,93 @@ function surelyAfter(at) {
   return at + WHOLE_SECOND_MS;
 }
 
+// src/protocol/reservations.ts
+var MIN_GRANT_USD = 0.02;
+var round6 = (usd) => Math.round(usd * 1e6) / 1e6;
+var floorCap = (usd) => Math.floor(usd * 1e4 + 1e-6) / 1e4;
+var BudgetLedger = class {
+  constructor(maxUsd, planningUsd = 0) {
+    this.maxUsd = maxUsd;
+    this.spent = round6(planningUsd);
+  }
+  maxUsd;
+  reservations = [];
+  spent;
+  reserved = 0;
+  /** Refused claims, by comment id. */
+  refused = /* @__PURE__ */ new Map();
+  /** Outcomes that reported no cost and so count their whole cap as spent. */
+  wholeCaps = 0;
+  /**
+   * Grant a claim its cap, in log order: first every outcome written by the claim's second gives back what
+   * its attempt did not spend, then the claim takes the lower of its ask and what is left. Returns the grant
+   * (undefined for a claim that asked for nothing), or the refusal when less than MIN_GRANT_USD would be left
+   * for it: the claim then does not count, and no agent starts for it. The fold, which knows each comment's
+   * latest version, then tells how an accepted claim ends (`ends`).
+   */
+  claim(c) {
+    this.releaseUntil(c.at);
+    let granted = 0;
+    let grant;
+    if (c.askedUsd !== void 0) {
+      const left = this.leftUsd;
+      granted = floorCap(Math.min(c.askedUsd, left));
+      if (granted < Math.min(MIN_GRANT_USD, c.askedUsd)) {
+        const refusal = { asked: c.askedUsd, left };
+        this.refused.set(c.commentId, refusal);
+        return { refusal };
+      }
+      grant = { asked: c.askedUsd, granted };
+    }
+    this.reservations.push({ commentId: c.commentId, reservedUsd: granted, released: false });
+    this.reserved = round6(this.reserved + granted);
+    return grant ? { grant } : {};
+  }
+  /**
+   * The outcome that ends an accepted claim's attempt: from its server time on, the attempt's reservation is
+   * released and what it spent counts: the reported cost, or (an outcome that reported none) its whole cap.
+   */
+  ends(commentId, outcome) {
+    const r = this.reservations.find((x) => x.commentId === commentId && !x.released);
+    if (!r || r.releaseAt !== void 0) return;
+    r.releaseAt = outcome.at;
+    if (outcome.reportedUsd !== void 0) r.spendUsd = outcome.reportedUsd;
+    else if (r.reservedUsd > 0) this.wholeCaps += 1;
+  }
+  /** Every outcome in the log gives back what it did not spend: the ledger as the whole thread has it. */
+  settle() {
+    this.releaseUntil(Infinity);
+  }
+  releaseUntil(at) {
+    for (const r of this.reservations) {
+      if (r.released || r.releaseAt === void 0 || r.releaseAt > at) continue;
+      r.released = true;
+      this.reserved = round6(this.reserved - r.reservedUsd);
+      this.spent = round6(this.spent + (r.spendUsd ?? r.reservedUsd));
+    }
+  }
+  /** Spent: planning, and the released attempts (their reported cost, or their whole cap). */
+  get spentUsd() {
+    return this.spent;
+  }
+  /** Still reserved by attempts without an outcome (an attempt that never writes one keeps its cap). */
+  get reservedUsd() {
+    return this.reserved;
+  }
+  /** What is left to grant (never below zero). */
+  get leftUsd() {
+    return Math.max(0, round6(this.maxUsd - this.spent - this.reserved));
+  }
+  /** Outcomes that reported no cost, counted at their whole cap. */
+  get wholeCapOutcomes() {
+    return this.wholeCaps;
+  }
+  /** Whether the attempt of this claim comment still holds a reservation (it has recorded no outcome). */
+  holds(commentId) {
+    return this.reservations.some((r) => r.commentId === commentId && !r.released && r.reservedUsd > 0);
+  }
+};
+
 // src/protocol/fold.ts
 var time2 = (iso) => Date.parse(iso);
 function evidenceOf(message, created, updated) {
@@ -35749,8 +35846,10 @@ function evidenceOf(message, created, updated) {
     return { start: created, lastAlive: created, leaseMs: message.lease_ms, late: false };
   }
   const prev = Math.max(created, message.prev ?? created);
-  const late = updated - prev > message.lease_ms;
-  return { start: created, lastAlive: late ? prev : updated, leaseMs: message.lease_ms, late };
+  const prevLease = message.prev_lease_ms ?? message.lease_ms;
+  const late = updated - prev > prevLease;
+  if (late) return { start: created, lastAlive: prev, leaseMs: prevLease, late };
+  return { start: created, lastAlive: updated, leaseMs: message.lease_ms, late };
 }
 function leaseEnd(ev) {
   return ev.lastAlive + ev.leaseMs;
@@ -35823,6 +35922,7 @@ function fold(comments, options2) {
     else if (m.type === "claim") applyClaim(state, d, m);
     else applyStop(state, d, m);
   }
+  state.budget?.settle();
   return state;
 }
 function byCreatedThenId(a, b) {
@@ -35906,6 +36006,7 @@ function applyPlan(state, d, m, parts) {
     ...m.usage ? { usage: m.usage } : {},
     ...m.max_cost_usd !== void 0 ? { maxCostUsd: m.max_cost_usd } : {}
   };
+  if (m.max_cost_usd !== void 0) state.budget = new BudgetLedger(m.max_cost_usd, m.usage?.cost_usd);
   tasks.forEach((task, order) => {
     if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });
   });
@@ -35918,9 +36019,11 @@ function applyClaim(state, d, m) {
   const last = attempts.at(-1);
   const done = attempts.find((a) => a.outcome === "completed");
   if (done && endedBefore(done, d.created)) return reject(`task ${m.task} had already completed`);
+  const holds2 = last && !endedBefore(last, d.created) ? stillHolds(last, d, m, closing) : void 0;
+  if (holds2) return reject(holds2);
+  const cap = closing ? void 0 : grantCap(state, d, m);
+  if (cap?.refused) return reject(cap.refused);
   if (last && !endedBefore(last, d.created)) {
-    const alive = stillHolds(last, d, m, closing);
-    if (alive) return reject(alive);
     if (last === done && finishedInTime(last)) last.rescued = true;
     else if (last.outcome !== "superseded") {
       last.outcome = "expired";
@@ -35932,8 +36035,28 @@ function applyClaim(state, d, m) {
   if (closing && !silent)
     return reject(`attempt ${m.attempt} closes a task whose last attempt had not fallen silent`);
   const attempt = attemptRecord(d, m, closing);
+  if (cap?.grant) attempt.cap = cap.grant;
   attempts.push(attempt);
   if (standing) settleStanding(standing, attempt);
+}
+function grantCap(state, d, m) {
+  if (!state.budget) return void 0;
+  const { grant, refusal } = state.budget.claim({
+    commentId: d.comment.id,
+    at: d.created,
+    ...m.cap_usd !== void 0 ? { askedUsd: m.cap_usd } : {}
+  });
+  if (!refusal) {
+    const reported = m.result?.usage?.cost_usd;
+    if (m.state === "completed" || m.state === "failed")
+      state.budget.ends(d.comment.id, {
+        at: d.updated,
+        ...reported !== void 0 ? { reportedUsd: reported } : {}
+      });
+    return grant ? { grant } : {};
+  }
+  const left = `$${refusal.left.toFixed(4)}`;
+  return { refused: `the run's budget had ${left} left to grant, less than an agent starts with` };
 }
 function claimTarget(state, d, m) {
   const plan = state.plan;
@@ -36076,6 +36199,74 @@ var TroubleLog = class {
   }
 };
 
+// src/github/time-limit.ts
+var DEFAULT_REQUEST_TIMEOUT_MS = 3e4;
+var RequestTimeoutError = class extends Error {
+  constructor(what, limitMs, headersCame) {
+    super(
+      headersCame ? `GitHub sent the headers of ${what} but not the whole body within ${limitMs / 1e3} s` : `GitHub did not answer ${what} within ${limitMs / 1e3} s`
+    );
+    this.what = what;
+    this.limitMs = limitMs;
+    this.headersCame = headersCame;
+  }
+  what;
+  limitMs;
+  headersCame;
+  name = "RequestTimeoutError";
+};
+var NULL_BODY = /* @__PURE__ */ new Set([101, 103, 204, 205, 304]);
+function timeLimited(baseFetch, limits) {
+  return async (input, init) => {
+    const what = describe2(input, init);
+    const controller = new AbortController();
+    const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : void 0);
+    const signal2 = callerSignal ? AbortSignal.any([callerSignal, controller.signal]) : controller.signal;
+    const pending = { what, since: Date.now() };
+    limits.pending?.add(pending);
+    let headersCame = false;
+    let timer;
+    const expired = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        const error3 = new RequestTimeoutError(what, limits.limitMs, headersCame);
+        limits.onTimeout(error3);
+        controller.abort(error3);
+        reject(error3);
+      }, limits.limitMs);
+    });
+    const answer = async () => {
+      const response = await baseFetch(input, { ...init, signal: signal2 });
+      headersCame = true;
+      const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
+      return rebuilt(response, body);
+    };
+    try {
+      return await Promise.race([answer(), expired]);
+    } finally {
+      clearTimeout(timer);
+      limits.pending?.delete(pending);
+    }
+  };
+}
+function rebuilt(response, body) {
+  const copy = new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers
+  });
+  Object.defineProperty(copy, "url", { value: response.url });
+  return copy;
+}
+function describe2(input, init) {
+  const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  try {
+    return `${method} ${new URL(url).pathname}`;
+  } catch {
+    return `${method} ${url}`;
+  }
+}
+
 // src/github/client.ts
 var quietLogger = { debug: () => {
 }, info: () => {
@@ -36105,7 +36296,13 @@ function createClient(options2) {
   const budget = {};
   const heldBack = { ms: 0 };
   const trouble = new TroubleLog();
-  const baseFetch = options2.fetch ?? globalThis.fetch;
+  const inFlight = /* @__PURE__ */ new Set();
+  const limitMs = options2.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const baseFetch = timeLimited(options2.fetch ?? globalThis.fetch, {
+    limitMs,
+    pending: inFlight,
+    onTimeout: (error3) => log.warning(`${error3.message}; abandoned (retried like a 5xx)`)
+  });
   const octokit = getOctokit(
     options2.token,
     {
@@ -36127,6 +36324,7 @@ function createClient(options2) {
       },
       throttle: throttleOptions(options2.throttleId, log, (ms) => {
         heldBack.ms += ms;
+        heldBack.until = Math.max(heldBack.until ?? 0, clock.localNow() + ms);
         trouble.held(clock.now(), ms);
       })
     },
@@ -36134,7 +36332,18 @@ function createClient(options2) {
     throttling
   );
   ownRequestOptions(octokit);
-  return { octokit, owner: options2.owner, repo: options2.repo, stats, budget, heldBack, trouble, clock, log };
+  return {
+    octokit,
+    owner: options2.owner,
+    repo: options2.repo,
+    stats,
+    budget,
+    heldBack,
+    inFlight,
+    trouble,
+    clock,
+    log
+  };
 }
 function ownRequestOptions(octokit) {
   octokit.hook.before("request", (options2) => {
@@ -36225,7 +36434,11 @@ function noteBudget(budget, headers) {
   budget.remaining = remaining;
   budget.lowest = Math.min(budget.lowest ?? remaining, remaining);
   const reset = Number(headers.get("x-ratelimit-reset"));
-  if (reset > 0) budget.resetAt = reset * 1e3;
+  if (!(reset > 0)) return;
+  budget.resetAt = reset * 1e3;
+  const date2 = Date.parse(headers.get("date") ?? "");
+  if (Number.isFinite(date2) && budget.resetAt > date2)
+    budget.windowMs = Math.max(budget.windowMs ?? 0, budget.resetAt - date2);
 }
 async function asSecondaryLimit(response) {
   if (response.status !== 429 && response.status !== 403) return response;
@@ -36712,6 +36925,7 @@ var ACTION_DEFAULTS = {
   "lease-timeout-s": "900",
   "task-timeout-min": "60",
   "git-timeout-min": "10",
+  "request-timeout-s": "30",
   "max-attempts": "2",
   "trigger-label": "p2p-dev",
   "done-label": "p2p-dev:done",
@@ -37001,7 +37215,8 @@ function timingInputs() {
     heartbeatMs: Math.round(heartbeatS * 1e3),
     leaseMs: Math.round(leaseS * 1e3),
     taskTimeoutMs: minutesInMs("task-timeout-min", 7 * 24 * 60),
-    gitTimeoutMs: minutesInMs("git-timeout-min", 24 * 60)
+    gitTimeoutMs: minutesInMs("git-timeout-min", 24 * 60),
+    requestTimeoutMs: numberInput("request-timeout-s", { min: 1, max: 600, integer: true, unit: "seconds" }) * 1e3
   };
 }
 function trustedAuthorsInput() {
@@ -37108,13 +37323,11 @@ function runCost(state) {
   return { totalUsd, unknown: unknown2, ...planningUsd !== void 0 ? { planningUsd } : {}, perTask };
 }
 function budgetLeft(state) {
-  const max = state.plan?.maxCostUsd;
-  if (max === void 0) return void 0;
-  return Math.max(0, add(max, -runCost(state).totalUsd));
+  return state.budget?.leftUsd;
 }
 function budgetSpent(state) {
-  const max = state.plan?.maxCostUsd;
-  return max !== void 0 && runCost(state).totalUsd >= max;
+  const left = budgetLeft(state);
+  return left !== void 0 && left < MIN_GRANT_USD;
 }
 
 // src/protocol/decide.ts
@@ -37142,7 +37355,7 @@ function electionDue(state, now, hearing = HEARS_ALL) {
 var NOBODY_GONE = /* @__PURE__ */ new Map();
 function taskViews(state, now, gone = NOBODY_GONE, hearing = HEARS_ALL) {
   const views = /* @__PURE__ */ new Map();
-  const spent = budgetSpent(state);
+  const spent = budgetState(state, now, gone, hearing);
   const ctx = {
     state,
     now,
@@ -37208,22 +37421,37 @@ function dependencies(ctx, id2, path14) {
   }
   return { blocked };
 }
-function limited(state, maxAttempts, spent, view) {
+function budgetState(state, now, gone, hearing) {
+  const ledger = state.budget;
+  if (!ledger || !budgetSpent(state)) return "open";
+  for (const record2 of state.tasks.values())
+    for (const a of record2.attempts)
+      if (a.cap && ledger.holds(a.commentId) && !gone.has(a.node) && isAlive(a, now, hearing))
+        return "waiting";
+  return "spent";
+}
+function limited(state, maxAttempts, budget, view) {
   const { status } = view;
   if (status === "completed" || status === "failed" || status === "skipped") return view;
   if (state.stopped) {
     const { claimableSince: _since2, takeover: _takeover2, ...rest2 } = view;
     return { ...rest2, status: "stopped", reason: `stopped by @${state.stopped.by}`, cause: "stop" };
   }
-  if (!spent || status === "running") return view;
+  if (budget === "open" || status === "running") return view;
   if (status === "claimable" && view.attempts >= maxAttempts && !view.takeover) return view;
+  if (budget === "waiting" && status === "blocked") return view;
   const { claimableSince: _since, takeover: _takeover, ...rest } = view;
-  const budget = `the run's budget of ${formatCost(state.plan?.maxCostUsd ?? 0)} was spent`;
+  if (budget === "waiting") {
+    const left = formatCost(state.budget?.leftUsd ?? 0);
+    const reason2 = `waiting for the run's budget: ${left} is left to grant, until a running attempt gives back what it does not spend`;
+    return { ...rest, status: "blocked", reason: reason2, cause: "budget" };
+  }
+  const spent = `the run's budget of ${formatCost(state.plan?.maxCostUsd ?? 0)} was spent`;
   if (view.attempts === 0)
-    return { ...rest, status: "skipped", reason: `not run: ${budget}`, cause: "budget" };
+    return { ...rest, status: "skipped", reason: `not run: ${spent}`, cause: "budget" };
   const last = view.last;
   const why = last?.outcome === "failed" ? last.result?.error ?? "the agent failed" : "its node fell silent";
-  const reason = `${view.attempts} attempt(s); last: ${why}; not retried: ${budget}`;
+  const reason = `${view.attempts} attempt(s); last: ${why}; not retried: ${spent}`;
   return { ...rest, status: "failed", reason, cause: "budget" };
 }
 function runFinished(state, now, listingLagMs = 2e4) {
@@ -37357,9 +37585,12 @@ ${fenced(m.error)}`;
 function renderClaim(m, startedAt, now) {
   const head = `\u{1F3AF} **CLAIM** \xB7 \`${m.task}\` (attempt ${m.attempt}) by node \`${m.node}\``;
   const elapsed = startedAt !== void 0 && now !== void 0 ? formatDuration(now - startedAt) : void 0;
-  if (m.state === "claimed") return head;
+  const cap = m.cap_usd !== void 0 ? `\u{1F4B0} asks for a cap of $${m.cap_usd.toFixed(4)} of the run's budget` : "";
+  if (m.state === "claimed") return cap ? `${head}
+${cap}` : head;
   if (m.state === "running") {
     const lines2 = [head, `\u{1F493} HEARTBEAT: running${elapsed ? ` for ${elapsed}` : ""} (beat ${m.beat})`];
+    if (cap) lines2.push(cap);
     if (m.progress) lines2.push(`\u{1F4CA} PROGRESS: ${oneLine(m.progress)}`);
     return lines2.join("\n");
   }
@@ -37715,6 +37946,110 @@ function findBeacon(comments, trust, run2) {
   return found && { comment: found.comment, beacon: found.value };
 }
 
+// src/node/watchdog.ts
+var seconds = (ms) => `${Math.round(ms / 1e3)} s`;
+var Watchdog = class {
+  constructor(client, log, quietMs, now = Date.now) {
+    this.client = client;
+    this.log = log;
+    this.quietMs = quietMs;
+    this.now = now;
+    this.lastActive = now();
+    this.lastRequests = client.stats.requests;
+  }
+  client;
+  log;
+  quietMs;
+  now;
+  waitingFor = "the first reading of the issue";
+  lastActive;
+  lastRequests;
+  told = false;
+  timer;
+  /** Check a few times per quiet span, on a timer that keeps no process alive. */
+  start() {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.check(), Math.max(250, this.quietMs / 4));
+    this.timer.unref();
+  }
+  stop() {
+    clearInterval(this.timer);
+    this.timer = void 0;
+  }
+  /** The node decided; it now waits for `what`. */
+  decided(what) {
+    this.waitingFor = what;
+    this.active();
+  }
+  /** While `work` runs, the node waits for `what` (then for what it waited for before). */
+  async during(what, work) {
+    const before = this.waitingFor;
+    this.waitingFor = what;
+    try {
+      return await work();
+    } finally {
+      if (this.waitingFor === what) this.waitingFor = before;
+    }
+  }
+  /** Log what the node waits for, once, if it has been quiet longer than the quiet span. */
+  check() {
+    const requests = this.client.stats.requests;
+    if (requests !== this.lastRequests) {
+      this.lastRequests = requests;
+      this.active();
+      return;
+    }
+    const quiet = this.now() - this.lastActive;
+    if (this.told || quiet <= this.quietMs) return;
+    this.told = true;
+    this.log.info(
+      `\u23F3 no request to GitHub and no decision for ${seconds(quiet)}: waiting for ${this.describe()}`
+    );
+  }
+  active() {
+    this.lastActive = this.now();
+    this.told = false;
+  }
+  describe() {
+    const now = this.now();
+    const [oldest] = this.client.inFlight;
+    if (oldest) return `GitHub's answer to ${oldest.what} (sent ${seconds(now - oldest.since)} ago)`;
+    const until = this.client.heldBack.until;
+    if (until !== void 0 && until > now)
+      return `GitHub's rate-limit reset at ${new Date(until).toISOString()} (requests are held back until then)`;
+    return this.waitingFor;
+  }
+};
+function waitingFor(ctx, what, work) {
+  return ctx.watchdog ? ctx.watchdog.during(what, work) : work();
+}
+function waitsFor(action) {
+  switch (action.kind) {
+    case "leave":
+      return "nothing: it leaves the run";
+    case "lead":
+      return `the plan of term ${action.leader.term}, which this node makes`;
+    case "stand":
+      return `its bid for term ${action.term} to be posted`;
+    case "watch-for-plan":
+      return "the leader's plan (watching the end of the thread)";
+    case "wait":
+      return `the next reading of the thread, in ${seconds(action.ms)}`;
+    case "look-at-jobs":
+      return "the run's jobs (the Actions API)";
+    case "watch-tail":
+      return Number.isFinite(action.lapseServer) ? `a new comment, or a lease to run out at ${new Date(action.lapseServer).toISOString()} (server time)` : "a new comment";
+    case "confirm-takeover":
+      return `attempt ${action.attempt} of ${action.task}, read again before taking it over`;
+    case "close":
+      return `the comment that closes ${action.choice.task}`;
+    case "claim":
+      return `its claim of ${action.choice.task}, then the agent`;
+    case "judge-stop":
+      return `the permission of ${action.request.login}, who asked to stop the run`;
+  }
+}
+
 // src/node/keep-trying.ts
 var FINAL_STATUSES = /* @__PURE__ */ new Set([400, 401, 404, 410, 422]);
 var FatalApiError = class extends Error {
@@ -37745,7 +38080,11 @@ async function keepTrying(ctx, what, call, giveUpMs) {
       ctx.log.warning(
         `${what} failed (${status ?? "no answer"}: ${message}); trying again in ${Math.round(pause / 100) / 10}s`
       );
-      await ctx.sleep(pause);
+      await waitingFor(
+        ctx,
+        `${what}, tried again ${Math.round(pause / 100) / 10}s after a failure`,
+        () => ctx.sleep(pause)
+      );
       pause = Math.min(pause * 2, 15e3);
     }
   }
@@ -38024,15 +38363,73 @@ function markCycles(tasks) {
   for (const t of tasks) if (!color.has(t.id)) visit(t.id);
 }
 
+// src/node/lease-length.ts
+var HEARTBEAT_SHARE = 0.5;
+var MAX_LEASE_MS = 24 * 36e5;
+function leaseLength2(n) {
+  const usual = { leaseMs: n.leaseMs, heartbeatMs: n.heartbeatMs, lengthened: false };
+  if (n.remaining === void 0 || n.resetAt === void 0) return usual;
+  const untilReset = n.resetAt - n.now;
+  if (!(untilReset > 0)) return usual;
+  const affordable = Math.max(0, n.remaining) * HEARTBEAT_SHARE / Math.max(1, n.sharers);
+  const wanted = Math.max(1, n.held) * untilReset / n.heartbeatMs;
+  if (wanted <= affordable) return usual;
+  const cap = Math.min(MAX_LEASE_MS, untilReset + Math.max(n.windowMs ?? 0, untilReset) + n.leaseMs);
+  const stretched = affordable > 0 ? n.leaseMs * (wanted / affordable) : cap;
+  const leaseMs = Math.min(MAX_LEASE_MS, Math.ceil(Math.min(cap, stretched) / 1e3) * 1e3);
+  if (leaseMs <= n.leaseMs) return usual;
+  return { leaseMs, heartbeatMs: heartbeatFor(n, leaseMs), lengthened: true };
+}
+function heartbeatFor(settings, leaseMs) {
+  if (leaseMs <= settings.leaseMs) return settings.heartbeatMs;
+  return Math.round(leaseMs * settings.heartbeatMs / settings.leaseMs);
+}
+
+// src/node/held-leases.ts
+var byClient = /* @__PURE__ */ new WeakMap();
+function heldLeases(client) {
+  let held = byClient.get(client);
+  if (!held) {
+    held = { keepers: /* @__PURE__ */ new Set(), longestMs: 0 };
+    byClient.set(client, held);
+  }
+  return held;
+}
+function leaseNow(ctx, adding = false) {
+  const held = heldLeases(ctx.client);
+  const { remaining, resetAt, windowMs } = ctx.client.budget;
+  return leaseLength2({
+    leaseMs: ctx.config.leaseMs,
+    heartbeatMs: ctx.config.heartbeatMs,
+    remaining,
+    resetAt,
+    windowMs,
+    now: ctx.client.clock.now(),
+    held: Math.max(1, held.keepers.size + (adding ? 1 : 0)),
+    sharers: ctx.config.instances ?? 1
+  });
+}
+function noteLease(ctx, leaseMs, heartbeatMs, what) {
+  const held = heldLeases(ctx.client);
+  if (leaseMs <= ctx.config.leaseMs || leaseMs <= held.longestMs) return;
+  const before = held.longestMs;
+  held.longestMs = leaseMs;
+  if (before > 0 && leaseMs < 1.25 * before) return;
+  const { remaining, resetAt } = ctx.client.budget;
+  const reset = resetAt !== void 0 ? new Date(resetAt).toISOString().slice(11, 19) : "an unknown time";
+  ctx.log.info(
+    `request budget low: ${remaining ?? "?"} left until the reset at ${reset} UTC, too few for the heartbeats of ${held.keepers.size || 1} lease(s) shared by ${ctx.config.instances ?? 1} node(s); leases lengthened to ${formatDuration(leaseMs)}, heartbeats every ${formatDuration(heartbeatMs)} (${what})`
+  );
+}
+
 // src/node/lease-keeper.ts
 var LeaseKeeper = class {
-  constructor(ctx, commentId, created, onFenced) {
+  constructor(ctx, commentId, created, onFenced, leaseMs = ctx.config.leaseMs) {
     this.ctx = ctx;
     this.commentId = commentId;
     this.onFenced = onFenced;
     this.lastAlive = created;
-    const lease2 = ctx.config.leaseMs;
-    this.marginMs = Math.min(Math.max(lease2 * 0.1, 1e3), 3e4);
+    this.leaseMs = leaseMs;
   }
   ctx;
   commentId;
@@ -38041,25 +38438,45 @@ var LeaseKeeper = class {
   lastAlive;
   fenced = false;
   chain = Promise.resolve();
+  /** The heartbeat that runs now (a new object each start): a retry belongs to the one it was sent by. */
+  run;
   timer;
   watch;
   retry;
-  marginMs;
+  /** The lease of the last write that landed in time: what this node's reliance on the lease is held to. */
+  leaseMs;
+  /** The lease in force, ms. */
+  get lease() {
+    return this.leaseMs;
+  }
+  /**
+   * Server timestamps are whole seconds and a takeover needs a claim a full second past the lease (see
+   * leaseExpiredAt), so the lease holds until lastAlive + lease + 1 s. The margin covers the error of this
+   * node's estimate of the server's clock and the time it takes to stop the agent.
+   */
+  get marginMs() {
+    return Math.min(Math.max(this.leaseMs * 0.1, 1e3), 3e4);
+  }
+  get heartbeatMs() {
+    return heartbeatFor(this.ctx.config, this.leaseMs);
+  }
   /**
    * Heartbeat another comment from now on: the first copy of a message that was posted twice (a retried POST
    * whose first answer was lost). The lease then runs from that copy's last write, `lastWriteAt` (server
-   * time), which this node never kept alive: if it has run out already, the keeper is fenced at once.
+   * time), with that copy's lease, which this node never kept alive: if it has run out already, the keeper
+   * is fenced at once.
    */
-  retarget(commentId, lastWriteAt) {
+  retarget(commentId, lastWriteAt, leaseMs) {
     if (commentId === this.commentId) return;
     this.commentId = commentId;
     this.lastAlive = lastWriteAt;
+    this.leaseMs = leaseMs;
     if (this.ctx.client.clock.latest() >= this.deadline())
       this.fence("the first copy of this message had gone unrefreshed for longer than the lease");
   }
   /** Server time by which this node must have stopped relying on the lease. */
   deadline() {
-    return surelyAfter(this.lastAlive + this.ctx.config.leaseMs) - this.marginMs;
+    return surelyAfter(this.lastAlive + this.leaseMs) - this.marginMs;
   }
   isFenced() {
     return this.fenced;
@@ -38084,49 +38501,79 @@ var LeaseKeeper = class {
    * the new state, and restarting the timer must not stretch the gap between two heartbeats).
    */
   start(render, writeNow = true) {
+    const run2 = {};
+    this.run = run2;
+    heldLeases(this.ctx.client).keepers.add(this);
     let inFlight = false;
     let lastSent = Date.now();
     let failures = 0;
     const beat = () => {
-      if (inFlight) return;
+      if (inFlight || this.run !== run2) return;
       inFlight = true;
       lastSent = Date.now();
       void this.write(render).then(
         () => failures = 0,
         () => {
           failures += 1;
-          const wait = Math.min(this.ctx.config.heartbeatMs, 250 * 2 ** Math.min(failures - 1, 7), 3e4);
+          const wait = Math.min(this.heartbeatMs, 250 * 2 ** Math.min(failures - 1, 7), 3e4);
           clearTimeout(this.retry);
-          this.retry = setTimeout(() => {
-            if (this.timer === timer) beat();
-          }, wait);
+          this.retry = setTimeout(beat, wait);
         }
       ).finally(() => inFlight = false);
     };
+    const next = () => {
+      this.timer = setTimeout(() => {
+        beat();
+        if (this.run === run2) next();
+      }, this.heartbeatMs);
+    };
     if (writeNow) beat();
-    const timer = setInterval(beat, this.ctx.config.heartbeatMs);
-    this.timer = timer;
-    this.watch = setInterval(
-      () => {
-        const now = this.ctx.client.clock.now();
-        if (now >= this.deadline()) {
-          this.fence(
-            `no heartbeat got through for ${Math.round(this.ctx.config.leaseMs / 1e3)}s: the lease may have run out`
-          );
-        } else if (this.deadline() - now < this.ctx.config.heartbeatMs && Date.now() - lastSent >= 250) {
-          beat();
-        }
-      },
-      // Often enough to notice a deadline well inside the margin; no busier than that.
-      Math.min(this.ctx.config.heartbeatMs, Math.max(250, Math.min(5e3, this.marginMs / 10)))
-    );
+    next();
+    this.watchDeadline(run2, beat, () => lastSent);
+  }
+  /** Fence the keeper once its deadline passes; beat at once when the deadline is near and no beat is out. */
+  watchDeadline(run2, beat, lastSent) {
+    const every = Math.min(this.ctx.config.heartbeatMs, Math.max(250, Math.min(5e3, this.marginMs / 10)));
+    this.watch = setInterval(() => {
+      if (this.run !== run2) return;
+      const now = this.ctx.client.clock.now();
+      if (now >= this.deadline()) {
+        this.fence(
+          `no heartbeat got through for ${Math.round(this.leaseMs / 1e3)}s: the lease may have run out`
+        );
+      } else if (this.deadline() - now < this.heartbeatMs && Date.now() - lastSent() >= 250) {
+        beat();
+      }
+    }, every);
   }
   stop() {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     if (this.watch) clearInterval(this.watch);
     clearTimeout(this.retry);
+    this.run = void 0;
     this.timer = void 0;
     this.watch = void 0;
+    heldLeases(this.ctx.client).keepers.delete(this);
+  }
+  /**
+   * A final write (an outcome), sent again after a try that failed: that try may have landed all the same (a
+   * connection that never answered, a 5xx), and every edit moves the comment's time, which for an outcome is
+   * when its task ended in everyone's eyes: a dependent claimed after the first copy landed would lose its
+   * claim to the second. So the comment is read first, and when it already carries the write (`landed` says
+   * so), it is counted as `write` would have counted it, and not written again.
+   */
+  async writeFinalAgain(render, landed) {
+    await this.chain;
+    await this.ctx.thread.reload(this.commentId);
+    const current = this.ctx.thread.all().find((c) => c.id === this.commentId);
+    if (!current || !landed(current)) return this.write(render, true);
+    const at = Date.parse(current.updated_at);
+    this.ctx.log.info(
+      `the write that failed on comment ${this.commentId} had landed (${current.updated_at})`
+    );
+    if (at - this.lastAlive > this.ctx.config.leaseMs) return false;
+    this.lastAlive = Math.max(this.lastAlive, at);
+    return true;
   }
   /**
    * Edit the comment (serialised with every other write to it). Resolves true when the write landed while
@@ -38136,21 +38583,30 @@ var LeaseKeeper = class {
     const next = this.chain.then(async () => {
       if (this.fenced && !final) return false;
       const prev = this.lastAlive;
+      const prevLeaseMs = this.leaseMs;
       const beat = ++this.beat;
+      const chosen = leaseNow(this.ctx);
+      const leaseMs = Math.max(prevLeaseMs, chosen.leaseMs);
       let written;
       try {
-        written = await this.ctx.thread.edit(this.commentId, render(beat, prev), { retries: 0 });
+        written = await this.ctx.thread.edit(this.commentId, render({ beat, prev, leaseMs, prevLeaseMs }), {
+          retries: 0
+        });
       } catch (error3) {
         this.ctx.log.warning(`heartbeat on comment ${this.commentId} failed: ${getErrorMessage(error3)}`);
         throw error3;
       }
       const at = Date.parse(written.updated_at);
       this.ctx.log.debug(`heartbeat ${beat} on comment ${this.commentId} landed at ${written.updated_at}`);
-      if (at - prev > this.ctx.config.leaseMs) {
+      if (at - prev > prevLeaseMs) {
         if (!final) this.fence("a write landed after the lease had run out");
         return false;
       }
       this.lastAlive = Math.max(this.lastAlive, at);
+      if (leaseMs > this.leaseMs) {
+        this.leaseMs = leaseMs;
+        noteLease(this.ctx, leaseMs, this.heartbeatMs, `comment ${this.commentId}`);
+      }
       return true;
     });
     this.chain = next.catch(() => {
@@ -38550,7 +39006,7 @@ function startProcess(options2) {
     });
     onEnd(child, settle2);
   });
-  return { done, kill };
+  return { done, kill, ...child.pid !== void 0 ? { pid: child.pid } : {} };
 }
 function signalGroup(child, signal2) {
   try {
@@ -38630,7 +39086,17 @@ var newNonce = () => randomUUID3();
 function envelope2(config2, nonce) {
   return { p2p: 1, run: config2.run, node: config2.nodeId, nonce };
 }
-function bidBody(config2, nonce, term, state, beat = 0, prev, spent) {
+function leaseFields(config2, lease2) {
+  const leaseMs = lease2?.leaseMs ?? config2.leaseMs;
+  return {
+    lease_ms: leaseMs,
+    beat: lease2?.beat ?? 0,
+    ...lease2?.prev !== void 0 ? { prev: lease2.prev } : {},
+    // Only when it differs: the messages of a run whose budget never ran short read as they always did.
+    ...lease2?.prevLeaseMs !== void 0 && lease2.prevLeaseMs !== leaseMs ? { prev_lease_ms: lease2.prevLeaseMs } : {}
+  };
+}
+function bidBody(config2, nonce, term, state, lease2, spent) {
   const message = {
     ...envelope2(config2, nonce),
     type: "bid",
@@ -38638,9 +39104,7 @@ function bidBody(config2, nonce, term, state, beat = 0, prev, spent) {
     instance: config2.instance,
     instances: config2.instances,
     state,
-    lease_ms: config2.leaseMs,
-    beat,
-    ...prev !== void 0 ? { prev } : {},
+    ...leaseFields(config2, lease2),
     ...config2.runner ? { runner: config2.runner } : {},
     ...spent ? { spent } : {}
   };
@@ -38661,7 +39125,7 @@ function fitResult(r, tail) {
     } : {}
   };
 }
-function claimBody(config2, nonce, fields, beat = 0, prev, timing) {
+function claimBody(config2, nonce, fields, lease2, timing) {
   for (const tail of [8e3, 2e3, 500, 0]) {
     const message = {
       ...envelope2(config2, nonce),
@@ -38669,9 +39133,7 @@ function claimBody(config2, nonce, fields, beat = 0, prev, timing) {
       ...fields,
       ...fields.progress !== void 0 ? { progress: fields.progress.slice(0, 500) } : {},
       ...fields.result ? { result: fitResult(fields.result, tail) } : {},
-      lease_ms: config2.leaseMs,
-      beat,
-      ...prev !== void 0 ? { prev } : {}
+      ...leaseFields(config2, lease2)
     };
     const body = encode2(message, renderClaim(message, timing?.startedAt, timing?.now));
     if (body.length <= GITHUB_COMMENT_LIMIT || tail === 0) return body;
@@ -39107,10 +39569,11 @@ function startAgentRun(ctx, spec) {
   const { config: config2 } = ctx;
   const choice = config2.agent;
   rmSync3(spec.usageFile, { force: true, recursive: true });
+  const budgetUsd = spec.budgetUsd !== void 0 ? floorCap(spec.budgetUsd) : void 0;
   const options2 = {
     command: agentCommandLine(choice, {
       ...config2.maxTurns !== void 0 ? { maxTurns: config2.maxTurns } : {},
-      ...spec.budgetUsd !== void 0 ? { budgetUsd: spec.budgetUsd } : {}
+      ...budgetUsd !== void 0 ? { budgetUsd } : {}
     }),
     cwd: config2.workspace,
     env: {
@@ -39128,7 +39591,7 @@ function startAgentRun(ctx, spec) {
       P2P_PROMPT_FILE: spec.promptFile,
       P2P_USAGE_FILE: spec.usageFile,
       ...config2.maxTurns !== void 0 ? { P2P_MAX_TURNS: String(config2.maxTurns) } : {},
-      ...spec.budgetUsd !== void 0 ? { P2P_MAX_COST_USD: spec.budgetUsd.toFixed(4) } : {}
+      ...budgetUsd !== void 0 ? { P2P_MAX_COST_USD: budgetUsd.toFixed(4) } : {}
     },
     timeoutMs: spec.timeoutMs,
     stdoutLimit: spec.keepStdout ? 5e6 : 0,
@@ -39136,9 +39599,14 @@ function startAgentRun(ctx, spec) {
     ...spec.onOutput ? { onOutput: spec.onOutput } : {}
   };
   const running = (ctx.startProcess ?? startProcess)(options2);
+  const what = spec.env.P2P_TASK_ID ? `the agent for ${spec.env.P2P_TASK_ID}` : "the planning agent";
   return {
     kill: running.kill,
-    done: running.done.then((run2) => finishRun(ctx, spec, run2))
+    done: waitingFor(
+      ctx,
+      `${what}${running.pid !== void 0 ? ` (pid ${running.pid})` : ""}`,
+      () => running.done.then((run2) => finishRun(ctx, spec, run2))
+    )
   };
 }
 function finishRun(ctx, spec, run2) {
@@ -39256,7 +39724,7 @@ async function lead(ctx, bid, keeper, onPublished) {
   log.info(`\u{1F3AF} this node leads term ${bid.term}: planning the tasks`);
   const lostReason = () => keeper.isFenced() ? "the heartbeats did not get through in time" : "lease ran out";
   keeper.stop();
-  keeper.start((beat, prev) => bidBody(config2, bid.nonce, bid.term, "planning", beat, prev));
+  keeper.start((edit) => bidBody(config2, bid.nonce, bid.term, "planning", edit));
   try {
     let tasks = [];
     let error3;
@@ -39374,6 +39842,82 @@ ${result.outputTail.slice(-1500)}` : ""}`
 
 // src/node/work.ts
 import path7 from "node:path";
+
+// src/protocol/budget-share.ts
+function capToAsk(state, now, me, maxTaskCostUsd, gone = /* @__PURE__ */ new Map(), hearing = HEARS_ALL) {
+  const left = state.budget?.leftUsd;
+  if (left === void 0) return void 0;
+  if (maxTaskCostUsd !== void 0) return maxTaskCostUsd;
+  let toRun = 0;
+  for (const view of taskViews(state, now, gone, hearing).values())
+    if (view.status === "claimable" || view.status === "blocked") toRun += 1;
+  const free = /* @__PURE__ */ new Set([me]);
+  for (const n of state.nodes.values())
+    if (n.instance > 0 && !n.spent && !gone.has(n.id) && !liveAttemptOf(state, n.id, now, hearing))
+      free.add(n.id);
+  const share = left / Math.max(1, Math.min(toRun, free.size));
+  return Math.max(floorCap(share), MIN_GRANT_USD);
+}
+
+// src/node/attempt-cap.ts
+function capToAskNow(ctx) {
+  return capToAsk(foldThread(ctx), ctx.client.clock.now(), ctx.config.nodeId, ctx.config.maxTaskCostUsd);
+}
+function ownClaim(state, claim2) {
+  const attempt = state.tasks.get(claim2.task)?.attempts[claim2.attempt - 1];
+  if (attempt?.nonce === claim2.nonce) return { attempt };
+  const entry = state.entries.find(
+    (e) => e.message?.type === "claim" && e.message.nonce === claim2.nonce && e.status !== "duplicate"
+  );
+  const refusal = entry ? state.budget?.refused.get(entry.commentId) : void 0;
+  return refusal && entry ? {
+    refusal: {
+      ...refusal,
+      commentId: entry.commentId,
+      updated: entry.updated,
+      leaseMs: entry.message?.type === "claim" ? entry.message.lease_ms : 0
+    }
+  } : {};
+}
+async function settleGrant(ctx, claim2, state) {
+  if (claim2.capUsd === void 0) return state;
+  const { attempt, refusal } = ownClaim(state, claim2);
+  const granted = attempt?.cap?.granted;
+  if (!refusal && (granted === void 0 || granted >= claim2.capUsd)) return state;
+  try {
+    await ctx.thread.refresh();
+  } catch (error3) {
+    ctx.log.warning(`reading the thread failed: ${getErrorMessage(error3)}`);
+    return state;
+  }
+  return foldThread(ctx);
+}
+async function giveBack(ctx, keeper, fields, refusal) {
+  const error3 = `not started: the run's budget had ${formatCost(refusal.left)} left to grant when it was claimed, less than an agent starts with`;
+  const result = {
+    exit_code: null,
+    duration_ms: 0,
+    output_tail: "",
+    error: error3,
+    usage: { cost_usd: 0 }
+  };
+  const { nonce, ...rest } = fields;
+  keeper.stop();
+  keeper.retarget(refusal.commentId, refusal.updated, refusal.leaseMs || ctx.config.leaseMs);
+  try {
+    await keepTrying(
+      ctx,
+      `giving ${fields.task} back`,
+      () => keeper.write((edit) => claimBody(ctx.config, nonce, { ...rest, state: "failed", result }, edit), true)
+    );
+  } catch (writeError) {
+    ctx.log.warning(`could not give ${fields.task} back: ${getErrorMessage(writeError)}`);
+  }
+  ctx.log.info(`\u{1F4B8} ${fields.task}: ${error3}`);
+}
+function capInput(granted, maxTaskCostUsd) {
+  return granted === maxTaskCostUsd ? "max-task-cost-usd" : "its share of the run's budget (max-cost-usd)";
+}
 
 // src/trigger/commands.ts
 var escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -39886,10 +40430,18 @@ function heldFields(claim2, fields) {
     task: claim2.task,
     attempt: claim2.attempt,
     ...fields,
-    ...claim2.takeover ? { takeover: claim2.takeover } : {}
+    ...claim2.takeover ? { takeover: claim2.takeover } : {},
+    ...claim2.capUsd !== void 0 ? { cap_usd: claim2.capUsd } : {}
   };
 }
-async function untilListed(ctx, commentId, abandon) {
+function untilListed(ctx, commentId, abandon) {
+  return waitingFor(
+    ctx,
+    `a listing that shows comment ${commentId}`,
+    () => readUntilListed(ctx, commentId, abandon)
+  );
+}
+async function readUntilListed(ctx, commentId, abandon) {
   for (; ; ) {
     if (abandon()) return false;
     try {
@@ -39913,7 +40465,11 @@ async function settlePreviousAttempt(ctx, choice, claimCreated) {
     ctx.log.info(
       `waiting ${Math.ceil(waitMs / 1e3)}s until any read shows attempt ${choice.attempt - 1}'s last write before this claim`
     );
-    await ctx.sleep(waitMs);
+    await waitingFor(
+      ctx,
+      `GitHub's listing lag to pass before reading attempt ${choice.attempt - 1} of ${choice.task} again`,
+      () => ctx.sleep(waitMs)
+    );
   }
   for (const a of earlier)
     await keepTrying(
@@ -39989,27 +40545,33 @@ async function claimTask(ctx, choice) {
   const { config: config2, log } = ctx;
   const nonce = newNonce();
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
+  const capUsd = capToAskNow(ctx);
   const fields = {
     task: choice.task,
     attempt: choice.attempt,
     state: "claimed",
-    ...choice.takeover ? { takeover: choice.takeover } : {}
+    ...choice.takeover ? { takeover: choice.takeover } : {},
+    ...capUsd !== void 0 ? { cap_usd: capUsd } : {}
   };
   const postedAt = Date.now();
-  const posted = await postClaim(ctx, choice.task, claimBody(config2, nonce, fields));
+  const lease2 = leaseNow(ctx, true);
+  const posted = await postClaim(ctx, choice.task, claimBody(config2, nonce, fields, lease2));
   if (!posted) return void 0;
+  noteLease(ctx, lease2.leaseMs, lease2.heartbeatMs, `the claim on ${choice.task}`);
+  const lost = (reason) => {
+    claim2.lost = reason;
+    claim2.onLost?.(reason);
+  };
   const claim2 = {
     task: choice.task,
     attempt: choice.attempt,
     nonce,
     ...choice.takeover ? { takeover: choice.takeover } : {},
+    ...capUsd !== void 0 ? { capUsd } : {},
     statsBefore,
-    keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), (reason) => {
-      claim2.lost = reason;
-      claim2.onLost?.(reason);
-    })
+    keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), lost, lease2.leaseMs)
   };
-  claim2.keeper.start((beat, prev) => claimBody(config2, nonce, fields, beat, prev), false);
+  claim2.keeper.start((edit) => claimBody(config2, nonce, fields, edit), false);
   log.info(
     `\u{1F3AF} claimed ${choice.task} (attempt ${choice.attempt}) in comment ${posted.id}; waiting ${config2.settleMs}ms for rivals`
   );
@@ -40020,29 +40582,42 @@ async function claimTask(ctx, choice) {
     return void 0;
   }
   await settlePreviousAttempt(ctx, choice, posted.created_at);
-  const state = foldThread(ctx);
-  const attempts = state.tasks.get(choice.task)?.attempts ?? [];
-  const winner = attempts[choice.attempt - 1];
-  if (winner?.nonce === nonce && winner.commentId !== posted.id) {
+  const state = await settleGrant(ctx, claim2, foldThread(ctx));
+  return await judgeClaim(ctx, claim2, fields, posted.id, state) ? { claim: claim2, state } : void 0;
+}
+async function judgeClaim(ctx, claim2, fields, postedId, state) {
+  const { log } = ctx;
+  const { nonce } = claim2;
+  const attempts = state.tasks.get(claim2.task)?.attempts ?? [];
+  const winner = attempts[claim2.attempt - 1];
+  if (winner?.nonce === nonce && winner.commentId !== postedId) {
     log.info(`the claim was posted twice; keeping comment ${winner.commentId}, the first copy`);
-    claim2.keeper.retarget(winner.commentId, winner.updated);
+    claim2.keeper.retarget(winner.commentId, winner.updated, winner.ev.leaseMs);
   }
   if (winner?.nonce === nonce && (winner.outcome !== "open" || attempts.at(-1) !== winner || claim2.lost)) {
     claim2.keeper.stop();
     const why = winner.outcome === "superseded" ? "an earlier attempt had finished its work in time, and its outcome came in late" : "its first copy fell silent and was taken over";
-    log.info(`lost ${choice.task}: ${claim2.lost ?? why}`);
-    return void 0;
+    log.info(`lost ${claim2.task}: ${claim2.lost ?? why}`);
+    return false;
+  }
+  const { refusal } = ownClaim(state, claim2);
+  if (refusal) {
+    await giveBack(ctx, claim2.keeper, { ...fields, nonce }, refusal);
+    return false;
   }
   if (!winner || winner.nonce !== nonce) {
     claim2.keeper.stop();
-    const entry = state.entries.find((e) => e.commentId === posted.id);
+    const entry = state.entries.find((e) => e.commentId === postedId);
     log.info(
-      `lost ${choice.task}: ${entry?.note ?? (winner ? `${winner.node} claimed it first` : "the claim did not count")}`
+      `lost ${claim2.task}: ${entry?.note ?? (winner ? `${winner.node} claimed it first` : "the claim did not count")}`
     );
-    return void 0;
+    return false;
   }
-  log.info(`won ${choice.task} (attempt ${choice.attempt})`);
-  return { claim: claim2, state };
+  if (winner.cap) claim2.grantUsd = winner.cap.granted;
+  log.info(
+    `won ${claim2.task} (attempt ${claim2.attempt})${winner.cap ? `; its agents may spend $${winner.cap.granted.toFixed(4)} of the run's budget` : ""}`
+  );
+  return true;
 }
 async function closeTask(ctx, choice) {
   const { config: config2, thread, log } = ctx;
@@ -40123,12 +40698,11 @@ async function runTask(ctx, claim2, state, stops) {
 }
 function heartbeatWhileRunning(ctx, claim2, progress) {
   const startedAt = Date.now();
-  const running = (beat, prev) => claimBody(
+  const running = (edit) => claimBody(
     ctx.config,
     claim2.nonce,
     heldFields(claim2, { state: "running", progress: progress.line }),
-    beat,
-    prev,
+    edit,
     {
       startedAt,
       now: Date.now()
@@ -40238,16 +40812,21 @@ async function recordOutcome(ctx, claim2, o) {
   const { config: config2, log } = ctx;
   const { task, result, finishedAt } = o;
   const outcome = o.ok ? "completed" : "failed";
-  const final = (beat, prev) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: outcome, result }), beat, prev);
+  const final = (edit) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: outcome, result }), edit);
   const catchUp = ctx.thread.refresh().then(
     () => true,
     () => false
   );
   try {
+    let tried = false;
     const counted = await keepTrying(
       ctx,
       `recording the outcome of ${task.id}`,
-      () => claim2.keeper.write(final, true),
+      () => {
+        const again = tried;
+        tried = true;
+        return again ? claim2.keeper.writeFinalAgain(final, (c) => carries(c, claim2.nonce, outcome)) : claim2.keeper.write(final, true);
+      },
       finishedAt !== void 0 ? Math.max(OUTCOME_PATIENCE_MS, 3 * config2.leaseMs) : void 0
     );
     if (!counted)
@@ -40262,6 +40841,10 @@ async function recordOutcome(ctx, claim2, o) {
     `${o.ok ? "\u2705" : "\u274C"} ${task.id} ${outcome} in ${Math.round(o.run.durationMs / 1e3)}s${o.error ? `: ${o.error}` : ""}`
   );
   return { outcome, viewIsFresh: await catchUp };
+}
+function carries(comment, nonce, outcome) {
+  const d = decode2(comment.body);
+  return d.kind === "message" && d.message.type === "claim" && d.message.nonce === nonce && d.message.state === outcome;
 }
 var OUTCOME_PATIENCE_MS = 75 * 6e4;
 async function recordSuperseded(ctx, claim2, run2) {
@@ -40280,7 +40863,7 @@ async function recordSuperseded(ctx, claim2, run2) {
       ctx,
       `recording that ${claim2.task} was superseded`,
       () => claim2.keeper.write(
-        (beat, prev) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: "failed", result }), beat, prev),
+        (edit) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: "failed", result }), edit),
         true
       )
     );
@@ -40315,7 +40898,7 @@ function runWork(ctx, state, claim2, task, prompt, promptFile, onProgress) {
   const { config: config2, log } = ctx;
   log.info(`\u2699\uFE0F running the agent on ${task.id}: ${task.title}`);
   const logLine = cappedLog(log, `  [${task.id}] `);
-  const budget = attemptBudget(ctx.config, state);
+  const budget = claim2.grantUsd !== void 0 ? { usd: claim2.grantUsd, input: capInput(claim2.grantUsd, config2.maxTaskCostUsd) } : attemptBudget(config2, state);
   return runWithChecks(ctx, claim2, {
     ...budget ? { budget } : {},
     task,
@@ -40578,18 +41161,21 @@ var Candidacies = class {
     const { config: config2, thread, log } = this.ctx;
     const nonce = newNonce();
     const postedAt = Date.now();
+    const { leaseMs, heartbeatMs } = leaseNow(this.ctx, true);
     const posted = await keepTrying(
       this.ctx,
       `standing for leader (term ${term})`,
-      () => thread.post(bidBody(config2, nonce, term, "standing"), { retries: 0 })
+      () => thread.post(bidBody(config2, nonce, term, "standing", { leaseMs }), { retries: 0 })
     );
+    noteLease(this.ctx, leaseMs, heartbeatMs, `the bid for term ${term}`);
     const keeper = new LeaseKeeper(
       this.ctx,
       posted.id,
       Date.parse(posted.created_at),
-      (reason) => log.warning(`the bid for term ${term} lapsed: ${reason}`)
+      (reason) => log.warning(`the bid for term ${term} lapsed: ${reason}`),
+      leaseMs
     );
-    keeper.start((beat, prev) => bidBody(config2, nonce, term, "standing", beat, prev), false);
+    keeper.start((edit) => bidBody(config2, nonce, term, "standing", edit), false);
     const candidacy = { nonce, postedAt, keeper };
     this.standing.set(term, candidacy);
     this.first ??= candidacy;
@@ -40609,7 +41195,7 @@ var Candidacies = class {
       if (state.plan || leader && leader.nonce !== candidacy.nonce || mine?.status === "ignored") {
         candidacy.keeper.stop();
         this.standing.delete(term);
-      } else if (leader) candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive);
+      } else if (leader) candidacy.keeper.retarget(leader.commentId, leader.ev.lastAlive, leader.ev.leaseMs);
     }
   }
   stopAll() {
@@ -41167,9 +41753,10 @@ async function leaveRun(node2, state) {
   await recordSpend(node2);
   log.info(ledger.line());
   const { remaining, limit, lowest } = client.budget;
+  const longestLease = heldLeases(client).longestMs;
   if (limit !== void 0)
     log.info(
-      `the repository's API budget: ${remaining} of ${limit} left at the end, ${lowest} at the least${headroom.slowedMs > 0 ? `; idle reads were slowed for ${Math.round(headroom.slowedMs / 1e3)}s to leave some to the repository` : ""}`
+      `the repository's API budget: ${remaining} of ${limit} left at the end, ${lowest} at the least${headroom.slowedMs > 0 ? `; idle reads were slowed for ${Math.round(headroom.slowedMs / 1e3)}s to leave some to the repository` : ""}${longestLease > 0 ? `; leases were lengthened up to ${formatDuration(longestLease)} (${formatDuration(config2.leaseMs)} set), too few requests being left for their heartbeats` : ""}`
     );
   const now = client.clock.now();
   const counts = tally(state, now);
@@ -41191,18 +41778,20 @@ async function recordSpend(node2) {
   const { config: config2, client, log } = ctx;
   const first = node2.candidacies.first;
   if (!first) return;
+  const longest = heldLeases(client).longestMs;
   try {
     await keepTrying(
       ctx,
       "recording what this node spent",
       () => first.keeper.write(
-        (beat, prev) => bidBody(config2, first.nonce, 1, "standing", beat, prev, {
+        (edit) => bidBody(config2, first.nonce, 1, "standing", edit, {
           requests: client.stats.counted + 1,
           not_modified: client.stats.notModified,
           writes: client.stats.writes,
           ...client.budget.limit !== void 0 ? { rate_limit: client.budget.limit } : {},
           ...client.budget.lowest !== void 0 ? { lowest_remaining: client.budget.lowest } : {},
-          ...headroom.slowedMs > 0 ? { slowed_ms: Math.round(headroom.slowedMs) } : {}
+          ...headroom.slowedMs > 0 ? { slowed_ms: Math.round(headroom.slowedMs) } : {},
+          ...longest > 0 ? { longest_lease_ms: longest } : {}
         }),
         true
       ),
@@ -41251,9 +41840,12 @@ function watchesTail(w) {
 function lostClaimPauseMs(s, random) {
   return Math.min(s.pollMs, 500) * (1 + random);
 }
-function readingPhase(hasPlan, current, waitingFor) {
+function readingPhase(hasPlan, current, waitingFor2) {
   if (!hasPlan) return "electing";
-  return current === "working" || current === "claiming" ? "catching up" : waitingFor;
+  return current === "working" || current === "claiming" ? "catching up" : waitingFor2;
+}
+function quietSpanMs(s) {
+  return Math.max(4 * s.pollMs, 1e4);
 }
 
 // src/node/node-step.ts
@@ -41355,6 +41947,14 @@ function stepIdle(view, memory) {
 
 // src/node/run-node.ts
 async function runNode(ctx) {
+  ctx.watchdog?.start();
+  try {
+    return await followRun(ctx);
+  } finally {
+    ctx.watchdog?.stop();
+  }
+}
+async function followRun(ctx) {
   const ledger = new ApiLedger(ctx.client.stats);
   const { run: run2, candidacies } = await joinRun(ctx);
   const member = {
@@ -41396,6 +41996,7 @@ async function followThread(member) {
     member.liveness.explainSpared(state, view.hearing, view.serverNow);
     const decision = step(view, memory);
     memory = decision.memory;
+    ctx.watchdog?.decided(waitsFor(decision.action));
     if (decision.action.kind === "leave") {
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
       if (decision.action.notice) ctx.log.info(`\u{1F6D1} leaving: ${decision.action.notice}`);
@@ -41808,12 +42409,18 @@ function nodesSpent(state) {
     spent.notModified += node2.spent.not_modified;
     spent.writes += node2.spent.writes;
     spent.nodes += 1;
-    const { rate_limit: limit, lowest_remaining: lowest, slowed_ms: slowed } = node2.spent;
+    const {
+      rate_limit: limit,
+      lowest_remaining: lowest,
+      slowed_ms: slowed,
+      longest_lease_ms: lease2
+    } = node2.spent;
     if (limit === void 0) continue;
     budget ??= { limit, slowedMs: 0 };
     budget.limit = Math.max(budget.limit, limit);
     if (lowest !== void 0) budget.lowestRemaining = Math.min(budget.lowestRemaining ?? lowest, lowest);
     budget.slowedMs += slowed ?? 0;
+    if (lease2 !== void 0) budget.longestLeaseMs = Math.max(budget.longestLeaseMs ?? 0, lease2);
   }
   return { spent, ...budget ? { budget } : {} };
 }
@@ -41826,7 +42433,8 @@ function costBudgetOf(state, views) {
     leftUsd: budgetLeft(state) ?? 0,
     spent: budgetSpent(state),
     notRun: byBudget.filter((v) => v.status === "skipped").length,
-    notRetried: byBudget.filter((v) => v.status === "failed").length
+    notRetried: byBudget.filter((v) => v.status === "failed").length,
+    ...state.budget?.wholeCapOutcomes ? { wholeCaps: state.budget.wholeCapOutcomes } : {}
   };
 }
 function usageOf(usages) {
@@ -41936,9 +42544,10 @@ function costLines(s) {
   const b = s.costBudget;
   if (!b) return lines;
   const max = formatCost(b.maxUsd);
-  const unreported = unknownTasks > 0 ? " Costs the agents did not report are not counted against it." : "";
+  const unreported = b.wholeCaps ? ` ${b.wholeCaps} outcome(s) that reported no cost count their whole cap against it.` : unknownTasks > 0 ? " Costs the agents did not report are not counted against it." : "";
   if (!b.spent) lines.push("", `Budget: ${formatCost(b.leftUsd)} of ${max} left.${unreported}`);
-  else if (s.stopped) lines.push("", `The run's budget of ${max} was spent.`);
+  else if (s.stopped || b.notRun === 0 && b.notRetried === 0)
+    lines.push("", `The run's budget of ${max} was spent.`);
   else
     lines.push(
       "",
@@ -41948,7 +42557,7 @@ function costLines(s) {
 }
 function budgetSentence(requests, b) {
   const share = Math.round(100 * requests / b.limit);
-  return `That is ${share}% of the repository's hourly budget of ${b.limit}` + (b.lowestRemaining !== void 0 ? `; the least left at any time was ${b.lowestRemaining}` : "") + (b.slowedMs > 0 ? `; nodes slowed their idle reads for ${Math.round(b.slowedMs / 1e3)}s in all to leave some to the repository's other workflows` : "; the run never had to slow down for it") + ".";
+  return `That is ${share}% of the repository's hourly budget of ${b.limit}` + (b.lowestRemaining !== void 0 ? `; the least left at any time was ${b.lowestRemaining}` : "") + (b.slowedMs > 0 ? `; nodes slowed their idle reads for ${Math.round(b.slowedMs / 1e3)}s in all to leave some to the repository's other workflows` : b.longestLeaseMs === void 0 ? "; the run never had to slow down for it" : "") + (b.longestLeaseMs !== void 0 ? `; too little of it was left for the heartbeats, so nodes lengthened their leases (up to ${formatDuration(b.longestLeaseMs)}) rather than lose them, and the run went slower` : "") + ".";
 }
 var cellText = (text, max) => text.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, max);
 function resultCell(t) {
@@ -42155,7 +42764,8 @@ function clientFor(inputs, runtime) {
     baseUrl: runtime.apiUrl,
     owner: runtime.owner,
     repo: runtime.repo,
-    log: actionsLogger
+    log: actionsLogger,
+    requestTimeoutMs: inputs.requestTimeoutMs
   });
 }
 function requireIssue(inputs) {
@@ -42195,7 +42805,8 @@ async function runNodeMode(inputs, runtime) {
     }
   });
   setOutput("node-id", config2.nodeId);
-  const outcome = await runNode({ client, thread, config: config2, log: actionsLogger, sleep: realSleep });
+  const watchdog = new Watchdog(client, actionsLogger, quietSpanMs(config2));
+  const outcome = await runNode({ client, thread, config: config2, log: actionsLogger, sleep: realSleep, watchdog });
   setOutput("role", outcome.role);
   setOutput("tasks-completed", String(outcome.completed));
   setOutput("tasks-failed", String(outcome.failed));

@@ -21,7 +21,7 @@ export function capToAskNow(ctx: RunContext): number | undefined {
 export function ownClaim(
   state: RunState,
   claim: { task: string; attempt: number; nonce: string },
-): { attempt?: AttemptRecord; refusal?: Refusal & { commentId: number; updated: number } } {
+): { attempt?: AttemptRecord; refusal?: Refusal & { commentId: number; updated: number; leaseMs: number } } {
   const attempt = state.tasks.get(claim.task)?.attempts[claim.attempt - 1];
   if (attempt?.nonce === claim.nonce) return { attempt };
   // The first copy of a claim posted twice is the one the fold judged.
@@ -30,7 +30,14 @@ export function ownClaim(
   );
   const refusal = entry ? state.budget?.refused.get(entry.commentId) : undefined;
   return refusal && entry
-    ? { refusal: { ...refusal, commentId: entry.commentId, updated: entry.updated } }
+    ? {
+        refusal: {
+          ...refusal,
+          commentId: entry.commentId,
+          updated: entry.updated,
+          leaseMs: entry.message?.type === 'claim' ? entry.message.lease_ms : 0,
+        },
+      }
     : {};
 }
 
@@ -66,7 +73,7 @@ export async function giveBack(
   ctx: RunContext,
   keeper: LeaseKeeper,
   fields: ClaimFields & { nonce: string },
-  refusal: Refusal & { commentId: number; updated: number },
+  refusal: Refusal & { commentId: number; updated: number; leaseMs: number },
 ): Promise<void> {
   const error = `not started: the run's budget had ${formatCost(refusal.left)} left to grant when it was claimed, less than an agent starts with`;
   const result: Result = {
@@ -78,13 +85,10 @@ export async function giveBack(
   };
   const { nonce, ...rest } = fields;
   keeper.stop();
-  keeper.retarget(refusal.commentId, refusal.updated);
+  keeper.retarget(refusal.commentId, refusal.updated, refusal.leaseMs || ctx.config.leaseMs);
   try {
     await keepTrying(ctx, `giving ${fields.task} back`, () =>
-      keeper.write(
-        (beat, prev) => claimBody(ctx.config, nonce, { ...rest, state: 'failed', result }, beat, prev),
-        true,
-      ),
+      keeper.write((edit) => claimBody(ctx.config, nonce, { ...rest, state: 'failed', result }, edit), true),
     );
   } catch (writeError) {
     ctx.log.warning(`could not give ${fields.task} back: ${getErrorMessage(writeError)}`);

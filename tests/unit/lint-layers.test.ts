@@ -37,7 +37,7 @@ describe('the layers, as the linter enforces them', () => {
       expect(messages.filter((m) => m.startsWith('no-restricted-globals'))).toHaveLength(1);
     }
     expect(await lint('src/node', CLOCK)).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it('lets only src/github import Octokit or call octokit.rest', async () => {
     const outside = await lint('src/node', GITHUB);
@@ -48,7 +48,7 @@ describe('the layers, as the linter enforces them', () => {
       true,
     );
     expect(await lint('src/github', GITHUB.replaceAll('../../github/', '../'))).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it('allows no function in src/ longer than 80 lines', async () => {
     const body = (lines: number): string =>
@@ -56,7 +56,7 @@ describe('the layers, as the linter enforces them', () => {
     const tooLong = await lint('src/node', body(81));
     expect(tooLong.filter((m) => m.startsWith('max-lines-per-function'))).toHaveLength(1);
     expect(await lint('src/node', body(80))).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it("keeps the clock out of the node's step functions and polling policies", async () => {
     // The rule names these two files (the rest of src/node performs effects): check it applies to them.
@@ -68,7 +68,7 @@ describe('the layers, as the linter enforces them', () => {
       rules: Record<string, unknown>;
     };
     expect(JSON.stringify(policies.rules['no-restricted-syntax'])).toMatch(/no Date\.now\(\)/);
-  }, 60_000);
+  }, 180_000);
 
   it('leaves no promise floating', async () => {
     const messages = await lint(
@@ -76,5 +76,5 @@ describe('the layers, as the linter enforces them', () => {
       'async function work(): Promise<void> {}\nexport function start(): void {\n  work();\n}\n',
     );
     expect(messages.some((m) => m.startsWith('@typescript-eslint/no-floating-promises'))).toBe(true);
-  }, 60_000);
+  }, 180_000);
 });
