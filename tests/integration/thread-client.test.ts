@@ -168,6 +168,23 @@ describe('the client', () => {
     expect(firstRetry).toBeLessThan(800);
   });
 
+  it('backs off a 5xx from the first retry after limit waits, not from the limit waits’ count', async () => {
+    // plugin-throttling writes its count of limit waits where plugin-retry keeps its own: after nine silent
+    // limits on one post, its 502's first retry waited (9 + 1)² s, 100 s of silence (the simulation, seed 696).
+    server = await startEmulator({});
+    const client = botClient(server, { retryBaseMs: 100 });
+    const issue = server.emulator.createIssue({ title: 't', body: 'b' });
+    server.emulator.queueFaults([
+      { kind: 'secondary-rate-limit', retryAfter: 1, count: 3, match: { method: 'GET' } },
+      { kind: 'status', status: 502, count: 1, match: { method: 'GET' } },
+    ]);
+    await client.octokit.rest.issues.get({ owner: 'octo-org', repo: 'demo', issue_number: issue });
+    const sent = server.emulator.requestLog().map((r) => r.at);
+    expect(sent).toHaveLength(5);
+    // The 502's retry waits the base, 0.1 s: not (3 + 1)² × 0.1 = 1.6 s.
+    expect(sent[4]! - sent[3]!).toBeLessThan(800);
+  }, 20_000);
+
   it('waits as long as a 429 asks (retry-after), worded as GitHub does or bare, not plugin-retry’s back-off', async () => {
     const { emulator, client, thread, log } = await setup();
     emulator.queueFaults([
