@@ -36395,6 +36395,10 @@ function isFault(response) {
   if (status !== 403) return false;
   return !!headers.get("retry-after") || headers.get("x-ratelimit-remaining") === "0";
 }
+function freshBackOff(request2) {
+  const options2 = request2.request;
+  if (options2) options2.retryCount = 0;
+}
 function throttleOptions(throttleId, log, holdBack) {
   return {
     ...throttleId ? { id: throttleId } : {},
@@ -36414,6 +36418,7 @@ function throttleOptions(throttleId, log, holdBack) {
         `GitHub's rate limit is used up: waiting ${retryAfter}s for the reset before retrying ${request2.method} ${request2.url}`
       );
       holdBack(retryAfter * 1e3);
+      freshBackOff(request2);
       return true;
     },
     onSecondaryRateLimit: (retryAfter, request2) => {
@@ -36421,6 +36426,7 @@ function throttleOptions(throttleId, log, holdBack) {
         `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request2.method} ${request2.url}`
       );
       holdBack(retryAfter * 1e3);
+      freshBackOff(request2);
       return true;
     }
   };
