@@ -65,7 +65,8 @@ describe('planning', () => {
     // Ten seconds of waiting, looked at every second: reading the thread's two pages each time would cost
     // more than 20. The first 3 s are read (a plan usually comes at once), then only free 304s until it came.
     expect(electing).toBeLessThanOrEqual(14);
-    expect(Number(use![2])).toBeGreaterThanOrEqual(5);
+    // About seven free looks; a worker slow to start on a loaded machine has fewer of the ten seconds left.
+    expect(Number(use![2])).toBeGreaterThanOrEqual(3);
     expect(taskViews(scenario.state(), Date.now()).get('only')?.status).toBe('completed');
   });
 
