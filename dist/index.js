@@ -40819,8 +40819,9 @@ async function recordOutcome(ctx, claim2, o) {
   const { task, result, finishedAt } = o;
   const outcome = o.ok ? "completed" : "failed";
   const final = (edit) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: outcome, result }), edit);
+  let caughtUpAt = -Infinity;
   const catchUp = ctx.thread.refresh().then(
-    () => true,
+    () => (caughtUpAt = Date.now(), true),
     () => false
   );
   try {
@@ -40846,7 +40847,8 @@ async function recordOutcome(ctx, claim2, o) {
   log.info(
     `${o.ok ? "\u2705" : "\u274C"} ${task.id} ${outcome} in ${Math.round(o.run.durationMs / 1e3)}s${o.error ? `: ${o.error}` : ""}`
   );
-  return { outcome, viewIsFresh: await catchUp };
+  const caughtUp = await catchUp;
+  return { outcome, viewIsFresh: caughtUp && Date.now() - caughtUpAt <= config2.pollMs };
 }
 function carries(comment, nonce, outcome) {
   const d = decode2(comment.body);

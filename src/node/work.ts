@@ -589,7 +589,8 @@ function resultOf(
  * Write the outcome into the claim. Finished work is worth waiting for: through a used-up hourly budget and
  * its reset, if need be. What changed during the run is read while the outcome is written, so the next claim
  * goes out sooner (the outcome joins the view from the edit's answer, and a reading from a replica without it
- * cannot replace it).
+ * cannot replace it); that reading stands for a fresh one only if it ended within a poll interval of the
+ * outcome getting through.
  */
 async function recordOutcome(
   ctx: RunContext,
@@ -608,8 +609,9 @@ async function recordOutcome(
   const outcome = o.ok ? 'completed' : 'failed';
   const final = (edit: LeaseEdit): string =>
     claimBody(config, claim.nonce, heldFields(claim, { state: outcome, result }), edit);
+  let caughtUpAt = -Infinity;
   const catchUp = ctx.thread.refresh().then(
-    () => true,
+    () => ((caughtUpAt = Date.now()), true),
     () => false,
   );
   try {
@@ -639,7 +641,9 @@ async function recordOutcome(
   log.info(
     `${o.ok ? '✅' : '❌'} ${task.id} ${outcome} in ${Math.round(o.run.durationMs / 1000)}s${o.error ? `: ${o.error}` : ''}`,
   );
-  return { outcome, viewIsFresh: await catchUp };
+  // A reading that ended well before the outcome got through (GitHub held the write back) is stale by now.
+  const caughtUp = await catchUp;
+  return { outcome, viewIsFresh: caughtUp && Date.now() - caughtUpAt <= config.pollMs };
 }
 
 /** Whether a claim comment carries this attempt's outcome already (its nonce, in that state). */

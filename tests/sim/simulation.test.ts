@@ -61,8 +61,20 @@ describe('deterministic simulation', () => {
     // heartbeat, so two nodes ran one task. (Earlier finds are pinned by unit tests of the fold.) Found before
     // GitHub's limits were modelled: replayed as it was drawn then (--classic, its very schedule), and as it is
     // drawn now (the same schedule, plus limits and the faults added with them).
-    for (const seed of [32941])
-      for (const extra of [['--classic'], []]) {
+    //
+    // Found with issue 19 part 4's faults (as drawn now only: --classic draws none of them): 32, an outcome
+    // whose answer never came had landed and was written again, which moved when its task ended, so a
+    // dependent's claim made in between lost and its task ran twice; 696, a node silent 100 s, as a 5xx after
+    // nine limit waits backed off (9 + 1)² s; 847, a node whose outcome got through 120 s late left from a view
+    // read before it, and counted a task the thread does not give it.
+    const pinned: [number, string[][]][] = [
+      [32941, [['--classic'], []]],
+      [32, [[]]],
+      [696, [[]]],
+      [847, [[]]],
+    ];
+    for (const [seed, variants] of pinned)
+      for (const extra of variants) {
         const run = await runSeeds(seed, 1, extra);
         expect({ seed, extra, stderr: run.stderr, code: run.code }).toEqual({
           seed,
