@@ -12,9 +12,9 @@ import { keepTrying } from './keep-trying.js';
 import { claimBody, type ClaimFields } from './message-bodies.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 
-/** The cap this node asks for the attempt it is about to claim; undefined when the run has no budget. */
-export function capToAskNow(ctx: RunContext): number | undefined {
-  return capToAsk(foldThread(ctx), ctx.client.clock.now(), ctx.config.nodeId, ctx.config.maxTaskCostUsd);
+/** The cap this node asks for the attempt it is about to claim, from `state`; undefined without a budget. */
+export function capToAskNow(ctx: RunContext, state = foldThread(ctx)): number | undefined {
+  return capToAsk(state, ctx.client.clock.now(), ctx.config.nodeId, ctx.config.maxTaskCostUsd);
 }
 
 /** This node's claim as the fold has it: its attempt if it holds one, its refusal if the budget refused it. */

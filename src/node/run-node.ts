@@ -203,7 +203,7 @@ async function perform(member: Member, action: NodeAction, state: RunState): Pro
       await closeTask(ctx, action.choice);
       return false;
     case 'claim':
-      return claimAndRun(member, action.choice);
+      return claimAndRun(member, action.choice, state);
     case 'judge-stop':
       await member.stops.judge(action.request);
       return false;
@@ -213,6 +213,7 @@ async function perform(member: Member, action: NodeAction, state: RunState): Pro
 async function claimAndRun(
   member: Member,
   choice: Extract<NodeAction, { kind: 'claim' }>['choice'],
+  state: RunState,
 ): Promise<boolean> {
   const { ctx, ledger } = member;
   ledger.enter('claiming');
@@ -220,7 +221,7 @@ async function claimAndRun(
     ctx.log.info(
       `the job of ${choice.takeover.node} has ended (job ${choice.takeover.job}): taking ${choice.task} over without waiting for its lease`,
     );
-  const won = await claimTask(ctx, choice);
+  const won = await claimTask(ctx, choice, state);
   if (!won) {
     await ctx.sleep(lostClaimPauseMs(ctx.config, Math.random()));
     return false;

@@ -221,15 +221,19 @@ async function postClaim(ctx: RunContext, task: string, body: string): Promise<T
   }
 }
 
-/** Post a claim and wait for the verdict. Returns the claim when this node won it. */
+/**
+ * Post a claim and wait for the verdict. Returns the claim when this node won it. `chosenFrom`: the state the
+ * node chose the task from, which the cap it asks of the run's budget is worked out from (the thread, if absent).
+ */
 export async function claimTask(
   ctx: RunContext,
   choice: { task: string; attempt: number; takeover?: Claim['takeover'] },
+  chosenFrom?: RunState,
 ): Promise<{ claim: HeldClaim; state: RunState } | undefined> {
   const { config, log } = ctx;
   const nonce = newNonce();
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
-  const capUsd = capToAskNow(ctx);
+  const capUsd = capToAskNow(ctx, chosenFrom);
   const fields: ClaimFields = {
     task: choice.task,
     attempt: choice.attempt,
