@@ -2,15 +2,13 @@
 // shows the node is not stuck: a request answered (whatever the answer, a failure after the time limit too),
 // a wait of its own ending (a step of its loop), its agent starting or ending, the node finishing.
 import { idleCapMs } from '../src/node/polling.js';
+import { KEEP_TRYING_MAX_PAUSE_MS } from '../src/node/keep-trying.js';
 import { LOW_BUDGET_STRETCH } from '../src/node/headroom.js';
 import { REQUEST_LIMIT_MS, SILENT_LIMIT_MS } from './fault-schedule.js';
 import type { Schedule } from './schedule.js';
 
 /** plugin-retry's longest back-off between two tries of one request (1 s, 4 s, 9 s). */
 export const RETRY_PAUSE_MS = 9000;
-
-/** `keepTrying`'s longest pause between two calls. */
-export const KEEP_TRYING_PAUSE_MS = 15_000;
 
 /** Latency (at most 0.4 s here), comments spaced a second apart, the throttling plugin's extra second. */
 export const PROGRESS_SLACK_MS = 3000;
@@ -45,7 +43,7 @@ export function progressBound(schedule: Schedule, listingLagMs: number): Progres
   const ownWaitMs = Math.max(
     LOW_BUDGET_STRETCH * idleCapMs({ pollMs, leaseMs, settleMs }),
     listingLagMs + 1000,
-    KEEP_TRYING_PAUSE_MS,
+    KEEP_TRYING_MAX_PAUSE_MS,
   );
   let githubWaitMs = SILENT_LIMIT_MS;
   if (schedule.emulator.contentLimit) githubWaitMs = Math.max(githubWaitMs, 60_000);

@@ -7,6 +7,9 @@ import { waitingFor } from './watchdog.js';
 /** Statuses that no amount of retrying will change. */
 const FINAL_STATUSES = new Set([400, 401, 404, 410, 422]);
 
+/** The longest pause between two tries (the simulation's progress bound counts on it). */
+export const KEEP_TRYING_MAX_PAUSE_MS = 15_000;
+
 export class FatalApiError extends Error {}
 
 /**
@@ -49,7 +52,7 @@ export async function keepTrying<T>(
       await waitingFor(ctx, `${what}, tried again ${Math.round(pause / 100) / 10}s after a failure`, () =>
         ctx.sleep(pause),
       );
-      pause = Math.min(pause * 2, 15_000);
+      pause = Math.min(pause * 2, KEEP_TRYING_MAX_PAUSE_MS);
     }
   }
 }
