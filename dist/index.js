@@ -38058,6 +38058,7 @@ function waitsFor(action) {
 
 // src/node/keep-trying.ts
 var FINAL_STATUSES = /* @__PURE__ */ new Set([400, 401, 404, 410, 422]);
+var KEEP_TRYING_MAX_PAUSE_MS = 15e3;
 var FatalApiError = class extends Error {
 };
 async function keepTrying(ctx, what, call, giveUpMs) {
@@ -38091,7 +38092,7 @@ async function keepTrying(ctx, what, call, giveUpMs) {
         `${what}, tried again ${Math.round(pause / 100) / 10}s after a failure`,
         () => ctx.sleep(pause)
       );
-      pause = Math.min(pause * 2, 15e3);
+      pause = Math.min(pause * 2, KEEP_TRYING_MAX_PAUSE_MS);
     }
   }
 }
@@ -39866,8 +39867,8 @@ function capToAsk(state, now, me, maxTaskCostUsd, gone = /* @__PURE__ */ new Map
 }
 
 // src/node/attempt-cap.ts
-function capToAskNow(ctx) {
-  return capToAsk(foldThread(ctx), ctx.client.clock.now(), ctx.config.nodeId, ctx.config.maxTaskCostUsd);
+function capToAskNow(ctx, state = foldThread(ctx)) {
+  return capToAsk(state, ctx.client.clock.now(), ctx.config.nodeId, ctx.config.maxTaskCostUsd);
 }
 function ownClaim(state, claim2) {
   const attempt = state.tasks.get(claim2.task)?.attempts[claim2.attempt - 1];
@@ -40547,11 +40548,11 @@ async function postClaim(ctx, task, body) {
     return void 0;
   }
 }
-async function claimTask(ctx, choice) {
+async function claimTask(ctx, choice, chosenFrom) {
   const { config: config2, log } = ctx;
   const nonce = newNonce();
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
-  const capUsd = capToAskNow(ctx);
+  const capUsd = capToAskNow(ctx, chosenFrom);
   const fields = {
     task: choice.task,
     attempt: choice.attempt,
@@ -42101,20 +42102,20 @@ async function perform(member, action, state) {
       await closeTask(ctx, action.choice);
       return false;
     case "claim":
-      return claimAndRun(member, action.choice);
+      return claimAndRun(member, action.choice, state);
     case "judge-stop":
       await member.stops.judge(action.request);
       return false;
   }
 }
-async function claimAndRun(member, choice) {
+async function claimAndRun(member, choice, state) {
   const { ctx, ledger } = member;
   ledger.enter("claiming");
   if (choice.takeover)
     ctx.log.info(
       `the job of ${choice.takeover.node} has ended (job ${choice.takeover.job}): taking ${choice.task} over without waiting for its lease`
     );
-  const won = await claimTask(ctx, choice);
+  const won = await claimTask(ctx, choice, state);
   if (!won) {
     await ctx.sleep(lostClaimPauseMs(ctx.config, Math.random()));
     return false;
