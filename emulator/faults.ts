@@ -10,8 +10,11 @@ export interface FaultMatch {
 }
 
 export type Fault =
-  /** Answer this status (`{"message":"Server Error"}` for 5xx) to the next `count` matching requests. */
-  | { kind: 'status'; status: number; count: number; match?: FaultMatch }
+  /**
+   * Answer this status (`{"message":"Server Error"}` for 5xx) to the next `count` matching requests; with
+   * `forMs`, to every matching request for that long from when it is queued (`count` is then ignored).
+   */
+  | { kind: 'status'; status: number; count: number; match?: FaultMatch; forMs?: number }
   /** Perform the request, then answer 502: a retried POST lands twice. */
   | { kind: 'lost-response'; count: number; match?: FaultMatch }
   /**
@@ -44,6 +47,9 @@ export type Fault =
 
 export type CountedFault = Extract<Fault, { count: number }>;
 
+/** A queued fault; one queued with `forMs` holds until `until` (epoch ms) instead of counting down. */
+type QueuedFault = CountedFault & { until?: number };
+
 export function matches(
   match: FaultMatch | undefined,
   method: string,
@@ -59,7 +65,7 @@ export function matches(
 
 /** The queue of faults and the outages and exhausted limits they started. */
 export class FaultQueue {
-  private queue: CountedFault[] = [];
+  private queue: QueuedFault[] = [];
   downUntil = 0;
   downMode: 'status' | 'reset' | undefined;
   limitedUntil = 0;
@@ -73,15 +79,19 @@ export class FaultQueue {
       } else if (fault.kind === 'primary-rate-limit') {
         this.limitedUntil = now + fault.resetInSeconds * 1000;
         this.limitedWithoutReset = fault.withoutReset ?? false;
+      } else if (fault.kind === 'status' && fault.forMs !== undefined) {
+        if (fault.forMs > 0) this.queue.push({ ...fault, until: now + fault.forMs });
       } else if (fault.count > 0) this.queue.push({ ...fault });
     }
   }
 
-  /** The first queued fault matching the request, used once. */
-  take(method: string, path: string, token?: string): CountedFault | undefined {
+  /** The first queued fault matching the request, used once (or, one with a time span, while it lasts). */
+  take(method: string, path: string, token?: string, now = Date.now()): CountedFault | undefined {
+    this.queue = this.queue.filter((f) => f.until === undefined || now < f.until);
     const index = this.queue.findIndex((f) => matches(f.match, method, path, token));
     const fault = this.queue[index];
     if (!fault) return undefined;
+    if (fault.until !== undefined) return fault;
     fault.count -= 1;
     if (fault.count <= 0) this.queue.splice(index, 1);
     return fault;

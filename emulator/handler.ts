@@ -209,7 +209,7 @@ export class GitHubEmulator extends EmulatedRepository {
       return limited;
     }
 
-    const fault = this.faults.take(method, path + url.search, token);
+    const fault = this.faults.take(method, path + url.search, token, now);
     if (fault?.kind === 'hang' && fault.after !== 'headers') {
       stats.faultsInjected += 1;
       count();

@@ -178,9 +178,14 @@ describe('GitHub unavailable', () => {
       agentBody: 'sleep 2',
       // A lease longer than the outage: the running agents keep their tasks through it.
       inputs: { 'heartbeat-interval-s': '5', 'lease-timeout-s': '60' },
-      beforeNodes: (server) =>
-        server.emulator.queueFaults([{ kind: 'primary-rate-limit', resetInSeconds: 4 }]),
     });
+    // The budget runs out once the nodes have begun: queued before they start, its 4 s could pass before a
+    // node on a loaded machine sends its first request.
+    const { emulator } = scenario.server;
+    await expect
+      .poll(() => emulator.requestLog().length, { timeout: 60_000, interval: 50 })
+      .toBeGreaterThan(0);
+    emulator.queueFaults([{ kind: 'primary-rate-limit', resetInSeconds: 4 }]);
     await scenario.waitForRun((r) => r[0] === 'start', 60_000);
     scenario.server.emulator.queueFaults([{ kind: 'down', forMs: 30_000, mode: 'reset' }]);
     await scenario.finish(150_000);

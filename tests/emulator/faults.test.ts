@@ -90,6 +90,29 @@ describe('faults', () => {
     await expect(server.emulator.fetch(`${server.url}/rate_limit`)).rejects.toThrow(/fetch failed/);
   });
 
+  it('answers a status to every matching request for a span of time when queued with forMs', async () => {
+    const clock = manualClock();
+    const server = await serve({ clock });
+    const issue = server.emulator.createIssue({ title: 'span' });
+    const api = octokitFor(server);
+    server.emulator.queueFaults([
+      {
+        kind: 'status',
+        status: 503,
+        count: 1,
+        forMs: 2_000,
+        match: { method: 'GET', pathIncludes: '/issues/' },
+      },
+    ]);
+    for (let i = 0; i < 3; i++)
+      expect(await statusOf(api.rest.issues.get({ ...repo, issue_number: issue }))).toBe(503);
+    expect(await statusOf(api.rest.issues.listComments({ ...repo, issue_number: 999 }))).toBe(503);
+    expect(await statusOf(api.rest.repos.get({ ...repo }))).toBe(200);
+    clock.advance(2_000);
+    expect(await statusOf(api.rest.issues.get({ ...repo, issue_number: issue }))).toBe(200);
+    expect(server.emulator.pendingFaults()).toEqual([]);
+  });
+
   it('leaves a matching request hanging, with no answer or with headers and half a body, until the client gives up', async () => {
     const server = await serve();
     const issue = server.emulator.createIssue({ title: 'hang' });
