@@ -1,8 +1,9 @@
 // An agent that finishes its work, then takes GitHub away from every node for a while (`DOWN_MS`, connections
 // reset or 503s by `DOWN_MODE`), and has every write to its node's claim comment answered 503 for `SLOW_MS`
 // more: its outcome gets through a few seconds after the others can read again, as when GitHub comes back
-// unevenly. A span, not a count, and a long one: the holder's heartbeats used up a count within a second of GitHub's
-// return, and on a loaded machine the others, whose retries back off, read only after the outcome had landed.
+// unevenly. A span, not a count, and a long one: the holder's heartbeats used up a count within a second of
+// GitHub's return, and on a loaded machine the others, whose retries back off, read only after the outcome had
+// landed.
 // Run by the silence end-to-end test for the first attempt of task-1 only.
 import { myClaim, queueFault } from '../agents/emulator-faults.mjs';
 
