@@ -2,7 +2,10 @@
 // table shows. Each row runs in a process of its own (bench/row.ts): libraries keep state between simulations
 // in one process, and a row's figures must not depend on what ran before it.
 import { seededRandom } from '../emulator/clock.js';
+import type { LoggedRequest } from '../emulator/index.js';
+import { decode } from '../src/protocol/codec.js';
 import { taskViews } from '../src/protocol/decide.js';
+import type { ThreadComment } from '../src/protocol/thread-comment.js';
 import type { EmulatorLimits, Schedule } from '../sim/schedule.js';
 import { simulate, type SimResult } from '../sim/simulate.js';
 import { seedProtocolNode } from './seed-protocol.js';
@@ -100,6 +103,10 @@ export interface Figures {
   perTaskByRoute: Record<string, number>;
   /** Counted requests per task by what the node was doing (from the nodes' own `API use` log lines). */
   perTaskByPhase: Record<string, number>;
+  /** Writes (posts and edits of comments that landed) per task, all nodes. */
+  writesPerTask: number;
+  /** Those writes per task by what they wrote: `post bid`, `edit claim`, `edit checklist`, …. */
+  writesPerTaskByKind: Record<string, number>;
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -200,6 +207,7 @@ export function figures(
     virtualMinutes: r.virtualMs / 60_000,
     wallSeconds: r.wallMs / 1000,
     perTaskByPhase: byPhase(d.events, tasks),
+    ...writes(d.requests, d.comments, tasks),
     perTaskByRoute: Object.fromEntries(
       Object.entries(d.byRoute)
         .sort(([, a], [, b]) => b - a)
@@ -247,6 +255,37 @@ export async function runRow(
     ].join('; ');
   }
   return out;
+}
+
+/**
+ * The writes that landed, by what they wrote: a post by the kind of comment it made (the thread's comments are
+ * all the nodes': the bench has no people on it), an edit by the kind of comment it edited.
+ */
+function writes(
+  requests: LoggedRequest[],
+  comments: ThreadComment[],
+  tasks: number,
+): Pick<Figures, 'writesPerTask' | 'writesPerTaskByKind'> {
+  const kindOf = new Map<number, string>();
+  for (const c of comments) {
+    const d = decode(c.body);
+    kindOf.set(c.id, d.kind === 'message' ? d.message.type : d.kind);
+  }
+  const counts: Record<string, number> = {};
+  const add = (key: string): void => void (counts[key] = (counts[key] ?? 0) + 1);
+  for (const c of comments) add(`post ${kindOf.get(c.id)}`);
+  for (const r of requests) {
+    if (typeof r.status !== 'number' || r.status >= 300) continue;
+    const edit = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)/.exec(r.path);
+    if (r.method === 'PATCH' && edit) add(`edit ${kindOf.get(Number(edit[1])) ?? 'deleted'}`);
+    else if (r.method === 'PATCH' || r.method === 'DELETE') add(`${r.method.toLowerCase()} other`);
+  }
+  const per = (n: number): number => Math.round((n / tasks) * 100) / 100;
+  const sorted = Object.entries(counts).sort(([, a], [, b]) => b - a);
+  return {
+    writesPerTask: per(sorted.reduce((sum, [, n]) => sum + n, 0)),
+    writesPerTaskByKind: Object.fromEntries(sorted.map(([k, n]) => [k, per(n)])),
+  };
 }
 
 /** Sums the `API use: … (electing 3, claiming 5, …)` line every node logs at its end. */

@@ -36929,6 +36929,7 @@ var ACTION_DEFAULTS = {
   "poll-interval-ms": "3000",
   "heartbeat-interval-s": "300",
   "lease-timeout-s": "900",
+  "heartbeat-writes-per-hour": "100",
   "task-timeout-min": "60",
   "git-timeout-min": "10",
   "request-timeout-s": "30",
@@ -37220,6 +37221,12 @@ function timingInputs() {
     pollMs: milliseconds("poll-interval-ms", 50),
     heartbeatMs: Math.round(heartbeatS * 1e3),
     leaseMs: Math.round(leaseS * 1e3),
+    heartbeatWritesPerHour: numberInput("heartbeat-writes-per-hour", {
+      min: 1,
+      max: 1e5,
+      integer: true,
+      unit: "writes an hour"
+    }),
     taskTimeoutMs: minutesInMs("task-timeout-min", 7 * 24 * 60),
     gitTimeoutMs: minutesInMs("git-timeout-min", 24 * 60),
     requestTimeoutMs: numberInput("request-timeout-s", { min: 1, max: 600, integer: true, unit: "seconds" }) * 1e3
@@ -38371,9 +38378,18 @@ function markCycles(tasks) {
 }
 
 // src/node/lease-length.ts
+var HEARTBEAT_WRITES_PER_HOUR = 100;
 var HEARTBEAT_SHARE = 0.5;
 var MAX_LEASE_MS = 24 * 36e5;
-function leaseLength2(n) {
+function pacedLease(n) {
+  if (n.writesPerHour === void 0) return { leaseMs: n.leaseMs, heartbeatMs: n.heartbeatMs };
+  const least = Math.max(1, n.sharers) * 36e5 / Math.max(1, n.writesPerHour);
+  if (least <= n.heartbeatMs) return { leaseMs: n.leaseMs, heartbeatMs: n.heartbeatMs };
+  const leaseMs = Math.min(MAX_LEASE_MS, Math.ceil(least * n.leaseMs / n.heartbeatMs / 1e3) * 1e3);
+  return { leaseMs, heartbeatMs: heartbeatFor(n, leaseMs) };
+}
+function leaseLength2(needs) {
+  const n = { ...needs, ...pacedLease(needs) };
   const usual = { leaseMs: n.leaseMs, heartbeatMs: n.heartbeatMs, lengthened: false };
   if (n.remaining === void 0 || n.resetAt === void 0) return usual;
   const untilReset = n.resetAt - n.now;
@@ -38385,7 +38401,7 @@ function leaseLength2(n) {
   const stretched = affordable > 0 ? n.leaseMs * (wanted / affordable) : cap;
   const leaseMs = Math.min(MAX_LEASE_MS, Math.ceil(Math.min(cap, stretched) / 1e3) * 1e3);
   if (leaseMs <= n.leaseMs) return usual;
-  return { leaseMs, heartbeatMs: heartbeatFor(n, leaseMs), lengthened: true };
+  return { leaseMs, heartbeatMs: heartbeatFor(needs, leaseMs), lengthened: true };
 }
 function heartbeatFor(settings, leaseMs) {
   if (leaseMs <= settings.leaseMs) return settings.heartbeatMs;
@@ -38397,7 +38413,7 @@ var byClient = /* @__PURE__ */ new WeakMap();
 function heldLeases(client) {
   let held = byClient.get(client);
   if (!held) {
-    held = { keepers: /* @__PURE__ */ new Set(), longestMs: 0 };
+    held = { keepers: /* @__PURE__ */ new Set(), longestMs: 0, pacingSaid: false };
     byClient.set(client, held);
   }
   return held;
@@ -38413,12 +38429,28 @@ function leaseNow(ctx, adding = false) {
     windowMs,
     now: ctx.client.clock.now(),
     held: Math.max(1, held.keepers.size + (adding ? 1 : 0)),
-    sharers: ctx.config.instances ?? 1
+    sharers: ctx.config.instances ?? 1,
+    writesPerHour: ctx.config.heartbeatWritesPerHour
+  });
+}
+function pacedLeaseOf(ctx) {
+  return pacedLease({
+    leaseMs: ctx.config.leaseMs,
+    heartbeatMs: ctx.config.heartbeatMs,
+    sharers: ctx.config.instances ?? 1,
+    writesPerHour: ctx.config.heartbeatWritesPerHour
   });
 }
 function noteLease(ctx, leaseMs, heartbeatMs, what) {
   const held = heldLeases(ctx.client);
-  if (leaseMs <= ctx.config.leaseMs || leaseMs <= held.longestMs) return;
+  const paced = pacedLeaseOf(ctx);
+  if (leaseMs > ctx.config.leaseMs && !held.pacingSaid && paced.leaseMs > ctx.config.leaseMs) {
+    held.pacingSaid = true;
+    ctx.log.info(
+      `${ctx.config.instances ?? 1} node(s) share the identity's writes: heartbeats every ${formatDuration(paced.heartbeatMs)} and leases of ${formatDuration(paced.leaseMs)} (${formatDuration(ctx.config.heartbeatMs)} and ${formatDuration(ctx.config.leaseMs)} set), so that their heartbeats stay within ${ctx.config.heartbeatWritesPerHour ?? HEARTBEAT_WRITES_PER_HOUR} writes an hour (heartbeat-writes-per-hour); a node whose job ends is still known from the Actions API`
+    );
+  }
+  if (leaseMs <= paced.leaseMs || leaseMs <= held.longestMs) return;
   const before = held.longestMs;
   held.longestMs = leaseMs;
   if (before > 0 && leaseMs < 1.25 * before) return;
@@ -39940,6 +39972,9 @@ function parseCommand(firstLineOrBody, command) {
 // src/node/checklist-keeper.ts
 var ANNOUNCE_PATIENCE_MS = 6e4;
 var CHECKLIST_MIN_GAP_MS = 2e3;
+function checklistEveryMs(config2) {
+  return Math.max(CHECKLIST_MIN_GAP_MS, 20 * config2.pollMs);
+}
 function checklistRepairMs(config2) {
   return Math.max(15e3, 3 * config2.pollMs + config2.listingLagMs);
 }
@@ -39950,8 +39985,8 @@ var ChecklistKeeper = class {
   ctx;
   lastEdit = -Infinity;
   lastSignature = "";
-  /** When the repair of what this view shows falls due (server ms): until then an unchanged view is not rendered. */
-  repairAt = Infinity;
+  /** When an edit of what this view shows falls due (server ms): until then an unchanged view is not rendered. */
+  dueAt = Infinity;
   /** A node posts the checklist once at most (a view that cannot find it must not post it again and again). */
   posted = false;
   /** The leader posts the checklist right after its plan. */
@@ -39967,31 +40002,37 @@ var ChecklistKeeper = class {
       ctx.log.warning(`could not post the checklist: ${getErrorMessage(error3)}`);
     }
   }
-  /** Edit the checklist when this node's view shows more than it does and the edit is this node's to make. */
-  async update(state, gone) {
+  /**
+   * Edit the checklist when this node's view shows more than it does and the edit is this node's to make.
+   * `leaving`: the node leaves the run, so its own changes are shown now, however recent the last edit.
+   */
+  async update(state, gone, leaving = false) {
     const { ctx } = this;
-    if (!state.plan || state.plan.error !== void 0 || Date.now() - this.lastEdit < CHECKLIST_MIN_GAP_MS)
-      return;
+    if (!state.plan || state.plan.error !== void 0) return;
+    if (!leaving && Date.now() - this.lastEdit < CHECKLIST_MIN_GAP_MS) return;
     const found = findChecklist(ctx.thread.all(), ctx.trust, ctx.config.run);
     const now = ctx.client.clock.now();
     let latest = 0;
     for (const e of state.entries) latest = Math.max(latest, e.updated);
     const signature = `${state.entries.length}:${latest}:${found?.comment.updated_at}:${gone.size}`;
     const repairing = this.repairs(state, now, gone);
-    if (signature === this.lastSignature && !(repairing && now >= this.repairAt)) return;
+    if (!leaving && signature === this.lastSignature && now < this.dueAt) return;
     this.lastSignature = signature;
-    this.repairAt = Infinity;
+    this.dueAt = Infinity;
     const repairMs = checklistRepairMs(ctx.config);
     if (!found) {
       if (repairing && now - state.plan.created >= repairMs) await this.post(state);
-      else this.repairAt = state.plan.created + repairMs;
+      else if (repairing) this.dueAt = state.plan.created + repairMs;
       return;
     }
     const next = renderChecklist({ state, now, gone });
     if (!shouldEdit(found.shown, next.shown)) return;
     const updated = Date.parse(found.comment.updated_at);
-    if (!this.ownChangeUnshown(state, found.shown, next.shown) && !(repairing && now - updated >= repairMs)) {
-      this.repairAt = updated + repairMs;
+    const own2 = this.ownChangeUnshown(state, found.shown, next.shown);
+    const wait = own2 ? leaving ? 0 : checklistEveryMs(ctx.config) : Math.max(checklistEveryMs(ctx.config), repairMs);
+    if (!own2 && !repairing) return;
+    if (now - updated < wait) {
+      this.dueAt = updated + wait;
       return;
     }
     try {
@@ -42007,6 +42048,7 @@ async function followThread(member) {
     memory = decision.memory;
     ctx.watchdog?.decided(waitsFor(decision.action));
     if (decision.action.kind === "leave") {
+      await member.checklist.update(state, gone, true);
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
       if (decision.action.notice) ctx.log.info(`\u{1F6D1} leaving: ${decision.action.notice}`);
       return state;
@@ -42749,6 +42791,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
     pollMs: inputs.pollMs,
     heartbeatMs: inputs.heartbeatMs,
     leaseMs: inputs.leaseMs,
+    heartbeatWritesPerHour: inputs.heartbeatWritesPerHour,
     taskTimeoutMs: inputs.taskTimeoutMs,
     maxAttempts: inputs.maxAttempts,
     workspace: runtime.workspace,

@@ -5,6 +5,7 @@ export {
   type EmulatorOptions,
   type EmulatorRequest,
   type EmulatorResponse,
+  type LoggedRequest,
 } from './handler.js';
 export type { FetchLike } from './http.js';
 export {

@@ -3,7 +3,7 @@
 // emulator's in-memory GitHub. The schedule decides latency, lag, faults, crashes, skew and forgeries; the
 // invariants are checked on what happened.
 import FakeTimers from '@sinonjs/fake-timers';
-import { GitHubEmulator } from '../emulator/index.js';
+import { GitHubEmulator, type LoggedRequest } from '../emulator/index.js';
 import { seededRandom } from '../emulator/clock.js';
 import { threadOf } from '../emulator/thread-view.js';
 import { createClient, type Logger } from '../src/github/client.js';
@@ -16,7 +16,8 @@ import type { NodeContext } from '../src/node/context.js';
 import type { NodeConfig } from '../src/node/node-config.js';
 import type { Span } from '../src/protocol/hearing.js';
 import { runNode, type NodeOutcome } from '../src/node/run-node.js';
-import type { CrashPoint, Schedule } from './schedule.js';
+import { GITHUB_LIMITS, type CrashPoint, type Schedule } from './schedule.js';
+import { HEARTBEAT_WRITES_PER_HOUR } from '../src/node/lease-length.js';
 import { checkInvariants, type AgentRun } from './invariants.js';
 import { claimKey } from './liveness-invariants.js';
 import { NodeFaults } from './node-faults.js';
@@ -69,6 +70,8 @@ export interface SimResult {
     state: RunState;
     comments: ThreadComment[];
     byRoute: Record<string, number>;
+    /** Every request the emulator answered (the benchmark tells writes apart by the comment they edit). */
+    requests: LoggedRequest[];
     t0: number;
     /** What each node that finished reported (runNode's outcome), by node id. */
     reports: Map<string, NodeOutcome>;
@@ -332,6 +335,10 @@ async function run(
       planner: 'issue',
       listingLagMs: LISTING_LAG_MS,
       ...schedule.timings,
+      // The heartbeats' share of the writes, on the schedule's time scale (sim/schedule.ts githubLimits).
+      heartbeatWritesPerHour: Math.round(
+        (HEARTBEAT_WRITES_PER_HOUR * GITHUB_LIMITS.defaultLeaseMs) / schedule.timings.leaseMs,
+      ),
       taskTimeoutMs: 30 * 60_000,
       maxAttempts: schedule.maxAttempts,
       workspace: '/nonexistent/sim',
@@ -427,7 +434,16 @@ async function run(
     ...(options.verbose || violations.length > 0 ? { log: lines } : {}),
     ...(options.details
       ? {
-          details: { agentRuns, state: checked.state, comments, byRoute: stats.byRoute, t0, events, reports },
+          details: {
+            agentRuns,
+            state: checked.state,
+            comments,
+            byRoute: stats.byRoute,
+            requests: emulator.requestLog(),
+            t0,
+            events,
+            reports,
+          },
         }
       : {}),
   };

@@ -39,6 +39,8 @@ export interface Inputs {
   pollMs: number;
   heartbeatMs: number;
   leaseMs: number;
+  /** The writes an hour all the nodes' heartbeats may spend together. */
+  heartbeatWritesPerHour: number;
   taskTimeoutMs: number;
   gitTimeoutMs: number;
   /** How long one request to GitHub may take before it is abandoned (and retried like a 5xx). */
@@ -265,6 +267,7 @@ type TimingInputs = Pick<
   | 'pollMs'
   | 'heartbeatMs'
   | 'leaseMs'
+  | 'heartbeatWritesPerHour'
   | 'taskTimeoutMs'
   | 'gitTimeoutMs'
   | 'requestTimeoutMs'
@@ -284,6 +287,12 @@ function timingInputs(): TimingInputs {
     pollMs: milliseconds('poll-interval-ms', 50),
     heartbeatMs: Math.round(heartbeatS * 1000),
     leaseMs: Math.round(leaseS * 1000),
+    heartbeatWritesPerHour: numberInput('heartbeat-writes-per-hour', {
+      min: 1,
+      max: 100_000,
+      integer: true,
+      unit: 'writes an hour',
+    }),
     taskTimeoutMs: minutesInMs('task-timeout-min', 7 * 24 * 60),
     gitTimeoutMs: minutesInMs('git-timeout-min', 24 * 60),
     requestTimeoutMs:

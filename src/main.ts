@@ -76,6 +76,7 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     pollMs: inputs.pollMs,
     heartbeatMs: inputs.heartbeatMs,
     leaseMs: inputs.leaseMs,
+    heartbeatWritesPerHour: inputs.heartbeatWritesPerHour,
     taskTimeoutMs: inputs.taskTimeoutMs,
     maxAttempts: inputs.maxAttempts,
     workspace: runtime.workspace,

@@ -23,6 +23,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'poll-interval-ms': "3000",
   'heartbeat-interval-s': "300",
   'lease-timeout-s': "900",
+  'heartbeat-writes-per-hour': "100",
   'task-timeout-min': "60",
   'git-timeout-min': "10",
   'request-timeout-s': "30",

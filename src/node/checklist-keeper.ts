@@ -1,9 +1,11 @@
 // The live checklist on the issue: one comment the leader posts with its plan, edited while the run goes on
 // so that people watching the issue see each task ticked as it completes. Every node writes as the same
-// identity, so any node may edit it. To keep within GitHub's content limits (80 a minute, 500 an hour, edits
-// counting) a node edits it for its own outcomes as it records them, and one node (the lowest-instance idle
-// one) repairs what others could not show (a node died, a takeover) once the comment has been behind for a
-// while. An edit never goes backwards (shouldEdit): a view behind the comment leaves it alone.
+// identity, so any node may edit it. Its edits are spaced (checklistEveryMs, a minute at the defaults) so
+// that they stay a small share of GitHub's content limits (80 a minute, 500 an hour, edits counting) at any
+// matrix size: a node shows its own outcomes once the last edit is that old, with everything else its view
+// holds, and one node (the lowest-instance idle one) repairs what others could not show (a node died, a
+// takeover) once the comment has been behind for a while. An edit never goes backwards (shouldEdit): a view
+// behind the comment leaves it alone.
 import type { RunState } from '../protocol/fold.js';
 import { findChecklist, renderChecklist, shouldEdit, type ChecklistShown } from '../protocol/checklist.js';
 import { liveAttemptOf, lowestInstance, type GoneNodes } from '../protocol/decide.js';
@@ -17,6 +19,16 @@ export const ANNOUNCE_PATIENCE_MS = 60_000;
 /** A node leaves this long between two of its own edits of the checklist, at least. */
 export const CHECKLIST_MIN_GAP_MS = 2000;
 
+/**
+ * The least time between two edits of the checklist by anyone (server time, from the comment's own
+ * `updated_at`): twenty poll intervals, a minute at the defaults. Its edits then stay within 60 an hour
+ * whatever the matrix size, an eighth of the identity's 500; the checklist is behind the fold by about that
+ * much at most while a node is free to edit it, and the run's summary brings it up to date at the end.
+ */
+export function checklistEveryMs(config: { pollMs: number }): number {
+  return Math.max(CHECKLIST_MIN_GAP_MS, 20 * config.pollMs);
+}
+
 /** How long the checklist may lag the fold before the repairing node edits it for others. */
 export function checklistRepairMs(config: { pollMs: number; listingLagMs: number }): number {
   return Math.max(15_000, 3 * config.pollMs + config.listingLagMs);
@@ -25,8 +37,8 @@ export function checklistRepairMs(config: { pollMs: number; listingLagMs: number
 export class ChecklistKeeper {
   private lastEdit = -Infinity;
   private lastSignature = '';
-  /** When the repair of what this view shows falls due (server ms): until then an unchanged view is not rendered. */
-  private repairAt = Infinity;
+  /** When an edit of what this view shows falls due (server ms): until then an unchanged view is not rendered. */
+  private dueAt = Infinity;
   /** A node posts the checklist once at most (a view that cannot find it must not post it again and again). */
   private posted = false;
 
@@ -46,33 +58,45 @@ export class ChecklistKeeper {
     }
   }
 
-  /** Edit the checklist when this node's view shows more than it does and the edit is this node's to make. */
-  async update(state: RunState, gone: GoneNodes): Promise<void> {
+  /**
+   * Edit the checklist when this node's view shows more than it does and the edit is this node's to make.
+   * `leaving`: the node leaves the run, so its own changes are shown now, however recent the last edit.
+   */
+  async update(state: RunState, gone: GoneNodes, leaving = false): Promise<void> {
     const { ctx } = this;
-    if (!state.plan || state.plan.error !== undefined || Date.now() - this.lastEdit < CHECKLIST_MIN_GAP_MS)
-      return;
+    if (!state.plan || state.plan.error !== undefined) return;
+    if (!leaving && Date.now() - this.lastEdit < CHECKLIST_MIN_GAP_MS) return;
     const found = findChecklist(ctx.thread.all(), ctx.trust, ctx.config.run);
     const now = ctx.client.clock.now();
     let latest = 0;
     for (const e of state.entries) latest = Math.max(latest, e.updated);
     const signature = `${state.entries.length}:${latest}:${found?.comment.updated_at}:${gone.size}`;
     const repairing = this.repairs(state, now, gone);
-    // Nothing new: only the repairing node has anything to do, and only once a repair it waits for is due.
-    if (signature === this.lastSignature && !(repairing && now >= this.repairAt)) return;
+    // Nothing new: nothing to do until an edit this node waits for is due.
+    if (!leaving && signature === this.lastSignature && now < this.dueAt) return;
     this.lastSignature = signature;
-    this.repairAt = Infinity;
+    this.dueAt = Infinity;
     const repairMs = checklistRepairMs(ctx.config);
     // A plan without a checklist: its leader died before posting one; the repairing node posts it.
     if (!found) {
       if (repairing && now - state.plan.created >= repairMs) await this.post(state);
-      else this.repairAt = state.plan.created + repairMs;
+      else if (repairing) this.dueAt = state.plan.created + repairMs;
       return;
     }
     const next = renderChecklist({ state, now, gone });
     if (!shouldEdit(found.shown, next.shown)) return;
     const updated = Date.parse(found.comment.updated_at);
-    if (!this.ownChangeUnshown(state, found.shown, next.shown) && !(repairing && now - updated >= repairMs)) {
-      this.repairAt = updated + repairMs;
+    // A node shows its own changes once the last edit is old enough; the repairing node, others' once the
+    // checklist has been behind for a while as well.
+    const own = this.ownChangeUnshown(state, found.shown, next.shown);
+    const wait = own
+      ? leaving
+        ? 0
+        : checklistEveryMs(ctx.config)
+      : Math.max(checklistEveryMs(ctx.config), repairMs);
+    if (!own && !repairing) return;
+    if (now - updated < wait) {
+      this.dueAt = updated + wait;
       return;
     }
     try {

@@ -1,4 +1,6 @@
-// How long a node's leases are, from the API budget it has left. The repository's budget is shared by every
+// How long a node's leases are, from the matrix size and the API budget left. Heartbeats are paced so that all
+// the nodes' together stay within a share of the identity's writes (pacedLease). The repository's budget is
+// shared by every
 // node of the run: when what is left cannot pay for the heartbeats of the leases a node holds until the budget
 // resets, heartbeats would wait for the reset and the leases would run out while their holders still work.
 // The lease (and its heartbeat, in the same proportion) is lengthened instead, so that the heartbeats that
@@ -7,6 +9,9 @@
 // loses the rush of requests that waited for it. Pure: the lease keeper (lease-keeper.ts) asks it
 // before every write, and a lease once lengthened is announced in the comment (`lease_ms`), so every reader
 // judges the holder's silence against the lease the holder chose, never against its own settings.
+
+/** The writes an hour the heartbeats of every node together may spend by default (the input's): a fifth of GitHub's 500. */
+export const HEARTBEAT_WRITES_PER_HOUR = 100;
 
 /** The part of a node's share of what is left that its heartbeats may plan to spend (reads need the rest). */
 export const HEARTBEAT_SHARE = 0.5;
@@ -30,17 +35,40 @@ export interface LeaseNeeds {
   held: number;
   /** The nodes the budget is shared by (the run's instances). */
   sharers: number;
+  /** The writes an hour the heartbeats of all those nodes may spend (`heartbeat-writes-per-hour`); absent: no bound. */
+  writesPerHour?: number | undefined;
 }
 
 export interface LeaseLength {
   leaseMs: number;
   heartbeatMs: number;
-  /** Longer than the settings' lease, because the budget is short. */
+  /** Longer than the paced lease (pacedLease), because the budget is short. */
   lengthened: boolean;
 }
 
-/** The lease and heartbeat interval for the next write of a lease, given the budget left. */
-export function leaseLength(n: LeaseNeeds): LeaseLength {
+/**
+ * The settings' lease and heartbeat, spaced out for the matrix: every node of the run heartbeats as the same
+ * identity, whose writes GitHub limits to 500 an hour, so the heartbeats of `sharers` nodes are spaced to stay
+ * within `writesPerHour` all together, and the lease is lengthened in the settings' proportion. A dead node
+ * is still known from its job's end in the Actions API within seconds; only a node whose job runs but that
+ * never writes again waits out the longer lease.
+ */
+export function pacedLease(n: {
+  leaseMs: number;
+  heartbeatMs: number;
+  sharers: number;
+  writesPerHour?: number | undefined;
+}): { leaseMs: number; heartbeatMs: number } {
+  if (n.writesPerHour === undefined) return { leaseMs: n.leaseMs, heartbeatMs: n.heartbeatMs };
+  const least = (Math.max(1, n.sharers) * 3_600_000) / Math.max(1, n.writesPerHour);
+  if (least <= n.heartbeatMs) return { leaseMs: n.leaseMs, heartbeatMs: n.heartbeatMs };
+  const leaseMs = Math.min(MAX_LEASE_MS, Math.ceil((least * n.leaseMs) / n.heartbeatMs / 1000) * 1000);
+  return { leaseMs, heartbeatMs: heartbeatFor(n, leaseMs) };
+}
+
+/** The lease and heartbeat interval for the next write of a lease, given the matrix and the budget left. */
+export function leaseLength(needs: LeaseNeeds): LeaseLength {
+  const n = { ...needs, ...pacedLease(needs) };
   const usual: LeaseLength = { leaseMs: n.leaseMs, heartbeatMs: n.heartbeatMs, lengthened: false };
   if (n.remaining === undefined || n.resetAt === undefined) return usual;
   const untilReset = n.resetAt - n.now;
@@ -55,7 +83,7 @@ export function leaseLength(n: LeaseNeeds): LeaseLength {
   const stretched = affordable > 0 ? n.leaseMs * (wanted / affordable) : cap;
   const leaseMs = Math.min(MAX_LEASE_MS, Math.ceil(Math.min(cap, stretched) / 1000) * 1000);
   if (leaseMs <= n.leaseMs) return usual;
-  return { leaseMs, heartbeatMs: heartbeatFor(n, leaseMs), lengthened: true };
+  return { leaseMs, heartbeatMs: heartbeatFor(needs, leaseMs), lengthened: true };
 }
 
 /** The heartbeat interval for a lease: in the settings' proportion to it, never shorter than the settings'. */

@@ -33,6 +33,8 @@ export interface NodeConfig {
   pollMs: number;
   heartbeatMs: number;
   leaseMs: number;
+  /** The writes an hour all nodes' heartbeats may spend together (lease-length.ts); absent: no bound. */
+  heartbeatWritesPerHour?: number;
   taskTimeoutMs: number;
   maxAttempts: number;
   workspace: string;

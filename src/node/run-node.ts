@@ -94,6 +94,7 @@ async function followThread(member: Member): Promise<RunState> {
     memory = decision.memory;
     ctx.watchdog?.decided(waitsFor(decision.action));
     if (decision.action.kind === 'leave') {
+      await member.checklist.update(state, gone, true);
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
       if (decision.action.notice) ctx.log.info(`🛑 leaving: ${decision.action.notice}`);
       return state;

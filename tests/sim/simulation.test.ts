@@ -47,13 +47,15 @@ describe('deterministic simulation', () => {
     expect(figures.reduce((a, f) => a + f.completed!, 0)).toBeGreaterThan(3000);
     // GitHub's limits were met, not just scheduled: a good share of the seeds hold the whole budget back past
     // a lease (38% of the seeds when this was written), answer several secondary limits without retry-after
-    // (35% have them, 30% were answered one), run out of their own budget (23%), or hit the content limit (6%).
+    // (35% have them, 30% were answered one), run out of their own budget (23%), or hit the content limit (13%
+    // since issue 20: with heartbeats paced and the checklist spaced, it takes the seeds that leave a run 1–2% of
+    // the content limit's minute; 2% of the seeds met it without them).
     const seedsWith = (key: string) => figures.reduce((a, f) => a + f[key]!, 0);
     expect(seedsWith('seedsBudgetPastLease')).toBeGreaterThan(300);
     expect(seedsWith('seedsSilentSecondary')).toBeGreaterThan(300);
     expect(seedsWith('seedsSilentAnswered')).toBeGreaterThan(150);
     expect(seedsWith('seedsBudgetRanOut')).toBeGreaterThan(150);
-    expect(seedsWith('seedsContentLimited')).toBeGreaterThan(30);
+    expect(seedsWith('seedsContentLimited')).toBeGreaterThan(60);
   });
 
   it('keeps them on seeds that once broke them', { timeout: 600_000 }, async () => {

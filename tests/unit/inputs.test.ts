@@ -44,3 +44,23 @@ describe('request-timeout-s', () => {
     );
   });
 });
+
+describe('heartbeat-writes-per-hour', () => {
+  const NAME = 'INPUT_HEARTBEAT-WRITES-PER-HOUR';
+  afterEach(() => {
+    delete process.env[NAME];
+  });
+
+  it('is 100 unless set (a fifth of the 500 writes an hour GitHub allows one identity)', () => {
+    expect(readInputs(runtime).heartbeatWritesPerHour).toBe(100);
+    process.env[NAME] = '400';
+    expect(readInputs(runtime).heartbeatWritesPerHour).toBe(400);
+  });
+
+  it.each(['0', '100001', '2.5', 'many'])('refuses %j, naming the input and what it accepts', (value) => {
+    process.env[NAME] = value;
+    expect(() => readInputs(runtime)).toThrow(
+      `Input "heartbeat-writes-per-hour" must be a whole number from 1 to 100000 writes an hour; got "${value}".`,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 // The length of a node's leases from the API budget it has left (src/node/lease-length.ts).
 import { describe, expect, it } from 'vitest';
-import { heartbeatFor, leaseLength, type LeaseNeeds } from '../../src/node/lease-length.js';
+import { heartbeatFor, leaseLength, pacedLease, type LeaseNeeds } from '../../src/node/lease-length.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 // The action's defaults: a 15 min lease, a heartbeat every 5 min; an hour to the budget's reset.
@@ -85,5 +85,37 @@ describe('the lease length', () => {
   it('keeps the heartbeat in the proportion of the settings, never shorter than theirs', () => {
     expect(heartbeatFor({ leaseMs: 10_000, heartbeatMs: 2000 }, 60_000)).toBe(12_000);
     expect(heartbeatFor({ leaseMs: 10_000, heartbeatMs: 2000 }, 10_000)).toBe(2000);
+  });
+});
+
+describe('heartbeats paced for the matrix', () => {
+  const settings = { leaseMs: 900_000, heartbeatMs: 300_000 };
+
+  it('keeps the settings while the nodes’ heartbeats fit the writes an hour they may spend', () => {
+    // 8 nodes at one heartbeat in 5 min: 96 writes an hour, within 100.
+    expect(pacedLease({ ...settings, sharers: 8, writesPerHour: 100 })).toEqual(settings);
+    // No bound given: the settings.
+    expect(pacedLease({ ...settings, sharers: 256 })).toEqual(settings);
+  });
+
+  it('spaces them out with the matrix, the lease in proportion: 20 nodes every 12 min, 100 every hour', () => {
+    expect(pacedLease({ ...settings, sharers: 20, writesPerHour: 100 })).toEqual({
+      leaseMs: 2_160_000,
+      heartbeatMs: 720_000,
+    });
+    const hundred = pacedLease({ ...settings, sharers: 100, writesPerHour: 100 });
+    expect(hundred).toEqual({ leaseMs: 10_800_000, heartbeatMs: 3_600_000 });
+    // 100 nodes heartbeating together: 100 writes an hour, where the settings' pace would make 1,200.
+    expect(100 * (3_600_000 / hundred.heartbeatMs)).toBe(100);
+  });
+
+  it('is what the budget-short lengthening starts from', () => {
+    const plenty = leaseLength(needs({ sharers: 20, writesPerHour: 100, remaining: 5000 }));
+    expect(plenty).toEqual({ leaseMs: 2_160_000, heartbeatMs: 720_000, lengthened: false });
+    // Too few requests for even the paced heartbeats until the reset: longer still, and said so.
+    const short = leaseLength(needs({ sharers: 20, writesPerHour: 100, remaining: 40 }));
+    expect(short.lengthened).toBe(true);
+    expect(short.leaseMs).toBeGreaterThan(2_160_000);
+    expect(short.heartbeatMs * 3).toBe(short.leaseMs);
   });
 });
