@@ -36938,6 +36938,7 @@ var ACTION_DEFAULTS = {
   "done-label": "p2p-dev:done",
   "failed-label": "p2p-dev:failed",
   "trigger-command": "/p2p-dev",
+  "stop-relay": "true",
   "max-instances": "10",
   "fail-on-task-failure": "true",
   "metrics-file": "",
@@ -37293,6 +37294,7 @@ function readInputs(runtime) {
     ...labelInputs(),
     triggerCommand: nonEmpty("trigger-command", "a command such as /p2p-dev"),
     failOnTaskFailure: booleanInput("fail-on-task-failure"),
+    stopRelay: booleanInput("stop-relay"),
     passTokenToAgent: booleanInput("pass-token-to-agent"),
     metricsFile: raw("metrics-file").trim() || void 0,
     createPr: booleanInput("create-pr"),
@@ -40217,7 +40219,8 @@ var StopWatch = class {
       if (beacon) await ctx.thread.reload(beacon.comment.id);
       let state = foldThread(ctx);
       const due = Date.now() - this.lastRequestLook >= requestProbeMs(ctx.config);
-      if (!state.stopped && due && (!beacon || this.watchesRequests(state))) {
+      const reads = !beacon || !ctx.config.stopRelay && this.watchesRequests(state);
+      if (!state.stopped && due && reads) {
         this.lastRequestLook = Date.now();
         if (await ctx.thread.appended()) await ctx.thread.readTail();
         state = foldThread(ctx);
@@ -42212,6 +42215,24 @@ function boundInstances(requested, settings) {
 function matrixOf(instances) {
   return Array.from({ length: instances }, (_, i) => i + 1);
 }
+function stopAsked(payload, author, issueNumber) {
+  const reason = "the comment asks to stop the run";
+  const comment = payload.comment;
+  const id2 = comment?.user?.id;
+  if (!author || author.type === "Bot" || author.login.endsWith("[bot]") || issueNumber === void 0 || typeof comment?.id !== "number" || typeof id2 !== "number")
+    return { start: false, reason };
+  return {
+    start: false,
+    reason,
+    stop: {
+      issueNumber,
+      commentId: comment.id,
+      login: author.login,
+      id: id2,
+      ...typeof comment.html_url === "string" ? { htmlUrl: comment.html_url } : {}
+    }
+  };
+}
 function decideStart(eventName, payload, settings) {
   const sender = user(payload.sender);
   const issue3 = payload.issue;
@@ -42236,7 +42257,7 @@ function decideStart(eventName, payload, settings) {
       return { start: false, reason: `comment event "${String(payload.action)}" is not a new comment` };
     const command = parseCommand(body, settings.command);
     if (!command) return { start: false, reason: `the comment does not start with ${settings.command}` };
-    if (command.kind === "stop") return { start: false, reason: "the comment asks to stop the run" };
+    if (command.kind === "stop") return stopAsked(payload, author, issueNumber);
     if (!author || issueNumber === void 0)
       return { start: false, reason: "the event has no author or issue" };
     if (author.type === "Bot" || author.login.endsWith("[bot]")) {
@@ -42283,10 +42304,78 @@ async function reactToComment(client, commentId, content) {
   });
 }
 
+// src/github/identity.ts
+var ACTIONS_BOT = { login: "github-actions[bot]", id: 41898282 };
+async function actionIdentity(client) {
+  try {
+    const { data } = await client.octokit.rest.users.getAuthenticated();
+    return { login: data.login, id: data.id };
+  } catch (error3) {
+    if (statusOf(error3) === 403) return ACTIONS_BOT;
+    throw error3;
+  }
+}
+
+// src/trigger/relay-stop.ts
+function latestBeacon(comments, trust) {
+  for (let i = comments.length - 1; i >= 0; i--) {
+    const comment = comments[i];
+    if (!comment.user || !trust.ids.has(comment.user.id)) continue;
+    const beacon = readBeacon(comment.body);
+    if (beacon) return { comment, beacon };
+  }
+  return void 0;
+}
+async function relayStop(client, asked, command, log) {
+  const permission = await permissionOf(client, asked.login);
+  if (!canStart(permission)) {
+    log.info(
+      `not relaying the stop asked by ${asked.login} in comment ${asked.commentId}: their permission is ${permission}, and stopping a run takes write`
+    );
+    return "refused";
+  }
+  const thread = new IssueThread(client, asked.issueNumber);
+  await thread.refresh(true);
+  const trust = makeTrust(await actionIdentity(client));
+  const comments = thread.all();
+  const found = latestBeacon(comments, trust);
+  const asking = comments.find((c) => c.id === asked.commentId);
+  if (!found) {
+    log.info(`no run in progress on #${asked.issueNumber} to stop (no stop beacon on the issue)`);
+    return "no-run";
+  }
+  const run2 = found.beacon.run;
+  const state = fold(comments, { run: run2, trust });
+  if (state.stopped || found.beacon.stopped) {
+    log.info(`run ${run2} on #${asked.issueNumber} is stopped already`);
+    return "already-stopped";
+  }
+  if (asking && Date.parse(asking.created_at) < Date.parse(found.comment.created_at)) {
+    log.info(`comment ${asked.commentId} was written before run ${run2} began: not relaying it`);
+    return "no-run";
+  }
+  log.warning(`\u{1F6D1} ${asked.login} asked to stop run ${run2} (comment ${asked.commentId}): relaying it`);
+  await thread.post(stopBody({ run: run2, nodeId: `relay-${client.owner}-${asked.commentId}` }, asked));
+  const stopped = { by: asked.login, comment_id: asked.commentId };
+  try {
+    await thread.edit(found.comment.id, beaconBody({ ...found.beacon, stopped }, command));
+  } catch (error3) {
+    log.warning(`could not mark the stop beacon: ${getErrorMessage(error3)}`);
+  }
+  return "relayed";
+}
+
 // src/trigger/run-trigger.ts
-async function runTrigger(client, request2, log, allowUntrustedAuthors = false) {
+async function runTrigger(client, request2, log, allowUntrustedAuthors = false, command = "/p2p-dev") {
   if (!request2.start) {
     log.info(`no run: ${request2.reason}`);
+    if (request2.stop) {
+      try {
+        await relayStop(client, request2.stop, command, log);
+      } catch (error3) {
+        log.warning(`could not relay the stop: ${getErrorMessage(error3)}`);
+      }
+    }
     return { shouldRun: false, reason: request2.reason };
   }
   const permission = await permissionOf(client, request2.sender.login);
@@ -42323,18 +42412,6 @@ async function runTrigger(client, request2, log, allowUntrustedAuthors = false) 
 // src/aggregate/run-aggregate.ts
 import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
 import path11 from "node:path";
-
-// src/github/identity.ts
-var ACTIONS_BOT = { login: "github-actions[bot]", id: 41898282 };
-async function actionIdentity(client) {
-  try {
-    const { data } = await client.octokit.rest.users.getAuthenticated();
-    return { login: data.login, id: data.id };
-  } catch (error3) {
-    if (statusOf(error3) === 403) return ACTIONS_BOT;
-    throw error3;
-  }
-}
 
 // src/github/labels.ts
 var same = (a, b) => a.toLowerCase() === b.toLowerCase();
@@ -42785,6 +42862,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
     planner: inputs.planner,
     ...inputs.plannerCommand ? { plannerCommand: inputs.plannerCommand } : {},
     triggerCommand: inputs.triggerCommand,
+    stopRelay: inputs.stopRelay,
     plannerMaxTasks: inputs.plannerMaxTasks,
     settleMs: inputs.settleMs,
     listingLagMs: inputs.listingLagMs,
@@ -42943,7 +43021,13 @@ async function runTriggerMode(inputs, runtime) {
     maxInstances: inputs.maxInstances,
     issueNumber: runtime.eventName === "workflow_dispatch" ? inputs.issueNumber : void 0
   });
-  const outcome = await runTrigger(client, request2, actionsLogger, inputs.allowUntrustedAuthors);
+  const outcome = await runTrigger(
+    client,
+    request2,
+    actionsLogger,
+    inputs.allowUntrustedAuthors,
+    inputs.triggerCommand
+  );
   setOutput("should-run", String(outcome.shouldRun));
   setOutput("issue-number", outcome.issueNumber !== void 0 ? String(outcome.issueNumber) : "");
   setOutput("instances", JSON.stringify(outcome.instances ?? []));

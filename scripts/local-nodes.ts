@@ -84,6 +84,8 @@ export const FAST_TIMINGS = {
   'listing-lag-ms': '2000',
   // The heartbeats' share of the writes, scaled like the limits (FAST_TIMING_LIMITS): 100 an hour at GitHub's pace.
   'heartbeat-writes-per-hour': String(100 * FAST_TIMING_SCALE),
+  // No check-trigger job runs beside these nodes to relay a stop comment (a test that wants one runs it).
+  'stop-relay': 'false',
 };
 
 /**

@@ -339,6 +339,8 @@ async function run(
       heartbeatWritesPerHour: Math.round(
         (HEARTBEAT_WRITES_PER_HOUR * GITHUB_LIMITS.defaultLeaseMs) / schedule.timings.leaseMs,
       ),
+      // The README's workflow relays stop comments (check-trigger on issue_comment): the action's default.
+      stopRelay: true,
       taskTimeoutMs: 30 * 60_000,
       maxAttempts: schedule.maxAttempts,
       workspace: '/nonexistent/sim',

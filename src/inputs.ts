@@ -54,6 +54,8 @@ export interface Inputs {
   triggerCommand: string;
   maxInstances: number;
   failOnTaskFailure: boolean;
+  /** The workflow's check-trigger job relays a stop comment: busy nodes only watch the beacon. */
+  stopRelay: boolean;
   passTokenToAgent: boolean;
   metricsFile: string | undefined;
   createPr: boolean;
@@ -381,6 +383,7 @@ export function readInputs(runtime: Runtime): Inputs {
     ...labelInputs(),
     triggerCommand: nonEmpty('trigger-command', 'a command such as /p2p-dev'),
     failOnTaskFailure: booleanInput('fail-on-task-failure'),
+    stopRelay: booleanInput('stop-relay'),
     passTokenToAgent: booleanInput('pass-token-to-agent'),
     metricsFile: raw('metrics-file').trim() || undefined,
     createPr: booleanInput('create-pr'),

@@ -70,6 +70,7 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     planner: inputs.planner,
     ...(inputs.plannerCommand ? { plannerCommand: inputs.plannerCommand } : {}),
     triggerCommand: inputs.triggerCommand,
+    stopRelay: inputs.stopRelay,
     plannerMaxTasks: inputs.plannerMaxTasks,
     settleMs: inputs.settleMs,
     listingLagMs: inputs.listingLagMs,
@@ -253,7 +254,13 @@ async function runTriggerMode(inputs: Inputs, runtime: Runtime): Promise<void> {
     maxInstances: inputs.maxInstances,
     issueNumber: runtime.eventName === 'workflow_dispatch' ? inputs.issueNumber : undefined,
   });
-  const outcome = await runTrigger(client, request, actionsLogger, inputs.allowUntrustedAuthors);
+  const outcome = await runTrigger(
+    client,
+    request,
+    actionsLogger,
+    inputs.allowUntrustedAuthors,
+    inputs.triggerCommand,
+  );
   core.setOutput('should-run', String(outcome.shouldRun));
   core.setOutput('issue-number', outcome.issueNumber !== undefined ? String(outcome.issueNumber) : '');
   core.setOutput('instances', JSON.stringify(outcome.instances ?? []));

@@ -32,6 +32,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'done-label': "p2p-dev:done",
   'failed-label': "p2p-dev:failed",
   'trigger-command': "/p2p-dev",
+  'stop-relay': "true",
   'max-instances': "10",
   'fail-on-task-failure': "true",
   'metrics-file': "",

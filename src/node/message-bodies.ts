@@ -10,7 +10,7 @@ import type { LeaseEdit } from './lease-keeper.js';
 /** A message's nonce is chosen once, when it is first posted, and kept through every edit of its comment. */
 export const newNonce = (): string => randomUUID();
 
-function envelope(config: NodeConfig, nonce: string) {
+function envelope(config: Pick<NodeConfig, 'run' | 'nodeId'>, nonce: string) {
   return { p2p: 1 as const, run: config.run, node: config.nodeId, nonce };
 }
 
@@ -103,7 +103,7 @@ export function claimBody(
 
 /** The stop a node relays for a maintainer's `/p2p-dev stop` comment. */
 export function stopBody(
-  config: NodeConfig,
+  config: Pick<NodeConfig, 'run' | 'nodeId'>,
   request: { commentId: number; login: string; id: number; htmlUrl?: string },
 ): string {
   const message: Stop = {

@@ -26,6 +26,11 @@ export interface NodeConfig {
   plannerCommand?: string;
   /** The trigger command (`/p2p-dev`): a comment `<command> stop` by a maintainer stops the run. */
   triggerCommand?: string;
+  /**
+   * The workflow's check-trigger job relays a stop comment (src/trigger/relay-stop.ts): a busy node then only
+   * watches the beacon, and none reads people's comments while its agent runs. Absent: no relay.
+   */
+  stopRelay?: boolean;
   plannerMaxTasks?: number;
   settleMs: number;
   /** How far behind writes GitHub's listings may lag. */

@@ -1,8 +1,10 @@
 // Stopping a run from the issue. A person's comment `/p2p-dev stop` is not a protocol message, and nothing a
 // person writes is believed as it stands: a node checks with the collaborator permission API that its author
 // may write to the repository, and only then relays it as a `stop` message of the action's own, which the
-// fold believes. Idle nodes see the request in their readings; a node whose agent runs watches the end of the
-// thread (a free 304 while nothing is added) and stops its agent once the run is stopped.
+// fold believes. Idle nodes see the request in their readings; a node whose agent runs watches the beacon and
+// stops its agent once the run is stopped. The workflow's check-trigger job relays the request as soon as it
+// is written (src/trigger/relay-stop.ts, `stop-relay`); where it does not, one busy node also reads what is
+// added to the thread while its agent runs (a request for each new comment at most every 15 s).
 import type { RunState } from '../protocol/fold.js';
 import { isTrusted, type ThreadComment } from '../protocol/thread-comment.js';
 import { parseCommand } from '../trigger/commands.js';
@@ -190,7 +192,9 @@ export class StopWatch {
       let state = foldThread(ctx);
       // Without the beacon in view (a listing had not shown it yet), read what was added until it is.
       const due = Date.now() - this.lastRequestLook >= requestProbeMs(ctx.config);
-      if (!state.stopped && due && (!beacon || this.watchesRequests(state))) {
+      // With the workflow relaying stops, the beacon is all a busy node watches (unless it is not in view yet).
+      const reads = !beacon || (!ctx.config.stopRelay && this.watchesRequests(state));
+      if (!state.stopped && due && reads) {
         this.lastRequestLook = Date.now();
         if (await ctx.thread.appended()) await ctx.thread.readTail();
         state = foldThread(ctx);

@@ -21,7 +21,21 @@ export type StartRequest =
       /** The comment that asked, to acknowledge with a reaction. */
       commentId?: number;
     }
-  | { start: false; reason: string };
+  | {
+      start: false;
+      reason: string;
+      /** A person's `/p2p-dev stop`: the trigger job relays it to the run in progress (relay-stop.ts). */
+      stop?: StopAsked;
+    };
+
+/** Who asked to stop the run on which issue, in which comment. */
+export interface StopAsked {
+  issueNumber: number;
+  commentId: number;
+  login: string;
+  id: number;
+  htmlUrl?: string;
+}
 
 interface User {
   login?: unknown;
@@ -43,6 +57,38 @@ export function boundInstances(requested: number | undefined, settings: TriggerS
 
 export function matrixOf(instances: number): number[] {
   return Array.from({ length: instances }, (_, i) => i + 1);
+}
+
+/** A stop comment: no run, and who asked, when it is a person's comment on an issue. */
+function stopAsked(
+  payload: Record<string, unknown>,
+  author: { login: string; type: string } | undefined,
+  issueNumber: number | undefined,
+): StartRequest {
+  const reason = 'the comment asks to stop the run';
+  const comment = payload.comment as
+    { id?: unknown; html_url?: unknown; user?: { id?: unknown } } | undefined;
+  const id = comment?.user?.id;
+  if (
+    !author ||
+    author.type === 'Bot' ||
+    author.login.endsWith('[bot]') ||
+    issueNumber === undefined ||
+    typeof comment?.id !== 'number' ||
+    typeof id !== 'number'
+  )
+    return { start: false, reason };
+  return {
+    start: false,
+    reason,
+    stop: {
+      issueNumber,
+      commentId: comment.id,
+      login: author.login,
+      id,
+      ...(typeof comment.html_url === 'string' ? { htmlUrl: comment.html_url } : {}),
+    },
+  };
 }
 
 export function decideStart(
@@ -75,7 +121,7 @@ export function decideStart(
       return { start: false, reason: `comment event "${String(payload.action)}" is not a new comment` };
     const command = parseCommand(body, settings.command);
     if (!command) return { start: false, reason: `the comment does not start with ${settings.command}` };
-    if (command.kind === 'stop') return { start: false, reason: 'the comment asks to stop the run' };
+    if (command.kind === 'stop') return stopAsked(payload, author, issueNumber);
     if (!author || issueNumber === undefined)
       return { start: false, reason: 'the event has no author or issue' };
     if (author.type === 'Bot' || author.login.endsWith('[bot]')) {

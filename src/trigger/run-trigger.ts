@@ -7,6 +7,7 @@ import { canStart, permissionOf } from '../github/permission.js';
 import { untrustedAuthorReason } from '../github/issue-author.js';
 import { IssueThread } from '../github/thread.js';
 import { reactToComment } from '../github/reactions.js';
+import { relayStop } from './relay-stop.js';
 
 export interface TriggerOutcome {
   shouldRun: boolean;
@@ -20,9 +21,18 @@ export async function runTrigger(
   request: StartRequest,
   log: Logger,
   allowUntrustedAuthors = false,
+  command = '/p2p-dev',
 ): Promise<TriggerOutcome> {
   if (!request.start) {
     log.info(`no run: ${request.reason}`);
+    if (request.stop) {
+      try {
+        await relayStop(client, request.stop, command, log);
+      } catch (error) {
+        // The nodes still see the request when they next read the thread.
+        log.warning(`could not relay the stop: ${getErrorMessage(error)}`);
+      }
+    }
     return { shouldRun: false, reason: request.reason };
   }
   const permission = await permissionOf(client, request.sender.login);

@@ -116,6 +116,30 @@ describe('which events start a run', () => {
       start: true,
     });
   });
+
+  it('says who asked to stop, for check-trigger to relay: a person, on an issue, in a comment', () => {
+    const asker = { login: 'alice', id: 7, type: 'User' };
+    const payload = (user: typeof asker) => ({
+      action: 'created',
+      issue: { number: 3 },
+      comment: { id: 99, body: '/p2p-dev stop', user, html_url: 'https://github.com/o/r/issues/3#c99' },
+      sender: user,
+    });
+    expect(decideStart('issue_comment', payload(asker), settings)).toEqual({
+      start: false,
+      reason: 'the comment asks to stop the run',
+      stop: {
+        issueNumber: 3,
+        commentId: 99,
+        login: 'alice',
+        id: 7,
+        htmlUrl: 'https://github.com/o/r/issues/3#c99',
+      },
+    });
+    // A bot's stop is nobody's to relay.
+    const bot = { login: 'ci[bot]', id: 8, type: 'Bot' };
+    expect(decideStart('issue_comment', payload(bot), settings)).not.toHaveProperty('stop');
+  });
 });
 
 describe('parseCommand', () => {

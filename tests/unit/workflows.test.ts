@@ -185,6 +185,18 @@ describe('check-trigger: events that cannot start a run take no runner', () => {
     },
   );
 
+  // A stop comment runs check-trigger (it relays the stop to the run in progress) in a group of its own: in the
+  // issue's group it would wait behind the very run it is meant to stop.
+  it.each([
+    ['/p2p-dev stop', 'User', true],
+    ['/p2p-dev stop\nthe plan is wrong', 'User', true],
+    ['/p2p-dev stop', 'Bot', false],
+  ] as const)('a stop comment %j by a %s: runs %s, in a group of its own', (body, type, expected) => {
+    const github = comment(body, type);
+    expect(runs(github)).toBe(expected);
+    expect(group(github)).toBe('p2p-dev-7-skip-99');
+  });
+
   it('leaves the nodes and the summary skipped with it', () => {
     expect(wf.jobs['p2p-execute']!.needs).toBe('check-trigger');
     expect(wf.jobs['aggregate-results']!.if).toContain("needs.check-trigger.outputs.should-run == 'true'");

@@ -1,0 +1,79 @@
+// mode: trigger on a `/p2p-dev stop` comment: relay it to the run in progress on the issue. The workflow's own
+// `issue_comment` event brings the request here, so the nodes need not read people's comments for it: they
+// watch the run's stop beacon, a free 304 until it changes. The request is checked as the nodes check it (the
+// author needs write permission, the comment must come after the run began), then written as the action's own
+// `stop` message for that run, which the fold believes, and the beacon is marked stopped. A node that sees
+// the request first (an idle one reading the thread) relays it as well; the fold keeps the first stop.
+import type { GitHubClient, Logger } from '../github/client.js';
+import { getErrorMessage } from '../errors.js';
+import { canStart, permissionOf } from '../github/permission.js';
+import { actionIdentity } from '../github/identity.js';
+import { IssueThread } from '../github/thread.js';
+import { makeTrust, type ThreadComment, type Trust } from '../protocol/thread-comment.js';
+import { beaconBody, readBeacon, type Beacon } from '../protocol/stop-beacon.js';
+import { fold } from '../protocol/fold.js';
+import { stopBody } from '../node/message-bodies.js';
+import type { StopAsked } from './decide-start.js';
+
+/** The latest run's beacon on the thread, by the action's identity. */
+function latestBeacon(
+  comments: readonly ThreadComment[],
+  trust: Trust,
+): { comment: ThreadComment; beacon: Beacon } | undefined {
+  for (let i = comments.length - 1; i >= 0; i--) {
+    const comment = comments[i]!;
+    if (!comment.user || !trust.ids.has(comment.user.id)) continue;
+    const beacon = readBeacon(comment.body);
+    if (beacon) return { comment, beacon };
+  }
+  return undefined;
+}
+
+/** What the relay did, for the log and the tests. */
+export type RelayOutcome = 'relayed' | 'refused' | 'no-run' | 'already-stopped';
+
+export async function relayStop(
+  client: GitHubClient,
+  asked: StopAsked,
+  command: string,
+  log: Logger,
+): Promise<RelayOutcome> {
+  const permission = await permissionOf(client, asked.login);
+  if (!canStart(permission)) {
+    log.info(
+      `not relaying the stop asked by ${asked.login} in comment ${asked.commentId}: their permission is ${permission}, and stopping a run takes write`,
+    );
+    return 'refused';
+  }
+  const thread = new IssueThread(client, asked.issueNumber);
+  await thread.refresh(true);
+  const trust = makeTrust(await actionIdentity(client));
+  const comments = thread.all();
+  const found = latestBeacon(comments, trust);
+  const asking = comments.find((c) => c.id === asked.commentId);
+  if (!found) {
+    log.info(`no run in progress on #${asked.issueNumber} to stop (no stop beacon on the issue)`);
+    return 'no-run';
+  }
+  const run = found.beacon.run;
+  const state = fold(comments, { run, trust });
+  if (state.stopped || found.beacon.stopped) {
+    log.info(`run ${run} on #${asked.issueNumber} is stopped already`);
+    return 'already-stopped';
+  }
+  // A request older than the run's beacon was for an earlier run (the nodes judge it by the run's first bid).
+  if (asking && Date.parse(asking.created_at) < Date.parse(found.comment.created_at)) {
+    log.info(`comment ${asked.commentId} was written before run ${run} began: not relaying it`);
+    return 'no-run';
+  }
+  log.warning(`🛑 ${asked.login} asked to stop run ${run} (comment ${asked.commentId}): relaying it`);
+  await thread.post(stopBody({ run, nodeId: `relay-${client.owner}-${asked.commentId}` }, asked));
+  const stopped = { by: asked.login, comment_id: asked.commentId };
+  try {
+    await thread.edit(found.comment.id, beaconBody({ ...found.beacon, stopped }, command));
+  } catch (error) {
+    // The stop message stands; busy nodes see it when they next read the thread.
+    log.warning(`could not mark the stop beacon: ${getErrorMessage(error)}`);
+  }
+  return 'relayed';
+}
