@@ -170,16 +170,28 @@ function limitsOf(f: Figures): string {
   return `${primary}; ${contentLimit.perMinute} content-creating a minute and ${contentLimit.perHour} an hour${contentLimit.retryAfter ? '' : ', answered without retry-after'}`;
 }
 
+/**
+ * The shortest run the content limit allows for the row's writes (all nodes write as one identity): its
+ * writes over 80 a minute or 500 an hour, whichever binds.
+ */
+function writeFloor(f: Figures): string {
+  const content = f.limits?.contentLimit;
+  if (f.writesPerTask === undefined || !content) return '–';
+  const writes = f.writesPerTask * f.tasks;
+  const minutes = Math.max(writes / content.perMinute, (writes / content.perHour) * 60);
+  return `${minutes.toFixed(0)} min`;
+}
+
 function render(results: Figures[], memory: MemoryFigure[]): string {
   const lines = [
-    '| protocol | nodes × tasks | done | election | claim (median / p95) | overhead per task | counted req. per task | content-creating per task | 304 share | run (virtual) | counted req. per hour of run | fits 1,000/h | limit answers |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| protocol | nodes × tasks | done | election | claim (median / p95) | overhead per task | counted req. per task | content-creating per task | writes per task (posts and edits) | 304 share | run (virtual) | floor set by the content limit | counted req. per hour of run | fits 1,000/h | limit answers |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const f of results) {
     const perHour = f.countedPerHour ?? (f.countedPerTask * f.tasks) / (f.virtualMinutes / 60);
     const fits = f.fitsGithubToken ?? perHour <= GITHUB_TOKEN_PER_HOUR;
     lines.push(
-      `| ${f.protocol} | ${f.nodes} × ${f.tasks} | ${f.completed}${f.unfinished ? ' (did not finish)' : ''} | ${s1(f.electionMs)} | ${s1(f.claimMsMedian)} / ${s1(f.claimMsP95)} | ${s1(f.overheadPerTaskMs)} | ${n2(f.countedPerTask)} | ${n2(f.contentPerTask)} | ${Math.round(f.share304 * 100)}% | ${f.virtualMinutes.toFixed(0)} min | ${Math.round(perHour)} | ${fits ? 'yes' : 'no'} | ${f.limitAnswers ?? '–'} |`,
+      `| ${f.protocol} | ${f.nodes} × ${f.tasks} | ${f.completed}${f.unfinished ? ' (did not finish)' : ''} | ${s1(f.electionMs)} | ${s1(f.claimMsMedian)} / ${s1(f.claimMsP95)} | ${s1(f.overheadPerTaskMs)} | ${n2(f.countedPerTask)} | ${n2(f.contentPerTask)} | ${f.writesPerTask !== undefined ? n2(f.writesPerTask) : '–'} | ${Math.round(f.share304 * 100)}% | ${f.virtualMinutes.toFixed(0)} min | ${writeFloor(f)} | ${Math.round(perHour)} | ${fits ? 'yes' : 'no'} | ${f.limitAnswers ?? '–'} |`,
     );
   }
   const under = [...new Set(results.map((f) => `${f.limitProfile ?? 'none'}: ${limitsOf(f)}`))];
@@ -192,14 +204,16 @@ function render(results: Figures[], memory: MemoryFigure[]): string {
   const ours = results.filter((r) => r.protocol === 'p2p-dev');
   const breakdown = (
     title: string,
-    key: 'perTaskByRoute' | 'perTaskByPhase',
+    key: 'perTaskByRoute' | 'perTaskByPhase' | 'writesPerTaskByKind',
     name: (k: string) => string,
   ) => {
-    const keys = [...new Set(ours.flatMap((r) => Object.keys(r[key])))].sort((a, b) => order(a) - order(b));
+    const keys = [...new Set(ours.flatMap((r) => Object.keys(r[key] ?? {})))].sort(
+      (a, b) => order(a) - order(b),
+    );
     return [
       `| ${title} | ${ours.map((r) => `${r.nodes} × ${r.tasks}`).join(' | ')} |`,
       `|---|${ours.map(() => '---').join('|')}|`,
-      ...keys.map((k) => `| ${name(k)} | ${ours.map((r) => n2(r[key][k] ?? 0)).join(' | ')} |`),
+      ...keys.map((k) => `| ${name(k)} | ${ours.map((r) => n2(r[key]?.[k] ?? 0)).join(' | ')} |`),
     ];
   };
   const byPhase = breakdown(
@@ -212,6 +226,11 @@ function render(results: Figures[], memory: MemoryFigure[]): string {
     'perTaskByRoute',
     (route) =>
       `\`${route.replace('/repos/:owner/:repo/issues/', '…/').replace('/repos/:owner/:repo', '…')}\``,
+  );
+  const byWrite = breakdown(
+    'writes per task, by what they wrote (`chatter`: the checklist)',
+    'writesPerTaskByKind',
+    (k) => k,
   );
   const ratios: string[] = [];
   for (const f of results.filter((r) => r.protocol === 'p2p-dev')) {
@@ -231,6 +250,8 @@ function render(results: Figures[], memory: MemoryFigure[]): string {
     ...byPhase,
     '',
     ...byRoute,
+    '',
+    ...byWrite,
     '',
     ...memoryLines(memory),
   ].join('\n');

@@ -38612,7 +38612,7 @@ var LeaseKeeper = class {
     this.ctx.log.info(
       `the write that failed on comment ${this.commentId} had landed (${current.updated_at})`
     );
-    if (at - this.lastAlive > this.ctx.config.leaseMs) return false;
+    if (at - this.lastAlive > this.leaseMs) return false;
     this.lastAlive = Math.max(this.lastAlive, at);
     return true;
   }
@@ -40031,7 +40031,8 @@ var ChecklistKeeper = class {
     if (!shouldEdit(found.shown, next.shown)) return;
     const updated = Date.parse(found.comment.updated_at);
     const own2 = this.ownChangeUnshown(state, found.shown, next.shown);
-    const wait = own2 ? leaving ? 0 : checklistEveryMs(ctx.config) : Math.max(checklistEveryMs(ctx.config), repairMs);
+    const stagger = (ctx.config.instance - 1) * ctx.config.pollMs;
+    const wait = own2 ? leaving ? 0 : checklistEveryMs(ctx.config) + stagger : Math.max(checklistEveryMs(ctx.config), repairMs);
     if (!own2 && !repairing) return;
     if (now - updated < wait) {
       this.dueAt = updated + wait;
@@ -42350,8 +42351,17 @@ async function relayStop(client, asked, command, log) {
     log.info(`run ${run2} on #${asked.issueNumber} is stopped already`);
     return "already-stopped";
   }
-  if (asking && Date.parse(asking.created_at) < Date.parse(found.comment.created_at)) {
+  if (runFinished(state, client.clock.now())) {
+    log.info(`run ${run2} on #${asked.issueNumber} is over: no run in progress to stop`);
+    return "no-run";
+  }
+  const began = runStart2(state);
+  if (asking && began !== void 0 && Date.parse(asking.created_at) < began) {
     log.info(`comment ${asked.commentId} was written before run ${run2} began: not relaying it`);
+    return "no-run";
+  }
+  if (laterRun(comments, trust, run2, found.comment)) {
+    log.info(`a newer run than ${run2} has begun on #${asked.issueNumber}: its nodes act on the request`);
     return "no-run";
   }
   log.warning(`\u{1F6D1} ${asked.login} asked to stop run ${run2} (comment ${asked.commentId}): relaying it`);
@@ -42360,22 +42370,25 @@ async function relayStop(client, asked, command, log) {
   try {
     await thread.edit(found.comment.id, beaconBody({ ...found.beacon, stopped }, command));
   } catch (error3) {
-    log.warning(`could not mark the stop beacon: ${getErrorMessage(error3)}`);
+    throw new Error(
+      `the stop was written, but the stop beacon the busy nodes watch could not be marked: ${getErrorMessage(error3)}`
+    );
   }
   return "relayed";
+}
+function laterRun(comments, trust, run2, after) {
+  return comments.some((c) => {
+    if (c.id <= after.id || !c.user || !trust.ids.has(c.user.id)) return false;
+    const d = decode2(c.body);
+    return d.kind === "message" && d.message.run !== run2;
+  });
 }
 
 // src/trigger/run-trigger.ts
 async function runTrigger(client, request2, log, allowUntrustedAuthors = false, command = "/p2p-dev") {
   if (!request2.start) {
     log.info(`no run: ${request2.reason}`);
-    if (request2.stop) {
-      try {
-        await relayStop(client, request2.stop, command, log);
-      } catch (error3) {
-        log.warning(`could not relay the stop: ${getErrorMessage(error3)}`);
-      }
-    }
+    if (request2.stop) await relayStop(client, request2.stop, command, log);
     return { shouldRun: false, reason: request2.reason };
   }
   const permission = await permissionOf(client, request2.sender.login);

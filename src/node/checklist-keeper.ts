@@ -20,10 +20,12 @@ export const ANNOUNCE_PATIENCE_MS = 60_000;
 export const CHECKLIST_MIN_GAP_MS = 2000;
 
 /**
- * The least time between two edits of the checklist by anyone (server time, from the comment's own
- * `updated_at`): twenty poll intervals, a minute at the defaults. Its edits then stay within 60 an hour
- * whatever the matrix size, an eighth of the identity's 500; the checklist is behind the fold by about that
- * much at most while a node is free to edit it, and the run's summary brings it up to date at the end.
+ * How long after the checklist's last edit (server time, from the comment's own `updated_at`) a node edits it
+ * again: twenty poll intervals, a minute at the defaults, and a poll interval more for each instance before
+ * it. Its edits then come about once a minute whatever the matrix size (some 60 an hour, an eighth of the
+ * identity's 500; a node's view lagging behind another's edit can add one); the checklist is behind the fold
+ * by about that much while a node is free to edit it, nodes that leave show their own changes at once, and
+ * the run's summary brings it up to date at the end.
  */
 export function checklistEveryMs(config: { pollMs: number }): number {
   return Math.max(CHECKLIST_MIN_GAP_MS, 20 * config.pollMs);
@@ -89,10 +91,13 @@ export class ChecklistKeeper {
     // A node shows its own changes once the last edit is old enough; the repairing node, others' once the
     // checklist has been behind for a while as well.
     const own = this.ownChangeUnshown(state, found.shown, next.shown);
+    // Nodes whose changes fall due together go one poll interval apart, in instance order, so that each sees
+    // the edits before its own (and usually finds nothing left to show).
+    const stagger = (ctx.config.instance - 1) * ctx.config.pollMs;
     const wait = own
       ? leaving
         ? 0
-        : checklistEveryMs(ctx.config)
+        : checklistEveryMs(ctx.config) + stagger
       : Math.max(checklistEveryMs(ctx.config), repairMs);
     if (!own && !repairing) return;
     if (now - updated < wait) {

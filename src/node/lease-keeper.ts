@@ -194,7 +194,7 @@ export class LeaseKeeper {
     this.ctx.log.info(
       `the write that failed on comment ${this.commentId} had landed (${current.updated_at})`,
     );
-    if (at - this.lastAlive > this.ctx.config.leaseMs) return false;
+    if (at - this.lastAlive > this.leaseMs) return false;
     this.lastAlive = Math.max(this.lastAlive, at);
     return true;
   }

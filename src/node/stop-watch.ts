@@ -28,7 +28,7 @@ export interface StopRequest {
 const DEFAULT_COMMAND = '/p2p-dev';
 
 /** When the run began: its first bid (server ms). Requests written before it were for an earlier run. */
-function runStart(state: RunState): number | undefined {
+export function runStart(state: RunState): number | undefined {
   let first: number | undefined;
   for (const e of state.entries)
     if (e.status === 'accepted' && e.message?.type === 'bid' && (first === undefined || e.created < first))

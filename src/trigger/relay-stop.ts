@@ -12,6 +12,9 @@ import { IssueThread } from '../github/thread.js';
 import { makeTrust, type ThreadComment, type Trust } from '../protocol/thread-comment.js';
 import { beaconBody, readBeacon, type Beacon } from '../protocol/stop-beacon.js';
 import { fold } from '../protocol/fold.js';
+import { decode } from '../protocol/codec.js';
+import { runFinished } from '../protocol/decide.js';
+import { runStart } from '../node/stop-watch.js';
 import { stopBody } from '../node/message-bodies.js';
 import type { StopAsked } from './decide-start.js';
 
@@ -61,19 +64,48 @@ export async function relayStop(
     log.info(`run ${run} on #${asked.issueNumber} is stopped already`);
     return 'already-stopped';
   }
-  // A request older than the run's beacon was for an earlier run (the nodes judge it by the run's first bid).
-  if (asking && Date.parse(asking.created_at) < Date.parse(found.comment.created_at)) {
+  // Over already (its summary may be written): nothing to stop, and its beacon must not say otherwise.
+  if (runFinished(state, client.clock.now())) {
+    log.info(`run ${run} on #${asked.issueNumber} is over: no run in progress to stop`);
+    return 'no-run';
+  }
+  // Written before the run's first bid: a request for an earlier run (as the nodes judge it, stopRequests).
+  const began = runStart(state);
+  if (asking && began !== undefined && Date.parse(asking.created_at) < began) {
     log.info(`comment ${asked.commentId} was written before run ${run} began: not relaying it`);
+    return 'no-run';
+  }
+  // A run that came after this beacon's (its bids are out, its plan and beacon not yet) is the one asked
+  // about: its nodes are idle or planning, and see the request in their own readings.
+  if (laterRun(comments, trust, run, found.comment)) {
+    log.info(`a newer run than ${run} has begun on #${asked.issueNumber}: its nodes act on the request`);
     return 'no-run';
   }
   log.warning(`🛑 ${asked.login} asked to stop run ${run} (comment ${asked.commentId}): relaying it`);
   await thread.post(stopBody({ run, nodeId: `relay-${client.owner}-${asked.commentId}` }, asked));
   const stopped = { by: asked.login, comment_id: asked.commentId };
+  // Busy nodes watch only the beacon: an edit that does not land (after the client's own retries) fails this
+  // step, so that the failure shows; idle nodes still see the stop message in their readings.
   try {
     await thread.edit(found.comment.id, beaconBody({ ...found.beacon, stopped }, command));
   } catch (error) {
-    // The stop message stands; busy nodes see it when they next read the thread.
-    log.warning(`could not mark the stop beacon: ${getErrorMessage(error)}`);
+    throw new Error(
+      `the stop was written, but the stop beacon the busy nodes watch could not be marked: ${getErrorMessage(error)}`,
+    );
   }
   return 'relayed';
+}
+
+/** Whether a protocol message of another run by the action was written after `after`. */
+function laterRun(
+  comments: readonly ThreadComment[],
+  trust: Trust,
+  run: string,
+  after: ThreadComment,
+): boolean {
+  return comments.some((c) => {
+    if (c.id <= after.id || !c.user || !trust.ids.has(c.user.id)) return false;
+    const d = decode(c.body);
+    return d.kind === 'message' && d.message.run !== run;
+  });
 }

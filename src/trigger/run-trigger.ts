@@ -25,14 +25,8 @@ export async function runTrigger(
 ): Promise<TriggerOutcome> {
   if (!request.start) {
     log.info(`no run: ${request.reason}`);
-    if (request.stop) {
-      try {
-        await relayStop(client, request.stop, command, log);
-      } catch (error) {
-        // The nodes still see the request when they next read the thread.
-        log.warning(`could not relay the stop: ${getErrorMessage(error)}`);
-      }
-    }
+    // A relay that fails fails the step (busy nodes watch only what it writes); idle nodes still see the request.
+    if (request.stop) await relayStop(client, request.stop, command, log);
     return { shouldRun: false, reason: request.reason };
   }
   const permission = await permissionOf(client, request.sender.login);

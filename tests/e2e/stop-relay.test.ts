@@ -89,4 +89,24 @@ describe('a stop relayed by check-trigger', () => {
       expect(n.log()).not.toMatch(/ignoring the stop asked by triager/);
     }
   }, 180_000);
+
+  it('relays nothing to a run that is over: its beacon keeps saying how to stop it, and no stop is written', async () => {
+    scenario = await startScenario({
+      nodes: 2,
+      issueBody: taskList(2),
+      agentBody: 'sleep 0.2',
+      inputs: { ...FAST_TIMINGS, 'stop-relay': 'true' },
+    });
+    const s = scenario;
+    await s.finish(60_000);
+    const before = s.server.emulator.listComments(s.issue).length;
+    const late = await checkTrigger(s, s.server.emulator.addComment(s.issue, '/p2p-dev stop', 'maintainer'));
+    expect(late.code).toBe(0);
+    expect(late.log).toMatch(/run \S+ on #\d+ is over: no run in progress to stop/);
+    const after = s.server.emulator.listComments(s.issue);
+    // Only the maintainer's comment was added; the run reads as it ended.
+    expect(after).toHaveLength(before + 1);
+    expect(s.state().stopped).toBeUndefined();
+    expect(after.some((c) => /This run was stopped by/.test(c.body))).toBe(false);
+  }, 120_000);
 });
