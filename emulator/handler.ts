@@ -44,6 +44,8 @@ export interface EmulatorOptions extends ConfigPatch {
   users?: User[];
   /** Initial config (the same keys may also be given at the top level). */
   config?: ConfigPatch;
+  /** How many answered requests the request log keeps (REQUEST_LOG_SIZE unless set). */
+  requestLogSize?: number;
 }
 
 /** How many answered requests the request log keeps. */
@@ -71,12 +73,14 @@ export class GitHubEmulator extends EmulatedRepository {
   private readonly responses: Responder;
   private statsData = emptyStats();
   private readonly loggedRequests: LoggedRequest[] = [];
+  private readonly requestLogSize: number;
 
   constructor(options: EmulatorOptions = {}) {
     super(options);
     this.responses = new Responder(this.clock);
     this.sleep = options.sleep ?? realSleep;
     this.random = seededRandom(options.seed ?? 1);
+    this.requestLogSize = options.requestLogSize ?? REQUEST_LOG_SIZE;
     this.config = mergeConfig(mergeConfig(DEFAULT_CONFIG, configKeysOf(options)), options.config ?? {});
   }
 
@@ -111,7 +115,7 @@ export class GitHubEmulator extends EmulatedRepository {
   /** A fetch for Octokit: `new Octokit({ request: { fetch: emulator.fetch } })`. */
   fetch: FetchLike = fetchVia((req) => this.handle(req));
 
-  /** The API requests answered, oldest first (the last REQUEST_LOG_SIZE). */
+  /** The API requests answered, oldest first (the last `requestLogSize`). */
   requestLog(): LoggedRequest[] {
     return this.loggedRequests.slice();
   }
@@ -133,7 +137,7 @@ export class GitHubEmulator extends EmulatedRepository {
         token,
         status: response.reset ? 'reset' : response.hang ? 'hang' : response.status,
       });
-      if (this.loggedRequests.length > REQUEST_LOG_SIZE) this.loggedRequests.shift();
+      if (this.loggedRequests.length > this.requestLogSize) this.loggedRequests.shift();
     }
     return response;
   }

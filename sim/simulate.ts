@@ -156,6 +156,8 @@ async function run(
   const emulator = new GitHubEmulator({
     seed: schedule.seed,
     config: { ...realism, rateLimit, contentLimit },
+    // The benchmark tells every write apart by the request log: all of it, however long the run.
+    ...(options.details ? { requestLogSize: Number.POSITIVE_INFINITY } : {}),
   });
   const issue = emulator.createIssue({ title: `Simulation ${schedule.seed}`, body: issueBody(schedule) });
   const agentRuns: AgentRun[] = [];
