@@ -42321,7 +42321,7 @@ async function actionIdentity(client) {
 function latestBeacon(comments, trust) {
   for (let i = comments.length - 1; i >= 0; i--) {
     const comment = comments[i];
-    if (!comment.user || !trust.ids.has(comment.user.id)) continue;
+    if (!isTrusted(trust, comment.user)) continue;
     const beacon = readBeacon(comment.body);
     if (beacon) return { comment, beacon };
   }
@@ -42378,7 +42378,7 @@ async function relayStop(client, asked, command, log) {
 }
 function laterRun(comments, trust, run2, after) {
   return comments.some((c) => {
-    if (c.id <= after.id || !c.user || !trust.ids.has(c.user.id)) return false;
+    if (c.id <= after.id || !isTrusted(trust, c.user)) return false;
     const d = decode2(c.body);
     return d.kind === "message" && d.message.run !== run2;
   });

@@ -9,7 +9,7 @@ import { getErrorMessage } from '../errors.js';
 import { canStart, permissionOf } from '../github/permission.js';
 import { actionIdentity } from '../github/identity.js';
 import { IssueThread } from '../github/thread.js';
-import { makeTrust, type ThreadComment, type Trust } from '../protocol/thread-comment.js';
+import { isTrusted, makeTrust, type ThreadComment, type Trust } from '../protocol/thread-comment.js';
 import { beaconBody, readBeacon, type Beacon } from '../protocol/stop-beacon.js';
 import { fold } from '../protocol/fold.js';
 import { decode } from '../protocol/codec.js';
@@ -25,7 +25,7 @@ function latestBeacon(
 ): { comment: ThreadComment; beacon: Beacon } | undefined {
   for (let i = comments.length - 1; i >= 0; i--) {
     const comment = comments[i]!;
-    if (!comment.user || !trust.ids.has(comment.user.id)) continue;
+    if (!isTrusted(trust, comment.user)) continue;
     const beacon = readBeacon(comment.body);
     if (beacon) return { comment, beacon };
   }
@@ -104,7 +104,7 @@ function laterRun(
   after: ThreadComment,
 ): boolean {
   return comments.some((c) => {
-    if (c.id <= after.id || !c.user || !trust.ids.has(c.user.id)) return false;
+    if (c.id <= after.id || !isTrusted(trust, c.user)) return false;
     const d = decode(c.body);
     return d.kind === 'message' && d.message.run !== run;
   });

@@ -1,11 +1,9 @@
 // `/p2p-dev stop` relayed by the workflow's check-trigger job (mode: trigger on the issue_comment event), as the
 // README's workflow runs it: the busy nodes only watch the stop beacon and read no one's comments, yet their
 // agents stop within seconds. Real dist/index.js processes: three nodes and the trigger job, on the emulator.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_TIMINGS, startNode } from '../../scripts/local-nodes.js';
+import { FAST_TIMINGS } from '../../scripts/local-nodes.js';
+import { runTriggerJob, TRIAGER } from '../helpers/trigger-job.js';
 import { startScenario, type Scenario, taskList } from '../helpers/scenario.js';
 
 let scenario: Scenario | undefined;
@@ -15,30 +13,15 @@ afterEach(async () => {
 });
 
 /** The check-trigger job GitHub starts for a new comment on the issue. */
-async function checkTrigger(s: Scenario, commentId: number) {
+function checkTrigger(s: Scenario, commentId: number) {
   const comment = s.server.emulator.listComments(s.issue).find((c) => c.id === commentId)!;
   const user = { login: comment.login, id: comment.userId, type: 'User' };
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'p2p-event-')), 'event.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      action: 'created',
-      issue: { number: s.issue },
-      comment: { id: commentId, body: comment.body, user },
-      sender: user,
-    }),
-  );
-  const job = startNode(1, {
-    apiUrl: s.server.url,
-    token: 'ghs_bot_token',
-    repository: 'octo-org/demo',
-    issue: 0,
-    instances: 3,
-    inputs: { mode: 'trigger', 'issue-number': '' },
-    env: { GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: file },
+  return runTriggerJob(s.server.url, 'issue_comment', {
+    action: 'created',
+    issue: { number: s.issue },
+    comment: { id: commentId, body: comment.body, user },
+    sender: user,
   });
-  const { code } = await job.exited;
-  return { code, outputs: job.outputs(), log: job.log() };
 }
 
 describe('a stop relayed by check-trigger', () => {
@@ -48,14 +31,7 @@ describe('a stop relayed by check-trigger', () => {
       issueBody: taskList(6),
       agentBody: 'sleep 30',
       inputs: { ...FAST_TIMINGS, 'stop-relay': 'true', 'max-attempts': '2' },
-      beforeNodes: (server) => {
-        server.emulator.addUser({
-          login: 'triager',
-          id: 1004,
-          token: 'ghp_triager_token',
-          permission: 'triage',
-        });
-      },
+      beforeNodes: (server) => void server.emulator.addUser({ ...TRIAGER }),
     });
     const s = scenario;
     for (const id of ['task-1', 'task-2', 'task-3'])

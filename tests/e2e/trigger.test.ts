@@ -1,10 +1,7 @@
 // mode: trigger as the check-trigger job runs it: dist/index.js with an event payload, against the emulator.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { startNode } from '../../scripts/local-nodes.js';
+import { runTriggerJob } from '../helpers/trigger-job.js';
 
 let server: RunningEmulator | undefined;
 afterEach(async () => {
@@ -12,21 +9,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function trigger(eventName: string, payload: unknown, inputs: Record<string, string> = {}) {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'p2p-event-')), 'event.json');
-  writeFileSync(file, JSON.stringify(payload));
-  const node = startNode(1, {
-    apiUrl: server!.url,
-    token: 'ghs_bot_token',
-    repository: 'octo-org/demo',
-    issue: 0,
-    instances: 4,
-    inputs: { mode: 'trigger', 'issue-number': '', ...inputs },
-    env: { GITHUB_EVENT_NAME: eventName, GITHUB_EVENT_PATH: file },
-  });
-  const { code } = await node.exited;
-  return { code, outputs: node.outputs(), log: node.log() };
-}
+const trigger = (eventName: string, payload: unknown, inputs: Record<string, string> = {}) =>
+  runTriggerJob(server!.url, eventName, payload, inputs);
 
 describe('mode: trigger', () => {
   it('starts a run for a maintainer’s command, reacts to it, and hands over the matrix', async () => {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FAST_TIMINGS } from '../../scripts/local-nodes.js';
 import { readChecklist } from '../../src/protocol/checklist.js';
 import { runAggregate, startScenario, type Scenario, taskList } from '../helpers/scenario.js';
+import { TRIAGER } from '../helpers/trigger-job.js';
 
 let scenario: Scenario | undefined;
 afterEach(async () => {
@@ -100,14 +101,7 @@ describe('a run people can watch, stop and afford', () => {
       agentBody: 'sleep 30',
       inputs: { ...FAST_TIMINGS, 'max-attempts': '2' },
       // Triage shows as a collaborator on the issue, but may not write: not enough to stop a run.
-      beforeNodes: (server) => {
-        server.emulator.addUser({
-          login: 'triager',
-          id: 1004,
-          token: 'ghp_triager_token',
-          permission: 'triage',
-        });
-      },
+      beforeNodes: (server) => void server.emulator.addUser({ ...TRIAGER }),
     });
     const s = scenario;
     for (const id of ['task-1', 'task-2', 'task-3'])
