@@ -35620,7 +35620,7 @@ var ResultSchema = object({
   /** API requests this node spent on the task: counted (non-304) and content-creating. */
   api: object({ requests: number2().int().nonnegative(), writes: number2().int().nonnegative() }).optional()
 });
-var ClaimSchema = object({
+var ClaimFieldsSchema = object({
   ...envelope,
   type: literal("claim"),
   task: string2().min(1).max(100),
@@ -35640,6 +35640,9 @@ var ClaimSchema = object({
    */
   cap_usd: number2().finite().positive().max(1e12).optional(),
   ...lease
+});
+var ClaimSchema = ClaimFieldsSchema.extend({
+  prior: ClaimFieldsSchema.extend({ state: _enum(["completed", "failed"]) }).optional()
 });
 var StopSchema = object({
   ...envelope,
@@ -35913,6 +35916,7 @@ function fold(comments, options2) {
     seenNonces.set(d.message.nonce, comment.id);
     decoded2.push({ comment, message: d.message, created: entry.created, updated: entry.updated, entry });
   }
+  carryOutcomes(decoded2);
   const parts = /* @__PURE__ */ new Map();
   for (const d of decoded2) {
     noteNode(state, d);
@@ -35924,6 +35928,32 @@ function fold(comments, options2) {
   }
   state.budget?.settle();
   return state;
+}
+function carryOutcomes(decoded2) {
+  const carried = /* @__PURE__ */ new Map();
+  for (const d of decoded2) {
+    const m = d.message;
+    if (m.type !== "claim" || !m.prior) continue;
+    const p = m.prior;
+    if (p.node !== m.node || p.run !== m.run || p.nonce === m.nonce) continue;
+    const known = carried.get(p.nonce);
+    if (!known || d.created < known.at) carried.set(p.nonce, { prior: p, at: d.created, from: d.comment.id });
+  }
+  if (carried.size === 0) return;
+  for (const d of decoded2) {
+    const m = d.message;
+    if (m.type !== "claim") continue;
+    const c = carried.get(m.nonce);
+    if (!c || c.from <= d.comment.id || c.prior.node !== m.node) continue;
+    if (c.prior.task !== m.task || c.prior.attempt !== m.attempt) continue;
+    const ownOutcome = m.state === "completed" || m.state === "failed";
+    if (ownOutcome && (d.updated < c.at || d.updated === c.at && m.beat >= c.prior.beat)) continue;
+    d.message = { ...c.prior, ...m.prior ? { prior: m.prior } : {} };
+    d.updated = c.at;
+    d.entry.updated = c.at;
+    d.entry.message = d.message;
+    d.entry.note = `its outcome is recorded in comment ${c.from}`;
+  }
 }
 function byCreatedThenId(a, b) {
   return time2(a.created_at) - time2(b.created_at) || a.id - b.id;
@@ -37598,6 +37628,12 @@ ${fenced(m.error)}`;
   ].join("\n");
 }
 function renderClaim(m, startedAt, now) {
+  const alone = renderOneClaim(m, startedAt, now);
+  return m.prior ? `${renderOneClaim(m.prior)}
+
+${alone}` : alone;
+}
+function renderOneClaim(m, startedAt, now) {
   const head = `\u{1F3AF} **CLAIM** \xB7 \`${m.task}\` (attempt ${m.attempt}) by node \`${m.node}\``;
   const elapsed = startedAt !== void 0 && now !== void 0 ? formatDuration(now - startedAt) : void 0;
   const cap = m.cap_usd !== void 0 ? `\u{1F4B0} asks for a cap of $${m.cap_usd.toFixed(4)} of the run's budget` : "";
@@ -38616,6 +38652,29 @@ var LeaseKeeper = class {
     this.lastAlive = Math.max(this.lastAlive, at);
     return true;
   }
+  /** The comment kept alive, and the lease fields its next write would carry (nothing is counted). */
+  nextWrite() {
+    const leaseMs = Math.max(this.leaseMs, leaseNow(this.ctx).leaseMs);
+    const edit = { beat: this.beat + 1, prev: this.lastAlive, leaseMs, prevLeaseMs: this.leaseMs };
+    return { commentId: this.commentId, edit };
+  }
+  /**
+   * The lease fields of a final write that another comment carries (the node's next claim, recording this
+   * one's outcome as `prior`), counted as this comment's next write once every write to it has settled.
+   * `carried` then says when it landed.
+   */
+  async carriedWrite() {
+    await this.chain;
+    const { edit } = this.nextWrite();
+    this.beat = edit.beat;
+    return edit;
+  }
+  /** The carried write landed at `at` (server time): true when in time, as `write` judges an edit. */
+  carried(edit, at) {
+    if (at - edit.prev > edit.prevLeaseMs) return false;
+    this.lastAlive = Math.max(this.lastAlive, at);
+    return true;
+  }
   /**
    * Edit the comment (serialised with every other write to it). Resolves true when the write landed while
    * the lease still ran; false when this node is fenced or the write came too late to count.
@@ -39151,20 +39210,26 @@ function bidBody(config2, nonce, term, state, lease2, spent) {
   };
   return encode2(message, renderBid(message));
 }
+var cutTail = (text, chars) => chars > 0 ? text.slice(-chars) : "";
 function fitResult(r, tail) {
+  const text = tail > 0 ? 1 : 0.1;
   return {
     ...r,
-    output_tail: r.output_tail.slice(-tail),
-    ...r.error !== void 0 ? { error: r.error.slice(0, 5e3) } : {},
-    ...r.pr_error !== void 0 ? { pr_error: r.pr_error.slice(0, 2e3) } : {},
+    output_tail: cutTail(r.output_tail, tail),
+    ...r.error !== void 0 ? { error: r.error.slice(0, 5e3 * text) } : {},
+    ...r.pr_error !== void 0 ? { pr_error: r.pr_error.slice(0, 2e3 * text) } : {},
     ...r.check ? {
       check: {
         ...r.check,
-        command: r.check.command.slice(0, 500),
-        output_tail: r.check.output_tail.slice(-tail)
+        command: r.check.command.slice(0, 500 * text),
+        output_tail: cutTail(r.check.output_tail, tail)
       }
     } : {}
   };
+}
+function priorOutcome(config2, nonce, fields, lease2) {
+  const { prior: _prior, ...own2 } = fields;
+  return { ...envelope2(config2, nonce), type: "claim", ...own2, ...leaseFields(config2, lease2) };
 }
 function claimBody(config2, nonce, fields, lease2, timing) {
   for (const tail of [8e3, 2e3, 500, 0]) {
@@ -39174,6 +39239,7 @@ function claimBody(config2, nonce, fields, lease2, timing) {
       ...fields,
       ...fields.progress !== void 0 ? { progress: fields.progress.slice(0, 500) } : {},
       ...fields.result ? { result: fitResult(fields.result, tail) } : {},
+      ...fields.prior?.result ? { prior: { ...fields.prior, result: fitResult(fields.prior.result, tail) } } : {},
       ...leaseFields(config2, lease2)
     };
     const body = encode2(message, renderClaim(message, timing?.startedAt, timing?.now));
@@ -40251,6 +40317,56 @@ function stoppedReason(stopped) {
   return `the run was stopped by ${stopped.by} (comment ${stopped.commentId})`;
 }
 
+// src/node/carried-outcome.ts
+function mayCarry(ctx, claim2) {
+  if (claim2.lost || claim2.stopped || claim2.superseded) return false;
+  return ctx.client.clock.now() < claim2.keeper.deadline() - claim2.keeper.lease / 2;
+}
+var CARRY_PATIENCE_MS = 1e4;
+async function withinPatience(ctx, pending, work, writeOwn) {
+  const left = pending.claim.keeper.deadline() - ctx.client.clock.now();
+  const ms = Math.max(0, Math.min(CARRY_PATIENCE_MS, left / 2));
+  let timer;
+  const late = new Promise((resolve) => timer = setTimeout(() => resolve("late"), ms));
+  const first = await Promise.race([
+    work.then(
+      () => "done",
+      () => "done"
+    ),
+    late
+  ]);
+  clearTimeout(timer);
+  if (first === "done") return { value: await work, writtenOwn: false };
+  await writeOwn();
+  return { value: await work, writtenOwn: true };
+}
+function foldWithPending(ctx, pending) {
+  const { commentId, edit } = pending.claim.keeper.nextWrite();
+  const body = claimBody(ctx.config, pending.claim.nonce, pending.fields, edit);
+  const at = new Date(ctx.client.clock.now()).toISOString();
+  const comments = ctx.thread.all().map((c) => c.id === commentId ? { ...c, body, updated_at: at } : c);
+  return fold(comments, { run: ctx.config.run, trust: ctx.trust });
+}
+async function carriedPrior(ctx, pending) {
+  const edit = await pending.claim.keeper.carriedWrite();
+  return { prior: priorOutcome(ctx.config, pending.claim.nonce, pending.fields, edit), edit };
+}
+function noteCarried(ctx, pending, edit, carrier) {
+  const inTime = pending.claim.keeper.carried(edit, Date.parse(carrier.created_at));
+  if (!inTime) warnLate(ctx, pending);
+  logOutcome(ctx, pending, ` (recorded with the next claim, comment ${carrier.id})`);
+}
+function warnLate(ctx, o) {
+  ctx.log.warning(
+    o.finishedAt !== void 0 && o.ok ? `${o.task.id}: GitHub held this node back until after its lease ran out, but the work had ended in time: the outcome stands unless a takeover completed first` : `${o.task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`
+  );
+}
+function logOutcome(ctx, o, where = "") {
+  ctx.log.info(
+    `${o.ok ? "\u2705" : "\u274C"} ${o.task.id} ${o.ok ? "completed" : "failed"} in ${Math.round(o.run.durationMs / 1e3)}s${o.error ? `: ${o.error}` : ""}${where}`
+  );
+}
+
 // src/node/prompt.ts
 var TRUSTED_ASSOCIATIONS = /* @__PURE__ */ new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
 function mayReachAgent(c, allowUntrusted = false) {
@@ -40483,7 +40599,8 @@ function heldFields(claim2, fields) {
     attempt: claim2.attempt,
     ...fields,
     ...claim2.takeover ? { takeover: claim2.takeover } : {},
-    ...claim2.capUsd !== void 0 ? { cap_usd: claim2.capUsd } : {}
+    ...claim2.capUsd !== void 0 ? { cap_usd: claim2.capUsd } : {},
+    ...claim2.prior ? { prior: claim2.prior } : {}
   };
 }
 function untilListed(ctx, commentId, abandon) {
@@ -40566,6 +40683,11 @@ async function checkSuperseded(ctx, claim2, earlier) {
       ctx.log.debug(`could not read attempt ${a.attempt} of ${claim2.task}: ${getErrorMessage(error3)}`);
     }
   }
+  try {
+    if (ctx.thread.canReadTail()) changed = (await ctx.thread.readTail()).added.length > 0 || changed;
+  } catch (error3) {
+    ctx.log.debug(`could not read the end of the thread: ${getErrorMessage(error3)}`);
+  }
   if (!changed) return;
   const state = foldThread(ctx);
   const attempts = state.tasks.get(claim2.task)?.attempts ?? [];
@@ -40593,21 +40715,30 @@ async function postClaim(ctx, task, body) {
     return void 0;
   }
 }
-async function claimTask(ctx, choice, chosenFrom) {
+async function claimTask(ctx, choice, chosenFrom, carry) {
   const { config: config2, log } = ctx;
   const nonce = newNonce();
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
   const capUsd = capToAskNow(ctx, chosenFrom);
+  const carried = carry ? await carriedPrior(ctx, carry) : void 0;
   const fields = {
     task: choice.task,
     attempt: choice.attempt,
     state: "claimed",
     ...choice.takeover ? { takeover: choice.takeover } : {},
-    ...capUsd !== void 0 ? { cap_usd: capUsd } : {}
+    ...capUsd !== void 0 ? { cap_usd: capUsd } : {},
+    ...carried ? { prior: carried.prior } : {}
   };
   const postedAt = Date.now();
   const lease2 = leaseNow(ctx, true);
-  const posted = await postClaim(ctx, choice.task, claimBody(config2, nonce, fields, lease2));
+  const post = postClaim(ctx, choice.task, claimBody(config2, nonce, fields, lease2));
+  let posted;
+  if (carry && carried) {
+    const waited = await withinPatience(ctx, carry, post, () => recordPending(ctx, carry));
+    posted = waited.value;
+    if (posted && !waited.writtenOwn) noteCarried(ctx, carry, carried.edit, posted);
+    else if (!waited.writtenOwn) await recordPending(ctx, carry);
+  } else posted = await post;
   if (!posted) return void 0;
   noteLease(ctx, lease2.leaseMs, lease2.heartbeatMs, `the claim on ${choice.task}`);
   const lost = (reason) => {
@@ -40620,6 +40751,7 @@ async function claimTask(ctx, choice, chosenFrom) {
     nonce,
     ...choice.takeover ? { takeover: choice.takeover } : {},
     ...capUsd !== void 0 ? { capUsd } : {},
+    ...carried ? { prior: carried.prior } : {},
     statsBefore,
     keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), lost, lease2.leaseMs)
   };
@@ -40746,7 +40878,25 @@ async function runTask(ctx, claim2, state, stops) {
   claim2.keeper.stop();
   if (claim2.lost && !(ok && finishedAt !== void 0)) return fenced2(ctx, claim2, task);
   const result = resultOf(ctx, claim2, { run: run2, ok, error: error3, delivered, finishedAt });
-  return recordOutcome(ctx, claim2, { task, run: run2, ok, error: error3, result, finishedAt });
+  const done = {
+    claim: claim2,
+    fields: {
+      ...heldFields(claim2, { state: ok ? "completed" : "failed", result }),
+      state: ok ? "completed" : "failed"
+    },
+    task,
+    run: run2,
+    ok,
+    error: error3,
+    result,
+    finishedAt
+  };
+  if (mayCarry(ctx, claim2))
+    return { outcome: ok ? "completed" : "failed", viewIsFresh: false, pending: done };
+  return recordOutcome(ctx, done);
+}
+async function recordPending(ctx, pending) {
+  await recordOutcome(ctx, pending, false);
 }
 function heartbeatWhileRunning(ctx, claim2, progress) {
   const startedAt = Date.now();
@@ -40860,13 +41010,13 @@ function resultOf(ctx, claim2, o) {
     }
   };
 }
-async function recordOutcome(ctx, claim2, o) {
+async function recordOutcome(ctx, o, readAlong = true) {
   const { config: config2, log } = ctx;
-  const { task, result, finishedAt } = o;
-  const outcome = o.ok ? "completed" : "failed";
-  const final = (edit) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: outcome, result }), edit);
+  const { claim: claim2, task, finishedAt } = o;
+  const outcome = o.fields.state;
+  const final = (edit) => claimBody(config2, claim2.nonce, o.fields, edit);
   let caughtUpAt = -Infinity;
-  const catchUp = ctx.thread.refresh().then(
+  const catchUp = (readAlong ? ctx.thread.refresh() : Promise.reject(new Error("not read"))).then(
     () => (caughtUpAt = Date.now(), true),
     () => false
   );
@@ -40882,17 +41032,12 @@ async function recordOutcome(ctx, claim2, o) {
       },
       finishedAt !== void 0 ? Math.max(OUTCOME_PATIENCE_MS, 3 * config2.leaseMs) : void 0
     );
-    if (!counted)
-      log.warning(
-        finishedAt !== void 0 && o.ok ? `${task.id}: GitHub held this node back until after its lease ran out, but the work had ended in time: the outcome stands unless a takeover completed first` : `${task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`
-      );
+    if (!counted) warnLate(ctx, o);
   } catch (writeError) {
     log.warning(`could not record the outcome of ${task.id}: ${getErrorMessage(writeError)}`);
     return { outcome: "fenced", viewIsFresh: false };
   }
-  log.info(
-    `${o.ok ? "\u2705" : "\u274C"} ${task.id} ${outcome} in ${Math.round(o.run.durationMs / 1e3)}s${o.error ? `: ${o.error}` : ""}`
-  );
+  logOutcome(ctx, o);
   const caughtUp = await catchUp;
   return { outcome, viewIsFresh: caughtUp && Date.now() - caughtUpAt <= config2.pollMs };
 }
@@ -42026,6 +42171,7 @@ async function followRun(ctx) {
   try {
     state = await followThread(member);
   } finally {
+    await writePending(member);
     try {
       run2.branches?.leave();
     } catch (error3) {
@@ -42041,24 +42187,35 @@ async function followThread(member) {
   let viewIsFresh = false;
   for (; ; ) {
     ledger.enter(readingPhase(hasPlan, ledger.phase, memory.waitingFor));
-    if (!viewIsFresh) await keepTrying(ctx, "reading the thread", () => ctx.thread.refresh());
-    const state = observe(member);
-    const gone = member.liveness.gone(state);
-    await member.checklist.update(state, gone);
+    if (!viewIsFresh) await readThread(member);
+    const written = observe(member);
+    const gone = member.liveness.gone(written);
+    await member.checklist.update(written, gone);
+    const state = member.pending ? foldWithPending(ctx, member.pending) : written;
     hasPlan = !!state.plan;
     const view = viewOf(member, state, gone);
     member.liveness.explainSpared(state, view.hearing, view.serverNow);
     const decision = step(view, memory);
     memory = decision.memory;
     ctx.watchdog?.decided(waitsFor(decision.action));
+    if (decision.action.kind !== "claim") await writePending(member);
     if (decision.action.kind === "leave") {
-      await member.checklist.update(state, gone, true);
+      await member.checklist.update(foldThread(ctx), gone, true);
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
       if (decision.action.notice) ctx.log.info(`\u{1F6D1} leaving: ${decision.action.notice}`);
       return state;
     }
     viewIsFresh = await perform(member, decision.action, state);
   }
+}
+async function readThread(member) {
+  const { ctx, pending } = member;
+  const reading = keepTrying(ctx, "reading the thread", () => ctx.thread.refresh());
+  if (!pending) {
+    await reading;
+    return;
+  }
+  await withinPatience(ctx, pending, reading, () => writePending(member));
 }
 function observe(member) {
   const { ctx, loggedRejections } = member;
@@ -42161,13 +42318,24 @@ async function claimAndRun(member, choice, state) {
     ctx.log.info(
       `the job of ${choice.takeover.node} has ended (job ${choice.takeover.job}): taking ${choice.task} over without waiting for its lease`
     );
-  const won = await claimTask(ctx, choice, state);
+  if (member.pending && !mayCarry(ctx, member.pending.claim)) await writePending(member);
+  const carry = member.pending;
+  delete member.pending;
+  const won = await claimTask(ctx, choice, state, carry);
   if (!won) {
     await ctx.sleep(lostClaimPauseMs(ctx.config, Math.random()));
     return false;
   }
   ledger.enter("working");
-  return (await runTask(ctx, won.claim, won.state, member.stops)).viewIsFresh;
+  const end = await runTask(ctx, won.claim, won.state, member.stops);
+  if (end.pending) member.pending = end.pending;
+  return end.viewIsFresh;
+}
+async function writePending(member) {
+  const pending = member.pending;
+  if (!pending) return;
+  delete member.pending;
+  await recordPending(member.ctx, pending);
 }
 var isPlan = (comment) => {
   const decoded2 = decode2(comment.body);
@@ -42617,7 +42785,7 @@ function renderSummary(s) {
   if (s.spent.nodes > 0)
     lines.push(
       "",
-      `API cost of the run: ${s.spent.requests} counted requests (${s.spent.writes} comments posted) and ${s.spent.notModified} free 304s, as recorded by ${s.spent.nodes} of ${s.nodes.length} node(s) when they left` + (s.spent.nodes < s.nodes.length ? " (nodes that died recorded nothing)" : "") + "." + (s.budget ? ` ${budgetSentence(s.spent.requests, s.budget)}` : "")
+      `API cost of the run: ${s.spent.requests} counted requests (${s.spent.writes} comments posted) and ${s.spent.notModified} free 304s, as recorded by ${s.spent.nodes} of ${s.nodes.length} node(s) when they left` + (s.spent.nodes < s.nodes.length ? " (nodes that died recorded nothing)" : "") + "." + (s.budget ? ` ${budgetSentence(s.spent.requests, s.budget, s.elapsedMs)}` : "")
     );
   return lines.join("\n");
 }
@@ -42696,9 +42864,11 @@ function costLines(s) {
     );
   return lines;
 }
-function budgetSentence(requests, b) {
-  const share = Math.round(100 * requests / b.limit);
-  return `That is ${share}% of the repository's hourly budget of ${b.limit}` + (b.lowestRemaining !== void 0 ? `; the least left at any time was ${b.lowestRemaining}` : "") + (b.slowedMs > 0 ? `; nodes slowed their idle reads for ${Math.round(b.slowedMs / 1e3)}s in all to leave some to the repository's other workflows` : b.longestLeaseMs === void 0 ? "; the run never had to slow down for it" : "") + (b.longestLeaseMs !== void 0 ? `; too little of it was left for the heartbeats, so nodes lengthened their leases (up to ${formatDuration(b.longestLeaseMs)}) rather than lose them, and the run went slower` : "") + ".";
+function budgetSentence(requests, b, elapsedMs) {
+  const hours = elapsedMs !== void 0 && elapsedMs > 36e5 ? elapsedMs / 36e5 : 1;
+  const share = Math.round(100 * requests / hours / b.limit);
+  const over = hours > 1 ? `${Math.round(requests / hours)} an hour over the run's ${formatDuration(elapsedMs)}, ` : "";
+  return `That is ${over}${share}% of the repository's hourly budget of ${b.limit}` + (b.lowestRemaining !== void 0 ? `; the least left at any time was ${b.lowestRemaining}` : "") + (b.slowedMs > 0 ? `; nodes slowed their idle reads for ${Math.round(b.slowedMs / 1e3)}s in all to leave some to the repository's other workflows` : b.longestLeaseMs === void 0 ? "; the run never had to slow down for it" : "") + (b.longestLeaseMs !== void 0 ? `; too little of it was left for the heartbeats, so nodes lengthened their leases (up to ${formatDuration(b.longestLeaseMs)}) rather than lose them, and the run went slower` : "") + ".";
 }
 var cellText = (text, max) => text.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, max);
 function resultCell(t) {

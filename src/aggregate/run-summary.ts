@@ -245,7 +245,7 @@ export function renderSummary(s: RunSummary): string {
       `API cost of the run: ${s.spent.requests} counted requests (${s.spent.writes} comments posted) and ${s.spent.notModified} free 304s, as recorded by ${s.spent.nodes} of ${s.nodes.length} node(s) when they left` +
         (s.spent.nodes < s.nodes.length ? ' (nodes that died recorded nothing)' : '') +
         '.' +
-        (s.budget ? ` ${budgetSentence(s.spent.requests, s.budget)}` : ''),
+        (s.budget ? ` ${budgetSentence(s.spent.requests, s.budget, s.elapsedMs)}` : ''),
     );
   return lines.join('\n');
 }
@@ -346,10 +346,18 @@ function costLines(s: RunSummary): string[] {
 }
 
 /** "That is 41% of the repository's hourly budget of 1000; …" */
-export function budgetSentence(requests: number, b: NonNullable<RunSummary['budget']>): string {
-  const share = Math.round((100 * requests) / b.limit);
+export function budgetSentence(
+  requests: number,
+  b: NonNullable<RunSummary['budget']>,
+  elapsedMs?: number,
+): string {
+  // A run longer than an hour is measured against the budget of each of its hours: what it spent an hour.
+  const hours = elapsedMs !== undefined && elapsedMs > 3_600_000 ? elapsedMs / 3_600_000 : 1;
+  const share = Math.round((100 * requests) / hours / b.limit);
+  const over =
+    hours > 1 ? `${Math.round(requests / hours)} an hour over the run's ${formatDuration(elapsedMs!)}, ` : '';
   return (
-    `That is ${share}% of the repository's hourly budget of ${b.limit}` +
+    `That is ${over}${share}% of the repository's hourly budget of ${b.limit}` +
     (b.lowestRemaining !== undefined ? `; the least left at any time was ${b.lowestRemaining}` : '') +
     (b.slowedMs > 0
       ? `; nodes slowed their idle reads for ${Math.round(b.slowedMs / 1000)}s in all to leave some to the repository's other workflows`

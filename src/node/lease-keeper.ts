@@ -199,6 +199,32 @@ export class LeaseKeeper {
     return true;
   }
 
+  /** The comment kept alive, and the lease fields its next write would carry (nothing is counted). */
+  nextWrite(): { commentId: number; edit: LeaseEdit } {
+    const leaseMs = Math.max(this.leaseMs, leaseNow(this.ctx).leaseMs);
+    const edit = { beat: this.beat + 1, prev: this.lastAlive, leaseMs, prevLeaseMs: this.leaseMs };
+    return { commentId: this.commentId, edit };
+  }
+
+  /**
+   * The lease fields of a final write that another comment carries (the node's next claim, recording this
+   * one's outcome as `prior`), counted as this comment's next write once every write to it has settled.
+   * `carried` then says when it landed.
+   */
+  async carriedWrite(): Promise<LeaseEdit> {
+    await this.chain;
+    const { edit } = this.nextWrite();
+    this.beat = edit.beat;
+    return edit;
+  }
+
+  /** The carried write landed at `at` (server time): true when in time, as `write` judges an edit. */
+  carried(edit: LeaseEdit, at: number): boolean {
+    if (at - edit.prev > edit.prevLeaseMs) return false;
+    this.lastAlive = Math.max(this.lastAlive, at);
+    return true;
+  }
+
   /**
    * Edit the comment (serialised with every other write to it). Resolves true when the write landed while
    * the lease still ran; false when this node is fenced or the write came too late to count.

@@ -1,7 +1,7 @@
 // The comments a node writes, built from its settings: one place that fills in the envelope.
 import { randomUUID } from 'node:crypto';
 import { encode } from '../protocol/codec.js';
-import type { Bid, Claim, Result, Stop } from '../protocol/messages.js';
+import type { Bid, Claim, PriorOutcome, Result, Stop } from '../protocol/messages.js';
 import { GITHUB_COMMENT_LIMIT } from '../protocol/codec.js';
 import { renderBid, renderClaim, renderStop } from '../protocol/render.js';
 import type { NodeConfig } from './node-config.js';
@@ -56,25 +56,46 @@ export function bidBody(
 }
 
 export type ClaimFields = Pick<Claim, 'task' | 'attempt' | 'state'> &
-  Partial<Pick<Claim, 'progress' | 'result' | 'takeover' | 'cap_usd'>>;
+  Partial<Pick<Claim, 'progress' | 'result' | 'takeover' | 'cap_usd' | 'prior'>>;
 
-/** A result within the protocol's limits, its tails cut to `tail` characters (their ends kept). */
+/** The last `chars` characters of a text (none for 0: `slice(-0)` would keep it whole). */
+const cutTail = (text: string, chars: number): string => (chars > 0 ? text.slice(-chars) : '');
+
+/**
+ * A result within the protocol's limits, its tails cut to `tail` characters (their ends kept); with no tail
+ * left, its error texts are cut too (a claim that carries its node's previous outcome holds two results).
+ */
 function fitResult(r: Result, tail: number): Result {
+  const text = tail > 0 ? 1 : 0.1;
   return {
     ...r,
-    output_tail: r.output_tail.slice(-tail),
-    ...(r.error !== undefined ? { error: r.error.slice(0, 5000) } : {}),
-    ...(r.pr_error !== undefined ? { pr_error: r.pr_error.slice(0, 2000) } : {}),
+    output_tail: cutTail(r.output_tail, tail),
+    ...(r.error !== undefined ? { error: r.error.slice(0, 5000 * text) } : {}),
+    ...(r.pr_error !== undefined ? { pr_error: r.pr_error.slice(0, 2000 * text) } : {}),
     ...(r.check
       ? {
           check: {
             ...r.check,
-            command: r.check.command.slice(0, 500),
-            output_tail: r.check.output_tail.slice(-tail),
+            command: r.check.command.slice(0, 500 * text),
+            output_tail: cutTail(r.check.output_tail, tail),
           },
         }
       : {}),
   };
+}
+
+/**
+ * The final write of a held claim as a message, for another claim to carry (`prior`): what claimBody would
+ * write into the comment itself.
+ */
+export function priorOutcome(
+  config: NodeConfig,
+  nonce: string,
+  fields: ClaimFields & { state: 'completed' | 'failed' },
+  lease: LeaseTerms,
+): PriorOutcome {
+  const { prior: _prior, ...own } = fields;
+  return { ...envelope(config, nonce), type: 'claim', ...own, ...leaseFields(config, lease) };
 }
 
 export function claimBody(
@@ -93,6 +114,9 @@ export function claimBody(
       ...fields,
       ...(fields.progress !== undefined ? { progress: fields.progress.slice(0, 500) } : {}),
       ...(fields.result ? { result: fitResult(fields.result, tail) } : {}),
+      ...(fields.prior?.result
+        ? { prior: { ...fields.prior, result: fitResult(fields.prior.result, tail) } }
+        : {}),
       ...leaseFields(config, lease),
     };
     const body = encode(message, renderClaim(message, timing?.startedAt, timing?.now));

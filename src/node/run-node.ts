@@ -9,7 +9,8 @@ import { foldThread, type NodeContext, type RunContext } from './context.js';
 import { keepTrying } from './keep-trying.js';
 import { ApiLedger } from './api-ledger.js';
 import { lead } from './publish-plan.js';
-import { claimTask, closeTask, runTask } from './work.js';
+import { claimTask, closeTask, recordPending, runTask } from './work.js';
+import { foldWithPending, mayCarry, withinPatience, type PendingOutcome } from './carried-outcome.js';
 import { getErrorMessage } from '../errors.js';
 import { LivenessWatch } from './liveness-watch.js';
 import { Headroom } from './headroom.js';
@@ -36,6 +37,8 @@ interface Member {
   /** The comments whose rejection was logged already. */
   loggedRejections: Set<number>;
   lastTally: string;
+  /** The outcome of the attempt that just ended, when the next claim may carry it (carried-outcome.ts). */
+  pending?: PendingOutcome;
 }
 
 export async function runNode(ctx: NodeContext): Promise<NodeOutcome> {
@@ -65,6 +68,8 @@ async function followRun(ctx: NodeContext): Promise<NodeOutcome> {
   try {
     state = await followThread(member);
   } finally {
+    // An outcome still waiting for a claim is written whatever ended the loop.
+    await writePending(member);
     // The workspace's git as the node found it, not as the agents left it, for the job's later steps.
     try {
       run.branches?.leave();
@@ -83,24 +88,38 @@ async function followThread(member: Member): Promise<RunState> {
   let viewIsFresh = false;
   for (;;) {
     ledger.enter(readingPhase(hasPlan, ledger.phase, memory.waitingFor));
-    if (!viewIsFresh) await keepTrying(ctx, 'reading the thread', () => ctx.thread.refresh());
-    const state = observe(member);
-    const gone = member.liveness.gone(state);
-    await member.checklist.update(state, gone);
+    if (!viewIsFresh) await readThread(member);
+    const written = observe(member);
+    const gone = member.liveness.gone(written);
+    // The checklist shows what is written; the next action is decided as if the outcome waiting were.
+    await member.checklist.update(written, gone);
+    const state = member.pending ? foldWithPending(ctx, member.pending) : written;
     hasPlan = !!state.plan;
     const view = viewOf(member, state, gone);
     member.liveness.explainSpared(state, view.hearing, view.serverNow);
     const decision = step(view, memory);
     memory = decision.memory;
     ctx.watchdog?.decided(waitsFor(decision.action));
+    if (decision.action.kind !== 'claim') await writePending(member);
     if (decision.action.kind === 'leave') {
-      await member.checklist.update(state, gone, true);
+      await member.checklist.update(foldThread(ctx), gone, true);
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
       if (decision.action.notice) ctx.log.info(`🛑 leaving: ${decision.action.notice}`);
       return state;
     }
     viewIsFresh = await perform(member, decision.action, state);
   }
+}
+
+/** Read what changed; an outcome waiting for the next claim is not held up by a slow reading. */
+async function readThread(member: Member): Promise<void> {
+  const { ctx, pending } = member;
+  const reading = keepTrying(ctx, 'reading the thread', () => ctx.thread.refresh());
+  if (!pending) {
+    await reading;
+    return;
+  }
+  await withinPatience(ctx, pending, reading, () => writePending(member));
 }
 
 /** Fold the thread, log what it skipped and how the tasks stand, and settle the node's bids. */
@@ -222,13 +241,27 @@ async function claimAndRun(
     ctx.log.info(
       `the job of ${choice.takeover.node} has ended (job ${choice.takeover.job}): taking ${choice.task} over without waiting for its lease`,
     );
-  const won = await claimTask(ctx, choice, state);
+  // The lease the outcome was recorded under must still have time for the post (the reading took a while).
+  if (member.pending && !mayCarry(ctx, member.pending.claim)) await writePending(member);
+  const carry = member.pending;
+  delete member.pending;
+  const won = await claimTask(ctx, choice, state, carry);
   if (!won) {
     await ctx.sleep(lostClaimPauseMs(ctx.config, Math.random()));
     return false;
   }
   ledger.enter('working');
-  return (await runTask(ctx, won.claim, won.state, member.stops)).viewIsFresh;
+  const end = await runTask(ctx, won.claim, won.state, member.stops);
+  if (end.pending) member.pending = end.pending;
+  return end.viewIsFresh;
+}
+
+/** Write the outcome that waited for a next claim into its own comment, if one waits. */
+async function writePending(member: Member): Promise<void> {
+  const pending = member.pending;
+  if (!pending) return;
+  delete member.pending;
+  await recordPending(member.ctx, pending);
 }
 
 const isPlan = (comment: ThreadComment): boolean => {

@@ -9,7 +9,16 @@ import { budgetLeft } from '../protocol/cost.js';
 import { capInput, capToAskNow, giveBack, ownClaim, settleGrant } from './attempt-cap.js';
 import { stoppedReason, type StopWatch } from './stop-watch.js';
 import { watchEvery } from './watch-every.js';
-import type { Claim, Result } from '../protocol/messages.js';
+import type { Claim, PriorOutcome, Result } from '../protocol/messages.js';
+import {
+  carriedPrior,
+  logOutcome,
+  mayCarry,
+  noteCarried,
+  warnLate,
+  withinPatience,
+  type PendingOutcome,
+} from './carried-outcome.js';
 import { buildPrompt } from './prompt.js';
 import { foldThread, type RunContext } from './context.js';
 import { waitingFor } from './watchdog.js';
@@ -34,6 +43,8 @@ export interface HeldClaim {
   capUsd?: number;
   /** What the fold granted it: the most the attempt's agents are given to spend. */
   grantUsd?: number;
+  /** The outcome of the node's previous attempt that this claim records: carried in every edit of the claim. */
+  prior?: PriorOutcome;
   keeper: LeaseKeeper;
   /** The client's request counts before the claim was posted: what the task cost is measured from here. */
   statsBefore: { counted: number; writes: number };
@@ -53,6 +64,8 @@ export interface TaskEnd {
   outcome: TaskOutcome;
   /** The thread was read while the outcome was written: the view is as fresh as a reading now would be. */
   viewIsFresh: boolean;
+  /** The outcome, not written yet: the node's next claim may carry it (carried-outcome.ts). */
+  pending?: PendingOutcome;
 }
 
 /**
@@ -61,7 +74,7 @@ export interface TaskEnd {
  */
 function heldFields(
   claim: HeldClaim,
-  fields: Omit<ClaimFields, 'task' | 'attempt' | 'takeover' | 'cap_usd'>,
+  fields: Omit<ClaimFields, 'task' | 'attempt' | 'takeover' | 'cap_usd' | 'prior'>,
 ): ClaimFields {
   return {
     task: claim.task,
@@ -69,6 +82,7 @@ function heldFields(
     ...fields,
     ...(claim.takeover ? { takeover: claim.takeover } : {}),
     ...(claim.capUsd !== undefined ? { cap_usd: claim.capUsd } : {}),
+    ...(claim.prior ? { prior: claim.prior } : {}),
   };
 }
 
@@ -189,6 +203,12 @@ async function checkSuperseded(ctx: RunContext, claim: HeldClaim, earlier: Attem
       ctx.log.debug(`could not read attempt ${a.attempt} of ${claim.task}: ${getErrorMessage(error)}`);
     }
   }
+  try {
+    // Its node's next claim may carry that outcome (carried-outcome.ts): a new comment, at the thread's end.
+    if (ctx.thread.canReadTail()) changed = (await ctx.thread.readTail()).added.length > 0 || changed;
+  } catch (error) {
+    ctx.log.debug(`could not read the end of the thread: ${getErrorMessage(error)}`);
+  }
   if (!changed) return;
   const state = foldThread(ctx);
   const attempts = state.tasks.get(claim.task)?.attempts ?? [];
@@ -229,22 +249,33 @@ export async function claimTask(
   ctx: RunContext,
   choice: { task: string; attempt: number; takeover?: Claim['takeover'] },
   chosenFrom?: RunState,
+  carry?: PendingOutcome,
 ): Promise<{ claim: HeldClaim; state: RunState } | undefined> {
   const { config, log } = ctx;
   const nonce = newNonce();
   const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
   const capUsd = capToAskNow(ctx, chosenFrom);
+  const carried = carry ? await carriedPrior(ctx, carry) : undefined;
   const fields: ClaimFields = {
     task: choice.task,
     attempt: choice.attempt,
     state: 'claimed',
     ...(choice.takeover ? { takeover: choice.takeover } : {}),
     ...(capUsd !== undefined ? { cap_usd: capUsd } : {}),
+    ...(carried ? { prior: carried.prior } : {}),
   };
   // The settle window runs from when the claim was sent: its comment is stamped between send and answer.
   const postedAt = Date.now();
   const lease = leaseNow(ctx, true); // one the budget can pay for
-  const posted = await postClaim(ctx, choice.task, claimBody(config, nonce, fields, lease));
+  const post = postClaim(ctx, choice.task, claimBody(config, nonce, fields, lease));
+  let posted: ThreadComment | undefined;
+  if (carry && carried) {
+    // Held back or not posted: the outcome goes into its own comment after all.
+    const waited = await withinPatience(ctx, carry, post, () => recordPending(ctx, carry));
+    posted = waited.value;
+    if (posted && !waited.writtenOwn) noteCarried(ctx, carry, carried.edit, posted);
+    else if (!waited.writtenOwn) await recordPending(ctx, carry);
+  } else posted = await post;
   if (!posted) return undefined;
   noteLease(ctx, lease.leaseMs, lease.heartbeatMs, `the claim on ${choice.task}`);
   const lost = (reason: string): void => {
@@ -257,6 +288,7 @@ export async function claimTask(
     nonce,
     ...(choice.takeover ? { takeover: choice.takeover } : {}),
     ...(capUsd !== undefined ? { capUsd } : {}),
+    ...(carried ? { prior: carried.prior } : {}),
     statsBefore,
     keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), lost, lease.leaseMs),
   };
@@ -416,7 +448,30 @@ export async function runTask(
   claim.keeper.stop();
   if (claim.lost && !(ok && finishedAt !== undefined)) return fenced(ctx, claim, task);
   const result = resultOf(ctx, claim, { run, ok, error, delivered, finishedAt });
-  return recordOutcome(ctx, claim, { task, run, ok, error, result, finishedAt });
+  const done: PendingOutcome = {
+    claim,
+    fields: {
+      ...heldFields(claim, { state: ok ? 'completed' : 'failed', result }),
+      state: ok ? 'completed' : 'failed',
+    },
+    task,
+    run,
+    ok,
+    error,
+    result,
+    finishedAt,
+  };
+  if (mayCarry(ctx, claim))
+    return { outcome: ok ? 'completed' : 'failed', viewIsFresh: false, pending: done };
+  return recordOutcome(ctx, done);
+}
+
+/**
+ * Write an outcome that waited for a next claim into its own comment (no claim carries it). The node read the
+ * thread just before, to decide that: no reading goes along.
+ */
+export async function recordPending(ctx: RunContext, pending: PendingOutcome): Promise<void> {
+  await recordOutcome(ctx, pending, false);
 }
 
 /** Heartbeats while the task runs say what it is doing (no edit at once: the claim proves the node alive). */
@@ -596,25 +651,13 @@ function resultOf(
  * cannot replace it); that reading stands for a fresh one only if it ended within a poll interval of the
  * outcome getting through.
  */
-async function recordOutcome(
-  ctx: RunContext,
-  claim: HeldClaim,
-  o: {
-    task: Task;
-    run: WorkResult;
-    ok: boolean;
-    error?: string | undefined;
-    result: Result;
-    finishedAt?: number | undefined;
-  },
-): Promise<TaskEnd> {
+async function recordOutcome(ctx: RunContext, o: PendingOutcome, readAlong = true): Promise<TaskEnd> {
   const { config, log } = ctx;
-  const { task, result, finishedAt } = o;
-  const outcome = o.ok ? 'completed' : 'failed';
-  const final = (edit: LeaseEdit): string =>
-    claimBody(config, claim.nonce, heldFields(claim, { state: outcome, result }), edit);
+  const { claim, task, finishedAt } = o;
+  const outcome = o.fields.state;
+  const final = (edit: LeaseEdit): string => claimBody(config, claim.nonce, o.fields, edit);
   let caughtUpAt = -Infinity;
-  const catchUp = ctx.thread.refresh().then(
+  const catchUp = (readAlong ? ctx.thread.refresh() : Promise.reject(new Error('not read'))).then(
     () => ((caughtUpAt = Date.now()), true),
     () => false,
   );
@@ -632,19 +675,12 @@ async function recordOutcome(
       },
       finishedAt !== undefined ? Math.max(OUTCOME_PATIENCE_MS, 3 * config.leaseMs) : undefined,
     );
-    if (!counted)
-      log.warning(
-        finishedAt !== undefined && o.ok
-          ? `${task.id}: GitHub held this node back until after its lease ran out, but the work had ended in time: the outcome stands unless a takeover completed first`
-          : `${task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`,
-      );
+    if (!counted) warnLate(ctx, o);
   } catch (writeError) {
     log.warning(`could not record the outcome of ${task.id}: ${getErrorMessage(writeError)}`);
     return { outcome: 'fenced', viewIsFresh: false };
   }
-  log.info(
-    `${o.ok ? '✅' : '❌'} ${task.id} ${outcome} in ${Math.round(o.run.durationMs / 1000)}s${o.error ? `: ${o.error}` : ''}`,
-  );
+  logOutcome(ctx, o);
   // A reading that ended well before the outcome got through (GitHub held the write back) is stale by now.
   const caughtUp = await catchUp;
   return { outcome, viewIsFresh: caughtUp && Date.now() - caughtUpAt <= config.pollMs };

@@ -2,7 +2,7 @@
 // duplicates) and replayed in (created_at, id) order; each message is accepted or ignored by rules that read
 // only the log itself, never the clock, so every node that sees the same comments reaches the same state.
 import { decode } from './codec.js';
-import type { Bid, Claim, Message, Plan, Result, Stop, Task } from './messages.js';
+import type { Bid, Claim, Message, Plan, PriorOutcome, Result, Stop, Task } from './messages.js';
 import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
 import { surelyAfter } from './server-time.js';
 import { BudgetLedger, type Grant } from './reservations.js';
@@ -254,6 +254,7 @@ export function fold(comments: Iterable<ThreadComment>, options: FoldOptions): R
     decoded.push({ comment, message: d.message, created: entry.created, updated: entry.updated, entry });
   }
 
+  carryOutcomes(decoded);
   const parts = new Map<string, Map<number, { plan: Plan; d: Decoded }>>();
   for (const d of decoded) {
     noteNode(state, d);
@@ -265,6 +266,43 @@ export function fold(comments: Iterable<ThreadComment>, options: FoldOptions): R
   }
   state.budget?.settle();
   return state;
+}
+
+/**
+ * Outcomes recorded by a node's next claim (`prior`): each is read as the latest version of the earlier claim
+ * with its nonce, an edit made when the carrier was created, unless that comment holds an outcome written
+ * before it (the first outcome stands). Only the node's own carrier counts, posted
+ * after the claim it records (the first copy of each, as for every message), for the same task and attempt.
+ * Everything after this reads the outcome as it would read an edit: its lease, its time, its cost.
+ */
+function carryOutcomes(decoded: Decoded[]): void {
+  const carried = new Map<string, { prior: PriorOutcome; at: number; from: number }>();
+  for (const d of decoded) {
+    const m = d.message;
+    if (m.type !== 'claim' || !m.prior) continue;
+    const p = m.prior;
+    if (p.node !== m.node || p.run !== m.run || p.nonce === m.nonce) continue;
+    const known = carried.get(p.nonce);
+    if (!known || d.created < known.at) carried.set(p.nonce, { prior: p, at: d.created, from: d.comment.id });
+  }
+  if (carried.size === 0) return;
+  for (const d of decoded) {
+    const m = d.message;
+    if (m.type !== 'claim') continue;
+    const c = carried.get(m.nonce);
+    if (!c || c.from <= d.comment.id || c.prior.node !== m.node) continue;
+    if (c.prior.task !== m.task || c.prior.attempt !== m.attempt) continue;
+    // The first outcome stands: dependents may have been claimed on it. The comment's own version wins only
+    // when it is an outcome written before the carrier; anything else written to it later is an earlier
+    // write that GitHub held back (the node stops its heartbeats before its outcome is carried).
+    const ownOutcome = m.state === 'completed' || m.state === 'failed';
+    if (ownOutcome && (d.updated < c.at || (d.updated === c.at && m.beat >= c.prior.beat))) continue;
+    d.message = { ...c.prior, ...(m.prior ? { prior: m.prior } : {}) };
+    d.updated = c.at;
+    d.entry.updated = c.at;
+    d.entry.message = d.message;
+    d.entry.note = `its outcome is recorded in comment ${c.from}`;
+  }
 }
 
 function byCreatedThenId(a: ThreadComment, b: ThreadComment): number {

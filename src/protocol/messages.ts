@@ -172,7 +172,7 @@ export type Result = z.infer<typeof ResultSchema>;
  * 🎯 CLAIM: a node claims one attempt at a task. The same comment is then edited: 💓 HEARTBEAT while the
  * agent runs, 📊 PROGRESS with the outcome when it ends.
  */
-export const ClaimSchema = z.object({
+const ClaimFieldsSchema = z.object({
   ...envelope,
   type: z.literal('claim'),
   task: z.string().min(1).max(100),
@@ -195,7 +195,19 @@ export const ClaimSchema = z.object({
   cap_usd: z.number().finite().positive().max(1e12).optional(),
   ...lease,
 });
+
+/**
+ * A claim as it stands, which may also carry the outcome of its node's previous attempt (`prior`): that
+ * attempt's claim as its final edit would have written it, lease fields and all. One comment then records an
+ * outcome and makes the next claim: the fold reads it as an edit of the earlier comment made at this
+ * comment's time (fold.ts, carriedOutcomes). Every edit of the carrier keeps it.
+ */
+export const ClaimSchema = ClaimFieldsSchema.extend({
+  prior: ClaimFieldsSchema.extend({ state: z.enum(['completed', 'failed']) }).optional(),
+});
 export type Claim = z.infer<typeof ClaimSchema>;
+/** The outcome a claim carries for its node's previous attempt. */
+export type PriorOutcome = NonNullable<Claim['prior']>;
 
 /**
  * 🛑 STOP: a node relays a person's request to stop the run, having checked that the author of comment

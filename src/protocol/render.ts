@@ -65,6 +65,12 @@ export function renderPlan(m: Omit<Plan, 'p2p'>): string {
 }
 
 export function renderClaim(m: Omit<Claim, 'p2p'>, startedAt?: number, now?: number): string {
+  // A claim that records its node's previous outcome shows that outcome first, as its own edit would have.
+  const alone = renderOneClaim(m, startedAt, now);
+  return m.prior ? `${renderOneClaim(m.prior)}\n\n${alone}` : alone;
+}
+
+function renderOneClaim(m: Omit<Claim, 'p2p'>, startedAt?: number, now?: number): string {
   const head = `🎯 **CLAIM** · \`${m.task}\` (attempt ${m.attempt}) by node \`${m.node}\``;
   const elapsed = startedAt !== undefined && now !== undefined ? formatDuration(now - startedAt) : undefined;
   const cap =

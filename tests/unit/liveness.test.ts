@@ -120,6 +120,15 @@ describe('headroom', () => {
     expect(budgetSentence(50, { limit: 1000, slowedMs: 0 })).toMatch(/5% .*never had to slow down/);
   });
 
+  it('measures a run longer than an hour against each of its hours', () => {
+    // 3,000 requests in two and a half hours: 1,200 an hour, more than the hourly budget, though less than
+    // three times it; a share of the whole would hide that the repository's other workflows went short.
+    expect(budgetSentence(3000, { limit: 1000, slowedMs: 0 }, 150 * 60_000)).toMatch(
+      /^That is 1200 an hour over the run's 2h 30m, 120% of the repository's hourly budget of 1000;/,
+    );
+    expect(budgetSentence(300, { limit: 1000, slowedMs: 0 }, 30 * 60_000)).toMatch(/^That is 30% of/);
+  });
+
   it('says in the run summary when nodes lengthened their leases because the budget ran short', () => {
     expect(
       budgetSentence(990, { limit: 1000, lowestRemaining: 0, slowedMs: 0, longestLeaseMs: 6 * 60_000 }),
