@@ -37629,9 +37629,9 @@ ${fenced(m.error)}`;
 }
 function renderClaim(m, startedAt, now) {
   const alone = renderOneClaim(m, startedAt, now);
-  return m.prior ? `${renderOneClaim(m.prior)}
+  return m.prior ? `${alone}
 
-${alone}` : alone;
+${renderOneClaim(m.prior)}` : alone;
 }
 function renderOneClaim(m, startedAt, now) {
   const head = `\u{1F3AF} **CLAIM** \xB7 \`${m.task}\` (attempt ${m.attempt}) by node \`${m.node}\``;

@@ -42,9 +42,12 @@ const DEMO_CHECK = 'test -s "notes/$P2P_TASK_ID.md" && echo "check: notes/$P2P_T
 const started = Date.now();
 const stamp = (): string => `+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
 
-function headline(body: string): string {
-  const first = body.split('\n').find((l) => l.trim() !== '') ?? '';
-  return first.replace(/\*\*/g, '').replace(/`/g, '');
+/** A comment's first line; for a new claim that records its node's previous outcome, that outcome's too. */
+function headline(body: string, withOutcome: boolean): string {
+  const lines = body.split('\n');
+  const first = lines.find((l) => l.trim() !== '') ?? '';
+  const outcome = withOutcome && first.startsWith('🎯') ? lines.find((l) => l.startsWith('📊')) : undefined;
+  return (outcome ? `${first} · ${outcome}` : first).replace(/\*\*/g, '').replace(/`/g, '');
 }
 
 async function main(): Promise<void> {
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
       if (shown.get(c.id) === key) continue;
       const edited = shown.has(c.id);
       shown.set(c.id, key);
-      console.log(`${stamp()} ${edited ? '  ↳ ' : ''}${headline(c.body)}`);
+      console.log(`${stamp()} ${edited ? '  ↳ ' : ''}${headline(c.body, !edited)}`);
     }
   };
   const ticker = setInterval(show, 250);

@@ -65,9 +65,9 @@ export function renderPlan(m: Omit<Plan, 'p2p'>): string {
 }
 
 export function renderClaim(m: Omit<Claim, 'p2p'>, startedAt?: number, now?: number): string {
-  // A claim that records its node's previous outcome shows that outcome first, as its own edit would have.
+  // A claim that records its node's previous outcome shows it below, as that claim's own edit would have.
   const alone = renderOneClaim(m, startedAt, now);
-  return m.prior ? `${renderOneClaim(m.prior)}\n\n${alone}` : alone;
+  return m.prior ? `${alone}\n\n${renderOneClaim(m.prior)}` : alone;
 }
 
 function renderOneClaim(m: Omit<Claim, 'p2p'>, startedAt?: number, now?: number): string {
