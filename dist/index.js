@@ -40878,12 +40878,10 @@ async function runTask(ctx, claim2, state, stops) {
   claim2.keeper.stop();
   if (claim2.lost && !(ok && finishedAt !== void 0)) return fenced2(ctx, claim2, task);
   const result = resultOf(ctx, claim2, { run: run2, ok, error: error3, delivered, finishedAt });
+  const ended = ok ? "completed" : "failed";
   const done = {
     claim: claim2,
-    fields: {
-      ...heldFields(claim2, { state: ok ? "completed" : "failed", result }),
-      state: ok ? "completed" : "failed"
-    },
+    fields: { ...heldFields(claim2, { state: ended, result }), state: ended },
     task,
     run: run2,
     ok,
@@ -40891,8 +40889,7 @@ async function runTask(ctx, claim2, state, stops) {
     result,
     finishedAt
   };
-  if (mayCarry(ctx, claim2))
-    return { outcome: ok ? "completed" : "failed", viewIsFresh: false, pending: done };
+  if (mayCarry(ctx, claim2)) return { outcome: ended, viewIsFresh: false, pending: done };
   return recordOutcome(ctx, done);
 }
 async function recordPending(ctx, pending) {
@@ -41016,10 +41013,10 @@ async function recordOutcome(ctx, o, readAlong = true) {
   const outcome = o.fields.state;
   const final = (edit) => claimBody(config2, claim2.nonce, o.fields, edit);
   let caughtUpAt = -Infinity;
-  const catchUp = (readAlong ? ctx.thread.refresh() : Promise.reject(new Error("not read"))).then(
+  const catchUp = readAlong ? ctx.thread.refresh().then(
     () => (caughtUpAt = Date.now(), true),
     () => false
-  );
+  ) : Promise.resolve(false);
   try {
     let tried = false;
     const counted = await keepTrying(

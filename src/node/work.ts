@@ -448,12 +448,10 @@ export async function runTask(
   claim.keeper.stop();
   if (claim.lost && !(ok && finishedAt !== undefined)) return fenced(ctx, claim, task);
   const result = resultOf(ctx, claim, { run, ok, error, delivered, finishedAt });
+  const ended = ok ? ('completed' as const) : ('failed' as const);
   const done: PendingOutcome = {
     claim,
-    fields: {
-      ...heldFields(claim, { state: ok ? 'completed' : 'failed', result }),
-      state: ok ? 'completed' : 'failed',
-    },
+    fields: { ...heldFields(claim, { state: ended, result }), state: ended },
     task,
     run,
     ok,
@@ -461,8 +459,7 @@ export async function runTask(
     result,
     finishedAt,
   };
-  if (mayCarry(ctx, claim))
-    return { outcome: ok ? 'completed' : 'failed', viewIsFresh: false, pending: done };
+  if (mayCarry(ctx, claim)) return { outcome: ended, viewIsFresh: false, pending: done };
   return recordOutcome(ctx, done);
 }
 
@@ -657,10 +654,12 @@ async function recordOutcome(ctx: RunContext, o: PendingOutcome, readAlong = tru
   const outcome = o.fields.state;
   const final = (edit: LeaseEdit): string => claimBody(config, claim.nonce, o.fields, edit);
   let caughtUpAt = -Infinity;
-  const catchUp = (readAlong ? ctx.thread.refresh() : Promise.reject(new Error('not read'))).then(
-    () => ((caughtUpAt = Date.now()), true),
-    () => false,
-  );
+  const catchUp = readAlong
+    ? ctx.thread.refresh().then(
+        () => ((caughtUpAt = Date.now()), true),
+        () => false,
+      )
+    : Promise.resolve(false);
   try {
     let tried = false;
     const counted = await keepTrying(
