@@ -2,7 +2,7 @@
 // re-listing of the thread (every page, no ETag) on every poll every 2 s, a comment per progress step (every
 // 10 %) and per heartbeat (every 60 s), the earliest comment winning each race. It runs on the same simulated
 // GitHub, clock and client as the action, so the figures compare like with like.
-import type { NodeContext } from '../src/node/context.js';
+import type { NodeContext } from '../src/node/loop/context.js';
 
 interface Listed {
   id: number;

@@ -35749,12 +35749,6 @@ function createdBefore(a, b) {
   return d < 0 || d === 0 && a.id < b.id;
 }
 
-// src/protocol/server-time.ts
-var WHOLE_SECOND_MS = 1e3;
-function surelyAfter(at) {
-  return at + WHOLE_SECOND_MS;
-}
-
 // src/protocol/reservations.ts
 var MIN_GRANT_USD = 0.02;
 var round6 = (usd) => Math.round(usd * 1e6) / 1e6;
@@ -35842,7 +35836,14 @@ var BudgetLedger = class {
   }
 };
 
-// src/protocol/fold.ts
+// src/protocol/run-state.ts
+function ignore(d, note) {
+  d.entry.status = "ignored";
+  d.entry.note = note;
+  return void 0;
+}
+
+// src/protocol/lease-evidence.ts
 var time2 = (iso) => Date.parse(iso);
 function evidenceOf(message, created, updated) {
   if (message.beat === 0 || updated <= created) {
@@ -35868,179 +35869,14 @@ function finishedInTime(a) {
   const at = a.result?.finished_at;
   return a.state === "completed" && a.ev.late && at !== void 0 && at <= leaseEnd(a.ev);
 }
-function fold(comments, options2) {
-  const state = {
-    run: options2.run,
-    nodes: /* @__PURE__ */ new Map(),
-    terms: /* @__PURE__ */ new Map(),
-    tasks: /* @__PURE__ */ new Map(),
-    entries: []
-  };
-  const decoded2 = [];
-  const seenNonces = /* @__PURE__ */ new Map();
-  const sortedComments = [...comments].sort(byCreatedThenId);
-  for (const comment of sortedComments) {
-    const d = decode2(comment.body);
-    if (d.kind === "chatter") continue;
-    const entry = {
-      commentId: comment.id,
-      author: comment.user?.login ?? "(deleted user)",
-      created: time2(comment.created_at),
-      updated: time2(comment.updated_at),
-      status: "accepted",
-      htmlUrl: comment.html_url
-    };
-    state.entries.push(entry);
-    if (d.kind === "malformed") {
-      entry.status = "malformed";
-      entry.note = d.reason;
-      continue;
-    }
-    entry.message = d.message;
-    if (!isTrusted(options2.trust, comment.user)) {
-      entry.status = "forged";
-      entry.note = `written by ${entry.author}, not by the action's identity`;
-      continue;
-    }
-    if (d.message.run !== options2.run) {
-      entry.status = "other-run";
-      entry.note = `belongs to run ${d.message.run}`;
-      continue;
-    }
-    const first = seenNonces.get(d.message.nonce);
-    if (first !== void 0) {
-      entry.status = "duplicate";
-      entry.note = `same message as comment ${first} (a retried post)`;
-      continue;
-    }
-    seenNonces.set(d.message.nonce, comment.id);
-    decoded2.push({ comment, message: d.message, created: entry.created, updated: entry.updated, entry });
-  }
-  carryOutcomes(decoded2);
-  const parts = /* @__PURE__ */ new Map();
-  for (const d of decoded2) {
-    noteNode(state, d);
-    const m = d.message;
-    if (m.type === "bid") applyBid(state, d, m);
-    else if (m.type === "plan") applyPlan(state, d, m, parts);
-    else if (m.type === "claim") applyClaim(state, d, m);
-    else applyStop(state, d, m);
-  }
-  state.budget?.settle();
-  return state;
+
+// src/protocol/server-time.ts
+var WHOLE_SECOND_MS = 1e3;
+function surelyAfter(at) {
+  return at + WHOLE_SECOND_MS;
 }
-function carryOutcomes(decoded2) {
-  const carried = /* @__PURE__ */ new Map();
-  for (const d of decoded2) {
-    const m = d.message;
-    if (m.type !== "claim" || !m.prior) continue;
-    const p = m.prior;
-    if (p.node !== m.node || p.run !== m.run || p.nonce === m.nonce) continue;
-    const known = carried.get(p.nonce);
-    if (!known || d.created < known.at) carried.set(p.nonce, { prior: p, at: d.created, from: d.comment.id });
-  }
-  if (carried.size === 0) return;
-  for (const d of decoded2) {
-    const m = d.message;
-    if (m.type !== "claim") continue;
-    const c = carried.get(m.nonce);
-    if (!c || c.from <= d.comment.id || c.prior.node !== m.node) continue;
-    if (c.prior.task !== m.task || c.prior.attempt !== m.attempt) continue;
-    const ownOutcome = m.state === "completed" || m.state === "failed";
-    if (ownOutcome && (d.updated < c.at || d.updated === c.at && m.beat >= c.prior.beat)) continue;
-    d.message = { ...c.prior, ...m.prior ? { prior: m.prior } : {} };
-    d.updated = c.at;
-    d.entry.updated = c.at;
-    d.entry.message = d.message;
-    d.entry.note = `its outcome is recorded in comment ${c.from}`;
-  }
-}
-function byCreatedThenId(a, b) {
-  return time2(a.created_at) - time2(b.created_at) || a.id - b.id;
-}
-function ignore(d, note) {
-  d.entry.status = "ignored";
-  d.entry.note = note;
-  return void 0;
-}
-function noteNode(state, d) {
-  const m = d.message;
-  const known = state.nodes.get(m.node);
-  if (!known && m.type === "stop") return;
-  if (known) {
-    known.lastSeen = Math.max(known.lastSeen, d.updated);
-    if (m.type === "bid") Object.assign(known, { instance: m.instance, instances: m.instances });
-    if (m.type === "bid" && m.spent) known.spent = m.spent;
-    if (m.type === "bid" && m.runner) known.runner = m.runner;
-  } else {
-    state.nodes.set(m.node, {
-      id: m.node,
-      instance: m.type === "bid" ? m.instance : 0,
-      instances: m.type === "bid" ? m.instances : 0,
-      firstSeen: d.created,
-      lastSeen: d.updated,
-      ...m.type === "bid" && m.spent ? { spent: m.spent } : {},
-      ...m.type === "bid" && m.runner ? { runner: m.runner } : {}
-    });
-  }
-}
-function applyBid(state, d, m) {
-  const record2 = {
-    commentId: d.comment.id,
-    node: m.node,
-    nonce: m.nonce,
-    term: m.term,
-    created: d.created,
-    state: m.state,
-    ev: evidenceOf(m, d.created, d.updated)
-  };
-  if (m.term > 1) {
-    const previous = state.terms.get(m.term - 1)?.leader;
-    if (!previous) return ignore(d, `term ${m.term - 1} has no leader`);
-    if (state.plan) return ignore(d, `a plan was already published (term ${state.plan.term})`);
-    if (!leaseExpiredAt(previous.ev, d.created)) {
-      return ignore(d, `the term ${m.term - 1} leader ${previous.node} was still alive`);
-    }
-  }
-  const term = state.terms.get(m.term) ?? { bids: [] };
-  state.terms.set(m.term, term);
-  term.bids.push(record2);
-  if (!term.leader) term.leader = record2;
-  else d.entry.note = `lost the election to ${term.leader.node}`;
-}
-function applyPlan(state, d, m, parts) {
-  const leader = state.terms.get(m.term)?.leader;
-  if (!leader || leader.node !== m.node) return ignore(d, `${m.node} is not the term ${m.term} leader`);
-  if (state.plan) return ignore(d, `a plan was already published (term ${state.plan.term})`);
-  if (state.terms.get(m.term + 1)?.leader)
-    return ignore(d, `term ${m.term + 1} had begun: this leader was replaced`);
-  if (m.part > m.parts) return ignore(d, `part ${m.part} of ${m.parts}`);
-  const key = `${m.term}/${m.node}/${m.parts}`;
-  const got = parts.get(key) ?? /* @__PURE__ */ new Map();
-  parts.set(key, got);
-  if (got.has(m.part)) return ignore(d, `part ${m.part} was already published`);
-  got.set(m.part, { plan: m, d });
-  if (got.size < m.parts) return;
-  const ordered = [...got.values()].sort((a, b) => a.plan.part - b.plan.part);
-  const tasks = ordered.flatMap((p) => p.plan.tasks);
-  const error3 = ordered.map((p) => p.plan.error).find((e) => e !== void 0);
-  state.plan = {
-    term: m.term,
-    leader: m.node,
-    maxAttempts: m.max_attempts,
-    tasks,
-    ...error3 !== void 0 ? { error: error3 } : {},
-    commentIds: ordered.map((p) => p.d.comment.id),
-    created: d.created,
-    ...m.planner ? { planner: m.planner } : {},
-    ...m.usage ? { usage: m.usage } : {},
-    ...m.max_cost_usd !== void 0 ? { maxCostUsd: m.max_cost_usd } : {}
-  };
-  if (m.max_cost_usd !== void 0) state.budget = new BudgetLedger(m.max_cost_usd, m.usage?.cost_usd);
-  tasks.forEach((task, order) => {
-    if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });
-  });
-}
+
+// src/protocol/fold-claim.ts
 function applyClaim(state, d, m) {
   const target = claimTarget(state, d, m);
   if (!target) return;
@@ -36148,6 +35984,176 @@ function settleStanding(standing, attempt) {
     delete standing.endedAt;
     delete standing.rescued;
   } else attempt.outcome = "superseded";
+}
+
+// src/protocol/fold.ts
+function fold(comments, options2) {
+  const state = {
+    run: options2.run,
+    nodes: /* @__PURE__ */ new Map(),
+    terms: /* @__PURE__ */ new Map(),
+    tasks: /* @__PURE__ */ new Map(),
+    entries: []
+  };
+  const decoded2 = [];
+  const seenNonces = /* @__PURE__ */ new Map();
+  const sortedComments = [...comments].sort(byCreatedThenId);
+  for (const comment of sortedComments) {
+    const d = decode2(comment.body);
+    if (d.kind === "chatter") continue;
+    const entry = {
+      commentId: comment.id,
+      author: comment.user?.login ?? "(deleted user)",
+      created: time2(comment.created_at),
+      updated: time2(comment.updated_at),
+      status: "accepted",
+      htmlUrl: comment.html_url
+    };
+    state.entries.push(entry);
+    if (d.kind === "malformed") {
+      entry.status = "malformed";
+      entry.note = d.reason;
+      continue;
+    }
+    entry.message = d.message;
+    if (!isTrusted(options2.trust, comment.user)) {
+      entry.status = "forged";
+      entry.note = `written by ${entry.author}, not by the action's identity`;
+      continue;
+    }
+    if (d.message.run !== options2.run) {
+      entry.status = "other-run";
+      entry.note = `belongs to run ${d.message.run}`;
+      continue;
+    }
+    const first = seenNonces.get(d.message.nonce);
+    if (first !== void 0) {
+      entry.status = "duplicate";
+      entry.note = `same message as comment ${first} (a retried post)`;
+      continue;
+    }
+    seenNonces.set(d.message.nonce, comment.id);
+    decoded2.push({ comment, message: d.message, created: entry.created, updated: entry.updated, entry });
+  }
+  carryOutcomes(decoded2);
+  const parts = /* @__PURE__ */ new Map();
+  for (const d of decoded2) {
+    noteNode(state, d);
+    const m = d.message;
+    if (m.type === "bid") applyBid(state, d, m);
+    else if (m.type === "plan") applyPlan(state, d, m, parts);
+    else if (m.type === "claim") applyClaim(state, d, m);
+    else applyStop(state, d, m);
+  }
+  state.budget?.settle();
+  return state;
+}
+function carryOutcomes(decoded2) {
+  const carried = /* @__PURE__ */ new Map();
+  for (const d of decoded2) {
+    const m = d.message;
+    if (m.type !== "claim" || !m.prior) continue;
+    const p = m.prior;
+    if (p.node !== m.node || p.run !== m.run || p.nonce === m.nonce) continue;
+    const known = carried.get(p.nonce);
+    if (!known || d.created < known.at) carried.set(p.nonce, { prior: p, at: d.created, from: d.comment.id });
+  }
+  if (carried.size === 0) return;
+  for (const d of decoded2) {
+    const m = d.message;
+    if (m.type !== "claim") continue;
+    const c = carried.get(m.nonce);
+    if (!c || c.from <= d.comment.id || c.prior.node !== m.node) continue;
+    if (c.prior.task !== m.task || c.prior.attempt !== m.attempt) continue;
+    const ownOutcome = m.state === "completed" || m.state === "failed";
+    if (ownOutcome && (d.updated < c.at || d.updated === c.at && m.beat >= c.prior.beat)) continue;
+    d.message = { ...c.prior, ...m.prior ? { prior: m.prior } : {} };
+    d.updated = c.at;
+    d.entry.updated = c.at;
+    d.entry.message = d.message;
+    d.entry.note = `its outcome is recorded in comment ${c.from}`;
+  }
+}
+function byCreatedThenId(a, b) {
+  return time2(a.created_at) - time2(b.created_at) || a.id - b.id;
+}
+function noteNode(state, d) {
+  const m = d.message;
+  const known = state.nodes.get(m.node);
+  if (!known && m.type === "stop") return;
+  if (known) {
+    known.lastSeen = Math.max(known.lastSeen, d.updated);
+    if (m.type === "bid") Object.assign(known, { instance: m.instance, instances: m.instances });
+    if (m.type === "bid" && m.spent) known.spent = m.spent;
+    if (m.type === "bid" && m.runner) known.runner = m.runner;
+  } else {
+    state.nodes.set(m.node, {
+      id: m.node,
+      instance: m.type === "bid" ? m.instance : 0,
+      instances: m.type === "bid" ? m.instances : 0,
+      firstSeen: d.created,
+      lastSeen: d.updated,
+      ...m.type === "bid" && m.spent ? { spent: m.spent } : {},
+      ...m.type === "bid" && m.runner ? { runner: m.runner } : {}
+    });
+  }
+}
+function applyBid(state, d, m) {
+  const record2 = {
+    commentId: d.comment.id,
+    node: m.node,
+    nonce: m.nonce,
+    term: m.term,
+    created: d.created,
+    state: m.state,
+    ev: evidenceOf(m, d.created, d.updated)
+  };
+  if (m.term > 1) {
+    const previous = state.terms.get(m.term - 1)?.leader;
+    if (!previous) return ignore(d, `term ${m.term - 1} has no leader`);
+    if (state.plan) return ignore(d, `a plan was already published (term ${state.plan.term})`);
+    if (!leaseExpiredAt(previous.ev, d.created)) {
+      return ignore(d, `the term ${m.term - 1} leader ${previous.node} was still alive`);
+    }
+  }
+  const term = state.terms.get(m.term) ?? { bids: [] };
+  state.terms.set(m.term, term);
+  term.bids.push(record2);
+  if (!term.leader) term.leader = record2;
+  else d.entry.note = `lost the election to ${term.leader.node}`;
+}
+function applyPlan(state, d, m, parts) {
+  const leader = state.terms.get(m.term)?.leader;
+  if (!leader || leader.node !== m.node) return ignore(d, `${m.node} is not the term ${m.term} leader`);
+  if (state.plan) return ignore(d, `a plan was already published (term ${state.plan.term})`);
+  if (state.terms.get(m.term + 1)?.leader)
+    return ignore(d, `term ${m.term + 1} had begun: this leader was replaced`);
+  if (m.part > m.parts) return ignore(d, `part ${m.part} of ${m.parts}`);
+  const key = `${m.term}/${m.node}/${m.parts}`;
+  const got = parts.get(key) ?? /* @__PURE__ */ new Map();
+  parts.set(key, got);
+  if (got.has(m.part)) return ignore(d, `part ${m.part} was already published`);
+  got.set(m.part, { plan: m, d });
+  if (got.size < m.parts) return;
+  const ordered = [...got.values()].sort((a, b) => a.plan.part - b.plan.part);
+  const tasks = ordered.flatMap((p) => p.plan.tasks);
+  const error3 = ordered.map((p) => p.plan.error).find((e) => e !== void 0);
+  state.plan = {
+    term: m.term,
+    leader: m.node,
+    maxAttempts: m.max_attempts,
+    tasks,
+    ...error3 !== void 0 ? { error: error3 } : {},
+    commentIds: ordered.map((p) => p.d.comment.id),
+    created: d.created,
+    ...m.planner ? { planner: m.planner } : {},
+    ...m.usage ? { usage: m.usage } : {},
+    ...m.max_cost_usd !== void 0 ? { maxCostUsd: m.max_cost_usd } : {}
+  };
+  if (m.max_cost_usd !== void 0) state.budget = new BudgetLedger(m.max_cost_usd, m.usage?.cost_usd);
+  tasks.forEach((task, order) => {
+    if (!state.tasks.has(task.id)) state.tasks.set(task.id, { task, order, attempts: [], lostClaims: [] });
+  });
 }
 function applyStop(state, d, m) {
   if (state.stopped) {
@@ -36504,7 +36510,7 @@ function statusOf(error3) {
   return void 0;
 }
 
-// src/github/thread.ts
+// src/github/comment-listing.ts
 import { StringDecoder } from "node:string_decoder";
 
 // src/sanitize.ts
@@ -36519,7 +36525,7 @@ function sanitizeText(text) {
   ).replace(/\s(alt|title|aria-label|data-[a-z-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi, "").replace(/\r\n?/g, "\n").trim();
 }
 
-// src/github/thread.ts
+// src/github/comment-listing.ts
 var PER_PAGE = 100;
 function toComment(raw2) {
   return {
@@ -36604,6 +36610,24 @@ function overlappingPage(end) {
   }
   return void 0;
 }
+function keptComment(raw2, rule) {
+  const comment = toComment(raw2);
+  if (!rule || comment.body === "") return comment;
+  const kind = decode2(comment.body).kind;
+  if (kind === "malformed" && comment.body.length > MALFORMED_KEPT)
+    return {
+      ...comment,
+      body: Buffer.from(comment.body.slice(0, MALFORMED_KEPT), "utf8").toString("utf8")
+    };
+  if (kind !== "chatter" || rule.whole?.(comment)) return comment;
+  if (!rule.keeps(comment)) return { ...comment, body: "" };
+  if (comment.body.length <= rule.chars) return comment;
+  const text = sanitizeText(comment.body);
+  if (text.length <= rule.chars) return { ...comment, body: text };
+  return { ...comment, body: Buffer.from(text.slice(-rule.chars), "utf8").toString("utf8") };
+}
+
+// src/github/thread.ts
 var IssueThread = class {
   constructor(client, issueNumber, options2 = {}) {
     this.client = client;
@@ -36632,21 +36656,7 @@ var IssueThread = class {
   chatter;
   /** A comment as kept: see ThreadOptions.chatter. */
   kept(raw2) {
-    const comment = toComment(raw2);
-    const rule = this.chatter;
-    if (!rule || comment.body === "") return comment;
-    const kind = decode2(comment.body).kind;
-    if (kind === "malformed" && comment.body.length > MALFORMED_KEPT)
-      return {
-        ...comment,
-        body: Buffer.from(comment.body.slice(0, MALFORMED_KEPT), "utf8").toString("utf8")
-      };
-    if (kind !== "chatter" || rule.whole?.(comment)) return comment;
-    if (!rule.keeps(comment)) return { ...comment, body: "" };
-    if (comment.body.length <= rule.chars) return comment;
-    const text = sanitizeText(comment.body);
-    if (text.length <= rule.chars) return { ...comment, body: text };
-    return { ...comment, body: Buffer.from(text.slice(-rule.chars), "utf8").toString("utf8") };
+    return keptComment(raw2, this.chatter);
   }
   /** Comments as the listings have shown them (a comment this node posted is here only once a listing showed it). */
   all() {
@@ -37336,7 +37346,7 @@ function readInputs(runtime) {
   };
 }
 
-// src/node/context.ts
+// src/node/loop/context.ts
 function foldThread(ctx) {
   return fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
 }
@@ -37997,7 +38007,7 @@ function findBeacon(comments, trust, run2) {
   return found && { comment: found.comment, beacon: found.value };
 }
 
-// src/node/watchdog.ts
+// src/node/loop/watchdog.ts
 var seconds = (ms) => `${Math.round(ms / 1e3)} s`;
 var Watchdog = class {
   constructor(client, log, quietMs, now = Date.now) {
@@ -38101,7 +38111,7 @@ function waitsFor(action) {
   }
 }
 
-// src/node/keep-trying.ts
+// src/node/loop/keep-trying.ts
 var FINAL_STATUSES = /* @__PURE__ */ new Set([400, 401, 404, 410, 422]);
 var KEEP_TRYING_MAX_PAUSE_MS = 15e3;
 var FatalApiError = class extends Error {
@@ -38142,7 +38152,7 @@ async function keepTrying(ctx, what, call, giveUpMs) {
   }
 }
 
-// src/node/api-ledger.ts
+// src/node/loop/api-ledger.ts
 var ApiLedger = class {
   constructor(stats) {
     this.stats = stats;
@@ -38170,7 +38180,7 @@ var ApiLedger = class {
   }
 };
 
-// src/node/publish-plan.ts
+// src/node/membership/publish-plan.ts
 import { randomUUID as randomUUID4 } from "node:crypto";
 import path5 from "node:path";
 
@@ -38415,7 +38425,7 @@ function markCycles(tasks) {
   for (const t of tasks) if (!color.has(t.id)) visit(t.id);
 }
 
-// src/node/lease-length.ts
+// src/node/watches/lease-length.ts
 var HEARTBEAT_WRITES_PER_HOUR = 100;
 var HEARTBEAT_SHARE = 0.5;
 var MAX_LEASE_MS = 24 * 36e5;
@@ -38446,7 +38456,7 @@ function heartbeatFor(settings, leaseMs) {
   return Math.round(leaseMs * settings.heartbeatMs / settings.leaseMs);
 }
 
-// src/node/held-leases.ts
+// src/node/watches/held-leases.ts
 var byClient = /* @__PURE__ */ new WeakMap();
 function heldLeases(client) {
   let held = byClient.get(client);
@@ -38499,7 +38509,7 @@ function noteLease(ctx, leaseMs, heartbeatMs, what) {
   );
 }
 
-// src/node/lease-keeper.ts
+// src/node/watches/lease-keeper.ts
 var LeaseKeeper = class {
   constructor(ctx, commentId, created, onFenced, leaseMs = ctx.config.leaseMs) {
     this.ctx = ctx;
@@ -38715,7 +38725,7 @@ var LeaseKeeper = class {
   }
 };
 
-// src/node/agent-process.ts
+// src/node/agent/agent-process.ts
 import { spawn as spawn2 } from "node:child_process";
 import { randomUUID as randomUUID2 } from "node:crypto";
 import { readdirSync, readFileSync as readFileSync3 } from "node:fs";
@@ -38961,7 +38971,7 @@ function identityArgs(author) {
   ];
 }
 
-// src/node/agent-process.ts
+// src/node/agent/agent-process.ts
 var LOG_BACKLOG = 1024 * 1024;
 var MAX_LINE = 1024 * 1024;
 var WRAPPER = `
@@ -39180,7 +39190,7 @@ function readOutput(child, options2) {
   };
 }
 
-// src/node/message-bodies.ts
+// src/node/loop/message-bodies.ts
 import { randomUUID as randomUUID3 } from "node:crypto";
 var newNonce = () => randomUUID3();
 function envelope2(config2, nonce) {
@@ -39257,7 +39267,7 @@ function stopBody(config2, request2) {
   return encode2(message, renderStop(message, request2.htmlUrl));
 }
 
-// src/node/planning-agent.ts
+// src/node/membership/planning-agent.ts
 import path4 from "node:path";
 import { readdirSync as readdirSync3, rmSync as rmSync4, statSync } from "node:fs";
 
@@ -39311,7 +39321,7 @@ function ownDir(dir) {
   return dir;
 }
 
-// src/node/capped-log.ts
+// src/node/agent/capped-log.ts
 var LOG_LIMIT = 1024 * 1024;
 function cappedLog(log, prefix, limit = LOG_LIMIT) {
   let logged = 0;
@@ -39381,7 +39391,7 @@ function objectEnd(text, start) {
   return -1;
 }
 
-// src/node/agent-run.ts
+// src/node/agent/agent-run.ts
 import { rmSync as rmSync3 } from "node:fs";
 
 // src/agents/agent-output.ts
@@ -39654,7 +39664,7 @@ function settingsHome(preset, turns, env, dir) {
   return { [setting.home]: dir };
 }
 
-// src/node/agent-run.ts
+// src/node/agent/agent-run.ts
 import path3 from "node:path";
 function readerFor(format) {
   switch (format) {
@@ -39745,7 +39755,7 @@ function finishRun(ctx, spec, run2) {
   };
 }
 
-// src/node/planning-agent.ts
+// src/node/membership/planning-agent.ts
 var SKIPPED = /* @__PURE__ */ new Set([".git", "node_modules", ".venv", "venv", "__pycache__", "target", "dist", "build"]);
 function repositoryLayout(root, limit = 300, depth = 3) {
   const out = [];
@@ -39825,7 +39835,7 @@ ${run2.outputTail.slice(-1500)}` : ""}`
   return { drafts, ...run2.usage ? { usage: run2.usage } : {} };
 }
 
-// src/node/publish-plan.ts
+// src/node/membership/publish-plan.ts
 async function lead(ctx, bid, keeper, onPublished) {
   const { config: config2, log } = ctx;
   log.info(`\u{1F3AF} this node leads term ${bid.term}: planning the tasks`);
@@ -39947,9 +39957,6 @@ ${result.outputTail.slice(-1500)}` : ""}`
   return { tasks: finalizePlan(draftsFromPlannerOutput(result.stdout)) };
 }
 
-// src/node/work.ts
-import path7 from "node:path";
-
 // src/protocol/budget-share.ts
 function capToAsk(state, now, me, maxTaskCostUsd, gone = /* @__PURE__ */ new Map(), hearing = HEARS_ALL) {
   const left = state.budget?.leftUsd;
@@ -39966,7 +39973,7 @@ function capToAsk(state, now, me, maxTaskCostUsd, gone = /* @__PURE__ */ new Map
   return Math.max(floorCap(share), MIN_GRANT_USD);
 }
 
-// src/node/attempt-cap.ts
+// src/node/task/attempt-cap.ts
 function capToAskNow(ctx, state = foldThread(ctx)) {
   return capToAsk(state, ctx.client.clock.now(), ctx.config.nodeId, ctx.config.maxTaskCostUsd);
 }
@@ -40026,6 +40033,646 @@ function capInput(granted, maxTaskCostUsd) {
   return granted === maxTaskCostUsd ? "max-task-cost-usd" : "its share of the run's budget (max-cost-usd)";
 }
 
+// src/node/task/carried-outcome.ts
+function mayCarry(ctx, claim2) {
+  if (claim2.lost || claim2.stopped || claim2.superseded) return false;
+  return ctx.client.clock.now() < claim2.keeper.deadline() - claim2.keeper.lease / 2;
+}
+var CARRY_PATIENCE_MS = 1e4;
+async function withinPatience(ctx, pending, work, writeOwn) {
+  const left = pending.claim.keeper.deadline() - ctx.client.clock.now();
+  const ms = Math.max(0, Math.min(CARRY_PATIENCE_MS, left / 2));
+  let timer;
+  const late = new Promise((resolve) => timer = setTimeout(() => resolve("late"), ms));
+  const first = await Promise.race([
+    work.then(
+      () => "done",
+      () => "done"
+    ),
+    late
+  ]);
+  clearTimeout(timer);
+  if (first === "done") return { value: await work, writtenOwn: false };
+  await writeOwn();
+  return { value: await work, writtenOwn: true };
+}
+function foldWithPending(ctx, pending) {
+  const { commentId, edit } = pending.claim.keeper.nextWrite();
+  const body = claimBody(ctx.config, pending.claim.nonce, pending.fields, edit);
+  const at = new Date(ctx.client.clock.now()).toISOString();
+  const comments = ctx.thread.all().map((c) => c.id === commentId ? { ...c, body, updated_at: at } : c);
+  return fold(comments, { run: ctx.config.run, trust: ctx.trust });
+}
+async function carriedPrior(ctx, pending) {
+  const edit = await pending.claim.keeper.carriedWrite();
+  return { prior: priorOutcome(ctx.config, pending.claim.nonce, pending.fields, edit), edit };
+}
+function noteCarried(ctx, pending, edit, carrier) {
+  const inTime = pending.claim.keeper.carried(edit, Date.parse(carrier.created_at));
+  if (!inTime) warnLate(ctx, pending);
+  logOutcome(ctx, pending, ` (recorded with the next claim, comment ${carrier.id})`);
+}
+function warnLate(ctx, o) {
+  ctx.log.warning(
+    o.finishedAt !== void 0 && o.ok ? `${o.task.id}: GitHub held this node back until after its lease ran out, but the work had ended in time: the outcome stands unless a takeover completed first` : `${o.task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`
+  );
+}
+function logOutcome(ctx, o, where = "") {
+  ctx.log.info(
+    `${o.ok ? "\u2705" : "\u274C"} ${o.task.id} ${o.ok ? "completed" : "failed"} in ${Math.round(o.run.durationMs / 1e3)}s${o.error ? `: ${o.error}` : ""}${where}`
+  );
+}
+
+// src/node/watches/watch-every.ts
+function watchEvery(sleep, everyMs, look) {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      for (let waited = 0; waited < everyMs && !stopped; waited += 1e3) await sleep(Math.min(1e3, everyMs));
+      if (stopped || await look()) return;
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+    }
+  };
+}
+
+// src/node/task/earlier-attempts.ts
+function attemptsThatMayStillWrite(ctx, choice) {
+  const state = foldThread(ctx);
+  const attempts = state.tasks.get(choice.task)?.attempts.slice(0, choice.attempt - 1) ?? [];
+  return attempts.filter(
+    (a, i) => !a.closing && (i === choice.attempt - 2 || a.outcome === "expired" || a.rescued === true)
+  );
+}
+function watchForEarlierOutcome(ctx, claim2) {
+  const earlier = attemptsThatMayStillWrite(ctx, claim2).filter((a) => a.outcome !== "failed");
+  if (earlier.length === 0) return { watching: false, stop: () => Promise.resolve() };
+  const watch = watchEvery(ctx.sleep, supersedeWatchMs(ctx.config), async () => {
+    if (claim2.lost) return true;
+    await checkSuperseded(ctx, claim2, earlier);
+    return claim2.lost !== void 0;
+  });
+  return {
+    watching: true,
+    stop: async () => {
+      await watch.stop();
+      if (!claim2.superseded) await checkSuperseded(ctx, claim2, earlier);
+    }
+  };
+}
+function supersedeWatchMs(config2) {
+  return Math.min(Math.max(config2.pollMs * 5, 5e3), 3e4);
+}
+async function checkSuperseded(ctx, claim2, earlier) {
+  let changed = false;
+  for (const a of earlier) {
+    try {
+      changed = await ctx.thread.reload(a.commentId) || changed;
+    } catch (error3) {
+      ctx.log.debug(`could not read attempt ${a.attempt} of ${claim2.task}: ${getErrorMessage(error3)}`);
+    }
+  }
+  try {
+    if (ctx.thread.canReadTail()) changed = (await ctx.thread.readTail()).added.length > 0 || changed;
+  } catch (error3) {
+    ctx.log.debug(`could not read the end of the thread: ${getErrorMessage(error3)}`);
+  }
+  if (!changed) return;
+  const state = foldThread(ctx);
+  const attempts = state.tasks.get(claim2.task)?.attempts ?? [];
+  const mine = attempts[claim2.attempt - 1];
+  const winner = attempts.find((a) => a.outcome === "completed");
+  if (mine?.nonce === claim2.nonce && mine.outcome !== "superseded") return;
+  const why = winner ? `attempt ${winner.attempt} by ${winner.node} had finished first; its outcome came in late` : "the claim no longer holds the task";
+  claim2.superseded = why;
+  claim2.lost = why;
+  ctx.log.warning(`${claim2.task}: stopping: ${why}`);
+  claim2.onLost?.(why);
+}
+
+// src/node/agent/quality-gate.ts
+import path6 from "node:path";
+
+// src/node/task/prompt.ts
+var TRUSTED_ASSOCIATIONS = /* @__PURE__ */ new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
+function mayReachAgent(c, allowUntrusted = false) {
+  return !!c.user && c.user.type !== "Bot" && !c.user.login.endsWith("[bot]") && (allowUntrusted || TRUSTED_ASSOCIATIONS.has(c.author_association ?? ""));
+}
+function discussionBefore(comments, state, limit = 2e4, allowUntrusted = false) {
+  const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
+  const start = bids.length > 0 ? Math.min(...bids) : Infinity;
+  const parts = comments.filter((c) => mayReachAgent(c, allowUntrusted)).filter((c) => Date.parse(c.created_at) < start && decode2(c.body).kind === "chatter").sort((a, b) => a.id - b.id).map((c) => `**${c.user.login}** (${c.created_at}):
+${sanitizeText(c.body)}`).filter((text) => text.trim() !== "");
+  let out = parts.join("\n\n");
+  if (out.length > limit) out = `\u2026 (earlier comments cut)
+${out.slice(out.length - limit)}`;
+  return out;
+}
+function buildPrompt(issue3, task, state, attempt, comments = [], allowUntrusted = false) {
+  const discussion = discussionBefore(comments, state, 2e4, allowUntrusted);
+  const deps = task.depends_on.map((id2) => {
+    const record2 = state.tasks.get(id2);
+    const done = record2?.attempts.find((a) => a.outcome === "completed");
+    const lines = [`### ${id2}: ${record2 ? sanitizeText(record2.task.title) : "(unknown)"}`];
+    const earlier = record2?.task.completed_in;
+    if (earlier) lines.push(`Completed in an earlier run (${earlier.run}).`);
+    const pr = done?.result?.pr ?? earlier?.pr;
+    const branch = done?.result?.branch ?? earlier?.branch;
+    if (pr) lines.push(`Pull request: ${pr}`);
+    if (branch) lines.push(`Branch: ${branch}`);
+    if (done?.result?.output_tail)
+      lines.push("Agent output (end):", "", sanitizeText(done.result.output_tail));
+    return lines.join("\n");
+  });
+  return [
+    `You are working on one task of GitHub issue #${issue3.number} in this repository.`,
+    `Make the changes the task asks for in the working directory. Do not commit or push: that is done for you.`,
+    attempt > 1 ? `This is attempt ${attempt}: an earlier attempt did not finish.` : "",
+    "",
+    `## Your task: ${task.id} \u2014 ${sanitizeText(task.title)}`,
+    `Priority: ${task.priority}${task.est ? ` \xB7 estimate: ${task.est}` : ""}`,
+    "",
+    sanitizeText(task.body) || "(no further description)",
+    "",
+    deps.length > 0 ? `## What the tasks it depends on produced
+
+${deps.join("\n\n")}
+` : "",
+    `## The issue: ${sanitizeText(issue3.title)}`,
+    "",
+    sanitizeText(issue3.body) || "(empty)",
+    "",
+    discussion ? `## The discussion on the issue before the run
+
+${discussion}
+` : ""
+  ].filter((line, i, all) => !(line === "" && all[i - 1] === "")).join("\n");
+}
+function buildFixPrompt(taskPrompt, check, round, rounds) {
+  const how = check.timedOut ? "it ran longer than its timeout and was stopped" : `it exited with ${check.exitCode ?? "a signal"}`;
+  const longest = Math.max(2, ...[...check.outputTail.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  return [
+    `The repository's check failed after your changes, so the task is not done yet.`,
+    "",
+    `Check: \`${check.command}\` \u2014 ${how}.`,
+    `This is fix round ${round} of at most ${rounds}. Make the check pass while keeping what the task asks for.`,
+    `Your earlier changes are still in the working directory. Do not commit or push: that is done for you.`,
+    "",
+    `## The end of the check's output`,
+    "",
+    fence,
+    check.outputTail || "(no output)",
+    fence,
+    "",
+    `## Your task, as it was first given`,
+    "",
+    taskPrompt
+  ].join("\n");
+}
+
+// src/node/agent/quality-gate.ts
+var CHECK_TAIL = 3e3;
+var MIN_RUN_BUDGET = 0.02;
+function checkFailure(c) {
+  const how = c.timed_out ? "ran longer than verify-timeout-min and was stopped" : c.exit_code === null ? "could not run to its end" : `exited with ${c.exit_code}`;
+  return `the check \`${c.command.slice(0, 200)}\` ${how}${c.fix_rounds > 0 ? ` after ${c.fix_rounds} fix round(s)` : ""}`;
+}
+async function runWithChecks(ctx, lease2, spec) {
+  const { config: config2, log } = ctx;
+  const check = config2.check;
+  const budget = spec.budget?.usd;
+  const budgetName = spec.budget?.input ?? "max-task-cost-usd";
+  const started = Date.now();
+  let usage;
+  let promptFile = spec.promptFile;
+  let last;
+  let record2;
+  let runs = 0;
+  let stop;
+  lease2.onLost = (reason) => {
+    log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
+    stop?.(`this node lost its lease on the task (${reason})`);
+  };
+  lease2.onStopped = (reason) => {
+    log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
+    stop?.(reason);
+  };
+  const end = (error3) => ({
+    ok: error3 === void 0,
+    ...error3 !== void 0 ? { error: error3 } : {},
+    exitCode: last?.exitCode ?? null,
+    signal: last?.signal ?? null,
+    durationMs: Date.now() - started,
+    outputTail: last?.outputTail ?? "",
+    ...usage ? { usage } : {},
+    runs,
+    ...record2 ? { check: record2 } : {}
+  });
+  for (let round = 0; ; round++) {
+    const left = budget !== void 0 ? budget - (usage?.cost_usd ?? 0) : void 0;
+    if (lease2.stopped) return end(lease2.stopped);
+    if (left !== void 0 && left < MIN_RUN_BUDGET)
+      return end(budgetTooLow(record2, usage, budget, budgetName));
+    spec.onProgress(round === 0 ? "agent starting" : `fix round ${round}: agent starting`);
+    if (lease2.lost) return end(`the lease was lost: ${lease2.lost}`);
+    const agent = startRound(ctx, spec, round, promptFile, left);
+    stop = agent.kill;
+    if (lease2.lost) agent.kill(lease2.lost);
+    if (lease2.stopped) agent.kill(lease2.stopped);
+    last = await agent.done;
+    stop = void 0;
+    runs += 1;
+    usage = addUsage(usage, last.usage);
+    for (const note of last.notes) log.warning(`${spec.task.id}: ${note}`);
+    if (lease2.stopped) return end(lease2.stopped);
+    if (!last.ok) return end(round > 0 ? `fix round ${round}: ${last.error}` : last.error);
+    if (budget !== void 0 && (usage?.cost_usd ?? 0) > budget)
+      return end(
+        `the agent spent ${formatCost(usage.cost_usd)}, more than ${budgetName} ${formatCost(budget)}`
+      );
+    if (!check) return end();
+    const run2 = startCheck(ctx, spec, check, round);
+    stop = run2.kill;
+    if (lease2.lost) run2.kill(lease2.lost);
+    if (lease2.stopped) run2.kill(lease2.stopped);
+    const result = await run2.done;
+    stop = void 0;
+    if (lease2.lost) return end(`the lease was lost: ${lease2.lost}`);
+    if (lease2.stopped) return end(lease2.stopped);
+    record2 = checkRecord(check, result, round);
+    if (record2.passed) {
+      log.info(`\u2705 ${spec.task.id}: the check passed${round > 0 ? ` after ${round} fix round(s)` : ""}`);
+      return end();
+    }
+    log.warning(`${spec.task.id}: ${checkFailure(record2)}`);
+    if (round >= check.fixAttempts) return end(checkFailure(record2));
+    promptFile = attemptFile(spec, `fix-${round + 1}.md`);
+    writeFixPrompt(promptFile, spec.prompt, check, result, round + 1);
+  }
+}
+function budgetTooLow(record2, usage, budget, budgetName) {
+  const spent = `${formatCost(usage?.cost_usd ?? 0)} of ${budgetName} ${formatCost(budget)}`;
+  return record2 ? `${checkFailure(record2)}, and the task's budget has too little left for a fix round (${spent} spent)` : `the task's budget is spent: ${spent}`;
+}
+function attemptFile(spec, name) {
+  return path6.join(path6.dirname(spec.promptFile), `${spec.task.id}-attempt-${spec.attempt}-${name}`);
+}
+function startRound(ctx, spec, round, promptFile, left) {
+  return startAgentRun(ctx, {
+    env: { ...spec.env, P2P_FIX_ROUND: String(round) },
+    promptFile,
+    usageFile: attemptFile(spec, `run-${round + 1}.usage.json`),
+    ...left !== void 0 ? { budgetUsd: left } : {},
+    timeoutMs: ctx.config.taskTimeoutMs,
+    onOutput: spec.onOutput
+  });
+}
+function startCheck(ctx, spec, check, round) {
+  const { config: config2, log } = ctx;
+  spec.onProgress(`checking: ${check.command}`);
+  log.info(
+    `\u{1F50E} ${spec.task.id}: running the check \`${check.command}\`${round > 0 ? ` (after fix round ${round})` : ""}`
+  );
+  return (ctx.startProcess ?? startProcess)({
+    command: check.command,
+    cwd: config2.workspace,
+    env: {
+      ...config2.agentEnv,
+      ...spec.env,
+      P2P_FIX_ROUND: String(round),
+      P2P_PROMPT_FILE: spec.promptFile
+    },
+    timeoutMs: check.timeoutMs,
+    tailChars: CHECK_TAIL,
+    onOutput: cappedLog(log, `  [${spec.task.id} check] `)
+  });
+}
+function checkRecord(check, result, round) {
+  const passed = result.exitCode === 0 && !result.timedOut && !result.error;
+  return {
+    command: check.command.slice(0, 500),
+    passed,
+    fix_rounds: round,
+    exit_code: result.exitCode,
+    ...result.timedOut ? { timed_out: true } : {},
+    // What a passing check printed is shown nowhere.
+    output_tail: passed ? "" : result.outputTail
+  };
+}
+function writeFixPrompt(promptFile, prompt, check, result, fixRound) {
+  writeFresh(
+    promptFile,
+    buildFixPrompt(
+      prompt,
+      {
+        command: check.command,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
+        outputTail: result.outputTail
+      },
+      fixRound,
+      check.fixAttempts
+    )
+  );
+}
+
+// src/node/task/held-claim.ts
+function heldFields(claim2, fields) {
+  return {
+    task: claim2.task,
+    attempt: claim2.attempt,
+    ...fields,
+    ...claim2.takeover ? { takeover: claim2.takeover } : {},
+    ...claim2.capUsd !== void 0 ? { cap_usd: claim2.capUsd } : {},
+    ...claim2.prior ? { prior: claim2.prior } : {}
+  };
+}
+
+// src/node/task/record-outcome.ts
+async function recordPending(ctx, pending) {
+  await recordOutcome(ctx, pending, false);
+}
+function resultOf(ctx, claim2, o) {
+  const { run: run2, delivered } = o;
+  const { stats } = ctx.client;
+  return {
+    exit_code: run2.exitCode,
+    duration_ms: run2.durationMs,
+    output_tail: run2.outputTail,
+    ...o.error ? { error: o.error } : {},
+    ...run2.usage ? { usage: run2.usage } : {},
+    ...run2.runs > 0 ? { runs: run2.runs } : {},
+    ...run2.check ? { check: run2.check } : {},
+    ...delivered ? {
+      changes: delivered.changes,
+      ...delivered.branch ? { branch: delivered.branch } : {},
+      ...delivered.commit ? { commit: delivered.commit } : {},
+      ...delivered.pr ? { pr: delivered.pr } : {},
+      ...delivered.prError ? { pr_error: delivered.prError.slice(0, 2e3) } : {}
+    } : {},
+    ...o.ok && o.finishedAt !== void 0 ? { finished_at: Math.round(o.finishedAt) } : {},
+    // Counted so far, plus the edit that records this result.
+    api: {
+      requests: stats.counted - claim2.statsBefore.counted + 1,
+      writes: stats.writes - claim2.statsBefore.writes
+    }
+  };
+}
+async function recordOutcome(ctx, o, readAlong = true) {
+  const { config: config2, log } = ctx;
+  const { claim: claim2, task, finishedAt } = o;
+  const outcome = o.fields.state;
+  const final = (edit) => claimBody(config2, claim2.nonce, o.fields, edit);
+  let caughtUpAt = -Infinity;
+  const catchUp = readAlong ? ctx.thread.refresh().then(
+    () => (caughtUpAt = Date.now(), true),
+    () => false
+  ) : Promise.resolve(false);
+  try {
+    let tried = false;
+    const counted = await keepTrying(
+      ctx,
+      `recording the outcome of ${task.id}`,
+      () => {
+        const again = tried;
+        tried = true;
+        return again ? claim2.keeper.writeFinalAgain(final, (c) => carries(c, claim2.nonce, outcome)) : claim2.keeper.write(final, true);
+      },
+      finishedAt !== void 0 ? Math.max(OUTCOME_PATIENCE_MS, 3 * config2.leaseMs) : void 0
+    );
+    if (!counted) warnLate(ctx, o);
+  } catch (writeError) {
+    log.warning(`could not record the outcome of ${task.id}: ${getErrorMessage(writeError)}`);
+    return { outcome: "fenced", viewIsFresh: false };
+  }
+  logOutcome(ctx, o);
+  const caughtUp = await catchUp;
+  return { outcome, viewIsFresh: caughtUp && Date.now() - caughtUpAt <= config2.pollMs };
+}
+function carries(comment, nonce, outcome) {
+  const d = decode2(comment.body);
+  return d.kind === "message" && d.message.type === "claim" && d.message.nonce === nonce && d.message.state === outcome;
+}
+var OUTCOME_PATIENCE_MS = 75 * 6e4;
+async function recordSuperseded(ctx, claim2, run2) {
+  const { config: config2, log } = ctx;
+  claim2.keeper.stop();
+  const result = {
+    exit_code: run2.exitCode,
+    duration_ms: run2.durationMs,
+    output_tail: run2.outputTail,
+    error: `superseded: ${claim2.superseded}`,
+    ...run2.usage ? { usage: run2.usage } : {},
+    ...run2.runs > 0 ? { runs: run2.runs } : {}
+  };
+  try {
+    await keepTrying(
+      ctx,
+      `recording that ${claim2.task} was superseded`,
+      () => claim2.keeper.write(
+        (edit) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: "failed", result }), edit),
+        true
+      )
+    );
+  } catch (error3) {
+    log.warning(`could not record that ${claim2.task} was superseded: ${getErrorMessage(error3)}`);
+  }
+  log.info(`\u23ED\uFE0F ${claim2.task}: left to the earlier attempt, which had finished first`);
+  return { outcome: "superseded", viewIsFresh: false };
+}
+
+// src/node/task/claim-task.ts
+function untilListed(ctx, commentId, abandon) {
+  return waitingFor(
+    ctx,
+    `a listing that shows comment ${commentId}`,
+    () => readUntilListed(ctx, commentId, abandon)
+  );
+}
+async function readUntilListed(ctx, commentId, abandon) {
+  for (; ; ) {
+    if (abandon()) return false;
+    try {
+      if (ctx.thread.canReadTail()) {
+        const tail = await ctx.thread.readTail();
+        if (tail.unsure) await ctx.thread.refresh();
+      } else await ctx.thread.refresh();
+    } catch (error3) {
+      ctx.log.warning(`reading the thread failed: ${getErrorMessage(error3)}`);
+    }
+    if (ctx.thread.has(commentId)) return true;
+    await ctx.sleep(Math.min(ctx.config.pollMs, 1e3));
+  }
+}
+async function settlePreviousAttempt(ctx, choice, claimCreated) {
+  if (choice.attempt < 2) return;
+  const earlier = attemptsThatMayStillWrite(ctx, choice);
+  if (earlier.length === 0) return;
+  const waitMs = surelyAfter(Date.parse(claimCreated)) + ctx.config.listingLagMs - ctx.client.clock.now();
+  if (waitMs > 0) {
+    ctx.log.info(
+      `waiting ${Math.ceil(waitMs / 1e3)}s until any read shows attempt ${choice.attempt - 1}'s last write before this claim`
+    );
+    await waitingFor(
+      ctx,
+      `GitHub's listing lag to pass before reading attempt ${choice.attempt - 1} of ${choice.task} again`,
+      () => ctx.sleep(waitMs)
+    );
+  }
+  for (const a of earlier)
+    await keepTrying(
+      ctx,
+      `reading attempt ${a.attempt} of ${choice.task} again`,
+      () => ctx.thread.reload(a.commentId)
+    );
+  await keepTrying(ctx, "reading the end of the thread", () => ctx.thread.readTail());
+}
+async function postClaim(ctx, task, body) {
+  try {
+    return await keepTrying(
+      ctx,
+      `claiming ${task}`,
+      // A claim answered 5xx may have landed: posted again at once (keepTrying), not after plugin-retry's
+      // back-off, so that the copy the fold counts (the first) is still fresh when this node adopts it.
+      () => ctx.thread.post(body, { retries: 0 }),
+      ctx.config.leaseMs
+    );
+  } catch (error3) {
+    ctx.log.warning(`could not claim ${task}: ${getErrorMessage(error3)}`);
+    return void 0;
+  }
+}
+async function claimTask(ctx, choice, chosenFrom, carry) {
+  const { config: config2, log } = ctx;
+  const nonce = newNonce();
+  const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
+  const capUsd = capToAskNow(ctx, chosenFrom);
+  const carried = carry ? await carriedPrior(ctx, carry) : void 0;
+  const fields = {
+    task: choice.task,
+    attempt: choice.attempt,
+    state: "claimed",
+    ...choice.takeover ? { takeover: choice.takeover } : {},
+    ...capUsd !== void 0 ? { cap_usd: capUsd } : {},
+    ...carried ? { prior: carried.prior } : {}
+  };
+  const postedAt = Date.now();
+  const lease2 = leaseNow(ctx, true);
+  const post = postClaim(ctx, choice.task, claimBody(config2, nonce, fields, lease2));
+  let posted;
+  if (carry && carried) {
+    const waited = await withinPatience(ctx, carry, post, () => recordPending(ctx, carry));
+    posted = waited.value;
+    if (posted && !waited.writtenOwn) noteCarried(ctx, carry, carried.edit, posted);
+    else if (!waited.writtenOwn) await recordPending(ctx, carry);
+  } else posted = await post;
+  if (!posted) return void 0;
+  noteLease(ctx, lease2.leaseMs, lease2.heartbeatMs, `the claim on ${choice.task}`);
+  const lost = (reason) => {
+    claim2.lost = reason;
+    claim2.onLost?.(reason);
+  };
+  const claim2 = {
+    task: choice.task,
+    attempt: choice.attempt,
+    nonce,
+    ...choice.takeover ? { takeover: choice.takeover } : {},
+    ...capUsd !== void 0 ? { capUsd } : {},
+    ...carried ? { prior: carried.prior } : {},
+    statsBefore,
+    keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), lost, lease2.leaseMs)
+  };
+  claim2.keeper.start((edit) => claimBody(config2, nonce, fields, edit), false);
+  log.info(
+    `\u{1F3AF} claimed ${choice.task} (attempt ${choice.attempt}) in comment ${posted.id}; waiting ${config2.settleMs}ms for rivals`
+  );
+  await ctx.sleep(Math.max(0, config2.settleMs - (Date.now() - postedAt)));
+  const seen = await untilListed(ctx, posted.id, () => claim2.lost !== void 0);
+  if (!seen) {
+    log.warning(`gave up the claim on ${choice.task}: ${claim2.lost}`);
+    return void 0;
+  }
+  await settlePreviousAttempt(ctx, choice, posted.created_at);
+  const state = await settleGrant(ctx, claim2, foldThread(ctx));
+  return await judgeClaim(ctx, claim2, fields, posted.id, state) ? { claim: claim2, state } : void 0;
+}
+async function judgeClaim(ctx, claim2, fields, postedId, state) {
+  const { log } = ctx;
+  const { nonce } = claim2;
+  const attempts = state.tasks.get(claim2.task)?.attempts ?? [];
+  const winner = attempts[claim2.attempt - 1];
+  if (winner?.nonce === nonce && winner.commentId !== postedId) {
+    log.info(`the claim was posted twice; keeping comment ${winner.commentId}, the first copy`);
+    claim2.keeper.retarget(winner.commentId, winner.updated, winner.ev.leaseMs);
+  }
+  if (winner?.nonce === nonce && (winner.outcome !== "open" || attempts.at(-1) !== winner || claim2.lost)) {
+    claim2.keeper.stop();
+    const why = winner.outcome === "superseded" ? "an earlier attempt had finished its work in time, and its outcome came in late" : "its first copy fell silent and was taken over";
+    log.info(`lost ${claim2.task}: ${claim2.lost ?? why}`);
+    return false;
+  }
+  const { refusal } = ownClaim(state, claim2);
+  if (refusal) {
+    await giveBack(ctx, claim2.keeper, { ...fields, nonce }, refusal);
+    return false;
+  }
+  if (!winner || winner.nonce !== nonce) {
+    claim2.keeper.stop();
+    const entry = state.entries.find((e) => e.commentId === postedId);
+    log.info(
+      `lost ${claim2.task}: ${entry?.note ?? (winner ? `${winner.node} claimed it first` : "the claim did not count")}`
+    );
+    return false;
+  }
+  if (winner.cap) claim2.grantUsd = winner.cap.granted;
+  log.info(
+    `won ${claim2.task} (attempt ${claim2.attempt})${winner.cap ? `; its agents may spend $${winner.cap.granted.toFixed(4)} of the run's budget` : ""}`
+  );
+  return true;
+}
+async function closeTask(ctx, choice) {
+  const { config: config2, thread, log } = ctx;
+  const nonce = newNonce();
+  const error3 = `attempt ${choice.attempt - 1}'s node fell silent and no attempts are left`;
+  let posted;
+  try {
+    posted = await keepTrying(
+      ctx,
+      `closing ${choice.task}`,
+      () => thread.post(
+        claimBody(config2, nonce, {
+          task: choice.task,
+          attempt: choice.attempt,
+          state: "failed",
+          result: { exit_code: null, duration_ms: 0, output_tail: "", error: error3 },
+          ...choice.takeover ? { takeover: choice.takeover } : {}
+        })
+      ),
+      config2.leaseMs
+    );
+  } catch (postError) {
+    log.warning(`could not close ${choice.task}: ${getErrorMessage(postError)}`);
+    return false;
+  }
+  log.info(`\u274C closing ${choice.task} in comment ${posted.id}: ${error3}`);
+  await untilListed(ctx, posted.id, () => false);
+  await settlePreviousAttempt(ctx, choice, posted.created_at);
+  const state = foldThread(ctx);
+  const entry = state.entries.find((e) => e.commentId === posted.id);
+  const closed = state.tasks.get(choice.task)?.attempts.some((a) => a.closing) ?? false;
+  if (!closed || entry?.status !== "accepted")
+    log.info(`${choice.task} was not closed: ${entry?.note ?? "another record came first"}`);
+  return closed;
+}
+
+// src/node/task/run-task.ts
+import path7 from "node:path";
+
 // src/trigger/commands.ts
 var escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 function parseCommand(firstLineOrBody, command) {
@@ -40037,7 +40684,7 @@ function parseCommand(firstLineOrBody, command) {
   return args === "" ? { kind: "start" } : { kind: "start", args };
 }
 
-// src/node/checklist-keeper.ts
+// src/node/watches/checklist-keeper.ts
 var ANNOUNCE_PATIENCE_MS = 6e4;
 var CHECKLIST_MIN_GAP_MS = 2e3;
 function checklistEveryMs(config2) {
@@ -40128,24 +40775,7 @@ var ChecklistKeeper = class {
   }
 };
 
-// src/node/watch-every.ts
-function watchEvery(sleep, everyMs, look) {
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      for (let waited = 0; waited < everyMs && !stopped; waited += 1e3) await sleep(Math.min(1e3, everyMs));
-      if (stopped || await look()) return;
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      await loop;
-    }
-  };
-}
-
-// src/node/stop-watch.ts
+// src/node/watches/stop-watch.ts
 var DEFAULT_COMMAND = "/p2p-dev";
 function runStart2(state) {
   let first;
@@ -40317,526 +40947,42 @@ function stoppedReason(stopped) {
   return `the run was stopped by ${stopped.by} (comment ${stopped.commentId})`;
 }
 
-// src/node/carried-outcome.ts
-function mayCarry(ctx, claim2) {
-  if (claim2.lost || claim2.stopped || claim2.superseded) return false;
-  return ctx.client.clock.now() < claim2.keeper.deadline() - claim2.keeper.lease / 2;
-}
-var CARRY_PATIENCE_MS = 1e4;
-async function withinPatience(ctx, pending, work, writeOwn) {
-  const left = pending.claim.keeper.deadline() - ctx.client.clock.now();
-  const ms = Math.max(0, Math.min(CARRY_PATIENCE_MS, left / 2));
-  let timer;
-  const late = new Promise((resolve) => timer = setTimeout(() => resolve("late"), ms));
-  const first = await Promise.race([
-    work.then(
-      () => "done",
-      () => "done"
-    ),
-    late
-  ]);
-  clearTimeout(timer);
-  if (first === "done") return { value: await work, writtenOwn: false };
-  await writeOwn();
-  return { value: await work, writtenOwn: true };
-}
-function foldWithPending(ctx, pending) {
-  const { commentId, edit } = pending.claim.keeper.nextWrite();
-  const body = claimBody(ctx.config, pending.claim.nonce, pending.fields, edit);
-  const at = new Date(ctx.client.clock.now()).toISOString();
-  const comments = ctx.thread.all().map((c) => c.id === commentId ? { ...c, body, updated_at: at } : c);
-  return fold(comments, { run: ctx.config.run, trust: ctx.trust });
-}
-async function carriedPrior(ctx, pending) {
-  const edit = await pending.claim.keeper.carriedWrite();
-  return { prior: priorOutcome(ctx.config, pending.claim.nonce, pending.fields, edit), edit };
-}
-function noteCarried(ctx, pending, edit, carrier) {
-  const inTime = pending.claim.keeper.carried(edit, Date.parse(carrier.created_at));
-  if (!inTime) warnLate(ctx, pending);
-  logOutcome(ctx, pending, ` (recorded with the next claim, comment ${carrier.id})`);
-}
-function warnLate(ctx, o) {
-  ctx.log.warning(
-    o.finishedAt !== void 0 && o.ok ? `${o.task.id}: GitHub held this node back until after its lease ran out, but the work had ended in time: the outcome stands unless a takeover completed first` : `${o.task.id}: the outcome was written after the lease ran out; it counts only if nobody took over`
-  );
-}
-function logOutcome(ctx, o, where = "") {
-  ctx.log.info(
-    `${o.ok ? "\u2705" : "\u274C"} ${o.task.id} ${o.ok ? "completed" : "failed"} in ${Math.round(o.run.durationMs / 1e3)}s${o.error ? `: ${o.error}` : ""}${where}`
-  );
-}
-
-// src/node/prompt.ts
-var TRUSTED_ASSOCIATIONS = /* @__PURE__ */ new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
-function mayReachAgent(c, allowUntrusted = false) {
-  return !!c.user && c.user.type !== "Bot" && !c.user.login.endsWith("[bot]") && (allowUntrusted || TRUSTED_ASSOCIATIONS.has(c.author_association ?? ""));
-}
-function discussionBefore(comments, state, limit = 2e4, allowUntrusted = false) {
-  const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
-  const start = bids.length > 0 ? Math.min(...bids) : Infinity;
-  const parts = comments.filter((c) => mayReachAgent(c, allowUntrusted)).filter((c) => Date.parse(c.created_at) < start && decode2(c.body).kind === "chatter").sort((a, b) => a.id - b.id).map((c) => `**${c.user.login}** (${c.created_at}):
-${sanitizeText(c.body)}`).filter((text) => text.trim() !== "");
-  let out = parts.join("\n\n");
-  if (out.length > limit) out = `\u2026 (earlier comments cut)
-${out.slice(out.length - limit)}`;
-  return out;
-}
-function buildPrompt(issue3, task, state, attempt, comments = [], allowUntrusted = false) {
-  const discussion = discussionBefore(comments, state, 2e4, allowUntrusted);
-  const deps = task.depends_on.map((id2) => {
-    const record2 = state.tasks.get(id2);
-    const done = record2?.attempts.find((a) => a.outcome === "completed");
-    const lines = [`### ${id2}: ${record2 ? sanitizeText(record2.task.title) : "(unknown)"}`];
-    const earlier = record2?.task.completed_in;
-    if (earlier) lines.push(`Completed in an earlier run (${earlier.run}).`);
-    const pr = done?.result?.pr ?? earlier?.pr;
-    const branch = done?.result?.branch ?? earlier?.branch;
-    if (pr) lines.push(`Pull request: ${pr}`);
-    if (branch) lines.push(`Branch: ${branch}`);
-    if (done?.result?.output_tail)
-      lines.push("Agent output (end):", "", sanitizeText(done.result.output_tail));
-    return lines.join("\n");
-  });
-  return [
-    `You are working on one task of GitHub issue #${issue3.number} in this repository.`,
-    `Make the changes the task asks for in the working directory. Do not commit or push: that is done for you.`,
-    attempt > 1 ? `This is attempt ${attempt}: an earlier attempt did not finish.` : "",
-    "",
-    `## Your task: ${task.id} \u2014 ${sanitizeText(task.title)}`,
-    `Priority: ${task.priority}${task.est ? ` \xB7 estimate: ${task.est}` : ""}`,
-    "",
-    sanitizeText(task.body) || "(no further description)",
-    "",
-    deps.length > 0 ? `## What the tasks it depends on produced
-
-${deps.join("\n\n")}
-` : "",
-    `## The issue: ${sanitizeText(issue3.title)}`,
-    "",
-    sanitizeText(issue3.body) || "(empty)",
-    "",
-    discussion ? `## The discussion on the issue before the run
-
-${discussion}
-` : ""
-  ].filter((line, i, all) => !(line === "" && all[i - 1] === "")).join("\n");
-}
-function buildFixPrompt(taskPrompt, check, round, rounds) {
-  const how = check.timedOut ? "it ran longer than its timeout and was stopped" : `it exited with ${check.exitCode ?? "a signal"}`;
-  const longest = Math.max(2, ...[...check.outputTail.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = "`".repeat(longest + 1);
-  return [
-    `The repository's check failed after your changes, so the task is not done yet.`,
-    "",
-    `Check: \`${check.command}\` \u2014 ${how}.`,
-    `This is fix round ${round} of at most ${rounds}. Make the check pass while keeping what the task asks for.`,
-    `Your earlier changes are still in the working directory. Do not commit or push: that is done for you.`,
-    "",
-    `## The end of the check's output`,
-    "",
-    fence,
-    check.outputTail || "(no output)",
-    fence,
-    "",
-    `## Your task, as it was first given`,
-    "",
-    taskPrompt
-  ].join("\n");
-}
-
-// src/node/quality-gate.ts
-import path6 from "node:path";
-var CHECK_TAIL = 3e3;
-var MIN_RUN_BUDGET = 0.02;
-function checkFailure(c) {
-  const how = c.timed_out ? "ran longer than verify-timeout-min and was stopped" : c.exit_code === null ? "could not run to its end" : `exited with ${c.exit_code}`;
-  return `the check \`${c.command.slice(0, 200)}\` ${how}${c.fix_rounds > 0 ? ` after ${c.fix_rounds} fix round(s)` : ""}`;
-}
-async function runWithChecks(ctx, lease2, spec) {
-  const { config: config2, log } = ctx;
-  const check = config2.check;
-  const budget = spec.budget?.usd;
-  const budgetName = spec.budget?.input ?? "max-task-cost-usd";
-  const started = Date.now();
-  let usage;
-  let promptFile = spec.promptFile;
-  let last;
-  let record2;
-  let runs = 0;
-  let stop;
-  lease2.onLost = (reason) => {
-    log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
-    stop?.(`this node lost its lease on the task (${reason})`);
-  };
-  lease2.onStopped = (reason) => {
-    log.warning(`stopping the work on ${spec.task.id}: ${reason}`);
-    stop?.(reason);
-  };
-  const end = (error3) => ({
-    ok: error3 === void 0,
-    ...error3 !== void 0 ? { error: error3 } : {},
-    exitCode: last?.exitCode ?? null,
-    signal: last?.signal ?? null,
-    durationMs: Date.now() - started,
-    outputTail: last?.outputTail ?? "",
-    ...usage ? { usage } : {},
-    runs,
-    ...record2 ? { check: record2 } : {}
-  });
-  for (let round = 0; ; round++) {
-    const left = budget !== void 0 ? budget - (usage?.cost_usd ?? 0) : void 0;
-    if (lease2.stopped) return end(lease2.stopped);
-    if (left !== void 0 && left < MIN_RUN_BUDGET)
-      return end(budgetTooLow(record2, usage, budget, budgetName));
-    spec.onProgress(round === 0 ? "agent starting" : `fix round ${round}: agent starting`);
-    if (lease2.lost) return end(`the lease was lost: ${lease2.lost}`);
-    const agent = startRound(ctx, spec, round, promptFile, left);
-    stop = agent.kill;
-    if (lease2.lost) agent.kill(lease2.lost);
-    if (lease2.stopped) agent.kill(lease2.stopped);
-    last = await agent.done;
-    stop = void 0;
-    runs += 1;
-    usage = addUsage(usage, last.usage);
-    for (const note of last.notes) log.warning(`${spec.task.id}: ${note}`);
-    if (lease2.stopped) return end(lease2.stopped);
-    if (!last.ok) return end(round > 0 ? `fix round ${round}: ${last.error}` : last.error);
-    if (budget !== void 0 && (usage?.cost_usd ?? 0) > budget)
-      return end(
-        `the agent spent ${formatCost(usage.cost_usd)}, more than ${budgetName} ${formatCost(budget)}`
+// src/node/task/deliver-work.ts
+async function deliverWork(ctx, branches, w) {
+  const { log, config: config2 } = ctx;
+  const { task, run: run2 } = w;
+  try {
+    const delivered = await branches.deliver({
+      task,
+      attempt: w.claim.attempt,
+      node: config2.nodeId,
+      ok: w.ok,
+      ...w.error ? { failure: w.error } : {},
+      deps: w.deps,
+      createPr: config2.delivery?.createPr ?? false,
+      ...run2.check ? { check: run2.check } : {},
+      ...run2.usage ? { usage: run2.usage } : {},
+      // A takeover that could still lose to a late outcome never pushes over the branch of the work that wins.
+      ownBranch: w.watching
+    });
+    if (!delivered.changes)
+      log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
+    else
+      log.info(
+        `${task.id}: pushed ${delivered.branch}${delivered.pr ? `; pull request ${delivered.pr}` : ""}`
       );
-    if (!check) return end();
-    const run2 = startCheck(ctx, spec, check, round);
-    stop = run2.kill;
-    if (lease2.lost) run2.kill(lease2.lost);
-    if (lease2.stopped) run2.kill(lease2.stopped);
-    const result = await run2.done;
-    stop = void 0;
-    if (lease2.lost) return end(`the lease was lost: ${lease2.lost}`);
-    if (lease2.stopped) return end(lease2.stopped);
-    record2 = checkRecord(check, result, round);
-    if (record2.passed) {
-      log.info(`\u2705 ${spec.task.id}: the check passed${round > 0 ? ` after ${round} fix round(s)` : ""}`);
-      return end();
-    }
-    log.warning(`${spec.task.id}: ${checkFailure(record2)}`);
-    if (round >= check.fixAttempts) return end(checkFailure(record2));
-    promptFile = attemptFile(spec, `fix-${round + 1}.md`);
-    writeFixPrompt(promptFile, spec.prompt, check, result, round + 1);
+    if (delivered.prError)
+      log.warning(`${task.id}: the pull request could not be opened: ${delivered.prError}`);
+    return { ok: w.ok, error: w.error, delivered };
+  } catch (deliveryError) {
+    const why = getErrorMessage(deliveryError);
+    log.warning(`${task.id}: could not push the work: ${why}`);
+    if (!w.ok) return { ok: false, error: w.error };
+    return { ok: false, error: `the agent succeeded but its work could not be pushed: ${why}` };
   }
-}
-function budgetTooLow(record2, usage, budget, budgetName) {
-  const spent = `${formatCost(usage?.cost_usd ?? 0)} of ${budgetName} ${formatCost(budget)}`;
-  return record2 ? `${checkFailure(record2)}, and the task's budget has too little left for a fix round (${spent} spent)` : `the task's budget is spent: ${spent}`;
-}
-function attemptFile(spec, name) {
-  return path6.join(path6.dirname(spec.promptFile), `${spec.task.id}-attempt-${spec.attempt}-${name}`);
-}
-function startRound(ctx, spec, round, promptFile, left) {
-  return startAgentRun(ctx, {
-    env: { ...spec.env, P2P_FIX_ROUND: String(round) },
-    promptFile,
-    usageFile: attemptFile(spec, `run-${round + 1}.usage.json`),
-    ...left !== void 0 ? { budgetUsd: left } : {},
-    timeoutMs: ctx.config.taskTimeoutMs,
-    onOutput: spec.onOutput
-  });
-}
-function startCheck(ctx, spec, check, round) {
-  const { config: config2, log } = ctx;
-  spec.onProgress(`checking: ${check.command}`);
-  log.info(
-    `\u{1F50E} ${spec.task.id}: running the check \`${check.command}\`${round > 0 ? ` (after fix round ${round})` : ""}`
-  );
-  return (ctx.startProcess ?? startProcess)({
-    command: check.command,
-    cwd: config2.workspace,
-    env: {
-      ...config2.agentEnv,
-      ...spec.env,
-      P2P_FIX_ROUND: String(round),
-      P2P_PROMPT_FILE: spec.promptFile
-    },
-    timeoutMs: check.timeoutMs,
-    tailChars: CHECK_TAIL,
-    onOutput: cappedLog(log, `  [${spec.task.id} check] `)
-  });
-}
-function checkRecord(check, result, round) {
-  const passed = result.exitCode === 0 && !result.timedOut && !result.error;
-  return {
-    command: check.command.slice(0, 500),
-    passed,
-    fix_rounds: round,
-    exit_code: result.exitCode,
-    ...result.timedOut ? { timed_out: true } : {},
-    // What a passing check printed is shown nowhere.
-    output_tail: passed ? "" : result.outputTail
-  };
-}
-function writeFixPrompt(promptFile, prompt, check, result, fixRound) {
-  writeFresh(
-    promptFile,
-    buildFixPrompt(
-      prompt,
-      {
-        command: check.command,
-        exitCode: result.exitCode,
-        timedOut: result.timedOut,
-        outputTail: result.outputTail
-      },
-      fixRound,
-      check.fixAttempts
-    )
-  );
 }
 
-// src/node/work.ts
-function heldFields(claim2, fields) {
-  return {
-    task: claim2.task,
-    attempt: claim2.attempt,
-    ...fields,
-    ...claim2.takeover ? { takeover: claim2.takeover } : {},
-    ...claim2.capUsd !== void 0 ? { cap_usd: claim2.capUsd } : {},
-    ...claim2.prior ? { prior: claim2.prior } : {}
-  };
-}
-function untilListed(ctx, commentId, abandon) {
-  return waitingFor(
-    ctx,
-    `a listing that shows comment ${commentId}`,
-    () => readUntilListed(ctx, commentId, abandon)
-  );
-}
-async function readUntilListed(ctx, commentId, abandon) {
-  for (; ; ) {
-    if (abandon()) return false;
-    try {
-      if (ctx.thread.canReadTail()) {
-        const tail = await ctx.thread.readTail();
-        if (tail.unsure) await ctx.thread.refresh();
-      } else await ctx.thread.refresh();
-    } catch (error3) {
-      ctx.log.warning(`reading the thread failed: ${getErrorMessage(error3)}`);
-    }
-    if (ctx.thread.has(commentId)) return true;
-    await ctx.sleep(Math.min(ctx.config.pollMs, 1e3));
-  }
-}
-async function settlePreviousAttempt(ctx, choice, claimCreated) {
-  if (choice.attempt < 2) return;
-  const earlier = attemptsThatMayStillWrite(ctx, choice);
-  if (earlier.length === 0) return;
-  const waitMs = surelyAfter(Date.parse(claimCreated)) + ctx.config.listingLagMs - ctx.client.clock.now();
-  if (waitMs > 0) {
-    ctx.log.info(
-      `waiting ${Math.ceil(waitMs / 1e3)}s until any read shows attempt ${choice.attempt - 1}'s last write before this claim`
-    );
-    await waitingFor(
-      ctx,
-      `GitHub's listing lag to pass before reading attempt ${choice.attempt - 1} of ${choice.task} again`,
-      () => ctx.sleep(waitMs)
-    );
-  }
-  for (const a of earlier)
-    await keepTrying(
-      ctx,
-      `reading attempt ${a.attempt} of ${choice.task} again`,
-      () => ctx.thread.reload(a.commentId)
-    );
-  await keepTrying(ctx, "reading the end of the thread", () => ctx.thread.readTail());
-}
-function attemptsThatMayStillWrite(ctx, choice) {
-  const state = foldThread(ctx);
-  const attempts = state.tasks.get(choice.task)?.attempts.slice(0, choice.attempt - 1) ?? [];
-  return attempts.filter(
-    (a, i) => !a.closing && (i === choice.attempt - 2 || a.outcome === "expired" || a.rescued === true)
-  );
-}
-function watchForEarlierOutcome(ctx, claim2) {
-  const earlier = attemptsThatMayStillWrite(ctx, claim2).filter((a) => a.outcome !== "failed");
-  if (earlier.length === 0) return { watching: false, stop: () => Promise.resolve() };
-  const watch = watchEvery(ctx.sleep, supersedeWatchMs(ctx.config), async () => {
-    if (claim2.lost) return true;
-    await checkSuperseded(ctx, claim2, earlier);
-    return claim2.lost !== void 0;
-  });
-  return {
-    watching: true,
-    stop: async () => {
-      await watch.stop();
-      if (!claim2.superseded) await checkSuperseded(ctx, claim2, earlier);
-    }
-  };
-}
-function supersedeWatchMs(config2) {
-  return Math.min(Math.max(config2.pollMs * 5, 5e3), 3e4);
-}
-async function checkSuperseded(ctx, claim2, earlier) {
-  let changed = false;
-  for (const a of earlier) {
-    try {
-      changed = await ctx.thread.reload(a.commentId) || changed;
-    } catch (error3) {
-      ctx.log.debug(`could not read attempt ${a.attempt} of ${claim2.task}: ${getErrorMessage(error3)}`);
-    }
-  }
-  try {
-    if (ctx.thread.canReadTail()) changed = (await ctx.thread.readTail()).added.length > 0 || changed;
-  } catch (error3) {
-    ctx.log.debug(`could not read the end of the thread: ${getErrorMessage(error3)}`);
-  }
-  if (!changed) return;
-  const state = foldThread(ctx);
-  const attempts = state.tasks.get(claim2.task)?.attempts ?? [];
-  const mine = attempts[claim2.attempt - 1];
-  const winner = attempts.find((a) => a.outcome === "completed");
-  if (mine?.nonce === claim2.nonce && mine.outcome !== "superseded") return;
-  const why = winner ? `attempt ${winner.attempt} by ${winner.node} had finished first; its outcome came in late` : "the claim no longer holds the task";
-  claim2.superseded = why;
-  claim2.lost = why;
-  ctx.log.warning(`${claim2.task}: stopping: ${why}`);
-  claim2.onLost?.(why);
-}
-async function postClaim(ctx, task, body) {
-  try {
-    return await keepTrying(
-      ctx,
-      `claiming ${task}`,
-      // A claim answered 5xx may have landed: posted again at once (keepTrying), not after plugin-retry's
-      // back-off, so that the copy the fold counts (the first) is still fresh when this node adopts it.
-      () => ctx.thread.post(body, { retries: 0 }),
-      ctx.config.leaseMs
-    );
-  } catch (error3) {
-    ctx.log.warning(`could not claim ${task}: ${getErrorMessage(error3)}`);
-    return void 0;
-  }
-}
-async function claimTask(ctx, choice, chosenFrom, carry) {
-  const { config: config2, log } = ctx;
-  const nonce = newNonce();
-  const statsBefore = { counted: ctx.client.stats.counted, writes: ctx.client.stats.writes };
-  const capUsd = capToAskNow(ctx, chosenFrom);
-  const carried = carry ? await carriedPrior(ctx, carry) : void 0;
-  const fields = {
-    task: choice.task,
-    attempt: choice.attempt,
-    state: "claimed",
-    ...choice.takeover ? { takeover: choice.takeover } : {},
-    ...capUsd !== void 0 ? { cap_usd: capUsd } : {},
-    ...carried ? { prior: carried.prior } : {}
-  };
-  const postedAt = Date.now();
-  const lease2 = leaseNow(ctx, true);
-  const post = postClaim(ctx, choice.task, claimBody(config2, nonce, fields, lease2));
-  let posted;
-  if (carry && carried) {
-    const waited = await withinPatience(ctx, carry, post, () => recordPending(ctx, carry));
-    posted = waited.value;
-    if (posted && !waited.writtenOwn) noteCarried(ctx, carry, carried.edit, posted);
-    else if (!waited.writtenOwn) await recordPending(ctx, carry);
-  } else posted = await post;
-  if (!posted) return void 0;
-  noteLease(ctx, lease2.leaseMs, lease2.heartbeatMs, `the claim on ${choice.task}`);
-  const lost = (reason) => {
-    claim2.lost = reason;
-    claim2.onLost?.(reason);
-  };
-  const claim2 = {
-    task: choice.task,
-    attempt: choice.attempt,
-    nonce,
-    ...choice.takeover ? { takeover: choice.takeover } : {},
-    ...capUsd !== void 0 ? { capUsd } : {},
-    ...carried ? { prior: carried.prior } : {},
-    statsBefore,
-    keeper: new LeaseKeeper(ctx, posted.id, Date.parse(posted.created_at), lost, lease2.leaseMs)
-  };
-  claim2.keeper.start((edit) => claimBody(config2, nonce, fields, edit), false);
-  log.info(
-    `\u{1F3AF} claimed ${choice.task} (attempt ${choice.attempt}) in comment ${posted.id}; waiting ${config2.settleMs}ms for rivals`
-  );
-  await ctx.sleep(Math.max(0, config2.settleMs - (Date.now() - postedAt)));
-  const seen = await untilListed(ctx, posted.id, () => claim2.lost !== void 0);
-  if (!seen) {
-    log.warning(`gave up the claim on ${choice.task}: ${claim2.lost}`);
-    return void 0;
-  }
-  await settlePreviousAttempt(ctx, choice, posted.created_at);
-  const state = await settleGrant(ctx, claim2, foldThread(ctx));
-  return await judgeClaim(ctx, claim2, fields, posted.id, state) ? { claim: claim2, state } : void 0;
-}
-async function judgeClaim(ctx, claim2, fields, postedId, state) {
-  const { log } = ctx;
-  const { nonce } = claim2;
-  const attempts = state.tasks.get(claim2.task)?.attempts ?? [];
-  const winner = attempts[claim2.attempt - 1];
-  if (winner?.nonce === nonce && winner.commentId !== postedId) {
-    log.info(`the claim was posted twice; keeping comment ${winner.commentId}, the first copy`);
-    claim2.keeper.retarget(winner.commentId, winner.updated, winner.ev.leaseMs);
-  }
-  if (winner?.nonce === nonce && (winner.outcome !== "open" || attempts.at(-1) !== winner || claim2.lost)) {
-    claim2.keeper.stop();
-    const why = winner.outcome === "superseded" ? "an earlier attempt had finished its work in time, and its outcome came in late" : "its first copy fell silent and was taken over";
-    log.info(`lost ${claim2.task}: ${claim2.lost ?? why}`);
-    return false;
-  }
-  const { refusal } = ownClaim(state, claim2);
-  if (refusal) {
-    await giveBack(ctx, claim2.keeper, { ...fields, nonce }, refusal);
-    return false;
-  }
-  if (!winner || winner.nonce !== nonce) {
-    claim2.keeper.stop();
-    const entry = state.entries.find((e) => e.commentId === postedId);
-    log.info(
-      `lost ${claim2.task}: ${entry?.note ?? (winner ? `${winner.node} claimed it first` : "the claim did not count")}`
-    );
-    return false;
-  }
-  if (winner.cap) claim2.grantUsd = winner.cap.granted;
-  log.info(
-    `won ${claim2.task} (attempt ${claim2.attempt})${winner.cap ? `; its agents may spend $${winner.cap.granted.toFixed(4)} of the run's budget` : ""}`
-  );
-  return true;
-}
-async function closeTask(ctx, choice) {
-  const { config: config2, thread, log } = ctx;
-  const nonce = newNonce();
-  const error3 = `attempt ${choice.attempt - 1}'s node fell silent and no attempts are left`;
-  let posted;
-  try {
-    posted = await keepTrying(
-      ctx,
-      `closing ${choice.task}`,
-      () => thread.post(
-        claimBody(config2, nonce, {
-          task: choice.task,
-          attempt: choice.attempt,
-          state: "failed",
-          result: { exit_code: null, duration_ms: 0, output_tail: "", error: error3 },
-          ...choice.takeover ? { takeover: choice.takeover } : {}
-        })
-      ),
-      config2.leaseMs
-    );
-  } catch (postError) {
-    log.warning(`could not close ${choice.task}: ${getErrorMessage(postError)}`);
-    return false;
-  }
-  log.info(`\u274C closing ${choice.task} in comment ${posted.id}: ${error3}`);
-  await untilListed(ctx, posted.id, () => false);
-  await settlePreviousAttempt(ctx, choice, posted.created_at);
-  const state = foldThread(ctx);
-  const entry = state.entries.find((e) => e.commentId === posted.id);
-  const closed = state.tasks.get(choice.task)?.attempts.some((a) => a.closing) ?? false;
-  if (!closed || entry?.status !== "accepted")
-    log.info(`${choice.task} was not closed: ${entry?.note ?? "another record came first"}`);
-  return closed;
-}
+// src/node/task/run-task.ts
 async function runTask(ctx, claim2, state, stops) {
   const task = state.tasks.get(claim2.task).task;
   const progress = { line: "agent starting" };
@@ -40892,9 +41038,6 @@ async function runTask(ctx, claim2, state, stops) {
   if (mayCarry(ctx, claim2)) return { outcome: ended, viewIsFresh: false, pending: done };
   return recordOutcome(ctx, done);
 }
-async function recordPending(ctx, pending) {
-  await recordOutcome(ctx, pending, false);
-}
 function heartbeatWhileRunning(ctx, claim2, progress) {
   const startedAt = Date.now();
   const running = (edit) => claimBody(
@@ -40947,127 +41090,6 @@ function fenced2(ctx, claim2, task) {
     `${task.id}: the lease was lost, so the outcome is not recorded; another node will take the task over`
   );
   return { outcome: "fenced", viewIsFresh: false };
-}
-async function deliverWork(ctx, branches, w) {
-  const { log, config: config2 } = ctx;
-  const { task, run: run2 } = w;
-  try {
-    const delivered = await branches.deliver({
-      task,
-      attempt: w.claim.attempt,
-      node: config2.nodeId,
-      ok: w.ok,
-      ...w.error ? { failure: w.error } : {},
-      deps: w.deps,
-      createPr: config2.delivery?.createPr ?? false,
-      ...run2.check ? { check: run2.check } : {},
-      ...run2.usage ? { usage: run2.usage } : {},
-      // A takeover that could still lose to a late outcome never pushes over the branch of the work that wins.
-      ownBranch: w.watching
-    });
-    if (!delivered.changes)
-      log.info(`${task.id}: the agent changed nothing, so there is no branch or pull request`);
-    else
-      log.info(
-        `${task.id}: pushed ${delivered.branch}${delivered.pr ? `; pull request ${delivered.pr}` : ""}`
-      );
-    if (delivered.prError)
-      log.warning(`${task.id}: the pull request could not be opened: ${delivered.prError}`);
-    return { ok: w.ok, error: w.error, delivered };
-  } catch (deliveryError) {
-    const why = getErrorMessage(deliveryError);
-    log.warning(`${task.id}: could not push the work: ${why}`);
-    if (!w.ok) return { ok: false, error: w.error };
-    return { ok: false, error: `the agent succeeded but its work could not be pushed: ${why}` };
-  }
-}
-function resultOf(ctx, claim2, o) {
-  const { run: run2, delivered } = o;
-  const { stats } = ctx.client;
-  return {
-    exit_code: run2.exitCode,
-    duration_ms: run2.durationMs,
-    output_tail: run2.outputTail,
-    ...o.error ? { error: o.error } : {},
-    ...run2.usage ? { usage: run2.usage } : {},
-    ...run2.runs > 0 ? { runs: run2.runs } : {},
-    ...run2.check ? { check: run2.check } : {},
-    ...delivered ? {
-      changes: delivered.changes,
-      ...delivered.branch ? { branch: delivered.branch } : {},
-      ...delivered.commit ? { commit: delivered.commit } : {},
-      ...delivered.pr ? { pr: delivered.pr } : {},
-      ...delivered.prError ? { pr_error: delivered.prError.slice(0, 2e3) } : {}
-    } : {},
-    ...o.ok && o.finishedAt !== void 0 ? { finished_at: Math.round(o.finishedAt) } : {},
-    // Counted so far, plus the edit that records this result.
-    api: {
-      requests: stats.counted - claim2.statsBefore.counted + 1,
-      writes: stats.writes - claim2.statsBefore.writes
-    }
-  };
-}
-async function recordOutcome(ctx, o, readAlong = true) {
-  const { config: config2, log } = ctx;
-  const { claim: claim2, task, finishedAt } = o;
-  const outcome = o.fields.state;
-  const final = (edit) => claimBody(config2, claim2.nonce, o.fields, edit);
-  let caughtUpAt = -Infinity;
-  const catchUp = readAlong ? ctx.thread.refresh().then(
-    () => (caughtUpAt = Date.now(), true),
-    () => false
-  ) : Promise.resolve(false);
-  try {
-    let tried = false;
-    const counted = await keepTrying(
-      ctx,
-      `recording the outcome of ${task.id}`,
-      () => {
-        const again = tried;
-        tried = true;
-        return again ? claim2.keeper.writeFinalAgain(final, (c) => carries(c, claim2.nonce, outcome)) : claim2.keeper.write(final, true);
-      },
-      finishedAt !== void 0 ? Math.max(OUTCOME_PATIENCE_MS, 3 * config2.leaseMs) : void 0
-    );
-    if (!counted) warnLate(ctx, o);
-  } catch (writeError) {
-    log.warning(`could not record the outcome of ${task.id}: ${getErrorMessage(writeError)}`);
-    return { outcome: "fenced", viewIsFresh: false };
-  }
-  logOutcome(ctx, o);
-  const caughtUp = await catchUp;
-  return { outcome, viewIsFresh: caughtUp && Date.now() - caughtUpAt <= config2.pollMs };
-}
-function carries(comment, nonce, outcome) {
-  const d = decode2(comment.body);
-  return d.kind === "message" && d.message.type === "claim" && d.message.nonce === nonce && d.message.state === outcome;
-}
-var OUTCOME_PATIENCE_MS = 75 * 6e4;
-async function recordSuperseded(ctx, claim2, run2) {
-  const { config: config2, log } = ctx;
-  claim2.keeper.stop();
-  const result = {
-    exit_code: run2.exitCode,
-    duration_ms: run2.durationMs,
-    output_tail: run2.outputTail,
-    error: `superseded: ${claim2.superseded}`,
-    ...run2.usage ? { usage: run2.usage } : {},
-    ...run2.runs > 0 ? { runs: run2.runs } : {}
-  };
-  try {
-    await keepTrying(
-      ctx,
-      `recording that ${claim2.task} was superseded`,
-      () => claim2.keeper.write(
-        (edit) => claimBody(config2, claim2.nonce, heldFields(claim2, { state: "failed", result }), edit),
-        true
-      )
-    );
-  } catch (error3) {
-    log.warning(`could not record that ${claim2.task} was superseded: ${getErrorMessage(error3)}`);
-  }
-  log.info(`\u23ED\uFE0F ${claim2.task}: left to the earlier attempt, which had finished first`);
-  return { outcome: "superseded", viewIsFresh: false };
 }
 function dependencyBranches(state, task) {
   const out = [];
@@ -41221,7 +41243,7 @@ var RunJobs = class {
   }
 };
 
-// src/node/liveness-watch.ts
+// src/node/watches/liveness-watch.ts
 var JOBS_LOOK_MS = 2e4;
 function jobsLookIntervalMs(idleNodes, budgetLow) {
   return JOBS_LOOK_MS * Math.max(1, Math.ceil(idleNodes / 2)) * (budgetLow ? 4 : 1);
@@ -41308,7 +41330,7 @@ var LivenessWatch = class {
   }
 };
 
-// src/node/headroom.ts
+// src/node/loop/headroom.ts
 var LOW_BUDGET_STRETCH = 4;
 var Headroom = class {
   constructor(client, log) {
@@ -41340,7 +41362,7 @@ var Headroom = class {
   }
 };
 
-// src/node/candidacies.ts
+// src/node/membership/candidacies.ts
 var Candidacies = class {
   constructor(ctx) {
     this.ctx = ctx;
@@ -41874,7 +41896,7 @@ async function secureWorkspace(token, places, log) {
     );
 }
 
-// src/node/join-run.ts
+// src/node/membership/join-run.ts
 async function joinRun(ctx) {
   const { config: config2, thread, log } = ctx;
   await protectWorkspace(ctx);
@@ -41940,7 +41962,7 @@ async function openBranches(ctx, author) {
   }
 }
 
-// src/node/leave-run.ts
+// src/node/membership/leave-run.ts
 async function leaveRun(node2, state) {
   const { ctx, ledger, headroom } = node2;
   const { config: config2, client, log } = ctx;
@@ -42009,7 +42031,7 @@ function ownOutcomes(state, node2) {
   return { completed, failed };
 }
 
-// src/node/polling.ts
+// src/node/loop/polling.ts
 var PLAN_TAIL_WATCH_MS = 15e3;
 function tailProbeMs(s) {
   return Math.min(s.pollMs, 1e3);
@@ -42044,7 +42066,7 @@ function quietSpanMs(s) {
   return Math.max(4 * s.pollMs, 1e4);
 }
 
-// src/node/node-step.ts
+// src/node/loop/node-step.ts
 var FIRST_MEMORY = { leadAttemptedTerm: 0, idleRounds: 0, waitingFor: "waiting" };
 function step(view, memory) {
   const { state } = view;
@@ -42141,7 +42163,7 @@ function stepIdle(view, memory) {
   };
 }
 
-// src/node/run-node.ts
+// src/node/loop/run-node.ts
 async function runNode(ctx) {
   ctx.watchdog?.start();
   try {

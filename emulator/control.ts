@@ -19,14 +19,31 @@
 //   GET  /_emulator/time          → {now} (the emulator's clock)
 //   GET  /_emulator/requests      → the API requests answered, oldest first: {at, ms, method, path, login,
 //                                 token, status} (the last 20,000)
-import type { ConfigPatch } from './config.js';
+import type { ConfigPatch, EmulatorConfig } from './config.js';
 import type { Fault } from './faults.js';
-import type { EmulatorResponse, GitHubEmulator } from './handler.js';
-import type { JobFields } from './repository.js';
+import type { EmulatorResponse } from './http.js';
+import type { EmulatedRepository, JobFields } from './repository.js';
+import type { EmulatorStats } from './stats.js';
 import { iso, type JobConclusion, type JobStatus } from './state.js';
 
+/**
+ * What the control routes work on: the repository's state and the emulator's own settings (GitHubEmulator, in
+ * handler.ts, which calls controlRoute, is one; this module does not import it back).
+ */
+export interface ControlledEmulator extends EmulatedRepository {
+  config: EmulatorConfig;
+  configure(patch: ConfigPatch): EmulatorConfig;
+  queueFaults(faults: Fault[]): void;
+  pendingFaults(): Fault[];
+  clearFaults(): void;
+  stats(): EmulatorStats;
+  resetStats(): void;
+  requestLog(): unknown[];
+  json(status: number, data: unknown, now?: number): EmulatorResponse;
+}
+
 export function controlRoute(
-  emulator: GitHubEmulator,
+  emulator: ControlledEmulator,
   method: string,
   path: string,
   url: URL,
@@ -94,7 +111,7 @@ export function controlRoute(
         });
       case 'POST /_emulator/users': {
         const { token: _token, ...shown } = emulator.addUser(
-          fields as Parameters<GitHubEmulator['addUser']>[0],
+          fields as Parameters<EmulatedRepository['addUser']>[0],
         );
         return answer(201, shown);
       }

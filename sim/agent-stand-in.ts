@@ -1,6 +1,6 @@
 // The agent every simulated node runs: it takes a drawn time, then succeeds or fails as drawn; the node's lease
 // keeper may kill it, and a crash of its node stops it.
-import type { ProcessOptions, ProcessResult, RunningProcess } from '../src/node/agent-process.js';
+import type { ProcessOptions, ProcessResult, RunningProcess } from '../src/node/agent/agent-process.js';
 import type { AgentRun } from './invariants.js';
 import type { Schedule } from './schedule.js';
 

@@ -1,9 +1,9 @@
 // How long a node may go without progress, and the record of each node's progress. Progress is anything that
 // shows the node is not stuck: a request answered (whatever the answer, a failure after the time limit too),
 // a wait of its own ending (a step of its loop), its agent starting or ending, the node finishing.
-import { idleCapMs } from '../src/node/polling.js';
-import { KEEP_TRYING_MAX_PAUSE_MS } from '../src/node/keep-trying.js';
-import { LOW_BUDGET_STRETCH } from '../src/node/headroom.js';
+import { idleCapMs } from '../src/node/loop/polling.js';
+import { KEEP_TRYING_MAX_PAUSE_MS } from '../src/node/loop/keep-trying.js';
+import { LOW_BUDGET_STRETCH } from '../src/node/loop/headroom.js';
 import { REQUEST_LIMIT_MS, SILENT_LIMIT_MS } from './fault-schedule.js';
 import type { Schedule } from './schedule.js';
 

@@ -7,20 +7,20 @@ import { createClient, type ApiStats, type GitHubClient, type Logger } from './g
 import { IssueThread } from './github/thread.js';
 import { getErrorMessage, redact, registerSecret } from './errors.js';
 import { readInputs, readRuntime, InputError, type Inputs, type Runtime } from './inputs.js';
-import { realSleep } from './node/context.js';
-import type { NodeConfig } from './node/node-config.js';
+import { realSleep } from './node/loop/context.js';
+import type { NodeConfig } from './node/loop/node-config.js';
 import { readChecklist } from './protocol/checklist.js';
 import { readBeacon } from './protocol/stop-beacon.js';
-import { runNode, type NodeOutcome } from './node/run-node.js';
-import { Watchdog } from './node/watchdog.js';
-import { quietSpanMs } from './node/polling.js';
-import { mayReachAgent } from './node/prompt.js';
+import { runNode, type NodeOutcome } from './node/loop/run-node.js';
+import { Watchdog } from './node/loop/watchdog.js';
+import { quietSpanMs } from './node/loop/polling.js';
+import { mayReachAgent } from './node/task/prompt.js';
 import { decideStart } from './trigger/decide-start.js';
 import { runTrigger } from './trigger/run-trigger.js';
 import { runAggregate } from './aggregate/run-aggregate.js';
 import { publishDashboard } from './delivery/publish-dashboard.js';
 import { resolveGit } from './delivery/git.js';
-import { resolveBash } from './node/agent-process.js';
+import { resolveBash } from './node/agent/agent-process.js';
 import { scrubInitialEnvironment } from './containment/scrub-environ.js';
 
 export const actionsLogger: Logger = {

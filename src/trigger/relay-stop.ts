@@ -14,8 +14,8 @@ import { beaconBody, readBeacon, type Beacon } from '../protocol/stop-beacon.js'
 import { fold } from '../protocol/fold.js';
 import { decode } from '../protocol/codec.js';
 import { runFinished } from '../protocol/decide.js';
-import { runStart } from '../node/stop-watch.js';
-import { stopBody } from '../node/message-bodies.js';
+import { runStart } from '../node/watches/stop-watch.js';
+import { stopBody } from '../node/loop/message-bodies.js';
 import type { StopAsked } from './decide-start.js';
 
 /** The latest run's beacon on the thread, by the action's identity. */

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentChoiceFor } from '../../src/agents/presets.js';
-import { startAgentRun, type AgentRunResult } from '../../src/node/agent-run.js';
-import type { NodeContext } from '../../src/node/context.js';
+import { startAgentRun, type AgentRunResult } from '../../src/node/agent/agent-run.js';
+import type { NodeContext } from '../../src/node/loop/context.js';
 import { git } from '../../scripts/local-git.js';
 import {
   claudeEnvFor,

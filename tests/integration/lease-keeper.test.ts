@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { botClient, recordingLogger } from '../helpers/bot-client.js';
 import { IssueThread } from '../../src/github/thread.js';
-import type { NodeContext } from '../../src/node/context.js';
-import { LeaseKeeper } from '../../src/node/lease-keeper.js';
+import type { NodeContext } from '../../src/node/loop/context.js';
+import { LeaseKeeper } from '../../src/node/watches/lease-keeper.js';
 
 let server: RunningEmulator | undefined;
 afterEach(async () => {

@@ -3,10 +3,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { botClient, recordingLogger } from '../helpers/bot-client.js';
-import { IssueThread, overlappingPage } from '../../src/github/thread.js';
+import { IssueThread } from '../../src/github/thread.js';
+import { overlappingPage } from '../../src/github/comment-listing.js';
 import { decode, encode } from '../../src/protocol/codec.js';
-import type { NodeContext } from '../../src/node/context.js';
-import { keepTrying } from '../../src/node/keep-trying.js';
+import type { NodeContext } from '../../src/node/loop/context.js';
+import { keepTrying } from '../../src/node/loop/keep-trying.js';
 
 let server: RunningEmulator | undefined;
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiLedger } from '../../src/node/api-ledger.js';
+import { ApiLedger } from '../../src/node/loop/api-ledger.js';
 import { emptyStats } from '../../src/github/client.js';
 
 describe('the API ledger', () => {

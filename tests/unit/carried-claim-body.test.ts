@@ -1,8 +1,8 @@
 // A claim that carries its node's previous outcome holds two results: the comment must still fit GitHub's
 // limit, whatever the agents printed, and still decode with both.
 import { describe, expect, it } from 'vitest';
-import { claimBody, priorOutcome } from '../../src/node/message-bodies.js';
-import type { NodeConfig } from '../../src/node/node-config.js';
+import { claimBody, priorOutcome } from '../../src/node/loop/message-bodies.js';
+import type { NodeConfig } from '../../src/node/loop/node-config.js';
 import { decode, GITHUB_COMMENT_LIMIT } from '../../src/protocol/codec.js';
 import type { Result } from '../../src/protocol/messages.js';
 

@@ -1,6 +1,11 @@
-// The length of a node's leases from the API budget it has left (src/node/lease-length.ts).
+// The length of a node's leases from the API budget it has left (src/node/watches/lease-length.ts).
 import { describe, expect, it } from 'vitest';
-import { heartbeatFor, leaseLength, pacedLease, type LeaseNeeds } from '../../src/node/lease-length.js';
+import {
+  heartbeatFor,
+  leaseLength,
+  pacedLease,
+  type LeaseNeeds,
+} from '../../src/node/watches/lease-length.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 // The action's defaults: a 15 min lease, a heartbeat every 5 min; an hour to the budget's reset.

@@ -60,11 +60,11 @@ describe('the layers, as the linter enforces them', () => {
 
   it("keeps the clock out of the node's step functions and polling policies", async () => {
     // The rule names these two files (the rest of src/node performs effects): check it applies to them.
-    const config = (await eslint.calculateConfigForFile(path.join(ROOT, 'src/node/node-step.ts'))) as {
+    const config = (await eslint.calculateConfigForFile(path.join(ROOT, 'src/node/loop/node-step.ts'))) as {
       rules: Record<string, unknown>;
     };
     expect(JSON.stringify(config.rules['no-restricted-syntax'])).toMatch(/no Date\.now\(\)/);
-    const policies = (await eslint.calculateConfigForFile(path.join(ROOT, 'src/node/polling.ts'))) as {
+    const policies = (await eslint.calculateConfigForFile(path.join(ROOT, 'src/node/loop/polling.ts'))) as {
       rules: Record<string, unknown>;
     };
     expect(JSON.stringify(policies.rules['no-restricted-syntax'])).toMatch(/no Date\.now\(\)/);

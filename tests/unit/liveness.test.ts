@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { fold } from '../../src/protocol/fold.js';
 import { goneNodes, type RunJob } from '../../src/protocol/liveness.js';
-import { JOBS_LOOK_MS, jobsLookIntervalMs, worthLooking } from '../../src/node/liveness-watch.js';
+import { JOBS_LOOK_MS, jobsLookIntervalMs, worthLooking } from '../../src/node/watches/liveness-watch.js';
 import { budgetIsLow, emptyStats, type GitHubClient } from '../../src/github/client.js';
-import { Headroom, LOW_BUDGET_STRETCH } from '../../src/node/headroom.js';
-import { ownOutcomes } from '../../src/node/run-node.js';
+import { Headroom, LOW_BUDGET_STRETCH } from '../../src/node/loop/headroom.js';
+import { ownOutcomes } from '../../src/node/loop/run-node.js';
 import { budgetSentence } from '../../src/aggregate/run-summary.js';
 import { RUN, T0, ThreadBuilder, task, trust } from '../helpers/thread-builder.js';
 

@@ -2,7 +2,7 @@
 // in each phase of its life, and the named waits it picks among.
 import { describe, expect, it } from 'vitest';
 import { fold } from '../../src/protocol/fold.js';
-import { FIRST_MEMORY, step, type NodeMemory, type NodeView } from '../../src/node/node-step.js';
+import { FIRST_MEMORY, step, type NodeMemory, type NodeView } from '../../src/node/loop/node-step.js';
 import {
   claimStaggerMs,
   electionWaitMs,
@@ -11,7 +11,7 @@ import {
   planTailThreshold,
   readingPhase,
   watchesTail,
-} from '../../src/node/polling.js';
+} from '../../src/node/loop/polling.js';
 import { HEARS_ALL, RUNNING_GRACE_MS } from '../../src/protocol/hearing.js';
 import { RUN, T0, ThreadBuilder, task, trust } from '../helpers/thread-builder.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fold } from '../../src/protocol/fold.js';
-import { buildPrompt } from '../../src/node/prompt.js';
+import { buildPrompt } from '../../src/node/task/prompt.js';
 import { BOT, RUN, T0, ThreadBuilder, task, trust } from '../helpers/thread-builder.js';
 
 const issue = {

@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runWithChecks } from '../../src/node/quality-gate.js';
-import type { NodeContext } from '../../src/node/context.js';
-import type { ProcessOptions, ProcessResult } from '../../src/node/agent-process.js';
+import { runWithChecks } from '../../src/node/agent/quality-gate.js';
+import type { NodeContext } from '../../src/node/loop/context.js';
+import type { ProcessOptions, ProcessResult } from '../../src/node/agent/agent-process.js';
 import type { Task } from '../../src/protocol/messages.js';
 
 type Step = { exit: number; cost?: number };

@@ -1,7 +1,7 @@
 // Reading a comment listing a comment at a time (never the page whole), and keeping of people's comments only
 // what the prompt can use.
 import { describe, expect, it } from 'vitest';
-import { eachArrayItem } from '../../src/github/thread.js';
+import { eachArrayItem } from '../../src/github/comment-listing.js';
 
 async function* chunksOf(bytes: Buffer, sizes: () => number): AsyncIterable<Uint8Array> {
   for (let i = 0; i < bytes.length;) {

@@ -1,8 +1,8 @@
 // The watchdog: a node quiet (no request to GitHub, no decision) for longer than its quiet span says, once per
 // span, what it waits for: a request on its way, a limit's reset, or what the node said it waits for.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Watchdog, waitsFor, type WatchedClient } from '../../src/node/watchdog.js';
-import { quietSpanMs } from '../../src/node/polling.js';
+import { Watchdog, waitsFor, type WatchedClient } from '../../src/node/loop/watchdog.js';
+import { quietSpanMs } from '../../src/node/loop/polling.js';
 import type { PendingRequest } from '../../src/github/time-limit.js';
 
 function setup(quietMs = 10_000) {
