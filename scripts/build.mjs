@@ -1,13 +1,19 @@
-// Builds dist/index.js, the self-contained bundle action.yml runs, after regenerating what comes from action.yml.
+// Builds dist/index.js, the self-contained bundle action.yml runs, after regenerating what comes from action.yml
+// (the inputs' defaults) and package.json (the agent CLI versions the tests ran).
 import { writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { build } from 'esbuild';
 import { readAction, defaultsModule } from './action-metadata.mjs';
+import { cliVersionsModule, readPackage } from './cli-versions.mjs';
 
-const defaultsFile = new URL('../src/generated/action-defaults.ts', import.meta.url);
-const source = defaultsModule(readAction());
 mkdirSync(new URL('../src/generated/', import.meta.url), { recursive: true });
-if (!existsSync(defaultsFile) || readFileSync(defaultsFile, 'utf8') !== source)
-  writeFileSync(defaultsFile, source);
+const generated = {
+  'action-defaults.ts': defaultsModule(readAction()),
+  'cli-versions.ts': cliVersionsModule(readPackage()),
+};
+for (const [name, source] of Object.entries(generated)) {
+  const file = new URL(`../src/generated/${name}`, import.meta.url);
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== source) writeFileSync(file, source);
+}
 
 await build({
   entryPoints: ['src/index.ts'],

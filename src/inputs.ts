@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { ACTION_DEFAULTS } from './generated/action-defaults.js';
 import { agentChoiceFor, type AgentChoice } from './agents/presets.js';
+import { agentVersionFor, type RequestedVersion } from './agents/cli-plan.js';
 
 export class InputError extends Error {}
 
@@ -25,6 +26,8 @@ export interface Inputs {
   instance: number;
   instances: number;
   agent: AgentChoice;
+  /** The preset CLI's version to install (`agent-version`); undefined: the one on PATH, else the tested one. */
+  agentVersion: RequestedVersion | undefined;
   maxTurns: number | undefined;
   maxTaskCostUsd: number | undefined;
   /** The run's budget in US dollars: once the run has spent it, no node claims a new task. Undefined: no cap. */
@@ -132,6 +135,14 @@ function numberInput(
 function agentChoice(): AgentChoice {
   try {
     return agentChoiceFor(raw('agent'), raw('agent-command'), raw('agent-args'));
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+}
+
+function agentVersionInput(agent: AgentChoice): RequestedVersion | undefined {
+  try {
+    return agentVersionFor(raw('agent-version'), agent);
   } catch (error) {
     throw new InputError((error as Error).message);
   }
@@ -339,6 +350,7 @@ function labelInputs(): Pick<Inputs, 'triggerLabel' | 'doneLabel' | 'failedLabel
 type AgentInputs = Pick<
   Inputs,
   | 'agent'
+  | 'agentVersion'
   | 'maxTurns'
   | 'maxTaskCostUsd'
   | 'maxCostUsd'
@@ -352,8 +364,10 @@ type AgentInputs = Pick<
 function agentInputs(): AgentInputs {
   const plannerCommand = raw('planner-command').trim() || undefined;
   const dollars = { min: 0.01, max: 100_000, unit: 'dollars' };
+  const agent = agentChoice();
   return {
-    agent: agentChoice(),
+    agent,
+    agentVersion: agentVersionInput(agent),
     maxTurns: optionalNumber('max-turns', { min: 1, max: 10_000, integer: true }),
     maxTaskCostUsd: optionalNumber('max-task-cost-usd', dollars),
     maxCostUsd: optionalNumber('max-cost-usd', { ...dollars, max: 1_000_000 }),

@@ -22,6 +22,7 @@ import { publishDashboard } from './delivery/publish-dashboard.js';
 import { resolveGit } from './delivery/git.js';
 import { resolveBash } from './node/agent/agent-process.js';
 import { scrubInitialEnvironment } from './containment/scrub-environ.js';
+import { provideAgentCli } from './agents/agent-cli.js';
 
 export const actionsLogger: Logger = {
   debug: (message) => core.debug(redact(message)),
@@ -142,6 +143,8 @@ async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
   const client = clientFor(inputs, runtime);
   const config = nodeConfig(inputs, runtime, issueNumber);
   containNode(inputs.token);
+  // The preset's CLI, installed before the node joins the run when it is not on PATH (every task uses it).
+  config.agentEnv = await provideAgentCli(inputs.agent, inputs.agentVersion, config.agentEnv, actionsLogger);
   const thread = new IssueThread(client, issueNumber, {
     lagMarginMs: inputs.listingLagMs,
     // Of people's comments only what the prompt can use (discussionBefore: at most 20,000 characters);

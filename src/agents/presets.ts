@@ -36,8 +36,14 @@ export interface AgentPreset {
   env?: Record<string, string>;
   /** Secrets the CLI reads from the environment. */
   secrets: string[];
-  /** How a workflow installs it (the version the tests run is pinned in package.json). */
+  /** How a workflow installs it itself (the version the tests run is pinned in package.json). */
   install: string;
+  /**
+   * The npm package whose "bin" provides `binary`: the node installs the tested version (or agent-version)
+   * when the CLI is not on PATH (install-cli.ts). `scripts`: its own install script must run (Claude Code's
+   * postinstall puts the native binary in place of a stub that only prints an error). Absent: not on npm.
+   */
+  npm?: { package: string; scripts?: boolean };
   /** What the tests check against the real CLI; absent when it cannot be checked here. */
   tested?: string;
 }
@@ -61,6 +67,7 @@ export const AGENT_PRESETS: Record<string, AgentPreset> = {
     maxBudget: (usd) => ['--max-budget-usd', usd.toFixed(4)],
     secrets: ['ANTHROPIC_API_KEY'],
     install: 'npm install -g @anthropic-ai/claude-code',
+    npm: { package: '@anthropic-ai/claude-code', scripts: true },
     tested: '@anthropic-ai/claude-code',
   },
   codex: {
@@ -88,6 +95,7 @@ export const AGENT_PRESETS: Record<string, AgentPreset> = {
     format: 'codex-json',
     secrets: ['OPENAI_API_KEY'],
     install: 'npm install -g @openai/codex',
+    npm: { package: '@openai/codex' },
     tested: '@openai/codex',
   },
   gemini: {
@@ -105,6 +113,7 @@ export const AGENT_PRESETS: Record<string, AgentPreset> = {
     },
     secrets: ['GEMINI_API_KEY'],
     install: 'npm install -g @google/gemini-cli',
+    npm: { package: '@google/gemini-cli' },
     tested: '@google/gemini-cli',
   },
   aider: {

@@ -8,6 +8,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'instances': "1",
   'agent': "claude",
   'agent-command': "",
+  'agent-version': "",
   'agent-args': "",
   'max-turns': "",
   'max-task-cost-usd': "",

@@ -64,3 +64,32 @@ describe('heartbeat-writes-per-hour', () => {
     );
   });
 });
+
+describe('agent-version', () => {
+  const NAMES = ['INPUT_AGENT-VERSION', 'INPUT_AGENT', 'INPUT_AGENT-COMMAND'];
+  afterEach(() => {
+    for (const name of NAMES) delete process.env[name];
+  });
+
+  it('is empty unless set: the CLI on PATH, else the tested version', () => {
+    expect(readInputs(runtime).agentVersion).toBeUndefined();
+    process.env['INPUT_AGENT-VERSION'] = 'v2.1.300';
+    expect(readInputs(runtime).agentVersion).toEqual({ spec: '2.1.300', exact: true });
+    process.env['INPUT_AGENT-VERSION'] = 'latest';
+    expect(readInputs(runtime).agentVersion).toEqual({ spec: 'latest', exact: false });
+  });
+
+  it('refuses what is neither a version nor a dist-tag, and goes with the npm presets only', () => {
+    process.env['INPUT_AGENT-VERSION'] = '^2.1';
+    expect(() => readInputs(runtime)).toThrow(InputError);
+    expect(() => readInputs(runtime)).toThrow(
+      'Input "agent-version" must be an exact version of @anthropic-ai/claude-code (such as 2.1.332) or an npm dist-tag (such as latest or next); got "^2.1".',
+    );
+    process.env['INPUT_AGENT-VERSION'] = '0.86.0';
+    process.env['INPUT_AGENT'] = 'aider';
+    expect(() => readInputs(runtime)).toThrow(/Input "agent-version" cannot pin aider/);
+    process.env['INPUT_AGENT'] = 'custom';
+    process.env['INPUT_AGENT-COMMAND'] = './agent.sh';
+    expect(() => readInputs(runtime)).toThrow(/Input "agent-version" goes with a preset agent/);
+  });
+});
