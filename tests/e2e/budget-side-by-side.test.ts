@@ -148,7 +148,9 @@ describe('the run’s budget shared by agents side by side', () => {
     const total = Number(/Agent cost of the run: \$(\d+\.\d+)/.exec(summary)?.[1]);
     const spent = runs.reduce((sum, r) => sum + (r.spent ?? 0), 0);
     // The summary prints cents: $0.955 spent reads $0.95 (toBeCloseTo's 2 digits refused that, half a cent off).
-    expect(Math.abs(total - spent), `summary $${total}, spent $${spent}`).toBeLessThanOrEqual(0.005 + EPSILON);
+    expect(Math.abs(total - spent), `summary $${total}, spent $${spent}`).toBeLessThanOrEqual(
+      0.005 + EPSILON,
+    );
     expect(total).toBeLessThanOrEqual(BUDGET);
   });
 });
