@@ -2,11 +2,20 @@
 // input's name and what it accepts. Defaults live in action.yml (copied into the bundle at build time).
 import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
-import { ACTION_DEFAULTS } from './generated/action-defaults.js';
 import { agentChoiceFor, type AgentChoice } from './agents/presets.js';
 import { agentVersionFor, type RequestedVersion } from './agents/cli-plan.js';
 
-export class InputError extends Error {}
+import {
+  InputError,
+  booleanInput,
+  branchInput,
+  nonEmpty,
+  numberInput,
+  optionalNumber,
+  raw,
+} from './input-values.js';
+
+export { InputError };
 
 export type Mode = 'node' | 'trigger' | 'aggregate';
 
@@ -83,55 +92,6 @@ export interface Runtime {
   payload: Record<string, unknown>;
 }
 
-function raw(name: string): string {
-  const value = core.getInput(name);
-  if (value !== '') return value;
-  const fallback = ACTION_DEFAULTS[name] ?? '';
-  // An expression such as `${{ github.token }}` is only expanded by the runner.
-  return fallback.includes('${{') ? '' : fallback;
-}
-
-/** A branch name, or undefined when empty; refuses what git would refuse (spaces, `..`, control characters). */
-function branchInput(name: string): string | undefined {
-  const value = raw(name)
-    .trim()
-    .replace(/^refs\/heads\//, '');
-  if (value === '') return undefined;
-  if (
-    !/^[A-Za-z0-9._/-]+$/.test(value) ||
-    value.includes('..') ||
-    value.startsWith('/') ||
-    value.endsWith('/') ||
-    value.endsWith('.lock') ||
-    value.startsWith('-')
-  ) {
-    throw new InputError(
-      `Input "${name}" must be a branch name (letters, digits, ".", "_", "-" and "/"); got "${value}".`,
-    );
-  }
-  return value;
-}
-
-function numberInput(
-  name: string,
-  opts: { min: number; max: number; integer?: boolean; unit?: string },
-): number {
-  const text = raw(name).trim();
-  const value = Number(text);
-  const kind = opts.integer ? 'a whole number' : 'a number';
-  const range = `from ${opts.min} to ${opts.max}${opts.unit ? ` ${opts.unit}` : ''}`;
-  if (
-    text === '' ||
-    !Number.isFinite(value) ||
-    (opts.integer && !Number.isInteger(value)) ||
-    value < opts.min ||
-    value > opts.max
-  ) {
-    throw new InputError(`Input "${name}" must be ${kind} ${range}; got "${text}".`);
-  }
-  return value;
-}
-
 function agentChoice(): AgentChoice {
   try {
     return agentChoiceFor(raw('agent'), raw('agent-command'), raw('agent-args'));
@@ -146,14 +106,6 @@ function agentVersionInput(agent: AgentChoice): RequestedVersion | undefined {
   } catch (error) {
     throw new InputError((error as Error).message);
   }
-}
-
-/** A number input that may be left empty (no limit). */
-function optionalNumber(
-  name: string,
-  opts: { min: number; max: number; integer?: boolean; unit?: string },
-): number | undefined {
-  return raw(name).trim() === '' ? undefined : numberInput(name, opts);
 }
 
 function plannerInput(command: string | undefined): Planner {
@@ -171,20 +123,6 @@ function checkInput(): CheckSettings | undefined {
   const fixAttempts = numberInput('fix-attempts', { min: 0, max: 20, integer: true });
   const minutes = numberInput('verify-timeout-min', { min: 0.01, max: 24 * 60, unit: 'minutes' });
   return command ? { command, fixAttempts, timeoutMs: Math.round(minutes * 60_000) } : undefined;
-}
-
-function booleanInput(name: string): boolean {
-  const value = raw(name).trim().toLowerCase();
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new InputError(`Input "${name}" must be true or false; got "${raw(name)}".`);
-}
-
-function nonEmpty(name: string, what: string): string {
-  const value = raw(name).trim();
-  if (!value || /\s/.test(value))
-    throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
-  return value;
 }
 
 export function readPayload(path: string | undefined): Record<string, unknown> {
