@@ -1078,14 +1078,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path16 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path17 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path16 && path16[0] !== "/") {
-          path16 = `/${path16}`;
+        if (path17 && path17[0] !== "/") {
+          path17 = `/${path17}`;
         }
-        return new URL(`${origin}${path16}`);
+        return new URL(`${origin}${path17}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1536,39 +1536,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin }
+          request: { method, path: path17, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path16);
+        debuglog("sending request to %s %s/%s", method, origin, path17);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin },
+          request: { method, path: path17, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path16,
+          path17,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin }
+          request: { method, path: path17, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path16);
+        debuglog("trailers received from %s %s/%s", method, origin, path17);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path16, origin },
+          request: { method, path: path17, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path16,
+          path17,
           error3.message
         );
       });
@@ -1617,9 +1617,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path16, origin }
+            request: { method, path: path17, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path16);
+          debuglog("sending request to %s %s/%s", method, origin, path17);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1682,7 +1682,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request2 = class {
       constructor(origin, {
-        path: path16,
+        path: path17,
         method,
         body,
         headers,
@@ -1697,11 +1697,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path16 !== "string") {
+        if (typeof path17 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path16[0] !== "/" && !(path16.startsWith("http://") || path16.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path17[0] !== "/" && !(path17.startsWith("http://") || path17.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path16)) {
+        } else if (invalidPathRegex.test(path17)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1767,7 +1767,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path16, query) : path16;
+        this.path = query ? buildURL(path17, query) : path17;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6460,7 +6460,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path16, host, upgrade, blocking, reset } = request2;
+      const { method, path: path17, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6541,7 +6541,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path16} HTTP/1.1\r
+      let header = `${method} ${path17} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path16, host, upgrade, expectContinue, signal: signal2, headers: reqHeaders } = request2;
+      const { method, path: path17, host, upgrade, expectContinue, signal: signal2, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7167,7 +7167,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path16;
+      headers[HTTP2_HEADER_PATH] = path17;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7520,9 +7520,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path16 = search ? `${pathname}${search}` : pathname;
+        const path17 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path16;
+        this.opts.path = path17;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8761,10 +8761,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path16 = "/",
+          path: path17 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path16;
+        opts.path = origin + path17;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10736,20 +10736,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path16) {
-      if (typeof path16 !== "string") {
-        return path16;
+    function safeUrl(path17) {
+      if (typeof path17 !== "string") {
+        return path17;
       }
-      const pathSegments = path16.split("?");
+      const pathSegments = path17.split("?");
       if (pathSegments.length !== 2) {
-        return path16;
+        return path17;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path16, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path16);
+    function matchKey(mockDispatch2, { path: path17, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path17);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10771,7 +10771,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path16 }) => matchValue(safeUrl(path16), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path17 }) => matchValue(safeUrl(path17), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10809,9 +10809,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path16, method, body, headers, query } = opts;
+      const { path: path17, method, body, headers, query } = opts;
       return {
-        path: path16,
+        path: path17,
         method,
         body,
         headers,
@@ -11274,10 +11274,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path16, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path17, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path16,
+            Path: path17,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16156,9 +16156,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path16) {
-      for (let i = 0; i < path16.length; ++i) {
-        const code = path16.charCodeAt(i);
+    function validateCookiePath(path17) {
+      for (let i = 0; i < path17.length; ++i) {
+        const code = path17.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19078,11 +19078,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path16 = opts.path;
+          let path17 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path16 = `/${path16}`;
+            path17 = `/${path17}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path16);
+          url = new URL(util.parseOrigin(url).origin + path17);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -24125,9 +24125,9 @@ function tuneMemory() {
 }
 
 // src/main.ts
-import { mkdtempSync as mkdtempSync3, readFileSync as readFileSync8 } from "node:fs";
-import os8 from "node:os";
-import path15 from "node:path";
+import { mkdtempSync as mkdtempSync4, readFileSync as readFileSync8 } from "node:fs";
+import os9 from "node:os";
+import path16 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -24469,11 +24469,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell) => {
-        if (typeof cell === "string") {
-          return this.wrap("td", cell);
+      const cells = row.map((cell2) => {
+        if (typeof cell2 === "string") {
+          return this.wrap("td", cell2);
         }
-        const { header, data, colspan, rowspan } = cell;
+        const { header, data, colspan, rowspan } = cell2;
         const tag = header ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -24645,8 +24645,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path16 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path16} does not exist${EOL5}`);
+        const path17 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path17} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -28940,7 +28940,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path16) => path16.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path17) => path17.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -29386,10 +29386,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path16) {
-  if (!path16)
+function getElementAtPath(obj, path17) {
+  if (!path17)
     return obj;
-  return path16.reduce((acc, key) => acc?.[key], obj);
+  return path17.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -29729,11 +29729,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path16, issues) {
+function prefixIssues(path17, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path16);
+    iss.path.unshift(path17);
     return iss;
   });
 }
@@ -30191,16 +30191,16 @@ function flattenError(error3, mapper = (issue3) => issue3.message) {
 }
 function formatError(error3, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error4, path16 = []) => {
+  const processError = (error4, path17 = []) => {
     for (const issue3 of error4.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path16, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path17, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path16, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path17, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path16, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path17, ...issue3.path]);
       } else {
-        const fullpath = [...path16, ...issue3.path];
+        const fullpath = [...path17, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -36945,54 +36945,6 @@ function redact(text) {
 // src/inputs.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 
-// src/generated/action-defaults.ts
-var ACTION_DEFAULTS = {
-  "mode": "node",
-  "github-token": "${{ github.token }}",
-  "issue-number": "",
-  "instance": "1",
-  "instances": "1",
-  "agent": "claude",
-  "agent-command": "",
-  "agent-version": "",
-  "agent-args": "",
-  "max-turns": "",
-  "max-task-cost-usd": "",
-  "max-cost-usd": "",
-  "verify-command": "",
-  "fix-attempts": "2",
-  "verify-timeout-min": "30",
-  "planner": "",
-  "planner-command": "",
-  "planner-max-tasks": "20",
-  "settle-ms": "2000",
-  "listing-lag-ms": "20000",
-  "poll-interval-ms": "3000",
-  "heartbeat-interval-s": "300",
-  "lease-timeout-s": "900",
-  "heartbeat-writes-per-hour": "100",
-  "task-timeout-min": "60",
-  "git-timeout-min": "10",
-  "request-timeout-s": "30",
-  "max-attempts": "2",
-  "trigger-label": "p2p-dev",
-  "done-label": "p2p-dev:done",
-  "failed-label": "p2p-dev:failed",
-  "trigger-command": "/p2p-dev",
-  "stop-relay": "true",
-  "max-instances": "10",
-  "fail-on-task-failure": "true",
-  "metrics-file": "",
-  "pass-token-to-agent": "false",
-  "create-pr": "true",
-  "draft-pr": "false",
-  "base-branch": "",
-  "allow-untrusted-authors": "false",
-  "publish-dashboard": "false",
-  "dashboard-branch": "gh-pages",
-  "trusted-authors": ""
-};
-
 // src/agents/presets.ts
 var AGENT_PRESETS = {
   claude: {
@@ -37185,7 +37137,55 @@ function installFailure(choice, plan, reason) {
   return `The ${choice.id} preset needs ${choice.preset.binary} (${plan.why}); installing ${wanted} from npm failed: ${reason}. To fix: ${fix}.`;
 }
 
-// src/inputs.ts
+// src/generated/action-defaults.ts
+var ACTION_DEFAULTS = {
+  "mode": "node",
+  "github-token": "${{ github.token }}",
+  "issue-number": "",
+  "instance": "1",
+  "instances": "1",
+  "agent": "claude",
+  "agent-command": "",
+  "agent-version": "",
+  "agent-args": "",
+  "max-turns": "",
+  "max-task-cost-usd": "",
+  "max-cost-usd": "",
+  "verify-command": "",
+  "fix-attempts": "2",
+  "verify-timeout-min": "30",
+  "planner": "",
+  "planner-command": "",
+  "planner-max-tasks": "20",
+  "settle-ms": "2000",
+  "listing-lag-ms": "20000",
+  "poll-interval-ms": "3000",
+  "heartbeat-interval-s": "300",
+  "lease-timeout-s": "900",
+  "heartbeat-writes-per-hour": "100",
+  "task-timeout-min": "60",
+  "git-timeout-min": "10",
+  "request-timeout-s": "30",
+  "max-attempts": "2",
+  "trigger-label": "p2p-dev",
+  "done-label": "p2p-dev:done",
+  "failed-label": "p2p-dev:failed",
+  "trigger-command": "/p2p-dev",
+  "stop-relay": "true",
+  "max-instances": "10",
+  "fail-on-task-failure": "true",
+  "metrics-file": "",
+  "pass-token-to-agent": "false",
+  "create-pr": "issue",
+  "draft-pr": "false",
+  "base-branch": "",
+  "allow-untrusted-authors": "false",
+  "publish-dashboard": "false",
+  "dashboard-branch": "gh-pages",
+  "trusted-authors": ""
+};
+
+// src/input-values.ts
 var InputError = class extends Error {
 };
 function raw(name) {
@@ -37214,6 +37214,23 @@ function numberInput(name, opts) {
   }
   return value;
 }
+function optionalNumber(name, opts) {
+  return raw(name).trim() === "" ? void 0 : numberInput(name, opts);
+}
+function booleanInput(name) {
+  const value = raw(name).trim().toLowerCase();
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new InputError(`Input "${name}" must be true or false; got "${raw(name)}".`);
+}
+function nonEmpty(name, what) {
+  const value = raw(name).trim();
+  if (!value || /\s/.test(value))
+    throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
+  return value;
+}
+
+// src/inputs.ts
 function agentChoice() {
   try {
     return agentChoiceFor(raw("agent"), raw("agent-command"), raw("agent-args"));
@@ -37227,9 +37244,6 @@ function agentVersionInput(agent) {
   } catch (error3) {
     throw new InputError(error3.message);
   }
-}
-function optionalNumber(name, opts) {
-  return raw(name).trim() === "" ? void 0 : numberInput(name, opts);
 }
 function plannerInput(command) {
   const value = raw("planner").trim().toLowerCase();
@@ -37246,22 +37260,17 @@ function checkInput() {
   const minutes = numberInput("verify-timeout-min", { min: 0.01, max: 24 * 60, unit: "minutes" });
   return command ? { command, fixAttempts, timeoutMs: Math.round(minutes * 6e4) } : void 0;
 }
-function booleanInput(name) {
-  const value = raw(name).trim().toLowerCase();
-  if (value === "true") return true;
-  if (value === "false") return false;
-  throw new InputError(`Input "${name}" must be true or false; got "${raw(name)}".`);
+function pullRequestsInput() {
+  const value = raw("create-pr").trim().toLowerCase();
+  if (value === "issue" || value === "task" || value === "none") return value;
+  if (value === "true") return "task";
+  if (value === "false") return "none";
+  throw new InputError(`Input "create-pr" must be one of issue, task, none; got "${raw("create-pr")}".`);
 }
-function nonEmpty(name, what) {
-  const value = raw(name).trim();
-  if (!value || /\s/.test(value))
-    throw new InputError(`Input "${name}" must be ${what} without spaces; got "${value}".`);
-  return value;
-}
-function readPayload(path16) {
-  if (!path16) return {};
+function readPayload(path17) {
+  if (!path17) return {};
   try {
-    const parsed = JSON.parse(readFileSync2(path16, "utf8"));
+    const parsed = JSON.parse(readFileSync2(path17, "utf8"));
     return typeof parsed === "object" && parsed !== null ? parsed : {};
   } catch {
     return {};
@@ -37425,7 +37434,7 @@ function readInputs(runtime) {
     stopRelay: booleanInput("stop-relay"),
     passTokenToAgent: booleanInput("pass-token-to-agent"),
     metricsFile: raw("metrics-file").trim() || void 0,
-    createPr: booleanInput("create-pr"),
+    createPr: pullRequestsInput(),
     allowUntrustedAuthors: booleanInput("allow-untrusted-authors"),
     publishDashboard: booleanInput("publish-dashboard"),
     dashboardBranch: branchInput("dashboard-branch") ?? "gh-pages",
@@ -37506,10 +37515,10 @@ function taskViews(state, now, gone = NOBODY_GONE, hearing = HEARS_ALL) {
     hearing,
     maxAttempts: state.plan?.maxAttempts ?? 1,
     views,
-    visit: (id2, path16) => {
+    visit: (id2, path17) => {
       const known = views.get(id2);
       if (known) return known;
-      const view = limited(state, ctx.maxAttempts, spent, ownView(ctx, id2, path16));
+      const view = limited(state, ctx.maxAttempts, spent, ownView(ctx, id2, path17));
       views.set(id2, view);
       return view;
     }
@@ -37518,7 +37527,7 @@ function taskViews(state, now, gone = NOBODY_GONE, hearing = HEARS_ALL) {
   for (const record2 of ordered) ctx.visit(record2.task.id, /* @__PURE__ */ new Set());
   return views;
 }
-function ownView(ctx, id2, path16) {
+function ownView(ctx, id2, path17) {
   const { state, now, gone, hearing, maxAttempts } = ctx;
   const record2 = state.tasks.get(id2);
   if (!record2) return { id: id2, status: "skipped", reason: `unknown task ${id2}`, attempts: 0 };
@@ -37536,7 +37545,7 @@ function ownView(ctx, id2, path16) {
   if (closing)
     return { ...base, status: "failed", reason: `${ran.length} attempt(s); last: its node fell silent` };
   if (last && isAlive(last, now, hearing) && !ownerGone) return { ...base, status: "running" };
-  const deps = dependencies(ctx, id2, path16);
+  const deps = dependencies(ctx, id2, path17);
   if (deps.skippedBy) return { ...base, status: "skipped", reason: deps.skippedBy };
   if (ran.length >= maxAttempts && last?.outcome === "failed") {
     const why = last.result?.error ?? "the agent failed";
@@ -37553,11 +37562,11 @@ function ownView(ctx, id2, path16) {
   if (last) since = Math.max(since, last.endedAt ?? heardLeaseEnd(last.ev, last.node, hearing));
   return { ...base, status: "claimable", claimableSince: since };
 }
-function dependencies(ctx, id2, path16) {
+function dependencies(ctx, id2, path17) {
   let blocked = false;
   for (const dep of ctx.state.tasks.get(id2)?.task.depends_on ?? []) {
-    if (path16.has(dep)) return { blocked, skippedBy: `dependency cycle through ${dep}` };
-    const depView = ctx.visit(dep, /* @__PURE__ */ new Set([...path16, id2]));
+    if (path17.has(dep)) return { blocked, skippedBy: `dependency cycle through ${dep}` };
+    const depView = ctx.visit(dep, /* @__PURE__ */ new Set([...path17, id2]));
     if ((depView.status === "failed" || depView.status === "skipped") && !depView.cause)
       return { blocked, skippedBy: `dependency ${dep} ${depView.status}` };
     if (depView.status !== "completed") blocked = true;
@@ -42986,6 +42995,120 @@ function resultCell(t) {
   return "";
 }
 
+// src/delivery/integration-plan.ts
+var integrationBranch = (issue3) => `p2p/issue-${issue3}-integration`;
+function completedWork(state, id2) {
+  const record2 = state.tasks.get(id2);
+  const done = record2?.attempts.find((a) => a.outcome === "completed" && !a.closing);
+  const result = done?.result;
+  if (result?.branch)
+    return {
+      branch: result.branch,
+      ...result.commit ? { commit: result.commit } : {},
+      ...result.check ? { check: result.check } : {},
+      ...result.usage ? { usage: result.usage } : {}
+    };
+  const earlier = record2?.task.completed_in;
+  return earlier?.branch ? { branch: earlier.branch } : void 0;
+}
+function isCompleted(state, id2) {
+  const record2 = state.tasks.get(id2);
+  return record2?.task.completed_in !== void 0 || (record2?.attempts.some((a) => a.outcome === "completed" && !a.closing) ?? false);
+}
+function dependencyOrder(tasks) {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const out = [];
+  const placed = /* @__PURE__ */ new Set();
+  const visiting = /* @__PURE__ */ new Set();
+  const place = (t) => {
+    if (placed.has(t.id) || visiting.has(t.id)) return;
+    visiting.add(t.id);
+    for (const dep of t.depends_on) {
+      const d = byId.get(dep);
+      if (d) place(d);
+    }
+    visiting.delete(t.id);
+    placed.add(t.id);
+    out.push(t);
+  };
+  for (const t of tasks) place(t);
+  return out;
+}
+function integrationPlan(state) {
+  const plan = { merge: [], unchanged: [], notCompleted: [] };
+  const tasks = [...state.tasks.values()].map((r) => r.task);
+  for (const task of dependencyOrder(tasks)) {
+    if (!isCompleted(state, task.id)) {
+      const last = state.tasks.get(task.id)?.attempts.at(-1);
+      plan.notCompleted.push({
+        task,
+        why: last?.outcome === "failed" ? `failed: ${last.result?.error ?? "no reason recorded"}` : "not completed"
+      });
+      continue;
+    }
+    const work = completedWork(state, task.id);
+    if (!work) {
+      plan.unchanged.push(task);
+      continue;
+    }
+    const deps = task.depends_on.filter((d) => completedWork(state, d) !== void 0);
+    plan.merge.push({ task, ...work, deps });
+  }
+  return plan;
+}
+
+// src/delivery/integration-body.ts
+var cell = (text, max = 200) => text.replace(/\|/g, "/").replace(/\s+/g, " ").trim().slice(0, max);
+function checkText(check) {
+  if (!check) return "";
+  const rounds = check.fix_rounds > 0 ? ` after ${check.fix_rounds} fix round(s)` : "";
+  return `\`${cell(check.command, 80)}\` ${check.passed ? "passed" : "failed"}${rounds}`;
+}
+function closesIssue(i) {
+  return i.plan.notCompleted.length === 0 && i.notMerged.length === 0 && i.merged.length > 0;
+}
+function integrationBody(issue3, i) {
+  const lines = [
+    closesIssue(i) ? `Closes #${issue3}: every task of the issue, merged in the order they build on each other.` : `Part of #${issue3}: the tasks below are merged; the ones left out are listed at the end. Merging this does not close the issue.`,
+    "",
+    "| task | commits | check | agent cost |",
+    "| --- | --- | --- | --- |"
+  ];
+  for (const m of i.merged) {
+    const commits = m.commits.length ? m.commits.slice(0, 10).map((c) => `\`${c.sha}\` ${cell(c.subject, 80)}`).join("<br>") + (m.commits.length > 10 ? `<br>\u2026 ${m.commits.length - 10} more` : "") : "none of its own";
+    lines.push(
+      `| \`${m.task.id}\`: ${cell(m.task.title)}${m.deps.length ? ` (builds on ${m.deps.join(", ")})` : ""} | ${commits} | ${checkText(m.check)} | ${cell(formatUsage(m.usage))} |`
+    );
+  }
+  const left = [
+    ...i.notMerged.map(
+      (n) => `- \`${n.task.id}\` (${cell(n.task.title)}): not merged, ${cell(n.why, 500)}; its branch \`${n.branch}\` is kept for a person.`
+    ),
+    ...i.plan.notCompleted.map((n) => `- \`${n.task.id}\` (${cell(n.task.title)}): ${cell(n.why, 500)}.`)
+  ];
+  if (i.plan.unchanged.length)
+    lines.push("", `Completed with no changes: ${i.plan.unchanged.map((t) => `\`${t.id}\``).join(", ")}.`);
+  if (left.length) lines.push("", "**Left out**", "", ...left);
+  lines.push(
+    "",
+    `Made by p2p-dev from the task branches \`p2p/issue-${issue3}/<task>\`; a re-run rebuilds this branch.`
+  );
+  return lines.join("\n").slice(0, 6e4);
+}
+function integrationSummary(i, error3) {
+  if (error3) return [`**Pull request for the issue:** not made: ${cell(error3, 500)}`];
+  if (!i) return [];
+  if (i.merged.length === 0)
+    return ["**Pull request for the issue:** none, no completed task changed any file."];
+  const where = i.pr ?? `branch \`${i.branch}\` (no pull request: ${cell(i.prError ?? "unknown", 300)})`;
+  const verb = i.pr ? i.updated ? "updated" : "opened" : "pushed";
+  const lines = [
+    `**Pull request for the issue:** ${where}, ${verb} with ${i.merged.length} task(s) merged into \`${i.branch}\`${closesIssue(i) ? "; merging it closes the issue" : ""}.`
+  ];
+  for (const n of i.notMerged) lines.push(`- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`);
+  return lines;
+}
+
 // src/aggregate/run-aggregate.ts
 function outcomeLabel(summary2, labels) {
   const { completed, total } = summary2.totals;
@@ -43019,7 +43142,8 @@ async function runAggregate(client, options2) {
   await thread.refresh();
   const state = fold(thread.all(), { run: options2.run, trust });
   const summary2 = summarize(state, client.clock.now());
-  const markdown = renderSummary(summary2);
+  const { integration, lines } = await integrateRun(state, identity, options2);
+  const markdown = [renderSummary(summary2), ...lines.length ? ["", ...lines] : []].join("\n");
   const body = `${SUMMARY_MARKER(options2.run)}
 ${markdown}
 `;
@@ -43037,17 +43161,187 @@ ${markdown}
       2
     )
   );
-  return { summary: summary2, markdown, commentId: comment.id, metricsFile: options2.metricsFile };
+  return {
+    summary: summary2,
+    markdown,
+    commentId: comment.id,
+    metricsFile: options2.metricsFile,
+    ...integration ? { integration } : {}
+  };
+}
+async function integrateRun(state, identity, options2) {
+  if (!options2.integrate || !state.plan) return { lines: [] };
+  try {
+    const integration = await options2.integrate(integrationPlan(state), identity);
+    if (integration.pr) options2.log.info(`the issue's pull request: ${integration.pr}`);
+    return { integration, lines: integrationSummary(integration) };
+  } catch (error3) {
+    const why = getErrorMessage(error3);
+    options2.log.warning(`could not make the issue's pull request: ${why}`);
+    return { lines: integrationSummary(void 0, why) };
+  }
+}
+
+// src/delivery/issue-branch.ts
+import { mkdtempSync, rmSync as rmSync7 } from "node:fs";
+import os6 from "node:os";
+import path12 from "node:path";
+async function integrateIssue(plan, options2) {
+  const url = (await gitIn(options2.workspace).run(["config", "--get", "remote.origin.url"])).trim();
+  const base = options2.baseBranch || await defaultBranch(options2.client);
+  const branch = integrationBranch(options2.issueNumber);
+  const dir = mkdtempSync(path12.join(os6.tmpdir(), "p2p-integration-"));
+  try {
+    const git = gitIn(dir, {
+      remoteUrl: url,
+      token: options2.token,
+      ...options2.gitTimeoutMs ? { timeoutMs: options2.gitTimeoutMs } : {}
+    });
+    const fetchRef = async (name) => {
+      const ref = `refs/remotes/origin/${name}`;
+      await git.run(["fetch", "--no-tags", "--quiet", url, `+refs/heads/${name}:${ref}`], { network: true });
+      return ref;
+    };
+    await git.run(["init", "--quiet"]);
+    const baseRef = await fetchRef(base);
+    await git.run(["checkout", "--quiet", "-B", branch, baseRef]);
+    const result = { branch, base, merged: [], notMerged: [], plan };
+    await mergeAll(git, options2, { plan, baseRef, fetchRef, result });
+    if (result.merged.length === 0) return result;
+    result.commit = await git.run(["rev-parse", "HEAD"]);
+    await git.run(["push", "--quiet", "--force", url, `HEAD:refs/heads/${branch}`], { network: true });
+    await openIssuePullRequest(options2, result);
+    return result;
+  } finally {
+    rmSync7(dir, { recursive: true, force: true });
+  }
+}
+async function mergeAll(git, options2, w) {
+  const refs = /* @__PURE__ */ new Map();
+  for (const item of w.plan.merge) {
+    const skippedDep = item.deps.find((d) => w.result.notMerged.some((n) => n.task.id === d));
+    if (skippedDep) {
+      w.result.notMerged.push({
+        ...item,
+        why: `it builds on ${skippedDep}, which was not merged`,
+        conflictsWith: [],
+        files: []
+      });
+      continue;
+    }
+    let ref;
+    try {
+      ref = await w.fetchRef(item.branch);
+    } catch (error3) {
+      w.result.notMerged.push({
+        ...item,
+        why: `its branch ${item.branch} could not be fetched: ${getErrorMessage(error3)}`,
+        conflictsWith: [],
+        files: []
+      });
+      continue;
+    }
+    const outcome = await mergeOne(git, options2, item, ref, {
+      refs,
+      baseRef: w.baseRef,
+      merged: w.result.merged
+    });
+    if ("why" in outcome) w.result.notMerged.push(outcome);
+    else {
+      w.result.merged.push(outcome);
+      refs.set(item.task.id, ref);
+    }
+  }
+}
+async function mergeOne(git, options2, item, ref, w) {
+  const own2 = [ref, "--not", w.baseRef, ...item.deps.flatMap((d) => w.refs.has(d) ? [w.refs.get(d)] : [])];
+  const log = await git.run(["log", "--no-merges", "--format=%h%x09%s", ...own2]);
+  const commits = log.split("\n").filter(Boolean).map((line) => {
+    const [sha = "", ...subject] = line.split("	");
+    return { sha, subject: subject.join("	") };
+  });
+  const merged = await git.try([
+    ...identityArgs(options2.author),
+    "merge",
+    "--no-ff",
+    "--no-edit",
+    "-m",
+    `Merge ${item.task.id}: ${item.task.title}`.slice(0, 250),
+    ref
+  ]);
+  if (merged.code === 0) return { ...item, commits };
+  const files = (await git.try(["diff", "--name-only", "--diff-filter=U"])).stdout.trim().split("\n").filter(Boolean);
+  await git.try(["merge", "--abort"]);
+  const conflictsWith = [];
+  for (const m of w.merged) {
+    const touched = await git.try(["diff", "--name-only", `${w.baseRef}...${w.refs.get(m.task.id)}`]);
+    if (touched.stdout.split("\n").some((f) => files.includes(f))) conflictsWith.push(m.task.id);
+  }
+  options2.log.warning(
+    `${item.task.id} does not merge into the issue's branch` + (conflictsWith.length > 0 ? ` with ${conflictsWith.join(", ")}` : "") + (files.length > 0 ? `; conflicting files: ${files.join(", ")}` : "")
+  );
+  return {
+    ...item,
+    why: `its branch conflicts with ${conflictsWith.length > 0 ? conflictsWith.join(", ") : "the tasks merged before it"}` + (files.length > 0 ? ` in ${files.join(", ")}` : ""),
+    conflictsWith,
+    files
+  };
+}
+async function openIssuePullRequest(options2, result) {
+  try {
+    const pr = await openPullRequest(
+      options2.client,
+      {
+        head: result.branch,
+        base: result.base,
+        title: `${options2.issueTitle} (#${options2.issueNumber})`.slice(0, 250),
+        body: integrationBody(options2.issueNumber, result),
+        draft: options2.draft
+      },
+      options2.sleep
+    );
+    Object.assign(result, { pr: pr.url, prNumber: pr.number, updated: pr.reused });
+  } catch (error3) {
+    result.prError = getErrorMessage(error3);
+  }
+}
+
+// src/aggregate/issue-pull-request.ts
+async function issuePullRequest(client, o) {
+  if (o.mode !== "issue") return void 0;
+  const blocker = await deliveryBlocker(o.workspace);
+  if (blocker) {
+    o.log.warning(
+      `no pull request for the issue: ${blocker} (the aggregate job needs the repository checked out, and contents: write and pull-requests: write)`
+    );
+    return void 0;
+  }
+  return async (plan, author) => {
+    const { title } = await new IssueThread(client, o.issueNumber).issue();
+    return integrateIssue(plan, {
+      workspace: o.workspace,
+      issueNumber: o.issueNumber,
+      issueTitle: title,
+      ...o.baseBranch ? { baseBranch: o.baseBranch } : {},
+      draft: o.draft,
+      token: o.token,
+      author,
+      client,
+      sleep: o.sleep,
+      log: o.log,
+      ...o.gitTimeoutMs ? { gitTimeoutMs: o.gitTimeoutMs } : {}
+    });
+  };
 }
 
 // src/delivery/publish-dashboard.ts
-import { mkdtempSync, rmSync as rmSync7, writeFileSync as writeFileSync5 } from "node:fs";
-import os6 from "node:os";
-import path12 from "node:path";
+import { mkdtempSync as mkdtempSync2, rmSync as rmSync8, writeFileSync as writeFileSync5 } from "node:fs";
+import os7 from "node:os";
+import path13 from "node:path";
 async function publishDashboard(options2) {
   const remote = options2.remote ?? "origin";
   const url = (await gitIn(options2.workspace).run(["config", "--get", `remote.${remote}.url`])).trim();
-  const dir = mkdtempSync(path12.join(os6.tmpdir(), "p2p-pages-"));
+  const dir = mkdtempSync2(path13.join(os7.tmpdir(), "p2p-pages-"));
   try {
     const git = gitIn(dir, { remoteUrl: url, token: options2.token });
     await git.run(["init", "--quiet"]);
@@ -43056,8 +43350,8 @@ async function publishDashboard(options2) {
     });
     if (fetched.code === 0) await git.run(["checkout", "--quiet", "-B", options2.branch, "FETCH_HEAD"]);
     else await git.run(["checkout", "--quiet", "--orphan", options2.branch]);
-    writeFileSync5(path12.join(dir, "index.html"), options2.html);
-    writeFileSync5(path12.join(dir, ".nojekyll"), "");
+    writeFileSync5(path13.join(dir, "index.html"), options2.html);
+    writeFileSync5(path13.join(dir, ".nojekyll"), "");
     await git.run(["add", "index.html", ".nojekyll"]);
     const where = `${options2.branch} on ${url.replace(/\/\/[^@/]*@/, "//")}`;
     if (fetched.code === 0 && (await git.try(["diff-index", "--cached", "--quiet", "HEAD"])).code === 0)
@@ -43067,7 +43361,7 @@ async function publishDashboard(options2) {
     await git.run(["push", "--quiet", url, `HEAD:refs/heads/${options2.branch}`], { network: true });
     return where;
   } finally {
-    rmSync7(dir, { recursive: true, force: true });
+    rmSync8(dir, { recursive: true, force: true });
   }
 }
 
@@ -43115,22 +43409,22 @@ function scrubInitialEnvironment(shouldHide) {
 }
 
 // src/agents/agent-cli.ts
-import path14 from "node:path";
+import path15 from "node:path";
 
 // src/agents/install-cli.ts
 import {
   existsSync as existsSync6,
   lstatSync as lstatSync3,
   mkdirSync as mkdirSync4,
-  mkdtempSync as mkdtempSync2,
+  mkdtempSync as mkdtempSync3,
   readFileSync as readFileSync7,
   renameSync as renameSync2,
-  rmSync as rmSync8,
+  rmSync as rmSync9,
   symlinkSync as symlinkSync2,
   writeFileSync as writeFileSync6
 } from "node:fs";
-import os7 from "node:os";
-import path13 from "node:path";
+import os8 from "node:os";
+import path14 from "node:path";
 
 // src/agents/run-tool.ts
 import { spawn as spawn3 } from "node:child_process";
@@ -43180,7 +43474,7 @@ function runTool(file, args, options2) {
 // src/agents/install-cli.ts
 var INSTALL_TIMEOUT_MS = 10 * 6e4;
 var MARKER2 = ".p2p-dev-installed.json";
-var installRoot = (env) => path13.join(env.RUNNER_TEMP || os7.tmpdir(), "p2p-dev-cli");
+var installRoot = (env) => path14.join(env.RUNNER_TEMP || os8.tmpdir(), "p2p-dev-cli");
 function privateFolder(dir) {
   mkdirSync4(dir, { recursive: true, mode: 448 });
   const stat2 = lstatSync3(dir);
@@ -43191,9 +43485,9 @@ function privateFolder(dir) {
 var folderName = (pkg, version2) => `${pkg.replace(/[@/]/g, "_")}@${version2}`;
 function completeInstall(dir, request2) {
   try {
-    const marker = JSON.parse(readFileSync7(path13.join(dir, MARKER2), "utf8"));
+    const marker = JSON.parse(readFileSync7(path14.join(dir, MARKER2), "utf8"));
     if (marker.package !== request2.package || typeof marker.version !== "string") return void 0;
-    return existsSync6(path13.join(dir, "bin", request2.binary)) ? marker.version : void 0;
+    return existsSync6(path14.join(dir, "bin", request2.binary)) ? marker.version : void 0;
   } catch {
     return void 0;
   }
@@ -43208,8 +43502,8 @@ ${said}` : ""}`;
 }
 async function npmInstall(staging, request2, env, timeoutMs) {
   const npm = findExecutable("npm", env.PATH ?? "");
-  if (!path13.isAbsolute(npm)) throw new Error("npm is not on PATH (actions/setup-node provides it)");
-  writeFileSync6(path13.join(staging, "package.json"), '{ "name": "p2p-dev-cli", "private": true }\n');
+  if (!path14.isAbsolute(npm)) throw new Error("npm is not on PATH (actions/setup-node provides it)");
+  writeFileSync6(path14.join(staging, "package.json"), '{ "name": "p2p-dev-cli", "private": true }\n');
   const args = ["install", "--prefix", staging, "--no-save", "--no-package-lock", "--no-audit", "--no-fund"];
   args.push("--no-update-notifier", "--loglevel=error");
   args.push("--ignore-scripts", `${request2.package}@${request2.version}`);
@@ -43217,15 +43511,15 @@ async function npmInstall(staging, request2, env, timeoutMs) {
   if (result.code !== 0 || result.timedOut) throw new Error(npmFailure(result, timeoutMs));
 }
 async function ownScripts(staging, request2, env, timeoutMs) {
-  const dir = path13.join(staging, "node_modules", ...request2.package.split("/"));
-  const manifest = JSON.parse(readFileSync7(path13.join(dir, "package.json"), "utf8"));
-  const bins = [path13.join(dir, "node_modules", ".bin"), path13.join(staging, "node_modules", ".bin")];
+  const dir = path14.join(staging, "node_modules", ...request2.package.split("/"));
+  const manifest = JSON.parse(readFileSync7(path14.join(dir, "package.json"), "utf8"));
+  const bins = [path14.join(dir, "node_modules", ".bin"), path14.join(staging, "node_modules", ".bin")];
   for (const stage of ["preinstall", "install", "postinstall"]) {
     const script = manifest.scripts?.[stage];
     if (!script) continue;
     const result = await runTool("/bin/sh", ["-c", script], {
       cwd: dir,
-      env: { ...env, PATH: [...bins, env.PATH].filter(Boolean).join(path13.delimiter) },
+      env: { ...env, PATH: [...bins, env.PATH].filter(Boolean).join(path14.delimiter) },
       timeoutMs
     });
     if (result.code !== 0 || result.timedOut || result.error)
@@ -43235,7 +43529,7 @@ async function ownScripts(staging, request2, env, timeoutMs) {
   }
 }
 function installedVersion(staging, request2) {
-  const file = path13.join(staging, "node_modules", ...request2.package.split("/"), "package.json");
+  const file = path14.join(staging, "node_modules", ...request2.package.split("/"), "package.json");
   const manifest = JSON.parse(readFileSync7(file, "utf8"));
   const bins = typeof manifest.bin === "string" ? [request2.package.replace(/^@[^/]+\//, "")] : Object.keys(manifest.bin ?? {});
   if (!bins.includes(request2.binary))
@@ -43243,30 +43537,30 @@ function installedVersion(staging, request2) {
   return manifest.version ?? request2.version;
 }
 async function freshInstall(root, request2, env, timeoutMs) {
-  const staging = mkdtempSync2(path13.join(root, ".staging-"));
+  const staging = mkdtempSync3(path14.join(root, ".staging-"));
   try {
     await npmInstall(staging, request2, env, timeoutMs);
     if (request2.scripts) await ownScripts(staging, request2, env, timeoutMs);
     const version2 = installedVersion(staging, request2);
-    mkdirSync4(path13.join(staging, "bin"));
+    mkdirSync4(path14.join(staging, "bin"));
     symlinkSync2(
-      path13.join("..", "node_modules", ".bin", request2.binary),
-      path13.join(staging, "bin", request2.binary)
+      path14.join("..", "node_modules", ".bin", request2.binary),
+      path14.join(staging, "bin", request2.binary)
     );
-    writeFileSync6(path13.join(staging, MARKER2), `${JSON.stringify({ package: request2.package, version: version2 })}
+    writeFileSync6(path14.join(staging, MARKER2), `${JSON.stringify({ package: request2.package, version: version2 })}
 `);
-    const dir = path13.join(root, folderName(request2.package, version2));
+    const dir = path14.join(root, folderName(request2.package, version2));
     try {
       renameSync2(staging, dir);
     } catch {
       if (completeInstall(dir, request2) === void 0) {
-        rmSync8(dir, { recursive: true, force: true });
+        rmSync9(dir, { recursive: true, force: true });
         renameSync2(staging, dir);
       }
     }
     return { dir, version: version2 };
   } finally {
-    rmSync8(staging, { recursive: true, force: true });
+    rmSync9(staging, { recursive: true, force: true });
   }
 }
 var installs = /* @__PURE__ */ new Map();
@@ -43278,12 +43572,12 @@ ${request2.package}@${request2.version}`;
   if (!install) {
     install = (async () => {
       privateFolder(root);
-      const ready = path13.join(root, folderName(request2.package, request2.version));
+      const ready = path14.join(root, folderName(request2.package, request2.version));
       const version2 = completeInstall(ready, request2);
       if (version2 !== void 0)
-        return { binDir: path13.join(ready, "bin"), version: version2, dir: ready, reused: true };
+        return { binDir: path14.join(ready, "bin"), version: version2, dir: ready, reused: true };
       const made = await freshInstall(root, request2, env, options2.timeoutMs ?? INSTALL_TIMEOUT_MS);
-      return { binDir: path13.join(made.dir, "bin"), ...made, reused: false };
+      return { binDir: path14.join(made.dir, "bin"), ...made, reused: false };
     })();
     installs.set(key, install);
     install.catch(() => installs.delete(key));
@@ -43295,7 +43589,7 @@ ${request2.package}@${request2.version}`;
 var VERSION_TIMEOUT_MS = 6e4;
 async function reportedVersion(binary, env) {
   const result = await runTool(binary, ["--version"], {
-    cwd: path14.dirname(binary),
+    cwd: path15.dirname(binary),
     env,
     timeoutMs: VERSION_TIMEOUT_MS
   });
@@ -43306,7 +43600,7 @@ async function reportedVersion(binary, env) {
 }
 async function findCli(binary, requested, env) {
   const found = findExecutable(binary, env.PATH ?? "");
-  const facts = path14.isAbsolute(found) ? { onPath: found } : {};
+  const facts = path15.isAbsolute(found) ? { onPath: found } : {};
   if (needsPathVersion(requested, facts)) {
     const version2 = versionIn((await reportedVersion(found, env)).said);
     if (version2) facts.pathVersion = version2;
@@ -43326,8 +43620,8 @@ async function provideAgentCli(choice, requested, env, log, options2 = {}) {
   try {
     const request2 = { ...plan, binary: preset.binary };
     const cli = await installCli(request2, env, options2);
-    const withCli = { ...env, PATH: [cli.binDir, env.PATH].filter(Boolean).join(path14.delimiter) };
-    const check = await reportedVersion(path14.join(cli.binDir, preset.binary), withCli);
+    const withCli = { ...env, PATH: [cli.binDir, env.PATH].filter(Boolean).join(path15.delimiter) };
+    const check = await reportedVersion(path15.join(cli.binDir, preset.binary), withCli);
     if (!check.ok) throw new Error(check.said);
     log.info(
       `\u{1F4E6} ${cli.reused ? "reusing" : "installed"} ${plan.package}@${cli.version} for the ${choice.id} preset (${plan.why}${plan.requested ? `; agent-version ${plan.version}` : "; the version this release was tested with"}) in ${cli.dir}; \`${preset.binary} --version\` says ${check.said}`
@@ -43359,7 +43653,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
   const run2 = `${runtime.runId}.${runtime.runAttempt}`;
   const suffix = Math.random().toString(16).slice(2, 6);
   const nodeId = `run-${run2}-node-${inputs.instance}-${suffix}`;
-  const base = runtime.tempDir || os8.tmpdir();
+  const base = runtime.tempDir || os9.tmpdir();
   return {
     issueNumber,
     instance: inputs.instance,
@@ -43387,12 +43681,12 @@ function nodeConfig(inputs, runtime, issueNumber) {
     taskTimeoutMs: inputs.taskTimeoutMs,
     maxAttempts: inputs.maxAttempts,
     workspace: runtime.workspace,
-    tempDir: mkdtempSync3(path15.join(base, `p2p-dev-${inputs.instance}-`)),
+    tempDir: mkdtempSync4(path16.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
     allowUntrustedAuthors: inputs.allowUntrustedAuthors,
     delivery: {
       token: inputs.token,
-      createPr: inputs.createPr,
+      createPr: inputs.createPr === "task",
       draft: inputs.draftPr,
       ...inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {},
       gitTimeoutMs: inputs.gitTimeoutMs,
@@ -43494,9 +43788,20 @@ async function runAggregateMode(inputs, runtime) {
     issueNumber,
     run: `${runtime.runId}.${runtime.runAttempt}`,
     trustedAuthors: inputs.trustedAuthors,
-    metricsFile: inputs.metricsFile ?? path15.join(runtime.tempDir || os8.tmpdir(), "p2p-dev-metrics.json"),
+    metricsFile: inputs.metricsFile ?? path16.join(runtime.tempDir || os9.tmpdir(), "p2p-dev-metrics.json"),
     log: actionsLogger,
-    labels: { trigger: inputs.triggerLabel, done: inputs.doneLabel, failed: inputs.failedLabel }
+    labels: { trigger: inputs.triggerLabel, done: inputs.doneLabel, failed: inputs.failedLabel },
+    integrate: await issuePullRequest(client, {
+      mode: inputs.createPr,
+      workspace: runtime.workspace,
+      issueNumber,
+      token: inputs.token,
+      draft: inputs.draftPr,
+      baseBranch: inputs.baseBranch,
+      gitTimeoutMs: inputs.gitTimeoutMs,
+      sleep: realSleep,
+      log: actionsLogger
+    })
   });
   const { totals, successRate } = result.summary;
   setOutput("tasks-completed", String(totals.completed));

@@ -176,12 +176,22 @@ async function main(): Promise<void> {
   );
   console.log(`\nBranches pushed to ${remote}:`);
   for (const branch of remoteBranches(remote)) console.log(`  ${branch}`);
+  // The aggregate-results job, in a checkout of its own: the issue's pull request (the task branches merged
+  // into one) and the summary on the issue.
+  const aggregate = startNode(1, {
+    apiUrl: url,
+    token: 'ghs_bot_token',
+    repository,
+    issue,
+    instances: NODES,
+    runId,
+    workspace: cloneFor(remote, gitDir, 'aggregate'),
+    inputs: { mode: 'aggregate', 'fail-on-task-failure': 'false' },
+  });
+  await aggregate.exited;
   console.log('Pull requests on the emulator:');
   for (const pull of emulator.pulls().sort((a, b) => a.number - b.number))
     console.log(`  #${pull.number} ${pull.title}  (${pull.head} → ${pull.base})`);
-  // The aggregate-results job posts the summary on the issue.
-  const aggregate = job('aggregate', { 'fail-on-task-failure': 'false' });
-  await aggregate.exited;
   const summary = emulator.listComments(issue).find((c) => c.body.includes('p2p-dev-summary'));
   console.log(`\n${stamp()} aggregate-results posted the summary:\n`);
   console.log(summary?.body.split('\n').slice(1).join('\n') ?? aggregate.log());

@@ -19,6 +19,9 @@ export { InputError };
 
 export type Mode = 'node' | 'trigger' | 'aggregate';
 
+/** Pull requests: one for the issue (the aggregate job merges the task branches), one per task, or none. */
+export type PullRequests = 'issue' | 'task' | 'none';
+
 /** Where the plan comes from: the issue's task list, a planner command, or the agent. */
 export type Planner = 'issue' | 'command' | 'agent';
 
@@ -70,7 +73,7 @@ export interface Inputs {
   stopRelay: boolean;
   passTokenToAgent: boolean;
   metricsFile: string | undefined;
-  createPr: boolean;
+  createPr: PullRequests;
   draftPr: boolean;
   allowUntrustedAuthors: boolean;
   publishDashboard: boolean;
@@ -123,6 +126,15 @@ function checkInput(): CheckSettings | undefined {
   const fixAttempts = numberInput('fix-attempts', { min: 0, max: 20, integer: true });
   const minutes = numberInput('verify-timeout-min', { min: 0.01, max: 24 * 60, unit: 'minutes' });
   return command ? { command, fixAttempts, timeoutMs: Math.round(minutes * 60_000) } : undefined;
+}
+
+function pullRequestsInput(): PullRequests {
+  const value = raw('create-pr').trim().toLowerCase();
+  if (value === 'issue' || value === 'task' || value === 'none') return value;
+  // What true and false meant before there was one for the issue.
+  if (value === 'true') return 'task';
+  if (value === 'false') return 'none';
+  throw new InputError(`Input "create-pr" must be one of issue, task, none; got "${raw('create-pr')}".`);
 }
 
 export function readPayload(path: string | undefined): Record<string, unknown> {
@@ -338,7 +350,7 @@ export function readInputs(runtime: Runtime): Inputs {
     stopRelay: booleanInput('stop-relay'),
     passTokenToAgent: booleanInput('pass-token-to-agent'),
     metricsFile: raw('metrics-file').trim() || undefined,
-    createPr: booleanInput('create-pr'),
+    createPr: pullRequestsInput(),
     allowUntrustedAuthors: booleanInput('allow-untrusted-authors'),
     publishDashboard: booleanInput('publish-dashboard'),
     dashboardBranch: branchInput('dashboard-branch') ?? 'gh-pages',

@@ -18,6 +18,7 @@ import { mayReachAgent } from './node/task/prompt.js';
 import { decideStart } from './trigger/decide-start.js';
 import { runTrigger } from './trigger/run-trigger.js';
 import { runAggregate } from './aggregate/run-aggregate.js';
+import { issuePullRequest } from './aggregate/issue-pull-request.js';
 import { publishDashboard } from './delivery/publish-dashboard.js';
 import { resolveGit } from './delivery/git.js';
 import { resolveBash } from './node/agent/agent-process.js';
@@ -87,7 +88,7 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     allowUntrustedAuthors: inputs.allowUntrustedAuthors,
     delivery: {
       token: inputs.token,
-      createPr: inputs.createPr,
+      createPr: inputs.createPr === 'task',
       draft: inputs.draftPr,
       ...(inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {}),
       gitTimeoutMs: inputs.gitTimeoutMs,
@@ -212,6 +213,17 @@ async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void>
     metricsFile: inputs.metricsFile ?? path.join(runtime.tempDir || os.tmpdir(), 'p2p-dev-metrics.json'),
     log: actionsLogger,
     labels: { trigger: inputs.triggerLabel, done: inputs.doneLabel, failed: inputs.failedLabel },
+    integrate: await issuePullRequest(client, {
+      mode: inputs.createPr,
+      workspace: runtime.workspace,
+      issueNumber,
+      token: inputs.token,
+      draft: inputs.draftPr,
+      baseBranch: inputs.baseBranch,
+      gitTimeoutMs: inputs.gitTimeoutMs,
+      sleep: realSleep,
+      log: actionsLogger,
+    }),
   });
   const { totals, successRate } = result.summary;
   core.setOutput('tasks-completed', String(totals.completed));

@@ -12,6 +12,9 @@ import { fold, type RunState } from '../protocol/fold.js';
 import { findChecklist, renderChecklist, shouldEdit } from '../protocol/checklist.js';
 import { isTrusted, makeTrust, type Trust } from '../protocol/thread-comment.js';
 import { renderSummary, summarize, SUMMARY_MARKER, type RunSummary } from './run-summary.js';
+import { integrationPlan, type IntegrationPlan } from '../delivery/integration-plan.js';
+import { integrationSummary } from '../delivery/integration-body.js';
+import type { Integration } from '../delivery/issue-branch.js';
 
 export { ACTIONS_BOT, actionIdentity } from '../github/identity.js';
 
@@ -20,7 +23,15 @@ export interface AggregateResult {
   markdown: string;
   commentId: number;
   metricsFile: string;
+  /** The issue's one pull request, when the run makes one (create-pr: issue). */
+  integration?: Integration;
 }
+
+/** Builds the issue's pull request from the plan (issue-branch.ts), as the action's identity. */
+export type Integrate = (
+  plan: IntegrationPlan,
+  author: { login: string; id: number },
+) => Promise<Integration>;
 
 /** The trigger label, and the labels that replace it when every task completed (`done`) or not (`failed`). */
 export interface OutcomeLabels {
@@ -84,6 +95,8 @@ export async function runAggregate(
     log: Logger;
     /** Absent: the issue's labels are left as they are. */
     labels?: OutcomeLabels;
+    /** Absent: no pull request for the issue (each task has its own, or none). */
+    integrate?: Integrate;
   },
 ): Promise<AggregateResult> {
   const identity = await actionIdentity(client);
@@ -92,7 +105,8 @@ export async function runAggregate(
   await thread.refresh();
   const state = fold(thread.all(), { run: options.run, trust });
   const summary = summarize(state, client.clock.now());
-  const markdown = renderSummary(summary);
+  const { integration, lines } = await integrateRun(state, identity, options);
+  const markdown = [renderSummary(summary), ...(lines.length ? ['', ...lines] : [])].join('\n');
   const body = `${SUMMARY_MARKER(options.run)}\n${markdown}\n`;
   const existing = thread
     .all()
@@ -110,5 +124,29 @@ export async function runAggregate(
       2,
     ),
   );
-  return { summary, markdown, commentId: comment.id, metricsFile: options.metricsFile };
+  return {
+    summary,
+    markdown,
+    commentId: comment.id,
+    metricsFile: options.metricsFile,
+    ...(integration ? { integration } : {}),
+  };
+}
+
+/** The issue's pull request, before the summary that links it; a failure is said in the summary, not thrown. */
+async function integrateRun(
+  state: RunState,
+  identity: { login: string; id: number },
+  options: { integrate?: Integrate; log: Logger },
+): Promise<{ integration?: Integration; lines: string[] }> {
+  if (!options.integrate || !state.plan) return { lines: [] };
+  try {
+    const integration = await options.integrate(integrationPlan(state), identity);
+    if (integration.pr) options.log.info(`the issue's pull request: ${integration.pr}`);
+    return { integration, lines: integrationSummary(integration) };
+  } catch (error) {
+    const why = getErrorMessage(error);
+    options.log.warning(`could not make the issue's pull request: ${why}`);
+    return { lines: integrationSummary(undefined, why) };
+  }
 }

@@ -38,7 +38,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'fail-on-task-failure': "true",
   'metrics-file': "",
   'pass-token-to-agent': "false",
-  'create-pr': "true",
+  'create-pr': "issue",
   'draft-pr': "false",
   'base-branch': "",
   'allow-untrusted-authors': "false",

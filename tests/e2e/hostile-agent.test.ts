@@ -78,7 +78,7 @@ describe('a hostile agent', () => {
           issue: s.issue,
           instances: NODES,
           workspace: workspaces[i - 1]!,
-          inputs: { 'agent-command': `node ${AGENT}`, 'max-attempts': '1' },
+          inputs: { 'agent-command': `node ${AGENT}`, 'max-attempts': '1', 'create-pr': 'task' },
           env: {
             HOME: homes[i - 1]!,
             RUNNER_TEMP: temps[i - 1]!,

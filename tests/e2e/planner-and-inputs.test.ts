@@ -127,7 +127,7 @@ describe('inputs', () => {
       [{ 'max-attempts': '0' }, /Input "max-attempts" must be a whole number from 1 to 100; got "0"/],
       [{ 'issue-number': 'abc' }, /Input "issue-number" must be a positive whole number/],
       [{ 'base-branch': 'main..dev' }, /Input "base-branch" must be a branch name .*got "main..dev"/],
-      [{ 'create-pr': 'maybe' }, /Input "create-pr" must be true or false/],
+      [{ 'create-pr': 'maybe' }, /Input "create-pr" must be one of issue, task, none; got "maybe"/],
       [{ 'max-turns': '0' }, /Input "max-turns" must be a whole number from 1 to 10000; got "0"/],
       [
         { 'max-task-cost-usd': 'lots' },

@@ -26,7 +26,7 @@ describe('results as branches and pull requests', () => {
         '- [ ] Only read the code',
         '- [ ] Break the build',
       ].join('\n'),
-      inputs: { 'max-attempts': '1' },
+      inputs: { 'max-attempts': '1', 'create-pr': 'task' },
       agentBody: [
         'case "$P2P_TASK_ID" in',
         '  task-1) mkdir -p src && echo "feature A" > src/a.txt ;;',
@@ -97,7 +97,12 @@ describe('results as branches and pull requests', () => {
       issue,
       instances: 1,
       workspace: cloneFor(remote, scenario.dir, 'aggregate'),
-      inputs: { mode: 'aggregate', 'fail-on-task-failure': 'false', 'publish-dashboard': 'true' },
+      inputs: {
+        mode: 'aggregate',
+        'fail-on-task-failure': 'false',
+        'publish-dashboard': 'true',
+        'create-pr': 'task',
+      },
     });
     expect((await aggregate.exited).code).toBe(0);
     // The dashboard went to the Pages branch, as one file.
@@ -118,7 +123,7 @@ describe('results as branches and pull requests', () => {
     scenario = await startScenario({
       nodes: 2,
       issueBody: ['- [ ] Say one', '- [ ] Say two', '- [ ] Combine (depends: task-1, task-2)'].join('\n'),
-      inputs: { 'max-attempts': '1', 'draft-pr': 'true', 'base-branch': 'main' },
+      inputs: { 'max-attempts': '1', 'draft-pr': 'true', 'base-branch': 'main', 'create-pr': 'task' },
       agentBody: [
         'case "$P2P_TASK_ID" in',
         '  task-1) echo one > shared.txt ;;',

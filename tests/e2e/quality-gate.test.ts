@@ -27,6 +27,7 @@ describe('the quality gate', () => {
       nodes: 2,
       issueBody: '- [ ] Make value.txt right',
       inputs: {
+        'create-pr': 'task',
         'verify-command':
           'grep -q fixed value.txt || { echo "value.txt says $(cat value.txt), expected fixed"; exit 1; }',
       },

@@ -93,3 +93,31 @@ describe('agent-version', () => {
     expect(() => readInputs(runtime)).toThrow(/Input "agent-version" goes with a preset agent/);
   });
 });
+
+describe('create-pr', () => {
+  const NAME = 'INPUT_CREATE-PR';
+  afterEach(() => {
+    delete process.env[NAME];
+  });
+
+  it('is one pull request for the issue unless set; true and false keep what they meant before', () => {
+    expect(readInputs(runtime).createPr).toBe('issue');
+    for (const [given, read] of [
+      ['task', 'task'],
+      ['none', 'none'],
+      ['Issue', 'issue'],
+      ['true', 'task'],
+      ['false', 'none'],
+    ] as const) {
+      process.env[NAME] = given;
+      expect(readInputs(runtime).createPr).toBe(read);
+    }
+  });
+
+  it('refuses anything else, naming the input and what it accepts', () => {
+    process.env[NAME] = 'both';
+    expect(() => readInputs(runtime)).toThrow(
+      'Input "create-pr" must be one of issue, task, none; got "both".',
+    );
+  });
+});

@@ -84,9 +84,9 @@ const ROUTES: Record<string, string[] | 'job'> = {
   'runs-on': 'job',
   'trigger-label': ['check-trigger', 'aggregate-results'],
   'trigger-command': ['check-trigger', 'p2p-execute'],
-  'create-pr': ['p2p-execute'],
-  'draft-pr': ['p2p-execute'],
-  'base-branch': ['p2p-execute'],
+  'create-pr': ['p2p-execute', 'aggregate-results'],
+  'draft-pr': ['p2p-execute', 'aggregate-results'],
+  'base-branch': ['p2p-execute', 'aggregate-results'],
   'allow-untrusted-authors': ['check-trigger', 'p2p-execute'],
   'fail-on-task-failure': ['aggregate-results'],
 };
@@ -243,7 +243,15 @@ describe('the reusable workflow’s jobs', () => {
   it('ask for the least permissions, leave no token in the agent’s checkout and install no CLI', () => {
     expect(reusable.permissions).toEqual({ contents: 'read' });
     expect(reusable.jobs['check-trigger']!.permissions).toEqual({ contents: 'read', issues: 'write' });
-    expect(reusable.jobs['aggregate-results']!.permissions).toEqual({ contents: 'read', issues: 'write' });
+    // The summary's job pushes the issue's branch and opens its pull request (create-pr: issue).
+    expect(reusable.jobs['aggregate-results']!.permissions).toEqual({
+      contents: 'write',
+      issues: 'write',
+      'pull-requests': 'write',
+    });
+    expect(
+      reusable.jobs['aggregate-results']!.steps!.find((s) => s.uses?.startsWith('actions/checkout@'))?.with,
+    ).toEqual({ 'persist-credentials': false });
     expect(reusable.jobs['p2p-execute']!.permissions).toEqual({
       contents: 'write',
       issues: 'write',

@@ -72,7 +72,11 @@ describe('p2p-autonomous-dev.yml', () => {
     expect(aggregate.steps.find((s) => s.with?.mode === 'aggregate')?.with?.['issue-number']).toBe(
       '${{ needs.check-trigger.outputs.issue-number }}',
     );
-    expect(aggregate.permissions).toEqual({ contents: 'read', issues: 'write' });
+    // It pushes the issue's branch and opens its pull request (create-pr: issue), from a checkout without a token.
+    expect(aggregate.permissions).toEqual({ contents: 'write', issues: 'write', 'pull-requests': 'write' });
+    expect(aggregate.steps.find((s) => s.uses?.startsWith('actions/checkout@'))?.with).toEqual({
+      'persist-credentials': false,
+    });
   });
 
   it('asks for the least permissions, has timeouts, and one run per issue', () => {

@@ -1,0 +1,73 @@
+// The words of the issue's one pull request (issue-branch.ts): its body, which lists each task merged with its
+// commits, its check and its cost, and what was left out and why; and the lines the run's summary gains.
+// It closes the issue only when every task completed and was merged: otherwise merging it would close an issue
+// whose work is not all there.
+import type { Integration } from './issue-branch.js';
+import { formatUsage } from '../protocol/usage.js';
+import type { Check } from '../protocol/messages.js';
+
+const cell = (text: string, max = 200): string =>
+  text.replace(/\|/g, '/').replace(/\s+/g, ' ').trim().slice(0, max);
+
+function checkText(check: Check | undefined): string {
+  if (!check) return '';
+  const rounds = check.fix_rounds > 0 ? ` after ${check.fix_rounds} fix round(s)` : '';
+  return `\`${cell(check.command, 80)}\` ${check.passed ? 'passed' : 'failed'}${rounds}`;
+}
+
+/** Whether merging the pull request finishes the issue: every task completed and is in it. */
+export function closesIssue(i: Integration): boolean {
+  return i.plan.notCompleted.length === 0 && i.notMerged.length === 0 && i.merged.length > 0;
+}
+
+export function integrationBody(issue: number, i: Integration): string {
+  const lines: string[] = [
+    closesIssue(i)
+      ? `Closes #${issue}: every task of the issue, merged in the order they build on each other.`
+      : `Part of #${issue}: the tasks below are merged; the ones left out are listed at the end. Merging this does not close the issue.`,
+    '',
+    '| task | commits | check | agent cost |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const m of i.merged) {
+    const commits = m.commits.length
+      ? m.commits
+          .slice(0, 10)
+          .map((c) => `\`${c.sha}\` ${cell(c.subject, 80)}`)
+          .join('<br>') + (m.commits.length > 10 ? `<br>… ${m.commits.length - 10} more` : '')
+      : 'none of its own';
+    lines.push(
+      `| \`${m.task.id}\`: ${cell(m.task.title)}${m.deps.length ? ` (builds on ${m.deps.join(', ')})` : ''} | ${commits} | ${checkText(m.check)} | ${cell(formatUsage(m.usage))} |`,
+    );
+  }
+  const left = [
+    ...i.notMerged.map(
+      (n) =>
+        `- \`${n.task.id}\` (${cell(n.task.title)}): not merged, ${cell(n.why, 500)}; its branch \`${n.branch}\` is kept for a person.`,
+    ),
+    ...i.plan.notCompleted.map((n) => `- \`${n.task.id}\` (${cell(n.task.title)}): ${cell(n.why, 500)}.`),
+  ];
+  if (i.plan.unchanged.length)
+    lines.push('', `Completed with no changes: ${i.plan.unchanged.map((t) => `\`${t.id}\``).join(', ')}.`);
+  if (left.length) lines.push('', '**Left out**', '', ...left);
+  lines.push(
+    '',
+    `Made by p2p-dev from the task branches \`p2p/issue-${issue}/<task>\`; a re-run rebuilds this branch.`,
+  );
+  return lines.join('\n').slice(0, 60_000);
+}
+
+/** The summary's lines on the issue's pull request. */
+export function integrationSummary(i: Integration | undefined, error?: string): string[] {
+  if (error) return [`**Pull request for the issue:** not made: ${cell(error, 500)}`];
+  if (!i) return [];
+  if (i.merged.length === 0)
+    return ['**Pull request for the issue:** none, no completed task changed any file.'];
+  const where = i.pr ?? `branch \`${i.branch}\` (no pull request: ${cell(i.prError ?? 'unknown', 300)})`;
+  const verb = i.pr ? (i.updated ? 'updated' : 'opened') : 'pushed';
+  const lines = [
+    `**Pull request for the issue:** ${where}, ${verb} with ${i.merged.length} task(s) merged into \`${i.branch}\`${closesIssue(i) ? '; merging it closes the issue' : ''}.`,
+  ];
+  for (const n of i.notMerged) lines.push(`- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`);
+  return lines;
+}

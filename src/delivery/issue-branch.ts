@@ -1,0 +1,210 @@
+// The issue's one pull request: the completed tasks' branches merged, each after the tasks it builds on, into
+// one integration branch (integration-plan.ts decides what and in which order), pushed, and offered as one
+// pull request that a re-run updates. The merging happens in a scratch repository of its own, fetched from the
+// workspace's remote: the workspace is not touched. A branch that does not merge is left out and said so, with
+// the tasks it conflicts with and the files; so are the tasks that build on it. Rebuilt from the task branches
+// each time, so that a re-run (or a job that died half way and is run again) ends with the same branch.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { getErrorMessage } from '../errors.js';
+import type { GitHubClient, Logger } from '../github/client.js';
+import { defaultBranch, openPullRequest } from '../github/pulls.js';
+import { gitIn, identityArgs, type Git } from './git.js';
+import { integrationBranch, type IntegrationPlan, type TaskToMerge } from './integration-plan.js';
+import { integrationBody } from './integration-body.js';
+
+export interface IntegrationOptions {
+  /** A git work tree whose `origin` the task branches are on. */
+  workspace: string;
+  issueNumber: number;
+  issueTitle: string;
+  /** Empty: the repository's default branch. */
+  baseBranch?: string;
+  draft: boolean;
+  token: string;
+  author: { login: string; id: number };
+  client: GitHubClient;
+  sleep(ms: number): Promise<void>;
+  log: Logger;
+  gitTimeoutMs?: number;
+}
+
+export interface MergedTask extends TaskToMerge {
+  /** The task's own commits (not its dependencies'), newest first: short id and subject. */
+  commits: { sha: string; subject: string }[];
+}
+
+export interface NotMerged extends TaskToMerge {
+  why: string;
+  /** Tasks already merged whose changes touch the conflicting files. */
+  conflictsWith: string[];
+  files: string[];
+}
+
+export interface Integration {
+  branch: string;
+  base: string;
+  merged: MergedTask[];
+  notMerged: NotMerged[];
+  plan: IntegrationPlan;
+  commit?: string;
+  pr?: string;
+  prNumber?: number;
+  /** The pull request was already open and was updated. */
+  updated?: boolean;
+  prError?: string;
+}
+
+/** Merge the plan's branches into the integration branch, push it, and open or update its pull request. */
+export async function integrateIssue(
+  plan: IntegrationPlan,
+  options: IntegrationOptions,
+): Promise<Integration> {
+  const url = (await gitIn(options.workspace).run(['config', '--get', 'remote.origin.url'])).trim();
+  const base = options.baseBranch || (await defaultBranch(options.client));
+  const branch = integrationBranch(options.issueNumber);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-integration-'));
+  try {
+    const git = gitIn(dir, {
+      remoteUrl: url,
+      token: options.token,
+      ...(options.gitTimeoutMs ? { timeoutMs: options.gitTimeoutMs } : {}),
+    });
+    const fetchRef = async (name: string): Promise<string> => {
+      const ref = `refs/remotes/origin/${name}`;
+      await git.run(['fetch', '--no-tags', '--quiet', url, `+refs/heads/${name}:${ref}`], { network: true });
+      return ref;
+    };
+    await git.run(['init', '--quiet']);
+    const baseRef = await fetchRef(base);
+    await git.run(['checkout', '--quiet', '-B', branch, baseRef]);
+    const result: Integration = { branch, base, merged: [], notMerged: [], plan };
+    await mergeAll(git, options, { plan, baseRef, fetchRef, result });
+    if (result.merged.length === 0) return result;
+    result.commit = await git.run(['rev-parse', 'HEAD']);
+    // Forced: the branch is the action's, rebuilt from the task branches each time.
+    await git.run(['push', '--quiet', '--force', url, `HEAD:refs/heads/${branch}`], { network: true });
+    await openIssuePullRequest(options, result);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function mergeAll(
+  git: Git,
+  options: IntegrationOptions,
+  w: {
+    plan: IntegrationPlan;
+    baseRef: string;
+    fetchRef: (name: string) => Promise<string>;
+    result: Integration;
+  },
+): Promise<void> {
+  const refs = new Map<string, string>();
+  for (const item of w.plan.merge) {
+    const skippedDep = item.deps.find((d) => w.result.notMerged.some((n) => n.task.id === d));
+    if (skippedDep) {
+      w.result.notMerged.push({
+        ...item,
+        why: `it builds on ${skippedDep}, which was not merged`,
+        conflictsWith: [],
+        files: [],
+      });
+      continue;
+    }
+    let ref: string;
+    try {
+      ref = await w.fetchRef(item.branch);
+    } catch (error) {
+      w.result.notMerged.push({
+        ...item,
+        why: `its branch ${item.branch} could not be fetched: ${getErrorMessage(error)}`,
+        conflictsWith: [],
+        files: [],
+      });
+      continue;
+    }
+    const outcome = await mergeOne(git, options, item, ref, {
+      refs,
+      baseRef: w.baseRef,
+      merged: w.result.merged,
+    });
+    if ('why' in outcome) w.result.notMerged.push(outcome);
+    else {
+      w.result.merged.push(outcome);
+      refs.set(item.task.id, ref);
+    }
+  }
+}
+
+async function mergeOne(
+  git: Git,
+  options: IntegrationOptions,
+  item: TaskToMerge,
+  ref: string,
+  w: { refs: Map<string, string>; baseRef: string; merged: MergedTask[] },
+): Promise<MergedTask | NotMerged> {
+  const own = [ref, '--not', w.baseRef, ...item.deps.flatMap((d) => (w.refs.has(d) ? [w.refs.get(d)!] : []))];
+  const log = await git.run(['log', '--no-merges', '--format=%h%x09%s', ...own]);
+  const commits = log
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [sha = '', ...subject] = line.split('\t');
+      return { sha, subject: subject.join('\t') };
+    });
+  const merged = await git.try([
+    ...identityArgs(options.author),
+    'merge',
+    '--no-ff',
+    '--no-edit',
+    '-m',
+    `Merge ${item.task.id}: ${item.task.title}`.slice(0, 250),
+    ref,
+  ]);
+  if (merged.code === 0) return { ...item, commits };
+  const files = (await git.try(['diff', '--name-only', '--diff-filter=U'])).stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean);
+  await git.try(['merge', '--abort']);
+  const conflictsWith: string[] = [];
+  for (const m of w.merged) {
+    const touched = await git.try(['diff', '--name-only', `${w.baseRef}...${w.refs.get(m.task.id)!}`]);
+    if (touched.stdout.split('\n').some((f) => files.includes(f))) conflictsWith.push(m.task.id);
+  }
+  options.log.warning(
+    `${item.task.id} does not merge into the issue's branch` +
+      (conflictsWith.length > 0 ? ` with ${conflictsWith.join(', ')}` : '') +
+      (files.length > 0 ? `; conflicting files: ${files.join(', ')}` : ''),
+  );
+  return {
+    ...item,
+    why:
+      `its branch conflicts with ${conflictsWith.length > 0 ? conflictsWith.join(', ') : 'the tasks merged before it'}` +
+      (files.length > 0 ? ` in ${files.join(', ')}` : ''),
+    conflictsWith,
+    files,
+  };
+}
+
+async function openIssuePullRequest(options: IntegrationOptions, result: Integration): Promise<void> {
+  try {
+    const pr = await openPullRequest(
+      options.client,
+      {
+        head: result.branch,
+        base: result.base,
+        title: `${options.issueTitle} (#${options.issueNumber})`.slice(0, 250),
+        body: integrationBody(options.issueNumber, result),
+        draft: options.draft,
+      },
+      options.sleep,
+    );
+    Object.assign(result, { pr: pr.url, prNumber: pr.number, updated: pr.reused });
+  } catch (error) {
+    result.prError = getErrorMessage(error);
+  }
+}

@@ -1,0 +1,126 @@
+// One pull request for the issue (create-pr: issue, the default), with real dist/index.js processes and real
+// git: the nodes push each task to its branch and open no pull request of their own; the aggregate job merges
+// the completed tasks' branches in dependency order into p2p/issue-<n>-integration and opens one pull request
+// that closes the issue, which a re-run of the job updates. A branch that does not merge is left out, named with
+// the task it conflicts with and the files, and so is the task that builds on it.
+import { afterEach, describe, expect, it } from 'vitest';
+import { gitClones, startScenario, type Scenario } from '../helpers/scenario.js';
+import { cloneFor, git, remoteBranches } from '../../scripts/local-git.js';
+import { startNode } from '../../scripts/local-nodes.js';
+
+let scenario: Scenario | undefined;
+afterEach(async () => {
+  await scenario?.close();
+  scenario = undefined;
+});
+
+/** The aggregate job, in a checkout of its own; resolves with its log. */
+async function aggregate(s: Scenario, remote: string, name: string): Promise<string> {
+  const job = startNode(1, {
+    apiUrl: s.server.url,
+    token: 'ghs_bot_token',
+    repository: 'octo-org/demo',
+    issue: s.issue,
+    instances: 1,
+    workspace: cloneFor(remote, s.dir, name),
+    inputs: { mode: 'aggregate', 'fail-on-task-failure': 'false' },
+  });
+  const exited = await job.exited;
+  expect(exited.code, job.log()).toBe(0);
+  return job.log();
+}
+
+const summaryOf = (s: Scenario): string =>
+  s.server.emulator.listComments(s.issue).find((c) => c.body.includes('p2p-dev-summary'))!.body;
+
+describe('one pull request for the issue', () => {
+  it('merges tasks that build on each other into one branch, each task once, and a re-run updates it', async () => {
+    const clones = gitClones();
+    scenario = await startScenario({
+      nodes: 2,
+      issueBody: [
+        '- [ ] Add feature A',
+        '- [ ] Extend feature A (depends: task-1)',
+        '- [ ] Document feature A (depends: task-2)',
+      ].join('\n'),
+      inputs: { 'max-attempts': '1' },
+      agentBody: [
+        'case "$P2P_TASK_ID" in',
+        '  task-1) echo "feature A" > a.txt ;;',
+        '  task-2) test -f a.txt && echo "extended" >> a.txt ;;',
+        '  task-3) grep -q extended a.txt && echo "how to use A" > DOC.md ;;',
+        'esac',
+      ].join('\n'),
+      workspaceFor: clones.workspaceFor,
+    });
+    await scenario.finish();
+    const remote = clones.remote();
+    const issue = scenario.issue;
+    // The nodes pushed each task's branch and opened no pull request of their own.
+    expect(scenario.server.emulator.pulls()).toEqual([]);
+
+    await aggregate(scenario, remote, 'aggregate');
+    const branch = `p2p/issue-${issue}-integration`;
+    expect(remoteBranches(remote)).toContain(branch);
+    const pulls = scenario.server.emulator.pulls();
+    expect(pulls.map((p) => [p.head, p.base])).toEqual([[branch, 'main']]);
+    // Every task's work is there, and each task's commit once: the dependencies' commits are not repeated.
+    expect(git(remote, 'show', `${branch}:a.txt`)).toBe('feature A\nextended');
+    expect(git(remote, 'show', `${branch}:DOC.md`)).toBe('how to use A');
+    const own = git(remote, 'log', '--no-merges', '--format=%s', `main..${branch}`).split('\n');
+    expect(own.sort()).toEqual(['Add feature A', 'Document feature A', 'Extend feature A']);
+    expect(git(remote, 'log', '--format=%s', 'main')).toBe('Initial commit');
+    const body = pulls[0]!.body;
+    expect(body).toMatch(new RegExp(`^Closes #${issue}`));
+    for (const t of ['task-1', 'task-2', 'task-3']) expect(body).toContain(`\`${t}\``);
+    expect(body).toContain('(builds on task-1)');
+    expect(summaryOf(scenario)).toContain('**Pull request for the issue:** ');
+    expect(summaryOf(scenario)).toContain(`/pull/${pulls[0]!.number}, opened with 3 task(s) merged`);
+
+    // The job run again (a re-run, or one that died half way): the same pull request, updated, not a second.
+    const head = git(remote, 'rev-parse', branch);
+    const log = await aggregate(scenario, remote, 'aggregate-again');
+    const again = scenario.server.emulator.pulls();
+    expect(again).toHaveLength(1);
+    expect(again[0]!.number).toBe(pulls[0]!.number);
+    expect(git(remote, 'rev-parse', `${branch}^{tree}`)).toBe(git(remote, 'rev-parse', `${head}^{tree}`));
+    expect(summaryOf(scenario)).toMatch(/Pull request for the issue:.*updated with 3 task\(s\) merged/);
+    expect(log).toContain("the issue's pull request");
+  });
+
+  it('leaves out a branch that conflicts, names the task and the files, and what builds on it', async () => {
+    const clones = gitClones({ 'shared.txt': 'zero\n' });
+    scenario = await startScenario({
+      nodes: 2,
+      issueBody: ['- [ ] Say one', '- [ ] Say two', '- [ ] Build on two (depends: task-2)'].join('\n'),
+      inputs: { 'max-attempts': '1' },
+      agentBody: [
+        'case "$P2P_TASK_ID" in',
+        '  task-1) echo one > shared.txt ;;',
+        '  task-2) echo two > shared.txt ;;',
+        '  task-3) echo more > more.txt ;;',
+        'esac',
+      ].join('\n'),
+      workspaceFor: clones.workspaceFor,
+    });
+    await scenario.finish();
+    const remote = clones.remote();
+    const issue = scenario.issue;
+    await aggregate(scenario, remote, 'aggregate');
+    const branch = `p2p/issue-${issue}-integration`;
+    const [pull] = scenario.server.emulator.pulls();
+    expect(pull!.head).toBe(branch);
+    // task-1 merged; task-2 conflicts with it in shared.txt; task-3 builds on task-2.
+    expect(git(remote, 'show', `${branch}:shared.txt`)).toBe('one');
+    expect(pull!.body).toMatch(new RegExp(`^Part of #${issue}`));
+    expect(pull!.body).not.toMatch(/Closes #/);
+    expect(pull!.body).toMatch(/`task-2`.*not merged, its branch conflicts with task-1 in shared\.txt/);
+    expect(pull!.body).toMatch(/`task-3`.*not merged, it builds on task-2, which was not merged/);
+    expect(pull!.body).toContain(`\`p2p/issue-${issue}/task-2\` is kept for a person`);
+    // Their branches are left as they were.
+    expect(git(remote, 'show', `p2p/issue-${issue}/task-2:shared.txt`)).toBe('two');
+    expect(summaryOf(scenario)).toMatch(
+      /`task-2` not merged: its branch conflicts with task-1 in shared\.txt/,
+    );
+  });
+});
