@@ -37165,6 +37165,7 @@ var ACTION_DEFAULTS = {
   "heartbeat-writes-per-hour": "100",
   "task-timeout-min": "60",
   "git-timeout-min": "10",
+  "ci-timeout-min": "20",
   "request-timeout-s": "30",
   "max-attempts": "2",
   "trigger-label": "p2p-dev",
@@ -37365,6 +37366,7 @@ function timingInputs() {
     }),
     taskTimeoutMs: minutesInMs("task-timeout-min", 7 * 24 * 60),
     gitTimeoutMs: minutesInMs("git-timeout-min", 24 * 60),
+    ciTimeoutMs: Math.round(numberInput("ci-timeout-min", { min: 0, max: 6 * 60, unit: "minutes" }) * 6e4),
     requestTimeoutMs: numberInput("request-timeout-s", { min: 1, max: 600, integer: true, unit: "seconds" }) * 1e3
   };
 }
@@ -43106,7 +43108,23 @@ function integrationSummary(i, error3) {
     `**Pull request for the issue:** ${where}, ${verb} with ${i.merged.length} task(s) merged into \`${i.branch}\`${closesIssue(i) ? "; merging it closes the issue" : ""}.`
   ];
   for (const n of i.notMerged) lines.push(`- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`);
+  if (i.ci) lines.push(ciLine(i.ci));
   return lines;
+}
+function ciLine(ci) {
+  const mins = (ms) => `${Math.max(1, Math.round(ms / 6e4))} min`;
+  switch (ci.state) {
+    case "not-run":
+      return `**Its CI:** not run: ${cell(ci.why, 500)}.`;
+    case "none":
+      return `**Its CI:** no check or status was reported for its head commit within ${mins(ci.waitedMs)}.`;
+    case "passing":
+      return `**Its CI:** \u2705 passing (${ci.verdict.total} check(s)).`;
+    case "failing":
+      return `**Its CI:** \u274C failing: ${ci.verdict.failing.map((f) => `${cell(f.name, 80)} (${cell(f.summary, 200)})`).join("; ")}.`;
+    case "timed-out":
+      return `**Its CI:** still running after ${mins(ci.waitedMs)} (ci-timeout-min): ${ci.verdict.pending.map((p) => cell(p, 80)).join(", ") || "no check had started"}.`;
+  }
 }
 
 // src/aggregate/run-aggregate.ts
@@ -43306,6 +43324,126 @@ async function openIssuePullRequest(options2, result) {
   }
 }
 
+// src/github/checks.ts
+var CommitCi = class {
+  constructor(client, sha) {
+    this.client = client;
+    this.sha = sha;
+  }
+  client;
+  sha;
+  etags = /* @__PURE__ */ new Map();
+  runs = [];
+  statuses = [];
+  async read() {
+    const runs = await this.get(
+      "GET /repos/{owner}/{repo}/commits/{ref}/check-runs"
+    );
+    const status = await this.get(
+      "GET /repos/{owner}/{repo}/commits/{ref}/status"
+    );
+    if (runs)
+      this.runs = runs.check_runs.map((r) => ({
+        id: r.id,
+        name: r.name,
+        status: r.status,
+        conclusion: r.conclusion,
+        ...r.output?.title || r.output?.summary ? { summary: [r.output.title, r.output.summary].filter(Boolean).join(": ").slice(0, 2e3) } : {},
+        ...r.details_url ? { detailsUrl: r.details_url } : {}
+      }));
+    if (status)
+      this.statuses = status.statuses.map((s) => ({
+        context: s.context,
+        state: s.state,
+        ...s.description ? { description: s.description } : {},
+        ...s.target_url ? { targetUrl: s.target_url } : {}
+      }));
+    return { runs: this.runs, statuses: this.statuses, changed: runs !== void 0 || status !== void 0 };
+  }
+  /** One listing, with its ETag: undefined when unchanged (a free 304). */
+  async get(route) {
+    const { octokit, owner, repo } = this.client;
+    const etag = this.etags.get(route);
+    try {
+      const response = await octokit.request(route, {
+        owner,
+        repo,
+        ref: this.sha,
+        per_page: 100,
+        headers: etag ? { "if-none-match": etag } : {}
+      });
+      if (response.headers.etag) this.etags.set(route, response.headers.etag);
+      return response.data;
+    } catch (error3) {
+      if (statusOf(error3) === 304) return void 0;
+      throw error3;
+    }
+  }
+};
+
+// src/delivery/ci-verdict.ts
+var PASSING = /* @__PURE__ */ new Set(["success", "neutral", "skipped"]);
+function jobIdOf(detailsUrl) {
+  const id2 = detailsUrl ? /\/actions\/runs\/\d+\/job\/(\d+)/.exec(detailsUrl)?.[1] : void 0;
+  return id2 ? Number(id2) : void 0;
+}
+function ciVerdict(runs, statuses) {
+  const latest = /* @__PURE__ */ new Map();
+  for (const r of runs) {
+    const known = latest.get(r.name);
+    if (!known || r.id > known.id) latest.set(r.name, r);
+  }
+  const failing = [];
+  const pending = [];
+  for (const r of latest.values()) {
+    if (r.status !== "completed") pending.push(r.name);
+    else if (!PASSING.has(r.conclusion ?? ""))
+      failing.push({
+        name: r.name,
+        summary: `${r.conclusion ?? "no conclusion"}${r.summary ? `: ${r.summary}` : ""}`,
+        ...r.detailsUrl ? { url: r.detailsUrl } : {},
+        ...jobIdOf(r.detailsUrl) !== void 0 ? { jobId: jobIdOf(r.detailsUrl) } : {}
+      });
+  }
+  for (const s of statuses) {
+    if (s.state === "pending") pending.push(s.context);
+    else if (s.state !== "success")
+      failing.push({
+        name: s.context,
+        summary: `${s.state}${s.description ? `: ${s.description}` : ""}`,
+        ...s.targetUrl ? { url: s.targetUrl } : {}
+      });
+  }
+  const total = latest.size + statuses.length;
+  const state = total === 0 ? "none" : pending.length > 0 ? "pending" : failing.length > 0 ? "failing" : "passing";
+  return { state, total, failing, pending };
+}
+
+// src/delivery/ci-wait.ts
+var CI_POLL_MS = 15e3;
+var CI_NONE_GRACE_MS = 12e4;
+var startsNoWorkflows = (login) => login === "github-actions[bot]";
+async function waitForCi(ci, o) {
+  const start = o.now();
+  const pollMs = o.pollMs ?? CI_POLL_MS;
+  const grace = Math.min(o.noneGraceMs ?? CI_NONE_GRACE_MS, o.timeoutMs);
+  let verdict = ciVerdict([], []);
+  for (; ; ) {
+    try {
+      const reading = await ci.read();
+      verdict = ciVerdict(reading.runs, reading.statuses);
+    } catch (error3) {
+      o.log.warning(`could not read the checks: ${getErrorMessage(error3)}`);
+    }
+    const waitedMs = o.now() - start;
+    if (verdict.state === "passing" || verdict.state === "failing")
+      return { state: verdict.state, verdict, waitedMs };
+    if (verdict.state === "none" && waitedMs >= grace) return { state: "none", waitedMs };
+    if (waitedMs >= o.timeoutMs) return { state: "timed-out", verdict, waitedMs };
+    await o.sleep(Math.min(pollMs, Math.max(0, o.timeoutMs - waitedMs)));
+  }
+}
+
 // src/aggregate/issue-pull-request.ts
 async function issuePullRequest(client, o) {
   if (o.mode !== "issue") return void 0;
@@ -43318,7 +43456,7 @@ async function issuePullRequest(client, o) {
   }
   return async (plan, author) => {
     const { title } = await new IssueThread(client, o.issueNumber).issue();
-    return integrateIssue(plan, {
+    const integration = await integrateIssue(plan, {
       workspace: o.workspace,
       issueNumber: o.issueNumber,
       issueTitle: title,
@@ -43331,7 +43469,26 @@ async function issuePullRequest(client, o) {
       log: o.log,
       ...o.gitTimeoutMs ? { gitTimeoutMs: o.gitTimeoutMs } : {}
     });
+    const ci = await pullRequestCi(client, integration, author, o);
+    return ci ? { ...integration, ci } : integration;
   };
+}
+async function pullRequestCi(client, integration, author, o) {
+  if (!integration.commit || !integration.pr || o.ciTimeoutMs <= 0) return void 0;
+  if (startsNoWorkflows(author.login))
+    return {
+      state: "not-run",
+      why: `pushes made with GITHUB_TOKEN (${author.login}) start no workflow, so the pull request's CI does not run until someone pushes to it or re-runs it; give the run a GitHub App token (README: "CI on the pull request") for it to run`
+    };
+  o.log.info(
+    `waiting up to ${Math.round(o.ciTimeoutMs / 6e4)} min for the CI of ${integration.commit.slice(0, 7)}`
+  );
+  return waitForCi(new CommitCi(client, integration.commit), {
+    timeoutMs: o.ciTimeoutMs,
+    now: () => client.clock.now(),
+    sleep: o.sleep,
+    log: o.log
+  });
 }
 
 // src/delivery/publish-dashboard.ts
@@ -43799,6 +43956,7 @@ async function runAggregateMode(inputs, runtime) {
       draft: inputs.draftPr,
       baseBranch: inputs.baseBranch,
       gitTimeoutMs: inputs.gitTimeoutMs,
+      ciTimeoutMs: inputs.ciTimeoutMs,
       sleep: realSleep,
       log: actionsLogger
     })

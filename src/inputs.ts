@@ -58,6 +58,8 @@ export interface Inputs {
   heartbeatWritesPerHour: number;
   taskTimeoutMs: number;
   gitTimeoutMs: number;
+  /** mode aggregate: how long to wait for the pull request's CI; 0: not at all. */
+  ciTimeoutMs: number;
   /** How long one request to GitHub may take before it is abandoned (and retried like a 5xx). */
   requestTimeoutMs: number;
   maxAttempts: number;
@@ -234,6 +236,7 @@ type TimingInputs = Pick<
   | 'taskTimeoutMs'
   | 'gitTimeoutMs'
   | 'requestTimeoutMs'
+  | 'ciTimeoutMs'
 >;
 
 function timingInputs(): TimingInputs {
@@ -258,6 +261,7 @@ function timingInputs(): TimingInputs {
     }),
     taskTimeoutMs: minutesInMs('task-timeout-min', 7 * 24 * 60),
     gitTimeoutMs: minutesInMs('git-timeout-min', 24 * 60),
+    ciTimeoutMs: Math.round(numberInput('ci-timeout-min', { min: 0, max: 6 * 60, unit: 'minutes' }) * 60_000),
     requestTimeoutMs:
       numberInput('request-timeout-s', { min: 1, max: 600, integer: true, unit: 'seconds' }) * 1000,
   };

@@ -221,6 +221,7 @@ async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void>
       draft: inputs.draftPr,
       baseBranch: inputs.baseBranch,
       gitTimeoutMs: inputs.gitTimeoutMs,
+      ciTimeoutMs: inputs.ciTimeoutMs,
       sleep: realSleep,
       log: actionsLogger,
     }),

@@ -5,6 +5,7 @@
 import type { Integration } from './issue-branch.js';
 import { formatUsage } from '../protocol/usage.js';
 import type { Check } from '../protocol/messages.js';
+import type { CiResult } from './ci-wait.js';
 
 const cell = (text: string, max = 200): string =>
   text.replace(/\|/g, '/').replace(/\s+/g, ' ').trim().slice(0, max);
@@ -69,5 +70,23 @@ export function integrationSummary(i: Integration | undefined, error?: string): 
     `**Pull request for the issue:** ${where}, ${verb} with ${i.merged.length} task(s) merged into \`${i.branch}\`${closesIssue(i) ? '; merging it closes the issue' : ''}.`,
   ];
   for (const n of i.notMerged) lines.push(`- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`);
+  if (i.ci) lines.push(ciLine(i.ci));
   return lines;
+}
+
+/** The pull request's CI, in a line of the summary. */
+export function ciLine(ci: CiResult): string {
+  const mins = (ms: number): string => `${Math.max(1, Math.round(ms / 60_000))} min`;
+  switch (ci.state) {
+    case 'not-run':
+      return `**Its CI:** not run: ${cell(ci.why, 500)}.`;
+    case 'none':
+      return `**Its CI:** no check or status was reported for its head commit within ${mins(ci.waitedMs)}.`;
+    case 'passing':
+      return `**Its CI:** ✅ passing (${ci.verdict.total} check(s)).`;
+    case 'failing':
+      return `**Its CI:** ❌ failing: ${ci.verdict.failing.map((f) => `${cell(f.name, 80)} (${cell(f.summary, 200)})`).join('; ')}.`;
+    case 'timed-out':
+      return `**Its CI:** still running after ${mins(ci.waitedMs)} (ci-timeout-min): ${ci.verdict.pending.map((p) => cell(p, 80)).join(', ') || 'no check had started'}.`;
+  }
 }

@@ -13,6 +13,7 @@ import { defaultBranch, openPullRequest } from '../github/pulls.js';
 import { gitIn, identityArgs, type Git } from './git.js';
 import { integrationBranch, type IntegrationPlan, type TaskToMerge } from './integration-plan.js';
 import { integrationBody } from './integration-body.js';
+import type { CiResult } from './ci-wait.js';
 
 export interface IntegrationOptions {
   /** A git work tree whose `origin` the task branches are on. */
@@ -54,6 +55,8 @@ export interface Integration {
   /** The pull request was already open and was updated. */
   updated?: boolean;
   prError?: string;
+  /** The pull request's CI, once it settled (ci-wait.ts). */
+  ci?: CiResult;
 }
 
 /** Merge the plan's branches into the integration branch, push it, and open or update its pull request. */

@@ -76,6 +76,8 @@ describe('one pull request for the issue', () => {
     expect(body).toContain('(builds on task-1)');
     expect(summaryOf(scenario)).toContain('**Pull request for the issue:** ');
     expect(summaryOf(scenario)).toContain(`/pull/${pulls[0]!.number}, opened with 3 task(s) merged`);
+    // GITHUB_TOKEN's pushes start no workflow: said once, not waited for.
+    expect(summaryOf(scenario)).toContain('**Its CI:** not run: pushes made with GITHUB_TOKEN');
 
     // The job run again (a re-run, or one that died half way): the same pull request, updated, not a second.
     const head = git(remote, 'rev-parse', branch);

@@ -12,6 +12,7 @@ import { decideStart } from '../../src/trigger/decide-start.js';
 
 type Step = {
   id?: string;
+  if?: string;
   uses?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
@@ -89,6 +90,9 @@ const ROUTES: Record<string, string[] | 'job'> = {
   'base-branch': ['p2p-execute', 'aggregate-results'],
   'allow-untrusted-authors': ['check-trigger', 'p2p-execute'],
   'fail-on-task-failure': ['aggregate-results'],
+  'ci-timeout-min': ['aggregate-results'],
+  // Not an action input: the App token step's, in every job (below).
+  'app-client-id': 'job',
 };
 // Inputs of the action that is being added beside this workflow (the action installs the agent's CLI): until
 // action.yml has them, only their wiring is checked; once it does, their default too.
@@ -192,7 +196,7 @@ describe('the reusable workflow’s inputs', () => {
 
 describe('the reusable workflow’s secrets', () => {
   const secrets = call.secrets ?? {};
-  const keys = Object.keys(secrets).filter((name) => name !== 'github-token');
+  const keys = Object.keys(secrets).filter((name) => name !== 'github-token' && name !== 'app-private-key');
 
   it('are optional: the agent’s key (each preset’s), and a token to use instead of GITHUB_TOKEN', () => {
     const presetSecrets = Object.values(AGENT_PRESETS).flatMap((p) =>
@@ -209,10 +213,26 @@ describe('the reusable workflow’s secrets', () => {
     for (const key of keys) expect(env[key], key).toBe(`\${{ secrets.${key} }}`);
   });
 
-  it('the token reaches github-token in every job, the job’s own token without it', () => {
+  it('the token reaches github-token in every job: the App’s when named, else the secret, else the job’s own', () => {
     for (const job of JOBS)
-      expect(actionStep(job).with?.['github-token'], job).toBe('${{ secrets.github-token || github.token }}');
+      expect(actionStep(job).with?.['github-token'], job).toBe(
+        '${{ steps.app-token.outputs.token || secrets.github-token || github.token }}',
+      );
     expect(action.inputs['github-token']?.default).toBe('${{ github.token }}');
+  });
+
+  it('every job makes the App’s token first when app-client-id is given, with the action pinned by SHA', () => {
+    expect(Object.keys(secrets)).toContain('app-private-key');
+    for (const job of JOBS) {
+      const step = reusable.jobs[job]!.steps![0]!;
+      expect(step.id, job).toBe('app-token');
+      expect(step.if, job).toBe("inputs.app-client-id != ''");
+      expect(step.uses, job).toMatch(/^actions\/create-github-app-token@[0-9a-f]{40}$/);
+      expect(step.with, job).toEqual({
+        'client-id': '${{ inputs.app-client-id }}',
+        'private-key': '${{ secrets.app-private-key }}',
+      });
+    }
   });
 });
 
