@@ -3,10 +3,22 @@
 // `Authorization: Basic base64(<any name>:<token>)` with an emulator user's token (read permission fetches, write
 // pushes); without one the answer is 401 with GitHub's challenge, so that git asks its credential helper.
 // Every request is recorded (repository, push or fetch, status, token, user); refusals also go to `log`.
+// A push that updated branches is told to `onPush` (the emulator's CI rules start from it); `branchHead` reads a
+// served repository's branch.
 import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { readRef, receivePackCommands, type RefUpdate } from './git-refs.js';
 import type { Permission, User } from './state.js';
+
+/** A push git accepted: the refs it updated (deleted ones left out), with the token it used. */
+export interface GitPush {
+  /** `owner/repo`, lower-cased. */
+  repo: string;
+  token: string;
+  login: string;
+  updates: RefUpdate[];
+}
 
 export interface GitRequest {
   /** `owner/repo`, lower-cased. */
@@ -39,6 +51,8 @@ export class GitHttp {
   timeoutMs = 30_000;
   /** Told of every refused or failed request. */
   log: (line: string) => void = () => {};
+  /** Told of every push that updated refs, once git has answered it. */
+  onPush: (push: GitPush) => void = () => {};
   private readonly repos = new Map<string, string>();
   private readonly seen: GitRequest[] = [];
 
@@ -47,6 +61,12 @@ export class GitHttp {
   /** Serves `fullName` (`owner/repo`) from the bare repository at `bareDir`. */
   serve(fullName: string, bareDir: string): void {
     this.repos.set(fullName.toLowerCase(), path.resolve(bareDir));
+  }
+
+  /** The commit a branch of a served repository points at (undefined if either is unknown). */
+  branchHead(fullName: string, branch: string): string | undefined {
+    const dir = this.repos.get(fullName.toLowerCase());
+    return dir === undefined ? undefined : readRef(dir, `refs/heads/${branch}`);
   }
 
   /** Whether a request path is git's (`/git/…`) rather than the API's. */
@@ -85,10 +105,25 @@ export class GitHttp {
     if (!match || !dir) return this.refuse(req, res, record, 404, 'Repository not found.');
     if (!(record.push ? WRITE : READ).includes(user.permission))
       return this.refuse(req, res, record, 403, `Permission to ${record.repo}.git denied to ${user.login}.`);
+    // A push's body starts with the ref updates it asks for: kept, to tell which of them git made.
+    const body: Buffer[] = [];
+    const sending = record.push && record.method === 'POST';
+    if (sending) req.on('data', (chunk: Buffer) => void body.push(chunk));
     try {
       await this.backend(req, res, record, dir, match[3]!, user);
     } catch (error) {
       this.refuse(req, res, record, 500, `git http-backend: ${(error as Error).message}`);
+    }
+    if (!sending || record.status !== 200 || record.refused) return;
+    const zero = /^0+$/;
+    const updates = receivePackCommands(Buffer.concat(body), record.gzip).filter(
+      (u) => !zero.test(u.after) && readRef(dir, u.ref) === u.after,
+    );
+    if (updates.length === 0) return;
+    try {
+      this.onPush({ repo: record.repo, token: record.token!, login: user.login, updates });
+    } catch (error) {
+      this.log(`git push to ${record.repo}: onPush failed: ${(error as Error).message}`);
     }
   }
 

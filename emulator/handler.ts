@@ -279,7 +279,8 @@ export class GitHubEmulator extends EmulatedRepository {
       rate: this.limits.snapshot(bucket, now, this.faults.limitedUntil),
     };
     const result = route(ctx, method, path, parsed);
-    const body = result.status === 204 ? '' : JSON.stringify(result.data);
+    // A 204 has no body, nor has a redirect (the job logs' 302), as on GitHub.
+    const body = result.status === 204 || result.status === 302 ? '' : JSON.stringify(result.data);
     if (content && result.status >= 200 && result.status < 300) {
       if (creating) stats.contentCreating += 1;
       stats.contentCounted += 1;

@@ -33,6 +33,8 @@ export const CORS_HEADERS: Record<string, string> = {
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+const REDIRECTS = [301, 302, 303, 307, 308];
+
 /** A fetch answered by `handle`. A reset connection rejects the way undici's fetch does. */
 export function fetchVia(handle: (req: EmulatorRequest) => Promise<EmulatorResponse>): FetchLike {
   return async (input, init) => {
@@ -44,7 +46,15 @@ export function fetchVia(handle: (req: EmulatorRequest) => Promise<EmulatorRespo
     if (init?.body !== undefined && init.body !== null) body = await new Response(init.body).text();
     else if (request) body = await request.text();
     const method = init?.method ?? request?.method ?? 'GET';
-    const res = await handle({ method, url, headers, ...(body ? { body } : {}) });
+    let res = await handle({ method, url, headers, ...(body ? { body } : {}) });
+    // Redirects are followed, as fetch follows them (the job logs' 302 to their plain-text URL), with a GET.
+    const follow = (init?.redirect ?? request?.redirect ?? 'follow') === 'follow';
+    let at = new URL(url, 'http://127.0.0.1');
+    let hops = 0;
+    while (follow && hops++ < 20 && REDIRECTS.includes(res.status) && res.headers.location) {
+      at = new URL(res.headers.location, at);
+      res = await handle({ method: 'GET', url: at.href, headers });
+    }
     if (res.reset)
       throw new TypeError('fetch failed', { cause: new Error('ECONNRESET: the emulator is down') });
     const signal = init?.signal ?? request?.signal ?? undefined;

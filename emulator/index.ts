@@ -14,8 +14,11 @@ export {
   type CommentHistory,
   type PullView,
   type JobFields,
+  type StatusFields,
+  type ReviewFields,
 } from './repository.js';
-export { GitHttp, type GitRequest } from './git-http.js';
+export type { CheckRunFields, CiRuleFields, Push } from './ci.js';
+export { GitHttp, type GitRequest, type GitPush } from './git-http.js';
 export { startEmulator, type RunningEmulator, type StartOptions } from './server.js';
 export {
   DEFAULT_CONFIG,
@@ -29,6 +32,7 @@ export type { EmulatorStats } from './stats.js';
 export {
   DEFAULT_USERS,
   iso,
+  startsWorkflows,
   type User,
   type Permission,
   type ActionsPermission,

@@ -1,6 +1,24 @@
 // The emulated repository and the helpers tests use on it directly: no HTTP, no lag, no faults, not counted.
+// Check runs, commit statuses, reviews, CI rules and pushes: see ci.ts and checks-state.ts.
+import {
+  REVIEW_STATES,
+  STATUS_STATES,
+  type CheckOutput,
+  type ReviewState,
+  type StatusState,
+} from './checks-state.js';
+import {
+  addCheckRun,
+  addCiRule,
+  recordPush,
+  ruleJson,
+  updateCheckRun,
+  type CheckRunFields,
+  type CiRuleFields,
+  type Push,
+} from './ci.js';
 import { systemClock, type Clock } from './clock.js';
-import { jobJson } from './routes/shapes.js';
+import { checkRunJson, jobJson, reviewJson, statusJson, type Where } from './routes/shapes.js';
 import {
   DEFAULT_USERS,
   Store,
@@ -54,6 +72,31 @@ export interface JobFields {
   labels?: string[];
   /** Default: the run's, if the run is known. */
   head_sha?: string;
+  /** The job's log, which its logs URL serves as plain text. */
+  log?: string;
+}
+
+/** A commit status to add: the fields of `POST /_emulator/statuses`. */
+export interface StatusFields {
+  /** A sha or a branch. */
+  ref: string;
+  state: StatusState;
+  /** Default `default`. */
+  context?: string;
+  description?: string | null;
+  target_url?: string | null;
+  /** Who set it (default github-actions[bot]). */
+  login?: string;
+}
+
+/** A review to add: the fields of `POST /_emulator/reviews`. */
+export interface ReviewFields {
+  pull: number;
+  login: string;
+  state: ReviewState;
+  body?: string;
+  /** Default: the head of the pull request's branch, if known. */
+  commit_id?: string | null;
 }
 
 /** Where the programmatic views of jobs point their API URLs (the HTTP routes use the request's origin). */
@@ -88,6 +131,8 @@ export class EmulatedRepository {
     permission?: Permission;
     /** The token's Actions permission (default read; none answers the Actions API 403). */
     actions?: ActionsPermission;
+    /** Whether its pushes start workflows (default: yes, but for github-actions[bot]). */
+    startsWorkflows?: boolean;
   }): User {
     return this.store.addUser({ type: 'User', permission: 'read', ...user });
   }
@@ -182,6 +227,7 @@ export class EmulatedRepository {
         ...(fields.conclusion !== undefined ? { conclusion: fields.conclusion } : {}),
         ...(fields.labels !== undefined ? { labels: fields.labels.map(String) } : {}),
         ...(fields.head_sha !== undefined ? { headSha: String(fields.head_sha) } : {}),
+        ...(fields.log !== undefined ? { log: String(fields.log) } : {}),
       },
       this.now(),
     );
@@ -213,6 +259,107 @@ export class EmulatedRepository {
   jobView(id: number, origin: string): Record<string, unknown> | undefined {
     const job = this.store.jobs.find((j) => j.id === id);
     if (!job) return undefined;
-    return jobJson({ origin, owner: this.owner, repo: this.repo }, job, this.store.jobAt(job, Infinity));
+    return jobJson({ origin, owner: this.owner, repo: this.repo }, job, this.store.jobAt(job, this.now()));
+  }
+
+  /** A job's log (empty for a job given none), or undefined for an unknown job. */
+  jobLog(id: number): string | undefined {
+    const job = this.store.jobs.find((j) => j.id === id);
+    return job ? (job.log ?? '') : undefined;
+  }
+
+  private where(origin: string): Where {
+    return { origin, owner: this.owner, repo: this.repo, store: this.store };
+  }
+
+  /**
+   * Add a check run to a commit (a sha, or a branch the emulator knows); with a `log` it is an Actions job's
+   * (the job is added, details_url is its page). Its JSON as the API shows it now.
+   */
+  addCheckRun(fields: CheckRunFields, origin = API_ORIGIN): Record<string, unknown> {
+    return this.checkRunView(addCheckRun(this.store, fields, this.now()).id, origin)!;
+  }
+
+  /** Move a check run on (a conclusion completes it), and its job; throws for an unknown one. */
+  updateCheckRun(
+    id: number,
+    patch: { status?: JobStatus; conclusion?: JobConclusion | null; output?: Partial<CheckOutput> },
+    origin = API_ORIGIN,
+  ): Record<string, unknown> {
+    const run = this.store.checks.checkRuns.find((r) => r.id === id);
+    if (!run) throw new Error(`emulator: no check run ${id}`);
+    updateCheckRun(this.store, run, patch, this.now());
+    return this.checkRunView(id, origin)!;
+  }
+
+  /** One check run's JSON now. */
+  checkRunView(id: number, origin = API_ORIGIN): Record<string, unknown> | undefined {
+    const run = this.store.checks.checkRuns.find((r) => r.id === id);
+    return run && checkRunJson(this.where(origin), run, this.store.checks.checkAt(run, this.now()));
+  }
+
+  /** Every check run (of the commit a ref names, if given), oldest first, unlagged. */
+  checkRuns(ref?: string, origin = API_ORIGIN): Record<string, unknown>[] {
+    const sha = ref === undefined ? undefined : this.store.checks.resolve(ref);
+    return this.store.checks.checkRuns
+      .filter((r) => ref === undefined || r.headSha === sha)
+      .map((r) => this.checkRunView(r.id, origin)!);
+  }
+
+  /** Set a commit status (a sha or a branch the emulator knows); its JSON as `POST /statuses/{sha}` answers. */
+  addStatus(fields: StatusFields, origin = API_ORIGIN): Record<string, unknown> {
+    const sha = this.store.checks.resolve(String(fields.ref ?? ''));
+    if (!sha) throw new Error(`emulator: no commit for ref ${JSON.stringify(fields.ref)}`);
+    if (!STATUS_STATES.includes(fields.state))
+      throw new Error(`emulator: state must be one of ${STATUS_STATES.join(', ')}`);
+    const status = this.store.checks.addStatus({
+      sha,
+      context: typeof fields.context === 'string' && fields.context !== '' ? fields.context : 'default',
+      state: fields.state,
+      description: typeof fields.description === 'string' ? fields.description : null,
+      targetUrl: typeof fields.target_url === 'string' ? fields.target_url : null,
+      createdAt: this.now(),
+      creator: this.userNamed(fields.login ?? 'github-actions[bot]'),
+    });
+    return statusJson(this.where(origin), status, true);
+  }
+
+  /** Submit a review of a pull request by a known user; its JSON as the reviews API lists it. */
+  addReview(fields: ReviewFields, origin = API_ORIGIN): Record<string, unknown> {
+    const pull = this.store.issues.get(Number(fields.pull));
+    if (!pull?.pull) throw new Error(`emulator: no pull request #${String(fields.pull)}`);
+    if (!REVIEW_STATES.includes(fields.state))
+      throw new Error(`emulator: state must be one of ${REVIEW_STATES.join(', ')}`);
+    const review = this.store.checks.addReview({
+      pull: pull.number,
+      user: this.userNamed(String(fields.login)),
+      body: typeof fields.body === 'string' ? fields.body : '',
+      state: fields.state,
+      submittedAt: this.now(),
+      commitId:
+        typeof fields.commit_id === 'string'
+          ? fields.commit_id
+          : (this.store.checks.resolve(pull.pull.head) ?? null),
+    });
+    return reviewJson(this.where(origin), review);
+  }
+
+  /**
+   * A CI rule: every push that updates a branch matching `branch` (with a token that starts workflows, or one
+   * of `tokens`) gets a check run `name`, concluding per `outcomes` (one per push of that branch; the last
+   * repeats), in progress for `delayMs` first. The rule as the control route shows it.
+   */
+  addCiRule(fields: CiRuleFields): Record<string, unknown> {
+    return ruleJson(addCiRule(this.store, fields));
+  }
+
+  /** The CI rules, with the pushes each has seen per branch. */
+  ciRules(): Record<string, unknown>[] {
+    return this.store.checks.rules.map(ruleJson);
+  }
+
+  /** Tell the emulator a push updated a branch (git's pushes are told by itself): the check runs it started. */
+  recordPush(push: Push, origin = API_ORIGIN): Record<string, unknown>[] {
+    return recordPush(this.store, push, this.now()).map((r) => this.checkRunView(r.id, origin)!);
   }
 }

@@ -1,5 +1,6 @@
 // The emulator over real HTTP on 127.0.0.1, for separate processes (the action's bundle, a browser dashboard),
-// and git over smart HTTP under /git/ on the same port, as github.com serves clones beside its API.
+// and git over smart HTTP under /git/ on the same port, as github.com serves clones beside its API. The git
+// repository served as the emulator's own (owner/repo) gives the API its branches, and its pushes the CI rules.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GitHttp } from './git-http.js';
@@ -77,6 +78,15 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
   const { port: wanted, emulator: given, ...emulatorOptions } = options;
   const emulator = given ?? new GitHubEmulator(emulatorOptions);
   const git = new GitHttp((token) => emulator.store.userByToken(token));
+  // The repository's branches are the served git repository's, and its pushes start the CI rules.
+  const fullName = `${emulator.owner}/${emulator.repo}`.toLowerCase();
+  emulator.store.checks.gitBranchHead = (branch) => git.branchHead(fullName, branch);
+  git.onPush = (push) => {
+    if (push.repo !== fullName) return;
+    for (const u of push.updates)
+      if (u.ref.startsWith('refs/heads/'))
+        emulator.recordPush({ branch: u.ref.slice('refs/heads/'.length), sha: u.after, token: push.token });
+  };
   const server = createServer(
     (req, res) => void (git.handles(req.url) ? git.handle(req, res) : serve(emulator, req, res)),
   );

@@ -1,20 +1,34 @@
 // The emulator's store: users and their tokens, one repository's issues (each with the history of its fields),
 // comments (with every version of each edit), pull requests, labels, reactions, workflow runs and their jobs.
 // Pure data, no HTTP: times are passed in (ms since epoch) and kept exactly; they are shown in whole seconds.
+// Users are in users.ts, jobs' types in job-state.ts; check runs, commit statuses, reviews and CI rules in
+// checks-state.ts.
+import { ChecksStore } from './checks-state.js';
+import { DEFAULT_USERS, type User } from './users.js';
+import {
+  fakeSha,
+  nextStatus,
+  type JobConclusion,
+  type JobSnapshot,
+  type JobStatus,
+  type StoredJob,
+} from './job-state.js';
 
-export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
-
-/** What a token may do with the Actions API (GITHUB_TOKEN's `actions:` permission); absent means read. */
-export type ActionsPermission = 'write' | 'read' | 'none';
-
-export interface User {
-  login: string;
-  id: number;
-  type: 'User' | 'Bot';
-  token: string;
-  permission: Permission;
-  actions?: ActionsPermission;
-}
+export {
+  JOB_CONCLUSIONS,
+  JOB_STATUSES,
+  type JobConclusion,
+  type JobSnapshot,
+  type JobStatus,
+  type StoredJob,
+} from './job-state.js';
+export {
+  DEFAULT_USERS,
+  startsWorkflows,
+  type ActionsPermission,
+  type Permission,
+  type User,
+} from './users.js';
 
 export interface CommentVersion {
   /** When this version was written, in ms (exact; shown in whole seconds). */
@@ -77,52 +91,6 @@ export interface Label {
 
 export type WorkflowRun = Record<string, unknown> & { id: number };
 
-export type JobStatus = 'queued' | 'in_progress' | 'completed';
-export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'in_progress', 'completed'];
-export const JOB_CONCLUSIONS = [
-  'success',
-  'failure',
-  'cancelled',
-  'skipped',
-  'neutral',
-  'timed_out',
-  'action_required',
-] as const;
-export type JobConclusion = (typeof JOB_CONCLUSIONS)[number];
-
-export interface JobSnapshot {
-  at: number;
-  status: JobStatus;
-  conclusion: JobConclusion | null;
-  startedAt: number;
-  completedAt: number | null;
-}
-
-/** A job of a workflow run; its run need not be known to the store (jobs are kept by run id). */
-export interface StoredJob {
-  id: number;
-  runId: number;
-  runAttempt: number;
-  name: string;
-  /** The runner's `RUNNER_NAME` (shown once the job is no longer queued, as on GitHub). */
-  runnerName: string | null;
-  runnerId: number;
-  labels: string[];
-  headSha: string;
-  headBranch: string;
-  workflowName: string;
-  createdAt: number;
-  /** Every state the job has had, oldest first (for lagged reads). */
-  history: JobSnapshot[];
-}
-
-export const DEFAULT_USERS: readonly User[] = [
-  { login: 'github-actions[bot]', id: 41898282, type: 'Bot', token: 'ghs_bot_token', permission: 'write' },
-  { login: 'maintainer', id: 1001, type: 'User', token: 'ghp_maintainer_token', permission: 'admin' },
-  { login: 'outsider', id: 1002, type: 'User', token: 'ghp_outsider_token', permission: 'read' },
-  { login: 'collaborator', id: 1003, type: 'User', token: 'ghp_collaborator_token', permission: 'write' },
-];
-
 /** GitHub's timestamp format: whole seconds, `2026-11-21T00:00:05Z`. */
 export const iso = (ms: number): string =>
   new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -138,6 +106,7 @@ export class Store {
   labels = new Map<string, Label>();
   workflowRuns: WorkflowRun[] = [];
   jobs: StoredJob[] = [];
+  checks = new ChecksStore();
   private nextIssue = 1;
   private nextComment = 1000;
   private nextReaction = 1;
@@ -325,6 +294,9 @@ export class Store {
       conclusion?: JobConclusion | null;
       labels?: string[];
       headSha?: string;
+      headBranch?: string;
+      workflowName?: string;
+      log?: string;
     },
     now: number,
   ): StoredJob {
@@ -352,10 +324,11 @@ export class Store {
       runnerId,
       labels: fields.labels ?? ['ubuntu-latest'],
       headSha: fields.headSha ?? (typeof run?.head_sha === 'string' ? run.head_sha : fakeSha(fields.runId)),
-      headBranch: typeof run?.head_branch === 'string' ? run.head_branch : 'main',
-      workflowName: typeof run?.name === 'string' ? run.name : 'p2p-dev',
+      headBranch: fields.headBranch ?? (typeof run?.head_branch === 'string' ? run.head_branch : 'main'),
+      workflowName: fields.workflowName ?? (typeof run?.name === 'string' ? run.name : 'p2p-dev'),
       createdAt: now,
       history: [],
+      ...(fields.log !== undefined ? { log: String(fields.log) } : {}),
     };
     this.jobs.push(job);
     this.updateJob(job, first, now);
@@ -386,30 +359,4 @@ export class Store {
     for (const s of job.history) if (s.at <= at) found = s;
     return found;
   }
-}
-
-/** The status a job's patch leads to (a conclusion alone completes it); throws for one that makes no sense. */
-function nextStatus(
-  patch: { status?: JobStatus; conclusion?: JobConclusion | null },
-  current: JobStatus,
-): JobStatus {
-  if (patch.status !== undefined && !JOB_STATUSES.includes(patch.status))
-    throw new Error(`emulator: status must be one of ${JOB_STATUSES.join(', ')}`);
-  if (patch.conclusion != null && !JOB_CONCLUSIONS.includes(patch.conclusion))
-    throw new Error(`emulator: conclusion must be one of ${JOB_CONCLUSIONS.join(', ')}`);
-  const status = patch.status ?? (patch.conclusion ? 'completed' : current);
-  if (status !== 'completed' && patch.conclusion)
-    throw new Error(`emulator: a ${status} job has no conclusion`);
-  return status;
-}
-
-/** A commit sha that stands in for a run's head, the same for the same run. */
-function fakeSha(runId: number): string {
-  let h = runId >>> 0;
-  let out = '';
-  while (out.length < 40) {
-    h = (Math.imul(h ^ (h >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
-    out += h.toString(16).padStart(8, '0');
-  }
-  return out.slice(0, 40);
 }

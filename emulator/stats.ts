@@ -8,7 +8,7 @@ export interface EmulatorStats {
   counted: number;
   /** Conditional requests answered 304 (free, as on GitHub). */
   notModified: number;
-  /** Successful POSTs that created content: a comment, issue, pull request, reaction, label or ref. */
+  /** Successful POSTs that created content: a comment, issue, pull request, reaction, label, ref or status. */
   contentCreating: number;
   /**
    * Successful requests the secondary content limit counts: those creations, and edits and deletes of
@@ -49,6 +49,8 @@ export function routeKey(method: string, path: string, query?: URLSearchParams):
     .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/:owner/:repo')
     .replace(/\/collaborators\/[^/]+/, '/collaborators/:username')
     .replace(/\/labels\/[^/]+$/, '/labels/:name')
+    .replace(/\/commits\/.+\/(check-runs|status)$/, '/commits/:ref/$1')
+    .replace(/\/statuses\/[^/]+$/, '/statuses/:sha')
     .replace(/\/\d+(?=\/|$)/g, '/:n');
   const marks = [
     ...(query?.has('since') ? ['since'] : []),
@@ -58,12 +60,12 @@ export function routeKey(method: string, path: string, query?: URLSearchParams):
 }
 
 const CREATES = new RegExp(
-  String.raw`${REPO}/(issues|pulls|labels|git/refs|issues/\d+/(comments|labels)|pulls/\d+/(comments|reviews)|issues/(\d+|comments/\d+)/reactions)$`,
+  String.raw`${REPO}/(issues|pulls|labels|git/refs|issues/\d+/(comments|labels)|pulls/\d+/(comments|reviews)|issues/(\d+|comments/\d+)/reactions|statuses/[0-9a-fA-F]{40})$`,
 );
 const EDITS = new RegExp(String.raw`${REPO}/(issues|pulls|issues/comments)/\d+$`);
 const DELETES = new RegExp(String.raw`${REPO}/issues/comments/\d+$`);
 
-/** Whether a request creates content (a POST that makes a comment, issue, pull, reaction, label or ref). */
+/** Whether a request creates content (a POST that makes a comment, issue, pull, reaction, label, ref, status). */
 export function createsContent(method: string, path: string): boolean {
   return method === 'POST' && CREATES.test(path);
 }

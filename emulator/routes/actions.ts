@@ -1,5 +1,6 @@
 // The Actions API: workflow runs (as added by the test), their jobs (lagged like every read, paged, the latest
-// attempt's or all of them, or one attempt's), one job. Each needs the token's `actions: read`.
+// attempt's or all of them, or one attempt's), one job, a job's logs (a redirect to the emulator's plain-text
+// log URL, which needs no token, as GitHub's signed one). Each needs the token's `actions: read`.
 import type { StoredJob } from '../state.js';
 import {
   forbidden,
@@ -130,6 +131,17 @@ export const actionRoutes: Route[] = [
       if (denied) return denied;
       const job = ctx.store.jobs.find((j) => j.id === Number(id) && j.createdAt <= ctx.readAt);
       return job ? ok(jobJson(ctx, job, ctx.store.jobAt(job, ctx.readAt))) : notFound();
+    },
+  ],
+  [
+    'GET',
+    path(String.raw`/actions/jobs/(\d+)/logs`),
+    (ctx, [id]) => {
+      const denied = refused(ctx);
+      if (denied) return denied;
+      const job = ctx.store.jobs.find((j) => j.id === Number(id) && j.createdAt <= ctx.readAt);
+      if (!job) return notFound();
+      return { status: 302, data: null, headers: { location: `${ctx.origin}/_emulator/job-logs/${job.id}` } };
     },
   ],
 ];

@@ -1,5 +1,6 @@
 // The route table: the repository in the path must be the emulator's, then the first matching route answers.
 import { actionRoutes } from './actions.js';
+import { checkRoutes } from './checks.js';
 import { notFound, type Body, type RouteContext, type RouteResult, type Route } from './context.js';
 import { commentRoutes } from './comments.js';
 import { issueRoutes } from './issues.js';
@@ -16,6 +17,7 @@ const ROUTES: Route[] = [
   ...reactionRoutes,
   ...pullRoutes,
   ...actionRoutes,
+  ...checkRoutes,
 ];
 
 export function route(ctx: RouteContext, method: string, path: string, parsed: unknown): RouteResult {

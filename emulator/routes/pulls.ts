@@ -1,7 +1,8 @@
-// Pull requests: create (one open pull per head), list (`head=owner:ref`, `state`), read, update.
+// Pull requests: create (one open pull per head), list (`head=owner:ref`, `state`), read, update; their reviews
+// (as tests submit them: chronological, paged, lagged; a PENDING review shown to its author only).
 import { created, invalid, MAX_BODY, missing, notFound, ok, tooLong, type Route, path } from './context.js';
 import { paginate } from './pagination.js';
-import { pullJson } from './shapes.js';
+import { pullJson, reviewJson } from './shapes.js';
 
 const refOf = (head: unknown): string => String(head ?? '').replace(/^[^:]+:/, '');
 
@@ -78,6 +79,25 @@ export const pullRoutes: Route[] = [
         ...(body.state === 'open' || body.state === 'closed' ? { state: body.state } : {}),
       });
       return ok(pullJson(ctx, issue));
+    },
+  ],
+  [
+    'GET',
+    path(String.raw`/pulls/(\d+)/reviews`),
+    (ctx, [n]) => {
+      const issue = ctx.store.issues.get(Number(n));
+      if (!issue?.pull || issue.createdAt > ctx.readAt) return notFound();
+      const reviews = ctx.store.checks.reviews.filter(
+        (r) =>
+          r.pull === issue.number &&
+          r.submittedAt <= ctx.readAt &&
+          (r.state !== 'PENDING' || r.user.id === ctx.user.id),
+      );
+      const { page, headers } = paginate(ctx, reviews);
+      return ok(
+        page.map((r) => reviewJson(ctx, r)),
+        headers,
+      );
     },
   ],
 ];

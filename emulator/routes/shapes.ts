@@ -1,4 +1,6 @@
-// The JSON GitHub answers with, for users, issues, comments, pull requests, reactions, labels and jobs.
+// The JSON GitHub answers with, for users, issues, comments, pull requests, reactions, labels, jobs, check
+// runs, commit statuses and reviews.
+import type { CheckSnapshot, StoredCheckRun, StoredReview, StoredStatus } from '../checks-state.js';
 import {
   iso,
   type CommentVersion,
@@ -8,6 +10,7 @@ import {
   type StoredComment,
   type StoredIssue,
   type StoredJob,
+  type Store,
   type User,
 } from '../state.js';
 import { HTML, type RouteContext } from './context.js';
@@ -24,7 +27,7 @@ export function userJson(u: User): Record<string, unknown> {
   };
 }
 
-function association(ctx: RouteContext, u: User): string {
+function association(ctx: { owner: string }, u: User): string {
   if (u.login.toLowerCase() === ctx.owner.toLowerCase()) return 'OWNER';
   if (u.type === 'Bot') return 'NONE';
   if (u.permission === 'admin' || u.permission === 'maintain') return 'MEMBER';
@@ -169,5 +172,107 @@ export function jobJson(
     runner_group_id: onRunner ? 1 : null,
     runner_group_name: onRunner ? 'GitHub Actions' : null,
     workflow_name: job.workflowName,
+  };
+}
+
+/** Where a shape's URLs point and what it is read from: a RouteContext, or the repository's own views. */
+export interface Where {
+  origin: string;
+  owner: string;
+  repo: string;
+  store: Store;
+}
+
+const APPS: Record<string, { id: number; name: string }> = {
+  'github-actions': { id: 15368, name: 'GitHub Actions' },
+};
+
+function appJson(slug: string): Record<string, unknown> {
+  const app = APPS[slug] ?? {
+    id: 100_000 + [...slug].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 900_000, 0),
+    name: slug,
+  };
+  return {
+    id: app.id,
+    slug,
+    node_id: `A_${app.id}`,
+    name: app.name,
+    owner: { login: 'github', id: 9919, type: 'Organization' },
+    html_url: `${HTML}/apps/${slug}`,
+  };
+}
+
+/** A check run as `GET /repos/{o}/{r}/commits/{ref}/check-runs` shows it, in state `s`. */
+export function checkRunJson(where: Where, run: StoredCheckRun, s: CheckSnapshot): Record<string, unknown> {
+  const api = `${where.origin}/repos/${where.owner}/${where.repo}`;
+  const jobPath = run.job && `/${where.owner}/${where.repo}/actions/runs/${run.job.runId}/job/${run.job.id}`;
+  const pulls = [...where.store.issues.values()].filter(
+    (i) => i.pull && i.state === 'open' && where.store.checks.resolve(i.pull.head) === run.headSha,
+  );
+  return {
+    id: run.id,
+    name: run.name,
+    node_id: `CR_${run.id}`,
+    head_sha: run.headSha,
+    external_id: '',
+    url: `${api}/check-runs/${run.id}`,
+    html_url: jobPath ? `${HTML}${jobPath}` : `${HTML}/${where.owner}/${where.repo}/runs/${run.id}`,
+    details_url: jobPath ? `${where.origin}${jobPath}` : (run.detailsUrl ?? null),
+    status: s.status,
+    conclusion: s.conclusion,
+    started_at: iso(run.createdAt),
+    completed_at: s.completedAt === null ? null : iso(s.completedAt),
+    output: {
+      ...run.output,
+      annotations_count: 0,
+      annotations_url: `${api}/check-runs/${run.id}/annotations`,
+    },
+    check_suite: { id: run.suiteId },
+    app: appJson(run.app),
+    pull_requests: pulls.map((i) => ({
+      id: 700_000 + i.number,
+      number: i.number,
+      url: `${api}/pulls/${i.number}`,
+      head: { ref: i.pull!.head, sha: run.headSha },
+      base: { ref: i.pull!.base, sha: where.store.checks.resolve(i.pull!.base) ?? null },
+    })),
+  };
+}
+
+/** A commit status as the combined status lists it (and as `POST /statuses/{sha}` answers, with its creator). */
+export function statusJson(where: Where, s: StoredStatus, withCreator = false): Record<string, unknown> {
+  const creator = s.creator;
+  return {
+    url: `${where.origin}/repos/${where.owner}/${where.repo}/statuses/${s.sha}`,
+    avatar_url: `https://avatars.github.example/u/${creator.id}?v=4`,
+    id: s.id,
+    node_id: `SC_${s.id}`,
+    state: s.state,
+    description: s.description,
+    target_url: s.targetUrl,
+    context: s.context,
+    created_at: iso(s.createdAt),
+    updated_at: iso(s.createdAt),
+    ...(withCreator ? { creator: userJson(creator) } : {}),
+  };
+}
+
+/** A pull request review as `GET /repos/{o}/{r}/pulls/{n}/reviews` lists it. */
+export function reviewJson(where: Where, r: StoredReview): Record<string, unknown> {
+  const user = r.user;
+  const html = `${HTML}/${where.owner}/${where.repo}/pull/${r.pull}#pullrequestreview-${r.id}`;
+  const pull = `${where.origin}/repos/${where.owner}/${where.repo}/pulls/${r.pull}`;
+  return {
+    id: r.id,
+    node_id: `PRR_${r.id}`,
+    user: userJson(user),
+    body: r.body,
+    state: r.state,
+    html_url: html,
+    pull_request_url: pull,
+    _links: { html: { href: html }, pull_request: { href: pull } },
+    ...(r.state === 'PENDING' ? {} : { submitted_at: iso(r.submittedAt) }),
+    commit_id: r.commitId,
+    author_association: association(where, user),
   };
 }
