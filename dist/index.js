@@ -36378,7 +36378,8 @@ function createClient(options2) {
     inFlight,
     trouble,
     clock,
-    log
+    log,
+    ...options2.appSlug ? { appSlug: options2.appSlug } : {}
   };
 }
 function ownRequestOptions(octokit) {
@@ -37141,6 +37142,7 @@ function installFailure(choice, plan, reason) {
 var ACTION_DEFAULTS = {
   "mode": "node",
   "github-token": "${{ github.token }}",
+  "app-slug": "",
   "issue-number": "",
   "instance": "1",
   "instances": "1",
@@ -37260,6 +37262,15 @@ function checkInput() {
   const fixAttempts = numberInput("fix-attempts", { min: 0, max: 20, integer: true });
   const minutes = numberInput("verify-timeout-min", { min: 0.01, max: 24 * 60, unit: "minutes" });
   return command ? { command, fixAttempts, timeoutMs: Math.round(minutes * 6e4) } : void 0;
+}
+function appSlugInput() {
+  const value = raw("app-slug").trim();
+  if (value === "") return void 0;
+  if (!/^[a-z0-9][a-z0-9-]{0,99}$/i.test(value))
+    throw new InputError(
+      `Input "app-slug" must be a GitHub App's slug (letters, digits and "-"); got "${value}".`
+    );
+  return value;
 }
 function pullRequestsInput() {
   const value = raw("create-pr").trim().toLowerCase();
@@ -37425,6 +37436,7 @@ function readInputs(runtime) {
   return {
     mode,
     token,
+    appSlug: appSlugInput(),
     issueNumber,
     ...matrix,
     ...agentInputs(),
@@ -42594,6 +42606,10 @@ async function reactToComment(client, commentId, content) {
 // src/github/identity.ts
 var ACTIONS_BOT = { login: "github-actions[bot]", id: 41898282 };
 async function actionIdentity(client) {
+  if (client.appSlug) {
+    const { data } = await client.octokit.rest.users.getByUsername({ username: `${client.appSlug}[bot]` });
+    return { login: data.login, id: data.id };
+  }
   try {
     const { data } = await client.octokit.rest.users.getAuthenticated();
     return { login: data.login, id: data.id };
@@ -43060,7 +43076,7 @@ function integrationPlan(state) {
 }
 
 // src/delivery/integration-body.ts
-var cell = (text, max = 200) => text.replace(/\|/g, "/").replace(/\s+/g, " ").trim().slice(0, max);
+var cell = (text, max = 200) => text.replace(/\|/g, "/").replace(/\s+/g, " ").replace(/</g, "&lt;").replace(/#(\d)/g, "#\u2060$1").trim().slice(0, max);
 function checkText(check) {
   if (!check) return "";
   const rounds = check.fix_rounds > 0 ? ` after ${check.fix_rounds} fix round(s)` : "";
@@ -43101,7 +43117,10 @@ function integrationSummary(i, error3) {
   if (error3) return [`**Pull request for the issue:** not made: ${cell(error3, 500)}`];
   if (!i) return [];
   if (i.merged.length === 0)
-    return ["**Pull request for the issue:** none, no completed task changed any file."];
+    return [
+      i.notMerged.length > 0 ? "**Pull request for the issue:** none, no task branch could be merged:" : "**Pull request for the issue:** none, no completed task changed any file.",
+      ...i.notMerged.map((n) => `- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`)
+    ];
   const where = i.pr ?? `branch \`${i.branch}\` (no pull request: ${cell(i.prError ?? "unknown", 300)})`;
   const verb = i.pr ? i.updated ? "updated" : "opened" : "pushed";
   const lines = [
@@ -43116,6 +43135,8 @@ function ciLine(ci) {
   switch (ci.state) {
     case "not-run":
       return `**Its CI:** not run: ${cell(ci.why, 500)}.`;
+    case "unreadable":
+      return `**Its CI:** could not be read: ${cell(ci.why, 300)} (the token needs checks: read and statuses: read).`;
     case "none":
       return `**Its CI:** no check or status was reported for its head commit within ${mins(ci.waitedMs)}.`;
     case "passing":
@@ -43161,12 +43182,15 @@ async function runAggregate(client, options2) {
   const state = fold(thread.all(), { run: options2.run, trust });
   const summary2 = summarize(state, client.clock.now());
   const { integration, lines } = await integrateRun(state, identity, options2);
-  const markdown = [renderSummary(summary2), ...lines.length ? ["", ...lines] : []].join("\n");
-  const body = `${SUMMARY_MARKER(options2.run)}
-${markdown}
-`;
+  const render = (extra) => [renderSummary(summary2), ...extra.length ? ["", ...extra] : []].join("\n");
+  let markdown = render(lines);
   const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(options2.run)) && isTrusted(trust, c.user));
-  const comment = existing ? await thread.edit(existing.id, body) : await thread.post(body);
+  const write = (text, id2 = existing?.id) => id2 ? thread.edit(id2, `${SUMMARY_MARKER(options2.run)}
+${text}
+`) : thread.post(`${SUMMARY_MARKER(options2.run)}
+${text}
+`);
+  const comment = await write(markdown);
   options2.log.info(`${existing ? "updated" : "posted"} the run summary in comment ${comment.id}`);
   await finalChecklist(thread, state, trust, client.clock.now(), options2.log);
   if (options2.labels) await labelOutcome(client, options2.issueNumber, summary2, options2.labels, options2.log);
@@ -43179,6 +43203,14 @@ ${markdown}
       2
     )
   );
+  const ci = integration ? await ciOf(integration, identity, options2) : void 0;
+  if (integration && ci) {
+    integration.ci = ci;
+    markdown = render(integrationSummary(integration));
+    await write(markdown, comment.id).catch(
+      (error3) => options2.log.warning(`could not add the pull request's CI to the summary: ${getErrorMessage(error3)}`)
+    );
+  }
   return {
     summary: summary2,
     markdown,
@@ -43187,10 +43219,19 @@ ${markdown}
     ...integration ? { integration } : {}
   };
 }
+async function ciOf(integration, identity, options2) {
+  try {
+    return await options2.integrate?.awaitCi(integration, identity);
+  } catch (error3) {
+    options2.log.warning(`could not read the pull request's CI: ${getErrorMessage(error3)}`);
+    return void 0;
+  }
+}
 async function integrateRun(state, identity, options2) {
   if (!options2.integrate || !state.plan) return { lines: [] };
   try {
-    const integration = await options2.integrate(integrationPlan(state), identity);
+    const integration = await options2.integrate.build(integrationPlan(state), identity);
+    if (!integration) return { lines: [] };
     if (integration.pr) options2.log.info(`the issue's pull request: ${integration.pr}`);
     return { integration, lines: integrationSummary(integration) };
   } catch (error3) {
@@ -43206,7 +43247,8 @@ import os6 from "node:os";
 import path12 from "node:path";
 async function integrateIssue(plan, options2) {
   const url = (await gitIn(options2.workspace).run(["config", "--get", "remote.origin.url"])).trim();
-  const base = options2.baseBranch || await defaultBranch(options2.client);
+  const checkedOut = (await gitIn(options2.workspace).try(["symbolic-ref", "--short", "-q", "HEAD"])).stdout.trim();
+  const base = options2.baseBranch || checkedOut || await defaultBranch(options2.client);
   const branch = integrationBranch(options2.issueNumber);
   const dir = mkdtempSync(path12.join(os6.tmpdir(), "p2p-integration-"));
   try {
@@ -43272,8 +43314,22 @@ async function mergeAll(git, options2, w) {
   }
 }
 async function mergeOne(git, options2, item, ref, w) {
-  const own2 = [ref, "--not", w.baseRef, ...item.deps.flatMap((d) => w.refs.has(d) ? [w.refs.get(d)] : [])];
-  const log = await git.run(["log", "--no-merges", "--format=%h%x09%s", ...own2]);
+  for (const dep of item.deps) {
+    const depRef = w.refs.get(dep);
+    if (depRef && (await git.try(["merge-base", "--is-ancestor", depRef, ref])).code !== 0)
+      return {
+        ...item,
+        why: `it was built on another version of ${dep} than the one merged; run it again`,
+        conflictsWith: [],
+        files: []
+      };
+  }
+  const tip = await git.run(["rev-parse", ref]);
+  if (item.commit && tip !== item.commit)
+    options2.log.warning(
+      `${item.task.id}: ${item.branch} is at ${tip.slice(0, 7)}, not ${item.commit.slice(0, 7)} as its outcome says`
+    );
+  const log = await git.run(["log", "--no-merges", "--format=%h%x09%s", ref, "--not", "HEAD"]);
   const commits = log.split("\n").filter(Boolean).map((line) => {
     const [sha = "", ...subject] = line.split("	");
     return { sha, subject: subject.join("	") };
@@ -43335,17 +43391,30 @@ var CommitCi = class {
   etags = /* @__PURE__ */ new Map();
   runs = [];
   statuses = [];
+  /** Both listings, each on its own: one refused does not lose what the other said. */
   async read() {
-    const runs = await this.get(
-      "GET /repos/{owner}/{repo}/commits/{ref}/check-runs"
+    const errors = [];
+    const attempt = async (route, what) => {
+      try {
+        return await this.get(route);
+      } catch (error3) {
+        errors.push(`the ${what} could not be read: ${getErrorMessage(error3)}`);
+        return void 0;
+      }
+    };
+    const runs = await attempt(
+      "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+      "check runs"
     );
-    const status = await this.get(
-      "GET /repos/{owner}/{repo}/commits/{ref}/status"
+    const status = await attempt(
+      "GET /repos/{owner}/{repo}/commits/{ref}/status",
+      "commit statuses"
     );
     if (runs)
       this.runs = runs.check_runs.map((r) => ({
         id: r.id,
         name: r.name,
+        ...r.check_suite?.id !== void 0 ? { suite: r.check_suite.id } : {},
         status: r.status,
         conclusion: r.conclusion,
         ...r.output?.title || r.output?.summary ? { summary: [r.output.title, r.output.summary].filter(Boolean).join(": ").slice(0, 2e3) } : {},
@@ -43358,7 +43427,12 @@ var CommitCi = class {
         ...s.description ? { description: s.description } : {},
         ...s.target_url ? { targetUrl: s.target_url } : {}
       }));
-    return { runs: this.runs, statuses: this.statuses, changed: runs !== void 0 || status !== void 0 };
+    return {
+      runs: this.runs,
+      statuses: this.statuses,
+      changed: runs !== void 0 || status !== void 0,
+      errors
+    };
   }
   /** One listing, with its ETag: undefined when unchanged (a free 304). */
   async get(route) {
@@ -43390,8 +43464,9 @@ function jobIdOf(detailsUrl) {
 function ciVerdict(runs, statuses) {
   const latest = /* @__PURE__ */ new Map();
   for (const r of runs) {
-    const known = latest.get(r.name);
-    if (!known || r.id > known.id) latest.set(r.name, r);
+    const key = `${r.suite ?? ""}/${r.name}`;
+    const known = latest.get(key);
+    if (!known || r.id > known.id) latest.set(key, r);
   }
   const failing = [];
   const pending = [];
@@ -43428,17 +43503,24 @@ async function waitForCi(ci, o) {
   const pollMs = o.pollMs ?? CI_POLL_MS;
   const grace = Math.min(o.noneGraceMs ?? CI_NONE_GRACE_MS, o.timeoutMs);
   let verdict = ciVerdict([], []);
+  let readError;
+  let passingSeen = false;
   for (; ; ) {
     try {
       const reading = await ci.read();
       verdict = ciVerdict(reading.runs, reading.statuses);
+      readError = reading.errors[0];
     } catch (error3) {
-      o.log.warning(`could not read the checks: ${getErrorMessage(error3)}`);
+      readError = getErrorMessage(error3);
+      o.log.warning(`could not read the checks: ${readError}`);
     }
     const waitedMs = o.now() - start;
-    if (verdict.state === "passing" || verdict.state === "failing")
-      return { state: verdict.state, verdict, waitedMs };
-    if (verdict.state === "none" && waitedMs >= grace) return { state: "none", waitedMs };
+    if (verdict.state === "failing") return { state: "failing", verdict, waitedMs };
+    if (verdict.state === "passing" && (passingSeen || waitedMs >= o.timeoutMs))
+      return { state: "passing", verdict, waitedMs };
+    passingSeen = verdict.state === "passing";
+    if (verdict.state === "none" && waitedMs >= grace)
+      return readError ? { state: "unreadable", why: readError, waitedMs } : { state: "none", waitedMs };
     if (waitedMs >= o.timeoutMs) return { state: "timed-out", verdict, waitedMs };
     await o.sleep(Math.min(pollMs, Math.max(0, o.timeoutMs - waitedMs)));
   }
@@ -43448,13 +43530,18 @@ async function waitForCi(ci, o) {
 async function issuePullRequest(client, o) {
   if (o.mode !== "issue") return void 0;
   const blocker = await deliveryBlocker(o.workspace);
-  if (blocker) {
-    o.log.warning(
-      `no pull request for the issue: ${blocker} (the aggregate job needs the repository checked out, and contents: write and pull-requests: write)`
+  return {
+    build: (plan, author) => build(client, o, blocker, plan, author),
+    awaitCi: (integration, author) => pullRequestCi(client, integration, author, o)
+  };
+}
+async function build(client, o, blocker, plan, author) {
+  if (plan.merge.length === 0 && plan.notCompleted.length === 0) return void 0;
+  if (blocker)
+    throw new Error(
+      `${blocker}; the aggregate job needs the repository checked out, with contents: write and pull-requests: write`
     );
-    return void 0;
-  }
-  return async (plan, author) => {
+  {
     const { title } = await new IssueThread(client, o.issueNumber).issue();
     const integration = await integrateIssue(plan, {
       workspace: o.workspace,
@@ -43469,9 +43556,8 @@ async function issuePullRequest(client, o) {
       log: o.log,
       ...o.gitTimeoutMs ? { gitTimeoutMs: o.gitTimeoutMs } : {}
     });
-    const ci = await pullRequestCi(client, integration, author, o);
-    return ci ? { ...integration, ci } : integration;
-  };
+    return integration;
+  }
 }
 async function pullRequestCi(client, integration, author, o) {
   if (!integration.commit || !integration.pr || o.ciTimeoutMs <= 0) return void 0;
@@ -43860,7 +43946,8 @@ function clientFor(inputs, runtime) {
     owner: runtime.owner,
     repo: runtime.repo,
     log: actionsLogger,
-    requestTimeoutMs: inputs.requestTimeoutMs
+    requestTimeoutMs: inputs.requestTimeoutMs,
+    ...inputs.appSlug ? { appSlug: inputs.appSlug } : {}
   });
 }
 function requireIssue(inputs) {

@@ -34,6 +34,8 @@ export interface CheckSettings {
 export interface Inputs {
   mode: Mode;
   token: string;
+  /** The GitHub App whose installation token `token` is (app-slug); undefined: found from the token. */
+  appSlug: string | undefined;
   issueNumber: number | undefined;
   instance: number;
   instances: number;
@@ -128,6 +130,16 @@ function checkInput(): CheckSettings | undefined {
   const fixAttempts = numberInput('fix-attempts', { min: 0, max: 20, integer: true });
   const minutes = numberInput('verify-timeout-min', { min: 0.01, max: 24 * 60, unit: 'minutes' });
   return command ? { command, fixAttempts, timeoutMs: Math.round(minutes * 60_000) } : undefined;
+}
+
+function appSlugInput(): string | undefined {
+  const value = raw('app-slug').trim();
+  if (value === '') return undefined;
+  if (!/^[a-z0-9][a-z0-9-]{0,99}$/i.test(value))
+    throw new InputError(
+      `Input "app-slug" must be a GitHub App's slug (letters, digits and "-"); got "${value}".`,
+    );
+  return value;
 }
 
 function pullRequestsInput(): PullRequests {
@@ -343,6 +355,7 @@ export function readInputs(runtime: Runtime): Inputs {
   return {
     mode,
     token,
+    appSlug: appSlugInput(),
     issueNumber,
     ...matrix,
     ...agentInputs(),

@@ -109,6 +109,7 @@ function clientFor(inputs: Inputs, runtime: Runtime): GitHubClient {
     repo: runtime.repo,
     log: actionsLogger,
     requestTimeoutMs: inputs.requestTimeoutMs,
+    ...(inputs.appSlug ? { appSlug: inputs.appSlug } : {}),
   });
 }
 

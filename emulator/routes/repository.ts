@@ -22,6 +22,14 @@ export const repositoryRoutes: Route[] = [
   ],
   [
     'GET',
+    /^\/users\/([^/]+)$/,
+    (ctx, [login]) => {
+      const user = ctx.store.userByLogin(decodeURIComponent(login!));
+      return user ? ok(userJson(user)) : notFound();
+    },
+  ],
+  [
+    'GET',
     /^\/rate_limit$/,
     (ctx) => {
       const { resource: _resource, ...core } = ctx.rate;

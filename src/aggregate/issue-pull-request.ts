@@ -7,6 +7,7 @@ import { integrateIssue, type Integration } from '../delivery/issue-branch.js';
 import { CommitCi } from '../github/checks.js';
 import { startsNoWorkflows, waitForCi, type CiResult } from '../delivery/ci-wait.js';
 import type { Integrate } from './run-aggregate.js';
+import type { IntegrationPlan } from '../delivery/integration-plan.js';
 
 export async function issuePullRequest(
   client: GitHubClient,
@@ -26,13 +27,27 @@ export async function issuePullRequest(
 ): Promise<Integrate | undefined> {
   if (o.mode !== 'issue') return undefined;
   const blocker = await deliveryBlocker(o.workspace);
-  if (blocker) {
-    o.log.warning(
-      `no pull request for the issue: ${blocker} (the aggregate job needs the repository checked out, and contents: write and pull-requests: write)`,
+  return {
+    build: (plan, author) => build(client, o, blocker, plan, author),
+    awaitCi: (integration, author) => pullRequestCi(client, integration, author, o),
+  };
+}
+
+async function build(
+  client: GitHubClient,
+  o: Parameters<typeof issuePullRequest>[1],
+  blocker: string | undefined,
+  plan: IntegrationPlan,
+  author: { login: string; id: number },
+): Promise<Integration | undefined> {
+  if (plan.merge.length === 0 && plan.notCompleted.length === 0) return undefined;
+  // Said in the summary: with create-pr issue the default, a workflow without a checkout in this job would
+  // otherwise end with no pull request and no word why.
+  if (blocker)
+    throw new Error(
+      `${blocker}; the aggregate job needs the repository checked out, with contents: write and pull-requests: write`,
     );
-    return undefined;
-  }
-  return async (plan, author) => {
+  {
     const { title } = await new IssueThread(client, o.issueNumber).issue();
     const integration = await integrateIssue(plan, {
       workspace: o.workspace,
@@ -47,9 +62,8 @@ export async function issuePullRequest(
       log: o.log,
       ...(o.gitTimeoutMs ? { gitTimeoutMs: o.gitTimeoutMs } : {}),
     });
-    const ci = await pullRequestCi(client, integration, author, o);
-    return ci ? { ...integration, ci } : integration;
-  };
+    return integration;
+  }
 }
 
 /** The CI of the pull request's head commit, once it settles; undefined when there is nothing to wait for. */

@@ -15,6 +15,7 @@ import { renderSummary, summarize, SUMMARY_MARKER, type RunSummary } from './run
 import { integrationPlan, type IntegrationPlan } from '../delivery/integration-plan.js';
 import { integrationSummary } from '../delivery/integration-body.js';
 import type { Integration } from '../delivery/issue-branch.js';
+import type { CiResult } from '../delivery/ci-wait.js';
 
 export { ACTIONS_BOT, actionIdentity } from '../github/identity.js';
 
@@ -27,11 +28,13 @@ export interface AggregateResult {
   integration?: Integration;
 }
 
-/** Builds the issue's pull request from the plan (issue-branch.ts), as the action's identity. */
-export type Integrate = (
-  plan: IntegrationPlan,
-  author: { login: string; id: number },
-) => Promise<Integration>;
+/** The issue's pull request: built from the plan (issue-branch.ts) as the action's identity, then its CI. */
+export interface Integrate {
+  /** Undefined when there is nothing to build; throws why it cannot be built. */
+  build(plan: IntegrationPlan, author: { login: string; id: number }): Promise<Integration | undefined>;
+  /** The pull request's CI once it settles; undefined when there is nothing to wait for. */
+  awaitCi(integration: Integration, author: { login: string }): Promise<CiResult | undefined>;
+}
 
 /** The trigger label, and the labels that replace it when every task completed (`done`) or not (`failed`). */
 export interface OutcomeLabels {
@@ -106,12 +109,17 @@ export async function runAggregate(
   const state = fold(thread.all(), { run: options.run, trust });
   const summary = summarize(state, client.clock.now());
   const { integration, lines } = await integrateRun(state, identity, options);
-  const markdown = [renderSummary(summary), ...(lines.length ? ['', ...lines] : [])].join('\n');
-  const body = `${SUMMARY_MARKER(options.run)}\n${markdown}\n`;
+  const render = (extra: string[]): string =>
+    [renderSummary(summary), ...(extra.length ? ['', ...extra] : [])].join('\n');
+  let markdown = render(lines);
   const existing = thread
     .all()
     .find((c) => c.body.includes(SUMMARY_MARKER(options.run)) && isTrusted(trust, c.user));
-  const comment = existing ? await thread.edit(existing.id, body) : await thread.post(body);
+  const write = (text: string, id = existing?.id) =>
+    id
+      ? thread.edit(id, `${SUMMARY_MARKER(options.run)}\n${text}\n`)
+      : thread.post(`${SUMMARY_MARKER(options.run)}\n${text}\n`);
+  const comment = await write(markdown);
   options.log.info(`${existing ? 'updated' : 'posted'} the run summary in comment ${comment.id}`);
   await finalChecklist(thread, state, trust, client.clock.now(), options.log);
   if (options.labels) await labelOutcome(client, options.issueNumber, summary, options.labels, options.log);
@@ -124,6 +132,15 @@ export async function runAggregate(
       2,
     ),
   );
+  // The summary is out before the wait for CI: a job stopped while it waits still leaves it.
+  const ci = integration ? await ciOf(integration, identity, options) : undefined;
+  if (integration && ci) {
+    integration.ci = ci;
+    markdown = render(integrationSummary(integration));
+    await write(markdown, comment.id).catch((error: unknown) =>
+      options.log.warning(`could not add the pull request's CI to the summary: ${getErrorMessage(error)}`),
+    );
+  }
   return {
     summary,
     markdown,
@@ -131,6 +148,20 @@ export async function runAggregate(
     metricsFile: options.metricsFile,
     ...(integration ? { integration } : {}),
   };
+}
+
+/** The pull request's CI; a failure to read it is said in the log, and the summary stays as it was. */
+async function ciOf(
+  integration: Integration,
+  identity: { login: string },
+  options: { integrate?: Integrate; log: Logger },
+): Promise<CiResult | undefined> {
+  try {
+    return await options.integrate?.awaitCi(integration, identity);
+  } catch (error) {
+    options.log.warning(`could not read the pull request's CI: ${getErrorMessage(error)}`);
+    return undefined;
+  }
 }
 
 /** The issue's pull request, before the summary that links it; a failure is said in the summary, not thrown. */
@@ -141,7 +172,8 @@ async function integrateRun(
 ): Promise<{ integration?: Integration; lines: string[] }> {
   if (!options.integrate || !state.plan) return { lines: [] };
   try {
-    const integration = await options.integrate(integrationPlan(state), identity);
+    const integration = await options.integrate.build(integrationPlan(state), identity);
+    if (!integration) return { lines: [] };
     if (integration.pr) options.log.info(`the issue's pull request: ${integration.pr}`);
     return { integration, lines: integrationSummary(integration) };
   } catch (error) {

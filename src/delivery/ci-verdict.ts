@@ -5,6 +5,8 @@
 export interface CheckRunView {
   id: number;
   name: string;
+  /** Its check suite (one per workflow run): two workflows may each have a check of the same name. */
+  suite?: number;
   status: string;
   conclusion: string | null;
   summary?: string;
@@ -46,12 +48,13 @@ export function jobIdOf(detailsUrl: string | undefined): number | undefined {
   return id ? Number(id) : undefined;
 }
 
-/** The verdict of the latest check run of each name and the latest status of each context. */
+/** The verdict of the latest check run of each name in each suite and the latest status of each context. */
 export function ciVerdict(runs: CheckRunView[], statuses: StatusView[]): CiVerdict {
   const latest = new Map<string, CheckRunView>();
   for (const r of runs) {
-    const known = latest.get(r.name);
-    if (!known || r.id > known.id) latest.set(r.name, r);
+    const key = `${r.suite ?? ''}/${r.name}`;
+    const known = latest.get(key);
+    if (!known || r.id > known.id) latest.set(key, r);
   }
   const failing: FailingCheck[] = [];
   const pending: string[] = [];

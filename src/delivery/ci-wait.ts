@@ -15,7 +15,8 @@ export type CiResult =
   | { state: 'passing' | 'failing'; verdict: CiVerdict; waitedMs: number }
   | { state: 'none'; waitedMs: number }
   | { state: 'timed-out'; verdict: CiVerdict; waitedMs: number }
-  | { state: 'not-run'; why: string };
+  | { state: 'not-run'; why: string }
+  | { state: 'unreadable'; why: string; waitedMs: number };
 
 /** The identity GITHUB_TOKEN writes as: GitHub starts no workflow for what it pushes. */
 export const startsNoWorkflows = (login: string): boolean => login === 'github-actions[bot]';
@@ -35,17 +36,25 @@ export async function waitForCi(
   const pollMs = o.pollMs ?? CI_POLL_MS;
   const grace = Math.min(o.noneGraceMs ?? CI_NONE_GRACE_MS, o.timeoutMs);
   let verdict: CiVerdict = ciVerdict([], []);
+  let readError: string | undefined;
+  // Passing only when seen twice in a row: a second workflow's checks may start a moment after the first's end.
+  let passingSeen = false;
   for (;;) {
     try {
       const reading = await ci.read();
       verdict = ciVerdict(reading.runs, reading.statuses);
+      readError = reading.errors[0];
     } catch (error) {
-      o.log.warning(`could not read the checks: ${getErrorMessage(error)}`);
+      readError = getErrorMessage(error);
+      o.log.warning(`could not read the checks: ${readError}`);
     }
     const waitedMs = o.now() - start;
-    if (verdict.state === 'passing' || verdict.state === 'failing')
-      return { state: verdict.state, verdict, waitedMs };
-    if (verdict.state === 'none' && waitedMs >= grace) return { state: 'none', waitedMs };
+    if (verdict.state === 'failing') return { state: 'failing', verdict, waitedMs };
+    if (verdict.state === 'passing' && (passingSeen || waitedMs >= o.timeoutMs))
+      return { state: 'passing', verdict, waitedMs };
+    passingSeen = verdict.state === 'passing';
+    if (verdict.state === 'none' && waitedMs >= grace)
+      return readError ? { state: 'unreadable', why: readError, waitedMs } : { state: 'none', waitedMs };
     if (waitedMs >= o.timeoutMs) return { state: 'timed-out', verdict, waitedMs };
     await o.sleep(Math.min(pollMs, Math.max(0, o.timeoutMs - waitedMs)));
   }

@@ -7,8 +7,18 @@ import { formatUsage } from '../protocol/usage.js';
 import type { Check } from '../protocol/messages.js';
 import type { CiResult } from './ci-wait.js';
 
+/**
+ * Text from a task or a commit in a table cell: no `|` or line break that would end the cell, no HTML, and no
+ * `#12` that GitHub would link (or close, after a "fixes") when the pull request is merged.
+ */
 const cell = (text: string, max = 200): string =>
-  text.replace(/\|/g, '/').replace(/\s+/g, ' ').trim().slice(0, max);
+  text
+    .replace(/\|/g, '/')
+    .replace(/\s+/g, ' ')
+    .replace(/</g, '&lt;')
+    .replace(/#(\d)/g, '#\u2060$1')
+    .trim()
+    .slice(0, max);
 
 function checkText(check: Check | undefined): string {
   if (!check) return '';
@@ -63,7 +73,12 @@ export function integrationSummary(i: Integration | undefined, error?: string): 
   if (error) return [`**Pull request for the issue:** not made: ${cell(error, 500)}`];
   if (!i) return [];
   if (i.merged.length === 0)
-    return ['**Pull request for the issue:** none, no completed task changed any file.'];
+    return [
+      i.notMerged.length > 0
+        ? '**Pull request for the issue:** none, no task branch could be merged:'
+        : '**Pull request for the issue:** none, no completed task changed any file.',
+      ...i.notMerged.map((n) => `- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`),
+    ];
   const where = i.pr ?? `branch \`${i.branch}\` (no pull request: ${cell(i.prError ?? 'unknown', 300)})`;
   const verb = i.pr ? (i.updated ? 'updated' : 'opened') : 'pushed';
   const lines = [
@@ -80,6 +95,8 @@ export function ciLine(ci: CiResult): string {
   switch (ci.state) {
     case 'not-run':
       return `**Its CI:** not run: ${cell(ci.why, 500)}.`;
+    case 'unreadable':
+      return `**Its CI:** could not be read: ${cell(ci.why, 300)} (the token needs checks: read and statuses: read).`;
     case 'none':
       return `**Its CI:** no check or status was reported for its head commit within ${mins(ci.waitedMs)}.`;
     case 'passing':

@@ -65,7 +65,11 @@ export async function integrateIssue(
   options: IntegrationOptions,
 ): Promise<Integration> {
   const url = (await gitIn(options.workspace).run(['config', '--get', 'remote.origin.url'])).trim();
-  const base = options.baseBranch || (await defaultBranch(options.client));
+  // The branch the nodes started from: the one checked out (the workflow's ref), else the default branch.
+  const checkedOut = (
+    await gitIn(options.workspace).try(['symbolic-ref', '--short', '-q', 'HEAD'])
+  ).stdout.trim();
+  const base = options.baseBranch || checkedOut || (await defaultBranch(options.client));
   const branch = integrationBranch(options.issueNumber);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-integration-'));
   try {
@@ -149,8 +153,25 @@ async function mergeOne(
   ref: string,
   w: { refs: Map<string, string>; baseRef: string; merged: MergedTask[] },
 ): Promise<MergedTask | NotMerged> {
-  const own = [ref, '--not', w.baseRef, ...item.deps.flatMap((d) => (w.refs.has(d) ? [w.refs.get(d)!] : []))];
-  const log = await git.run(['log', '--no-merges', '--format=%h%x09%s', ...own]);
+  // Built on an older copy of a dependency than the one merged (a re-run redid that dependency, and this task
+  // was carried over): merging it would bring the old copy back in.
+  for (const dep of item.deps) {
+    const depRef = w.refs.get(dep);
+    if (depRef && (await git.try(['merge-base', '--is-ancestor', depRef, ref])).code !== 0)
+      return {
+        ...item,
+        why: `it was built on another version of ${dep} than the one merged; run it again`,
+        conflictsWith: [],
+        files: [],
+      };
+  }
+  const tip = await git.run(['rev-parse', ref]);
+  if (item.commit && tip !== item.commit)
+    options.log.warning(
+      `${item.task.id}: ${item.branch} is at ${tip.slice(0, 7)}, not ${item.commit.slice(0, 7)} as its outcome says`,
+    );
+  // Its own commits: those not in the branch merged so far (the base and the dependencies merged before it).
+  const log = await git.run(['log', '--no-merges', '--format=%h%x09%s', ref, '--not', 'HEAD']);
   const commits = log
     .split('\n')
     .filter(Boolean)

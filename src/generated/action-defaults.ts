@@ -3,6 +3,7 @@
 export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'mode': "node",
   'github-token': "${{ github.token }}",
+  'app-slug': "",
   'issue-number': "",
   'instance': "1",
   'instances': "1",

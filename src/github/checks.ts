@@ -4,6 +4,7 @@
 // (and `actions: read` for the logs) on the token that pushed: an App's or a personal token's own. GITHUB_TOKEN's
 // pushes start no CI, so its jobs never ask.
 import { statusOf, type GitHubClient } from './client.js';
+import { getErrorMessage } from '../errors.js';
 import type { CheckRunView, StatusView } from '../delivery/ci-verdict.js';
 
 export interface CiReading {
@@ -11,11 +12,14 @@ export interface CiReading {
   statuses: StatusView[];
   /** Whether anything changed since the last reading of this commit. */
   changed: boolean;
+  /** Why a listing could not be read this time (a token without checks: read or statuses: read, say). */
+  errors: string[];
 }
 
 interface RawRun {
   id: number;
   name: string;
+  check_suite?: { id: number } | null;
   status: string;
   conclusion: string | null;
   details_url?: string | null;
@@ -39,17 +43,30 @@ export class CommitCi {
     readonly sha: string,
   ) {}
 
+  /** Both listings, each on its own: one refused does not lose what the other said. */
   async read(): Promise<CiReading> {
-    const runs = await this.get<{ check_runs: RawRun[] }>(
+    const errors: string[] = [];
+    const attempt = async <T>(route: string, what: string): Promise<T | undefined> => {
+      try {
+        return await this.get<T>(route);
+      } catch (error) {
+        errors.push(`the ${what} could not be read: ${getErrorMessage(error)}`);
+        return undefined;
+      }
+    };
+    const runs = await attempt<{ check_runs: RawRun[] }>(
       'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+      'check runs',
     );
-    const status = await this.get<{ statuses: RawStatus[] }>(
+    const status = await attempt<{ statuses: RawStatus[] }>(
       'GET /repos/{owner}/{repo}/commits/{ref}/status',
+      'commit statuses',
     );
     if (runs)
       this.runs = runs.check_runs.map((r) => ({
         id: r.id,
         name: r.name,
+        ...(r.check_suite?.id !== undefined ? { suite: r.check_suite.id } : {}),
         status: r.status,
         conclusion: r.conclusion,
         ...(r.output?.title || r.output?.summary
@@ -64,7 +81,12 @@ export class CommitCi {
         ...(s.description ? { description: s.description } : {}),
         ...(s.target_url ? { targetUrl: s.target_url } : {}),
       }));
-    return { runs: this.runs, statuses: this.statuses, changed: runs !== undefined || status !== undefined };
+    return {
+      runs: this.runs,
+      statuses: this.statuses,
+      changed: runs !== undefined || status !== undefined,
+      errors,
+    };
   }
 
   /** One listing, with its ETag: undefined when unchanged (a free 304). */

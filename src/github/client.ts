@@ -40,6 +40,8 @@ export interface ApiStats {
 
 export interface ClientOptions {
   token: string;
+  /** The GitHub App whose installation token `token` is (app-slug): the client writes as `<slug>[bot]`. */
+  appSlug?: string;
   baseUrl: string;
   owner: string;
   repo: string;
@@ -110,6 +112,8 @@ export interface GitHubClient {
   trouble: TroubleLog;
   clock: ServerClock;
   log: Logger;
+  /** The GitHub App whose installation token this is, when the workflow said (app-slug). */
+  appSlug?: string;
 }
 
 const CONTENT_CREATING = /\/(issues|comments|pulls|reactions|git\/refs|labels)(\/?$|\?)/;
@@ -180,6 +184,7 @@ export function createClient(options: ClientOptions): GitHubClient {
     trouble,
     clock,
     log,
+    ...(options.appSlug ? { appSlug: options.appSlug } : {}),
   };
 }
 

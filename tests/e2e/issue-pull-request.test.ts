@@ -5,7 +5,7 @@
 // the task it conflicts with and the files, and so is the task that builds on it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitClones, startScenario, type Scenario } from '../helpers/scenario.js';
-import { cloneFor, git, remoteBranches } from '../../scripts/local-git.js';
+import { checkoutOverHttp, cloneFor, git, remoteBranches } from '../../scripts/local-git.js';
 import { startNode } from '../../scripts/local-nodes.js';
 
 let scenario: Scenario | undefined;
@@ -15,15 +15,21 @@ afterEach(async () => {
 });
 
 /** The aggregate job, in a checkout of its own; resolves with its log. */
-async function aggregate(s: Scenario, remote: string, name: string): Promise<string> {
+async function aggregate(
+  s: Scenario,
+  remote: string,
+  name: string,
+  inputs: Record<string, string> = {},
+  workspace = cloneFor(remote, s.dir, name),
+): Promise<string> {
   const job = startNode(1, {
     apiUrl: s.server.url,
     token: 'ghs_bot_token',
     repository: 'octo-org/demo',
     issue: s.issue,
     instances: 1,
-    workspace: cloneFor(remote, s.dir, name),
-    inputs: { mode: 'aggregate', 'fail-on-task-failure': 'false' },
+    workspace,
+    inputs: { mode: 'aggregate', 'fail-on-task-failure': 'false', ...inputs },
   });
   const exited = await job.exited;
   expect(exited.code, job.log()).toBe(0);
@@ -74,6 +80,12 @@ describe('one pull request for the issue', () => {
     expect(body).toMatch(new RegExp(`^Closes #${issue}`));
     for (const t of ['task-1', 'task-2', 'task-3']) expect(body).toContain(`\`${t}\``);
     expect(body).toContain('(builds on task-1)');
+    // Each task's row lists its own commit, not its dependencies' again.
+    const row = (task: string) => body.split('\n').find((l) => l.startsWith(`| \`${task}\``))!;
+    expect(row('task-1')).toMatch(/`[0-9a-f]{7,}` Add feature A/);
+    expect(row('task-2')).toMatch(/`[0-9a-f]{7,}` Extend feature A/);
+    expect(row('task-2')).not.toContain('Add feature A');
+    expect(row('task-3')).not.toMatch(/Add feature A|Extend feature A/);
     expect(summaryOf(scenario)).toContain('**Pull request for the issue:** ');
     expect(summaryOf(scenario)).toContain(`/pull/${pulls[0]!.number}, opened with 3 task(s) merged`);
     // GITHUB_TOKEN's pushes start no workflow: said once, not waited for.
@@ -124,5 +136,51 @@ describe('one pull request for the issue', () => {
     expect(summaryOf(scenario)).toMatch(
       /`task-2` not merged: its branch conflicts with task-1 in shared\.txt/,
     );
+  });
+
+  it('as a GitHub App: its pushes start CI, and the summary says which check failed and what it said', async () => {
+    const clones = gitClones();
+    // The App's installation token: GET /user refuses it, so the workflow names the App (app-slug).
+    const app = { 'github-token': 'ghs_app_token', 'app-slug': 'p2p-app' };
+    scenario = await startScenario({
+      nodes: 2,
+      issueBody: ['- [ ] Add feature A', '- [ ] Extend feature A (depends: task-1)'].join('\n'),
+      inputs: { 'max-attempts': '1', ...app },
+      agentBody: 'echo "$P2P_TASK_ID" >> a.txt',
+      workspaceFor: clones.workspaceFor,
+      beforeNodes: (server) => {
+        server.emulator.addUser({
+          login: 'p2p-app[bot]',
+          id: 4242,
+          type: 'Bot',
+          token: 'ghs_app_token',
+          permission: 'write',
+        });
+        server.emulator.addCiRule({
+          branch: 'p2p/*-integration',
+          name: 'test',
+          outcomes: ['failure'],
+          summary: 'Tests: 1 failed',
+          log: 'FAIL a.test.js\n  expected 2, got 1\n',
+        });
+      },
+    });
+    await scenario.finish();
+    const remote = clones.remote();
+    // The aggregate job's checkout is over HTTP, as on GitHub: its push of the issue's branch is one the
+    // emulator's CI answers.
+    scenario.server.git.serve('octo-org/demo', remote);
+    const url = scenario.server.gitUrl('octo-org/demo');
+    const checkout = await checkoutOverHttp(url, scenario.dir, 'aggregate', 'ghs_app_token');
+    await aggregate(scenario, remote, 'aggregate', app, checkout);
+    const [pull] = scenario.server.emulator.pulls();
+    expect(pull!.head).toBe(`p2p/issue-${scenario.issue}-integration`);
+    const comments = scenario.server.emulator.listComments(scenario.issue);
+    const summary = comments.find((c) => c.body.includes('p2p-dev-summary'))!;
+    // Written as the App, and the App's own comments believed: both tasks counted as completed.
+    expect(summary.login).toBe('p2p-app[bot]');
+    expect(summary.body).toMatch(/2 of 2 task\(s\) completed/);
+    expect(pull!.body).toMatch(new RegExp(`^Closes #${scenario.issue}`));
+    expect(summary.body).toContain('**Its CI:** ❌ failing: test (failure: Tests: 1 failed)');
   });
 });

@@ -69,7 +69,7 @@ describe('waiting for CI', () => {
       read: () => {
         const next = sequence[Math.min(r.reads, sequence.length - 1)]!;
         r.reads += 1;
-        return Promise.resolve({ runs: [], statuses: [], changed: true, ...next });
+        return Promise.resolve({ runs: [], statuses: [], changed: true, errors: [], ...next });
       },
     };
     return r;
@@ -94,6 +94,49 @@ describe('waiting for CI', () => {
   it('takes a commit with no check at all after two minutes to have no CI', async () => {
     const result = await waitForCi(reader([{}]), { timeoutMs: 600_000, ...clock(), log });
     expect(result).toEqual({ state: 'none', waitedMs: 120_000 });
+  });
+
+  it('says a commit’s checks could not be read rather than that it has none', async () => {
+    const result = await waitForCi(reader([{ errors: ['the commit statuses could not be read: 403'] }]), {
+      timeoutMs: 600_000,
+      ...clock(),
+      log,
+    });
+    expect(result).toEqual({
+      state: 'unreadable',
+      why: 'the commit statuses could not be read: 403',
+      waitedMs: 120_000,
+    });
+  });
+
+  it('declares passing only when it still passes a poll later (another workflow may start)', async () => {
+    const ci = reader([
+      { runs: [run(1, 'lint', 'completed', 'success', { suite: 1 })] },
+      {
+        runs: [
+          run(1, 'lint', 'completed', 'success', { suite: 1 }),
+          run(2, 'build', 'queued', null, { suite: 2 }),
+        ],
+      },
+      {
+        runs: [
+          run(1, 'lint', 'completed', 'success', { suite: 1 }),
+          run(2, 'build', 'completed', 'failure', { suite: 2 }),
+        ],
+      },
+    ]);
+    expect(await waitForCi(ci, { timeoutMs: 600_000, ...clock(), log })).toMatchObject({ state: 'failing' });
+  });
+
+  it('keeps two workflows’ checks of the same name apart', () => {
+    const v = ciVerdict(
+      [
+        run(2, 'build', 'completed', 'success', { suite: 1 }),
+        run(1, 'build', 'completed', 'failure', { suite: 2 }),
+      ],
+      [],
+    );
+    expect(v.state).toBe('failing');
   });
 
   it('stops at its limit with what was still running', async () => {

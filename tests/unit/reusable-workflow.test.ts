@@ -232,6 +232,9 @@ describe('the reusable workflow’s secrets', () => {
         'client-id': '${{ inputs.app-client-id }}',
         'private-key': '${{ secrets.app-private-key }}',
       });
+      // An installation token cannot ask who it is: the action is told, so that it trusts its own comments.
+      expect(actionStep(job).with?.['app-slug'], job).toBe('${{ steps.app-token.outputs.app-slug }}');
+      expect(action.inputs['app-slug']?.default).toBe('');
     }
   });
 });
