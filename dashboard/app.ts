@@ -15,6 +15,7 @@ import { ApiError, GitHubApi } from './github-api.js';
 import { runsIn, viewRun, ACTIONS_BOT, type RunView, type TaskCheck } from './view-model.js';
 import { checkVerdict, formatDuration } from '../src/protocol/render.js';
 import { costCell, formatDollars, type RunSummary } from '../src/aggregate/run-summary.js';
+import { formatDiff } from '../src/protocol/diff-text.js';
 import { formatCost, formatUsage, type Usage } from '../src/protocol/usage.js';
 import type { ThreadComment } from '../src/protocol/thread-comment.js';
 import type { MessageEntry } from '../src/protocol/fold.js';
@@ -384,7 +385,7 @@ function renderTasks(v: RunView): void {
         <td>${t.durationMs !== undefined ? esc(formatDuration(t.durationMs)) : ''}</td>
         <td data-testid="task-check">${checkCell(v.checks.get(t.id))}</td>
         <td data-testid="task-cost">${esc(costCell(t))}</td>
-        <td>${t.pr && /^https?:\/\//.test(t.pr) ? `<a href="${esc(t.pr)}" target="_blank" rel="noopener noreferrer">${esc(t.pr.replace(/^.*\/pull\//, '#'))}</a>` : esc(t.branch ?? (t.changes === false ? 'no changes' : ''))}</td>
+        <td data-testid="task-result">${t.pr && /^https?:\/\//.test(t.pr) ? `<a href="${esc(t.pr)}" target="_blank" rel="noopener noreferrer">${esc(t.pr.replace(/^.*\/pull\//, '#'))}</a>` : esc(t.branch ?? (t.changes === false ? 'no changes' : ''))}${t.diff ? `<div class="why">${esc(formatDiff(t.diff))}</div>` : ''}</td>
       </tr>`,
     )
     .join('');

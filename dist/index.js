@@ -35592,6 +35592,12 @@ var CheckSchema = object({
   /** The end of the last check run's output, secrets masked. */
   output_tail: string2().max(8e3).default("")
 });
+var DiffSchema = object({
+  files: number2().int().nonnegative(),
+  added: number2().int().nonnegative(),
+  removed: number2().int().nonnegative(),
+  tests: number2().int().nonnegative()
+});
 var ResultSchema = object({
   exit_code: number2().int().nullable(),
   duration_ms: number2().int().nonnegative(),
@@ -35600,6 +35606,8 @@ var ResultSchema = object({
   error: string2().max(5e3).optional(),
   /** Whether the agent changed anything (absent when the workspace is not a git repository). */
   changes: boolean2().optional(),
+  /** What the work changed (its own commits, not its dependencies'). */
+  diff: DiffSchema.optional(),
   /** The branch the work was pushed to, and its commit. */
   branch: string2().max(300).optional(),
   commit: string2().max(64).optional(),
@@ -40521,6 +40529,7 @@ function resultOf(ctx, claim2, o) {
     ...run2.check ? { check: run2.check } : {},
     ...delivered ? {
       changes: delivered.changes,
+      ...delivered.diff ? { diff: delivered.diff } : {},
       ...delivered.branch ? { branch: delivered.branch } : {},
       ...delivered.commit ? { commit: delivered.commit } : {},
       ...delivered.pr ? { pr: delivered.pr } : {},
@@ -41594,6 +41603,25 @@ async function defaultBranch(client) {
   return data.default_branch;
 }
 
+// src/delivery/diff-stat.ts
+var TEST_PATH = /(^|\/)(tests?|__tests__|specs?|e2e)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb|exs?)$|(^|\/)test_[^/]+\.py$|Tests?\.(java|kt|cs|swift)$/;
+function isTestFile(file) {
+  return TEST_PATH.test(file);
+}
+function diffStat(numstat) {
+  const diff = { files: 0, added: 0, removed: 0, tests: 0 };
+  for (const line of numstat.split("\n")) {
+    const [added, removed, ...rest] = line.split("	");
+    const file = rest.join("	");
+    if (!file) continue;
+    diff.files += 1;
+    diff.added += Number(added) || 0;
+    diff.removed += Number(removed) || 0;
+    if (isTestFile(file.replace(/^.*=> /, "").replace(/[{}]/g, ""))) diff.tests += 1;
+  }
+  return diff;
+}
+
 // src/delivery/workspace-config.ts
 import path8 from "node:path";
 import { existsSync as existsSync4, lstatSync as lstatSync2, readdirSync as readdirSync4, readFileSync as readFileSync5, renameSync, rmSync as rmSync5, writeFileSync as writeFileSync3 } from "node:fs";
@@ -41874,7 +41902,13 @@ var TaskBranches = class _TaskBranches {
     if (head === this.startSha) return { changes: false };
     const branch = !ok ? failedBranch(options2.issueNumber, task.id, attempt) : args.ownBranch ? attemptBranch(options2.issueNumber, task.id, attempt) : taskBranch(options2.issueNumber, task.id);
     await git.run(["push", "--quiet", "--force", this.url, `HEAD:refs/heads/${branch}`], { network: true });
-    const delivered = { changes: true, branch, commit: head };
+    const numstat = await git.try(["diff", "--numstat", "--no-renames", this.startSha, head]);
+    const delivered = {
+      changes: true,
+      branch,
+      commit: head,
+      ...numstat.code === 0 ? { diff: diffStat(numstat.stdout) } : {}
+    };
     if (!ok || !args.createPr) return delivered;
     try {
       const pr = await openPullRequest(
@@ -42770,6 +42804,31 @@ async function relabel(client, issueNumber, change) {
   return { removed };
 }
 
+// src/protocol/diff-text.ts
+function formatDiff(d) {
+  return `${d.files} file${d.files === 1 ? "" : "s"} +${d.added} \u2212${d.removed}` + (d.tests > 0 ? `, ${d.tests === d.files ? d.files === 1 ? "a test" : "all tests" : `${d.tests} of them tests`}` : "");
+}
+
+// src/aggregate/summary-cells.ts
+var cellText = (text, max) => text.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, max);
+function changesSentence(tasks) {
+  const done = tasks.filter((t) => t.status === "completed" && t.diff).map((t) => t.diff);
+  if (done.length === 0) return "";
+  const sum = (k) => done.reduce((n, d) => n + d[k], 0);
+  return ` Changed by the completed tasks: ${formatDiff({ files: sum("files"), added: sum("added"), removed: sum("removed"), tests: sum("tests") })}.`;
+}
+function resultCell(t) {
+  const where = deliveredCell(t);
+  return t.diff && where !== "no changes" ? `${where} \xB7 ${formatDiff(t.diff)}` : where;
+}
+function deliveredCell(t) {
+  if (t.pr) return t.pr;
+  if (t.branch)
+    return `branch \`${t.branch}\`${t.prError ? ` (no pull request: ${t.prError.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, 100)})` : ""}`;
+  if (t.changes === false) return "no changes";
+  return "";
+}
+
 // src/aggregate/run-summary.ts
 function summarize(state, now) {
   const views = taskViews(state, now);
@@ -42836,6 +42895,7 @@ function taskSummary(record2, view, cost) {
     ...last?.result?.pr ? { pr: last.result.pr } : {},
     ...last?.result?.branch ? { branch: last.result.branch } : {},
     ...last?.result?.changes !== void 0 ? { changes: last.result.changes } : {},
+    ...last?.result?.diff ? { diff: last.result.diff } : {},
     ...last?.result?.pr_error ? { prError: last.result.pr_error } : {},
     ...view.reason ? { reason: view.reason } : {},
     ...last?.result?.check ? { check: last.result.check } : {},
@@ -42912,7 +42972,7 @@ function renderSummary(s) {
   const unfinished = s.totals.running + s.totals.claimable + s.totals.blocked;
   lines.push(
     "",
-    `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` + (s.totals.stopped > 0 ? `, ${s.totals.stopped} stopped` : "") + (unfinished > 0 ? `, ${unfinished} unfinished` : "") + `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`
+    `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` + (s.totals.stopped > 0 ? `, ${s.totals.stopped} stopped` : "") + (unfinished > 0 ? `, ${unfinished} unfinished` : "") + `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.` + changesSentence(s.tasks)
   );
   const cost = costLines(s);
   if (cost.length > 0) lines.push("", ...cost);
@@ -43004,14 +43064,6 @@ function budgetSentence(requests, b, elapsedMs) {
   const over = hours > 1 ? `${Math.round(requests / hours)} an hour over the run's ${formatDuration(elapsedMs)}, ` : "";
   return `That is ${over}${share}% of the repository's hourly budget of ${b.limit}` + (b.lowestRemaining !== void 0 ? `; the least left at any time was ${b.lowestRemaining}` : "") + (b.slowedMs > 0 ? `; nodes slowed their idle reads for ${Math.round(b.slowedMs / 1e3)}s in all to leave some to the repository's other workflows` : b.longestLeaseMs === void 0 ? "; the run never had to slow down for it" : "") + (b.longestLeaseMs !== void 0 ? `; too little of it was left for the heartbeats, so nodes lengthened their leases (up to ${formatDuration(b.longestLeaseMs)}) rather than lose them, and the run went slower` : "") + ".";
 }
-var cellText = (text, max) => text.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, max);
-function resultCell(t) {
-  if (t.pr) return t.pr;
-  if (t.branch)
-    return `branch \`${t.branch}\`${t.prError ? ` (no pull request: ${t.prError.replace(/\|/g, "/").replace(/\s+/g, " ").slice(0, 100)})` : ""}`;
-  if (t.changes === false) return "no changes";
-  return "";
-}
 
 // src/delivery/integration-plan.ts
 var integrationBranch = (issue3) => `p2p/issue-${issue3}-integration`;
@@ -43024,7 +43076,8 @@ function completedWork(state, id2) {
       branch: result.branch,
       ...result.commit ? { commit: result.commit } : {},
       ...result.check ? { check: result.check } : {},
-      ...result.usage ? { usage: result.usage } : {}
+      ...result.usage ? { usage: result.usage } : {},
+      ...result.diff ? { diff: result.diff } : {}
     };
   const earlier = record2?.task.completed_in;
   return earlier?.branch ? { branch: earlier.branch } : void 0;
@@ -43089,13 +43142,13 @@ function integrationBody(issue3, i) {
   const lines = [
     closesIssue(i) ? `Closes #${issue3}: every task of the issue, merged in the order they build on each other.` : `Part of #${issue3}: the tasks below are merged; the ones left out are listed at the end. Merging this does not close the issue.`,
     "",
-    "| task | commits | check | agent cost |",
-    "| --- | --- | --- | --- |"
+    "| task | commits | changes | check | agent cost |",
+    "| --- | --- | --- | --- | --- |"
   ];
   for (const m of i.merged) {
     const commits = m.commits.length ? m.commits.slice(0, 10).map((c) => `\`${c.sha}\` ${cell(c.subject, 80)}`).join("<br>") + (m.commits.length > 10 ? `<br>\u2026 ${m.commits.length - 10} more` : "") : "none of its own";
     lines.push(
-      `| \`${m.task.id}\`: ${cell(m.task.title)}${m.deps.length ? ` (builds on ${m.deps.join(", ")})` : ""} | ${commits} | ${checkText(m.check)} | ${cell(formatUsage(m.usage))} |`
+      `| \`${m.task.id}\`: ${cell(m.task.title)}${m.deps.length ? ` (builds on ${m.deps.join(", ")})` : ""} | ${commits} | ${m.diff ? formatDiff(m.diff) : ""} | ${checkText(m.check)} | ${cell(formatUsage(m.usage))} |`
     );
   }
   const left = [

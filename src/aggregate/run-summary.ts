@@ -5,7 +5,8 @@ import type { RunState, StopRecord, TaskRecord } from '../protocol/fold.js';
 import { tally, taskViews, type TaskStatus, type TaskView } from '../protocol/decide.js';
 import { budgetLeft, budgetSpent, runCost, type TaskCost } from '../protocol/cost.js';
 import { checkVerdict, formatDuration } from '../protocol/render.js';
-import type { Check } from '../protocol/messages.js';
+import type { Check, Diff } from '../protocol/messages.js';
+import { cellText, changesSentence, resultCell } from './summary-cells.js';
 import { addUsage, formatCost, formatUsage, type Usage } from '../protocol/usage.js';
 
 export interface TaskSummary {
@@ -19,6 +20,8 @@ export interface TaskSummary {
   branch?: string;
   /** False when the agent changed nothing (unknown when the workspace was not a git repository). */
   changes?: boolean;
+  /** What the last attempt's work changed. */
+  diff?: Diff;
   prError?: string;
   reason?: string;
   /** The last attempt's check, when a verify-command ran. */
@@ -147,6 +150,7 @@ function taskSummary(record: TaskRecord, view: TaskView, cost: TaskCost | undefi
     ...(last?.result?.pr ? { pr: last.result.pr } : {}),
     ...(last?.result?.branch ? { branch: last.result.branch } : {}),
     ...(last?.result?.changes !== undefined ? { changes: last.result.changes } : {}),
+    ...(last?.result?.diff ? { diff: last.result.diff } : {}),
     ...(last?.result?.pr_error ? { prError: last.result.pr_error } : {}),
     ...(view.reason ? { reason: view.reason } : {}),
     ...(last?.result?.check ? { check: last.result.check } : {}),
@@ -235,7 +239,8 @@ export function renderSummary(s: RunSummary): string {
     `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` +
       (s.totals.stopped > 0 ? `, ${s.totals.stopped} stopped` : '') +
       (unfinished > 0 ? `, ${unfinished} unfinished` : '') +
-      `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.`,
+      `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.` +
+      changesSentence(s.tasks),
   );
   const cost = costLines(s);
   if (cost.length > 0) lines.push('', ...cost);
@@ -369,16 +374,4 @@ export function budgetSentence(
       : '') +
     '.'
   );
-}
-
-const cellText = (text: string, max: number): string =>
-  text.replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, max);
-
-/** What a task delivered: its pull request, else its branch (a failed run's work), else "no changes". */
-export function resultCell(t: TaskSummary): string {
-  if (t.pr) return t.pr;
-  if (t.branch)
-    return `branch \`${t.branch}\`${t.prError ? ` (no pull request: ${t.prError.replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 100)})` : ''}`;
-  if (t.changes === false) return 'no changes';
-  return '';
 }

@@ -4,6 +4,7 @@
 // whose work is not all there.
 import type { Integration } from './issue-branch.js';
 import { formatUsage } from '../protocol/usage.js';
+import { formatDiff } from '../protocol/diff-text.js';
 import type { Check } from '../protocol/messages.js';
 import type { CiResult } from './ci-wait.js';
 
@@ -37,8 +38,8 @@ export function integrationBody(issue: number, i: Integration): string {
       ? `Closes #${issue}: every task of the issue, merged in the order they build on each other.`
       : `Part of #${issue}: the tasks below are merged; the ones left out are listed at the end. Merging this does not close the issue.`,
     '',
-    '| task | commits | check | agent cost |',
-    '| --- | --- | --- | --- |',
+    '| task | commits | changes | check | agent cost |',
+    '| --- | --- | --- | --- | --- |',
   ];
   for (const m of i.merged) {
     const commits = m.commits.length
@@ -48,7 +49,7 @@ export function integrationBody(issue: number, i: Integration): string {
           .join('<br>') + (m.commits.length > 10 ? `<br>… ${m.commits.length - 10} more` : '')
       : 'none of its own';
     lines.push(
-      `| \`${m.task.id}\`: ${cell(m.task.title)}${m.deps.length ? ` (builds on ${m.deps.join(', ')})` : ''} | ${commits} | ${checkText(m.check)} | ${cell(formatUsage(m.usage))} |`,
+      `| \`${m.task.id}\`: ${cell(m.task.title)}${m.deps.length ? ` (builds on ${m.deps.join(', ')})` : ''} | ${commits} | ${m.diff ? formatDiff(m.diff) : ''} | ${checkText(m.check)} | ${cell(formatUsage(m.usage))} |`,
     );
   }
   const left = [

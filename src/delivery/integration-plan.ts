@@ -3,7 +3,7 @@
 // plan's order among the rest), and the tasks left out with the reason. Pure: the git work is in
 // issue-branch.ts.
 import type { RunState } from '../protocol/fold.js';
-import type { Check, Task } from '../protocol/messages.js';
+import type { Check, Diff, Task } from '../protocol/messages.js';
 import type { Usage } from '../protocol/usage.js';
 
 /** The branch that holds every task's work for the issue (beside the task branches, not under them). */
@@ -18,6 +18,7 @@ export interface TaskToMerge {
   deps: string[];
   check?: Check;
   usage?: Usage;
+  diff?: Diff;
 }
 
 export interface LeftOut {
@@ -37,7 +38,7 @@ export interface IntegrationPlan {
 function completedWork(
   state: RunState,
   id: string,
-): { branch: string; commit?: string; check?: Check; usage?: Usage } | undefined {
+): { branch: string; commit?: string; check?: Check; usage?: Usage; diff?: Diff } | undefined {
   const record = state.tasks.get(id);
   const done = record?.attempts.find((a) => a.outcome === 'completed' && !a.closing);
   const result = done?.result;
@@ -47,6 +48,7 @@ function completedWork(
       ...(result.commit ? { commit: result.commit } : {}),
       ...(result.check ? { check: result.check } : {}),
       ...(result.usage ? { usage: result.usage } : {}),
+      ...(result.diff ? { diff: result.diff } : {}),
     };
   // Carried over from an earlier run of the issue (its branch is still there).
   const earlier = record?.task.completed_in;

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { getErrorMessage } from '../errors.js';
 import type { GitHubClient } from '../github/client.js';
 import { defaultBranch, openPullRequest } from '../github/pulls.js';
-import type { Check, Task } from '../protocol/messages.js';
+import type { Check, Diff, Task } from '../protocol/messages.js';
+import { diffStat } from './diff-stat.js';
 import { formatUsage, type Usage } from '../protocol/usage.js';
 import { checkGitDir, gitlinkPaths, NestedRepositories, WorkspaceConfig } from './workspace-config.js';
 import { gitIn, identityArgs, type Git } from './git.js';
@@ -41,6 +42,8 @@ export interface DependencyBranch {
 export interface Delivered {
   /** False when the agent left the workspace as it found it. */
   changes: boolean;
+  /** What it changed, against the branch it started from (the base with its dependencies merged). */
+  diff?: Diff;
   branch?: string;
   commit?: string;
   pr?: string;
@@ -252,7 +255,13 @@ export class TaskBranches {
         : taskBranch(options.issueNumber, task.id);
     // Forced: an earlier attempt by a node that died may have pushed part of its work there.
     await git.run(['push', '--quiet', '--force', this.url, `HEAD:refs/heads/${branch}`], { network: true });
-    const delivered: Delivered = { changes: true, branch, commit: head };
+    const numstat = await git.try(['diff', '--numstat', '--no-renames', this.startSha, head]);
+    const delivered: Delivered = {
+      changes: true,
+      branch,
+      commit: head,
+      ...(numstat.code === 0 ? { diff: diffStat(numstat.stdout) } : {}),
+    };
     if (!ok || !args.createPr) return delivered;
     try {
       const pr = await openPullRequest(

@@ -136,6 +136,15 @@ export const CheckSchema = z.object({
 });
 export type Check = z.infer<typeof CheckSchema>;
 
+/** How much an attempt changed: files, lines added and removed, and how many of the files are tests. */
+export const DiffSchema = z.object({
+  files: z.number().int().nonnegative(),
+  added: z.number().int().nonnegative(),
+  removed: z.number().int().nonnegative(),
+  tests: z.number().int().nonnegative(),
+});
+export type Diff = z.infer<typeof DiffSchema>;
+
 export const ResultSchema = z.object({
   exit_code: z.number().int().nullable(),
   duration_ms: z.number().int().nonnegative(),
@@ -144,6 +153,8 @@ export const ResultSchema = z.object({
   error: z.string().max(5000).optional(),
   /** Whether the agent changed anything (absent when the workspace is not a git repository). */
   changes: z.boolean().optional(),
+  /** What the work changed (its own commits, not its dependencies'). */
+  diff: DiffSchema.optional(),
   /** The branch the work was pushed to, and its commit. */
   branch: z.string().max(300).optional(),
   commit: z.string().max(64).optional(),

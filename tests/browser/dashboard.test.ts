@@ -434,6 +434,7 @@ describe('the dashboard: cost, budget and a stopped run', () => {
         output_tail: '',
         error: 'stopped: the run was stopped by @alice',
         branch: 'p2p-dev/issue-2/task-2-attempt-1',
+        diff: { files: 3, added: 40, removed: 2, tests: 1 },
         usage: { cost_usd: 0.1 },
       },
     });
@@ -489,6 +490,10 @@ describe('the dashboard: cost, budget and a stopped run', () => {
     expect(stoppedColour).not.toBe('rgb(153, 153, 153)');
     expect(await page.locator('[data-testid=task-cost]').nth(1).innerText()).toBe('$0.10');
     expect(await page.locator('[data-testid=task-cost]').nth(2).innerText()).toBe('');
+    // What the saved work changed, under its branch.
+    expect(await page.locator('[data-testid=task-result]').nth(1).innerText()).toBe(
+      'p2p-dev/issue-2/task-2-attempt-1\n3 files +40 −2, 1 of them tests',
+    );
     await page.screenshot({ path: path.join(SHOTS, 'stopped-tasks.png'), fullPage: true });
 
     await page.click('[data-tab=messages]');

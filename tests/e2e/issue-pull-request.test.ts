@@ -83,6 +83,8 @@ describe('one pull request for the issue', () => {
     // Each task's row lists its own commit, not its dependencies' again.
     const row = (task: string) => body.split('\n').find((l) => l.startsWith(`| \`${task}\``))!;
     expect(row('task-1')).toMatch(/`[0-9a-f]{7,}` Add feature A/);
+    // And how much it changed: task-2 added a line to task-1's file.
+    expect(row('task-2')).toContain('| 1 file +1 −0 |');
     expect(row('task-2')).toMatch(/`[0-9a-f]{7,}` Extend feature A/);
     expect(row('task-2')).not.toContain('Add feature A');
     expect(row('task-3')).not.toMatch(/Add feature A|Extend feature A/);

@@ -113,7 +113,8 @@ describe('results as branches and pull requests', () => {
     const summary = scenario.server.emulator
       .listComments(issue)
       .find((c) => c.body.includes('p2p-dev-summary'))!;
-    expect(summary.body).toContain(`| ${t1.pr} |`);
+    // Its pull request, and how much it changed.
+    expect(summary.body).toContain(`| ${t1.pr} · 1 file +1 −0 |`);
     expect(summary.body).toMatch(/task-3: Only read the code \| ✅ completed .*\| no changes \|/);
     expect(summary.body).toContain(`branch \`p2p/issue-${issue}/task-4-attempt-1-failed\``);
   });

@@ -47,6 +47,7 @@ export function resultOf(
     ...(delivered
       ? {
           changes: delivered.changes,
+          ...(delivered.diff ? { diff: delivered.diff } : {}),
           ...(delivered.branch ? { branch: delivered.branch } : {}),
           ...(delivered.commit ? { commit: delivered.commit } : {}),
           ...(delivered.pr ? { pr: delivered.pr } : {}),
