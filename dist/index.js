@@ -37852,6 +37852,29 @@ function planComments(base, tasks, nonce) {
   });
 }
 
+// src/protocol/checklist-edits.ts
+function behind(current, next) {
+  if (!next) return true;
+  if (next.step < current.step) return true;
+  if (TERMINAL.has(current.status) && !TERMINAL.has(next.status)) return true;
+  const waiting = (s) => s === "blocked" || s === "claimable";
+  return next.step === current.step && waiting(current.status) && next.status === "running";
+}
+function isBehind(current, next) {
+  for (const [id2, shown] of current) if (behind(shown, next.get(id2))) return true;
+  return false;
+}
+function shouldEdit(current, next) {
+  if (!current) return true;
+  if (isBehind(current, next)) return false;
+  if (current.size !== next.size) return true;
+  for (const [id2, shown] of next) {
+    const was = current.get(id2);
+    if (!was || was.status !== shown.status || was.step !== shown.step) return true;
+  }
+  return false;
+}
+
 // src/protocol/checklist.ts
 var OPEN2 = "<!-- p2p-dev:checklist ";
 var CLOSE2 = " -->";
@@ -38063,7 +38086,10 @@ function renderChecklist(input) {
   const marker = markerLine(state.run, shown);
   const title = `### p2p-dev run ${inlineText(state.run, 200)}: tasks`;
   const note = !state.plan ? ["_Waiting for the leader to publish the plan._"] : state.plan.error !== void 0 ? ["_Planning failed: no tasks to run._"] : [];
-  const end = footer(state, views, now, gone, cost);
+  const end = [
+    ...footer(state, views, now, gone, cost),
+    ...input.extra?.length ? ["", ...input.extra] : []
+  ];
   const fixed = [marker, title, "", ...note, "", ...end].join("\n").length;
   const lines = ordered.map((r) => taskLine2(r, views.get(r.task.id), views, cost));
   const body = [marker, title, "", ...note, ...fitLines(lines, BODY_ROOM - fixed), "", ...end].join("\n");
@@ -38075,23 +38101,6 @@ function findChecklist(comments, trust, run2) {
     return read?.run === run2 ? read.shown : void 0;
   });
   return found && { comment: found.comment, shown: found.value };
-}
-function behind(current, next) {
-  if (!next) return true;
-  if (next.step < current.step) return true;
-  if (TERMINAL.has(current.status) && !TERMINAL.has(next.status)) return true;
-  const waiting = (s) => s === "blocked" || s === "claimable";
-  return next.step === current.step && waiting(current.status) && next.status === "running";
-}
-function shouldEdit(current, next) {
-  if (!current) return true;
-  for (const [id2, shown] of current) if (behind(shown, next.get(id2))) return false;
-  if (current.size !== next.size) return true;
-  for (const [id2, shown] of next) {
-    const was = current.get(id2);
-    if (!was || was.status !== shown.status || was.step !== shown.step) return true;
-  }
-  return false;
 }
 
 // src/protocol/stop-beacon.ts
@@ -43216,11 +43225,12 @@ async function labelOutcome(client, issueNumber, summary2, labels, log) {
     log.warning(`could not set the outcome label of #${issueNumber}: ${getErrorMessage(error3)}`);
   }
 }
-async function finalChecklist(thread, state, trust, now, log) {
+async function finalChecklist(thread, state, trust, now, log, extra = []) {
   const found = findChecklist(thread.all(), trust, state.run);
   if (!found) return;
-  const next = renderChecklist({ state, now });
-  if (next.body === found.comment.body || !shouldEdit(found.shown, next.shown)) return;
+  const next = renderChecklist({ state, now, extra });
+  const moved = shouldEdit(found.shown, next.shown) || extra.length > 0 && !isBehind(found.shown, next.shown);
+  if (next.body === found.comment.body || !moved) return;
   try {
     await thread.edit(found.comment.id, next.body);
   } catch (error3) {
@@ -43245,7 +43255,7 @@ ${text}
 `);
   const comment = await write(markdown);
   options2.log.info(`${existing ? "updated" : "posted"} the run summary in comment ${comment.id}`);
-  await finalChecklist(thread, state, trust, client.clock.now(), options2.log);
+  await finalChecklist(thread, state, trust, client.clock.now(), options2.log, lines);
   if (options2.labels) await labelOutcome(client, options2.issueNumber, summary2, options2.labels, options2.log);
   await mkdir2(path11.dirname(options2.metricsFile), { recursive: true });
   await writeFile2(
@@ -43259,7 +43269,9 @@ ${text}
   const ci = integration ? await ciOf(integration, identity, options2) : void 0;
   if (integration && ci) {
     integration.ci = ci;
-    markdown = render(integrationSummary(integration));
+    const withCi = integrationSummary(integration);
+    markdown = render(withCi);
+    await finalChecklist(thread, state, trust, client.clock.now(), options2.log, withCi);
     await write(markdown, comment.id).catch(
       (error3) => options2.log.warning(`could not add the pull request's CI to the summary: ${getErrorMessage(error3)}`)
     );

@@ -9,7 +9,7 @@ import { relabel } from '../github/labels.js';
 import { getErrorMessage } from '../errors.js';
 import { IssueThread } from '../github/thread.js';
 import { fold, type RunState } from '../protocol/fold.js';
-import { findChecklist, renderChecklist, shouldEdit } from '../protocol/checklist.js';
+import { findChecklist, isBehind, renderChecklist, shouldEdit } from '../protocol/checklist.js';
 import { isTrusted, makeTrust, type Trust } from '../protocol/thread-comment.js';
 import { renderSummary, summarize, SUMMARY_MARKER, type RunSummary } from './run-summary.js';
 import { integrationPlan, type IntegrationPlan } from '../delivery/integration-plan.js';
@@ -76,11 +76,15 @@ async function finalChecklist(
   trust: Trust,
   now: number,
   log: Logger,
+  extra: string[] = [],
 ): Promise<void> {
   const found = findChecklist(thread.all(), trust, state.run);
   if (!found) return;
-  const next = renderChecklist({ state, now });
-  if (next.body === found.comment.body || !shouldEdit(found.shown, next.shown)) return;
+  const next = renderChecklist({ state, now, extra });
+  // (The lines on the issue's pull request are new even when every task shows as it did.)
+  const moved =
+    shouldEdit(found.shown, next.shown) || (extra.length > 0 && !isBehind(found.shown, next.shown));
+  if (next.body === found.comment.body || !moved) return;
   try {
     await thread.edit(found.comment.id, next.body);
   } catch (error) {
@@ -121,7 +125,7 @@ export async function runAggregate(
       : thread.post(`${SUMMARY_MARKER(options.run)}\n${text}\n`);
   const comment = await write(markdown);
   options.log.info(`${existing ? 'updated' : 'posted'} the run summary in comment ${comment.id}`);
-  await finalChecklist(thread, state, trust, client.clock.now(), options.log);
+  await finalChecklist(thread, state, trust, client.clock.now(), options.log, lines);
   if (options.labels) await labelOutcome(client, options.issueNumber, summary, options.labels, options.log);
   await mkdir(path.dirname(options.metricsFile), { recursive: true });
   await writeFile(
@@ -136,7 +140,9 @@ export async function runAggregate(
   const ci = integration ? await ciOf(integration, identity, options) : undefined;
   if (integration && ci) {
     integration.ci = ci;
-    markdown = render(integrationSummary(integration));
+    const withCi = integrationSummary(integration);
+    markdown = render(withCi);
+    await finalChecklist(thread, state, trust, client.clock.now(), options.log, withCi);
     await write(markdown, comment.id).catch((error: unknown) =>
       options.log.warning(`could not add the pull request's CI to the summary: ${getErrorMessage(error)}`),
     );

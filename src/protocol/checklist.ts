@@ -12,18 +12,8 @@ import { checkVerdict, formatDuration } from './render.js';
 import { earliestTrusted, type ThreadComment, type Trust } from './thread-comment.js';
 import { formatCost } from './usage.js';
 
-/**
- * What the checklist shows of one task: its status and its `step`, a count that only grows as the log grows
- * (two per attempt, one less while the last attempt is open), so a view that lacks a claim or an outcome has a
- * smaller step than one that shows it.
- */
-export interface ShownTask {
-  status: TaskStatus;
-  step: number;
-}
-
-/** Per task id, in plan order. A Map: task ids such as `constructor` are no object's keys. */
-export type ChecklistShown = ReadonlyMap<string, ShownTask>;
+export { isBehind, shouldEdit, type ChecklistShown, type ShownTask } from './checklist-edits.js';
+import type { ChecklistShown, ShownTask } from './checklist-edits.js';
 
 const OPEN = '<!-- p2p-dev:checklist ';
 const CLOSE = ' -->';
@@ -316,7 +306,13 @@ function fitLines(lines: readonly string[], room: number): string[] {
  * per task in plan order (statuses from `taskViews`, so nothing shows completed that the fold does not), and
  * a footer. Always under GitHub's comment limit: task lines that do not fit give way to "… and N more".
  */
-export function renderChecklist(input: { state: RunState; now: number; gone?: GoneNodes }): {
+export function renderChecklist(input: {
+  state: RunState;
+  now: number;
+  gone?: GoneNodes;
+  /** Lines after the footer: the issue's pull request and its CI, once the run has ended. */
+  extra?: string[];
+}): {
   body: string;
   shown: ChecklistShown;
 } {
@@ -333,7 +329,10 @@ export function renderChecklist(input: { state: RunState; now: number; gone?: Go
     : state.plan.error !== undefined
       ? ['_Planning failed: no tasks to run._']
       : [];
-  const end = footer(state, views, now, gone, cost);
+  const end = [
+    ...footer(state, views, now, gone, cost),
+    ...(input.extra?.length ? ['', ...input.extra] : []),
+  ];
   const fixed = [marker, title, '', ...note, '', ...end].join('\n').length;
   const lines = ordered.map((r) => taskLine(r, views.get(r.task.id)!, views, cost));
   const body = [marker, title, '', ...note, ...fitLines(lines, BODY_ROOM - fixed), '', ...end].join('\n');
@@ -354,36 +353,4 @@ export function findChecklist(
     return read?.run === run ? read.shown : undefined;
   });
   return found && { comment: found.comment, shown: found.value };
-}
-
-/** Why `next` is behind `current` for one task, if it is. */
-function behind(current: ShownTask, next: ShownTask | undefined): boolean {
-  if (!next) return true;
-  if (next.step < current.step) return true;
-  if (TERMINAL.has(current.status) && !TERMINAL.has(next.status)) return true;
-  const waiting = (s: TaskStatus): boolean => s === 'blocked' || s === 'claimable';
-  return next.step === current.step && waiting(current.status) && next.status === 'running';
-}
-
-/**
- * Whether a node should edit the checklist that shows `current` to show `next` (its own view). Yes when they
- * differ and `next` goes backwards on no task. A view goes backwards on a task when it
- * - does not have the task (it has not seen the plan);
- * - has a smaller step: it lacks a claim or an outcome the comment shows (its listing lags);
- * - shows non-terminal a task the comment shows completed, failed, skipped or stopped;
- * - shows running, at the same step, a task the comment shows waiting: the attempt's lease ran out, or its
- *   node is gone, in a view this one has not caught up with (its clock estimate, or what it knows of jobs).
- * Anything else is forward: running → completed, waiting → running, running → waiting once a lease ran out,
- * blocked → waiting, and a terminal status the fold revised to another (a takeover voided an outcome).
- * Without a current checklist (none, or unreadable), any view is worth showing.
- */
-export function shouldEdit(current: ChecklistShown | undefined, next: ChecklistShown): boolean {
-  if (!current) return true;
-  for (const [id, shown] of current) if (behind(shown, next.get(id))) return false;
-  if (current.size !== next.size) return true;
-  for (const [id, shown] of next) {
-    const was = current.get(id);
-    if (!was || was.status !== shown.status || was.step !== shown.step) return true;
-  }
-  return false;
 }

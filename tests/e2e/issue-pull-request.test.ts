@@ -90,6 +90,10 @@ describe('one pull request for the issue', () => {
     expect(row('task-3')).not.toMatch(/Add feature A|Extend feature A/);
     expect(summaryOf(scenario)).toContain('**Pull request for the issue:** ');
     expect(summaryOf(scenario)).toContain(`/pull/${pulls[0]!.number}, opened with 3 task(s) merged`);
+    // The live checklist at the top of the issue links it too.
+    const checklist = scenario.server.emulator.listComments(issue).find((c) => c.body.includes(': tasks'))!;
+    expect(checklist.body).toContain(`**Pull request for the issue:** `);
+    expect(checklist.body).toContain(`/pull/${pulls[0]!.number}`);
     // GITHUB_TOKEN's pushes start no workflow: said once, not waited for.
     expect(summaryOf(scenario)).toContain('**Its CI:** not run: pushes made with GITHUB_TOKEN');
 
