@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   );
   const repository = `${emulator.owner}/${emulator.repo}`;
   const runId = String(Math.floor(Date.now() / 1000));
-  const job = (mode: string, inputs: Record<string, string> = {}) =>
+  const job = (mode: string, inputs: Record<string, string> = {}, workspace?: string) =>
     startNode(1, {
       apiUrl: url,
       token: 'ghs_bot_token',
@@ -88,6 +88,7 @@ async function main(): Promise<void> {
       issue,
       instances: NODES,
       runId,
+      ...(workspace ? { workspace } : {}),
       inputs: { mode, 'max-instances': '10', ...inputs },
       env: { GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: eventFile },
     });
@@ -178,16 +179,11 @@ async function main(): Promise<void> {
   for (const branch of remoteBranches(remote)) console.log(`  ${branch}`);
   // The aggregate-results job, in a checkout of its own: the issue's pull request (the task branches merged
   // into one) and the summary on the issue.
-  const aggregate = startNode(1, {
-    apiUrl: url,
-    token: 'ghs_bot_token',
-    repository,
-    issue,
-    instances: NODES,
-    runId,
-    workspace: cloneFor(remote, gitDir, 'aggregate'),
-    inputs: { mode: 'aggregate', 'fail-on-task-failure': 'false' },
-  });
+  const aggregate = job(
+    'aggregate',
+    { 'fail-on-task-failure': 'false' },
+    cloneFor(remote, gitDir, 'aggregate'),
+  );
   await aggregate.exited;
   console.log('Pull requests on the emulator:');
   for (const pull of emulator.pulls().sort((a, b) => a.number - b.number))

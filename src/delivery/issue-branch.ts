@@ -8,27 +8,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { getErrorMessage } from '../errors.js';
-import type { GitHubClient, Logger } from '../github/client.js';
 import { defaultBranch, openPullRequest } from '../github/pulls.js';
 import { gitIn, identityArgs, type Git } from './git.js';
+import type { DeliveryOptions } from './task-branch.js';
 import { integrationBranch, type IntegrationPlan, type TaskToMerge } from './integration-plan.js';
 import { integrationBody } from './integration-body.js';
 import type { CiResult } from './ci-wait.js';
 
-export interface IntegrationOptions {
-  /** A git work tree whose `origin` the task branches are on. */
-  workspace: string;
-  issueNumber: number;
+/** As a node delivers (`workspace`: a work tree whose `origin` the task branches are on), with the issue's title. */
+export interface IntegrationOptions extends Omit<DeliveryOptions, 'scratch'> {
   issueTitle: string;
-  /** Empty: the repository's default branch. */
-  baseBranch?: string;
-  draft: boolean;
-  token: string;
-  author: { login: string; id: number };
-  client: GitHubClient;
-  sleep(ms: number): Promise<void>;
-  log: Logger;
-  gitTimeoutMs?: number;
 }
 
 export interface MergedTask extends TaskToMerge {

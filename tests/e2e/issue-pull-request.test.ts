@@ -4,9 +4,8 @@
 // that closes the issue, which a re-run of the job updates. A branch that does not merge is left out, named with
 // the task it conflicts with and the files, and so is the task that builds on it.
 import { afterEach, describe, expect, it } from 'vitest';
-import { gitClones, startScenario, type Scenario } from '../helpers/scenario.js';
+import { gitClones, runAggregate, startScenario, type Scenario } from '../helpers/scenario.js';
 import { checkoutOverHttp, cloneFor, git, remoteBranches } from '../../scripts/local-git.js';
-import { startNode } from '../../scripts/local-nodes.js';
 
 let scenario: Scenario | undefined;
 afterEach(async () => {
@@ -22,18 +21,9 @@ async function aggregate(
   inputs: Record<string, string> = {},
   workspace = cloneFor(remote, s.dir, name),
 ): Promise<string> {
-  const job = startNode(1, {
-    apiUrl: s.server.url,
-    token: 'ghs_bot_token',
-    repository: 'octo-org/demo',
-    issue: s.issue,
-    instances: 1,
-    workspace,
-    inputs: { mode: 'aggregate', 'fail-on-task-failure': 'false', ...inputs },
-  });
-  const exited = await job.exited;
-  expect(exited.code, job.log()).toBe(0);
-  return job.log();
+  const job = await runAggregate(s, { 'fail-on-task-failure': 'false', ...inputs }, workspace);
+  expect(job.code, job.log).toBe(0);
+  return job.log;
 }
 
 const summaryOf = (s: Scenario): string =>

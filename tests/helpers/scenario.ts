@@ -180,6 +180,8 @@ export function gitClones(files: Record<string, string> = { 'README.md': '# Demo
 export async function runAggregate(
   s: Scenario,
   inputs: Record<string, string> = {},
+  /** Its checkout (default: none, as when the job checks nothing out). */
+  workspace?: string,
 ): Promise<{ code: number | null; outputs: Record<string, string>; log: string }> {
   const node = startNode(1, {
     apiUrl: s.server.url,
@@ -187,6 +189,7 @@ export async function runAggregate(
     repository: 'octo-org/demo',
     issue: s.issue,
     instances: 1,
+    ...(workspace ? { workspace } : {}),
     inputs: { mode: 'aggregate', 'metrics-file': path.join(s.dir, 'metrics.json'), ...inputs },
   });
   return { code: (await node.exited).code, outputs: node.outputs(), log: node.log() };
