@@ -43601,7 +43601,7 @@ async function issuePullRequest(client, o) {
   };
 }
 async function build(client, o, blocker, plan, author) {
-  if (plan.merge.length === 0 && plan.notCompleted.length === 0) return void 0;
+  if (plan.merge.length === 0) return void 0;
   if (blocker)
     throw new Error(
       `${blocker}; the aggregate job needs the repository checked out, with contents: write and pull-requests: write`

@@ -40,7 +40,8 @@ async function build(
   plan: IntegrationPlan,
   author: { login: string; id: number },
 ): Promise<Integration | undefined> {
-  if (plan.merge.length === 0 && plan.notCompleted.length === 0) return undefined;
+  // No completed task changed a file (or the nodes had no checkout to deliver from): nothing to merge.
+  if (plan.merge.length === 0) return undefined;
   // Said in the summary: with create-pr issue the default, a workflow without a checkout in this job would
   // otherwise end with no pull request and no word why.
   if (blocker)
