@@ -1078,14 +1078,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path17 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path18 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path17 && path17[0] !== "/") {
-          path17 = `/${path17}`;
+        if (path18 && path18[0] !== "/") {
+          path18 = `/${path18}`;
         }
-        return new URL(`${origin}${path17}`);
+        return new URL(`${origin}${path18}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1536,39 +1536,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin }
+          request: { method, path: path18, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path17);
+        debuglog("sending request to %s %s/%s", method, origin, path18);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin },
+          request: { method, path: path18, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path17,
+          path18,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin }
+          request: { method, path: path18, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path17);
+        debuglog("trailers received from %s %s/%s", method, origin, path18);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin },
+          request: { method, path: path18, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path17,
+          path18,
           error3.message
         );
       });
@@ -1617,9 +1617,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path17, origin }
+            request: { method, path: path18, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path17);
+          debuglog("sending request to %s %s/%s", method, origin, path18);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1682,7 +1682,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request2 = class {
       constructor(origin, {
-        path: path17,
+        path: path18,
         method,
         body,
         headers,
@@ -1697,11 +1697,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path17 !== "string") {
+        if (typeof path18 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path17[0] !== "/" && !(path17.startsWith("http://") || path17.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path18[0] !== "/" && !(path18.startsWith("http://") || path18.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path17)) {
+        } else if (invalidPathRegex.test(path18)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1767,7 +1767,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path17, query) : path17;
+        this.path = query ? buildURL(path18, query) : path18;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6460,7 +6460,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path17, host, upgrade, blocking, reset } = request2;
+      const { method, path: path18, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6541,7 +6541,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path17} HTTP/1.1\r
+      let header = `${method} ${path18} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path17, host, upgrade, expectContinue, signal: signal2, headers: reqHeaders } = request2;
+      const { method, path: path18, host, upgrade, expectContinue, signal: signal2, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7167,7 +7167,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path17;
+      headers[HTTP2_HEADER_PATH] = path18;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7520,9 +7520,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path17 = search ? `${pathname}${search}` : pathname;
+        const path18 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path17;
+        this.opts.path = path18;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8761,10 +8761,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path17 = "/",
+          path: path18 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path17;
+        opts.path = origin + path18;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10736,20 +10736,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path17) {
-      if (typeof path17 !== "string") {
-        return path17;
+    function safeUrl(path18) {
+      if (typeof path18 !== "string") {
+        return path18;
       }
-      const pathSegments = path17.split("?");
+      const pathSegments = path18.split("?");
       if (pathSegments.length !== 2) {
-        return path17;
+        return path18;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path17, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path17);
+    function matchKey(mockDispatch2, { path: path18, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path18);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10771,7 +10771,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path17 }) => matchValue(safeUrl(path17), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path18 }) => matchValue(safeUrl(path18), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10809,9 +10809,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path17, method, body, headers, query } = opts;
+      const { path: path18, method, body, headers, query } = opts;
       return {
-        path: path17,
+        path: path18,
         method,
         body,
         headers,
@@ -11274,10 +11274,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path17, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path18, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path17,
+            Path: path18,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16156,9 +16156,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path17) {
-      for (let i = 0; i < path17.length; ++i) {
-        const code = path17.charCodeAt(i);
+    function validateCookiePath(path18) {
+      for (let i = 0; i < path18.length; ++i) {
+        const code = path18.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19078,11 +19078,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path17 = opts.path;
+          let path18 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path17 = `/${path17}`;
+            path18 = `/${path18}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path17);
+          url = new URL(util.parseOrigin(url).origin + path18);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -24125,9 +24125,9 @@ function tuneMemory() {
 }
 
 // src/main.ts
-import { mkdtempSync as mkdtempSync4, readFileSync as readFileSync8 } from "node:fs";
-import os9 from "node:os";
-import path16 from "node:path";
+import { mkdtempSync as mkdtempSync5, readFileSync as readFileSync8 } from "node:fs";
+import os10 from "node:os";
+import path17 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -24645,8 +24645,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path17 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path17} does not exist${EOL5}`);
+        const path18 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path18} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -28940,7 +28940,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path17) => path17.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path18) => path18.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -29386,10 +29386,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path17) {
-  if (!path17)
+function getElementAtPath(obj, path18) {
+  if (!path18)
     return obj;
-  return path17.reduce((acc, key) => acc?.[key], obj);
+  return path18.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -29729,11 +29729,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path17, issues) {
+function prefixIssues(path18, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path17);
+    iss.path.unshift(path18);
     return iss;
   });
 }
@@ -30191,16 +30191,16 @@ function flattenError(error3, mapper = (issue3) => issue3.message) {
 }
 function formatError(error3, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error4, path17 = []) => {
+  const processError = (error4, path18 = []) => {
     for (const issue3 of error4.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path17, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path18, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path17, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path18, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path17, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path18, ...issue3.path]);
       } else {
-        const fullpath = [...path17, ...issue3.path];
+        const fullpath = [...path18, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -37175,6 +37175,7 @@ var ACTION_DEFAULTS = {
   "heartbeat-writes-per-hour": "100",
   "task-timeout-min": "60",
   "git-timeout-min": "10",
+  "ci-fix-attempts": "2",
   "ci-timeout-min": "20",
   "request-timeout-s": "30",
   "max-attempts": "2",
@@ -37287,10 +37288,10 @@ function pullRequestsInput() {
   if (value === "false") return "none";
   throw new InputError(`Input "create-pr" must be one of issue, task, none; got "${raw("create-pr")}".`);
 }
-function readPayload(path17) {
-  if (!path17) return {};
+function readPayload(path18) {
+  if (!path18) return {};
   try {
-    const parsed = JSON.parse(readFileSync2(path17, "utf8"));
+    const parsed = JSON.parse(readFileSync2(path18, "utf8"));
     return typeof parsed === "object" && parsed !== null ? parsed : {};
   } catch {
     return {};
@@ -37385,6 +37386,7 @@ function timingInputs() {
     }),
     taskTimeoutMs: minutesInMs("task-timeout-min", 7 * 24 * 60),
     gitTimeoutMs: minutesInMs("git-timeout-min", 24 * 60),
+    ciFixAttempts: numberInput("ci-fix-attempts", { min: 0, max: 10, integer: true }),
     ciTimeoutMs: Math.round(numberInput("ci-timeout-min", { min: 0, max: 6 * 60, unit: "minutes" }) * 6e4),
     requestTimeoutMs: numberInput("request-timeout-s", { min: 1, max: 600, integer: true, unit: "seconds" }) * 1e3
   };
@@ -37537,10 +37539,10 @@ function taskViews(state, now, gone = NOBODY_GONE, hearing = HEARS_ALL) {
     hearing,
     maxAttempts: state.plan?.maxAttempts ?? 1,
     views,
-    visit: (id2, path17) => {
+    visit: (id2, path18) => {
       const known = views.get(id2);
       if (known) return known;
-      const view = limited(state, ctx.maxAttempts, spent, ownView(ctx, id2, path17));
+      const view = limited(state, ctx.maxAttempts, spent, ownView(ctx, id2, path18));
       views.set(id2, view);
       return view;
     }
@@ -37549,7 +37551,7 @@ function taskViews(state, now, gone = NOBODY_GONE, hearing = HEARS_ALL) {
   for (const record2 of ordered) ctx.visit(record2.task.id, /* @__PURE__ */ new Set());
   return views;
 }
-function ownView(ctx, id2, path17) {
+function ownView(ctx, id2, path18) {
   const { state, now, gone, hearing, maxAttempts } = ctx;
   const record2 = state.tasks.get(id2);
   if (!record2) return { id: id2, status: "skipped", reason: `unknown task ${id2}`, attempts: 0 };
@@ -37567,7 +37569,7 @@ function ownView(ctx, id2, path17) {
   if (closing)
     return { ...base, status: "failed", reason: `${ran.length} attempt(s); last: its node fell silent` };
   if (last && isAlive(last, now, hearing) && !ownerGone) return { ...base, status: "running" };
-  const deps = dependencies(ctx, id2, path17);
+  const deps = dependencies(ctx, id2, path18);
   if (deps.skippedBy) return { ...base, status: "skipped", reason: deps.skippedBy };
   if (ran.length >= maxAttempts && last?.outcome === "failed") {
     const why = last.result?.error ?? "the agent failed";
@@ -37584,11 +37586,11 @@ function ownView(ctx, id2, path17) {
   if (last) since = Math.max(since, last.endedAt ?? heardLeaseEnd(last.ev, last.node, hearing));
   return { ...base, status: "claimable", claimableSince: since };
 }
-function dependencies(ctx, id2, path17) {
+function dependencies(ctx, id2, path18) {
   let blocked = false;
   for (const dep of ctx.state.tasks.get(id2)?.task.depends_on ?? []) {
-    if (path17.has(dep)) return { blocked, skippedBy: `dependency cycle through ${dep}` };
-    const depView = ctx.visit(dep, /* @__PURE__ */ new Set([...path17, id2]));
+    if (path18.has(dep)) return { blocked, skippedBy: `dependency cycle through ${dep}` };
+    const depView = ctx.visit(dep, /* @__PURE__ */ new Set([...path18, id2]));
     if ((depView.status === "failed" || depView.status === "skipped") && !depView.cause)
       return { blocked, skippedBy: `dependency ${dep} ${depView.status}` };
     if (depView.status !== "completed") blocked = true;
@@ -40492,7 +40494,7 @@ function checkRecord(check, result, round) {
     output_tail: passed ? "" : result.outputTail
   };
 }
-function writeFixPrompt(promptFile, prompt, check, result, fixRound) {
+function writeFixPrompt(promptFile, prompt, check, result, fixRound2) {
   writeFresh(
     promptFile,
     buildFixPrompt(
@@ -40503,7 +40505,7 @@ function writeFixPrompt(promptFile, prompt, check, result, fixRound) {
         timedOut: result.timedOut,
         outputTail: result.outputTail
       },
-      fixRound,
+      fixRound2,
       check.fixAttempts
     )
   );
@@ -43189,10 +43191,15 @@ function integrationSummary(i, error3) {
     `**Pull request for the issue:** ${where}, ${verb} with ${i.merged.length} task(s) merged into \`${i.branch}\`${closesIssue(i) ? "; merging it closes the issue" : ""}.`
   ];
   for (const n of i.notMerged) lines.push(`- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`);
-  if (i.ci) lines.push(ciLine(i.ci));
+  if (i.ci) lines.push(ciLine(i.ci, i.ciFix));
   return lines;
 }
-function ciLine(ci) {
+function ciLine(ci, fix) {
+  const rounds = fix && fix.rounds > 0 ? ` after ${fix.rounds} fix round(s) by the agent` : "";
+  const stopped = fix?.error ? ` The agent could not fix it: ${cell(fix.error, 300)}.` : "";
+  return ciState(ci, rounds) + stopped;
+}
+function ciState(ci, rounds) {
   const mins = (ms) => `${Math.max(1, Math.round(ms / 6e4))} min`;
   switch (ci.state) {
     case "not-run":
@@ -43202,9 +43209,9 @@ function ciLine(ci) {
     case "none":
       return `**Its CI:** no check or status was reported for its head commit within ${mins(ci.waitedMs)}.`;
     case "passing":
-      return `**Its CI:** \u2705 passing (${ci.verdict.total} check(s)).`;
+      return `**Its CI:** \u2705 passing${rounds} (${ci.verdict.total} check(s)).`;
     case "failing":
-      return `**Its CI:** \u274C failing: ${ci.verdict.failing.map((f) => `${cell(f.name, 80)} (${cell(f.summary, 200)})`).join("; ")}.`;
+      return `**Its CI:** \u274C failing${rounds}: ${ci.verdict.failing.map((f) => `${cell(f.name, 80)} (${cell(f.summary, 200)})`).join("; ")}.`;
     case "timed-out":
       return `**Its CI:** still running after ${mins(ci.waitedMs)} (ci-timeout-min): ${ci.verdict.pending.map((p) => cell(p, 80)).join(", ") || "no check had started"}.`;
   }
@@ -43266,7 +43273,7 @@ ${text}
       2
     )
   );
-  const ci = integration ? await ciOf(integration, identity, options2) : void 0;
+  const ci = integration ? await ciOf(integration, identity, state, options2) : void 0;
   if (integration && ci) {
     integration.ci = ci;
     const withCi = integrationSummary(integration);
@@ -43284,9 +43291,9 @@ ${text}
     ...integration ? { integration } : {}
   };
 }
-async function ciOf(integration, identity, options2) {
+async function ciOf(integration, identity, state, options2) {
   try {
-    return await options2.integrate?.awaitCi(integration, identity);
+    return await options2.integrate?.awaitCi(integration, identity, state);
   } catch (error3) {
     options2.log.warning(`could not read the pull request's CI: ${getErrorMessage(error3)}`);
     return void 0;
@@ -43519,6 +43526,16 @@ var CommitCi = class {
     }
   }
 };
+async function jobLogTail(client, jobId, chars = 6e3) {
+  const { octokit, owner, repo } = client;
+  const response = await octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", {
+    owner,
+    repo,
+    job_id: jobId
+  });
+  const text = typeof response.data === "string" ? response.data : String(response.data ?? "");
+  return text.slice(-chars);
+}
 
 // src/delivery/ci-verdict.ts
 var PASSING = /* @__PURE__ */ new Set(["success", "neutral", "skipped"]);
@@ -43591,13 +43608,148 @@ async function waitForCi(ci, o) {
   }
 }
 
+// src/aggregate/ci-fix.ts
+import path13 from "node:path";
+import os7 from "node:os";
+import { mkdtempSync as mkdtempSync2 } from "node:fs";
+var LOG_TAIL = 4e3;
+async function fixPrompt(client, issue3, i, failing) {
+  const parts = [
+    `The pull request for issue #${issue3} (branch ${i.branch}, into ${i.base}) merges the work of its tasks, and its CI fails.`,
+    "Fix what the failing checks found, keeping every task\u2019s work. Change only what the fix needs.",
+    ""
+  ];
+  for (const f of failing) {
+    parts.push(`## Check "${f.name}": ${f.summary}`);
+    if (f.jobId !== void 0) {
+      try {
+        parts.push(
+          "",
+          "The end of its log:",
+          "```",
+          (await jobLogTail(client, f.jobId, LOG_TAIL)).trimEnd(),
+          "```"
+        );
+      } catch (error3) {
+        parts.push("", `(Its log could not be read: ${getErrorMessage(error3)})`);
+      }
+    }
+    parts.push("");
+  }
+  return parts.join("\n");
+}
+async function fixCi(integration, first, o) {
+  if (first.state !== "failing" || o.attempts <= 0) return { ci: first, rounds: 0 };
+  const url = (await gitIn(o.config.workspace).run(["config", "--get", "remote.origin.url"])).trim();
+  const branches = await TaskBranches.open({
+    workspace: o.config.workspace,
+    issueNumber: o.config.issueNumber,
+    baseBranch: integration.base,
+    draft: false,
+    token: o.token,
+    author: o.author,
+    client: o.client,
+    sleep: o.sleep,
+    log: o.log,
+    scratch: mkdtempSync2(path13.join(os7.tmpdir(), "p2p-ci-fix-"))
+  });
+  let ci = first;
+  let rounds = 0;
+  try {
+    while (ci.state === "failing" && rounds < o.attempts) {
+      rounds += 1;
+      const names = ci.verdict.failing.map((f) => f.name).join(", ");
+      o.log.info(`\u{1F527} the pull request's CI fails (${names}): fix round ${rounds}`);
+      let sha;
+      try {
+        sha = await fixRound(integration, ci.verdict.failing, rounds, { ...o, branches, url });
+      } catch (error3) {
+        sha = { error: getErrorMessage(error3) };
+      }
+      if (typeof sha !== "string") return { ci, rounds, error: sha.error };
+      integration.commit = sha;
+      ci = await o.waitCi(sha);
+    }
+    return { ci, rounds };
+  } finally {
+    branches.leave();
+  }
+}
+async function fixRound(integration, failing, round, o) {
+  const issue3 = o.config.issueNumber;
+  const prompt = await fixPrompt(o.client, issue3, integration, failing);
+  const task = {
+    id: `ci-fix-${round}`,
+    title: `Fix the CI of the pull request for #${issue3}`,
+    body: prompt,
+    priority: "high",
+    depends_on: []
+  };
+  const { branches } = o;
+  {
+    const deps = [{ task: "the issue\u2019s branch", branch: integration.branch }];
+    const unprepared = await branches.prepare(task, deps);
+    if (unprepared) return { error: unprepared };
+    const promptFile = path13.join(ownDir(path13.join(o.config.tempDir, "tasks")), `${task.id}.md`);
+    writeFresh(promptFile, prompt);
+    const work = await runWithChecks(
+      { ...o, config: o.config },
+      {},
+      {
+        task,
+        attempt: round,
+        prompt,
+        promptFile,
+        // What a task's agent is given, with the fix round for the attempt.
+        env: {
+          P2P_TASK_ID: task.id,
+          P2P_TASK_TITLE: task.title,
+          P2P_TASK_BODY: task.body,
+          P2P_TASK_PRIORITY: task.priority,
+          P2P_ISSUE_NUMBER: String(issue3),
+          P2P_NODE_ID: o.config.nodeId,
+          P2P_INSTANCE: String(o.config.instance),
+          P2P_ATTEMPT: String(round)
+        },
+        onProgress: () => {
+        },
+        onOutput: (text) => o.log.info(`  [${task.id}] ${text.trimEnd().slice(-500)}`),
+        ...o.budget ? { budget: o.budget } : {}
+      }
+    );
+    if (!work.ok) return { error: `the agent's fix failed: ${work.error ?? "unknown error"}` };
+    const delivered = await branches.deliver({
+      task,
+      attempt: round,
+      node: "the summary job",
+      ok: true,
+      deps,
+      createPr: false
+    });
+    if (!delivered.changes || !delivered.commit || !delivered.branch)
+      return { error: "the agent changed nothing" };
+    await pushTo(o, delivered.branch, integration.branch);
+    return delivered.commit;
+  }
+}
+async function pushTo(o, from, to) {
+  const { url } = o;
+  const dir = mkdtempSync2(path13.join(os7.tmpdir(), "p2p-ci-push-"));
+  const git = gitIn(dir, { remoteUrl: url, token: o.token });
+  await git.run(["init", "--quiet"]);
+  await git.run(["fetch", "--no-tags", "--quiet", url, `+refs/heads/${from}:refs/remotes/origin/${from}`], {
+    network: true
+  });
+  await git.run(["push", "--quiet", url, `refs/remotes/origin/${from}:refs/heads/${to}`], { network: true });
+}
+
 // src/aggregate/issue-pull-request.ts
 async function issuePullRequest(client, o) {
   if (o.mode !== "issue") return void 0;
   const blocker = await deliveryBlocker(o.workspace);
   return {
     build: (plan, author) => build(client, o, blocker, plan, author),
-    awaitCi: (integration, author) => pullRequestCi(client, integration, author, o)
+    awaitCi: (integration, author, state) => pullRequestCi(client, integration, author, state, o)
   };
 }
 async function build(client, o, blocker, plan, author) {
@@ -43624,32 +43776,62 @@ async function build(client, o, blocker, plan, author) {
     return integration;
   }
 }
-async function pullRequestCi(client, integration, author, o) {
+async function pullRequestCi(client, integration, author, state, o) {
   if (!integration.commit || !integration.pr || o.ciTimeoutMs <= 0) return void 0;
   if (startsNoWorkflows(author.login))
     return {
       state: "not-run",
       why: `pushes made with GITHUB_TOKEN (${author.login}) start no workflow, so the pull request's CI does not run until someone pushes to it or re-runs it; give the run a GitHub App token (README: "CI on the pull request") for it to run`
     };
-  o.log.info(
-    `waiting up to ${Math.round(o.ciTimeoutMs / 6e4)} min for the CI of ${integration.commit.slice(0, 7)}`
-  );
-  return waitForCi(new CommitCi(client, integration.commit), {
-    timeoutMs: o.ciTimeoutMs,
-    now: () => client.clock.now(),
-    sleep: o.sleep,
-    log: o.log
-  });
+  const waitCi = (sha) => {
+    o.log.info(`waiting up to ${Math.round(o.ciTimeoutMs / 6e4)} min for the CI of ${sha.slice(0, 7)}`);
+    return waitForCi(new CommitCi(client, sha), {
+      timeoutMs: o.ciTimeoutMs,
+      now: () => client.clock.now(),
+      sleep: o.sleep,
+      log: o.log
+    });
+  };
+  const first = await waitCi(integration.commit);
+  if (first.state !== "failing" || !o.ciFix || o.ciFix.attempts <= 0) return first;
+  return fixFailingCi(client, integration, first, { ...o, ciFix: o.ciFix, waitCi, state, author });
+}
+async function fixFailingCi(client, integration, first, o) {
+  try {
+    const config2 = await o.ciFix.prepare();
+    const budget = attemptBudget(config2, o.state);
+    if (budget && budget.usd < 0.02) {
+      integration.ciFix = { rounds: 0, error: `${budget.input} is spent` };
+      return first;
+    }
+    const fixed = await fixCi(integration, first, {
+      client,
+      thread: new IssueThread(client, o.issueNumber),
+      config: config2,
+      log: o.log,
+      sleep: o.sleep,
+      token: o.token,
+      author: o.author,
+      attempts: o.ciFix.attempts,
+      ...budget ? { budget } : {},
+      waitCi: o.waitCi
+    });
+    integration.ciFix = { rounds: fixed.rounds, ...fixed.error ? { error: fixed.error } : {} };
+    return fixed.ci;
+  } catch (error3) {
+    integration.ciFix = { rounds: 0, error: getErrorMessage(error3) };
+    return first;
+  }
 }
 
 // src/delivery/publish-dashboard.ts
-import { mkdtempSync as mkdtempSync2, rmSync as rmSync8, writeFileSync as writeFileSync5 } from "node:fs";
-import os7 from "node:os";
-import path13 from "node:path";
+import { mkdtempSync as mkdtempSync3, rmSync as rmSync8, writeFileSync as writeFileSync5 } from "node:fs";
+import os8 from "node:os";
+import path14 from "node:path";
 async function publishDashboard(options2) {
   const remote = options2.remote ?? "origin";
   const url = (await gitIn(options2.workspace).run(["config", "--get", `remote.${remote}.url`])).trim();
-  const dir = mkdtempSync2(path13.join(os7.tmpdir(), "p2p-pages-"));
+  const dir = mkdtempSync3(path14.join(os8.tmpdir(), "p2p-pages-"));
   try {
     const git = gitIn(dir, { remoteUrl: url, token: options2.token });
     await git.run(["init", "--quiet"]);
@@ -43658,8 +43840,8 @@ async function publishDashboard(options2) {
     });
     if (fetched.code === 0) await git.run(["checkout", "--quiet", "-B", options2.branch, "FETCH_HEAD"]);
     else await git.run(["checkout", "--quiet", "--orphan", options2.branch]);
-    writeFileSync5(path13.join(dir, "index.html"), options2.html);
-    writeFileSync5(path13.join(dir, ".nojekyll"), "");
+    writeFileSync5(path14.join(dir, "index.html"), options2.html);
+    writeFileSync5(path14.join(dir, ".nojekyll"), "");
     await git.run(["add", "index.html", ".nojekyll"]);
     const where = `${options2.branch} on ${url.replace(/\/\/[^@/]*@/, "//")}`;
     if (fetched.code === 0 && (await git.try(["diff-index", "--cached", "--quiet", "HEAD"])).code === 0)
@@ -43717,22 +43899,22 @@ function scrubInitialEnvironment(shouldHide) {
 }
 
 // src/agents/agent-cli.ts
-import path15 from "node:path";
+import path16 from "node:path";
 
 // src/agents/install-cli.ts
 import {
   existsSync as existsSync6,
   lstatSync as lstatSync3,
   mkdirSync as mkdirSync4,
-  mkdtempSync as mkdtempSync3,
+  mkdtempSync as mkdtempSync4,
   readFileSync as readFileSync7,
   renameSync as renameSync2,
   rmSync as rmSync9,
   symlinkSync as symlinkSync2,
   writeFileSync as writeFileSync6
 } from "node:fs";
-import os8 from "node:os";
-import path14 from "node:path";
+import os9 from "node:os";
+import path15 from "node:path";
 
 // src/agents/run-tool.ts
 import { spawn as spawn3 } from "node:child_process";
@@ -43782,7 +43964,7 @@ function runTool(file, args, options2) {
 // src/agents/install-cli.ts
 var INSTALL_TIMEOUT_MS = 10 * 6e4;
 var MARKER2 = ".p2p-dev-installed.json";
-var installRoot = (env) => path14.join(env.RUNNER_TEMP || os8.tmpdir(), "p2p-dev-cli");
+var installRoot = (env) => path15.join(env.RUNNER_TEMP || os9.tmpdir(), "p2p-dev-cli");
 function privateFolder(dir) {
   mkdirSync4(dir, { recursive: true, mode: 448 });
   const stat2 = lstatSync3(dir);
@@ -43793,9 +43975,9 @@ function privateFolder(dir) {
 var folderName = (pkg, version2) => `${pkg.replace(/[@/]/g, "_")}@${version2}`;
 function completeInstall(dir, request2) {
   try {
-    const marker = JSON.parse(readFileSync7(path14.join(dir, MARKER2), "utf8"));
+    const marker = JSON.parse(readFileSync7(path15.join(dir, MARKER2), "utf8"));
     if (marker.package !== request2.package || typeof marker.version !== "string") return void 0;
-    return existsSync6(path14.join(dir, "bin", request2.binary)) ? marker.version : void 0;
+    return existsSync6(path15.join(dir, "bin", request2.binary)) ? marker.version : void 0;
   } catch {
     return void 0;
   }
@@ -43810,8 +43992,8 @@ ${said}` : ""}`;
 }
 async function npmInstall(staging, request2, env, timeoutMs) {
   const npm = findExecutable("npm", env.PATH ?? "");
-  if (!path14.isAbsolute(npm)) throw new Error("npm is not on PATH (actions/setup-node provides it)");
-  writeFileSync6(path14.join(staging, "package.json"), '{ "name": "p2p-dev-cli", "private": true }\n');
+  if (!path15.isAbsolute(npm)) throw new Error("npm is not on PATH (actions/setup-node provides it)");
+  writeFileSync6(path15.join(staging, "package.json"), '{ "name": "p2p-dev-cli", "private": true }\n');
   const args = ["install", "--prefix", staging, "--no-save", "--no-package-lock", "--no-audit", "--no-fund"];
   args.push("--no-update-notifier", "--loglevel=error");
   args.push("--ignore-scripts", `${request2.package}@${request2.version}`);
@@ -43819,15 +44001,15 @@ async function npmInstall(staging, request2, env, timeoutMs) {
   if (result.code !== 0 || result.timedOut) throw new Error(npmFailure(result, timeoutMs));
 }
 async function ownScripts(staging, request2, env, timeoutMs) {
-  const dir = path14.join(staging, "node_modules", ...request2.package.split("/"));
-  const manifest = JSON.parse(readFileSync7(path14.join(dir, "package.json"), "utf8"));
-  const bins = [path14.join(dir, "node_modules", ".bin"), path14.join(staging, "node_modules", ".bin")];
+  const dir = path15.join(staging, "node_modules", ...request2.package.split("/"));
+  const manifest = JSON.parse(readFileSync7(path15.join(dir, "package.json"), "utf8"));
+  const bins = [path15.join(dir, "node_modules", ".bin"), path15.join(staging, "node_modules", ".bin")];
   for (const stage of ["preinstall", "install", "postinstall"]) {
     const script = manifest.scripts?.[stage];
     if (!script) continue;
     const result = await runTool("/bin/sh", ["-c", script], {
       cwd: dir,
-      env: { ...env, PATH: [...bins, env.PATH].filter(Boolean).join(path14.delimiter) },
+      env: { ...env, PATH: [...bins, env.PATH].filter(Boolean).join(path15.delimiter) },
       timeoutMs
     });
     if (result.code !== 0 || result.timedOut || result.error)
@@ -43837,7 +44019,7 @@ async function ownScripts(staging, request2, env, timeoutMs) {
   }
 }
 function installedVersion(staging, request2) {
-  const file = path14.join(staging, "node_modules", ...request2.package.split("/"), "package.json");
+  const file = path15.join(staging, "node_modules", ...request2.package.split("/"), "package.json");
   const manifest = JSON.parse(readFileSync7(file, "utf8"));
   const bins = typeof manifest.bin === "string" ? [request2.package.replace(/^@[^/]+\//, "")] : Object.keys(manifest.bin ?? {});
   if (!bins.includes(request2.binary))
@@ -43845,19 +44027,19 @@ function installedVersion(staging, request2) {
   return manifest.version ?? request2.version;
 }
 async function freshInstall(root, request2, env, timeoutMs) {
-  const staging = mkdtempSync3(path14.join(root, ".staging-"));
+  const staging = mkdtempSync4(path15.join(root, ".staging-"));
   try {
     await npmInstall(staging, request2, env, timeoutMs);
     if (request2.scripts) await ownScripts(staging, request2, env, timeoutMs);
     const version2 = installedVersion(staging, request2);
-    mkdirSync4(path14.join(staging, "bin"));
+    mkdirSync4(path15.join(staging, "bin"));
     symlinkSync2(
-      path14.join("..", "node_modules", ".bin", request2.binary),
-      path14.join(staging, "bin", request2.binary)
+      path15.join("..", "node_modules", ".bin", request2.binary),
+      path15.join(staging, "bin", request2.binary)
     );
-    writeFileSync6(path14.join(staging, MARKER2), `${JSON.stringify({ package: request2.package, version: version2 })}
+    writeFileSync6(path15.join(staging, MARKER2), `${JSON.stringify({ package: request2.package, version: version2 })}
 `);
-    const dir = path14.join(root, folderName(request2.package, version2));
+    const dir = path15.join(root, folderName(request2.package, version2));
     try {
       renameSync2(staging, dir);
     } catch {
@@ -43880,12 +44062,12 @@ ${request2.package}@${request2.version}`;
   if (!install) {
     install = (async () => {
       privateFolder(root);
-      const ready = path14.join(root, folderName(request2.package, request2.version));
+      const ready = path15.join(root, folderName(request2.package, request2.version));
       const version2 = completeInstall(ready, request2);
       if (version2 !== void 0)
-        return { binDir: path14.join(ready, "bin"), version: version2, dir: ready, reused: true };
+        return { binDir: path15.join(ready, "bin"), version: version2, dir: ready, reused: true };
       const made = await freshInstall(root, request2, env, options2.timeoutMs ?? INSTALL_TIMEOUT_MS);
-      return { binDir: path14.join(made.dir, "bin"), ...made, reused: false };
+      return { binDir: path15.join(made.dir, "bin"), ...made, reused: false };
     })();
     installs.set(key, install);
     install.catch(() => installs.delete(key));
@@ -43897,7 +44079,7 @@ ${request2.package}@${request2.version}`;
 var VERSION_TIMEOUT_MS = 6e4;
 async function reportedVersion(binary, env) {
   const result = await runTool(binary, ["--version"], {
-    cwd: path15.dirname(binary),
+    cwd: path16.dirname(binary),
     env,
     timeoutMs: VERSION_TIMEOUT_MS
   });
@@ -43908,7 +44090,7 @@ async function reportedVersion(binary, env) {
 }
 async function findCli(binary, requested, env) {
   const found = findExecutable(binary, env.PATH ?? "");
-  const facts = path15.isAbsolute(found) ? { onPath: found } : {};
+  const facts = path16.isAbsolute(found) ? { onPath: found } : {};
   if (needsPathVersion(requested, facts)) {
     const version2 = versionIn((await reportedVersion(found, env)).said);
     if (version2) facts.pathVersion = version2;
@@ -43928,8 +44110,8 @@ async function provideAgentCli(choice, requested, env, log, options2 = {}) {
   try {
     const request2 = { ...plan, binary: preset.binary };
     const cli = await installCli(request2, env, options2);
-    const withCli = { ...env, PATH: [cli.binDir, env.PATH].filter(Boolean).join(path15.delimiter) };
-    const check = await reportedVersion(path15.join(cli.binDir, preset.binary), withCli);
+    const withCli = { ...env, PATH: [cli.binDir, env.PATH].filter(Boolean).join(path16.delimiter) };
+    const check = await reportedVersion(path16.join(cli.binDir, preset.binary), withCli);
     if (!check.ok) throw new Error(check.said);
     log.info(
       `\u{1F4E6} ${cli.reused ? "reusing" : "installed"} ${plan.package}@${cli.version} for the ${choice.id} preset (${plan.why}${plan.requested ? `; agent-version ${plan.version}` : "; the version this release was tested with"}) in ${cli.dir}; \`${preset.binary} --version\` says ${check.said}`
@@ -43961,7 +44143,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
   const run2 = `${runtime.runId}.${runtime.runAttempt}`;
   const suffix = Math.random().toString(16).slice(2, 6);
   const nodeId = `run-${run2}-node-${inputs.instance}-${suffix}`;
-  const base = runtime.tempDir || os9.tmpdir();
+  const base = runtime.tempDir || os10.tmpdir();
   return {
     issueNumber,
     instance: inputs.instance,
@@ -43989,7 +44171,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
     taskTimeoutMs: inputs.taskTimeoutMs,
     maxAttempts: inputs.maxAttempts,
     workspace: runtime.workspace,
-    tempDir: mkdtempSync4(path16.join(base, `p2p-dev-${inputs.instance}-`)),
+    tempDir: mkdtempSync5(path17.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
     allowUntrustedAuthors: inputs.allowUntrustedAuthors,
     delivery: {
@@ -44097,7 +44279,7 @@ async function runAggregateMode(inputs, runtime) {
     issueNumber,
     run: `${runtime.runId}.${runtime.runAttempt}`,
     trustedAuthors: inputs.trustedAuthors,
-    metricsFile: inputs.metricsFile ?? path16.join(runtime.tempDir || os9.tmpdir(), "p2p-dev-metrics.json"),
+    metricsFile: inputs.metricsFile ?? path17.join(runtime.tempDir || os10.tmpdir(), "p2p-dev-metrics.json"),
     log: actionsLogger,
     labels: { trigger: inputs.triggerLabel, done: inputs.doneLabel, failed: inputs.failedLabel },
     integrate: await issuePullRequest(client, {
@@ -44109,6 +44291,23 @@ async function runAggregateMode(inputs, runtime) {
       baseBranch: inputs.baseBranch,
       gitTimeoutMs: inputs.gitTimeoutMs,
       ciTimeoutMs: inputs.ciTimeoutMs,
+      ...inputs.ciFixAttempts > 0 ? {
+        ciFix: {
+          attempts: inputs.ciFixAttempts,
+          // As a node before its first agent: the token out of reach, the preset's CLI there.
+          prepare: async () => {
+            const config2 = nodeConfig(inputs, runtime, issueNumber);
+            containNode(inputs.token);
+            config2.agentEnv = await provideAgentCli(
+              inputs.agent,
+              inputs.agentVersion,
+              config2.agentEnv,
+              actionsLogger
+            );
+            return config2;
+          }
+        }
+      } : {},
       sleep: realSleep,
       log: actionsLogger
     })

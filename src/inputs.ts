@@ -62,6 +62,8 @@ export interface Inputs {
   gitTimeoutMs: number;
   /** mode aggregate: how long to wait for the pull request's CI; 0: not at all. */
   ciTimeoutMs: number;
+  /** mode aggregate: how many times the agent is sent back while that CI fails. */
+  ciFixAttempts: number;
   /** How long one request to GitHub may take before it is abandoned (and retried like a 5xx). */
   requestTimeoutMs: number;
   maxAttempts: number;
@@ -249,6 +251,7 @@ type TimingInputs = Pick<
   | 'gitTimeoutMs'
   | 'requestTimeoutMs'
   | 'ciTimeoutMs'
+  | 'ciFixAttempts'
 >;
 
 function timingInputs(): TimingInputs {
@@ -273,6 +276,7 @@ function timingInputs(): TimingInputs {
     }),
     taskTimeoutMs: minutesInMs('task-timeout-min', 7 * 24 * 60),
     gitTimeoutMs: minutesInMs('git-timeout-min', 24 * 60),
+    ciFixAttempts: numberInput('ci-fix-attempts', { min: 0, max: 10, integer: true }),
     ciTimeoutMs: Math.round(numberInput('ci-timeout-min', { min: 0, max: 6 * 60, unit: 'minutes' }) * 60_000),
     requestTimeoutMs:
       numberInput('request-timeout-s', { min: 1, max: 600, integer: true, unit: 'seconds' }) * 1000,

@@ -223,6 +223,25 @@ async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void>
       baseBranch: inputs.baseBranch,
       gitTimeoutMs: inputs.gitTimeoutMs,
       ciTimeoutMs: inputs.ciTimeoutMs,
+      ...(inputs.ciFixAttempts > 0
+        ? {
+            ciFix: {
+              attempts: inputs.ciFixAttempts,
+              // As a node before its first agent: the token out of reach, the preset's CLI there.
+              prepare: async () => {
+                const config = nodeConfig(inputs, runtime, issueNumber);
+                containNode(inputs.token);
+                config.agentEnv = await provideAgentCli(
+                  inputs.agent,
+                  inputs.agentVersion,
+                  config.agentEnv,
+                  actionsLogger,
+                );
+                return config;
+              },
+            },
+          }
+        : {}),
       sleep: realSleep,
       log: actionsLogger,
     }),

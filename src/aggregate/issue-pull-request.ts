@@ -8,6 +8,17 @@ import { CommitCi } from '../github/checks.js';
 import { startsNoWorkflows, waitForCi, type CiResult } from '../delivery/ci-wait.js';
 import type { Integrate } from './run-aggregate.js';
 import type { IntegrationPlan } from '../delivery/integration-plan.js';
+import type { RunState } from '../protocol/fold.js';
+import type { NodeConfig } from '../node/loop/node-config.js';
+import { attemptBudget } from '../node/task/run-task.js';
+import { getErrorMessage } from '../errors.js';
+import { fixCi } from './ci-fix.js';
+
+/** ci-fix-attempts, and the agent's settings made when a fix is first needed (its CLI installed then). */
+export interface CiFixSetup {
+  attempts: number;
+  prepare(): Promise<NodeConfig>;
+}
 
 export async function issuePullRequest(
   client: GitHubClient,
@@ -21,6 +32,8 @@ export async function issuePullRequest(
     gitTimeoutMs?: number;
     /** How long to wait for the pull request's CI; 0: not at all. */
     ciTimeoutMs: number;
+    /** Sending the agent back while the CI fails (ci-fix-attempts); absent: not at all. */
+    ciFix?: CiFixSetup;
     sleep: (ms: number) => Promise<void>;
     log: Logger;
   },
@@ -29,7 +42,7 @@ export async function issuePullRequest(
   const blocker = await deliveryBlocker(o.workspace);
   return {
     build: (plan, author) => build(client, o, blocker, plan, author),
-    awaitCi: (integration, author) => pullRequestCi(client, integration, author, o),
+    awaitCi: (integration, author, state) => pullRequestCi(client, integration, author, state, o),
   };
 }
 
@@ -71,8 +84,9 @@ async function build(
 async function pullRequestCi(
   client: GitHubClient,
   integration: Integration,
-  author: { login: string },
-  o: { ciTimeoutMs: number; sleep: (ms: number) => Promise<void>; log: Logger },
+  author: { login: string; id: number },
+  state: RunState,
+  o: Parameters<typeof issuePullRequest>[1],
 ): Promise<CiResult | undefined> {
   if (!integration.commit || !integration.pr || o.ciTimeoutMs <= 0) return undefined;
   if (startsNoWorkflows(author.login))
@@ -80,13 +94,59 @@ async function pullRequestCi(
       state: 'not-run',
       why: `pushes made with GITHUB_TOKEN (${author.login}) start no workflow, so the pull request's CI does not run until someone pushes to it or re-runs it; give the run a GitHub App token (README: "CI on the pull request") for it to run`,
     };
-  o.log.info(
-    `waiting up to ${Math.round(o.ciTimeoutMs / 60_000)} min for the CI of ${integration.commit.slice(0, 7)}`,
-  );
-  return waitForCi(new CommitCi(client, integration.commit), {
-    timeoutMs: o.ciTimeoutMs,
-    now: () => client.clock.now(),
-    sleep: o.sleep,
-    log: o.log,
-  });
+  const waitCi = (sha: string): Promise<CiResult> => {
+    o.log.info(`waiting up to ${Math.round(o.ciTimeoutMs / 60_000)} min for the CI of ${sha.slice(0, 7)}`);
+    return waitForCi(new CommitCi(client, sha), {
+      timeoutMs: o.ciTimeoutMs,
+      now: () => client.clock.now(),
+      sleep: o.sleep,
+      log: o.log,
+    });
+  };
+  const first = await waitCi(integration.commit);
+  if (first.state !== 'failing' || !o.ciFix || o.ciFix.attempts <= 0) return first;
+  return fixFailingCi(client, integration, first, { ...o, ciFix: o.ciFix, waitCi, state, author });
+}
+
+/** The agent sent back to the issue's branch while its CI fails (ci-fix.ts); what the CI says at the end. */
+async function fixFailingCi(
+  client: GitHubClient,
+  integration: Integration,
+  first: CiResult,
+  o: {
+    ciFix: CiFixSetup;
+    waitCi: (sha: string) => Promise<CiResult>;
+    state: RunState;
+    author: { login: string; id: number };
+    token: string;
+    issueNumber: number;
+    sleep: (ms: number) => Promise<void>;
+    log: Logger;
+  },
+): Promise<CiResult> {
+  try {
+    const config = await o.ciFix.prepare();
+    const budget = attemptBudget(config, o.state);
+    if (budget && budget.usd < 0.02) {
+      integration.ciFix = { rounds: 0, error: `${budget.input} is spent` };
+      return first;
+    }
+    const fixed = await fixCi(integration, first, {
+      client,
+      thread: new IssueThread(client, o.issueNumber),
+      config,
+      log: o.log,
+      sleep: o.sleep,
+      token: o.token,
+      author: o.author,
+      attempts: o.ciFix.attempts,
+      ...(budget ? { budget } : {}),
+      waitCi: o.waitCi,
+    });
+    integration.ciFix = { rounds: fixed.rounds, ...(fixed.error ? { error: fixed.error } : {}) };
+    return fixed.ci;
+  } catch (error) {
+    integration.ciFix = { rounds: 0, error: getErrorMessage(error) };
+    return first;
+  }
 }

@@ -33,7 +33,11 @@ export interface Integrate {
   /** Undefined when there is nothing to build; throws why it cannot be built. */
   build(plan: IntegrationPlan, author: { login: string; id: number }): Promise<Integration | undefined>;
   /** The pull request's CI once it settles; undefined when there is nothing to wait for. */
-  awaitCi(integration: Integration, author: { login: string }): Promise<CiResult | undefined>;
+  awaitCi(
+    integration: Integration,
+    author: { login: string; id: number },
+    state: RunState,
+  ): Promise<CiResult | undefined>;
 }
 
 /** The trigger label, and the labels that replace it when every task completed (`done`) or not (`failed`). */
@@ -137,7 +141,7 @@ export async function runAggregate(
     ),
   );
   // The summary is out before the wait for CI: a job stopped while it waits still leaves it.
-  const ci = integration ? await ciOf(integration, identity, options) : undefined;
+  const ci = integration ? await ciOf(integration, identity, state, options) : undefined;
   if (integration && ci) {
     integration.ci = ci;
     const withCi = integrationSummary(integration);
@@ -159,11 +163,12 @@ export async function runAggregate(
 /** The pull request's CI; a failure to read it is said in the log, and the summary stays as it was. */
 async function ciOf(
   integration: Integration,
-  identity: { login: string },
+  identity: { login: string; id: number },
+  state: RunState,
   options: { integrate?: Integrate; log: Logger },
 ): Promise<CiResult | undefined> {
   try {
-    return await options.integrate?.awaitCi(integration, identity);
+    return await options.integrate?.awaitCi(integration, identity, state);
   } catch (error) {
     options.log.warning(`could not read the pull request's CI: ${getErrorMessage(error)}`);
     return undefined;

@@ -86,12 +86,18 @@ export function integrationSummary(i: Integration | undefined, error?: string): 
     `**Pull request for the issue:** ${where}, ${verb} with ${i.merged.length} task(s) merged into \`${i.branch}\`${closesIssue(i) ? '; merging it closes the issue' : ''}.`,
   ];
   for (const n of i.notMerged) lines.push(`- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`);
-  if (i.ci) lines.push(ciLine(i.ci));
+  if (i.ci) lines.push(ciLine(i.ci, i.ciFix));
   return lines;
 }
 
 /** The pull request's CI, in a line of the summary. */
-export function ciLine(ci: CiResult): string {
+export function ciLine(ci: CiResult, fix?: { rounds: number; error?: string }): string {
+  const rounds = fix && fix.rounds > 0 ? ` after ${fix.rounds} fix round(s) by the agent` : '';
+  const stopped = fix?.error ? ` The agent could not fix it: ${cell(fix.error, 300)}.` : '';
+  return ciState(ci, rounds) + stopped;
+}
+
+function ciState(ci: CiResult, rounds: string): string {
   const mins = (ms: number): string => `${Math.max(1, Math.round(ms / 60_000))} min`;
   switch (ci.state) {
     case 'not-run':
@@ -101,9 +107,9 @@ export function ciLine(ci: CiResult): string {
     case 'none':
       return `**Its CI:** no check or status was reported for its head commit within ${mins(ci.waitedMs)}.`;
     case 'passing':
-      return `**Its CI:** ✅ passing (${ci.verdict.total} check(s)).`;
+      return `**Its CI:** ✅ passing${rounds} (${ci.verdict.total} check(s)).`;
     case 'failing':
-      return `**Its CI:** ❌ failing: ${ci.verdict.failing.map((f) => `${cell(f.name, 80)} (${cell(f.summary, 200)})`).join('; ')}.`;
+      return `**Its CI:** ❌ failing${rounds}: ${ci.verdict.failing.map((f) => `${cell(f.name, 80)} (${cell(f.summary, 200)})`).join('; ')}.`;
     case 'timed-out':
       return `**Its CI:** still running after ${mins(ci.waitedMs)} (ci-timeout-min): ${ci.verdict.pending.map((p) => cell(p, 80)).join(', ') || 'no check had started'}.`;
   }

@@ -46,6 +46,8 @@ export interface Integration {
   prError?: string;
   /** The pull request's CI, once it settled (ci-wait.ts). */
   ci?: CiResult;
+  /** The agent sent back while it failed (ci-fix-attempts): how many rounds, and why it stopped short. */
+  ciFix?: { rounds: number; error?: string };
 }
 
 /** Merge the plan's branches into the integration branch, push it, and open or update its pull request. */

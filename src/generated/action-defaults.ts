@@ -28,6 +28,7 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'heartbeat-writes-per-hour': "100",
   'task-timeout-min': "60",
   'git-timeout-min': "10",
+  'ci-fix-attempts': "2",
   'ci-timeout-min': "20",
   'request-timeout-s': "30",
   'max-attempts': "2",

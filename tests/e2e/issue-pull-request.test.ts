@@ -168,7 +168,8 @@ describe('one pull request for the issue', () => {
     scenario.server.git.serve('octo-org/demo', remote);
     const url = scenario.server.gitUrl('octo-org/demo');
     const checkout = await checkoutOverHttp(url, scenario.dir, 'aggregate', 'ghs_app_token');
-    await aggregate(scenario, remote, 'aggregate', app, checkout);
+    // (No fix rounds here: the next test sends the agent back.)
+    await aggregate(scenario, remote, 'aggregate', { ...app, 'ci-fix-attempts': '0' }, checkout);
     const [pull] = scenario.server.emulator.pulls();
     expect(pull!.head).toBe(`p2p/issue-${scenario.issue}-integration`);
     const comments = scenario.server.emulator.listComments(scenario.issue);
@@ -179,4 +180,66 @@ describe('one pull request for the issue', () => {
     expect(pull!.body).toMatch(new RegExp(`^Closes #${scenario.issue}`));
     expect(summary.body).toContain('**Its CI:** ❌ failing: test (failure: Tests: 1 failed)');
   });
+
+  it('sends the agent back while the CI fails: the failing check’s log in its prompt, its fix pushed, CI passing', async () => {
+    const clones = gitClones();
+    const app = { 'github-token': 'ghs_app_token', 'app-slug': 'p2p-app' };
+    scenario = await startScenario({
+      nodes: 2,
+      issueBody: ['- [ ] Add feature A', '- [ ] Extend feature A (depends: task-1)'].join('\n'),
+      inputs: { 'max-attempts': '1', ...app },
+      agentBody: [
+        'case "$P2P_TASK_ID" in',
+        // Only a prompt that holds the failing check's log says what to fix.
+        '  ci-fix-*) grep -q "expected 2, got 1" "$P2P_PROMPT_FILE" && echo 2 > answer.txt ;;',
+        '  *) echo "$P2P_TASK_ID" >> a.txt ;;',
+        'esac',
+      ].join('\n'),
+      workspaceFor: clones.workspaceFor,
+      beforeNodes: (server) => {
+        server.emulator.addUser({
+          login: 'p2p-app[bot]',
+          id: 4242,
+          type: 'Bot',
+          token: 'ghs_app_token',
+          permission: 'write',
+        });
+        // The issue's branch fails its first push's check and passes the next.
+        server.emulator.addCiRule({
+          branch: 'p2p/*-integration',
+          name: 'test',
+          outcomes: ['failure', 'success'],
+          summary: ['Tests: 1 failed', 'Tests: all passed'],
+          log: ['FAIL answer.test.js\n  expected 2, got 1\n', 'PASS answer.test.js\n'],
+        });
+      },
+    });
+    await scenario.finish();
+    const remote = clones.remote();
+    scenario.server.git.serve('octo-org/demo', remote);
+    const checkout = await checkoutOverHttp(
+      scenario.server.gitUrl('octo-org/demo'),
+      scenario.dir,
+      'aggregate',
+      'ghs_app_token',
+    );
+    const log = await aggregate(
+      scenario,
+      remote,
+      'aggregate',
+      { ...app, 'agent-command': `bash ${scenario.dir}/agent.sh`, 'ci-fix-attempts': '2' },
+      checkout,
+    );
+    const branch = `p2p/issue-${scenario.issue}-integration`;
+    // The fix is on the issue's branch, on top of both tasks' work; the pull request is the same one.
+    expect(git(remote, 'show', `${branch}:answer.txt`)).toBe('2');
+    expect(git(remote, 'show', `${branch}:a.txt`)).toBe('task-1\ntask-2');
+    expect(scenario.server.emulator.pulls()).toHaveLength(1);
+    expect(scenario.runs().filter((r) => r[0] === 'start' && r[1] === 'ci-fix-1')).toHaveLength(1);
+    expect(log).toContain('fix round 1');
+    const summary = scenario.server.emulator
+      .listComments(scenario.issue)
+      .find((c) => c.body.includes('p2p-dev-summary'))!;
+    expect(summary.body).toContain('**Its CI:** ✅ passing after 1 fix round(s) by the agent');
+  }, 180_000);
 });

@@ -1,0 +1,194 @@
+// A failing CI on the issue's pull request sends the agent back (ci-fix-attempts rounds): the summary job's
+// checkout is reset to the issue's branch (as a node's is for a task: TaskBranches, its config the node's own
+// before every git command), the agent is given the failing checks' names, what they said and the end of
+// their logs, the repository's own check (verify-command) gates its work, and the result is pushed to
+// `p2p/issue-<n>/ci-fix-<round>` and then to the issue's branch, whose CI is read again. The agent holds no
+// token: the process's environment was scrubbed before it ran, and the pushes are the node's.
+import path from 'node:path';
+import os from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { getErrorMessage } from '../errors.js';
+import type { GitHubClient, Logger } from '../github/client.js';
+import { jobLogTail } from '../github/checks.js';
+import type { IssueThread } from '../github/thread.js';
+import { TaskBranches } from '../delivery/task-branch.js';
+import { gitIn } from '../delivery/git.js';
+import { ownDir, writeFresh } from '../containment/safe-files.js';
+import { runWithChecks } from '../node/agent/quality-gate.js';
+import type { NodeConfig } from '../node/loop/node-config.js';
+import type { Task } from '../protocol/messages.js';
+import type { CiResult } from '../delivery/ci-wait.js';
+import type { FailingCheck } from '../delivery/ci-verdict.js';
+import type { Integration } from '../delivery/issue-branch.js';
+
+export interface CiFixOptions {
+  client: GitHubClient;
+  thread: IssueThread;
+  /** The agent's settings, as a node's (its workspace: the summary job's checkout). */
+  config: NodeConfig;
+  log: Logger;
+  sleep(ms: number): Promise<void>;
+  token: string;
+  author: { login: string; id: number };
+  attempts: number;
+  /** What the agent may spend on each round (the run's budget left, or max-task-cost-usd). */
+  budget?: { usd: number; input: string };
+  waitCi(sha: string): Promise<CiResult>;
+}
+
+export interface CiFixed {
+  ci: CiResult;
+  rounds: number;
+  /** Why the last round could not run or deliver. */
+  error?: string;
+}
+
+const LOG_TAIL = 4000;
+
+/** The fix round's prompt: the failing checks, what they said, and the end of each one's log. */
+async function fixPrompt(
+  client: GitHubClient,
+  issue: number,
+  i: Integration,
+  failing: FailingCheck[],
+): Promise<string> {
+  const parts = [
+    `The pull request for issue #${issue} (branch ${i.branch}, into ${i.base}) merges the work of its tasks, and its CI fails.`,
+    'Fix what the failing checks found, keeping every task’s work. Change only what the fix needs.',
+    '',
+  ];
+  for (const f of failing) {
+    parts.push(`## Check "${f.name}": ${f.summary}`);
+    if (f.jobId !== undefined) {
+      try {
+        parts.push(
+          '',
+          'The end of its log:',
+          '```',
+          (await jobLogTail(client, f.jobId, LOG_TAIL)).trimEnd(),
+          '```',
+        );
+      } catch (error) {
+        parts.push('', `(Its log could not be read: ${getErrorMessage(error)})`);
+      }
+    }
+    parts.push('');
+  }
+  return parts.join('\n');
+}
+
+/** Run the agent on the issue's branch until its CI passes or the rounds are spent. */
+export async function fixCi(integration: Integration, first: CiResult, o: CiFixOptions): Promise<CiFixed> {
+  if (first.state !== 'failing' || o.attempts <= 0) return { ci: first, rounds: 0 };
+  // Read before any agent runs in the checkout: its remote, and its git config (put back before every git
+  // command of the node's, TaskBranches), which an agent could otherwise point elsewhere.
+  const url = (await gitIn(o.config.workspace).run(['config', '--get', 'remote.origin.url'])).trim();
+  const branches = await TaskBranches.open({
+    workspace: o.config.workspace,
+    issueNumber: o.config.issueNumber,
+    baseBranch: integration.base,
+    draft: false,
+    token: o.token,
+    author: o.author,
+    client: o.client,
+    sleep: o.sleep,
+    log: o.log,
+    scratch: mkdtempSync(path.join(os.tmpdir(), 'p2p-ci-fix-')),
+  });
+  let ci: CiResult = first;
+  let rounds = 0;
+  try {
+    while (ci.state === 'failing' && rounds < o.attempts) {
+      rounds += 1;
+      const names = ci.verdict.failing.map((f) => f.name).join(', ');
+      o.log.info(`🔧 the pull request's CI fails (${names}): fix round ${rounds}`);
+      let sha: string | { error: string };
+      try {
+        sha = await fixRound(integration, ci.verdict.failing, rounds, { ...o, branches, url });
+      } catch (error) {
+        sha = { error: getErrorMessage(error) };
+      }
+      if (typeof sha !== 'string') return { ci, rounds, error: sha.error };
+      integration.commit = sha;
+      ci = await o.waitCi(sha);
+    }
+    return { ci, rounds };
+  } finally {
+    branches.leave();
+  }
+}
+
+/** One round: the agent on the issue's branch, its work pushed there; the new head, or why not. */
+async function fixRound(
+  integration: Integration,
+  failing: FailingCheck[],
+  round: number,
+  o: CiFixOptions & { branches: TaskBranches; url: string },
+): Promise<string | { error: string }> {
+  const issue = o.config.issueNumber;
+  const prompt = await fixPrompt(o.client, issue, integration, failing);
+  const task: Task = {
+    id: `ci-fix-${round}`,
+    title: `Fix the CI of the pull request for #${issue}`,
+    body: prompt,
+    priority: 'high',
+    depends_on: [],
+  };
+  const { branches } = o;
+  {
+    const deps = [{ task: 'the issue’s branch', branch: integration.branch }];
+    const unprepared = await branches.prepare(task, deps);
+    if (unprepared) return { error: unprepared };
+    const promptFile = path.join(ownDir(path.join(o.config.tempDir, 'tasks')), `${task.id}.md`);
+    writeFresh(promptFile, prompt);
+    const work = await runWithChecks(
+      { ...o, config: o.config },
+      {},
+      {
+        task,
+        attempt: round,
+        prompt,
+        promptFile,
+        // What a task's agent is given, with the fix round for the attempt.
+        env: {
+          P2P_TASK_ID: task.id,
+          P2P_TASK_TITLE: task.title,
+          P2P_TASK_BODY: task.body,
+          P2P_TASK_PRIORITY: task.priority,
+          P2P_ISSUE_NUMBER: String(issue),
+          P2P_NODE_ID: o.config.nodeId,
+          P2P_INSTANCE: String(o.config.instance),
+          P2P_ATTEMPT: String(round),
+        },
+        onProgress: () => {},
+        onOutput: (text) => o.log.info(`  [${task.id}] ${text.trimEnd().slice(-500)}`),
+        ...(o.budget ? { budget: o.budget } : {}),
+      },
+    );
+    if (!work.ok) return { error: `the agent's fix failed: ${work.error ?? 'unknown error'}` };
+    const delivered = await branches.deliver({
+      task,
+      attempt: round,
+      node: 'the summary job',
+      ok: true,
+      deps,
+      createPr: false,
+    });
+    if (!delivered.changes || !delivered.commit || !delivered.branch)
+      return { error: 'the agent changed nothing' };
+    await pushTo(o, delivered.branch, integration.branch);
+    return delivered.commit;
+  }
+}
+
+/** The fix's branch onto the issue's branch (it builds on it), from a scratch repository of its own. */
+async function pushTo(o: { url: string; token: string }, from: string, to: string): Promise<void> {
+  const { url } = o;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-ci-push-'));
+  const git = gitIn(dir, { remoteUrl: url, token: o.token });
+  await git.run(['init', '--quiet']);
+  await git.run(['fetch', '--no-tags', '--quiet', url, `+refs/heads/${from}:refs/remotes/origin/${from}`], {
+    network: true,
+  });
+  await git.run(['push', '--quiet', url, `refs/remotes/origin/${from}:refs/heads/${to}`], { network: true });
+}
