@@ -43611,8 +43611,9 @@ async function waitForCi(ci, o) {
 // src/aggregate/ci-fix.ts
 import path13 from "node:path";
 import os7 from "node:os";
-import { mkdtempSync as mkdtempSync2 } from "node:fs";
+import { mkdtempSync as mkdtempSync2, rmSync as rmSync8 } from "node:fs";
 var LOG_TAIL = 4e3;
+var MIN_ROUND_USD = 0.02;
 async function fixPrompt(client, issue3, i, failing) {
   const parts = [
     `The pull request for issue #${issue3} (branch ${i.branch}, into ${i.base}) merges the work of its tasks, and its CI fails.`,
@@ -43641,6 +43642,7 @@ async function fixPrompt(client, issue3, i, failing) {
 async function fixCi(integration, first, o) {
   if (first.state !== "failing" || o.attempts <= 0) return { ci: first, rounds: 0 };
   const url = (await gitIn(o.config.workspace).run(["config", "--get", "remote.origin.url"])).trim();
+  const scratch = mkdtempSync2(path13.join(os7.tmpdir(), "p2p-ci-fix-"));
   const branches = await TaskBranches.open({
     workspace: o.config.workspace,
     issueNumber: o.config.issueNumber,
@@ -43651,18 +43653,25 @@ async function fixCi(integration, first, o) {
     client: o.client,
     sleep: o.sleep,
     log: o.log,
-    scratch: mkdtempSync2(path13.join(os7.tmpdir(), "p2p-ci-fix-"))
+    scratch,
+    ...o.config.delivery?.gitTimeoutMs ? { gitTimeoutMs: o.config.delivery.gitTimeoutMs } : {}
   });
   let ci = first;
   let rounds = 0;
+  let left = o.budget?.usd;
   try {
     while (ci.state === "failing" && rounds < o.attempts) {
+      if (left !== void 0 && left < MIN_ROUND_USD)
+        return { ci, rounds, error: `${o.budget.input} is spent` };
       rounds += 1;
       const names = ci.verdict.failing.map((f) => f.name).join(", ");
       o.log.info(`\u{1F527} the pull request's CI fails (${names}): fix round ${rounds}`);
       let sha;
       try {
-        sha = await fixRound(integration, ci.verdict.failing, rounds, { ...o, branches, url });
+        const budget = left !== void 0 ? { usd: left, input: o.budget.input } : void 0;
+        const done = await fixRound(integration, ci.verdict.failing, rounds, { ...o, branches, url, budget });
+        if (left !== void 0) left -= done.spentUsd ?? left;
+        sha = done.result;
       } catch (error3) {
         sha = { error: getErrorMessage(error3) };
       }
@@ -43672,14 +43681,20 @@ async function fixCi(integration, first, o) {
     }
     return { ci, rounds };
   } finally {
-    branches.leave();
+    try {
+      branches.leave();
+    } catch (error3) {
+      o.log.warning(`could not put the checkout's git config back: ${getErrorMessage(error3)}`);
+    }
+    rmSync8(scratch, { recursive: true, force: true });
   }
 }
 async function fixRound(integration, failing, round, o) {
   const issue3 = o.config.issueNumber;
   const prompt = await fixPrompt(o.client, issue3, integration, failing);
   const task = {
-    id: `ci-fix-${round}`,
+    // (Not a task id of the plan's: `task-<n>`, or a planner's own, never with this prefix.)
+    id: `pr-ci-fix-${round}`,
     title: `Fix the CI of the pull request for #${issue3}`,
     body: prompt,
     priority: "high",
@@ -43689,7 +43704,7 @@ async function fixRound(integration, failing, round, o) {
   {
     const deps = [{ task: "the issue\u2019s branch", branch: integration.branch }];
     const unprepared = await branches.prepare(task, deps);
-    if (unprepared) return { error: unprepared };
+    if (unprepared) return { result: { error: unprepared }, spentUsd: 0 };
     const promptFile = path13.join(ownDir(path13.join(o.config.tempDir, "tasks")), `${task.id}.md`);
     writeFresh(promptFile, prompt);
     const work = await runWithChecks(
@@ -43717,7 +43732,9 @@ async function fixRound(integration, failing, round, o) {
         ...o.budget ? { budget: o.budget } : {}
       }
     );
-    if (!work.ok) return { error: `the agent's fix failed: ${work.error ?? "unknown error"}` };
+    const spent = work.usage?.cost_usd !== void 0 ? { spentUsd: work.usage.cost_usd } : {};
+    if (!work.ok)
+      return { result: { error: `the agent's fix failed: ${work.error ?? "unknown error"}` }, ...spent };
     const delivered = await branches.deliver({
       task,
       attempt: round,
@@ -43727,14 +43744,21 @@ async function fixRound(integration, failing, round, o) {
       createPr: false
     });
     if (!delivered.changes || !delivered.commit || !delivered.branch)
-      return { error: "the agent changed nothing" };
+      return { result: { error: "the agent changed nothing" }, ...spent };
     await pushTo(o, delivered.branch, integration.branch);
-    return delivered.commit;
+    return { result: delivered.commit, ...spent };
   }
 }
 async function pushTo(o, from, to) {
-  const { url } = o;
   const dir = mkdtempSync2(path13.join(os7.tmpdir(), "p2p-ci-push-"));
+  try {
+    await pushFrom(dir, o, from, to);
+  } finally {
+    rmSync8(dir, { recursive: true, force: true });
+  }
+}
+async function pushFrom(dir, o, from, to) {
+  const { url } = o;
   const git = gitIn(dir, { remoteUrl: url, token: o.token });
   await git.run(["init", "--quiet"]);
   await git.run(["fetch", "--no-tags", "--quiet", url, `+refs/heads/${from}:refs/remotes/origin/${from}`], {
@@ -43800,10 +43824,6 @@ async function fixFailingCi(client, integration, first, o) {
   try {
     const config2 = await o.ciFix.prepare();
     const budget = attemptBudget(config2, o.state);
-    if (budget && budget.usd < 0.02) {
-      integration.ciFix = { rounds: 0, error: `${budget.input} is spent` };
-      return first;
-    }
     const fixed = await fixCi(integration, first, {
       client,
       thread: new IssueThread(client, o.issueNumber),
@@ -43825,12 +43845,12 @@ async function fixFailingCi(client, integration, first, o) {
 }
 
 // src/delivery/publish-dashboard.ts
-import { mkdtempSync as mkdtempSync3, rmSync as rmSync8, writeFileSync as writeFileSync5 } from "node:fs";
+import { mkdtempSync as mkdtempSync3, rmSync as rmSync9, writeFileSync as writeFileSync5 } from "node:fs";
 import os8 from "node:os";
 import path14 from "node:path";
 async function publishDashboard(options2) {
   const remote = options2.remote ?? "origin";
-  const url = (await gitIn(options2.workspace).run(["config", "--get", `remote.${remote}.url`])).trim();
+  const url = options2.url ?? (await gitIn(options2.workspace).run(["config", "--get", `remote.${remote}.url`])).trim();
   const dir = mkdtempSync3(path14.join(os8.tmpdir(), "p2p-pages-"));
   try {
     const git = gitIn(dir, { remoteUrl: url, token: options2.token });
@@ -43851,7 +43871,7 @@ async function publishDashboard(options2) {
     await git.run(["push", "--quiet", url, `HEAD:refs/heads/${options2.branch}`], { network: true });
     return where;
   } finally {
-    rmSync8(dir, { recursive: true, force: true });
+    rmSync9(dir, { recursive: true, force: true });
   }
 }
 
@@ -43909,7 +43929,7 @@ import {
   mkdtempSync as mkdtempSync4,
   readFileSync as readFileSync7,
   renameSync as renameSync2,
-  rmSync as rmSync9,
+  rmSync as rmSync10,
   symlinkSync as symlinkSync2,
   writeFileSync as writeFileSync6
 } from "node:fs";
@@ -44044,13 +44064,13 @@ async function freshInstall(root, request2, env, timeoutMs) {
       renameSync2(staging, dir);
     } catch {
       if (completeInstall(dir, request2) === void 0) {
-        rmSync9(dir, { recursive: true, force: true });
+        rmSync10(dir, { recursive: true, force: true });
         renameSync2(staging, dir);
       }
     }
     return { dir, version: version2 };
   } finally {
-    rmSync9(staging, { recursive: true, force: true });
+    rmSync10(staging, { recursive: true, force: true });
   }
 }
 var installs = /* @__PURE__ */ new Map();
@@ -44217,6 +44237,44 @@ function containNode(token) {
       `\u{1F512} hid ${result.scrubbed.join(", ")} in this process's environment, where an agent could read them`
     );
 }
+function ciFixSetup(inputs, runtime, issueNumber) {
+  return {
+    attempts: inputs.ciFixAttempts,
+    prepare: async () => {
+      const config2 = nodeConfig(inputs, runtime, issueNumber);
+      missingAgentKey(inputs);
+      await secureWorkspace(
+        inputs.token,
+        {
+          workspace: runtime.workspace,
+          ...process.env.HOME ? { home: process.env.HOME } : {},
+          ...runtime.tempDir ? { runnerTemp: runtime.tempDir } : {}
+        },
+        actionsLogger
+      );
+      containNode(inputs.token);
+      config2.agentEnv = await provideAgentCli(
+        inputs.agent,
+        inputs.agentVersion,
+        config2.agentEnv,
+        actionsLogger
+      );
+      return config2;
+    }
+  };
+}
+async function originUrl(workspace) {
+  const read = await gitIn(workspace).try(["config", "--get", "remote.origin.url"]);
+  return read.code === 0 ? read.stdout.trim() || void 0 : void 0;
+}
+function missingAgentKey(inputs) {
+  if (inputs.agent.kind !== "preset") return;
+  const names = inputs.agent.preset.secrets.flatMap((s) => s.split(" or "));
+  if (names.length > 0 && !names.some((n) => process.env[n]))
+    throw new Error(
+      `${names.join(" or ")} is not set in the summary job, so the agent (${inputs.agent.preset.name}) cannot be run there; give that job the nodes' env, or set ci-fix-attempts: 0`
+    );
+}
 async function runNodeMode(inputs, runtime) {
   const issueNumber = requireIssue(inputs);
   const client = clientFor(inputs, runtime);
@@ -44275,6 +44333,7 @@ async function writeNodeSummary(nodeId, outcome, stats) {
 async function runAggregateMode(inputs, runtime) {
   const issueNumber = requireIssue(inputs);
   const client = clientFor(inputs, runtime);
+  const pagesUrl = inputs.publishDashboard ? await originUrl(runtime.workspace) : void 0;
   const result = await runAggregate(client, {
     issueNumber,
     run: `${runtime.runId}.${runtime.runAttempt}`,
@@ -44291,23 +44350,7 @@ async function runAggregateMode(inputs, runtime) {
       baseBranch: inputs.baseBranch,
       gitTimeoutMs: inputs.gitTimeoutMs,
       ciTimeoutMs: inputs.ciTimeoutMs,
-      ...inputs.ciFixAttempts > 0 ? {
-        ciFix: {
-          attempts: inputs.ciFixAttempts,
-          // As a node before its first agent: the token out of reach, the preset's CLI there.
-          prepare: async () => {
-            const config2 = nodeConfig(inputs, runtime, issueNumber);
-            containNode(inputs.token);
-            config2.agentEnv = await provideAgentCli(
-              inputs.agent,
-              inputs.agentVersion,
-              config2.agentEnv,
-              actionsLogger
-            );
-            return config2;
-          }
-        }
-      } : {},
+      ...inputs.ciFixAttempts > 0 ? { ciFix: ciFixSetup(inputs, runtime, issueNumber) } : {},
       sleep: realSleep,
       log: actionsLogger
     })
@@ -44325,6 +44368,7 @@ async function runAggregateMode(inputs, runtime) {
       const html = readFileSync8(new URL("./dashboard.html", import.meta.url), "utf8");
       const where = await publishDashboard({
         workspace: runtime.workspace,
+        ...pagesUrl ? { url: pagesUrl } : {},
         branch: inputs.dashboardBranch,
         html,
         token: inputs.token

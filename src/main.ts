@@ -18,12 +18,13 @@ import { mayReachAgent } from './node/task/prompt.js';
 import { decideStart } from './trigger/decide-start.js';
 import { runTrigger } from './trigger/run-trigger.js';
 import { runAggregate } from './aggregate/run-aggregate.js';
-import { issuePullRequest } from './aggregate/issue-pull-request.js';
+import { issuePullRequest, type CiFixSetup } from './aggregate/issue-pull-request.js';
 import { publishDashboard } from './delivery/publish-dashboard.js';
-import { resolveGit } from './delivery/git.js';
+import { gitIn, resolveGit } from './delivery/git.js';
 import { resolveBash } from './node/agent/agent-process.js';
 import { scrubInitialEnvironment } from './containment/scrub-environ.js';
 import { provideAgentCli } from './agents/agent-cli.js';
+import { secureWorkspace } from './delivery/persisted-credentials.js';
 
 export const actionsLogger: Logger = {
   debug: (message) => core.debug(redact(message)),
@@ -140,6 +141,51 @@ function containNode(token: string): void {
     );
 }
 
+/** The fix rounds' agent, made ready only when a round is needed: as a node before its first agent. */
+function ciFixSetup(inputs: Inputs, runtime: Runtime, issueNumber: number): CiFixSetup {
+  return {
+    attempts: inputs.ciFixAttempts,
+    prepare: async () => {
+      const config = nodeConfig(inputs, runtime, issueNumber);
+      missingAgentKey(inputs);
+      // The token out of every place a git setup keeps it, and out of this process's environment.
+      await secureWorkspace(
+        inputs.token,
+        {
+          workspace: runtime.workspace,
+          ...(process.env.HOME ? { home: process.env.HOME } : {}),
+          ...(runtime.tempDir ? { runnerTemp: runtime.tempDir } : {}),
+        },
+        actionsLogger,
+      );
+      containNode(inputs.token);
+      config.agentEnv = await provideAgentCli(
+        inputs.agent,
+        inputs.agentVersion,
+        config.agentEnv,
+        actionsLogger,
+      );
+      return config;
+    },
+  };
+}
+
+/** The checkout's origin, or undefined when it has none. */
+async function originUrl(workspace: string): Promise<string | undefined> {
+  const read = await gitIn(workspace).try(['config', '--get', 'remote.origin.url']);
+  return read.code === 0 ? read.stdout.trim() || undefined : undefined;
+}
+
+/** A preset agent without its API key in the summary job's environment cannot fix anything: say so at once. */
+function missingAgentKey(inputs: Inputs): void {
+  if (inputs.agent.kind !== 'preset') return;
+  const names = inputs.agent.preset.secrets.flatMap((s) => s.split(' or '));
+  if (names.length > 0 && !names.some((n) => process.env[n]))
+    throw new Error(
+      `${names.join(' or ')} is not set in the summary job, so the agent (${inputs.agent.preset.name}) cannot be run there; give that job the nodes' env, or set ci-fix-attempts: 0`,
+    );
+}
+
 async function runNodeMode(inputs: Inputs, runtime: Runtime): Promise<void> {
   const issueNumber = requireIssue(inputs);
   const client = clientFor(inputs, runtime);
@@ -207,6 +253,8 @@ async function writeNodeSummary(nodeId: string, outcome: NodeOutcome, stats: Api
 async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void> {
   const issueNumber = requireIssue(inputs);
   const client = clientFor(inputs, runtime);
+  // Read before a CI fix round's agent could change the checkout's config (the dashboard is pushed after).
+  const pagesUrl = inputs.publishDashboard ? await originUrl(runtime.workspace) : undefined;
   const result = await runAggregate(client, {
     issueNumber,
     run: `${runtime.runId}.${runtime.runAttempt}`,
@@ -223,25 +271,7 @@ async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void>
       baseBranch: inputs.baseBranch,
       gitTimeoutMs: inputs.gitTimeoutMs,
       ciTimeoutMs: inputs.ciTimeoutMs,
-      ...(inputs.ciFixAttempts > 0
-        ? {
-            ciFix: {
-              attempts: inputs.ciFixAttempts,
-              // As a node before its first agent: the token out of reach, the preset's CLI there.
-              prepare: async () => {
-                const config = nodeConfig(inputs, runtime, issueNumber);
-                containNode(inputs.token);
-                config.agentEnv = await provideAgentCli(
-                  inputs.agent,
-                  inputs.agentVersion,
-                  config.agentEnv,
-                  actionsLogger,
-                );
-                return config;
-              },
-            },
-          }
-        : {}),
+      ...(inputs.ciFixAttempts > 0 ? { ciFix: ciFixSetup(inputs, runtime, issueNumber) } : {}),
       sleep: realSleep,
       log: actionsLogger,
     }),
@@ -262,6 +292,7 @@ async function runAggregateMode(inputs: Inputs, runtime: Runtime): Promise<void>
       const html = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8');
       const where = await publishDashboard({
         workspace: runtime.workspace,
+        ...(pagesUrl ? { url: pagesUrl } : {}),
         branch: inputs.dashboardBranch,
         html,
         token: inputs.token,

@@ -2,11 +2,11 @@
 // checkout is reset to the issue's branch (as a node's is for a task: TaskBranches, its config the node's own
 // before every git command), the agent is given the failing checks' names, what they said and the end of
 // their logs, the repository's own check (verify-command) gates its work, and the result is pushed to
-// `p2p/issue-<n>/ci-fix-<round>` and then to the issue's branch, whose CI is read again. The agent holds no
+// `p2p/issue-<n>/pr-ci-fix-<round>` and then to the issue's branch, whose CI is read again. The agent holds no
 // token: the process's environment was scrubbed before it ran, and the pushes are the node's.
 import path from 'node:path';
 import os from 'node:os';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { getErrorMessage } from '../errors.js';
 import type { GitHubClient, Logger } from '../github/client.js';
 import { jobLogTail } from '../github/checks.js';
@@ -44,6 +44,8 @@ export interface CiFixed {
 }
 
 const LOG_TAIL = 4000;
+/** A round is not started with less than this left of its cap: it would only overspend (as a fix round). */
+const MIN_ROUND_USD = 0.02;
 
 /** The fix round's prompt: the failing checks, what they said, and the end of each one's log. */
 async function fixPrompt(
@@ -83,6 +85,7 @@ export async function fixCi(integration: Integration, first: CiResult, o: CiFixO
   // Read before any agent runs in the checkout: its remote, and its git config (put back before every git
   // command of the node's, TaskBranches), which an agent could otherwise point elsewhere.
   const url = (await gitIn(o.config.workspace).run(['config', '--get', 'remote.origin.url'])).trim();
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'p2p-ci-fix-'));
   const branches = await TaskBranches.open({
     workspace: o.config.workspace,
     issueNumber: o.config.issueNumber,
@@ -93,18 +96,27 @@ export async function fixCi(integration: Integration, first: CiResult, o: CiFixO
     client: o.client,
     sleep: o.sleep,
     log: o.log,
-    scratch: mkdtempSync(path.join(os.tmpdir(), 'p2p-ci-fix-')),
+    scratch,
+    ...(o.config.delivery?.gitTimeoutMs ? { gitTimeoutMs: o.config.delivery.gitTimeoutMs } : {}),
   });
   let ci: CiResult = first;
   let rounds = 0;
+  // What is left of the cap for the rounds together: each round's spend comes off it.
+  let left = o.budget?.usd;
   try {
     while (ci.state === 'failing' && rounds < o.attempts) {
+      if (left !== undefined && left < MIN_ROUND_USD)
+        return { ci, rounds, error: `${o.budget!.input} is spent` };
       rounds += 1;
       const names = ci.verdict.failing.map((f) => f.name).join(', ');
       o.log.info(`🔧 the pull request's CI fails (${names}): fix round ${rounds}`);
       let sha: string | { error: string };
       try {
-        sha = await fixRound(integration, ci.verdict.failing, rounds, { ...o, branches, url });
+        const budget = left !== undefined ? { usd: left, input: o.budget!.input } : undefined;
+        const done = await fixRound(integration, ci.verdict.failing, rounds, { ...o, branches, url, budget });
+        // A round that did not say what it spent is taken to have spent all it was given.
+        if (left !== undefined) left -= done.spentUsd ?? left;
+        sha = done.result;
       } catch (error) {
         sha = { error: getErrorMessage(error) };
       }
@@ -114,7 +126,12 @@ export async function fixCi(integration: Integration, first: CiResult, o: CiFixO
     }
     return { ci, rounds };
   } finally {
-    branches.leave();
+    try {
+      branches.leave();
+    } catch (error) {
+      o.log.warning(`could not put the checkout's git config back: ${getErrorMessage(error)}`);
+    }
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -123,12 +140,17 @@ async function fixRound(
   integration: Integration,
   failing: FailingCheck[],
   round: number,
-  o: CiFixOptions & { branches: TaskBranches; url: string },
-): Promise<string | { error: string }> {
+  o: Omit<CiFixOptions, 'budget'> & {
+    branches: TaskBranches;
+    url: string;
+    budget: { usd: number; input: string } | undefined;
+  },
+): Promise<{ result: string | { error: string }; spentUsd?: number }> {
   const issue = o.config.issueNumber;
   const prompt = await fixPrompt(o.client, issue, integration, failing);
   const task: Task = {
-    id: `ci-fix-${round}`,
+    // (Not a task id of the plan's: `task-<n>`, or a planner's own, never with this prefix.)
+    id: `pr-ci-fix-${round}`,
     title: `Fix the CI of the pull request for #${issue}`,
     body: prompt,
     priority: 'high',
@@ -138,7 +160,7 @@ async function fixRound(
   {
     const deps = [{ task: 'the issue’s branch', branch: integration.branch }];
     const unprepared = await branches.prepare(task, deps);
-    if (unprepared) return { error: unprepared };
+    if (unprepared) return { result: { error: unprepared }, spentUsd: 0 };
     const promptFile = path.join(ownDir(path.join(o.config.tempDir, 'tasks')), `${task.id}.md`);
     writeFresh(promptFile, prompt);
     const work = await runWithChecks(
@@ -165,7 +187,9 @@ async function fixRound(
         ...(o.budget ? { budget: o.budget } : {}),
       },
     );
-    if (!work.ok) return { error: `the agent's fix failed: ${work.error ?? 'unknown error'}` };
+    const spent = work.usage?.cost_usd !== undefined ? { spentUsd: work.usage.cost_usd } : {};
+    if (!work.ok)
+      return { result: { error: `the agent's fix failed: ${work.error ?? 'unknown error'}` }, ...spent };
     const delivered = await branches.deliver({
       task,
       attempt: round,
@@ -175,16 +199,29 @@ async function fixRound(
       createPr: false,
     });
     if (!delivered.changes || !delivered.commit || !delivered.branch)
-      return { error: 'the agent changed nothing' };
+      return { result: { error: 'the agent changed nothing' }, ...spent };
     await pushTo(o, delivered.branch, integration.branch);
-    return delivered.commit;
+    return { result: delivered.commit, ...spent };
   }
 }
 
 /** The fix's branch onto the issue's branch (it builds on it), from a scratch repository of its own. */
 async function pushTo(o: { url: string; token: string }, from: string, to: string): Promise<void> {
-  const { url } = o;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-ci-push-'));
+  try {
+    await pushFrom(dir, o, from, to);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function pushFrom(
+  dir: string,
+  o: { url: string; token: string },
+  from: string,
+  to: string,
+): Promise<void> {
+  const { url } = o;
   const git = gitIn(dir, { remoteUrl: url, token: o.token });
   await git.run(['init', '--quiet']);
   await git.run(['fetch', '--no-tags', '--quiet', url, `+refs/heads/${from}:refs/remotes/origin/${from}`], {

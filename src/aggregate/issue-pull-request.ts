@@ -127,10 +127,6 @@ async function fixFailingCi(
   try {
     const config = await o.ciFix.prepare();
     const budget = attemptBudget(config, o.state);
-    if (budget && budget.usd < 0.02) {
-      integration.ciFix = { rounds: 0, error: `${budget.input} is spent` };
-      return first;
-    }
     const fixed = await fixCi(integration, first, {
       client,
       thread: new IssueThread(client, o.issueNumber),

@@ -9,6 +9,8 @@ export interface PublishOptions {
   /** A git work tree whose remote to publish to. */
   workspace: string;
   remote?: string;
+  /** The remote's URL, read before any agent ran in the workspace (else read from it now). */
+  url?: string;
   branch: string;
   html: string;
   token: string;
@@ -18,7 +20,8 @@ export interface PublishOptions {
 /** Push the dashboard; returns where it went. Does nothing (and says so) when the branch already has it. */
 export async function publishDashboard(options: PublishOptions): Promise<string> {
   const remote = options.remote ?? 'origin';
-  const url = (await gitIn(options.workspace).run(['config', '--get', `remote.${remote}.url`])).trim();
+  const url =
+    options.url ?? (await gitIn(options.workspace).run(['config', '--get', `remote.${remote}.url`])).trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-pages-'));
   try {
     const git = gitIn(dir, { remoteUrl: url, token: options.token });

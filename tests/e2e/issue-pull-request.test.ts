@@ -191,7 +191,7 @@ describe('one pull request for the issue', () => {
       agentBody: [
         'case "$P2P_TASK_ID" in',
         // Only a prompt that holds the failing check's log says what to fix.
-        '  ci-fix-*) grep -q "expected 2, got 1" "$P2P_PROMPT_FILE" && echo 2 > answer.txt ;;',
+        '  pr-ci-fix-*) grep -q "expected 2, got 1" "$P2P_PROMPT_FILE" && echo 2 > answer.txt ;;',
         '  *) echo "$P2P_TASK_ID" >> a.txt ;;',
         'esac',
       ].join('\n'),
@@ -235,7 +235,7 @@ describe('one pull request for the issue', () => {
     expect(git(remote, 'show', `${branch}:answer.txt`)).toBe('2');
     expect(git(remote, 'show', `${branch}:a.txt`)).toBe('task-1\ntask-2');
     expect(scenario.server.emulator.pulls()).toHaveLength(1);
-    expect(scenario.runs().filter((r) => r[0] === 'start' && r[1] === 'ci-fix-1')).toHaveLength(1);
+    expect(scenario.runs().filter((r) => r[0] === 'start' && r[1] === 'pr-ci-fix-1')).toHaveLength(1);
     expect(log).toContain('fix round 1');
     const summary = scenario.server.emulator
       .listComments(scenario.issue)
