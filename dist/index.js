@@ -36260,16 +36260,25 @@ var RequestTimeoutError = class extends Error {
   name = "RequestTimeoutError";
 };
 var NULL_BODY = /* @__PURE__ */ new Set([101, 103, 204, 205, 304]);
+var STREAM_BODY_HEADER = "x-p2p-stream-body";
 function timeLimited(baseFetch, limits) {
   return async (input, init) => {
     const what = describe2(input, init);
     const controller = new AbortController();
     const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : void 0);
     const signal2 = callerSignal ? AbortSignal.any([callerSignal, controller.signal]) : controller.signal;
+    const headers = new Headers(init?.headers);
+    const streamed = headers.get(STREAM_BODY_HEADER) === "1";
+    headers.delete(STREAM_BODY_HEADER);
     const pending = { what, since: Date.now() };
     limits.pending?.add(pending);
     let headersCame = false;
     let timer;
+    let bodyLeft = false;
+    const done = () => {
+      clearTimeout(timer);
+      limits.pending?.delete(pending);
+    };
     const expired = new Promise((_, reject) => {
       timer = setTimeout(() => {
         const error3 = new RequestTimeoutError(what, limits.limitMs, headersCame);
@@ -36279,18 +36288,45 @@ function timeLimited(baseFetch, limits) {
       }, limits.limitMs);
     });
     const answer = async () => {
-      const response = await baseFetch(input, { ...init, signal: signal2 });
+      const response = await baseFetch(input, { ...init, headers, signal: signal2 });
       headersCame = true;
-      const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
-      return rebuilt(response, body);
+      if (NULL_BODY.has(response.status)) return rebuilt(response, null);
+      if (streamed && response.body) {
+        bodyLeft = true;
+        return rebuilt(response, untilRead(response.body, done));
+      }
+      return rebuilt(response, await response.arrayBuffer());
     };
     try {
       return await Promise.race([answer(), expired]);
     } finally {
-      clearTimeout(timer);
-      limits.pending?.delete(pending);
+      if (bodyLeft)
+        expired.catch(() => {
+        });
+      else done();
     }
   };
+}
+function untilRead(body, done) {
+  const reader = body.getReader();
+  return new ReadableStream({
+    async pull(into) {
+      try {
+        const { done: end, value } = await reader.read();
+        if (end) {
+          done();
+          into.close();
+        } else into.enqueue(value);
+      } catch (error3) {
+        done();
+        into.error(error3);
+      }
+    },
+    cancel(reason) {
+      done();
+      return reader.cancel(reason);
+    }
+  });
 }
 function rebuilt(response, body) {
   const copy = new Response(body, {
@@ -36757,12 +36793,12 @@ var IssueThread = class {
   async listComments(query, etag, url) {
     const { octokit, owner, repo } = this.client;
     const request2 = { parseSuccessResponseBody: false };
-    const response = url ? await octokit.request({ method: "GET", url, request: request2 }) : await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    const response = url ? await octokit.request({ method: "GET", url, headers: { [STREAM_BODY_HEADER]: "1" }, request: request2 }) : await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
       owner,
       repo,
       issue_number: this.issueNumber,
       ...query,
-      headers: etag ? { "if-none-match": etag } : {},
+      headers: { ...etag ? { "if-none-match": etag } : {}, [STREAM_BODY_HEADER]: "1" },
       request: request2
     });
     const data = [];

@@ -7,6 +7,7 @@
 // deleted comment).
 import type { ThreadComment } from '../protocol/thread-comment.js';
 import { statusOf, type GitHubClient } from './client.js';
+import { STREAM_BODY_HEADER } from './time-limit.js';
 import {
   eachArrayItem,
   keptComment,
@@ -180,13 +181,13 @@ export class IssueThread {
     // hundred 64 KB comments is never held whole, as text or parsed.
     const request = { parseSuccessResponseBody: false };
     const response = url
-      ? await octokit.request({ method: 'GET', url, request })
+      ? await octokit.request({ method: 'GET', url, headers: { [STREAM_BODY_HEADER]: '1' }, request })
       : await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
           owner,
           repo,
           issue_number: this.issueNumber,
           ...query,
-          headers: etag ? { 'if-none-match': etag } : {},
+          headers: { ...(etag ? { 'if-none-match': etag } : {}), [STREAM_BODY_HEADER]: '1' },
           request,
         });
     const data: RawComment[] = [];

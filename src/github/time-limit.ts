@@ -43,6 +43,14 @@ export interface TimeLimits {
 /** Statuses whose answers have no body (a Response may not be made with one). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/**
+ * A request header (never sent on) by which a reader that parses the body as it comes (the thread's listings:
+ * a page of a hundred 64 KB comments) asks for it as a stream: the limit then runs until the reader has the
+ * whole body, and a body cut short errors its stream, which that reader refuses (it never takes a cut body for
+ * an empty one, as Octokit would).
+ */
+export const STREAM_BODY_HEADER = 'x-p2p-stream-body';
+
 /** `baseFetch`, each request abandoned unless its whole answer, body included, comes within the limit. */
 export function timeLimited(baseFetch: typeof fetch, limits: TimeLimits): typeof fetch {
   return async (input, init) => {
@@ -50,10 +58,18 @@ export function timeLimited(baseFetch: typeof fetch, limits: TimeLimits): typeof
     const controller = new AbortController();
     const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     const signal = callerSignal ? AbortSignal.any([callerSignal, controller.signal]) : controller.signal;
+    const headers = new Headers(init?.headers);
+    const streamed = headers.get(STREAM_BODY_HEADER) === '1';
+    headers.delete(STREAM_BODY_HEADER);
     const pending: PendingRequest = { what, since: Date.now() };
     limits.pending?.add(pending);
     let headersCame = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let bodyLeft = false;
+    const done = (): void => {
+      clearTimeout(timer);
+      limits.pending?.delete(pending);
+    };
     // Raced against the answer as well as aborting it: a fetch that ignores its signal is abandoned too.
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -64,22 +80,51 @@ export function timeLimited(baseFetch: typeof fetch, limits: TimeLimits): typeof
       }, limits.limitMs);
     });
     const answer = async (): Promise<Response> => {
-      const response = await baseFetch(input, { ...init, signal });
+      const response = await baseFetch(input, { ...init, headers, signal });
       headersCame = true;
-      const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
-      return rebuilt(response, body);
+      if (NULL_BODY.has(response.status)) return rebuilt(response, null);
+      if (streamed && response.body) {
+        bodyLeft = true;
+        // The limit runs on while the reader reads: it ends with the body, its error, or the reader giving up.
+        return rebuilt(response, untilRead(response.body, done));
+      }
+      return rebuilt(response, await response.arrayBuffer());
     };
     try {
       return await Promise.race([answer(), expired]);
     } finally {
-      clearTimeout(timer);
-      limits.pending?.delete(pending);
+      if (bodyLeft)
+        expired.catch(() => {}); // (the abort errors the body's stream, which its reader sees)
+      else done();
     }
   };
 }
 
+/** `body` as it comes, `done` called once it has all come, failed, or been given up by its reader. */
+function untilRead(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(into) {
+      try {
+        const { done: end, value } = await reader.read();
+        if (end) {
+          done();
+          into.close();
+        } else into.enqueue(value);
+      } catch (error) {
+        done();
+        into.error(error);
+      }
+    },
+    cancel(reason) {
+      done();
+      return reader.cancel(reason);
+    },
+  });
+}
+
 /** The answer again, with its body read in full. */
-function rebuilt(response: Response, body: ArrayBuffer | null): Response {
+function rebuilt(response: Response, body: ArrayBuffer | ReadableStream<Uint8Array> | null): Response {
   const copy = new Response(body, {
     status: response.status,
     statusText: response.statusText,

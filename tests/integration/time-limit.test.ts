@@ -6,6 +6,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { botClient, recordingLogger } from '../helpers/bot-client.js';
 import { statusOf } from '../../src/github/client.js';
 import { RequestTimeoutError } from '../../src/github/time-limit.js';
+import { IssueThread } from '../../src/github/thread.js';
 
 let server: RunningEmulator | undefined;
 afterEach(async () => {
@@ -67,6 +68,27 @@ describe('the time limit of a request', () => {
       `warning: GitHub sent the headers of GET /repos/octo-org/demo/issues/${issue}/comments but not the whole body within 1 s; abandoned (retried like a 5xx)`,
     );
     expect(emulator.requestLog().map((r) => r.status)).toEqual(['hang', 200]);
+  }, 20_000);
+
+  it('streams the thread’s listing within the limit: a body that hangs fails the reading, never reads as empty', async () => {
+    const { emulator, client, log, issue } = await setup();
+    const thread = new IssueThread(client, issue);
+    emulator.queueFaults([{ kind: 'hang', count: 1, after: 'headers', match: { method: 'GET' } }]);
+    const started = Date.now();
+    // The listing is read as it comes (a page of big comments is never held whole), and still within the limit.
+    await expect(thread.refresh()).rejects.toThrow();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(LIMIT_MS - 10);
+    expect(thread.size()).toBe(0);
+    expect(log.lines).toContain(
+      `warning: GitHub sent the headers of GET /repos/octo-org/demo/issues/${issue}/comments but not the whole body within 1 s; abandoned (retried like a 5xx)`,
+    );
+    expect(client.inFlight.size).toBe(0);
+    // The next reading has it all, and a whole listing read as it came leaves no limit running.
+    await thread.refresh();
+    expect(thread.size()).toBe(3);
+    expect(client.inFlight.size).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, LIMIT_MS + 200));
+    expect(log.lines.filter((l) => l.includes('within 1 s'))).toHaveLength(1);
   }, 20_000);
 
   it('retries a write that hangs, and hands a request with no retries left to its caller as a 500', async () => {
