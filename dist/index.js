@@ -41279,6 +41279,18 @@ function attemptBudget(config2, state) {
     return { usd: run2, input: "what is left of the run's budget (max-cost-usd)" };
   return task !== void 0 ? { usd: task, input: "max-task-cost-usd" } : void 0;
 }
+function taskEnv(config2, task, attempt) {
+  return {
+    P2P_TASK_ID: task.id,
+    P2P_TASK_TITLE: task.title,
+    P2P_TASK_BODY: task.body,
+    P2P_TASK_PRIORITY: task.priority,
+    P2P_ISSUE_NUMBER: String(config2.issueNumber),
+    P2P_NODE_ID: config2.nodeId,
+    P2P_INSTANCE: String(config2.instance),
+    P2P_ATTEMPT: String(attempt)
+  };
+}
 function runWork(ctx, state, claim2, task, prompt, promptFile, onProgress) {
   const { config: config2, log } = ctx;
   log.info(`\u2699\uFE0F running the agent on ${task.id}: ${task.title}`);
@@ -41290,16 +41302,7 @@ function runWork(ctx, state, claim2, task, prompt, promptFile, onProgress) {
     attempt: claim2.attempt,
     prompt,
     promptFile,
-    env: {
-      P2P_TASK_ID: task.id,
-      P2P_TASK_TITLE: task.title,
-      P2P_TASK_BODY: task.body,
-      P2P_TASK_PRIORITY: task.priority,
-      P2P_ISSUE_NUMBER: String(config2.issueNumber),
-      P2P_NODE_ID: config2.nodeId,
-      P2P_INSTANCE: String(config2.instance),
-      P2P_ATTEMPT: String(claim2.attempt)
-    },
+    env: taskEnv(config2, task, claim2.attempt),
     onProgress,
     onOutput: (text) => {
       const last = text.trimEnd().split("\n").at(-1)?.trim();
@@ -43743,8 +43746,9 @@ async function fixRound(integration, failing, round, o) {
     if (unprepared) return { result: { error: unprepared }, spentUsd: 0 };
     const promptFile = path13.join(ownDir(path13.join(o.config.tempDir, "tasks")), `${task.id}.md`);
     writeFresh(promptFile, prompt);
+    const logLine = cappedLog(o.log, `  [${task.id}] `);
     const work = await runWithChecks(
-      { ...o, config: o.config },
+      o,
       {},
       {
         task,
@@ -43752,19 +43756,10 @@ async function fixRound(integration, failing, round, o) {
         prompt,
         promptFile,
         // What a task's agent is given, with the fix round for the attempt.
-        env: {
-          P2P_TASK_ID: task.id,
-          P2P_TASK_TITLE: task.title,
-          P2P_TASK_BODY: task.body,
-          P2P_TASK_PRIORITY: task.priority,
-          P2P_ISSUE_NUMBER: String(issue3),
-          P2P_NODE_ID: o.config.nodeId,
-          P2P_INSTANCE: String(o.config.instance),
-          P2P_ATTEMPT: String(round)
-        },
+        env: taskEnv(o.config, task, round),
         onProgress: () => {
         },
-        onOutput: (text) => o.log.info(`  [${task.id}] ${text.trimEnd().slice(-500)}`),
+        onOutput: logLine,
         ...o.budget ? { budget: o.budget } : {}
       }
     );

@@ -15,6 +15,8 @@ import { TaskBranches } from '../delivery/task-branch.js';
 import { gitIn } from '../delivery/git.js';
 import { ownDir, writeFresh } from '../containment/safe-files.js';
 import { runWithChecks } from '../node/agent/quality-gate.js';
+import { cappedLog } from '../node/agent/capped-log.js';
+import { taskEnv } from '../node/task/run-task.js';
 import type { NodeConfig } from '../node/loop/node-config.js';
 import type { Task } from '../protocol/messages.js';
 import type { CiResult } from '../delivery/ci-wait.js';
@@ -163,8 +165,10 @@ async function fixRound(
     if (unprepared) return { result: { error: unprepared }, spentUsd: 0 };
     const promptFile = path.join(ownDir(path.join(o.config.tempDir, 'tasks')), `${task.id}.md`);
     writeFresh(promptFile, prompt);
+    // (A talkative agent is logged up to a point, as a task's is.)
+    const logLine = cappedLog(o.log, `  [${task.id}] `);
     const work = await runWithChecks(
-      { ...o, config: o.config },
+      o,
       {},
       {
         task,
@@ -172,18 +176,9 @@ async function fixRound(
         prompt,
         promptFile,
         // What a task's agent is given, with the fix round for the attempt.
-        env: {
-          P2P_TASK_ID: task.id,
-          P2P_TASK_TITLE: task.title,
-          P2P_TASK_BODY: task.body,
-          P2P_TASK_PRIORITY: task.priority,
-          P2P_ISSUE_NUMBER: String(issue),
-          P2P_NODE_ID: o.config.nodeId,
-          P2P_INSTANCE: String(o.config.instance),
-          P2P_ATTEMPT: String(round),
-        },
+        env: taskEnv(o.config, task, round),
         onProgress: () => {},
-        onOutput: (text) => o.log.info(`  [${task.id}] ${text.trimEnd().slice(-500)}`),
+        onOutput: logLine,
         ...(o.budget ? { budget: o.budget } : {}),
       },
     );

@@ -26,6 +26,18 @@ async function aggregate(
   return job.log;
 }
 
+/** The GitHub App the run writes as (its installation token; GET /user refuses it, so the inputs name it). */
+const APP = { 'github-token': 'ghs_app_token', 'app-slug': 'p2p-app' };
+function addApp(server: Scenario['server']): void {
+  server.emulator.addUser({
+    login: 'p2p-app[bot]',
+    id: 4242,
+    type: 'Bot',
+    token: 'ghs_app_token',
+    permission: 'write',
+  });
+}
+
 const summaryOf = (s: Scenario): string =>
   s.server.emulator.listComments(s.issue).find((c) => c.body.includes('p2p-dev-summary'))!.body;
 
@@ -136,22 +148,14 @@ describe('one pull request for the issue', () => {
 
   it('as a GitHub App: its pushes start CI, and the summary says which check failed and what it said', async () => {
     const clones = gitClones();
-    // The App's installation token: GET /user refuses it, so the workflow names the App (app-slug).
-    const app = { 'github-token': 'ghs_app_token', 'app-slug': 'p2p-app' };
     scenario = await startScenario({
       nodes: 2,
       issueBody: ['- [ ] Add feature A', '- [ ] Extend feature A (depends: task-1)'].join('\n'),
-      inputs: { 'max-attempts': '1', ...app },
+      inputs: { 'max-attempts': '1', ...APP },
       agentBody: 'echo "$P2P_TASK_ID" >> a.txt',
       workspaceFor: clones.workspaceFor,
       beforeNodes: (server) => {
-        server.emulator.addUser({
-          login: 'p2p-app[bot]',
-          id: 4242,
-          type: 'Bot',
-          token: 'ghs_app_token',
-          permission: 'write',
-        });
+        addApp(server);
         server.emulator.addCiRule({
           branch: 'p2p/*-integration',
           name: 'test',
@@ -169,7 +173,7 @@ describe('one pull request for the issue', () => {
     const url = scenario.server.gitUrl('octo-org/demo');
     const checkout = await checkoutOverHttp(url, scenario.dir, 'aggregate', 'ghs_app_token');
     // (No fix rounds here: the next test sends the agent back.)
-    await aggregate(scenario, remote, 'aggregate', { ...app, 'ci-fix-attempts': '0' }, checkout);
+    await aggregate(scenario, remote, 'aggregate', { ...APP, 'ci-fix-attempts': '0' }, checkout);
     const [pull] = scenario.server.emulator.pulls();
     expect(pull!.head).toBe(`p2p/issue-${scenario.issue}-integration`);
     const comments = scenario.server.emulator.listComments(scenario.issue);
@@ -183,11 +187,10 @@ describe('one pull request for the issue', () => {
 
   it('sends the agent back while the CI fails: the failing check’s log in its prompt, its fix pushed, CI passing', async () => {
     const clones = gitClones();
-    const app = { 'github-token': 'ghs_app_token', 'app-slug': 'p2p-app' };
     scenario = await startScenario({
       nodes: 2,
       issueBody: ['- [ ] Add feature A', '- [ ] Extend feature A (depends: task-1)'].join('\n'),
-      inputs: { 'max-attempts': '1', ...app },
+      inputs: { 'max-attempts': '1', ...APP },
       agentBody: [
         'case "$P2P_TASK_ID" in',
         // Only a prompt that holds the failing check's log says what to fix.
@@ -197,13 +200,7 @@ describe('one pull request for the issue', () => {
       ].join('\n'),
       workspaceFor: clones.workspaceFor,
       beforeNodes: (server) => {
-        server.emulator.addUser({
-          login: 'p2p-app[bot]',
-          id: 4242,
-          type: 'Bot',
-          token: 'ghs_app_token',
-          permission: 'write',
-        });
+        addApp(server);
         // The issue's branch fails its first push's check and passes the next.
         server.emulator.addCiRule({
           branch: 'p2p/*-integration',
@@ -227,7 +224,7 @@ describe('one pull request for the issue', () => {
       scenario,
       remote,
       'aggregate',
-      { ...app, 'agent-command': `bash ${scenario.dir}/agent.sh`, 'ci-fix-attempts': '2' },
+      { ...APP, 'agent-command': `bash ${scenario.dir}/agent.sh`, 'ci-fix-attempts': '2' },
       checkout,
     );
     const branch = `p2p/issue-${scenario.issue}-integration`;

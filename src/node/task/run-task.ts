@@ -208,6 +208,24 @@ export function attemptBudget(
   return task !== undefined ? { usd: task, input: 'max-task-cost-usd' } : undefined;
 }
 
+/** What an attempt's agent is told of its task, its node and its attempt (P2P_* variables). */
+export function taskEnv(
+  config: { issueNumber: number; nodeId: string; instance: number },
+  task: Task,
+  attempt: number,
+): Record<string, string> {
+  return {
+    P2P_TASK_ID: task.id,
+    P2P_TASK_TITLE: task.title,
+    P2P_TASK_BODY: task.body,
+    P2P_TASK_PRIORITY: task.priority,
+    P2P_ISSUE_NUMBER: String(config.issueNumber),
+    P2P_NODE_ID: config.nodeId,
+    P2P_INSTANCE: String(config.instance),
+    P2P_ATTEMPT: String(attempt),
+  };
+}
+
 function runWork(
   ctx: RunContext,
   state: RunState,
@@ -231,16 +249,7 @@ function runWork(
     attempt: claim.attempt,
     prompt,
     promptFile,
-    env: {
-      P2P_TASK_ID: task.id,
-      P2P_TASK_TITLE: task.title,
-      P2P_TASK_BODY: task.body,
-      P2P_TASK_PRIORITY: task.priority,
-      P2P_ISSUE_NUMBER: String(config.issueNumber),
-      P2P_NODE_ID: config.nodeId,
-      P2P_INSTANCE: String(config.instance),
-      P2P_ATTEMPT: String(claim.attempt),
-    },
+    env: taskEnv(config, task, claim.attempt),
     onProgress,
     onOutput: (text) => {
       const last = text.trimEnd().split('\n').at(-1)?.trim();
