@@ -36928,6 +36928,10 @@ var IssueThread = class {
       return this.merge(this.kept(response.data));
     } catch (error3) {
       if (statusOf(error3) === 304) return false;
+      if (statusOf(error3) === 404 && this.comments.has(commentId))
+        throw new Error(
+          `comment ${commentId}, which a listing showed, was not found (a lagging read, or deleted)`
+        );
       throw error3;
     }
   }

@@ -327,6 +327,12 @@ export class IssueThread {
     } catch (error) {
       // Unchanged since this node last read it on its own: a free 304.
       if (statusOf(error) === 304) return false;
+      // A comment a listing has shown, answered 404: a replica that does not have it yet (GitHub's reads lag
+      // differently), not an answer that will not change. Said without a status, so callers try again.
+      if (statusOf(error) === 404 && this.comments.has(commentId))
+        throw new Error(
+          `comment ${commentId}, which a listing showed, was not found (a lagging read, or deleted)`,
+        );
       throw error;
     }
   }
