@@ -10,31 +10,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { getErrorMessage } from '../errors.js';
 import type { GitHubClient, Logger } from '../github/client.js';
 import { jobLogTail } from '../github/checks.js';
-import type { IssueThread } from '../github/thread.js';
-import { TaskBranches } from '../delivery/task-branch.js';
 import { gitIn } from '../delivery/git.js';
 import { ownDir, writeFresh } from '../containment/safe-files.js';
 import { runWithChecks } from '../node/agent/quality-gate.js';
 import { cappedLog } from '../node/agent/capped-log.js';
 import { taskEnv } from '../node/task/run-task.js';
-import type { NodeConfig } from '../node/loop/node-config.js';
 import type { Task } from '../protocol/messages.js';
 import type { CiResult } from '../delivery/ci-wait.js';
 import type { FailingCheck } from '../delivery/ci-verdict.js';
 import type { Integration } from '../delivery/issue-branch.js';
+import type { AggregateAgent } from './aggregate-agent.js';
 
 export interface CiFixOptions {
-  client: GitHubClient;
-  thread: IssueThread;
-  /** The agent's settings, as a node's (its workspace: the summary job's checkout). */
-  config: NodeConfig;
+  /** The summary job's agent, opened before any agent ran (its budget shared with the merges before). */
+  agent: AggregateAgent;
   log: Logger;
-  sleep(ms: number): Promise<void>;
-  token: string;
-  author: { login: string; id: number };
   attempts: number;
-  /** What the agent may spend on each round (the run's budget left, or max-task-cost-usd). */
-  budget?: { usd: number; input: string };
   waitCi(sha: string): Promise<CiResult>;
 }
 
@@ -46,8 +37,6 @@ export interface CiFixed {
 }
 
 const LOG_TAIL = 4000;
-/** A round is not started with less than this left of its cap: it would only overspend (as a fix round). */
-const MIN_ROUND_USD = 0.02;
 
 /** The fix round's prompt: the failing checks, what they said, and the end of each one's log. */
 async function fixPrompt(
@@ -84,57 +73,28 @@ async function fixPrompt(
 /** Run the agent on the issue's branch until its CI passes or the rounds are spent. */
 export async function fixCi(integration: Integration, first: CiResult, o: CiFixOptions): Promise<CiFixed> {
   if (first.state !== 'failing' || o.attempts <= 0) return { ci: first, rounds: 0 };
-  // Read before any agent runs in the checkout: its remote, and its git config (put back before every git
-  // command of the node's, TaskBranches), which an agent could otherwise point elsewhere.
-  const url = (await gitIn(o.config.workspace).run(['config', '--get', 'remote.origin.url'])).trim();
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'p2p-ci-fix-'));
-  const branches = await TaskBranches.open({
-    workspace: o.config.workspace,
-    issueNumber: o.config.issueNumber,
-    baseBranch: integration.base,
-    draft: false,
-    token: o.token,
-    author: o.author,
-    client: o.client,
-    sleep: o.sleep,
-    log: o.log,
-    scratch,
-    ...(o.config.delivery?.gitTimeoutMs ? { gitTimeoutMs: o.config.delivery.gitTimeoutMs } : {}),
-  });
   let ci: CiResult = first;
   let rounds = 0;
-  // What is left of the cap for the rounds together: each round's spend comes off it.
-  let left = o.budget?.usd;
-  try {
-    while (ci.state === 'failing' && rounds < o.attempts) {
-      if (left !== undefined && left < MIN_ROUND_USD)
-        return { ci, rounds, error: `${o.budget!.input} is spent` };
-      rounds += 1;
-      const names = ci.verdict.failing.map((f) => f.name).join(', ');
-      o.log.info(`🔧 the pull request's CI fails (${names}): fix round ${rounds}`);
-      let sha: string | { error: string };
-      try {
-        const budget = left !== undefined ? { usd: left, input: o.budget!.input } : undefined;
-        const done = await fixRound(integration, ci.verdict.failing, rounds, { ...o, branches, url, budget });
-        // A round that did not say what it spent is taken to have spent all it was given.
-        if (left !== undefined) left -= done.spentUsd ?? left;
-        sha = done.result;
-      } catch (error) {
-        sha = { error: getErrorMessage(error) };
-      }
-      if (typeof sha !== 'string') return { ci, rounds, error: sha.error };
-      integration.commit = sha;
-      ci = await o.waitCi(sha);
-    }
-    return { ci, rounds };
-  } finally {
+  while (ci.state === 'failing' && rounds < o.attempts) {
+    // What is left of the cap for the summary job's agent: each round's spend comes off it.
+    const budget = o.agent.budget();
+    if (budget && 'error' in budget) return { ci, rounds, error: budget.error };
+    rounds += 1;
+    const names = ci.verdict.failing.map((f) => f.name).join(', ');
+    o.log.info(`🔧 the pull request's CI fails (${names}): fix round ${rounds}`);
+    let sha: string | { error: string };
     try {
-      branches.leave();
+      const done = await fixRound(integration, ci.verdict.failing, rounds, o.agent, budget);
+      o.agent.spend(done.spentUsd);
+      sha = done.result;
     } catch (error) {
-      o.log.warning(`could not put the checkout's git config back: ${getErrorMessage(error)}`);
+      sha = { error: getErrorMessage(error) };
     }
-    rmSync(scratch, { recursive: true, force: true });
+    if (typeof sha !== 'string') return { ci, rounds, error: sha.error };
+    integration.commit = sha;
+    ci = await o.waitCi(sha);
   }
+  return { ci, rounds };
 }
 
 /** One round: the agent on the issue's branch, its work pushed there; the new head, or why not. */
@@ -142,14 +102,12 @@ async function fixRound(
   integration: Integration,
   failing: FailingCheck[],
   round: number,
-  o: Omit<CiFixOptions, 'budget'> & {
-    branches: TaskBranches;
-    url: string;
-    budget: { usd: number; input: string } | undefined;
-  },
+  agent: AggregateAgent,
+  budget: { usd: number; input: string } | undefined,
 ): Promise<{ result: string | { error: string }; spentUsd?: number }> {
-  const issue = o.config.issueNumber;
-  const prompt = await fixPrompt(o.client, issue, integration, failing);
+  const { config, log } = agent.context;
+  const issue = config.issueNumber;
+  const prompt = await fixPrompt(agent.context.client, issue, integration, failing);
   const task: Task = {
     // (Not a task id of the plan's: `task-<n>`, or a planner's own, never with this prefix.)
     id: `pr-ci-fix-${round}`,
@@ -158,46 +116,43 @@ async function fixRound(
     priority: 'high',
     depends_on: [],
   };
-  const { branches } = o;
-  {
-    const deps = [{ task: 'the issue’s branch', branch: integration.branch }];
-    const unprepared = await branches.prepare(task, deps);
-    if (unprepared) return { result: { error: unprepared }, spentUsd: 0 };
-    const promptFile = path.join(ownDir(path.join(o.config.tempDir, 'tasks')), `${task.id}.md`);
-    writeFresh(promptFile, prompt);
-    // (A talkative agent is logged up to a point, as a task's is.)
-    const logLine = cappedLog(o.log, `  [${task.id}] `);
-    const work = await runWithChecks(
-      o,
-      {},
-      {
-        task,
-        attempt: round,
-        prompt,
-        promptFile,
-        // What a task's agent is given, with the fix round for the attempt.
-        env: taskEnv(o.config, task, round),
-        onProgress: () => {},
-        onOutput: logLine,
-        ...(o.budget ? { budget: o.budget } : {}),
-      },
-    );
-    const spent = work.usage?.cost_usd !== undefined ? { spentUsd: work.usage.cost_usd } : {};
-    if (!work.ok)
-      return { result: { error: `the agent's fix failed: ${work.error ?? 'unknown error'}` }, ...spent };
-    const delivered = await branches.deliver({
+  const { branches } = agent;
+  const deps = [{ task: 'the issue’s branch', branch: integration.branch }];
+  const unprepared = await branches.prepare(task, deps);
+  if (unprepared) return { result: { error: unprepared }, spentUsd: 0 };
+  const promptFile = path.join(ownDir(path.join(config.tempDir, 'tasks')), `${task.id}.md`);
+  writeFresh(promptFile, prompt);
+  const work = await runWithChecks(
+    agent.context,
+    {},
+    {
       task,
       attempt: round,
-      node: 'the summary job',
-      ok: true,
-      deps,
-      createPr: false,
-    });
-    if (!delivered.changes || !delivered.commit || !delivered.branch)
-      return { result: { error: 'the agent changed nothing' }, ...spent };
-    await pushTo(o, delivered.branch, integration.branch);
-    return { result: delivered.commit, ...spent };
-  }
+      prompt,
+      promptFile,
+      // What a task's agent is given, with the fix round for the attempt.
+      env: taskEnv(config, task, round),
+      onProgress: () => {},
+      // (A talkative agent is logged up to a point, as a task's is.)
+      onOutput: cappedLog(log, `  [${task.id}] `),
+      ...(budget ? { budget } : {}),
+    },
+  );
+  const spent = work.usage?.cost_usd !== undefined ? { spentUsd: work.usage.cost_usd } : {};
+  if (!work.ok)
+    return { result: { error: `the agent's fix failed: ${work.error ?? 'unknown error'}` }, ...spent };
+  const delivered = await branches.deliver({
+    task,
+    attempt: round,
+    node: 'the summary job',
+    ok: true,
+    deps,
+    createPr: false,
+  });
+  if (!delivered.changes || !delivered.commit || !delivered.branch)
+    return { result: { error: 'the agent changed nothing' }, ...spent };
+  await pushTo({ url: branches.origin, token: agent.token }, delivered.branch, integration.branch);
+  return { result: delivered.commit, ...spent };
 }
 
 /** The fix's branch onto the issue's branch (it builds on it), from a scratch repository of its own. */

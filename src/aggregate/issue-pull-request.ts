@@ -10,11 +10,15 @@ import type { Integrate } from './run-aggregate.js';
 import type { IntegrationPlan } from '../delivery/integration-plan.js';
 import type { RunState } from '../protocol/fold.js';
 import type { NodeConfig } from '../node/loop/node-config.js';
-import { attemptBudget } from '../node/task/run-task.js';
 import { getErrorMessage } from '../errors.js';
 import { fixCi } from './ci-fix.js';
+import { AggregateAgent, lazyAgent } from './aggregate-agent.js';
+import { mergeResolver } from './merge-agent.js';
 
-/** ci-fix-attempts, and the agent's settings made when a fix is first needed (its CLI installed then). */
+/**
+ * The summary job's agent: ci-fix-attempts, and the agent's settings made when the agent is first needed (its
+ * CLI installed then), for a merge that conflicts or a fix round. Absent (ci-fix-attempts: 0): neither.
+ */
 export interface CiFixSetup {
   attempts: number;
   prepare(): Promise<NodeConfig>;
@@ -40,9 +44,27 @@ export async function issuePullRequest(
 ): Promise<Integrate | undefined> {
   if (o.mode !== 'issue') return undefined;
   const blocker = await deliveryBlocker(o.workspace);
+  // Opened once, at the first conflict or the first failing CI, whichever comes first; shared by both.
+  let agent: ReturnType<typeof lazyAgent> | undefined;
+  const agentFor = (author: { login: string; id: number }, state: RunState) =>
+    o.ciFix
+      ? (agent ??= lazyAgent(() =>
+          AggregateAgent.open(o.ciFix!.prepare, {
+            client,
+            token: o.token,
+            author,
+            ...(o.baseBranch ? { baseBranch: o.baseBranch } : {}),
+            sleep: o.sleep,
+            log: o.log,
+            state,
+          }),
+        ))
+      : undefined;
   return {
-    build: (plan, author) => build(client, o, blocker, plan, author),
-    awaitCi: (integration, author, state) => pullRequestCi(client, integration, author, state, o),
+    build: (plan, author, state) => build(client, o, blocker, plan, author, agentFor(author, state)),
+    awaitCi: (integration, author, state) =>
+      pullRequestCi(client, integration, author, { ...o, agent: agentFor(author, state) }),
+    finish: () => agent?.close() ?? Promise.resolve(),
   };
 }
 
@@ -52,6 +74,7 @@ async function build(
   blocker: string | undefined,
   plan: IntegrationPlan,
   author: { login: string; id: number },
+  agent: ReturnType<typeof lazyAgent> | undefined,
 ): Promise<Integration | undefined> {
   // No completed task changed a file (or the nodes had no checkout to deliver from): nothing to merge.
   if (plan.merge.length === 0) return undefined;
@@ -75,6 +98,7 @@ async function build(
       sleep: o.sleep,
       log: o.log,
       ...(o.gitTimeoutMs ? { gitTimeoutMs: o.gitTimeoutMs } : {}),
+      ...(agent ? { resolver: mergeResolver(agent.get) } : {}),
     });
     return integration;
   }
@@ -85,8 +109,7 @@ async function pullRequestCi(
   client: GitHubClient,
   integration: Integration,
   author: { login: string; id: number },
-  state: RunState,
-  o: Parameters<typeof issuePullRequest>[1],
+  o: Parameters<typeof issuePullRequest>[1] & { agent: ReturnType<typeof lazyAgent> | undefined },
 ): Promise<CiResult | undefined> {
   if (!integration.commit || !integration.pr || o.ciTimeoutMs <= 0) return undefined;
   if (startsNoWorkflows(author.login))
@@ -104,40 +127,14 @@ async function pullRequestCi(
     });
   };
   const first = await waitCi(integration.commit);
-  if (first.state !== 'failing' || !o.ciFix || o.ciFix.attempts <= 0) return first;
-  return fixFailingCi(client, integration, first, { ...o, ciFix: o.ciFix, waitCi, state, author });
-}
-
-/** The agent sent back to the issue's branch while its CI fails (ci-fix.ts); what the CI says at the end. */
-async function fixFailingCi(
-  client: GitHubClient,
-  integration: Integration,
-  first: CiResult,
-  o: {
-    ciFix: CiFixSetup;
-    waitCi: (sha: string) => Promise<CiResult>;
-    state: RunState;
-    author: { login: string; id: number };
-    token: string;
-    issueNumber: number;
-    sleep: (ms: number) => Promise<void>;
-    log: Logger;
-  },
-): Promise<CiResult> {
+  if (first.state !== 'failing' || !o.ciFix || !o.agent || o.ciFix.attempts <= 0) return first;
+  // The agent sent back to the issue's branch while its CI fails (ci-fix.ts), on what the merges left.
   try {
-    const config = await o.ciFix.prepare();
-    const budget = attemptBudget(config, o.state);
     const fixed = await fixCi(integration, first, {
-      client,
-      thread: new IssueThread(client, o.issueNumber),
-      config,
+      agent: await o.agent.get(),
       log: o.log,
-      sleep: o.sleep,
-      token: o.token,
-      author: o.author,
       attempts: o.ciFix.attempts,
-      ...(budget ? { budget } : {}),
-      waitCi: o.waitCi,
+      waitCi,
     });
     integration.ciFix = { rounds: fixed.rounds, ...(fixed.error ? { error: fixed.error } : {}) };
     return fixed.ci;

@@ -31,13 +31,19 @@ export interface AggregateResult {
 /** The issue's pull request: built from the plan (issue-branch.ts) as the action's identity, then its CI. */
 export interface Integrate {
   /** Undefined when there is nothing to build; throws why it cannot be built. */
-  build(plan: IntegrationPlan, author: { login: string; id: number }): Promise<Integration | undefined>;
+  build(
+    plan: IntegrationPlan,
+    author: { login: string; id: number },
+    state: RunState,
+  ): Promise<Integration | undefined>;
   /** The pull request's CI once it settles; undefined when there is nothing to wait for. */
   awaitCi(
     integration: Integration,
     author: { login: string; id: number },
     state: RunState,
   ): Promise<CiResult | undefined>;
+  /** The checkout's git config the node's own again after the agent's last run (its scratch removed). */
+  finish?(): Promise<void>;
 }
 
 /** The trigger label, and the labels that replace it when every task completed (`done`) or not (`failed`). */
@@ -97,6 +103,18 @@ async function finalChecklist(
 }
 
 export async function runAggregate(
+  client: GitHubClient,
+  options: Parameters<typeof aggregate>[1],
+): Promise<AggregateResult> {
+  try {
+    return await aggregate(client, options);
+  } finally {
+    // The checkout's git config the node's own again, whatever the summary job's agent did to it.
+    await options.integrate?.finish?.();
+  }
+}
+
+async function aggregate(
   client: GitHubClient,
   options: {
     issueNumber: number;
@@ -183,7 +201,7 @@ async function integrateRun(
 ): Promise<{ integration?: Integration; lines: string[] }> {
   if (!options.integrate || !state.plan) return { lines: [] };
   try {
-    const integration = await options.integrate.build(integrationPlan(state), identity);
+    const integration = await options.integrate.build(integrationPlan(state), identity, state);
     if (!integration) return { lines: [] };
     if (integration.pr) options.log.info(`the issue's pull request: ${integration.pr}`);
     return { integration, lines: integrationSummary(integration) };

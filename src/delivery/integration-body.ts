@@ -2,7 +2,7 @@
 // commits, its check and its cost, and what was left out and why; and the lines the run's summary gains.
 // It closes the issue only when every task completed and was merged: otherwise merging it would close an issue
 // whose work is not all there.
-import type { Integration } from './issue-branch.js';
+import type { Integration, MergedTask } from './issue-branch.js';
 import { formatUsage } from '../protocol/usage.js';
 import { formatDiff } from '../protocol/diff-text.js';
 import type { Check } from '../protocol/messages.js';
@@ -27,6 +27,17 @@ function checkText(check: Check | undefined): string {
   return `\`${cell(check.command, 80)}\` ${check.passed ? 'passed' : 'failed'}${rounds}`;
 }
 
+/** "merged by the agent (it conflicted with task-1), $0.12": how a conflicting task got in. */
+export function agentMergeText(m: MergedTask): string {
+  const a = m.agentMerge;
+  if (!a) return '';
+  const cost = formatUsage(a.usage);
+  return (
+    `merged by the agent (it conflicted with ${a.with.join(', ') || 'the tasks merged before it'})` +
+    (a.reused ? ', its merge from an earlier run' : cost ? `, ${cost}` : '')
+  );
+}
+
 /** Whether merging the pull request finishes the issue: every task completed and is in it. */
 export function closesIssue(i: Integration): boolean {
   return i.plan.notCompleted.length === 0 && i.notMerged.length === 0 && i.merged.length > 0;
@@ -48,8 +59,12 @@ export function integrationBody(issue: number, i: Integration): string {
           .map((c) => `\`${c.sha}\` ${cell(c.subject, 80)}`)
           .join('<br>') + (m.commits.length > 10 ? `<br>… ${m.commits.length - 10} more` : '')
       : 'none of its own';
+    const how = [
+      ...(m.deps.length ? [`builds on ${m.deps.join(', ')}`] : []),
+      ...(m.agentMerge ? [cell(agentMergeText(m))] : []),
+    ];
     lines.push(
-      `| \`${m.task.id}\`: ${cell(m.task.title)}${m.deps.length ? ` (builds on ${m.deps.join(', ')})` : ''} | ${commits} | ${m.diff ? formatDiff(m.diff) : ''} | ${checkText(m.check)} | ${cell(formatUsage(m.usage))} |`,
+      `| \`${m.task.id}\`: ${cell(m.task.title)}${how.length ? ` (${how.join('; ')})` : ''} | ${commits} | ${m.diff ? formatDiff(m.diff) : ''} | ${checkText(m.check)} | ${cell(formatUsage(m.usage))} |`,
     );
   }
   const left = [
@@ -85,6 +100,8 @@ export function integrationSummary(i: Integration | undefined, error?: string): 
   const lines = [
     `**Pull request for the issue:** ${where}, ${verb} with ${i.merged.length} task(s) merged into \`${i.branch}\`${closesIssue(i) ? '; merging it closes the issue' : ''}.`,
   ];
+  for (const m of i.merged)
+    if (m.agentMerge) lines.push(`- \`${m.task.id}\` ${cell(agentMergeText(m), 300)}.`);
   for (const n of i.notMerged) lines.push(`- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`);
   if (i.ci) lines.push(ciLine(i.ci, i.ciFix));
   return lines;

@@ -2,7 +2,8 @@
 // one integration branch (integration-plan.ts decides what and in which order), pushed, and offered as one
 // pull request that a re-run updates. The merging happens in a scratch repository of its own, fetched from the
 // workspace's remote: the workspace is not touched. A branch that does not merge is left out and said so, with
-// the tasks it conflicts with and the files; so are the tasks that build on it. Rebuilt from the task branches
+// the tasks it conflicts with and the files; so are the tasks that build on it, unless the summary job's agent
+// resolves the conflict (merge-resolution.ts; a re-run takes its earlier resolution of the same commits). Rebuilt from the task branches
 // each time, so that a re-run (or a job that died half way and is run again) ends with the same branch.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,15 +15,20 @@ import type { DeliveryOptions } from './task-branch.js';
 import { integrationBranch, type IntegrationPlan, type TaskToMerge } from './integration-plan.js';
 import { integrationBody } from './integration-body.js';
 import type { CiResult } from './ci-wait.js';
+import { mergeBranch, mergeByAgent, type AgentMerge, type MergeResolver } from './merge-resolution.js';
 
 /** As a node delivers (`workspace`: a work tree whose `origin` the task branches are on), with the issue's title. */
 export interface IntegrationOptions extends Omit<DeliveryOptions, 'scratch'> {
   issueTitle: string;
+  /** Runs the agent on a branch that conflicts; absent: such a branch is left out. */
+  resolver?: MergeResolver;
 }
 
 export interface MergedTask extends TaskToMerge {
   /** The task's own commits (not its dependencies'), newest first: short id and subject. */
   commits: { sha: string; subject: string }[];
+  /** It conflicted, and the agent merged it. */
+  agentMerge?: AgentMerge;
 }
 
 export interface NotMerged extends TaskToMerge {
@@ -128,6 +134,7 @@ async function mergeAll(
       refs,
       baseRef: w.baseRef,
       merged: w.result.merged,
+      fetchRef: w.fetchRef,
     });
     if ('why' in outcome) w.result.notMerged.push(outcome);
     else {
@@ -142,7 +149,12 @@ async function mergeOne(
   options: IntegrationOptions,
   item: TaskToMerge,
   ref: string,
-  w: { refs: Map<string, string>; baseRef: string; merged: MergedTask[] },
+  w: {
+    refs: Map<string, string>;
+    baseRef: string;
+    merged: MergedTask[];
+    fetchRef: (name: string) => Promise<string>;
+  },
 ): Promise<MergedTask | NotMerged> {
   // Built on an older copy of a dependency than the one merged (a re-run redid that dependency, and this task
   // was carried over): merging it would bring the old copy back in.
@@ -180,6 +192,17 @@ async function mergeOne(
     ref,
   ]);
   if (merged.code === 0) return { ...item, commits };
+  return conflicted(git, options, { ...item, commits }, tip, w);
+}
+
+/** A branch that does not merge: left out, saying with what and where, unless the agent merges it. */
+async function conflicted(
+  git: Git,
+  options: IntegrationOptions,
+  item: MergedTask,
+  tip: string,
+  w: Parameters<typeof mergeOne>[4],
+): Promise<MergedTask | NotMerged> {
   const files = (await git.try(['diff', '--name-only', '--diff-filter=U'])).stdout
     .trim()
     .split('\n')
@@ -195,14 +218,32 @@ async function mergeOne(
       (conflictsWith.length > 0 ? ` with ${conflictsWith.join(', ')}` : '') +
       (files.length > 0 ? `; conflicting files: ${files.join(', ')}` : ''),
   );
-  return {
-    ...item,
-    why:
-      `its branch conflicts with ${conflictsWith.length > 0 ? conflictsWith.join(', ') : 'the tasks merged before it'}` +
-      (files.length > 0 ? ` in ${files.join(', ')}` : ''),
-    conflictsWith,
-    files,
-  };
+  let why =
+    `its branch conflicts with ${conflictsWith.length > 0 ? conflictsWith.join(', ') : 'the tasks merged before it'}` +
+    (files.length > 0 ? ` in ${files.join(', ')}` : '');
+  if (options.resolver) {
+    const others = w.merged.filter((m) => conflictsWith.includes(m.task.id));
+    const resolved = await mergeByAgent(git, options.resolver, w.fetchRef, {
+      item,
+      with: others.length > 0 ? others : w.merged,
+      files,
+      source: git.cwd,
+      sourceBranch: integrationBranch(options.issueNumber),
+      head: await git.run(['rev-parse', 'HEAD']),
+      tip,
+      to: mergeBranch(options.issueNumber, item.task.id),
+    });
+    if (!('error' in resolved)) {
+      options.log.info(
+        `🤝 ${item.task.id} merged by the agent${resolved.reused ? ' (an earlier run’s merge)' : ''}`,
+      );
+      return { ...item, agentMerge: resolved };
+    }
+    options.log.warning(`the agent could not merge ${item.task.id}: ${resolved.error}`);
+    why += `; the agent could not resolve it: ${resolved.error}`;
+  }
+  const { commits: _commits, ...task } = item;
+  return { ...task, why, conflictsWith, files };
 }
 
 async function openIssuePullRequest(options: IntegrationOptions, result: Integration): Promise<void> {

@@ -121,6 +121,25 @@ export class TaskBranches {
       (await defaultBranch(options.client));
   }
 
+  /** The checkout's origin, as read before any agent ran. */
+  get origin(): string {
+    return this.url;
+  }
+
+  /**
+   * The node's git in the workspace (its config the node's own before every command) for work of another
+   * module's (workspace-merge.ts); the `.git` of nested repositories it hid is put back after.
+   */
+  async session<T>(
+    work: (git: Git, hideGitlinks: (...listings: string[][]) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work(this.git, (...listings) => this.hideGitlinks(...listings));
+    } finally {
+      this.nested.restore();
+    }
+  }
+
   /** The node's own config back in the workspace, and hooks an agent planted removed: for the job's later steps. */
   leave(): void {
     this.config.leave();

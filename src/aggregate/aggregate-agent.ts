@@ -1,0 +1,130 @@
+// The summary job's agent, set up once for everything it is sent to do: first the merges that conflict
+// (merge-agent.ts), then the fix rounds of the pull request's CI (ci-fix.ts). Its workspace is the job's
+// checkout, made ready as a node's is before its first agent (the token out of it and out of the environment,
+// the preset's CLI installed: CiFixSetup.prepare), and its git config captured then, once (TaskBranches), so that
+// before every later git command of the node's the config is its own again, whichever agent ran since. What the
+// agents spend together comes off one budget: what is left of the run's (max-cost-usd), or max-task-cost-usd.
+import path from 'node:path';
+import os from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { getErrorMessage } from '../errors.js';
+import type { GitHubClient, Logger } from '../github/client.js';
+import { IssueThread } from '../github/thread.js';
+import { TaskBranches } from '../delivery/task-branch.js';
+import type { NodeContext } from '../node/loop/context.js';
+import type { NodeConfig } from '../node/loop/node-config.js';
+import type { RunState } from '../protocol/fold.js';
+import { attemptBudget } from '../node/task/run-task.js';
+import { formatCost } from '../protocol/usage.js';
+
+/** A run (a merge, a fix round) is not started with less than this left of the budget: it would only overspend. */
+export const MIN_ROUND_USD = 0.02;
+
+export interface AgentOpenOptions {
+  client: GitHubClient;
+  token: string;
+  author: { login: string; id: number };
+  baseBranch?: string;
+  sleep(ms: number): Promise<void>;
+  log: Logger;
+  /** The run as folded: what its tasks spent comes off max-cost-usd. */
+  state: RunState;
+}
+
+export class AggregateAgent {
+  /** What is left of the budget for every run of the summary job's agent; undefined: no cap. */
+  private left: number | undefined;
+
+  private constructor(
+    readonly context: NodeContext,
+    readonly branches: TaskBranches,
+    readonly token: string,
+    readonly author: { login: string; id: number },
+    private readonly scratch: string,
+    private readonly cap: { usd: number; input: string } | undefined,
+  ) {
+    this.left = cap?.usd;
+  }
+
+  /** The agent made ready (`prepare`) and the checkout's git config captured, before any agent runs. */
+  static async open(prepare: () => Promise<NodeConfig>, o: AgentOpenOptions): Promise<AggregateAgent> {
+    const config = await prepare();
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'p2p-aggregate-agent-'));
+    try {
+      const branches = await TaskBranches.open({
+        workspace: config.workspace,
+        issueNumber: config.issueNumber,
+        ...(o.baseBranch ? { baseBranch: o.baseBranch } : {}),
+        draft: false,
+        token: o.token,
+        author: o.author,
+        client: o.client,
+        sleep: o.sleep,
+        log: o.log,
+        scratch,
+        ...(config.delivery?.gitTimeoutMs ? { gitTimeoutMs: config.delivery.gitTimeoutMs } : {}),
+      });
+      const context: NodeContext = {
+        client: o.client,
+        thread: new IssueThread(o.client, config.issueNumber),
+        config,
+        log: o.log,
+        sleep: o.sleep,
+      };
+      return new AggregateAgent(
+        context,
+        branches,
+        o.token,
+        o.author,
+        scratch,
+        attemptBudget(config, o.state),
+      );
+    } catch (error) {
+      rmSync(scratch, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  get config(): NodeConfig {
+    return this.context.config;
+  }
+
+  /** What the next run may spend (undefined: no cap), or why none is started. */
+  budget(): { usd: number; input: string } | undefined | { error: string } {
+    if (!this.cap || this.left === undefined) return undefined;
+    if (this.left < MIN_ROUND_USD)
+      return { error: `${this.cap.input} is spent (${formatCost(this.cap.usd - this.left)})` };
+    return { usd: this.left, input: this.cap.input };
+  }
+
+  /** A run's spend off the budget; a run that did not say is taken to have spent all it was given. */
+  spend(usd: number | undefined): void {
+    if (this.left !== undefined) this.left = Math.max(0, this.left - (usd ?? this.left));
+  }
+
+  /** The checkout's git config put back as the node's own, and the scratch folder removed. */
+  close(): void {
+    try {
+      this.branches.leave();
+    } catch (error) {
+      this.context.log.warning(`could not put the checkout's git config back: ${getErrorMessage(error)}`);
+    }
+    rmSync(this.scratch, { recursive: true, force: true });
+  }
+}
+
+/** The agent opened at its first use and once only (a failure to open is the answer of every later use). */
+export function lazyAgent(open: () => Promise<AggregateAgent>): {
+  get(): Promise<AggregateAgent>;
+  close(): Promise<void>;
+} {
+  let opened: Promise<AggregateAgent> | undefined;
+  return {
+    get: () => (opened ??= open()),
+    async close() {
+      if (!opened) return;
+      const agent = await opened.catch(() => undefined);
+      agent?.close();
+    },
+  };
+}
