@@ -232,6 +232,7 @@ async function conflicted(
       head: await git.run(['rev-parse', 'HEAD']),
       tip,
       to: mergeBranch(options.issueNumber, item.task.id),
+      author: options.author,
     });
     if (!('error' in resolved)) {
       options.log.info(

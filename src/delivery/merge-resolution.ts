@@ -3,10 +3,11 @@
 // the integration so far and the task branch's head, pushed to a branch of its own, `p2p/issue-<n>-merge/<task>`
 // (beside the task branches, not under them: no task's branch can have that name). The issue's branch is
 // rebuilt from the task branches on every run, so a re-run (or a job that died after the agent) finds that
-// commit and, when its parents are still the same two commits, takes it instead of paying the agent again.
+// commit and, when it merged the same two sides (the task branch's head, and the integration so far with the
+// same content), makes the same merge again instead of paying the agent again.
 import { getErrorMessage } from '../errors.js';
 import type { Usage } from '../protocol/usage.js';
-import type { Git } from './git.js';
+import { identityArgs, type Git } from './git.js';
 import type { TaskToMerge } from './integration-plan.js';
 
 export const mergeBranch = (issue: number, task: string): string => `p2p/issue-${issue}-merge/${task}`;
@@ -46,12 +47,16 @@ const COST_TRAILER = 'P2p-Agent-Cost-Usd';
 export const costTrailer = (usage: Usage | undefined): string =>
   usage?.cost_usd !== undefined ? `\n\n${COST_TRAILER}: ${usage.cost_usd}` : '';
 
-/** The resolution's commit on `to` when it merges exactly `head` and `tip`; undefined otherwise. */
+/**
+ * An earlier run's resolution on `to` of the same two sides: its second parent the task branch's head, its first
+ * one the same content as the integration so far (rebuilt each run, so the same tree in a new merge commit).
+ * Its tree, message and what it cost; undefined when there is none.
+ */
 async function earlier(
   git: Git,
   fetchRef: (name: string) => Promise<string>,
   c: Conflict,
-): Promise<{ commit: string; usage?: Usage } | undefined> {
+): Promise<{ tree: string; message: string; usage?: Usage } | undefined> {
   let ref: string;
   try {
     ref = await fetchRef(c.to);
@@ -59,34 +64,53 @@ async function earlier(
     return undefined; // (none yet)
   }
   const [commit, ...parents] = (await git.run(['rev-list', '--parents', '-n', '1', ref])).split(' ');
-  if (!commit || parents.length !== 2 || parents[0] !== c.head || parents[1] !== c.tip) return undefined;
+  if (!commit || parents.length !== 2 || parents[1] !== c.tip) return undefined;
+  const treeOf = (sha: string): Promise<string> => git.run(['rev-parse', `${sha}^{tree}`]);
+  if ((await treeOf(parents[0]!)) !== (await treeOf(c.head))) return undefined;
   const message = await git.run(['log', '-1', '--format=%B', commit]);
   const cost = new RegExp(`^${COST_TRAILER}: ([0-9.]+)$`, 'm').exec(message)?.[1];
-  return { commit, ...(cost !== undefined ? { usage: { cost_usd: Number(cost) } } : {}) };
+  return {
+    tree: await treeOf(commit),
+    message,
+    ...(cost !== undefined ? { usage: { cost_usd: Number(cost) } } : {}),
+  };
 }
 
 /**
  * The conflict resolved onto the scratch repository's HEAD (which is `c.head`): an earlier run's resolution of
- * the same two commits, else the agent's. What was merged by whom, or why it was not.
+ * the same two sides, else the agent's. What was merged by whom, or why it was not.
  */
 export async function mergeByAgent(
   git: Git,
   resolver: MergeResolver,
   fetchRef: (name: string) => Promise<string>,
-  c: Conflict,
+  c: Conflict & { author: { login: string; id: number } },
 ): Promise<AgentMerge | { error: string }> {
+  const by = { with: c.with.map((t) => t.task.id) };
   try {
     const found = await earlier(git, fetchRef, c);
-    const merged = found ? { ...found, reused: true } : await resolver.resolve(c);
-    if ('error' in merged) return { error: merged.error };
+    if (found) {
+      // The same merge again, over this run's integration so far.
+      const commit = await git.run([
+        ...identityArgs(c.author),
+        'commit-tree',
+        found.tree,
+        '-p',
+        c.head,
+        '-p',
+        c.tip,
+        '-m',
+        found.message,
+      ]);
+      await git.run(['merge', '--ff-only', '--quiet', commit]);
+      return { ...by, ...(found.usage ? { usage: found.usage } : {}), reused: true };
+    }
+    const merged = await resolver.resolve(c);
+    if (!merged.ok) return { error: merged.error };
     const ref = await fetchRef(c.to);
     if ((await git.run(['rev-parse', ref])) !== merged.commit) return { error: `${c.to} moved` };
     await git.run(['merge', '--ff-only', '--quiet', ref]);
-    return {
-      with: c.with.map((t) => t.task.id),
-      ...(merged.usage ? { usage: merged.usage } : {}),
-      ...('reused' in merged ? { reused: true } : {}),
-    };
+    return { ...by, ...(merged.usage ? { usage: merged.usage } : {}) };
   } catch (error) {
     return { error: getErrorMessage(error) };
   }
