@@ -47,14 +47,14 @@ async function conflictingRun(merge: string): Promise<{ s: Scenario; remote: str
 }
 
 /** The summary job, in a checkout of its own, with the scenario's agent script as its agent. */
-async function aggregate(s: Scenario, remote: string, name: string): Promise<string> {
+async function aggregate(s: Scenario, remote: string, name: string, verify = true): Promise<string> {
   const job = await runAggregate(
     s,
     {
       'fail-on-task-failure': 'false',
       'agent-command': `bash ${s.dir}/agent.sh`,
       // What the agent made is taken only when the repository's own check passes on it.
-      'verify-command': "! grep -rq '^<<<<<<<' shared.txt",
+      ...(verify ? { 'verify-command': "! grep -rq '^<<<<<<<' shared.txt" } : {}),
     },
     cloneFor(remote, s.dir, name),
   );
@@ -130,6 +130,16 @@ describe('a conflict between two task branches', () => {
     expect(remoteBranches(remote)).not.toContain(`p2p/issue-${issue}-merge/task-2`);
     expect(summaryOf(s)).toMatch(
       /`task-2` not merged: its branch conflicts with task-1 in shared\.txt; the agent could not/,
+    );
+  }, 180_000);
+
+  it('is left out when the agent leaves the markers and no check catches them: the action does not commit them', async () => {
+    const { s, remote } = await conflictingRun('true');
+    await aggregate(s, remote, 'aggregate', false);
+    const [pull] = s.server.emulator.pulls();
+    expect(git(remote, 'show', `p2p/issue-${s.issue}-integration:shared.txt`)).toBe('one');
+    expect(pull!.body).toMatch(
+      /`task-2`.*not merged, its branch conflicts with task-1 in shared\.txt; the agent could not resolve it: conflict markers are left in shared\.txt/,
     );
   }, 180_000);
 });
