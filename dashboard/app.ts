@@ -68,6 +68,7 @@ const COLORS: Record<string, string> = {
   skipped: '#8c959f',
   running: '#0969da',
   claimable: '#bf8700',
+  review: '#9a6700',
   blocked: '#d0d7de',
   expired: '#fb8f44',
   superseded: '#8250df',

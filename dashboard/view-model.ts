@@ -117,12 +117,13 @@ export function viewRun(comments: ThreadComment[], identity: string, run: string
     .map((n) => n.id);
   const bidTimes = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
   const startedAt = bidTimes.length > 0 ? Math.min(...bidTimes) : undefined;
-  const finished = counts.claimable + counts.blocked + counts.running === 0 && state.plan !== undefined;
+  const finished =
+    counts.claimable + counts.blocked + counts.running + counts.review === 0 && state.plan !== undefined;
   const lastEnd = Math.max(0, ...bars.map((b) => b.end));
   const durations = summary.tasks
     .filter((t) => t.status === 'completed' && t.durationMs)
     .map((t) => t.durationMs!);
-  const remaining = counts.claimable + counts.blocked + counts.running;
+  const remaining = counts.claimable + counts.blocked + counts.running + counts.review;
   const mean = durations.length > 0 ? durations.reduce((a, b) => a + b, 0) / durations.length : undefined;
   const checks = new Map<string, TaskCheck>();
   for (const t of summary.tasks) {

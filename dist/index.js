@@ -1078,14 +1078,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path18 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path20 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path18 && path18[0] !== "/") {
-          path18 = `/${path18}`;
+        if (path20 && path20[0] !== "/") {
+          path20 = `/${path20}`;
         }
-        return new URL(`${origin}${path18}`);
+        return new URL(`${origin}${path20}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1536,39 +1536,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path18, origin }
+          request: { method, path: path20, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path18);
+        debuglog("sending request to %s %s/%s", method, origin, path20);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path18, origin },
+          request: { method, path: path20, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path18,
+          path20,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path18, origin }
+          request: { method, path: path20, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path18);
+        debuglog("trailers received from %s %s/%s", method, origin, path20);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path18, origin },
+          request: { method, path: path20, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path18,
+          path20,
           error3.message
         );
       });
@@ -1617,9 +1617,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path18, origin }
+            request: { method, path: path20, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path18);
+          debuglog("sending request to %s %s/%s", method, origin, path20);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1682,7 +1682,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request2 = class {
       constructor(origin, {
-        path: path18,
+        path: path20,
         method,
         body,
         headers,
@@ -1697,11 +1697,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path18 !== "string") {
+        if (typeof path20 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path18[0] !== "/" && !(path18.startsWith("http://") || path18.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path20[0] !== "/" && !(path20.startsWith("http://") || path20.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path18)) {
+        } else if (invalidPathRegex.test(path20)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1767,7 +1767,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path18, query) : path18;
+        this.path = query ? buildURL(path20, query) : path20;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -2164,9 +2164,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve(data);
+              return err ? reject(err) : resolve2(data);
             });
           });
         }
@@ -2204,12 +2204,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve(data);
+              ) : resolve2(data);
             });
           });
         }
@@ -4476,8 +4476,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve, reject) => {
-        res = resolve;
+      const promise = new Promise((resolve2, reject) => {
+        res = resolve2;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6460,7 +6460,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path18, host, upgrade, blocking, reset } = request2;
+      const { method, path: path20, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6541,7 +6541,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path18} HTTP/1.1\r
+      let header = `${method} ${path20} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -6728,12 +6728,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7070,7 +7070,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path18, host, upgrade, expectContinue, signal: signal2, headers: reqHeaders } = request2;
+      const { method, path: path20, host, upgrade, expectContinue, signal: signal2, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7167,7 +7167,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path18;
+      headers[HTTP2_HEADER_PATH] = path20;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7403,12 +7403,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7520,9 +7520,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path18 = search ? `${pathname}${search}` : pathname;
+        const path20 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path18;
+        this.opts.path = path20;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -7887,16 +7887,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve;
+            this[kClosedResolve] = resolve2;
           } else {
-            resolve(null);
+            resolve2(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7907,7 +7907,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve(null);
+            resolve2(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7958,7 +7958,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve, reject) => {
+        const socket = await new Promise((resolve2, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7970,7 +7970,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve(socket2);
+              resolve2(socket2);
             }
           });
         });
@@ -8306,8 +8306,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve) => {
-            this[kClosedResolve] = resolve;
+          await new Promise((resolve2) => {
+            this[kClosedResolve] = resolve2;
           });
         }
       }
@@ -8761,10 +8761,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path18 = "/",
+          path: path20 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path18;
+        opts.path = origin + path20;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -9576,7 +9576,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve, reject) => {
+        return await new Promise((resolve2, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9589,7 +9589,7 @@ var require_readable = __commonJS({
             if (signal2?.aborted) {
               reject(signal2.reason ?? new AbortError());
             } else {
-              resolve(null);
+              resolve2(null);
             }
           }).on("error", noop4).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9608,7 +9608,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert2(!stream[kConsume]);
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9625,7 +9625,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve,
+              resolve: resolve2,
               reject,
               length: 0,
               body: []
@@ -9695,18 +9695,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve, stream, length } = consume2;
+      const { type, body, resolve: resolve2, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve(chunksDecode(body, length));
+          resolve2(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve(JSON.parse(chunksDecode(body, length)));
+          resolve2(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve(chunksConcat(body, length).buffer);
+          resolve2(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve(new Blob(body, { type: stream[kContentType] }));
+          resolve2(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve(chunksConcat(body, length));
+          resolve2(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9963,9 +9963,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10188,9 +10188,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10475,9 +10475,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10569,9 +10569,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -10736,20 +10736,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path18) {
-      if (typeof path18 !== "string") {
-        return path18;
+    function safeUrl(path20) {
+      if (typeof path20 !== "string") {
+        return path20;
       }
-      const pathSegments = path18.split("?");
+      const pathSegments = path20.split("?");
       if (pathSegments.length !== 2) {
-        return path18;
+        return path20;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path18, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path18);
+    function matchKey(mockDispatch2, { path: path20, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path20);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10771,7 +10771,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path18 }) => matchValue(safeUrl(path18), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path20 }) => matchValue(safeUrl(path20), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10809,9 +10809,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path18, method, body, headers, query } = opts;
+      const { path: path20, method, body, headers, query } = opts;
       return {
-        path: path18,
+        path: path20,
         method,
         body,
         headers,
@@ -11274,10 +11274,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path18, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path20, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path18,
+            Path: path20,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -14434,7 +14434,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve, reject) => agent.dispatch(
+        return new Promise((resolve2, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14510,7 +14510,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve({
+              resolve2({
                 status,
                 statusText,
                 headersList,
@@ -14553,7 +14553,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve({
+              resolve2({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -16156,9 +16156,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path18) {
-      for (let i = 0; i < path18.length; ++i) {
-        const code = path18.charCodeAt(i);
+    function validateCookiePath(path20) {
+      for (let i = 0; i < path20.length; ++i) {
+        const code = path20.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -18294,8 +18294,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve) => {
-        setTimeout(resolve, ms).unref();
+      return new Promise((resolve2) => {
+        setTimeout(resolve2, ms).unref();
       });
     }
     module2.exports = {
@@ -19078,11 +19078,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path18 = opts.path;
+          let path20 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path18 = `/${path18}`;
+            path20 = `/${path20}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path18);
+          url = new URL(util.parseOrigin(url).origin + path20);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19277,11 +19277,11 @@ var require_lib = __commonJS({
     })();
     var __awaiter3 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve) {
-          resolve(value);
+        return value instanceof P ? value : new P(function(resolve2) {
+          resolve2(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve, reject) {
+      return new (P || (P = Promise))(function(resolve2, reject) {
         function fulfilled(value) {
           try {
             step2(generator.next(value));
@@ -19297,7 +19297,7 @@ var require_lib = __commonJS({
           }
         }
         function step2(result) {
-          result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step2((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -19384,26 +19384,26 @@ var require_lib = __commonJS({
       }
       readBody() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve(output.toString());
+              resolve2(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2) => __awaiter3(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve(Buffer.concat(chunks));
+              resolve2(Buffer.concat(chunks));
             });
           }));
         });
@@ -19611,14 +19611,14 @@ var require_lib = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve(res);
+                resolve2(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -19862,12 +19862,12 @@ var require_lib = __commonJS({
         return __awaiter3(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve) => setTimeout(() => resolve(), ms));
+          return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
         });
       }
       _processResponse(res, options2) {
         return __awaiter3(this, void 0, void 0, function* () {
-          return new Promise((resolve, reject) => __awaiter3(this, void 0, void 0, function* () {
+          return new Promise((resolve2, reject) => __awaiter3(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -19875,7 +19875,7 @@ var require_lib = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve(response);
+              resolve2(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -19914,7 +19914,7 @@ var require_lib = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve(response);
+              resolve2(response);
             }
           }));
         });
@@ -20378,8 +20378,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve, reject) {
-            return setTimeout(resolve, t);
+          return new this.Promise(function(resolve2, reject) {
+            return setTimeout(resolve2, t);
           });
         }
         computePenalty() {
@@ -20590,15 +20590,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error3, reject, resolve, returned, task;
+          var args, cb, error3, reject, resolve2, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve2, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve(returned);
+                  return resolve2(returned);
                 };
               } catch (error1) {
                 error3 = error1;
@@ -20613,13 +20613,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve;
-          resolve = reject = null;
+          var promise, reject, resolve2;
+          resolve2 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve = _resolve;
+            resolve2 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve, reject });
+          this._queue.push({ task, args, resolve: resolve2, reject });
           this._tryToRun();
           return promise;
         }
@@ -21020,14 +21020,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve, reject) => {
+              return new this.Promise((resolve2, reject) => {
                 if (finished()) {
-                  return resolve();
+                  return resolve2();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve();
+                      return resolve2();
                     }
                   });
                 }
@@ -21120,9 +21120,9 @@ var require_light = __commonJS({
               options2 = parser$5.load(options2, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve, reject) {
+              return new this.Promise(function(resolve2, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve)(args3);
+                  return (args3[0] != null ? reject : resolve2)(args3);
                 });
               });
             };
@@ -21363,7 +21363,7 @@ var require_DLList = __commonJS({
 var require_Events = __commonJS({
   "node_modules/bottleneck/lib/Events.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
         var info2 = gen[key](arg);
         var value = info2.value;
@@ -21372,7 +21372,7 @@ var require_Events = __commonJS({
         return;
       }
       if (info2.done) {
-        resolve(value);
+        resolve2(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21380,13 +21380,13 @@ var require_Events = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve, reject) {
+        return new Promise(function(resolve2, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21578,7 +21578,7 @@ var require_BottleneckError = __commonJS({
 var require_Job = __commonJS({
   "node_modules/bottleneck/lib/Job.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
         var info2 = gen[key](arg);
         var value = info2.value;
@@ -21587,7 +21587,7 @@ var require_Job = __commonJS({
         return;
       }
       if (info2.done) {
-        resolve(value);
+        resolve2(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21595,13 +21595,13 @@ var require_Job = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve, reject) {
+        return new Promise(function(resolve2, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21782,7 +21782,7 @@ var require_Job = __commonJS({
 var require_LocalDatastore = __commonJS({
   "node_modules/bottleneck/lib/LocalDatastore.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
         var info2 = gen[key](arg);
         var value = info2.value;
@@ -21791,7 +21791,7 @@ var require_LocalDatastore = __commonJS({
         return;
       }
       if (info2.done) {
-        resolve(value);
+        resolve2(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -21799,13 +21799,13 @@ var require_LocalDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve, reject) {
+        return new Promise(function(resolve2, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -21874,8 +21874,8 @@ var require_LocalDatastore = __commonJS({
         })();
       }
       yieldLoop(t = 0) {
-        return new this.Promise(function(resolve, reject) {
-          return setTimeout(resolve, t);
+        return new this.Promise(function(resolve2, reject) {
+          return setTimeout(resolve2, t);
         });
       }
       computePenalty() {
@@ -22345,7 +22345,7 @@ var require_Scripts = __commonJS({
 var require_RedisConnection = __commonJS({
   "node_modules/bottleneck/lib/RedisConnection.js"(exports, module) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
         var info2 = gen[key](arg);
         var value = info2.value;
@@ -22354,7 +22354,7 @@ var require_RedisConnection = __commonJS({
         return;
       }
       if (info2.done) {
-        resolve(value);
+        resolve2(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22362,13 +22362,13 @@ var require_RedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve, reject) {
+        return new Promise(function(resolve2, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve2, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve2, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22409,7 +22409,7 @@ var require_RedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve, reject) => {
+          return new this.Promise((resolve2, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -22420,14 +22420,14 @@ var require_RedisConnection = __commonJS({
               });
             }
             if (client.ready) {
-              return resolve();
+              return resolve2();
             } else {
-              return client.once("ready", resolve);
+              return client.once("ready", resolve2);
             }
           });
         }
         _loadScript(name) {
-          return new this.Promise((resolve, reject) => {
+          return new this.Promise((resolve2, reject) => {
             var payload;
             payload = Scripts.payload(name);
             return this.client.multi([["script", "load", payload]]).exec((err, replies) => {
@@ -22435,7 +22435,7 @@ var require_RedisConnection = __commonJS({
                 return reject(err);
               }
               this.shas[name] = replies[0];
-              return resolve(replies[0]);
+              return resolve2(replies[0]);
             });
           });
         }
@@ -22448,12 +22448,12 @@ var require_RedisConnection = __commonJS({
           var _this = this;
           return _asyncToGenerator(function* () {
             yield _this.ready;
-            return new _this.Promise((resolve, reject) => {
+            return new _this.Promise((resolve2, reject) => {
               return _this.client.multi([cmd]).exec_atomic(function(err, replies) {
                 if (err != null) {
                   return reject(err);
                 } else {
-                  return resolve(replies[0]);
+                  return resolve2(replies[0]);
                 }
               });
             });
@@ -22461,13 +22461,13 @@ var require_RedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve, reject) => {
+            return new this.Promise((resolve2, reject) => {
               var handler2;
               handler2 = (chan) => {
                 if (chan === channel) {
                   this.subscriber.removeListener("subscribe", handler2);
                   this.limiters[channel] = instance;
-                  return resolve();
+                  return resolve2();
                 }
               };
               this.subscriber.on("subscribe", handler2);
@@ -22481,13 +22481,13 @@ var require_RedisConnection = __commonJS({
             /* @__PURE__ */ (function() {
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
-                  yield new _this2.Promise((resolve, reject) => {
+                  yield new _this2.Promise((resolve2, reject) => {
                     return _this2.subscriber.unsubscribe(channel, function(err, chan) {
                       if (err != null) {
                         return reject(err);
                       }
                       if (chan === channel) {
-                        return resolve();
+                        return resolve2();
                       }
                     });
                   });
@@ -22572,7 +22572,7 @@ var require_IORedisConnection = __commonJS({
     function _arrayWithHoles(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
         var info2 = gen[key](arg);
         var value = info2.value;
@@ -22581,7 +22581,7 @@ var require_IORedisConnection = __commonJS({
         return;
       }
       if (info2.done) {
-        resolve(value);
+        resolve2(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22589,13 +22589,13 @@ var require_IORedisConnection = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve, reject) {
+        return new Promise(function(resolve2, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve2, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve2, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22641,7 +22641,7 @@ var require_IORedisConnection = __commonJS({
         }
         _setup(client, sub) {
           client.setMaxListeners(0);
-          return new this.Promise((resolve, reject) => {
+          return new this.Promise((resolve2, reject) => {
             client.on("error", (e) => {
               return this.Events.trigger("error", e);
             });
@@ -22652,9 +22652,9 @@ var require_IORedisConnection = __commonJS({
               });
             }
             if (client.status === "ready") {
-              return resolve();
+              return resolve2();
             } else {
-              return client.once("ready", resolve);
+              return client.once("ready", resolve2);
             }
           });
         }
@@ -22680,10 +22680,10 @@ var require_IORedisConnection = __commonJS({
         }
         __addLimiter__(instance) {
           return this.Promise.all([instance.channel(), instance.channel_client()].map((channel) => {
-            return new this.Promise((resolve, reject) => {
+            return new this.Promise((resolve2, reject) => {
               return this.subscriber.subscribe(channel, () => {
                 this.limiters[channel] = instance;
-                return resolve();
+                return resolve2();
               });
             });
           }));
@@ -22781,7 +22781,7 @@ var require_RedisDatastore = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
         var info2 = gen[key](arg);
         var value = info2.value;
@@ -22790,7 +22790,7 @@ var require_RedisDatastore = __commonJS({
         return;
       }
       if (info2.done) {
-        resolve(value);
+        resolve2(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -22798,13 +22798,13 @@ var require_RedisDatastore = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve, reject) {
+        return new Promise(function(resolve2, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -22940,7 +22940,7 @@ var require_RedisDatastore = __commonJS({
           if (!(name === "init" || name === "register_client")) {
             yield _this3.ready;
           }
-          return new _this3.Promise((resolve, reject) => {
+          return new _this3.Promise((resolve2, reject) => {
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name}.lua`, all_args);
@@ -22948,7 +22948,7 @@ var require_RedisDatastore = __commonJS({
               if (err != null) {
                 return reject(err);
               }
-              return resolve(replies);
+              return resolve2(replies);
             });
             return _this3.connection.__scriptFn__(name)(...arr);
           }).catch((e) => {
@@ -23179,7 +23179,7 @@ var require_States = __commonJS({
 var require_Sync = __commonJS({
   "node_modules/bottleneck/lib/Sync.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep2(gen, resolve, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
         var info2 = gen[key](arg);
         var value = info2.value;
@@ -23188,7 +23188,7 @@ var require_Sync = __commonJS({
         return;
       }
       if (info2.done) {
-        resolve(value);
+        resolve2(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -23196,13 +23196,13 @@ var require_Sync = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve, reject) {
+        return new Promise(function(resolve2, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -23225,19 +23225,19 @@ var require_Sync = __commonJS({
       _tryToRun() {
         var _this = this;
         return _asyncToGenerator2(function* () {
-          var args, cb, error3, reject, resolve, returned, task;
+          var args, cb, error3, reject, resolve2, returned, task;
           if (_this._running < 1 && _this._queue.length > 0) {
             _this._running++;
             var _this$_queue$shift = _this._queue.shift();
             task = _this$_queue$shift.task;
             args = _this$_queue$shift.args;
-            resolve = _this$_queue$shift.resolve;
+            resolve2 = _this$_queue$shift.resolve;
             reject = _this$_queue$shift.reject;
             cb = yield _asyncToGenerator2(function* () {
               try {
                 returned = yield task(...args);
                 return function() {
-                  return resolve(returned);
+                  return resolve2(returned);
                 };
               } catch (error1) {
                 error3 = error1;
@@ -23253,16 +23253,16 @@ var require_Sync = __commonJS({
         })();
       }
       schedule(task, ...args) {
-        var promise, reject, resolve;
-        resolve = reject = null;
+        var promise, reject, resolve2;
+        resolve2 = reject = null;
         promise = new this.Promise(function(_resolve, _reject) {
-          resolve = _resolve;
+          resolve2 = _resolve;
           return reject = _reject;
         });
         this._queue.push({
           task,
           args,
-          resolve,
+          resolve: resolve2,
           reject
         });
         this._tryToRun();
@@ -23315,7 +23315,7 @@ var require_Group = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
         var info2 = gen[key](arg);
         var value = info2.value;
@@ -23324,7 +23324,7 @@ var require_Group = __commonJS({
         return;
       }
       if (info2.done) {
-        resolve(value);
+        resolve2(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -23332,13 +23332,13 @@ var require_Group = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve, reject) {
+        return new Promise(function(resolve2, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -23601,7 +23601,7 @@ var require_Bottleneck = __commonJS({
     function _arrayWithHoles2(arr) {
       if (Array.isArray(arr)) return arr;
     }
-    function asyncGeneratorStep2(gen, resolve, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, key, arg) {
       try {
         var info2 = gen[key](arg);
         var value = info2.value;
@@ -23610,7 +23610,7 @@ var require_Bottleneck = __commonJS({
         return;
       }
       if (info2.done) {
-        resolve(value);
+        resolve2(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -23618,13 +23618,13 @@ var require_Bottleneck = __commonJS({
     function _asyncToGenerator2(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve, reject) {
+        return new Promise(function(resolve2, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep2(gen, resolve2, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -23862,14 +23862,14 @@ var require_Bottleneck = __commonJS({
               counts = this._states.counts;
               return counts[0] + counts[1] + counts[2] + counts[3] === at;
             };
-            return new this.Promise((resolve, reject) => {
+            return new this.Promise((resolve2, reject) => {
               if (finished()) {
-                return resolve();
+                return resolve2();
               } else {
                 return this.on("done", () => {
                   if (finished()) {
                     this.removeAllListeners("done");
-                    return resolve();
+                    return resolve2();
                   }
                 });
               }
@@ -23977,9 +23977,9 @@ var require_Bottleneck = __commonJS({
             options2 = parser2.load(options2, this.jobDefaults);
           }
           task = (...args2) => {
-            return new this.Promise(function(resolve, reject) {
+            return new this.Promise(function(resolve2, reject) {
               return fn(...args2, function(...args3) {
-                return (args3[0] != null ? reject : resolve)(args3);
+                return (args3[0] != null ? reject : resolve2)(args3);
               });
             });
           };
@@ -24125,9 +24125,9 @@ function tuneMemory() {
 }
 
 // src/main.ts
-import { mkdtempSync as mkdtempSync5, readFileSync as readFileSync8 } from "node:fs";
-import os10 from "node:os";
-import path17 from "node:path";
+import { mkdtempSync as mkdtempSync6, readFileSync as readFileSync8 } from "node:fs";
+import os11 from "node:os";
+import path19 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -24291,11 +24291,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve, reject) {
+  return new (P || (P = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -24311,7 +24311,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -24645,8 +24645,8 @@ var Context = class {
       if (existsSync2(process.env.GITHUB_EVENT_PATH)) {
         this.payload = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
-        const path18 = process.env.GITHUB_EVENT_PATH;
-        process.stdout.write(`GITHUB_EVENT_PATH ${path18} does not exist${EOL5}`);
+        const path20 = process.env.GITHUB_EVENT_PATH;
+        process.stdout.write(`GITHUB_EVENT_PATH ${path20} does not exist${EOL5}`);
       }
     }
     this.eventName = process.env.GITHUB_EVENT_NAME;
@@ -24687,11 +24687,11 @@ var httpClient = __toESM(require_lib(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve, reject) {
+  return new (P || (P = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step2(generator.next(value));
@@ -24707,7 +24707,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step2(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -28940,7 +28940,7 @@ var triggers_notification_paths_default = [
 ];
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path18) => path18.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path20) => path20.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex2, "i");
@@ -29386,10 +29386,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path18) {
-  if (!path18)
+function getElementAtPath(obj, path20) {
+  if (!path20)
     return obj;
-  return path18.reduce((acc, key) => acc?.[key], obj);
+  return path20.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -29729,11 +29729,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path18, issues) {
+function prefixIssues(path20, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path18);
+    iss.path.unshift(path20);
     return iss;
   });
 }
@@ -30191,16 +30191,16 @@ function flattenError(error3, mapper = (issue3) => issue3.message) {
 }
 function formatError(error3, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error4, path18 = []) => {
+  const processError = (error4, path20 = []) => {
     for (const issue3 of error4.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path18, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path20, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path18, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path20, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path18, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path20, ...issue3.path]);
       } else {
-        const fullpath = [...path18, ...issue3.path];
+        const fullpath = [...path20, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -30788,9 +30788,9 @@ var Doc = class {
       return;
     }
     const content = arg;
-    const lines = content.split("\n").filter((x) => x);
-    const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
-    const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
+    const lines2 = content.split("\n").filter((x) => x);
+    const minIndent = Math.min(...lines2.map((x) => x.length - x.trimStart().length));
+    const dedented = lines2.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
     for (const line of dedented) {
       this.content.push(line);
     }
@@ -32478,7 +32478,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve) {
+function isRecursive(inst, stack, resolve2) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -32488,7 +32488,7 @@ function isRecursive(inst, stack, resolve) {
   let result = NONE;
   const check = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve);
+      const answer = isRecursive(child, stack, resolve2);
       if (answer > result)
         result = answer;
     }
@@ -32499,7 +32499,7 @@ function isRecursive(inst, stack, resolve) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve2) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -32563,7 +32563,7 @@ function isRecursive(inst, stack, resolve) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve2 ? inst._zod.innerType : void 0);
       merge4(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -35516,7 +35516,12 @@ var TaskSchema = object({
     node: id,
     branch: string2().max(300).optional(),
     pr: string2().max(500).optional()
-  }).optional()
+  }).optional(),
+  /**
+   * A person must approve the task's work before the tasks that depend on it start (`review: required` in
+   * its annotation, or the `review` input for every task): its pull request's review, or an approval command.
+   */
+  review: literal("required").optional()
 });
 var envelope = {
   /** Protocol version. */
@@ -35580,7 +35585,12 @@ var PlanSchema = object({
   /** What planning with the agent spent. */
   usage: UsageSchema.optional(),
   /** The run's budget (the `max-cost-usd` input): once the outcomes' costs reach it, no agent starts. */
-  max_cost_usd: number2().finite().positive().max(1e12).optional()
+  max_cost_usd: number2().finite().positive().max(1e12).optional(),
+  /**
+   * How long a task that asks for a review waits for one after its work completed (`review-timeout-min`):
+   * then its dependents are skipped. Absent: no task asks for one.
+   */
+  review_timeout_ms: number2().int().positive().max(7 * 24 * 36e5).optional()
 });
 var CheckSchema = object({
   command: string2().max(500),
@@ -35660,7 +35670,26 @@ var StopSchema = object({
   /** The comment that asked to stop. */
   comment_id: number2().int().positive()
 });
-var MessageSchema = discriminatedUnion("type", [BidSchema, PlanSchema, ClaimSchema, StopSchema]);
+var ReviewSchema = object({
+  ...envelope,
+  type: literal("review"),
+  task: string2().min(1).max(100),
+  verdict: _enum(["approved", "changes"]),
+  by: object({ login: string2().min(1).max(100), id: number2().int().positive() }),
+  /** Where the verdict was given: a comment on the issue, or a review of a pull request. */
+  comment_id: number2().int().positive().optional(),
+  review_id: number2().int().positive().optional(),
+  url: string2().max(500).optional(),
+  /** What the person asked for (changes), as they wrote it. */
+  comments: string2().max(1e4).default("")
+});
+var MessageSchema = discriminatedUnion("type", [
+  BidSchema,
+  PlanSchema,
+  ClaimSchema,
+  StopSchema,
+  ReviewSchema
+]);
 
 // src/protocol/codec.ts
 var GITHUB_COMMENT_LIMIT = 65536;
@@ -35729,6 +35758,115 @@ function decodeBody(body) {
     };
   }
   return { kind: "message", message: result.data };
+}
+
+// src/protocol/run-state.ts
+function ignore(d, note) {
+  d.entry.status = "ignored";
+  d.entry.note = note;
+  return void 0;
+}
+
+// src/protocol/lease-evidence.ts
+var time2 = (iso) => Date.parse(iso);
+function evidenceOf(message, created, updated) {
+  if (message.beat === 0 || updated <= created) {
+    return { start: created, lastAlive: created, leaseMs: message.lease_ms, late: false };
+  }
+  const prev = Math.max(created, message.prev ?? created);
+  const prevLease = message.prev_lease_ms ?? message.lease_ms;
+  const late = updated - prev > prevLease;
+  if (late) return { start: created, lastAlive: prev, leaseMs: prevLease, late };
+  return { start: created, lastAlive: updated, leaseMs: message.lease_ms, late };
+}
+function leaseEnd(ev) {
+  return ev.lastAlive + ev.leaseMs;
+}
+function leaseExpiredAt(ev, at) {
+  return at > leaseEnd(ev);
+}
+function endedBefore(a, at) {
+  if (a.endedAt === void 0) return false;
+  return a.ev.late ? a.endedAt < at : a.endedAt <= at;
+}
+function finishedInTime(a) {
+  const at = a.result?.finished_at;
+  return a.state === "completed" && a.ev.late && at !== void 0 && at <= leaseEnd(a.ev);
+}
+
+// src/protocol/fold-review.ts
+var revisionId = (root, round) => `${root}.r${round}`;
+function applyReview(state, d, m) {
+  if (!state.plan) return ignore(d, "review before any plan");
+  const record2 = state.tasks.get(m.task);
+  if (!record2) return ignore(d, `unknown task ${m.task}`);
+  if (record2.task.review !== "required") return ignore(d, `task ${m.task} does not ask for a review`);
+  const done = record2.attempts.find((a) => a.outcome === "completed");
+  if (!done || !endedBefore(done, d.created))
+    return ignore(d, `task ${m.task} had no completed work to review`);
+  if (record2.review)
+    return ignore(
+      d,
+      `task ${m.task} was already reviewed by @${record2.review.by} (${record2.review.verdict})`
+    );
+  record2.review = {
+    verdict: m.verdict,
+    by: m.by.login,
+    byId: m.by.id,
+    at: d.created,
+    comments: m.comments,
+    ...m.comment_id !== void 0 ? { commentId: m.comment_id } : {},
+    ...m.review_id !== void 0 ? { reviewId: m.review_id } : {},
+    ...m.url !== void 0 ? { url: m.url } : {}
+  };
+  if (m.verdict === "changes") reviseTask(state, record2, m);
+}
+function reviseTask(state, record2, m) {
+  const root = record2.revision?.root ?? record2.task.id;
+  const round = (record2.revision?.round ?? 0) + 1;
+  const id2 = revisionId(root, round);
+  if (state.tasks.has(id2)) {
+    record2.review.comments += `
+(no revision made: the plan already has a task ${id2})`;
+    return;
+  }
+  const rootTitle = state.tasks.get(root)?.task.title ?? record2.task.title;
+  const task = {
+    id: id2,
+    title: `${rootTitle} (revision ${round}, as @${m.by.login} asked)`.slice(0, 500),
+    body: revisionBody(record2.task, m).slice(0, 3e4),
+    priority: record2.task.priority,
+    depends_on: [record2.task.id],
+    review: "required"
+  };
+  for (const other of state.tasks.values())
+    if (other.task.depends_on.includes(record2.task.id))
+      other.task = { ...other.task, depends_on: [...other.task.depends_on, id2] };
+  state.tasks.set(id2, {
+    task,
+    order: record2.order + round / 1e3,
+    attempts: [],
+    lostClaims: [],
+    revision: { of: record2.task.id, root, round }
+  });
+  record2.review.revisedIn = id2;
+}
+function revisionBody(task, m) {
+  const asked = m.comments.trim() || "(no comments: look at the review on the pull request)";
+  return [
+    `A person reviewed the work done for task ${task.id} and asked for changes. The branch you work on`,
+    "already holds that work: change it as the review asks, and keep what the review does not question.",
+    "",
+    `@${m.by.login} wrote:`,
+    "",
+    asked.split("\n").map((l) => `> ${l}`).join("\n"),
+    "",
+    `The task, as it was given:`,
+    "",
+    `### ${task.title}`,
+    "",
+    task.body
+  ].join("\n");
 }
 
 // src/protocol/thread-comment.ts
@@ -35844,40 +35982,6 @@ var BudgetLedger = class {
   }
 };
 
-// src/protocol/run-state.ts
-function ignore(d, note) {
-  d.entry.status = "ignored";
-  d.entry.note = note;
-  return void 0;
-}
-
-// src/protocol/lease-evidence.ts
-var time2 = (iso) => Date.parse(iso);
-function evidenceOf(message, created, updated) {
-  if (message.beat === 0 || updated <= created) {
-    return { start: created, lastAlive: created, leaseMs: message.lease_ms, late: false };
-  }
-  const prev = Math.max(created, message.prev ?? created);
-  const prevLease = message.prev_lease_ms ?? message.lease_ms;
-  const late = updated - prev > prevLease;
-  if (late) return { start: created, lastAlive: prev, leaseMs: prevLease, late };
-  return { start: created, lastAlive: updated, leaseMs: message.lease_ms, late };
-}
-function leaseEnd(ev) {
-  return ev.lastAlive + ev.leaseMs;
-}
-function leaseExpiredAt(ev, at) {
-  return at > leaseEnd(ev);
-}
-function endedBefore(a, at) {
-  if (a.endedAt === void 0) return false;
-  return a.ev.late ? a.endedAt < at : a.endedAt <= at;
-}
-function finishedInTime(a) {
-  const at = a.result?.finished_at;
-  return a.state === "completed" && a.ev.late && at !== void 0 && at <= leaseEnd(a.ev);
-}
-
 // src/protocol/server-time.ts
 var WHOLE_SECOND_MS = 1e3;
 function surelyAfter(at) {
@@ -35951,6 +36055,9 @@ function claimTarget(state, d, m) {
     if (state.tasks.get(dep)?.task.completed_in) continue;
     const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === "completed");
     if (!done || !endedBefore(done, d.created)) return reject(`dependency ${dep} had not completed`);
+    const depRecord = state.tasks.get(dep);
+    if (depRecord.task.review === "required" && !depRecord.review)
+      return reject(`dependency ${dep} had not been reviewed`);
   }
   const attempts = record2.attempts;
   const last = attempts.at(-1);
@@ -36051,6 +36158,7 @@ function fold(comments, options2) {
     if (m.type === "bid") applyBid(state, d, m);
     else if (m.type === "plan") applyPlan(state, d, m, parts);
     else if (m.type === "claim") applyClaim(state, d, m);
+    else if (m.type === "review") applyReview(state, d, m);
     else applyStop(state, d, m);
   }
   state.budget?.settle();
@@ -36088,7 +36196,7 @@ function byCreatedThenId(a, b) {
 function noteNode(state, d) {
   const m = d.message;
   const known = state.nodes.get(m.node);
-  if (!known && m.type === "stop") return;
+  if (!known && (m.type === "stop" || m.type === "review")) return;
   if (known) {
     known.lastSeen = Math.max(known.lastSeen, d.updated);
     if (m.type === "bid") Object.assign(known, { instance: m.instance, instances: m.instances });
@@ -36156,7 +36264,8 @@ function applyPlan(state, d, m, parts) {
     created: d.created,
     ...m.planner ? { planner: m.planner } : {},
     ...m.usage ? { usage: m.usage } : {},
-    ...m.max_cost_usd !== void 0 ? { maxCostUsd: m.max_cost_usd } : {}
+    ...m.max_cost_usd !== void 0 ? { maxCostUsd: m.max_cost_usd } : {},
+    ...m.review_timeout_ms !== void 0 ? { reviewTimeoutMs: m.review_timeout_ms } : {}
   };
   if (m.max_cost_usd !== void 0) state.budget = new BudgetLedger(m.max_cost_usd, m.usage?.cost_usd);
   tasks.forEach((task, order) => {
@@ -37219,6 +37328,8 @@ var ACTION_DEFAULTS = {
   "ci-timeout-min": "20",
   "request-timeout-s": "30",
   "max-attempts": "2",
+  "review": "none",
+  "review-timeout-min": "60",
   "trigger-label": "p2p-dev",
   "done-label": "p2p-dev:done",
   "failed-label": "p2p-dev:failed",
@@ -37321,6 +37432,11 @@ function appSlugInput() {
     );
   return value;
 }
+function reviewInput() {
+  const value = raw("review").trim().toLowerCase();
+  if (value === "none" || value === "required") return value;
+  throw new InputError(`Input "review" must be one of none, required; got "${raw("review")}".`);
+}
 function pullRequestsInput() {
   const value = raw("create-pr").trim().toLowerCase();
   if (value === "issue" || value === "task" || value === "none") return value;
@@ -37328,10 +37444,10 @@ function pullRequestsInput() {
   if (value === "false") return "none";
   throw new InputError(`Input "create-pr" must be one of issue, task, none; got "${raw("create-pr")}".`);
 }
-function readPayload(path18) {
-  if (!path18) return {};
+function readPayload(path20) {
+  if (!path20) return {};
   try {
-    const parsed = JSON.parse(readFileSync2(path18, "utf8"));
+    const parsed = JSON.parse(readFileSync2(path20, "utf8"));
     return typeof parsed === "object" && parsed !== null ? parsed : {};
   } catch {
     return {};
@@ -37428,6 +37544,9 @@ function timingInputs() {
     gitTimeoutMs: minutesInMs("git-timeout-min", 24 * 60),
     ciFixAttempts: numberInput("ci-fix-attempts", { min: 0, max: 10, integer: true }),
     ciTimeoutMs: Math.round(numberInput("ci-timeout-min", { min: 0, max: 6 * 60, unit: "minutes" }) * 6e4),
+    reviewTimeoutMs: Math.round(
+      numberInput("review-timeout-min", { min: 0.1, max: 7 * 24 * 60, unit: "minutes" }) * 6e4
+    ),
     requestTimeoutMs: numberInput("request-timeout-s", { min: 1, max: 600, integer: true, unit: "seconds" }) * 1e3
   };
 }
@@ -37499,6 +37618,7 @@ function readInputs(runtime) {
     passTokenToAgent: booleanInput("pass-token-to-agent"),
     metricsFile: raw("metrics-file").trim() || void 0,
     createPr: pullRequestsInput(),
+    review: reviewInput(),
     allowUntrustedAuthors: booleanInput("allow-untrusted-authors"),
     publishDashboard: booleanInput("publish-dashboard"),
     dashboardBranch: branchInput("dashboard-branch") ?? "gh-pages",
@@ -37511,7 +37631,7 @@ function readInputs(runtime) {
 function foldThread(ctx) {
   return fold(ctx.thread.all(), { run: ctx.config.run, trust: ctx.trust });
 }
-var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+var realSleep = (ms) => new Promise((resolve2) => setTimeout(resolve2, ms));
 
 // src/protocol/cost.ts
 var add = (a, b) => Math.round((a + b) * 1e6) / 1e6;
@@ -37544,6 +37664,31 @@ function budgetLeft(state) {
 function budgetSpent(state) {
   const left = budgetLeft(state);
   return left !== void 0 && left < MIN_GRANT_USD;
+}
+
+// src/protocol/review-view.ts
+var DEFAULT_REVIEW_TIMEOUT_MS = 60 * 6e4;
+function reviewOf(state, record2, now, endedAt) {
+  if (record2.task.review !== "required") return void 0;
+  const verdict = record2.review;
+  if (verdict) {
+    const review = {
+      state: verdict.verdict === "approved" ? "approved" : "changes",
+      by: verdict.by,
+      ...verdict.url ? { url: verdict.url } : {},
+      ...verdict.revisedIn ? { revisedIn: verdict.revisedIn } : {}
+    };
+    return { review };
+  }
+  const timeout = state.plan?.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS;
+  const ended = record2.task.completed_in ? state.plan?.created ?? 0 : endedAt ?? 0;
+  const until = ended + timeout;
+  if (now < until) return { status: "review", review: { state: "awaiting", until } };
+  const within = timeout % 6e4 === 0 ? `${timeout / 6e4} min` : `${Math.round(timeout / 1e3)} s`;
+  return {
+    reason: `not reviewed within ${within}`,
+    review: { state: "timed-out", until }
+  };
 }
 
 // src/protocol/decide.ts
@@ -37579,10 +37724,10 @@ function taskViews(state, now, gone = NOBODY_GONE, hearing = HEARS_ALL) {
     hearing,
     maxAttempts: state.plan?.maxAttempts ?? 1,
     views,
-    visit: (id2, path18) => {
+    visit: (id2, path20) => {
       const known = views.get(id2);
       if (known) return known;
-      const view = limited(state, ctx.maxAttempts, spent, ownView(ctx, id2, path18));
+      const view = limited(state, ctx.maxAttempts, spent, ownView(ctx, id2, path20));
       views.set(id2, view);
       return view;
     }
@@ -37591,7 +37736,7 @@ function taskViews(state, now, gone = NOBODY_GONE, hearing = HEARS_ALL) {
   for (const record2 of ordered) ctx.visit(record2.task.id, /* @__PURE__ */ new Set());
   return views;
 }
-function ownView(ctx, id2, path18) {
+function ownView(ctx, id2, path20) {
   const { state, now, gone, hearing, maxAttempts } = ctx;
   const record2 = state.tasks.get(id2);
   if (!record2) return { id: id2, status: "skipped", reason: `unknown task ${id2}`, attempts: 0 };
@@ -37604,12 +37749,16 @@ function ownView(ctx, id2, path18) {
   const ownerGone = goneOwner && ran.length < maxAttempts && last.updated <= surelyAfter(goneOwner.endedAt) ? goneOwner : void 0;
   if (record2.task.error) return { ...base, status: "skipped", reason: record2.task.error };
   if (record2.task.completed_in)
-    return { ...base, status: "completed", reason: `completed in run ${record2.task.completed_in.run}` };
-  if (done) return { ...base, status: "completed" };
+    return reviewed(ctx, record2, {
+      ...base,
+      status: "completed",
+      reason: `completed in run ${record2.task.completed_in.run}`
+    });
+  if (done) return reviewed(ctx, record2, { ...base, status: "completed" });
   if (closing)
     return { ...base, status: "failed", reason: `${ran.length} attempt(s); last: its node fell silent` };
   if (last && isAlive(last, now, hearing) && !ownerGone) return { ...base, status: "running" };
-  const deps = dependencies(ctx, id2, path18);
+  const deps = dependencies(ctx, id2, path20);
   if (deps.skippedBy) return { ...base, status: "skipped", reason: deps.skippedBy };
   if (ran.length >= maxAttempts && last?.outcome === "failed") {
     const why = last.result?.error ?? "the agent failed";
@@ -37626,13 +37775,19 @@ function ownView(ctx, id2, path18) {
   if (last) since = Math.max(since, last.endedAt ?? heardLeaseEnd(last.ev, last.node, hearing));
   return { ...base, status: "claimable", claimableSince: since };
 }
-function dependencies(ctx, id2, path18) {
+function reviewed(ctx, record2, view) {
+  const made = reviewOf(ctx.state, record2, ctx.now, view.last?.endedAt);
+  return made ? { ...view, ...made } : view;
+}
+function dependencies(ctx, id2, path20) {
   let blocked = false;
   for (const dep of ctx.state.tasks.get(id2)?.task.depends_on ?? []) {
-    if (path18.has(dep)) return { blocked, skippedBy: `dependency cycle through ${dep}` };
-    const depView = ctx.visit(dep, /* @__PURE__ */ new Set([...path18, id2]));
+    if (path20.has(dep)) return { blocked, skippedBy: `dependency cycle through ${dep}` };
+    const depView = ctx.visit(dep, /* @__PURE__ */ new Set([...path20, id2]));
     if ((depView.status === "failed" || depView.status === "skipped") && !depView.cause)
       return { blocked, skippedBy: `dependency ${dep} ${depView.status}` };
+    if (depView.review?.state === "timed-out")
+      return { blocked, skippedBy: `dependency ${dep} was ${depView.reason ?? "not reviewed"}` };
     if (depView.status !== "completed") blocked = true;
   }
   return { blocked };
@@ -37653,7 +37808,7 @@ function limited(state, maxAttempts, budget, view) {
     const { claimableSince: _since2, takeover: _takeover2, ...rest2 } = view;
     return { ...rest2, status: "stopped", reason: `stopped by @${state.stopped.by}`, cause: "stop" };
   }
-  if (budget === "open" || status === "running") return view;
+  if (budget === "open" || status === "running" || status === "review") return view;
   if (status === "claimable" && view.attempts >= maxAttempts && !view.takeover) return view;
   if (budget === "waiting" && status === "blocked") return view;
   const { claimableSince: _since, takeover: _takeover, ...rest } = view;
@@ -37736,6 +37891,7 @@ function tally(state, now) {
     blocked: 0,
     claimable: 0,
     running: 0,
+    review: 0,
     completed: 0,
     failed: 0,
     skipped: 0,
@@ -37743,6 +37899,39 @@ function tally(state, now) {
   };
   for (const view of taskViews(state, now).values()) counts[view.status] += 1;
   return counts;
+}
+
+// src/protocol/estimate-left.ts
+function runStart(state) {
+  const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
+  if (bids.length > 0) return Math.min(...bids);
+  return state.plan?.created;
+}
+function completedDurations(views, state) {
+  const out = [];
+  for (const v of views) {
+    const a = v.last;
+    if (v.status !== "completed" || !a || a.endedAt === void 0) continue;
+    if (state.tasks.get(v.id)?.task.completed_in) continue;
+    out.push(Math.max(0, a.endedAt - a.created));
+  }
+  return out;
+}
+function estimateLeft(state, views, now, gone) {
+  const durations = completedDurations(views.values(), state);
+  if (durations.length === 0) return void 0;
+  const average = durations.reduce((a, b) => a + b, 0) / durations.length;
+  const open3 = [...views.values()].filter((v) => !TERMINAL.has(v.status));
+  if (open3.length === 0) return void 0;
+  let work = 0;
+  let longest = 0;
+  for (const v of open3) {
+    const left = v.status === "running" && v.last ? Math.max(0, average - (now - v.last.created)) : average;
+    work += left;
+    longest = Math.max(longest, left);
+  }
+  const working = [...state.nodes.values()].filter((n) => !gone.has(n.id) && !n.spent).length;
+  return Math.max(longest, work / Math.max(1, working));
 }
 
 // src/protocol/render.ts
@@ -37765,16 +37954,16 @@ function oneLine(text, max = 200) {
   return flat.length > max ? `${flat.slice(0, max - 1)}\u2026` : flat;
 }
 function renderBid(m) {
-  const lines = [
+  const lines2 = [
     `\u{1F3AF} **LEADER_ELECTION** \xB7 node \`${m.node}\` stands for leader (term ${m.term})`,
     `\u{1F4E1} NODE_ANNOUNCE: instance ${m.instance} of ${m.instances} \xB7 run ${m.run}`
   ];
-  if (m.state === "planning") lines.push(`\u{1F493} HEARTBEAT: leader, planning the tasks (beat ${m.beat})`);
+  if (m.state === "planning") lines2.push(`\u{1F493} HEARTBEAT: leader, planning the tasks (beat ${m.beat})`);
   if (m.spent)
-    lines.push(
+    lines2.push(
       `\u{1F44B} left the run, having made ${m.spent.requests} counted API request(s) (${m.spent.writes} comment(s) posted) and ${m.spent.not_modified} free 304(s)`
     );
-  return lines.join("\n");
+  return lines2.join("\n");
 }
 function taskLine(t) {
   const notes = [`priority: ${t.priority}`];
@@ -37811,24 +38000,24 @@ function renderOneClaim(m, startedAt, now) {
   if (m.state === "claimed") return cap ? `${head}
 ${cap}` : head;
   if (m.state === "running") {
-    const lines2 = [head, `\u{1F493} HEARTBEAT: running${elapsed ? ` for ${elapsed}` : ""} (beat ${m.beat})`];
-    if (cap) lines2.push(cap);
-    if (m.progress) lines2.push(`\u{1F4CA} PROGRESS: ${oneLine(m.progress)}`);
-    return lines2.join("\n");
+    const lines3 = [head, `\u{1F493} HEARTBEAT: running${elapsed ? ` for ${elapsed}` : ""} (beat ${m.beat})`];
+    if (cap) lines3.push(cap);
+    if (m.progress) lines3.push(`\u{1F4CA} PROGRESS: ${oneLine(m.progress)}`);
+    return lines3.join("\n");
   }
   const r = m.result;
   const took = r ? formatDuration(r.duration_ms) : elapsed ?? "?";
-  const lines = [
+  const lines2 = [
     m.state === "completed" ? `\u{1F4CA} **PROGRESS** \xB7 \u2705 \`${m.task}\` completed by node \`${m.node}\` in ${took} (attempt ${m.attempt})` : `\u{1F4CA} **PROGRESS** \xB7 \u274C \`${m.task}\` failed on node \`${m.node}\` after ${took} (attempt ${m.attempt})`
   ];
-  if (r?.error) lines.push(`Error: ${oneLine(r.error, 500)}`);
-  if (r?.check?.passed) lines.push(`Check: ${checkLine(r.check)}`);
+  if (r?.error) lines2.push(`Error: ${oneLine(r.error, 500)}`);
+  if (r?.check?.passed) lines2.push(`Check: ${checkLine(r.check)}`);
   if (r?.usage)
-    lines.push(`Agent cost: ${formatUsage(r.usage)}${r.runs && r.runs > 1 ? ` (${r.runs} runs)` : ""}`);
-  if (r?.pr) lines.push(`Pull request: ${r.pr}`);
-  else if (r?.branch) lines.push(`Branch: \`${r.branch}\``);
+    lines2.push(`Agent cost: ${formatUsage(r.usage)}${r.runs && r.runs > 1 ? ` (${r.runs} runs)` : ""}`);
+  if (r?.pr) lines2.push(`Pull request: ${r.pr}`);
+  else if (r?.branch) lines2.push(`Branch: \`${r.branch}\``);
   if (r?.check && !r.check.passed && r.check.output_tail) {
-    lines.push(
+    lines2.push(
       "",
       "<details><summary>Check output (last lines)</summary>",
       "",
@@ -37838,7 +38027,7 @@ ${cap}` : head;
     );
   }
   if (r?.output_tail) {
-    lines.push(
+    lines2.push(
       "",
       "<details><summary>Agent output (last lines)</summary>",
       "",
@@ -37847,7 +38036,7 @@ ${cap}` : head;
       "</details>"
     );
   }
-  return lines.join("\n");
+  return lines2.join("\n");
 }
 function renderStop(m, commentUrl) {
   const comment = commentUrl ? `[comment ${m.comment_id}](${commentUrl})` : `comment ${m.comment_id}`;
@@ -37855,6 +38044,17 @@ function renderStop(m, commentUrl) {
     `\u{1F6D1} **STOP** \xB7 stopping the run, as @${oneLine(m.by.login, 100)} asked in ${comment}`,
     `Node \`${m.node}\` relays it: no new agent starts, running agents are stopped, and every node leaves.`
   ].join("\n");
+}
+function renderReview(m) {
+  const where = m.url ? `[${m.review_id !== void 0 ? "a review" : `comment ${m.comment_id ?? ""}`}](${m.url})` : m.comment_id !== void 0 ? `comment ${m.comment_id}` : "a review";
+  const who = `@${oneLine(m.by.login, 100)}`;
+  const head = m.verdict === "approved" ? `\u{1F440} **REVIEW** \xB7 \`${m.task}\` approved by ${who} in ${where}: the tasks that build on it may start.` : `\u{1F440} **REVIEW** \xB7 ${who} asked for changes to \`${m.task}\` in ${where}: the agent revises it.`;
+  const said = m.comments.trim();
+  const quoted = said ? [
+    "",
+    ...said.slice(0, 2e3).split("\n").map((l) => `> ${l}`)
+  ] : [];
+  return [head, ...quoted, "", `Node \`${m.node}\` relays it.`].join("\n");
 }
 function checkVerdict(c) {
   const rounds = c.fix_rounds > 0 ? ` after ${c.fix_rounds} fix round${c.fix_rounds === 1 ? "" : "s"}` : "";
@@ -37926,6 +38126,7 @@ var CODE = {
   blocked: "b",
   claimable: "w",
   running: "r",
+  review: "v",
   completed: "c",
   failed: "f",
   skipped: "s",
@@ -37953,18 +38154,46 @@ function costText(cost) {
   if (!cost || cost.unknown && cost.usd === 0) return "cost unknown";
   return cost.unknown ? `${formatCost(cost.usd)} + unknown` : formatCost(cost.usd);
 }
+function reviewNote(view) {
+  const r = view.review;
+  if (!r || r.state === "awaiting") return "";
+  if (r.state === "timed-out") return `\u231B ${inlineText(view.reason ?? "not reviewed in time", 100)}`;
+  const by = inlineText(r.by ?? "?", 60);
+  if (r.state === "approved") return `\u{1F44D} approved by ${by}`;
+  return `\u270F\uFE0F changes asked by ${by}${r.revisedIn ? `, made in ${inlineText(r.revisedIn, 100)}` : ""}`;
+}
+function reviewLink(view) {
+  const r = view.last?.result;
+  if (r?.pr) return prText(r.pr);
+  const repo = /^(https:\/\/[^\s<>()[\]]+?\/[^/\s]+\/[^/\s]+)\/(?:issues|pull)\/\d+/.exec(
+    view.last?.htmlUrl ?? ""
+  )?.[1];
+  if (!r?.branch) return "its work";
+  const branch = inlineText(r.branch, 120);
+  return repo && /^[\w./-]+$/.test(r.branch) ? `[branch ${branch}](${repo}/compare/${r.branch})` : `branch ${branch}`;
+}
+function awaitingNote(view, command) {
+  const until = view.review?.until;
+  const id2 = view.id;
+  return `\u{1F440} awaiting review${until !== void 0 ? ` until ${clockTime(until)}` : ""} of ${reviewLink(view)}: approve its pull request or comment \`${command} approve ${id2}\`; \`${command} changes ${id2} <what to change>\` sends it back`;
+}
 function completedNotes(record2, view, cost) {
-  const earlier = record2.task.completed_in;
-  if (earlier) {
-    const where = earlier.pr ? prText(earlier.pr) : earlier.branch ? `branch ${inlineText(earlier.branch, 120)}` : "";
-    return [`completed in run ${inlineText(earlier.run, 60)} by ${inlineText(earlier.node, 60)}`, where];
+  const earlier2 = record2.task.completed_in;
+  if (earlier2) {
+    const where = earlier2.pr ? prText(earlier2.pr) : earlier2.branch ? `branch ${inlineText(earlier2.branch, 120)}` : "";
+    return [
+      `completed in run ${inlineText(earlier2.run, 60)} by ${inlineText(earlier2.node, 60)}`,
+      where,
+      reviewNote(view)
+    ];
   }
   const r = view.last?.result;
   return [
     `completed by ${inlineText(view.last?.node ?? "?", 60)}`,
     r?.pr ? prText(r.pr) : r?.branch ? `branch ${inlineText(r.branch, 120)}` : "",
     r?.check ? `check ${checkVerdict(r.check)}` : "",
-    costText(cost.perTask.get(record2.task.id))
+    costText(cost.perTask.get(record2.task.id)),
+    reviewNote(view)
   ];
 }
 function waitingNote(record2, view, views) {
@@ -37977,7 +38206,7 @@ function waitingNote(record2, view, views) {
   const how = last.outcome === "failed" ? "failed" : `${inlineText(last.node, 60)} fell silent`;
   return `\u23F3 waiting to retry (attempt ${last.attempt} ${how})`;
 }
-function statusNote(record2, view, views) {
+function statusNote(record2, view, views, command) {
   const reason = view.reason && view.cause !== "stop" ? ` (${inlineText(view.reason, 200)})` : "";
   switch (view.status) {
     case "running": {
@@ -37993,54 +38222,25 @@ function statusNote(record2, view, views) {
     case "blocked":
     case "claimable":
       return waitingNote(record2, view, views);
+    case "review":
+      return awaitingNote(view, command);
     case "completed":
       return "\u2705 completed";
   }
 }
-function taskLine2(record2, view, views, cost) {
+function taskLine2(record2, view, views, cost, command) {
   const head = `**${record2.task.id}** ${inlineText(record2.task.title, 150)}`;
   if (view.status === "completed") {
     const notes = completedNotes(record2, view, cost).filter((n) => n !== "");
     return `- [x] ${head} \u2014 ${notes.join(" \xB7 ")}`;
   }
-  return `- [ ] ${head} \u2014 ${statusNote(record2, view, views)}`;
-}
-function runStart(state) {
-  const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
-  if (bids.length > 0) return Math.min(...bids);
-  return state.plan?.created;
-}
-function completedDurations(views, state) {
-  const out = [];
-  for (const v of views) {
-    const a = v.last;
-    if (v.status !== "completed" || !a || a.endedAt === void 0) continue;
-    if (state.tasks.get(v.id)?.task.completed_in) continue;
-    out.push(Math.max(0, a.endedAt - a.created));
-  }
-  return out;
-}
-function estimateLeft(state, views, now, gone) {
-  const durations = completedDurations(views.values(), state);
-  if (durations.length === 0) return void 0;
-  const average = durations.reduce((a, b) => a + b, 0) / durations.length;
-  const open3 = [...views.values()].filter((v) => !TERMINAL.has(v.status));
-  if (open3.length === 0) return void 0;
-  let work = 0;
-  let longest = 0;
-  for (const v of open3) {
-    const left = v.status === "running" && v.last ? Math.max(0, average - (now - v.last.created)) : average;
-    work += left;
-    longest = Math.max(longest, left);
-  }
-  const working = [...state.nodes.values()].filter((n) => !gone.has(n.id) && !n.spent).length;
-  return Math.max(longest, work / Math.max(1, working));
+  return `- [ ] ${head} \u2014 ${statusNote(record2, view, views, command)}`;
 }
 function footer(state, views, now, gone, cost) {
   const counts = /* @__PURE__ */ new Map();
   for (const v of views.values()) counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
   const parts = [`${counts.get("completed") ?? 0} of ${views.size} completed`];
-  for (const s of ["running", "failed", "skipped", "stopped"]) {
+  for (const s of ["running", "review", "failed", "skipped", "stopped"]) {
     const n = counts.get(s) ?? 0;
     if (n > 0) parts.push(`${n} ${s}`);
   }
@@ -38053,10 +38253,10 @@ function footer(state, views, now, gone, cost) {
   }
   const left = finished ? void 0 : estimateLeft(state, views, now, gone);
   if (left !== void 0) parts.push(`about ${formatDuration(left)} left`);
-  const lines = [parts.join(" \xB7 ")];
-  lines.push(costLine(cost, state.plan?.maxCostUsd));
-  if (state.stopped) lines.push(`\u{1F6D1} The run was stopped by ${inlineText(state.stopped.by, 100)}.`);
-  return lines;
+  const lines2 = [parts.join(" \xB7 ")];
+  lines2.push(costLine(cost, state.plan?.maxCostUsd));
+  if (state.stopped) lines2.push(`\u{1F6D1} The run was stopped by ${inlineText(state.stopped.by, 100)}.`);
+  return lines2;
 }
 function costLine(cost, budget) {
   const total = cost.totalUsd === 0 && cost.unknown > 0 ? "unknown" : formatCost(cost.totalUsd);
@@ -38103,14 +38303,14 @@ function readChecklist(body) {
   }
   return { run: parsed.data.run, shown };
 }
-function fitLines(lines, room) {
+function fitLines(lines2, room) {
   const out = [];
   let used = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const reserve = i === lines.length - 1 ? 0 : 40;
+  for (let i = 0; i < lines2.length; i++) {
+    const line = lines2[i];
+    const reserve = i === lines2.length - 1 ? 0 : 40;
     if (used + line.length + 1 + reserve > room) {
-      out.push(`- \u2026 and ${lines.length - i} more`);
+      out.push(`- \u2026 and ${lines2.length - i} more`);
       break;
     }
     out.push(line);
@@ -38133,8 +38333,9 @@ function renderChecklist(input) {
     ...input.extra?.length ? ["", ...input.extra] : []
   ];
   const fixed = [marker, title, "", ...note, "", ...end].join("\n").length;
-  const lines = ordered.map((r) => taskLine2(r, views.get(r.task.id), views, cost));
-  const body = [marker, title, "", ...note, ...fitLines(lines, BODY_ROOM - fixed), "", ...end].join("\n");
+  const command = input.command ?? "/p2p-dev";
+  const lines2 = ordered.map((r) => taskLine2(r, views.get(r.task.id), views, cost, command));
+  const body = [marker, title, "", ...note, ...fitLines(lines2, BODY_ROOM - fixed), "", ...end].join("\n");
   return { body, shown };
 }
 function findChecklist(comments, trust, run2) {
@@ -38278,6 +38479,8 @@ function waitsFor(action) {
       return `its claim of ${action.choice.task}, then the agent`;
     case "judge-stop":
       return `the permission of ${action.request.login}, who asked to stop the run`;
+    case "judge-review":
+      return `the permission of ${action.request.login}, who gave a verdict on a task's work`;
   }
 }
 
@@ -38366,16 +38569,26 @@ function earlierCompletions(comments, trust, currentRun, now) {
   const done = /* @__PURE__ */ new Map();
   for (const run2 of runs) {
     const state = fold(comments, { run: run2, trust });
-    for (const view of taskViews(state, now).values()) {
-      if (view.status !== "completed") continue;
+    const views = taskViews(state, now);
+    for (const view of views.values()) {
+      if (state.tasks.get(view.id)?.revision) continue;
+      let last = view;
+      while (last.review?.revisedIn) {
+        const next = views.get(last.review.revisedIn);
+        if (next?.status !== "completed") break;
+        last = next;
+      }
+      if (last.status !== "completed" || last.review?.state === "changes") continue;
       const task = state.tasks.get(view.id).task;
-      const result = view.last?.result;
-      const completion = task.completed_in ? { ...task.completed_in, title: task.title } : {
+      const result = last.last?.result;
+      const approved = last.review?.state === "approved" ? { approved: true } : {};
+      const completion = task.completed_in && last === view ? { ...task.completed_in, title: task.title, ...approved } : {
         title: task.title,
         run: run2,
-        node: view.last.node,
+        node: last.last.node,
         ...result?.branch ? { branch: result.branch } : {},
-        ...result?.pr ? { pr: result.pr } : {}
+        ...result?.pr ? { pr: result.pr } : {},
+        ...approved
       };
       done.set(view.id, completion);
     }
@@ -38386,8 +38599,9 @@ function carryOver(tasks, completions) {
   return tasks.map((task) => {
     const done = completions.get(task.id);
     if (!done || done.title !== task.title || task.error) return task;
-    const { title: _title, ...completedIn } = done;
-    return { ...task, completed_in: completedIn };
+    const { title: _title, approved, ...completedIn } = done;
+    const { review: _review, ...unreviewed } = task;
+    return { ...approved ? unreviewed : task, completed_in: completedIn };
   });
 }
 
@@ -38425,11 +38639,11 @@ var ITEM = /^( {0,1})[-*+] \[( |x|X)\]\s+(.*)$/;
 var FENCE = /^\s*(```|~~~)/;
 var ANNOTATION = /\(([^()]*:[^()]*)\)\s*$/;
 function tasksFromIssue(issue3) {
-  const lines = (issue3.body ?? "").replace(/\r\n?/g, "\n").split("\n");
+  const lines2 = (issue3.body ?? "").replace(/\r\n?/g, "\n").split("\n");
   const items = [];
   let current;
   let inFence = false;
-  for (const line of lines) {
+  for (const line of lines2) {
     if (FENCE.test(line)) inFence = !inFence;
     const item = inFence ? null : ITEM.exec(line);
     if (item) {
@@ -38474,23 +38688,25 @@ function parseHead(head) {
       fields.set(key, [kv[2].trim()]);
     } else if (key) fields.get(key).push(token.trim());
   }
-  const known = /* @__PURE__ */ new Set(["priority", "est", "estimate", "depends", "dependson", "deps"]);
+  const known = /* @__PURE__ */ new Set(["priority", "est", "estimate", "depends", "dependson", "deps", "review"]);
   if (![...fields.keys()].every((k) => known.has(k))) return base;
   const priority = fields.get("priority")?.[0]?.toLowerCase();
   const est = (fields.get("est") ?? fields.get("estimate"))?.[0];
   const depends = fields.get("depends") ?? fields.get("dependson") ?? fields.get("deps") ?? [];
+  const review = fields.get("review")?.[0]?.toLowerCase();
   return {
     title: head.slice(0, match.index).trim() || head,
     priority: priority === "high" || priority === "low" || priority === "medium" ? priority : "medium",
     ...est ? { est } : {},
+    ...review === "required" ? { review: "required" } : {},
     depends_on: depends.flatMap((d) => d.split(/\s+/)).filter((d) => d.length > 0 && d.toLowerCase() !== "none")
   };
 }
-function dedent(lines) {
-  while (lines.length > 0 && lines.at(-1).trim() === "") lines.pop();
-  const indents = lines.filter((l) => l.trim() !== "").map((l) => /^\s*/.exec(l)[0].length);
+function dedent(lines2) {
+  while (lines2.length > 0 && lines2.at(-1).trim() === "") lines2.pop();
+  const indents = lines2.filter((l) => l.trim() !== "").map((l) => /^\s*/.exec(l)[0].length);
   const cut = indents.length > 0 ? Math.min(...indents) : 0;
-  return lines.map((l) => l.slice(Math.min(cut, /^\s*/.exec(l)[0].length))).join("\n").trim();
+  return lines2.map((l) => l.slice(Math.min(cut, /^\s*/.exec(l)[0].length))).join("\n").trim();
 }
 
 // src/tasks/plan.ts
@@ -38504,7 +38720,8 @@ var PlannerOutputSchema = object({
       description: string2().optional(),
       priority: PrioritySchema.optional(),
       est: string2().max(50).optional(),
-      depends_on: array(string2()).optional()
+      depends_on: array(string2()).optional(),
+      review: literal("required").optional()
     })
   ).min(1, "the plan has no tasks").max(5e3, "a plan holds at most 5000 tasks")
 });
@@ -38534,7 +38751,8 @@ function draftsFromPlannerOutput(stdout) {
     body: t.body ?? t.description ?? "",
     priority: t.priority ?? "medium",
     ...t.est ? { est: t.est } : {},
-    depends_on: t.depends_on ?? []
+    depends_on: t.depends_on ?? [],
+    ...t.review ? { review: t.review } : {}
   }));
 }
 function clip(text, limit) {
@@ -38551,7 +38769,8 @@ function finalizePlan(drafts) {
       body: clip(d.body, LIMITS.body),
       priority: d.priority,
       ...d.est ? { est: d.est.slice(0, 50) } : {},
-      depends_on: [...new Set(d.depends_on)].slice(0, 100)
+      depends_on: [...new Set(d.depends_on)].slice(0, 100),
+      ...d.review ? { review: d.review } : {}
     };
     if (seen.has(d.id)) {
       task.id = `${d.id}-dup${tasks.length + 1}`;
@@ -39035,11 +39254,11 @@ function gitIn(cwd, settings = {}) {
     ...settings.remoteUrl ? remoteArgs(settings.remoteUrl) : []
   ];
   const withToken = isHttp(settings.remoteUrl) && !!settings.token;
-  const tryGit = (args, options2 = {}) => new Promise((resolve) => {
+  const tryGit = (args, options2 = {}) => new Promise((resolve2) => {
     try {
       settings.beforeEach?.();
     } catch (error3) {
-      resolve({ code: 1, stdout: "", stderr: error3.message, timedOut: false });
+      resolve2({ code: 1, stdout: "", stderr: error3.message, timedOut: false });
       return;
     }
     const network = options2.network === true && withToken;
@@ -39051,7 +39270,7 @@ function gitIn(cwd, settings = {}) {
       timeoutMs,
       ...network ? { token: settings.token } : {}
     };
-    spawnGit(command, resolve);
+    spawnGit(command, resolve2);
   });
   return {
     cwd,
@@ -39072,7 +39291,7 @@ function commandEnvironment(cwd, settings) {
     )
   };
 }
-function spawnGit(command, resolve) {
+function spawnGit(command, resolve2) {
   const { token, timeoutMs } = command;
   const network = token !== void 0;
   const child = spawn(resolveGit(), command.args, {
@@ -39102,7 +39321,7 @@ password=${token}
     settled = true;
     clearTimeout(timer);
     killGroup(child);
-    resolve({
+    resolve2({
       code: timedOut ? 124 : code ?? 1,
       stdout: stdout(),
       stderr: timedOut ? `did not finish within ${Math.round(timeoutMs / 1e3)}s and was stopped (its process group killed)` : stderr() || error3 || "",
@@ -39257,7 +39476,7 @@ function startProcess(options2) {
     timedOut = true;
     kill(`it ran longer than its timeout (${Math.round(options2.timeoutMs / 1e3)}s)`);
   }, options2.timeoutMs);
-  const done = new Promise((resolve) => {
+  const done = new Promise((resolve2) => {
     let spawnError;
     let settled = false;
     const settle2 = (code, signal2) => {
@@ -39268,7 +39487,7 @@ function startProcess(options2) {
       signalGroup(child, "SIGKILL");
       const strays = killMarked(marker);
       output.finish();
-      resolve({
+      resolve2({
         exitCode: code,
         signal: signal2,
         durationMs: Date.now() - started,
@@ -39306,8 +39525,8 @@ function onEnd(child, settle2) {
   child.on("close", (code, signal2) => settle2(code, signal2));
 }
 function lastLines(tail, tailChars) {
-  const lines = redact(tail).split("\n");
-  let outputTail = lines.slice(-60).join("\n");
+  const lines2 = redact(tail).split("\n");
+  let outputTail = lines2.slice(-60).join("\n");
   if (outputTail.length > tailChars) outputTail = outputTail.slice(-tailChars);
   return outputTail.trim();
 }
@@ -39435,6 +39654,20 @@ function stopBody(config2, request2) {
     comment_id: request2.commentId
   };
   return encode2(message, renderStop(message, request2.htmlUrl));
+}
+function reviewBody(config2, ask, task, comments) {
+  const message = {
+    ...envelope2(config2, newNonce()),
+    type: "review",
+    task,
+    verdict: ask.verdict,
+    by: { login: ask.login, id: ask.id },
+    ...ask.commentId !== void 0 ? { comment_id: ask.commentId } : {},
+    ...ask.reviewId !== void 0 ? { review_id: ask.reviewId } : {},
+    ...ask.htmlUrl ? { url: ask.htmlUrl.slice(0, 500) } : {},
+    comments: comments.slice(0, 1e4)
+  };
+  return encode2(message, renderReview(message));
 }
 
 // src/node/membership/planning-agent.ts
@@ -40018,12 +40251,9 @@ async function lead(ctx, bid, keeper, onPublished) {
     let usage;
     try {
       const planned = await planTasks(ctx, keeper);
-      tasks = planned.tasks;
       usage = planned.usage;
-      tasks = carryOver(
-        tasks,
-        earlierCompletions(ctx.thread.all(), ctx.trust, config2.run, ctx.client.clock.now())
-      );
+      const earlier2 = earlierCompletions(ctx.thread.all(), ctx.trust, config2.run, ctx.client.clock.now());
+      tasks = carryOver(withReviews(config2, planned.tasks), earlier2);
       const carried = tasks.filter((t) => t.completed_in);
       log.info(
         `planned ${tasks.length} task(s)` + (carried.length > 0 ? `; ${carried.length} completed in an earlier run and are not run again (${carried.map((t) => t.id).join(", ")})` : "")
@@ -40040,6 +40270,7 @@ async function lead(ctx, bid, keeper, onPublished) {
         node: config2.nodeId,
         term: bid.term,
         max_attempts: config2.maxAttempts,
+        ...reviewTimeout(config2, tasks),
         ...config2.maxCostUsd !== void 0 ? { max_cost_usd: config2.maxCostUsd } : {},
         planner: config2.planner,
         ...usage ? { usage } : {},
@@ -40125,6 +40356,12 @@ ${result.outputTail.slice(-1500)}` : ""}`
     );
   }
   return { tasks: finalizePlan(draftsFromPlannerOutput(result.stdout)) };
+}
+function withReviews(config2, tasks) {
+  return config2.reviewAll ? tasks.map((t) => ({ ...t, review: "required" })) : tasks;
+}
+function reviewTimeout(config2, tasks) {
+  return config2.reviewTimeoutMs !== void 0 && tasks.some((t) => t.review === "required") ? { review_timeout_ms: config2.reviewTimeoutMs } : {};
 }
 
 // src/protocol/budget-share.ts
@@ -40213,7 +40450,7 @@ async function withinPatience(ctx, pending, work, writeOwn) {
   const left = pending.claim.keeper.deadline() - ctx.client.clock.now();
   const ms = Math.max(0, Math.min(CARRY_PATIENCE_MS, left / 2));
   let timer;
-  const late = new Promise((resolve) => timer = setTimeout(() => resolve("late"), ms));
+  const late = new Promise((resolve2) => timer = setTimeout(() => resolve2("late"), ms));
   const first = await Promise.race([
     work.then(
       () => "done",
@@ -40279,27 +40516,27 @@ function attemptsThatMayStillWrite(ctx, choice) {
   );
 }
 function watchForEarlierOutcome(ctx, claim2) {
-  const earlier = attemptsThatMayStillWrite(ctx, claim2).filter((a) => a.outcome !== "failed");
-  if (earlier.length === 0) return { watching: false, stop: () => Promise.resolve() };
+  const earlier2 = attemptsThatMayStillWrite(ctx, claim2).filter((a) => a.outcome !== "failed");
+  if (earlier2.length === 0) return { watching: false, stop: () => Promise.resolve() };
   const watch = watchEvery(ctx.sleep, supersedeWatchMs(ctx.config), async () => {
     if (claim2.lost) return true;
-    await checkSuperseded(ctx, claim2, earlier);
+    await checkSuperseded(ctx, claim2, earlier2);
     return claim2.lost !== void 0;
   });
   return {
     watching: true,
     stop: async () => {
       await watch.stop();
-      if (!claim2.superseded) await checkSuperseded(ctx, claim2, earlier);
+      if (!claim2.superseded) await checkSuperseded(ctx, claim2, earlier2);
     }
   };
 }
 function supersedeWatchMs(config2) {
   return Math.min(Math.max(config2.pollMs * 5, 5e3), 3e4);
 }
-async function checkSuperseded(ctx, claim2, earlier) {
+async function checkSuperseded(ctx, claim2, earlier2) {
   let changed = false;
-  for (const a of earlier) {
+  for (const a of earlier2) {
     try {
       changed = await ctx.thread.reload(a.commentId) || changed;
     } catch (error3) {
@@ -40347,16 +40584,16 @@ function buildPrompt(issue3, task, state, attempt, comments = [], allowUntrusted
   const deps = task.depends_on.map((id2) => {
     const record2 = state.tasks.get(id2);
     const done = record2?.attempts.find((a) => a.outcome === "completed");
-    const lines = [`### ${id2}: ${record2 ? sanitizeText(record2.task.title) : "(unknown)"}`];
-    const earlier = record2?.task.completed_in;
-    if (earlier) lines.push(`Completed in an earlier run (${earlier.run}).`);
-    const pr = done?.result?.pr ?? earlier?.pr;
-    const branch = done?.result?.branch ?? earlier?.branch;
-    if (pr) lines.push(`Pull request: ${pr}`);
-    if (branch) lines.push(`Branch: ${branch}`);
+    const lines2 = [`### ${id2}: ${record2 ? sanitizeText(record2.task.title) : "(unknown)"}`];
+    const earlier2 = record2?.task.completed_in;
+    if (earlier2) lines2.push(`Completed in an earlier run (${earlier2.run}).`);
+    const pr = done?.result?.pr ?? earlier2?.pr;
+    const branch = done?.result?.branch ?? earlier2?.branch;
+    if (pr) lines2.push(`Pull request: ${pr}`);
+    if (branch) lines2.push(`Branch: ${branch}`);
     if (done?.result?.output_tail)
-      lines.push("Agent output (end):", "", sanitizeText(done.result.output_tail));
-    return lines.join("\n");
+      lines2.push("Agent output (end):", "", sanitizeText(done.result.output_tail));
+    return lines2.join("\n");
   });
   return [
     `You are working on one task of GitHub issue #${issue3.number} in this repository.`,
@@ -40682,8 +40919,8 @@ async function readUntilListed(ctx, commentId, abandon) {
 }
 async function settlePreviousAttempt(ctx, choice, claimCreated) {
   if (choice.attempt < 2) return;
-  const earlier = attemptsThatMayStillWrite(ctx, choice);
-  if (earlier.length === 0) return;
+  const earlier2 = attemptsThatMayStillWrite(ctx, choice);
+  if (earlier2.length === 0) return;
   const waitMs = surelyAfter(Date.parse(claimCreated)) + ctx.config.listingLagMs - ctx.client.clock.now();
   if (waitMs > 0) {
     ctx.log.info(
@@ -40695,7 +40932,7 @@ async function settlePreviousAttempt(ctx, choice, claimCreated) {
       () => ctx.sleep(waitMs)
     );
   }
-  for (const a of earlier)
+  for (const a of earlier2)
     await keepTrying(
       ctx,
       `reading attempt ${a.attempt} of ${choice.task} again`,
@@ -40852,7 +41089,22 @@ function parseCommand(firstLineOrBody, command) {
   if (!match) return void 0;
   const args = match[1]?.trim() ?? "";
   if (/^stop(?![\w-])/i.test(args)) return { kind: "stop" };
+  const review = reviewCommand(args, firstLineOrBody);
+  if (review) return review;
   return args === "" ? { kind: "start" } : { kind: "start", args };
+}
+var TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+function reviewCommand(args, body) {
+  const verb = /^(approve|changes|reject|request-changes)\S*/i.exec(args);
+  if (!verb) return void 0;
+  const verdict = /^approve/i.test(verb[0]) ? "approved" : "changes";
+  const words = args.slice(verb[0].length).trim();
+  const first = /^(\S+)\s*([\s\S]*)$/.exec(words);
+  const task = first && TASK_ID.test(first[1]) ? first[1] : void 0;
+  const rest = task ? first[2] : words;
+  const more = body.trim().split(/\r?\n/).slice(1).join("\n");
+  const comments = [rest, more].filter((t) => t.trim() !== "").join("\n").trim();
+  return { kind: "review", verdict, ...task ? { task } : {}, comments };
 }
 
 // src/node/watches/checklist-keeper.ts
@@ -41265,9 +41517,9 @@ function fenced2(ctx, claim2, task) {
 function dependencyBranches(state, task) {
   const out = [];
   for (const id2 of task.depends_on) {
-    const earlier = state.tasks.get(id2)?.task.completed_in;
-    if (earlier?.branch) {
-      out.push({ task: id2, branch: earlier.branch, ...earlier.pr ? { pr: earlier.pr } : {} });
+    const earlier2 = state.tasks.get(id2)?.task.completed_in;
+    if (earlier2?.branch) {
+      out.push({ task: id2, branch: earlier2.branch, ...earlier2.pr ? { pr: earlier2.pr } : {} });
       continue;
     }
     const done = state.tasks.get(id2)?.attempts.find((a) => a.outcome === "completed");
@@ -41859,6 +42111,21 @@ var TaskBranches = class _TaskBranches {
     });
     this.base = options2.baseBranch || (await this.git.try(["symbolic-ref", "--short", "-q", "HEAD"])).stdout.trim() || await defaultBranch(options2.client);
   }
+  /** The checkout's origin, as read before any agent ran. */
+  get origin() {
+    return this.url;
+  }
+  /**
+   * The node's git in the workspace (its config the node's own before every command) for work of another
+   * module's (workspace-merge.ts); the `.git` of nested repositories it hid is put back after.
+   */
+  async session(work) {
+    try {
+      return await work(this.git, (...listings) => this.hideGitlinks(...listings));
+    } finally {
+      this.nested.restore();
+    }
+  }
   /** The node's own config back in the workspace, and hooks an agent planted removed: for the job's later steps. */
   leave() {
     this.config.leave();
@@ -41917,9 +42184,9 @@ var TaskBranches = class _TaskBranches {
         ref
       ]);
       if (merged.code !== 0) {
-        const conflicted = (await git.try(["diff", "--name-only", "--diff-filter=U"])).stdout.trim().split("\n");
+        const conflicted2 = (await git.try(["diff", "--name-only", "--diff-filter=U"])).stdout.trim().split("\n");
         await git.try(["merge", "--abort"]);
-        const files = conflicted.filter(Boolean);
+        const files = conflicted2.filter(Boolean);
         const others = deps.slice(0, deps.indexOf(dep)).map((d) => d.task);
         return `merge conflict: the branch of ${dep.task} (${dep.branch}) does not merge cleanly into ${this.base}` + (others.length > 0 ? ` with ${others.join(", ")}` : "") + (files.length > 0 ? `; conflicting files: ${files.join(", ")}` : `: ${(merged.stdout + merged.stderr).trim()}`);
       }
@@ -41984,25 +42251,25 @@ var TaskBranches = class _TaskBranches {
   }
 };
 function pullRequestBody(issue3, task, attempt, { node: node2, deps, check, usage }) {
-  const lines = [
+  const lines2 = [
     `Task \`${task.id}\` of #${issue3}: **${task.title}**`,
     "",
     task.body ? task.body.slice(0, 2e4) : "",
     ""
   ];
   if (deps.length > 0) {
-    lines.push("Builds on (merged into this branch):");
-    for (const d of deps) lines.push(`- \`${d.task}\`: ${d.pr ?? `\`${d.branch}\``}`);
-    lines.push("");
+    lines2.push("Builds on (merged into this branch):");
+    for (const d of deps) lines2.push(`- \`${d.task}\`: ${d.pr ?? `\`${d.branch}\``}`);
+    lines2.push("");
   }
   if (check)
-    lines.push(
+    lines2.push(
       `Checked: \`${check.command}\` passed${check.fix_rounds > 0 ? ` after ${check.fix_rounds} fix round(s)` : ""}.`,
       ""
     );
-  if (usage) lines.push(`Agent cost: ${formatUsage(usage)}.`, "");
-  lines.push(`Made by p2p-dev (attempt ${attempt}, node \`${node2}\`). Part of #${issue3}.`);
-  return lines.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n");
+  if (usage) lines2.push(`Agent cost: ${formatUsage(usage)}.`, "");
+  lines2.push(`Made by p2p-dev (attempt ${attempt}, node \`${node2}\`). Part of #${issue3}.`);
+  return lines2.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n");
 }
 
 // src/delivery/persisted-credentials.ts
@@ -42161,6 +42428,114 @@ async function openBranches(ctx, author) {
   }
 }
 
+// src/protocol/review-requests.ts
+function reviewTargets(state, now, ask) {
+  const views = taskViews(state, now);
+  const awaiting = [...views.values()].filter((v) => v.status === "review").map((v) => v.id);
+  if (ask.task && state.tasks.has(ask.task)) {
+    const view = views.get(ask.task);
+    if (view.status !== "review")
+      return { refused: `task ${ask.task} is not awaiting a review (it is ${view.status})` };
+    return { tasks: [ask.task], comments: ask.comments };
+  }
+  const comments = [ask.task, ask.comments].filter(Boolean).join(" ");
+  if (awaiting.length === 0) return { refused: "no task is awaiting a review" };
+  if (awaiting.length === 1 || ask.verdict === "approved") return { tasks: awaiting, comments };
+  return { refused: `name the task to send back: ${awaiting.join(", ")} await a review` };
+}
+
+// src/node/watches/review-watch.ts
+function reviewRequests(comments, state, trust, command) {
+  const start = runStart2(state);
+  if (start === void 0 || !state.plan) return [];
+  const out = [];
+  for (const c of comments) {
+    if (!c.body.startsWith(command, Math.max(0, c.body.search(/\S/)))) continue;
+    const user2 = c.user;
+    if (!user2 || user2.type === "Bot" || user2.login.endsWith("[bot]") || isTrusted(trust, user2)) continue;
+    if (Date.parse(c.created_at) < start) continue;
+    const parsed = parseCommand(c.body, command);
+    if (parsed?.kind !== "review") continue;
+    const { kind: _kind, ...verdict } = parsed;
+    out.push({
+      commentId: c.id,
+      login: user2.login,
+      id: user2.id,
+      ...c.html_url ? { htmlUrl: c.html_url } : {},
+      ...verdict
+    });
+  }
+  return out;
+}
+function relayed(state) {
+  const ids = /* @__PURE__ */ new Set();
+  for (const e of state.entries)
+    if (e.status !== "forged" && e.status !== "other-run" && e.message?.type === "review" && e.message.comment_id)
+      ids.add(e.message.comment_id);
+  return ids;
+}
+var ReviewWatch = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  /** Verdicts judged already (relayed, refused, or for no task awaiting one). */
+  judged = /* @__PURE__ */ new Set();
+  /** Whether a person may give a verdict: write permission, asked once per login. */
+  allowed = /* @__PURE__ */ new Map();
+  /** The oldest verdict this node has not judged and nobody has relayed, while the run is not stopped. */
+  pending(state) {
+    if (state.stopped || !state.plan) return void 0;
+    const done = relayed(state);
+    const command = this.ctx.config.triggerCommand ?? "/p2p-dev";
+    return reviewRequests(this.ctx.thread.all(), state, this.ctx.trust, command).find(
+      (r) => !this.judged.has(r.commentId) && !done.has(r.commentId)
+    );
+  }
+  /** Check who gave the verdict; relay it for each task it is for when they may write to the repository. */
+  async judge(ask) {
+    const { ctx } = this;
+    this.judged.add(ask.commentId);
+    let allowed = this.allowed.get(ask.login);
+    if (allowed === void 0) {
+      try {
+        const permission = await keepTrying(
+          ctx,
+          `checking whether ${ask.login} may review the run's work`,
+          () => permissionOf(ctx.client, ask.login)
+        );
+        allowed = canStart(permission);
+        this.allowed.set(ask.login, allowed);
+      } catch (error3) {
+        ctx.log.warning(`could not check who reviewed the work: ${getErrorMessage(error3)}`);
+        return;
+      }
+    }
+    if (!allowed) {
+      ctx.log.info(
+        `ignoring the verdict of ${ask.login} in comment ${ask.commentId}: reviewing takes write permission`
+      );
+      return;
+    }
+    const state = foldThread(ctx);
+    const targets = reviewTargets(state, ctx.client.clock.now(), ask);
+    if ("refused" in targets) {
+      ctx.log.info(`not relaying the verdict in comment ${ask.commentId}: ${targets.refused}`);
+      return;
+    }
+    for (const task of targets.tasks) {
+      ctx.log.info(
+        `\u{1F440} ${ask.login} ${ask.verdict === "approved" ? "approved" : "asked for changes to"} ${task} (comment ${ask.commentId}): relaying it`
+      );
+      await keepTrying(
+        ctx,
+        `relaying the review of ${task}`,
+        () => ctx.thread.post(reviewBody(ctx.config, ask, task, targets.comments))
+      );
+    }
+  }
+};
+
 // src/node/membership/leave-run.ts
 async function leaveRun(node2, state) {
   const { ctx, ledger, headroom } = node2;
@@ -42278,6 +42653,7 @@ function step(view, memory) {
   if (runFinished(state, view.serverNow, view.settings.listingLagMs))
     return { action: { kind: "leave" }, memory };
   if (view.stopRequest) return { action: { kind: "judge-stop", request: view.stopRequest }, memory };
+  if (view.reviewRequest) return { action: { kind: "judge-review", request: view.reviewRequest }, memory };
   return state.plan ? stepWorker(view, memory) : stepElecting(view, memory);
 }
 function stepElecting(view, memory) {
@@ -42381,6 +42757,7 @@ async function followRun(ctx) {
     liveness: new LivenessWatch(run2),
     headroom: new Headroom(ctx.client, ctx.log),
     stops: new StopWatch(run2),
+    reviews: new ReviewWatch(run2),
     checklist: new ChecklistKeeper(run2),
     loggedRejections: /* @__PURE__ */ new Set(),
     lastTally: ""
@@ -42469,7 +42846,8 @@ function viewOf(member, state, gone) {
     jobs: member.liveness.facts(),
     stretch: member.headroom.stretch(),
     ...optional2("stopRequest", member.stops.pending(state)),
-    ...optional2("stoppedBy", member.stops.stoppedBy(state))
+    ...optional2("stoppedBy", member.stops.stoppedBy(state)),
+    ...optional2("reviewRequest", member.reviews.pending(state))
   };
 }
 async function perform(member, action, state) {
@@ -42526,6 +42904,9 @@ async function perform(member, action, state) {
       return claimAndRun(member, action.choice, state);
     case "judge-stop":
       await member.stops.judge(action.request);
+      return false;
+    case "judge-review":
+      await member.reviews.judge(action.request);
       return false;
   }
 }
@@ -42602,22 +42983,17 @@ function boundInstances(requested, settings) {
 function matrixOf(instances) {
   return Array.from({ length: instances }, (_, i) => i + 1);
 }
-function stopAsked(payload, author, issueNumber) {
-  const reason = "the comment asks to stop the run";
+function personAsking(payload, author, issueNumber) {
   const comment = payload.comment;
   const id2 = comment?.user?.id;
   if (!author || author.type === "Bot" || author.login.endsWith("[bot]") || issueNumber === void 0 || typeof comment?.id !== "number" || typeof id2 !== "number")
-    return { start: false, reason };
+    return void 0;
   return {
-    start: false,
-    reason,
-    stop: {
-      issueNumber,
-      commentId: comment.id,
-      login: author.login,
-      id: id2,
-      ...typeof comment.html_url === "string" ? { htmlUrl: comment.html_url } : {}
-    }
+    issueNumber,
+    commentId: comment.id,
+    login: author.login,
+    id: id2,
+    ...typeof comment.html_url === "string" ? { htmlUrl: comment.html_url } : {}
   };
 }
 function decideStart(eventName, payload, settings) {
@@ -42644,7 +43020,16 @@ function decideStart(eventName, payload, settings) {
       return { start: false, reason: `comment event "${String(payload.action)}" is not a new comment` };
     const command = parseCommand(body, settings.command);
     if (!command) return { start: false, reason: `the comment does not start with ${settings.command}` };
-    if (command.kind === "stop") return stopAsked(payload, author, issueNumber);
+    if (command.kind === "stop") {
+      const stop = personAsking(payload, author, issueNumber);
+      return { start: false, reason: "the comment asks to stop the run", ...stop ? { stop } : {} };
+    }
+    if (command.kind === "review") {
+      const asking = personAsking(payload, author, issueNumber);
+      const { kind: _kind, ...verdict } = command;
+      const review = asking ? { ...asking, ...verdict } : void 0;
+      return { start: false, reason: "the comment gives a verdict on a task", ...review ? { review } : {} };
+    }
     if (!author || issueNumber === void 0)
       return { start: false, reason: "the event has no author or issue" };
     if (author.type === "Bot" || author.login.endsWith("[bot]")) {
@@ -42774,11 +43159,48 @@ function laterRun(comments, trust, run2, after) {
   });
 }
 
+// src/trigger/relay-review.ts
+async function relayReview(client, asked, log) {
+  const permission = await permissionOf(client, asked.login);
+  if (!canStart(permission)) {
+    log.info(
+      `not relaying the verdict of ${asked.login} in comment ${asked.commentId}: their permission is ${permission}, and reviewing takes write`
+    );
+    return "refused";
+  }
+  const thread = new IssueThread(client, asked.issueNumber);
+  await thread.refresh(true);
+  const trust = makeTrust(await actionIdentity(client));
+  const comments = thread.all();
+  const found = latestBeacon(comments, trust);
+  if (!found) {
+    log.info(`no run in progress on #${asked.issueNumber} (no stop beacon on the issue)`);
+    return "no-run";
+  }
+  const state = fold(comments, { run: found.beacon.run, trust });
+  const already = state.entries.some(
+    (e) => e.status === "accepted" && e.message?.type === "review" && e.message.comment_id === asked.commentId
+  );
+  if (already) return "relayed";
+  const targets = reviewTargets(state, client.clock.now(), asked);
+  if ("refused" in targets) {
+    log.info(`not relaying the verdict in comment ${asked.commentId}: ${targets.refused}`);
+    return "not-awaiting";
+  }
+  const relay = { run: found.beacon.run, nodeId: `relay-${client.owner}-${asked.commentId}` };
+  for (const task of targets.tasks) {
+    log.info(`\u{1F440} relaying the verdict of ${asked.login} on ${task} (comment ${asked.commentId})`);
+    await thread.post(reviewBody(relay, asked, task, targets.comments));
+  }
+  return "relayed";
+}
+
 // src/trigger/run-trigger.ts
 async function runTrigger(client, request2, log, allowUntrustedAuthors = false, command = "/p2p-dev") {
   if (!request2.start) {
     log.info(`no run: ${request2.reason}`);
     if (request2.stop) await relayStop(client, request2.stop, command, log);
+    if (request2.review) await relayReview(client, request2.review, log);
     return { shouldRun: false, reason: request2.reason };
   }
   const permission = await permissionOf(client, request2.sender.login);
@@ -42933,16 +43355,16 @@ function summarize(state, now) {
 }
 function taskSummary(record2, view, cost) {
   const last = view.last;
-  const earlier = record2.task.completed_in;
+  const earlier2 = record2.task.completed_in;
   return {
     id: record2.task.id,
     title: record2.task.title,
     status: view.status,
     attempts: view.attempts,
-    ...earlier ? {
-      node: earlier.node,
-      ...earlier.pr ? { pr: earlier.pr } : {},
-      ...earlier.branch ? { branch: earlier.branch } : {}
+    ...earlier2 ? {
+      node: earlier2.node,
+      ...earlier2.pr ? { pr: earlier2.pr } : {},
+      ...earlier2.branch ? { branch: earlier2.branch } : {}
     } : {},
     ...last ? { node: last.node } : {},
     ...last?.result ? { durationMs: last.result.duration_ms } : {},
@@ -43003,6 +43425,7 @@ var ICON = {
   failed: "\u274C",
   skipped: "\u23ED\uFE0F",
   running: "\u23F3",
+  review: "\u{1F440}",
   claimable: "\u23F8\uFE0F",
   blocked: "\u23F8\uFE0F",
   stopped: "\u{1F6D1}"
@@ -43010,32 +43433,32 @@ var ICON = {
 var SUMMARY_MARKER = (run2) => `<!-- p2p-dev-summary run=${run2} -->`;
 function renderSummary(s) {
   const pct = `${Math.round(s.successRate * 100)}%`;
-  const lines = [
+  const lines2 = [
     `## p2p-dev run ${s.run}: ${s.totals.completed} of ${s.totals.total} task(s) completed (${pct})`,
     "",
     `Leader: ${s.leader ? `\`${s.leader}\`` : "none"} \xB7 nodes: ${s.nodes.length}` + (s.electionToPlanMs !== void 0 ? ` \xB7 election to plan: ${formatDuration(s.electionToPlanMs)}` : "") + (s.elapsedMs !== void 0 ? ` \xB7 elapsed: ${formatDuration(s.elapsedMs)}` : "")
   ];
   if (s.stopped)
-    lines.push(
+    lines2.push(
       "",
       `Stopped by @${cellText(s.stopped.by, 100)} (comment ${s.stopped.commentId}); ${s.stopped.tasks} task(s) stopped.`
     );
   if (s.planningError)
-    lines.push("", `Planning failed: ${s.planningError.replace(/\s+/g, " ").slice(0, 500)}`);
-  if (s.tasks.length > 0) lines.push("", ...taskTable(s));
-  const unfinished = s.totals.running + s.totals.claimable + s.totals.blocked;
-  lines.push(
+    lines2.push("", `Planning failed: ${s.planningError.replace(/\s+/g, " ").slice(0, 500)}`);
+  if (s.tasks.length > 0) lines2.push("", ...taskTable(s));
+  const unfinished = s.totals.running + s.totals.claimable + s.totals.blocked + s.totals.review;
+  lines2.push(
     "",
     `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` + (s.totals.stopped > 0 ? `, ${s.totals.stopped} stopped` : "") + (unfinished > 0 ? `, ${unfinished} unfinished` : "") + `. API spent on tasks: ${s.api.requests} requests, ${s.api.writes} content-creating.` + changesSentence(s.tasks)
   );
   const cost = costLines(s);
-  if (cost.length > 0) lines.push("", ...cost);
+  if (cost.length > 0) lines2.push("", ...cost);
   if (s.spent.nodes > 0)
-    lines.push(
+    lines2.push(
       "",
       `API cost of the run: ${s.spent.requests} counted requests (${s.spent.writes} comments posted) and ${s.spent.notModified} free 304s, as recorded by ${s.spent.nodes} of ${s.nodes.length} node(s) when they left` + (s.spent.nodes < s.nodes.length ? " (nodes that died recorded nothing)" : "") + "." + (s.budget ? ` ${budgetSentence(s.spent.requests, s.budget, s.elapsedMs)}` : "")
     );
-  return lines.join("\n");
+  return lines2.join("\n");
 }
 function taskTable(s) {
   const checks = s.tasks.some((t) => t.check);
@@ -43050,7 +43473,7 @@ function taskTable(s) {
     ...costs ? ["agent cost"] : [],
     "result"
   ];
-  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+  const lines2 = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
   for (const t of s.tasks) {
     const status = `${ICON[t.status]} ${t.status}${t.reason ? ` (${cellText(t.reason, 120)})` : ""}`;
     const took = t.durationMs !== void 0 ? formatDuration(t.durationMs) : "";
@@ -43064,15 +43487,15 @@ function taskTable(s) {
       ...costs ? [costCell(t)] : [],
       resultCell(t)
     ];
-    lines.push(`| ${cells.join(" | ")} |`);
+    lines2.push(`| ${cells.join(" | ")} |`);
   }
   const commands = [...new Set(s.tasks.flatMap((t) => t.check ? [t.check.command] : []))];
   if (commands.length > 0)
-    lines.push(
+    lines2.push(
       "",
       `Checked with ${commands.map((c) => `\`${c.replace(/\s+/g, " ").slice(0, 200).replace(/`/g, "'")}\``).join(", ")}.`
     );
-  return lines;
+  return lines2;
 }
 function formatDollars(usd, unknown2) {
   if (!unknown2) return formatCost(usd);
@@ -43090,27 +43513,27 @@ function costCell(t) {
   return rest ? `${money} \xB7 ${rest}` : money;
 }
 function costLines(s) {
-  const lines = [];
+  const lines2 = [];
   const { totalUsd, unknownTasks } = s.cost;
   if (s.usage || unknownTasks > 0 || s.costBudget) {
     const rest = withoutCost(s.usage);
-    lines.push(
+    lines2.push(
       `Agent cost of the run: ${formatDollars(totalUsd, unknownTasks > 0)}` + (unknownTasks > 0 ? ` (${unknownTasks} task(s) did not report a cost)` : "") + (rest ? ` \xB7 ${rest}` : "") + (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : "") + ", as the agents reported it (attempts whose outcome was never recorded are not counted)."
     );
   }
   const b = s.costBudget;
-  if (!b) return lines;
+  if (!b) return lines2;
   const max = formatCost(b.maxUsd);
   const unreported = b.wholeCaps ? ` ${b.wholeCaps} outcome(s) that reported no cost count their whole cap against it.` : unknownTasks > 0 ? " Costs the agents did not report are not counted against it." : "";
-  if (!b.spent) lines.push("", `Budget: ${formatCost(b.leftUsd)} of ${max} left.${unreported}`);
+  if (!b.spent) lines2.push("", `Budget: ${formatCost(b.leftUsd)} of ${max} left.${unreported}`);
   else if (s.stopped || b.notRun === 0 && b.notRetried === 0)
-    lines.push("", `The run's budget of ${max} was spent.`);
+    lines2.push("", `The run's budget of ${max} was spent.`);
   else
-    lines.push(
+    lines2.push(
       "",
       `The run's budget of ${max} was spent: ${b.notRun} task(s) were not run.` + (b.notRetried > 0 ? ` ${b.notRetried} failed task(s) were not retried.` : "")
     );
-  return lines;
+  return lines2;
 }
 function budgetSentence(requests, b, elapsedMs) {
   const hours = elapsedMs !== void 0 && elapsedMs > 36e5 ? elapsedMs / 36e5 : 1;
@@ -43133,8 +43556,8 @@ function completedWork(state, id2) {
       ...result.usage ? { usage: result.usage } : {},
       ...result.diff ? { diff: result.diff } : {}
     };
-  const earlier = record2?.task.completed_in;
-  return earlier?.branch ? { branch: earlier.branch } : void 0;
+  const earlier2 = record2?.task.completed_in;
+  return earlier2?.branch ? { branch: earlier2.branch } : void 0;
 }
 function isCompleted(state, id2) {
   const record2 = state.tasks.get(id2);
@@ -43189,11 +43612,17 @@ function checkText(check) {
   const rounds = check.fix_rounds > 0 ? ` after ${check.fix_rounds} fix round(s)` : "";
   return `\`${cell(check.command, 80)}\` ${check.passed ? "passed" : "failed"}${rounds}`;
 }
+function agentMergeText(m) {
+  const a = m.agentMerge;
+  if (!a) return "";
+  const cost = formatUsage(a.usage);
+  return `merged by the agent (it conflicted with ${a.with.join(", ") || "the tasks merged before it"})` + (a.reused ? ", its merge from an earlier run" : cost ? `, ${cost}` : "");
+}
 function closesIssue(i) {
   return i.plan.notCompleted.length === 0 && i.notMerged.length === 0 && i.merged.length > 0;
 }
 function integrationBody(issue3, i) {
-  const lines = [
+  const lines2 = [
     closesIssue(i) ? `Closes #${issue3}: every task of the issue, merged in the order they build on each other.` : `Part of #${issue3}: the tasks below are merged; the ones left out are listed at the end. Merging this does not close the issue.`,
     "",
     "| task | commits | changes | check | agent cost |",
@@ -43201,8 +43630,12 @@ function integrationBody(issue3, i) {
   ];
   for (const m of i.merged) {
     const commits = m.commits.length ? m.commits.slice(0, 10).map((c) => `\`${c.sha}\` ${cell(c.subject, 80)}`).join("<br>") + (m.commits.length > 10 ? `<br>\u2026 ${m.commits.length - 10} more` : "") : "none of its own";
-    lines.push(
-      `| \`${m.task.id}\`: ${cell(m.task.title)}${m.deps.length ? ` (builds on ${m.deps.join(", ")})` : ""} | ${commits} | ${m.diff ? formatDiff(m.diff) : ""} | ${checkText(m.check)} | ${cell(formatUsage(m.usage))} |`
+    const how = [
+      ...m.deps.length ? [`builds on ${m.deps.join(", ")}`] : [],
+      ...m.agentMerge ? [cell(agentMergeText(m))] : []
+    ];
+    lines2.push(
+      `| \`${m.task.id}\`: ${cell(m.task.title)}${how.length ? ` (${how.join("; ")})` : ""} | ${commits} | ${m.diff ? formatDiff(m.diff) : ""} | ${checkText(m.check)} | ${cell(formatUsage(m.usage))} |`
     );
   }
   const left = [
@@ -43212,13 +43645,13 @@ function integrationBody(issue3, i) {
     ...i.plan.notCompleted.map((n) => `- \`${n.task.id}\` (${cell(n.task.title)}): ${cell(n.why, 500)}.`)
   ];
   if (i.plan.unchanged.length)
-    lines.push("", `Completed with no changes: ${i.plan.unchanged.map((t) => `\`${t.id}\``).join(", ")}.`);
-  if (left.length) lines.push("", "**Left out**", "", ...left);
-  lines.push(
+    lines2.push("", `Completed with no changes: ${i.plan.unchanged.map((t) => `\`${t.id}\``).join(", ")}.`);
+  if (left.length) lines2.push("", "**Left out**", "", ...left);
+  lines2.push(
     "",
     `Made by p2p-dev from the task branches \`p2p/issue-${issue3}/<task>\`; a re-run rebuilds this branch.`
   );
-  return lines.join("\n").slice(0, 6e4);
+  return lines2.join("\n").slice(0, 6e4);
 }
 function integrationSummary(i, error3) {
   if (error3) return [`**Pull request for the issue:** not made: ${cell(error3, 500)}`];
@@ -43230,12 +43663,14 @@ function integrationSummary(i, error3) {
     ];
   const where = i.pr ?? `branch \`${i.branch}\` (no pull request: ${cell(i.prError ?? "unknown", 300)})`;
   const verb = i.pr ? i.updated ? "updated" : "opened" : "pushed";
-  const lines = [
+  const lines2 = [
     `**Pull request for the issue:** ${where}, ${verb} with ${i.merged.length} task(s) merged into \`${i.branch}\`${closesIssue(i) ? "; merging it closes the issue" : ""}.`
   ];
-  for (const n of i.notMerged) lines.push(`- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`);
-  if (i.ci) lines.push(ciLine(i.ci, i.ciFix));
-  return lines;
+  for (const m of i.merged)
+    if (m.agentMerge) lines2.push(`- \`${m.task.id}\` ${cell(agentMergeText(m), 300)}.`);
+  for (const n of i.notMerged) lines2.push(`- \`${n.task.id}\` not merged: ${cell(n.why, 500)}.`);
+  if (i.ci) lines2.push(ciLine(i.ci, i.ciFix));
+  return lines2;
 }
 function ciLine(ci, fix) {
   const rounds = fix && fix.rounds > 0 ? ` after ${fix.rounds} fix round(s) by the agent` : "";
@@ -43288,15 +43723,22 @@ async function finalChecklist(thread, state, trust, now, log, extra = []) {
   }
 }
 async function runAggregate(client, options2) {
+  try {
+    return await aggregate(client, options2);
+  } finally {
+    await options2.integrate?.finish?.();
+  }
+}
+async function aggregate(client, options2) {
   const identity = await actionIdentity(client);
   const trust = makeTrust(identity, options2.trustedAuthors);
   const thread = new IssueThread(client, options2.issueNumber);
   await thread.refresh();
   const state = fold(thread.all(), { run: options2.run, trust });
   const summary2 = summarize(state, client.clock.now());
-  const { integration, lines } = await integrateRun(state, identity, options2);
+  const { integration, lines: lines2 } = await integrateRun(state, identity, options2);
   const render = (extra) => [renderSummary(summary2), ...extra.length ? ["", ...extra] : []].join("\n");
-  let markdown = render(lines);
+  let markdown = render(lines2);
   const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(options2.run)) && isTrusted(trust, c.user));
   const write = (text, id2 = existing?.id) => id2 ? thread.edit(id2, `${SUMMARY_MARKER(options2.run)}
 ${text}
@@ -43305,7 +43747,7 @@ ${text}
 `);
   const comment = await write(markdown);
   options2.log.info(`${existing ? "updated" : "posted"} the run summary in comment ${comment.id}`);
-  await finalChecklist(thread, state, trust, client.clock.now(), options2.log, lines);
+  await finalChecklist(thread, state, trust, client.clock.now(), options2.log, lines2);
   if (options2.labels) await labelOutcome(client, options2.issueNumber, summary2, options2.labels, options2.log);
   await mkdir2(path11.dirname(options2.metricsFile), { recursive: true });
   await writeFile2(
@@ -43345,7 +43787,7 @@ async function ciOf(integration, identity, state, options2) {
 async function integrateRun(state, identity, options2) {
   if (!options2.integrate || !state.plan) return { lines: [] };
   try {
-    const integration = await options2.integrate.build(integrationPlan(state), identity);
+    const integration = await options2.integrate.build(integrationPlan(state), identity, state);
     if (!integration) return { lines: [] };
     if (integration.pr) options2.log.info(`the issue's pull request: ${integration.pr}`);
     return { integration, lines: integrationSummary(integration) };
@@ -43360,6 +43802,63 @@ async function integrateRun(state, identity, options2) {
 import { mkdtempSync, rmSync as rmSync7 } from "node:fs";
 import os6 from "node:os";
 import path12 from "node:path";
+
+// src/delivery/merge-resolution.ts
+var mergeBranch = (issue3, task) => `p2p/issue-${issue3}-merge/${task}`;
+var COST_TRAILER = "P2p-Agent-Cost-Usd";
+var costTrailer = (usage) => usage?.cost_usd !== void 0 ? `
+
+${COST_TRAILER}: ${usage.cost_usd}` : "";
+async function earlier(git, fetchRef, c) {
+  let ref;
+  try {
+    ref = await fetchRef(c.to);
+  } catch {
+    return void 0;
+  }
+  const [commit, ...parents] = (await git.run(["rev-list", "--parents", "-n", "1", ref])).split(" ");
+  if (!commit || parents.length !== 2 || parents[1] !== c.tip) return void 0;
+  const treeOf = (sha) => git.run(["rev-parse", `${sha}^{tree}`]);
+  if (await treeOf(parents[0]) !== await treeOf(c.head)) return void 0;
+  const message = await git.run(["log", "-1", "--format=%B", commit]);
+  const cost = new RegExp(`^${COST_TRAILER}: ([0-9.]+)$`, "m").exec(message)?.[1];
+  return {
+    tree: await treeOf(commit),
+    message,
+    ...cost !== void 0 ? { usage: { cost_usd: Number(cost) } } : {}
+  };
+}
+async function mergeByAgent(git, resolver, fetchRef, c) {
+  const by = { with: c.with.map((t) => t.task.id) };
+  try {
+    const found = await earlier(git, fetchRef, c);
+    if (found) {
+      const commit = await git.run([
+        ...identityArgs(c.author),
+        "commit-tree",
+        found.tree,
+        "-p",
+        c.head,
+        "-p",
+        c.tip,
+        "-m",
+        found.message
+      ]);
+      await git.run(["merge", "--ff-only", "--quiet", commit]);
+      return { ...by, ...found.usage ? { usage: found.usage } : {}, reused: true };
+    }
+    const merged = await resolver.resolve(c);
+    if (!merged.ok) return { error: merged.error };
+    const ref = await fetchRef(c.to);
+    if (await git.run(["rev-parse", ref]) !== merged.commit) return { error: `${c.to} moved` };
+    await git.run(["merge", "--ff-only", "--quiet", ref]);
+    return { ...by, ...merged.usage ? { usage: merged.usage } : {} };
+  } catch (error3) {
+    return { error: getErrorMessage(error3) };
+  }
+}
+
+// src/delivery/issue-branch.ts
 async function integrateIssue(plan, options2) {
   const url = (await gitIn(options2.workspace).run(["config", "--get", "remote.origin.url"])).trim();
   const checkedOut = (await gitIn(options2.workspace).try(["symbolic-ref", "--short", "-q", "HEAD"])).stdout.trim();
@@ -43419,7 +43918,8 @@ async function mergeAll(git, options2, w) {
     const outcome = await mergeOne(git, options2, item, ref, {
       refs,
       baseRef: w.baseRef,
-      merged: w.result.merged
+      merged: w.result.merged,
+      fetchRef: w.fetchRef
     });
     if ("why" in outcome) w.result.notMerged.push(outcome);
     else {
@@ -43459,6 +43959,9 @@ async function mergeOne(git, options2, item, ref, w) {
     ref
   ]);
   if (merged.code === 0) return { ...item, commits };
+  return conflicted(git, options2, { ...item, commits }, tip, w);
+}
+async function conflicted(git, options2, item, tip, w) {
   const files = (await git.try(["diff", "--name-only", "--diff-filter=U"])).stdout.trim().split("\n").filter(Boolean);
   await git.try(["merge", "--abort"]);
   const conflictsWith = [];
@@ -43469,12 +43972,31 @@ async function mergeOne(git, options2, item, ref, w) {
   options2.log.warning(
     `${item.task.id} does not merge into the issue's branch` + (conflictsWith.length > 0 ? ` with ${conflictsWith.join(", ")}` : "") + (files.length > 0 ? `; conflicting files: ${files.join(", ")}` : "")
   );
-  return {
-    ...item,
-    why: `its branch conflicts with ${conflictsWith.length > 0 ? conflictsWith.join(", ") : "the tasks merged before it"}` + (files.length > 0 ? ` in ${files.join(", ")}` : ""),
-    conflictsWith,
-    files
-  };
+  let why = `its branch conflicts with ${conflictsWith.length > 0 ? conflictsWith.join(", ") : "the tasks merged before it"}` + (files.length > 0 ? ` in ${files.join(", ")}` : "");
+  if (options2.resolver) {
+    const others = w.merged.filter((m) => conflictsWith.includes(m.task.id));
+    const resolved = await mergeByAgent(git, options2.resolver, w.fetchRef, {
+      item,
+      with: others.length > 0 ? others : w.merged,
+      files,
+      source: git.cwd,
+      sourceBranch: integrationBranch(options2.issueNumber),
+      head: await git.run(["rev-parse", "HEAD"]),
+      tip,
+      to: mergeBranch(options2.issueNumber, item.task.id),
+      author: options2.author
+    });
+    if (!("error" in resolved)) {
+      options2.log.info(
+        `\u{1F91D} ${item.task.id} merged by the agent${resolved.reused ? " (an earlier run\u2019s merge)" : ""}`
+      );
+      return { ...item, agentMerge: resolved };
+    }
+    options2.log.warning(`the agent could not merge ${item.task.id}: ${resolved.error}`);
+    why += `; the agent could not resolve it: ${resolved.error}`;
+  }
+  const { commits: _commits, ...task } = item;
+  return { ...task, why, conflictsWith, files };
 }
 async function openIssuePullRequest(options2, result) {
   try {
@@ -43656,7 +44178,6 @@ import path13 from "node:path";
 import os7 from "node:os";
 import { mkdtempSync as mkdtempSync2, rmSync as rmSync8 } from "node:fs";
 var LOG_TAIL = 4e3;
-var MIN_ROUND_USD = 0.02;
 async function fixPrompt(client, issue3, i, failing) {
   const parts = [
     `The pull request for issue #${issue3} (branch ${i.branch}, into ${i.base}) merges the work of its tasks, and its CI fails.`,
@@ -43684,57 +44205,32 @@ async function fixPrompt(client, issue3, i, failing) {
 }
 async function fixCi(integration, first, o) {
   if (first.state !== "failing" || o.attempts <= 0) return { ci: first, rounds: 0 };
-  const url = (await gitIn(o.config.workspace).run(["config", "--get", "remote.origin.url"])).trim();
-  const scratch = mkdtempSync2(path13.join(os7.tmpdir(), "p2p-ci-fix-"));
-  const branches = await TaskBranches.open({
-    workspace: o.config.workspace,
-    issueNumber: o.config.issueNumber,
-    baseBranch: integration.base,
-    draft: false,
-    token: o.token,
-    author: o.author,
-    client: o.client,
-    sleep: o.sleep,
-    log: o.log,
-    scratch,
-    ...o.config.delivery?.gitTimeoutMs ? { gitTimeoutMs: o.config.delivery.gitTimeoutMs } : {}
-  });
   let ci = first;
   let rounds = 0;
-  let left = o.budget?.usd;
-  try {
-    while (ci.state === "failing" && rounds < o.attempts) {
-      if (left !== void 0 && left < MIN_ROUND_USD)
-        return { ci, rounds, error: `${o.budget.input} is spent` };
-      rounds += 1;
-      const names = ci.verdict.failing.map((f) => f.name).join(", ");
-      o.log.info(`\u{1F527} the pull request's CI fails (${names}): fix round ${rounds}`);
-      let sha;
-      try {
-        const budget = left !== void 0 ? { usd: left, input: o.budget.input } : void 0;
-        const done = await fixRound(integration, ci.verdict.failing, rounds, { ...o, branches, url, budget });
-        if (left !== void 0) left -= done.spentUsd ?? left;
-        sha = done.result;
-      } catch (error3) {
-        sha = { error: getErrorMessage(error3) };
-      }
-      if (typeof sha !== "string") return { ci, rounds, error: sha.error };
-      integration.commit = sha;
-      ci = await o.waitCi(sha);
-    }
-    return { ci, rounds };
-  } finally {
+  while (ci.state === "failing" && rounds < o.attempts) {
+    const budget = o.agent.budget();
+    if (budget && "error" in budget) return { ci, rounds, error: budget.error };
+    rounds += 1;
+    const names = ci.verdict.failing.map((f) => f.name).join(", ");
+    o.log.info(`\u{1F527} the pull request's CI fails (${names}): fix round ${rounds}`);
+    let sha;
     try {
-      branches.leave();
+      const done = await fixRound(integration, ci.verdict.failing, rounds, o.agent, budget);
+      o.agent.spend(done.spentUsd);
+      sha = done.result;
     } catch (error3) {
-      o.log.warning(`could not put the checkout's git config back: ${getErrorMessage(error3)}`);
+      sha = { error: getErrorMessage(error3) };
     }
-    rmSync8(scratch, { recursive: true, force: true });
+    if (typeof sha !== "string") return { ci, rounds, error: sha.error };
+    integration.commit = sha;
+    ci = await o.waitCi(sha);
   }
+  return { ci, rounds };
 }
-async function fixRound(integration, failing, round, o) {
-  const issue3 = o.config.issueNumber;
-  const prompt = await fixPrompt(o.client, issue3, integration, failing);
+async function fixRound(integration, failing, round, agent, budget) {
+  const { config: config2, log } = agent.context;
+  const issue3 = config2.issueNumber;
+  const prompt = await fixPrompt(agent.context.client, issue3, integration, failing);
   const task = {
     // (Not a task id of the plan's: `task-<n>`, or a planner's own, never with this prefix.)
     id: `pr-ci-fix-${round}`,
@@ -43743,46 +44239,44 @@ async function fixRound(integration, failing, round, o) {
     priority: "high",
     depends_on: []
   };
-  const { branches } = o;
-  {
-    const deps = [{ task: "the issue\u2019s branch", branch: integration.branch }];
-    const unprepared = await branches.prepare(task, deps);
-    if (unprepared) return { result: { error: unprepared }, spentUsd: 0 };
-    const promptFile = path13.join(ownDir(path13.join(o.config.tempDir, "tasks")), `${task.id}.md`);
-    writeFresh(promptFile, prompt);
-    const logLine = cappedLog(o.log, `  [${task.id}] `);
-    const work = await runWithChecks(
-      o,
-      {},
-      {
-        task,
-        attempt: round,
-        prompt,
-        promptFile,
-        // What a task's agent is given, with the fix round for the attempt.
-        env: taskEnv(o.config, task, round),
-        onProgress: () => {
-        },
-        onOutput: logLine,
-        ...o.budget ? { budget: o.budget } : {}
-      }
-    );
-    const spent = work.usage?.cost_usd !== void 0 ? { spentUsd: work.usage.cost_usd } : {};
-    if (!work.ok)
-      return { result: { error: `the agent's fix failed: ${work.error ?? "unknown error"}` }, ...spent };
-    const delivered = await branches.deliver({
+  const { branches } = agent;
+  const deps = [{ task: "the issue\u2019s branch", branch: integration.branch }];
+  const unprepared = await branches.prepare(task, deps);
+  if (unprepared) return { result: { error: unprepared }, spentUsd: 0 };
+  const promptFile = path13.join(ownDir(path13.join(config2.tempDir, "tasks")), `${task.id}.md`);
+  writeFresh(promptFile, prompt);
+  const work = await runWithChecks(
+    agent.context,
+    {},
+    {
       task,
       attempt: round,
-      node: "the summary job",
-      ok: true,
-      deps,
-      createPr: false
-    });
-    if (!delivered.changes || !delivered.commit || !delivered.branch)
-      return { result: { error: "the agent changed nothing" }, ...spent };
-    await pushTo(o, delivered.branch, integration.branch);
-    return { result: delivered.commit, ...spent };
-  }
+      prompt,
+      promptFile,
+      // What a task's agent is given, with the fix round for the attempt.
+      env: taskEnv(config2, task, round),
+      onProgress: () => {
+      },
+      // (A talkative agent is logged up to a point, as a task's is.)
+      onOutput: cappedLog(log, `  [${task.id}] `),
+      ...budget ? { budget } : {}
+    }
+  );
+  const spent = work.usage?.cost_usd !== void 0 ? { spentUsd: work.usage.cost_usd } : {};
+  if (!work.ok)
+    return { result: { error: `the agent's fix failed: ${work.error ?? "unknown error"}` }, ...spent };
+  const delivered = await branches.deliver({
+    task,
+    attempt: round,
+    node: "the summary job",
+    ok: true,
+    deps,
+    createPr: false
+  });
+  if (!delivered.changes || !delivered.commit || !delivered.branch)
+    return { result: { error: "the agent changed nothing" }, ...spent };
+  await pushTo({ url: branches.origin, token: agent.token }, delivered.branch, integration.branch);
+  return { result: delivered.commit, ...spent };
 }
 async function pushTo(o, from, to) {
   const dir = mkdtempSync2(path13.join(os7.tmpdir(), "p2p-ci-push-"));
@@ -43802,16 +44296,298 @@ async function pushFrom(dir, o, from, to) {
   await git.run(["push", "--quiet", url, `refs/remotes/origin/${from}:refs/heads/${to}`], { network: true });
 }
 
+// src/aggregate/aggregate-agent.ts
+import path14 from "node:path";
+import os8 from "node:os";
+import { mkdtempSync as mkdtempSync3, rmSync as rmSync9 } from "node:fs";
+var MIN_ROUND_USD = 0.02;
+var AggregateAgent = class _AggregateAgent {
+  constructor(context3, branches, token, author, scratch, cap) {
+    this.context = context3;
+    this.branches = branches;
+    this.token = token;
+    this.author = author;
+    this.scratch = scratch;
+    this.cap = cap;
+    this.left = cap?.usd;
+  }
+  context;
+  branches;
+  token;
+  author;
+  scratch;
+  cap;
+  /** What is left of the budget for every run of the summary job's agent; undefined: no cap. */
+  left;
+  /** The agent made ready (`prepare`) and the checkout's git config captured, before any agent runs. */
+  static async open(prepare, o) {
+    const config2 = await prepare();
+    const scratch = mkdtempSync3(path14.join(os8.tmpdir(), "p2p-aggregate-agent-"));
+    try {
+      const branches = await TaskBranches.open({
+        workspace: config2.workspace,
+        issueNumber: config2.issueNumber,
+        ...o.baseBranch ? { baseBranch: o.baseBranch } : {},
+        draft: false,
+        token: o.token,
+        author: o.author,
+        client: o.client,
+        sleep: o.sleep,
+        log: o.log,
+        scratch,
+        ...config2.delivery?.gitTimeoutMs ? { gitTimeoutMs: config2.delivery.gitTimeoutMs } : {}
+      });
+      const context3 = {
+        client: o.client,
+        thread: new IssueThread(o.client, config2.issueNumber),
+        config: config2,
+        log: o.log,
+        sleep: o.sleep
+      };
+      return new _AggregateAgent(
+        context3,
+        branches,
+        o.token,
+        o.author,
+        scratch,
+        attemptBudget(config2, o.state)
+      );
+    } catch (error3) {
+      rmSync9(scratch, { recursive: true, force: true });
+      throw error3;
+    }
+  }
+  get config() {
+    return this.context.config;
+  }
+  /** What the next run may spend (undefined: no cap), or why none is started. */
+  budget() {
+    if (!this.cap || this.left === void 0) return void 0;
+    if (this.left < MIN_ROUND_USD)
+      return { error: `${this.cap.input} is spent (${formatCost(this.cap.usd - this.left)})` };
+    return { usd: this.left, input: this.cap.input };
+  }
+  /** A run's spend off the budget; a run that did not say is taken to have spent all it was given. */
+  spend(usd) {
+    if (this.left !== void 0) this.left = Math.max(0, this.left - (usd ?? this.left));
+  }
+  /** The checkout's git config put back as the node's own, and the scratch folder removed. */
+  close() {
+    try {
+      this.branches.leave();
+    } catch (error3) {
+      this.context.log.warning(`could not put the checkout's git config back: ${getErrorMessage(error3)}`);
+    }
+    rmSync9(this.scratch, { recursive: true, force: true });
+  }
+};
+function lazyAgent(open3) {
+  let opened;
+  return {
+    get: () => opened ??= open3(),
+    async close() {
+      if (!opened) return;
+      const agent = await opened.catch(() => void 0);
+      agent?.close();
+    }
+  };
+}
+
+// src/aggregate/merge-agent.ts
+import path15 from "node:path";
+
+// src/delivery/workspace-merge.ts
+var MARKER2 = /^(<{7}|>{7}|\|{7})( |$)/m;
+var hasConflictMarkers = (text) => MARKER2.test(text);
+var lines = (out) => out.split("\n").filter(Boolean);
+async function startMerge(branches, m, author) {
+  return branches.session(async (git, hideGitlinks) => {
+    await git.try(["merge", "--abort"]);
+    await git.try(["reset", "--quiet", "--hard"]);
+    const base = "refs/p2p/integration-so-far";
+    await git.run(["fetch", "--no-tags", "--quiet", m.source, `+refs/heads/${m.sourceBranch}:${base}`]);
+    if (await git.run(["rev-parse", base]) !== m.head)
+      return { error: "the integration so far moved while it was fetched" };
+    const ref = `refs/remotes/origin/${m.branch}`;
+    await git.run(["fetch", "--no-tags", "--quiet", branches.origin, `+refs/heads/${m.branch}:${ref}`], {
+      network: true
+    });
+    if (await git.run(["rev-parse", ref]) !== m.tip)
+      return { error: `${m.branch} moved while it was merged` };
+    await hideGitlinks(
+      ["ls-files", "--stage", "-z"],
+      ["ls-tree", "-r", "-z", base],
+      ["ls-tree", "-r", "-z", ref]
+    );
+    await git.run(["checkout", "--quiet", "--force", "-B", m.work, base]);
+    await git.run(["clean", "-fdq"]);
+    const merged = await git.try([...identityArgs(author), "merge", "--no-ff", "--no-commit", ref]);
+    const files = lines((await git.try(["diff", "--name-only", "--diff-filter=U"])).stdout);
+    if (merged.code !== 0 && files.length === 0)
+      return {
+        error: `the merge could not be set up: ${(merged.stderr || merged.stdout).trim().slice(0, 300)}`
+      };
+    return { files };
+  });
+}
+async function commitMerge(branches, m, author) {
+  return branches.session(async (git, hideGitlinks) => {
+    await hideGitlinks(["ls-files", "--stage", "-z"]);
+    await git.run(["add", "--all"]);
+    await hideGitlinks(["ls-files", "--stage", "-z"]);
+    const unmerged = lines(await git.run(["diff", "--name-only", "--diff-filter=U"]));
+    if (unmerged.length > 0) return { error: `unmerged paths are left: ${unmerged.join(", ")}` };
+    const tree = await git.run(["write-tree"]);
+    const marked2 = [];
+    for (const file of m.files) {
+      const blob = await git.try(["cat-file", "blob", `${tree}:${file}`]);
+      if (blob.code === 0 && hasConflictMarkers(blob.stdout)) marked2.push(file);
+    }
+    if (marked2.length > 0) return { error: `conflict markers are left in ${marked2.join(", ")}` };
+    const commit = await git.run([
+      ...identityArgs(author),
+      "commit-tree",
+      tree,
+      "-p",
+      m.head,
+      "-p",
+      m.tip,
+      "-m",
+      m.message
+    ]);
+    await git.run(["push", "--quiet", "--force", branches.origin, `${commit}:refs/heads/${m.to}`], {
+      network: true
+    });
+    return { commit };
+  });
+}
+async function endMerge(branches) {
+  await branches.session(async (git) => {
+    await git.try(["merge", "--abort"]);
+    await git.try(["reset", "--quiet", "--hard"]);
+  });
+}
+
+// src/aggregate/merge-agent.ts
+function describe3(t) {
+  return [`### ${t.id}: ${t.title}`, "", t.body.trim() || "(no description)", ""];
+}
+function mergePrompt(issue3, c, files) {
+  const others = c.with.map((t) => t.task.id).join(", ") || "the tasks merged before it";
+  return [
+    `The branch of task ${c.item.task.id} of issue #${issue3} is being merged into the issue's branch, which already holds ${others}, and the merge conflicts.`,
+    "The merge is in progress in this checkout: git wrote conflict markers (<<<<<<<, =======, >>>>>>>) into the conflicting files.",
+    "",
+    "Resolve the conflict so that the result keeps what every one of these tasks meant to do: combine both sides, do not drop either. Leave no conflict marker in any file. Change only what the merge needs, and do not commit: the merge is committed for you.",
+    "",
+    "## Conflicting files",
+    "",
+    ...files.length > 0 ? files.map((f) => `- ${f}`) : ["(git named none)"],
+    "",
+    "## The task being merged",
+    "",
+    ...describe3(c.item.task),
+    "## The tasks it conflicts with",
+    "",
+    ...c.with.flatMap((t) => describe3(t.task))
+  ].join("\n");
+}
+function mergeResolver(agent) {
+  return {
+    async resolve(c) {
+      let opened;
+      try {
+        opened = await agent();
+      } catch (error3) {
+        return { ok: false, error: getErrorMessage(error3) };
+      }
+      try {
+        return await resolve(opened, c);
+      } catch (error3) {
+        return { ok: false, error: getErrorMessage(error3) };
+      } finally {
+        await endMerge(opened.branches).catch(() => {
+        });
+      }
+    }
+  };
+}
+async function resolve(agent, c) {
+  const budget = agent.budget();
+  if (budget && "error" in budget) return { ok: false, error: budget.error };
+  const { config: config2, log } = agent.context;
+  const id2 = c.item.task.id;
+  const m = {
+    source: c.source,
+    sourceBranch: c.sourceBranch,
+    head: c.head,
+    branch: c.item.branch,
+    tip: c.tip,
+    work: c.to
+  };
+  const started = await startMerge(agent.branches, m, agent.author);
+  if ("error" in started) return { ok: false, error: started.error };
+  const files = started.files.length > 0 ? started.files : c.files;
+  const prompt = mergePrompt(config2.issueNumber, c, files);
+  const task = {
+    // (Not a task id of the plan's: those are `task-<n>` or a planner's own, and this one is said apart.)
+    id: `merge-${id2}`,
+    title: `Merge ${id2} into the issue's branch`,
+    body: prompt,
+    priority: "high",
+    depends_on: []
+  };
+  const promptFile = path15.join(ownDir(path15.join(config2.tempDir, "tasks")), `${task.id}.md`);
+  writeFresh(promptFile, prompt);
+  log.info(`\u{1F91D} ${id2} conflicts with ${c.with.map((t) => t.task.id).join(", ")}: the agent merges it`);
+  const work = await runWithChecks(
+    agent.context,
+    {},
+    {
+      task,
+      attempt: 1,
+      prompt,
+      promptFile,
+      env: taskEnv(config2, task, 1),
+      onProgress: () => {
+      },
+      onOutput: cappedLog(log, `  [${task.id}] `),
+      ...budget ? { budget } : {}
+    }
+  );
+  agent.spend(work.usage?.cost_usd);
+  if (!work.ok) return { ok: false, error: `the agent's merge failed: ${work.error ?? "unknown error"}` };
+  const message = `Merge ${id2}: ${c.item.task.title}`.slice(0, 250) + `
+
+Resolved by the agent.${costTrailer(work.usage)}`;
+  const done = await commitMerge(agent.branches, { ...m, files, message, to: c.to }, agent.author);
+  if ("error" in done) return { ok: false, error: done.error };
+  return { ok: true, commit: done.commit, ...work.usage ? { usage: work.usage } : {} };
+}
+
 // src/aggregate/issue-pull-request.ts
 async function issuePullRequest(client, o) {
   if (o.mode !== "issue") return void 0;
   const blocker = await deliveryBlocker(o.workspace);
+  let agent;
+  const agentFor = (author, state) => o.ciFix ? agent ??= lazyAgent(
+    () => AggregateAgent.open(o.ciFix.prepare, {
+      client,
+      token: o.token,
+      author,
+      ...o.baseBranch ? { baseBranch: o.baseBranch } : {},
+      sleep: o.sleep,
+      log: o.log,
+      state
+    })
+  ) : void 0;
   return {
-    build: (plan, author) => build(client, o, blocker, plan, author),
-    awaitCi: (integration, author, state) => pullRequestCi(client, integration, author, state, o)
+    build: (plan, author, state) => build(client, o, blocker, plan, author, agentFor(author, state)),
+    awaitCi: (integration, author, state) => pullRequestCi(client, integration, author, { ...o, agent: agentFor(author, state) }),
+    finish: () => agent?.close() ?? Promise.resolve()
   };
 }
-async function build(client, o, blocker, plan, author) {
+async function build(client, o, blocker, plan, author, agent) {
   if (plan.merge.length === 0) return void 0;
   if (blocker)
     throw new Error(
@@ -43830,12 +44606,13 @@ async function build(client, o, blocker, plan, author) {
       client,
       sleep: o.sleep,
       log: o.log,
-      ...o.gitTimeoutMs ? { gitTimeoutMs: o.gitTimeoutMs } : {}
+      ...o.gitTimeoutMs ? { gitTimeoutMs: o.gitTimeoutMs } : {},
+      ...agent ? { resolver: mergeResolver(agent.get) } : {}
     });
     return integration;
   }
 }
-async function pullRequestCi(client, integration, author, state, o) {
+async function pullRequestCi(client, integration, author, o) {
   if (!integration.commit || !integration.pr || o.ciTimeoutMs <= 0) return void 0;
   if (startsNoWorkflows(author.login))
     return {
@@ -43852,24 +44629,13 @@ async function pullRequestCi(client, integration, author, state, o) {
     });
   };
   const first = await waitCi(integration.commit);
-  if (first.state !== "failing" || !o.ciFix || o.ciFix.attempts <= 0) return first;
-  return fixFailingCi(client, integration, first, { ...o, ciFix: o.ciFix, waitCi, state, author });
-}
-async function fixFailingCi(client, integration, first, o) {
+  if (first.state !== "failing" || !o.ciFix || !o.agent || o.ciFix.attempts <= 0) return first;
   try {
-    const config2 = await o.ciFix.prepare();
-    const budget = attemptBudget(config2, o.state);
     const fixed = await fixCi(integration, first, {
-      client,
-      thread: new IssueThread(client, o.issueNumber),
-      config: config2,
+      agent: await o.agent.get(),
       log: o.log,
-      sleep: o.sleep,
-      token: o.token,
-      author: o.author,
       attempts: o.ciFix.attempts,
-      ...budget ? { budget } : {},
-      waitCi: o.waitCi
+      waitCi
     });
     integration.ciFix = { rounds: fixed.rounds, ...fixed.error ? { error: fixed.error } : {} };
     return fixed.ci;
@@ -43880,13 +44646,13 @@ async function fixFailingCi(client, integration, first, o) {
 }
 
 // src/delivery/publish-dashboard.ts
-import { mkdtempSync as mkdtempSync3, rmSync as rmSync9, writeFileSync as writeFileSync5 } from "node:fs";
-import os8 from "node:os";
-import path14 from "node:path";
+import { mkdtempSync as mkdtempSync4, rmSync as rmSync10, writeFileSync as writeFileSync5 } from "node:fs";
+import os9 from "node:os";
+import path16 from "node:path";
 async function publishDashboard(options2) {
   const remote = options2.remote ?? "origin";
   const url = options2.url ?? (await gitIn(options2.workspace).run(["config", "--get", `remote.${remote}.url`])).trim();
-  const dir = mkdtempSync3(path14.join(os8.tmpdir(), "p2p-pages-"));
+  const dir = mkdtempSync4(path16.join(os9.tmpdir(), "p2p-pages-"));
   try {
     const git = gitIn(dir, { remoteUrl: url, token: options2.token });
     await git.run(["init", "--quiet"]);
@@ -43895,8 +44661,8 @@ async function publishDashboard(options2) {
     });
     if (fetched.code === 0) await git.run(["checkout", "--quiet", "-B", options2.branch, "FETCH_HEAD"]);
     else await git.run(["checkout", "--quiet", "--orphan", options2.branch]);
-    writeFileSync5(path14.join(dir, "index.html"), options2.html);
-    writeFileSync5(path14.join(dir, ".nojekyll"), "");
+    writeFileSync5(path16.join(dir, "index.html"), options2.html);
+    writeFileSync5(path16.join(dir, ".nojekyll"), "");
     await git.run(["add", "index.html", ".nojekyll"]);
     const where = `${options2.branch} on ${url.replace(/\/\/[^@/]*@/, "//")}`;
     if (fetched.code === 0 && (await git.try(["diff-index", "--cached", "--quiet", "HEAD"])).code === 0)
@@ -43906,7 +44672,7 @@ async function publishDashboard(options2) {
     await git.run(["push", "--quiet", url, `HEAD:refs/heads/${options2.branch}`], { network: true });
     return where;
   } finally {
-    rmSync9(dir, { recursive: true, force: true });
+    rmSync10(dir, { recursive: true, force: true });
   }
 }
 
@@ -43954,29 +44720,29 @@ function scrubInitialEnvironment(shouldHide) {
 }
 
 // src/agents/agent-cli.ts
-import path16 from "node:path";
+import path18 from "node:path";
 
 // src/agents/install-cli.ts
 import {
   existsSync as existsSync6,
   lstatSync as lstatSync3,
   mkdirSync as mkdirSync4,
-  mkdtempSync as mkdtempSync4,
+  mkdtempSync as mkdtempSync5,
   readFileSync as readFileSync7,
   renameSync as renameSync2,
-  rmSync as rmSync10,
+  rmSync as rmSync11,
   symlinkSync as symlinkSync2,
   writeFileSync as writeFileSync6
 } from "node:fs";
-import os9 from "node:os";
-import path15 from "node:path";
+import os10 from "node:os";
+import path17 from "node:path";
 
 // src/agents/run-tool.ts
 import { spawn as spawn3 } from "node:child_process";
 var KEEP_CHARS = 64 * 1024;
 var keepTail = (text) => text.length > KEEP_CHARS ? text.slice(-KEEP_CHARS) : text;
 function runTool(file, args, options2) {
-  return new Promise((resolve) => {
+  return new Promise((resolve2) => {
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -44006,7 +44772,7 @@ function runTool(file, args, options2) {
       settled = true;
       clearTimeout(timer);
       if (!timedOut) killGroup2();
-      resolve({ code, signal: signal2, stdout, stderr, timedOut, ...error3 ? { error: error3 } : {} });
+      resolve2({ code, signal: signal2, stdout, stderr, timedOut, ...error3 ? { error: error3 } : {} });
     };
     child.on("error", (e) => {
       error3 = e.message;
@@ -44018,8 +44784,8 @@ function runTool(file, args, options2) {
 
 // src/agents/install-cli.ts
 var INSTALL_TIMEOUT_MS = 10 * 6e4;
-var MARKER2 = ".p2p-dev-installed.json";
-var installRoot = (env) => path15.join(env.RUNNER_TEMP || os9.tmpdir(), "p2p-dev-cli");
+var MARKER3 = ".p2p-dev-installed.json";
+var installRoot = (env) => path17.join(env.RUNNER_TEMP || os10.tmpdir(), "p2p-dev-cli");
 function privateFolder(dir) {
   mkdirSync4(dir, { recursive: true, mode: 448 });
   const stat2 = lstatSync3(dir);
@@ -44030,9 +44796,9 @@ function privateFolder(dir) {
 var folderName = (pkg, version2) => `${pkg.replace(/[@/]/g, "_")}@${version2}`;
 function completeInstall(dir, request2) {
   try {
-    const marker = JSON.parse(readFileSync7(path15.join(dir, MARKER2), "utf8"));
+    const marker = JSON.parse(readFileSync7(path17.join(dir, MARKER3), "utf8"));
     if (marker.package !== request2.package || typeof marker.version !== "string") return void 0;
-    return existsSync6(path15.join(dir, "bin", request2.binary)) ? marker.version : void 0;
+    return existsSync6(path17.join(dir, "bin", request2.binary)) ? marker.version : void 0;
   } catch {
     return void 0;
   }
@@ -44047,8 +44813,8 @@ ${said}` : ""}`;
 }
 async function npmInstall(staging, request2, env, timeoutMs) {
   const npm = findExecutable("npm", env.PATH ?? "");
-  if (!path15.isAbsolute(npm)) throw new Error("npm is not on PATH (actions/setup-node provides it)");
-  writeFileSync6(path15.join(staging, "package.json"), '{ "name": "p2p-dev-cli", "private": true }\n');
+  if (!path17.isAbsolute(npm)) throw new Error("npm is not on PATH (actions/setup-node provides it)");
+  writeFileSync6(path17.join(staging, "package.json"), '{ "name": "p2p-dev-cli", "private": true }\n');
   const args = ["install", "--prefix", staging, "--no-save", "--no-package-lock", "--no-audit", "--no-fund"];
   args.push("--no-update-notifier", "--loglevel=error");
   args.push("--ignore-scripts", `${request2.package}@${request2.version}`);
@@ -44056,15 +44822,15 @@ async function npmInstall(staging, request2, env, timeoutMs) {
   if (result.code !== 0 || result.timedOut) throw new Error(npmFailure(result, timeoutMs));
 }
 async function ownScripts(staging, request2, env, timeoutMs) {
-  const dir = path15.join(staging, "node_modules", ...request2.package.split("/"));
-  const manifest = JSON.parse(readFileSync7(path15.join(dir, "package.json"), "utf8"));
-  const bins = [path15.join(dir, "node_modules", ".bin"), path15.join(staging, "node_modules", ".bin")];
+  const dir = path17.join(staging, "node_modules", ...request2.package.split("/"));
+  const manifest = JSON.parse(readFileSync7(path17.join(dir, "package.json"), "utf8"));
+  const bins = [path17.join(dir, "node_modules", ".bin"), path17.join(staging, "node_modules", ".bin")];
   for (const stage of ["preinstall", "install", "postinstall"]) {
     const script = manifest.scripts?.[stage];
     if (!script) continue;
     const result = await runTool("/bin/sh", ["-c", script], {
       cwd: dir,
-      env: { ...env, PATH: [...bins, env.PATH].filter(Boolean).join(path15.delimiter) },
+      env: { ...env, PATH: [...bins, env.PATH].filter(Boolean).join(path17.delimiter) },
       timeoutMs
     });
     if (result.code !== 0 || result.timedOut || result.error)
@@ -44074,7 +44840,7 @@ async function ownScripts(staging, request2, env, timeoutMs) {
   }
 }
 function installedVersion(staging, request2) {
-  const file = path15.join(staging, "node_modules", ...request2.package.split("/"), "package.json");
+  const file = path17.join(staging, "node_modules", ...request2.package.split("/"), "package.json");
   const manifest = JSON.parse(readFileSync7(file, "utf8"));
   const bins = typeof manifest.bin === "string" ? [request2.package.replace(/^@[^/]+\//, "")] : Object.keys(manifest.bin ?? {});
   if (!bins.includes(request2.binary))
@@ -44082,30 +44848,30 @@ function installedVersion(staging, request2) {
   return manifest.version ?? request2.version;
 }
 async function freshInstall(root, request2, env, timeoutMs) {
-  const staging = mkdtempSync4(path15.join(root, ".staging-"));
+  const staging = mkdtempSync5(path17.join(root, ".staging-"));
   try {
     await npmInstall(staging, request2, env, timeoutMs);
     if (request2.scripts) await ownScripts(staging, request2, env, timeoutMs);
     const version2 = installedVersion(staging, request2);
-    mkdirSync4(path15.join(staging, "bin"));
+    mkdirSync4(path17.join(staging, "bin"));
     symlinkSync2(
-      path15.join("..", "node_modules", ".bin", request2.binary),
-      path15.join(staging, "bin", request2.binary)
+      path17.join("..", "node_modules", ".bin", request2.binary),
+      path17.join(staging, "bin", request2.binary)
     );
-    writeFileSync6(path15.join(staging, MARKER2), `${JSON.stringify({ package: request2.package, version: version2 })}
+    writeFileSync6(path17.join(staging, MARKER3), `${JSON.stringify({ package: request2.package, version: version2 })}
 `);
-    const dir = path15.join(root, folderName(request2.package, version2));
+    const dir = path17.join(root, folderName(request2.package, version2));
     try {
       renameSync2(staging, dir);
     } catch {
       if (completeInstall(dir, request2) === void 0) {
-        rmSync10(dir, { recursive: true, force: true });
+        rmSync11(dir, { recursive: true, force: true });
         renameSync2(staging, dir);
       }
     }
     return { dir, version: version2 };
   } finally {
-    rmSync10(staging, { recursive: true, force: true });
+    rmSync11(staging, { recursive: true, force: true });
   }
 }
 var installs = /* @__PURE__ */ new Map();
@@ -44117,12 +44883,12 @@ ${request2.package}@${request2.version}`;
   if (!install) {
     install = (async () => {
       privateFolder(root);
-      const ready = path15.join(root, folderName(request2.package, request2.version));
+      const ready = path17.join(root, folderName(request2.package, request2.version));
       const version2 = completeInstall(ready, request2);
       if (version2 !== void 0)
-        return { binDir: path15.join(ready, "bin"), version: version2, dir: ready, reused: true };
+        return { binDir: path17.join(ready, "bin"), version: version2, dir: ready, reused: true };
       const made = await freshInstall(root, request2, env, options2.timeoutMs ?? INSTALL_TIMEOUT_MS);
-      return { binDir: path15.join(made.dir, "bin"), ...made, reused: false };
+      return { binDir: path17.join(made.dir, "bin"), ...made, reused: false };
     })();
     installs.set(key, install);
     install.catch(() => installs.delete(key));
@@ -44134,7 +44900,7 @@ ${request2.package}@${request2.version}`;
 var VERSION_TIMEOUT_MS = 6e4;
 async function reportedVersion(binary, env) {
   const result = await runTool(binary, ["--version"], {
-    cwd: path16.dirname(binary),
+    cwd: path18.dirname(binary),
     env,
     timeoutMs: VERSION_TIMEOUT_MS
   });
@@ -44145,7 +44911,7 @@ async function reportedVersion(binary, env) {
 }
 async function findCli(binary, requested, env) {
   const found = findExecutable(binary, env.PATH ?? "");
-  const facts = path16.isAbsolute(found) ? { onPath: found } : {};
+  const facts = path18.isAbsolute(found) ? { onPath: found } : {};
   if (needsPathVersion(requested, facts)) {
     const version2 = versionIn((await reportedVersion(found, env)).said);
     if (version2) facts.pathVersion = version2;
@@ -44165,8 +44931,8 @@ async function provideAgentCli(choice, requested, env, log, options2 = {}) {
   try {
     const request2 = { ...plan, binary: preset.binary };
     const cli = await installCli(request2, env, options2);
-    const withCli = { ...env, PATH: [cli.binDir, env.PATH].filter(Boolean).join(path16.delimiter) };
-    const check = await reportedVersion(path16.join(cli.binDir, preset.binary), withCli);
+    const withCli = { ...env, PATH: [cli.binDir, env.PATH].filter(Boolean).join(path18.delimiter) };
+    const check = await reportedVersion(path18.join(cli.binDir, preset.binary), withCli);
     if (!check.ok) throw new Error(check.said);
     log.info(
       `\u{1F4E6} ${cli.reused ? "reusing" : "installed"} ${plan.package}@${cli.version} for the ${choice.id} preset (${plan.why}${plan.requested ? `; agent-version ${plan.version}` : "; the version this release was tested with"}) in ${cli.dir}; \`${preset.binary} --version\` says ${check.said}`
@@ -44198,7 +44964,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
   const run2 = `${runtime.runId}.${runtime.runAttempt}`;
   const suffix = Math.random().toString(16).slice(2, 6);
   const nodeId = `run-${run2}-node-${inputs.instance}-${suffix}`;
-  const base = runtime.tempDir || os10.tmpdir();
+  const base = runtime.tempDir || os11.tmpdir();
   return {
     issueNumber,
     instance: inputs.instance,
@@ -44225,8 +44991,10 @@ function nodeConfig(inputs, runtime, issueNumber) {
     heartbeatWritesPerHour: inputs.heartbeatWritesPerHour,
     taskTimeoutMs: inputs.taskTimeoutMs,
     maxAttempts: inputs.maxAttempts,
+    reviewAll: inputs.review === "required",
+    reviewTimeoutMs: inputs.reviewTimeoutMs,
     workspace: runtime.workspace,
-    tempDir: mkdtempSync5(path17.join(base, `p2p-dev-${inputs.instance}-`)),
+    tempDir: mkdtempSync6(path19.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,
     allowUntrustedAuthors: inputs.allowUntrustedAuthors,
     delivery: {
@@ -44373,7 +45141,7 @@ async function runAggregateMode(inputs, runtime) {
     issueNumber,
     run: `${runtime.runId}.${runtime.runAttempt}`,
     trustedAuthors: inputs.trustedAuthors,
-    metricsFile: inputs.metricsFile ?? path17.join(runtime.tempDir || os10.tmpdir(), "p2p-dev-metrics.json"),
+    metricsFile: inputs.metricsFile ?? path19.join(runtime.tempDir || os11.tmpdir(), "p2p-dev-metrics.json"),
     log: actionsLogger,
     labels: { trigger: inputs.triggerLabel, done: inputs.doneLabel, failed: inputs.failedLabel },
     integrate: await issuePullRequest(client, {

@@ -62,6 +62,10 @@ export interface Inputs {
   gitTimeoutMs: number;
   /** mode aggregate: how long to wait for the issue's pull request's CI; 0: not at all. */
   ciTimeoutMs: number;
+  /** How long a task that asks for a review waits for a person's verdict. */
+  reviewTimeoutMs: number;
+  /** `required`: every task asks for a review (`review: required` in an annotation asks for one task). */
+  review: 'none' | 'required';
   /** mode aggregate: how many times the agent is sent back while that CI fails. */
   ciFixAttempts: number;
   /** How long one request to GitHub may take before it is abandoned (and retried like a 5xx). */
@@ -142,6 +146,12 @@ function appSlugInput(): string | undefined {
       `Input "app-slug" must be a GitHub App's slug (letters, digits and "-"); got "${value}".`,
     );
   return value;
+}
+
+function reviewInput(): Inputs['review'] {
+  const value = raw('review').trim().toLowerCase();
+  if (value === 'none' || value === 'required') return value;
+  throw new InputError(`Input "review" must be one of none, required; got "${raw('review')}".`);
 }
 
 function pullRequestsInput(): PullRequests {
@@ -251,6 +261,7 @@ type TimingInputs = Pick<
   | 'gitTimeoutMs'
   | 'requestTimeoutMs'
   | 'ciTimeoutMs'
+  | 'reviewTimeoutMs'
   | 'ciFixAttempts'
 >;
 
@@ -278,6 +289,9 @@ function timingInputs(): TimingInputs {
     gitTimeoutMs: minutesInMs('git-timeout-min', 24 * 60),
     ciFixAttempts: numberInput('ci-fix-attempts', { min: 0, max: 10, integer: true }),
     ciTimeoutMs: Math.round(numberInput('ci-timeout-min', { min: 0, max: 6 * 60, unit: 'minutes' }) * 60_000),
+    reviewTimeoutMs: Math.round(
+      numberInput('review-timeout-min', { min: 0.1, max: 7 * 24 * 60, unit: 'minutes' }) * 60_000,
+    ),
     requestTimeoutMs:
       numberInput('request-timeout-s', { min: 1, max: 600, integer: true, unit: 'seconds' }) * 1000,
   };
@@ -372,6 +386,7 @@ export function readInputs(runtime: Runtime): Inputs {
     passTokenToAgent: booleanInput('pass-token-to-agent'),
     metricsFile: raw('metrics-file').trim() || undefined,
     createPr: pullRequestsInput(),
+    review: reviewInput(),
     allowUntrustedAuthors: booleanInput('allow-untrusted-authors'),
     publishDashboard: booleanInput('publish-dashboard'),
     dashboardBranch: branchInput('dashboard-branch') ?? 'gh-pages',

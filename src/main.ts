@@ -83,6 +83,8 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     heartbeatWritesPerHour: inputs.heartbeatWritesPerHour,
     taskTimeoutMs: inputs.taskTimeoutMs,
     maxAttempts: inputs.maxAttempts,
+    reviewAll: inputs.review === 'required',
+    reviewTimeoutMs: inputs.reviewTimeoutMs,
     workspace: runtime.workspace,
     tempDir: mkdtempSync(path.join(base, `p2p-dev-${inputs.instance}-`)),
     trustedAuthors: inputs.trustedAuthors,

@@ -209,6 +209,7 @@ const ICON: Record<TaskStatus, string> = {
   failed: '❌',
   skipped: '⏭️',
   running: '⏳',
+  review: '👀',
   claimable: '⏸️',
   blocked: '⏸️',
   stopped: '🛑',
@@ -233,7 +234,7 @@ export function renderSummary(s: RunSummary): string {
   if (s.planningError)
     lines.push('', `Planning failed: ${s.planningError.replace(/\s+/g, ' ').slice(0, 500)}`);
   if (s.tasks.length > 0) lines.push('', ...taskTable(s));
-  const unfinished = s.totals.running + s.totals.claimable + s.totals.blocked;
+  const unfinished = s.totals.running + s.totals.claimable + s.totals.blocked + s.totals.review;
   lines.push(
     '',
     `Totals: ${s.totals.completed} completed, ${s.totals.failed} failed, ${s.totals.skipped} skipped` +

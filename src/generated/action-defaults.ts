@@ -32,6 +32,8 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   'ci-timeout-min': "20",
   'request-timeout-s': "30",
   'max-attempts': "2",
+  'review': "none",
+  'review-timeout-min': "60",
   'trigger-label': "p2p-dev",
   'done-label': "p2p-dev:done",
   'failed-label': "p2p-dev:failed",

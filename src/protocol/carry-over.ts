@@ -6,7 +6,8 @@ import { taskViews } from './decide.js';
 import type { Task } from './messages.js';
 import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
 
-export type Completion = NonNullable<Task['completed_in']> & { title: string };
+/** `approved`: a person approved the work (it asked for a review), which a re-run does not ask again. */
+export type Completion = NonNullable<Task['completed_in']> & { title: string; approved?: boolean };
 
 /** Every task id completed in an earlier run of this thread (the latest completion wins), with its title. */
 export function earlierCompletions(
@@ -25,19 +26,31 @@ export function earlierCompletions(
   const done = new Map<string, Completion>();
   for (const run of runs) {
     const state = fold(comments, { run, trust });
-    for (const view of taskViews(state, now).values()) {
-      if (view.status !== 'completed') continue;
+    const views = taskViews(state, now);
+    for (const view of views.values()) {
+      if (state.tasks.get(view.id)?.revision) continue;
+      // Work sent back for changes stands as its last revision that completed (its branch holds it all).
+      let last = view;
+      while (last.review?.revisedIn) {
+        const next = views.get(last.review.revisedIn);
+        if (next?.status !== 'completed') break;
+        last = next;
+      }
+      if (last.status !== 'completed' || last.review?.state === 'changes') continue;
       const task = state.tasks.get(view.id)!.task;
-      const result = view.last?.result;
-      const completion: Completion = task.completed_in
-        ? { ...task.completed_in, title: task.title }
-        : {
-            title: task.title,
-            run,
-            node: view.last!.node,
-            ...(result?.branch ? { branch: result.branch } : {}),
-            ...(result?.pr ? { pr: result.pr } : {}),
-          };
+      const result = last.last?.result;
+      const approved = last.review?.state === 'approved' ? { approved: true } : {};
+      const completion: Completion =
+        task.completed_in && last === view
+          ? { ...task.completed_in, title: task.title, ...approved }
+          : {
+              title: task.title,
+              run,
+              node: last.last!.node,
+              ...(result?.branch ? { branch: result.branch } : {}),
+              ...(result?.pr ? { pr: result.pr } : {}),
+              ...approved,
+            };
       done.set(view.id, completion);
     }
   }
@@ -49,7 +62,9 @@ export function carryOver(tasks: Task[], completions: Map<string, Completion>): 
   return tasks.map((task) => {
     const done = completions.get(task.id);
     if (!done || done.title !== task.title || task.error) return task;
-    const { title: _title, ...completedIn } = done;
-    return { ...task, completed_in: completedIn };
+    const { title: _title, approved, ...completedIn } = done;
+    // Approved once, it is not asked again; work a person has not approved yet waits for them in this run.
+    const { review: _review, ...unreviewed } = task;
+    return { ...(approved ? unreviewed : task), completed_in: completedIn };
   });
 }

@@ -6,7 +6,8 @@ import { sanitizeText } from '../sanitize.js';
 import { embedJson, GITHUB_COMMENT_LIMIT } from './codec.js';
 import { runCost, type RunCost, type TaskCost } from './cost.js';
 import { TERMINAL, taskViews, type GoneNodes, type TaskStatus, type TaskView } from './decide.js';
-import type { AttemptRecord, RunState, TaskRecord } from './fold.js';
+import { estimateLeft, runStart } from './estimate-left.js';
+import type { RunState, TaskRecord } from './fold.js';
 import { TaskSchema } from './messages.js';
 import { checkVerdict, formatDuration } from './render.js';
 import { earliestTrusted, type ThreadComment, type Trust } from './thread-comment.js';
@@ -26,6 +27,7 @@ const CODE: Record<TaskStatus, string> = {
   blocked: 'b',
   claimable: 'w',
   running: 'r',
+  review: 'v',
   completed: 'c',
   failed: 'f',
   skipped: 's',
@@ -77,6 +79,42 @@ function costText(cost: TaskCost | undefined): string {
 // ---------------------------------------------------------------------------------------------------------
 // Task lines
 
+/** The verdict on reviewed work, for its line: who approved it, or where the changes went. */
+function reviewNote(view: TaskView): string {
+  const r = view.review;
+  if (!r || r.state === 'awaiting') return '';
+  if (r.state === 'timed-out') return `⌛ ${inlineText(view.reason ?? 'not reviewed in time', 100)}`;
+  const by = inlineText(r.by ?? '?', 60);
+  if (r.state === 'approved') return `👍 approved by ${by}`;
+  return `✏️ changes asked by ${by}${r.revisedIn ? `, made in ${inlineText(r.revisedIn, 100)}` : ''}`;
+}
+
+/**
+ * Where a person reviews a task's work: its pull request, else its branch compared with the default branch
+ * (a link on the repository of the attempt's comment).
+ */
+function reviewLink(view: TaskView): string {
+  const r = view.last?.result;
+  if (r?.pr) return prText(r.pr);
+  const repo = /^(https:\/\/[^\s<>()[\]]+?\/[^/\s]+\/[^/\s]+)\/(?:issues|pull)\/\d+/.exec(
+    view.last?.htmlUrl ?? '',
+  )?.[1];
+  if (!r?.branch) return 'its work';
+  const branch = inlineText(r.branch, 120);
+  return repo && /^[\w./-]+$/.test(r.branch)
+    ? `[branch ${branch}](${repo}/compare/${r.branch})`
+    : `branch ${branch}`;
+}
+
+function awaitingNote(view: TaskView, command: string): string {
+  const until = view.review?.until;
+  const id = view.id;
+  return (
+    `👀 awaiting review${until !== undefined ? ` until ${clockTime(until)}` : ''} of ${reviewLink(view)}: ` +
+    `approve its pull request or comment \`${command} approve ${id}\`; \`${command} changes ${id} <what to change>\` sends it back`
+  );
+}
+
 function completedNotes(record: TaskRecord, view: TaskView, cost: RunCost): string[] {
   const earlier = record.task.completed_in;
   if (earlier) {
@@ -85,7 +123,11 @@ function completedNotes(record: TaskRecord, view: TaskView, cost: RunCost): stri
       : earlier.branch
         ? `branch ${inlineText(earlier.branch, 120)}`
         : '';
-    return [`completed in run ${inlineText(earlier.run, 60)} by ${inlineText(earlier.node, 60)}`, where];
+    return [
+      `completed in run ${inlineText(earlier.run, 60)} by ${inlineText(earlier.node, 60)}`,
+      where,
+      reviewNote(view),
+    ];
   }
   const r = view.last?.result;
   return [
@@ -93,6 +135,7 @@ function completedNotes(record: TaskRecord, view: TaskView, cost: RunCost): stri
     r?.pr ? prText(r.pr) : r?.branch ? `branch ${inlineText(r.branch, 120)}` : '',
     r?.check ? `check ${checkVerdict(r.check)}` : '',
     costText(cost.perTask.get(record.task.id)),
+    reviewNote(view),
   ];
 }
 
@@ -107,7 +150,12 @@ function waitingNote(record: TaskRecord, view: TaskView, views: ReadonlyMap<stri
   return `⏳ waiting to retry (attempt ${last.attempt} ${how})`;
 }
 
-function statusNote(record: TaskRecord, view: TaskView, views: ReadonlyMap<string, TaskView>): string {
+function statusNote(
+  record: TaskRecord,
+  view: TaskView,
+  views: ReadonlyMap<string, TaskView>,
+  command: string,
+): string {
   // The footer says who stopped the run; a task it stopped need not repeat it.
   const reason = view.reason && view.cause !== 'stop' ? ` (${inlineText(view.reason, 200)})` : '';
   switch (view.status) {
@@ -124,6 +172,8 @@ function statusNote(record: TaskRecord, view: TaskView, views: ReadonlyMap<strin
     case 'blocked':
     case 'claimable':
       return waitingNote(record, view, views);
+    case 'review':
+      return awaitingNote(view, command);
     case 'completed':
       return '✅ completed';
   }
@@ -134,62 +184,18 @@ function taskLine(
   view: TaskView,
   views: ReadonlyMap<string, TaskView>,
   cost: RunCost,
+  command: string,
 ): string {
   const head = `**${record.task.id}** ${inlineText(record.task.title, 150)}`;
   if (view.status === 'completed') {
     const notes = completedNotes(record, view, cost).filter((n) => n !== '');
     return `- [x] ${head} — ${notes.join(' · ')}`;
   }
-  return `- [ ] ${head} — ${statusNote(record, view, views)}`;
+  return `- [ ] ${head} — ${statusNote(record, view, views, command)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Footer: counts, elapsed time, estimate, cost
-
-function runStart(state: RunState): number | undefined {
-  const bids = [...state.terms.values()].flatMap((t) => t.bids.map((b) => b.created));
-  if (bids.length > 0) return Math.min(...bids);
-  return state.plan?.created;
-}
-
-/** Claim to outcome, for the tasks this run completed. */
-function completedDurations(views: Iterable<TaskView>, state: RunState): number[] {
-  const out: number[] = [];
-  for (const v of views) {
-    const a: AttemptRecord | undefined = v.last;
-    if (v.status !== 'completed' || !a || a.endedAt === undefined) continue;
-    if (state.tasks.get(v.id)?.task.completed_in) continue;
-    out.push(Math.max(0, a.endedAt - a.created));
-  }
-  return out;
-}
-
-/**
- * How long the rest should take: every unfinished task is assumed to take the completed ones' average (a
- * running one, what is left of it), shared among the nodes still working (not gone, not left), and never
- * less than the longest single task left. Undefined when nothing completed yet or nothing is left.
- */
-export function estimateLeft(
-  state: RunState,
-  views: ReadonlyMap<string, TaskView>,
-  now: number,
-  gone: GoneNodes,
-): number | undefined {
-  const durations = completedDurations(views.values(), state);
-  if (durations.length === 0) return undefined;
-  const average = durations.reduce((a, b) => a + b, 0) / durations.length;
-  const open = [...views.values()].filter((v) => !TERMINAL.has(v.status));
-  if (open.length === 0) return undefined;
-  let work = 0;
-  let longest = 0;
-  for (const v of open) {
-    const left = v.status === 'running' && v.last ? Math.max(0, average - (now - v.last.created)) : average;
-    work += left;
-    longest = Math.max(longest, left);
-  }
-  const working = [...state.nodes.values()].filter((n) => !gone.has(n.id) && !n.spent).length;
-  return Math.max(longest, work / Math.max(1, working));
-}
 
 function footer(
   state: RunState,
@@ -201,7 +207,7 @@ function footer(
   const counts = new Map<TaskStatus, number>();
   for (const v of views.values()) counts.set(v.status, (counts.get(v.status) ?? 0) + 1);
   const parts = [`${counts.get('completed') ?? 0} of ${views.size} completed`];
-  for (const s of ['running', 'failed', 'skipped', 'stopped'] as const) {
+  for (const s of ['running', 'review', 'failed', 'skipped', 'stopped'] as const) {
     const n = counts.get(s) ?? 0;
     if (n > 0) parts.push(`${n} ${s}`);
   }
@@ -312,6 +318,8 @@ export function renderChecklist(input: {
   gone?: GoneNodes;
   /** Lines after the footer: the issue's pull request and its CI, once the run has ended. */
   extra?: string[];
+  /** The trigger command, for the approval commands a task awaiting review shows. */
+  command?: string;
 }): {
   body: string;
   shown: ChecklistShown;
@@ -334,7 +342,8 @@ export function renderChecklist(input: {
     ...(input.extra?.length ? ['', ...input.extra] : []),
   ];
   const fixed = [marker, title, '', ...note, '', ...end].join('\n').length;
-  const lines = ordered.map((r) => taskLine(r, views.get(r.task.id)!, views, cost));
+  const command = input.command ?? '/p2p-dev';
+  const lines = ordered.map((r) => taskLine(r, views.get(r.task.id)!, views, cost, command));
   const body = [marker, title, '', ...note, ...fitLines(lines, BODY_ROOM - fixed), '', ...end].join('\n');
   return { body, shown };
 }

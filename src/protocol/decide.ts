@@ -1,17 +1,27 @@
 // Decisions as pure functions of the folded run state and the (server) clock: who leads, what each task's
 // status is, what this node should claim next, whether the run is over.
-import { type AttemptRecord, type BidRecord, type Evidence, type NodeInfo, type RunState } from './fold.js';
+import {
+  type AttemptRecord,
+  type BidRecord,
+  type Evidence,
+  type NodeInfo,
+  type RunState,
+  type TaskRecord,
+} from './fold.js';
 import { surelyAfter } from './server-time.js';
 import { HEARS_ALL, heardLeaseEnd, type Hearing } from './hearing.js';
 import type { Priority } from './messages.js';
 import { budgetSpent } from './cost.js';
 import { formatCost } from './usage.js';
+import { reviewOf, type ReviewView } from './review-view.js';
 
 /**
  * `skipped`: never run (it cannot, a dependency failed or was skipped, or the budget was spent before it
- * started); `stopped`: a person stopped the run before the task completed.
+ * started); `stopped`: a person stopped the run before the task completed; `review`: its work is done and
+ * waits for a person's verdict (the task asks for a review), holding its dependents back.
  */
-export type TaskStatus = 'blocked' | 'claimable' | 'running' | 'completed' | 'failed' | 'skipped' | 'stopped';
+export type TaskStatus =
+  'blocked' | 'claimable' | 'running' | 'review' | 'completed' | 'failed' | 'skipped' | 'stopped';
 export const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'skipped', 'stopped']);
 
 const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
@@ -68,7 +78,11 @@ export interface TaskView {
   claimableSince?: number;
   /** Claimable because the last attempt's node is gone, though its lease still runs. */
   takeover?: { node: string; job: number; ended_at: number };
+  /** For a task that asks for a review, once its work is done: the verdict, or until when one is awaited. */
+  review?: ReviewView;
 }
+
+export { DEFAULT_REVIEW_TIMEOUT_MS, type ReviewView } from './review-view.js';
 
 interface ViewContext {
   state: RunState;
@@ -133,8 +147,12 @@ function ownView(ctx: ViewContext, id: string, path: Set<string>): TaskView {
       : undefined;
   if (record.task.error) return { ...base, status: 'skipped', reason: record.task.error };
   if (record.task.completed_in)
-    return { ...base, status: 'completed', reason: `completed in run ${record.task.completed_in.run}` };
-  if (done) return { ...base, status: 'completed' };
+    return reviewed(ctx, record, {
+      ...base,
+      status: 'completed',
+      reason: `completed in run ${record.task.completed_in.run}`,
+    });
+  if (done) return reviewed(ctx, record, { ...base, status: 'completed' });
   if (closing)
     return { ...base, status: 'failed', reason: `${ran.length} attempt(s); last: its node fell silent` };
   if (last && isAlive(last, now, hearing) && !ownerGone) return { ...base, status: 'running' };
@@ -156,6 +174,12 @@ function ownView(ctx: ViewContext, id: string, path: Set<string>): TaskView {
   return { ...base, status: 'claimable', claimableSince: since };
 }
 
+/** What a person's review (or its absence, in time) makes of a task's completed work (review-view.ts). */
+function reviewed(ctx: ViewContext, record: TaskRecord, view: TaskView): TaskView {
+  const made = reviewOf(ctx.state, record, ctx.now, view.last?.endedAt);
+  return made ? { ...view, ...made } : view;
+}
+
 /**
  * Whether a task waits for its dependencies, or can never run because one failed or was skipped (or on a
  * cycle). A dependency the budget or a stop ended only holds its dependents back: they then get the same
@@ -172,6 +196,8 @@ function dependencies(
     const depView = ctx.visit(dep, new Set([...path, id]));
     if ((depView.status === 'failed' || depView.status === 'skipped') && !depView.cause)
       return { blocked, skippedBy: `dependency ${dep} ${depView.status}` };
+    if (depView.review?.state === 'timed-out')
+      return { blocked, skippedBy: `dependency ${dep} was ${depView.reason ?? 'not reviewed'}` };
     if (depView.status !== 'completed') blocked = true;
   }
   return { blocked };
@@ -208,7 +234,8 @@ function limited(state: RunState, maxAttempts: number, budget: BudgetState, view
     const { claimableSince: _since, takeover: _takeover, ...rest } = view;
     return { ...rest, status: 'stopped', reason: `stopped by @${state.stopped.by}`, cause: 'stop' };
   }
-  if (budget === 'open' || status === 'running') return view;
+  // Work awaiting its review holds no part of the budget: a spent one changes nothing of it.
+  if (budget === 'open' || status === 'running' || status === 'review') return view;
   if (status === 'claimable' && view.attempts >= maxAttempts && !view.takeover) return view;
   if (budget === 'waiting' && status === 'blocked') return view;
   const { claimableSince: _since, takeover: _takeover, ...rest } = view;
@@ -338,6 +365,7 @@ export function tally(state: RunState, now: number): Record<TaskStatus, number> 
     blocked: 0,
     claimable: 0,
     running: 0,
+    review: 0,
     completed: 0,
     failed: 0,
     skipped: 0,

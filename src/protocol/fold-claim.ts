@@ -93,6 +93,10 @@ function claimTarget(
     if (state.tasks.get(dep)?.task.completed_in) continue;
     const done = state.tasks.get(dep)?.attempts.find((a) => a.outcome === 'completed');
     if (!done || !endedBefore(done, d.created)) return reject(`dependency ${dep} had not completed`);
+    // A dependency that asks for a review holds its dependents until a person's verdict (fold-review.ts).
+    const depRecord = state.tasks.get(dep)!;
+    if (depRecord.task.review === 'required' && !depRecord.review)
+      return reject(`dependency ${dep} had not been reviewed`);
   }
   const attempts = record.attempts;
   const last = attempts.at(-1);

@@ -3,6 +3,7 @@
 // only the log itself, never the clock, so every node that sees the same comments reaches the same state.
 import { decode } from './codec.js';
 import type { Bid, Plan, PriorOutcome, Stop } from './messages.js';
+import { applyReview } from './fold-review.js';
 import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
 import { BudgetLedger } from './reservations.js';
 import { ignore, type BidRecord, type Decoded, type MessageEntry, type RunState } from './run-state.js';
@@ -76,6 +77,7 @@ export function fold(comments: Iterable<ThreadComment>, options: FoldOptions): R
     if (m.type === 'bid') applyBid(state, d, m);
     else if (m.type === 'plan') applyPlan(state, d, m, parts);
     else if (m.type === 'claim') applyClaim(state, d, m);
+    else if (m.type === 'review') applyReview(state, d, m);
     else applyStop(state, d, m);
   }
   state.budget?.settle();
@@ -126,8 +128,8 @@ function byCreatedThenId(a: ThreadComment, b: ThreadComment): number {
 function noteNode(state: RunState, d: Decoded): void {
   const m = d.message;
   const known = state.nodes.get(m.node);
-  // A stop is not a node joining the run: it only shows that a node it knows is still there.
-  if (!known && m.type === 'stop') return;
+  // A relayed stop or review is not a node joining the run: it only shows that a node it knows is still there.
+  if (!known && (m.type === 'stop' || m.type === 'review')) return;
   if (known) {
     known.lastSeen = Math.max(known.lastSeen, d.updated);
     if (m.type === 'bid') Object.assign(known, { instance: m.instance, instances: m.instances });
@@ -204,6 +206,7 @@ function applyPlan(
     ...(m.planner ? { planner: m.planner } : {}),
     ...(m.usage ? { usage: m.usage } : {}),
     ...(m.max_cost_usd !== undefined ? { maxCostUsd: m.max_cost_usd } : {}),
+    ...(m.review_timeout_ms !== undefined ? { reviewTimeoutMs: m.review_timeout_ms } : {}),
   };
   if (m.max_cost_usd !== undefined) state.budget = new BudgetLedger(m.max_cost_usd, m.usage?.cost_usd);
   tasks.forEach((task, order) => {

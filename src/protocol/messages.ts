@@ -33,6 +33,11 @@ export const TaskSchema = z.object({
       pr: z.string().max(500).optional(),
     })
     .optional(),
+  /**
+   * A person must approve the task's work before the tasks that depend on it start (`review: required` in
+   * its annotation, or the `review` input for every task): its pull request's review, or an approval command.
+   */
+  review: z.literal('required').optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
@@ -120,6 +125,16 @@ export const PlanSchema = z.object({
   usage: UsageSchema.optional(),
   /** The run's budget (the `max-cost-usd` input): once the outcomes' costs reach it, no agent starts. */
   max_cost_usd: z.number().finite().positive().max(1e12).optional(),
+  /**
+   * How long a task that asks for a review waits for one after its work completed (`review-timeout-min`):
+   * then its dependents are skipped. Absent: no task asks for one.
+   */
+  review_timeout_ms: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600_000)
+    .optional(),
 });
 export type Plan = z.infer<typeof PlanSchema>;
 
@@ -234,6 +249,33 @@ export const StopSchema = z.object({
 });
 export type Stop = z.infer<typeof StopSchema>;
 
-export const MessageSchema = z.discriminatedUnion('type', [BidSchema, PlanSchema, ClaimSchema, StopSchema]);
+/**
+ * 👀 REVIEW: a node relays a person's verdict on a task's work (an approval command or changes asked on the
+ * issue, or a review of the task's pull request), having checked that they may write to the repository.
+ * `approved` lets the task's dependents start; `changes` sends the agent back with `comments`, as a revision
+ * of the task (`<task>.r<N>`, fold.ts) that the dependents then wait for.
+ */
+export const ReviewSchema = z.object({
+  ...envelope,
+  type: z.literal('review'),
+  task: z.string().min(1).max(100),
+  verdict: z.enum(['approved', 'changes']),
+  by: z.object({ login: z.string().min(1).max(100), id: z.number().int().positive() }),
+  /** Where the verdict was given: a comment on the issue, or a review of a pull request. */
+  comment_id: z.number().int().positive().optional(),
+  review_id: z.number().int().positive().optional(),
+  url: z.string().max(500).optional(),
+  /** What the person asked for (changes), as they wrote it. */
+  comments: z.string().max(10_000).default(''),
+});
+export type Review = z.infer<typeof ReviewSchema>;
+
+export const MessageSchema = z.discriminatedUnion('type', [
+  BidSchema,
+  PlanSchema,
+  ClaimSchema,
+  StopSchema,
+  ReviewSchema,
+]);
 export type Message = z.infer<typeof MessageSchema>;
 export type MessageInput = z.input<typeof MessageSchema>;

@@ -1,7 +1,7 @@
 // What a person following the thread reads: each message rendered with the seed's markers and a sentence.
 // The machine-readable payload is appended by the codec.
 import { encode, GITHUB_COMMENT_LIMIT } from './codec.js';
-import type { Bid, Check, Claim, Plan, Stop, Task } from './messages.js';
+import type { Bid, Check, Claim, Plan, Review, Stop, Task } from './messages.js';
 import { formatCost, formatUsage } from './usage.js';
 
 export function formatDuration(ms: number): string {
@@ -129,6 +129,33 @@ export function renderStop(m: Omit<Stop, 'p2p'>, commentUrl?: string): string {
     `🛑 **STOP** · stopping the run, as @${oneLine(m.by.login, 100)} asked in ${comment}`,
     `Node \`${m.node}\` relays it: no new agent starts, running agents are stopped, and every node leaves.`,
   ].join('\n');
+}
+
+/**
+ * 👀 REVIEW: "👀 **REVIEW** · task-1 approved by @alice in comment 123", or the changes asked, quoted.
+ */
+export function renderReview(m: Omit<Review, 'p2p'>): string {
+  const where = m.url
+    ? `[${m.review_id !== undefined ? 'a review' : `comment ${m.comment_id ?? ''}`}](${m.url})`
+    : m.comment_id !== undefined
+      ? `comment ${m.comment_id}`
+      : 'a review';
+  const who = `@${oneLine(m.by.login, 100)}`;
+  const head =
+    m.verdict === 'approved'
+      ? `👀 **REVIEW** · \`${m.task}\` approved by ${who} in ${where}: the tasks that build on it may start.`
+      : `👀 **REVIEW** · ${who} asked for changes to \`${m.task}\` in ${where}: the agent revises it.`;
+  const said = m.comments.trim();
+  const quoted = said
+    ? [
+        '',
+        ...said
+          .slice(0, 2000)
+          .split('\n')
+          .map((l) => `> ${l}`),
+      ]
+    : [];
+  return [head, ...quoted, '', `Node \`${m.node}\` relays it.`].join('\n');
 }
 
 /** "passed after 1 fix round", "failed (exit 1) after 2 fix rounds". */

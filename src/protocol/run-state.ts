@@ -1,7 +1,7 @@
 // The run state the fold builds (fold.ts): the nodes, the terms' bids, the plan, each task's attempts, the stop
 // and the budget, with every comment's entry for logs and the dashboard; and a decoded comment as the fold
 // replays it.
-import type { Bid, Claim, Message, Plan, Result, Task } from './messages.js';
+import type { Bid, Claim, Message, Plan, Result, Review, Task } from './messages.js';
 import type { ThreadComment } from './thread-comment.js';
 import type { BudgetLedger, Grant } from './reservations.js';
 
@@ -81,6 +81,25 @@ export interface TaskRecord {
   attempts: AttemptRecord[];
   /** Claim comments that lost their race (or came when the task was not claimable). */
   lostClaims: number[];
+  /** A task that asks for a review: the first verdict on its completed work. */
+  review?: ReviewRecord;
+  /** A revision the fold made for changes asked of another task's work (`<task>.r<N>`). */
+  revision?: { of: string; root: string; round: number };
+}
+
+/** A person's verdict on a task's work, relayed by a node that checked they may write to the repository. */
+export interface ReviewRecord {
+  verdict: Review['verdict'];
+  by: string;
+  byId: number;
+  /** Server time the review message was created (ms). */
+  at: number;
+  commentId?: number;
+  reviewId?: number;
+  url?: string;
+  comments: string;
+  /** The revision that carries the changes asked for (verdict `changes`). */
+  revisedIn?: string;
 }
 
 export interface PlanRecord {
@@ -97,6 +116,8 @@ export interface PlanRecord {
   usage?: Plan['usage'];
   /** The run's budget in US dollars (`max-cost-usd`), when it has one. */
   maxCostUsd?: number;
+  /** How long a task that asks for a review waits for one (ms), when one does. */
+  reviewTimeoutMs?: number;
 }
 
 /** The run was stopped: a node relayed the request of a person with write permission (the first such stop). */

@@ -10,6 +10,8 @@ export interface DraftTask {
   priority: Priority;
   est?: string;
   depends_on: string[];
+  /** `review: required` in the annotation: a person approves its work before its dependents start. */
+  review?: 'required';
 }
 
 const ITEM = /^( {0,1})[-*+] \[( |x|X)\]\s+(.*)$/;
@@ -67,15 +69,17 @@ function parseHead(head: string): Omit<DraftTask, 'id' | 'body'> {
       fields.set(key, [kv[2]!.trim()]);
     } else if (key) fields.get(key)!.push(token.trim());
   }
-  const known = new Set(['priority', 'est', 'estimate', 'depends', 'dependson', 'deps']);
+  const known = new Set(['priority', 'est', 'estimate', 'depends', 'dependson', 'deps', 'review']);
   if (![...fields.keys()].every((k) => known.has(k))) return base;
   const priority = fields.get('priority')?.[0]?.toLowerCase();
   const est = (fields.get('est') ?? fields.get('estimate'))?.[0];
   const depends = fields.get('depends') ?? fields.get('dependson') ?? fields.get('deps') ?? [];
+  const review = fields.get('review')?.[0]?.toLowerCase();
   return {
     title: head.slice(0, match.index).trim() || head,
     priority: priority === 'high' || priority === 'low' || priority === 'medium' ? priority : 'medium',
     ...(est ? { est } : {}),
+    ...(review === 'required' ? { review: 'required' as const } : {}),
     depends_on: depends
       .flatMap((d) => d.split(/\s+/))
       .filter((d) => d.length > 0 && d.toLowerCase() !== 'none'),

@@ -18,6 +18,7 @@ export const PlannerOutputSchema = z.object({
         priority: PrioritySchema.optional(),
         est: z.string().max(50).optional(),
         depends_on: z.array(z.string()).optional(),
+        review: z.literal('required').optional(),
       }),
     )
     .min(1, 'the plan has no tasks')
@@ -53,6 +54,7 @@ export function draftsFromPlannerOutput(stdout: string): DraftTask[] {
     priority: t.priority ?? 'medium',
     ...(t.est ? { est: t.est } : {}),
     depends_on: t.depends_on ?? [],
+    ...(t.review ? { review: t.review } : {}),
   }));
 }
 
@@ -74,6 +76,7 @@ export function finalizePlan(drafts: DraftTask[]): Task[] {
       priority: d.priority,
       ...(d.est ? { est: d.est.slice(0, 50) } : {}),
       depends_on: [...new Set(d.depends_on)].slice(0, 100),
+      ...(d.review ? { review: d.review } : {}),
     };
     if (seen.has(d.id)) {
       task.id = `${d.id}-dup${tasks.length + 1}`;

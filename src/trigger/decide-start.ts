@@ -26,7 +26,16 @@ export type StartRequest =
       reason: string;
       /** A person's `/p2p-dev stop`: the trigger job relays it to the run in progress (relay-stop.ts). */
       stop?: StopAsked;
+      /** A person's `/p2p-dev approve …` or `changes …`: relayed to the run in progress (relay-review.ts). */
+      review?: ReviewAsked;
     };
+
+/** Who gave which verdict on which task (none named: every task awaiting review), in which comment. */
+export interface ReviewAsked extends StopAsked {
+  verdict: 'approved' | 'changes';
+  task?: string;
+  comments: string;
+}
 
 /** Who asked to stop the run on which issue, in which comment. */
 export interface StopAsked {
@@ -59,13 +68,12 @@ export function matrixOf(instances: number): number[] {
   return Array.from({ length: instances }, (_, i) => i + 1);
 }
 
-/** A stop comment: no run, and who asked, when it is a person's comment on an issue. */
-function stopAsked(
+/** The person who wrote the event's comment on an issue, when it is a person's comment on an issue. */
+function personAsking(
   payload: Record<string, unknown>,
   author: { login: string; type: string } | undefined,
   issueNumber: number | undefined,
-): StartRequest {
-  const reason = 'the comment asks to stop the run';
+): StopAsked | undefined {
   const comment = payload.comment as
     { id?: unknown; html_url?: unknown; user?: { id?: unknown } } | undefined;
   const id = comment?.user?.id;
@@ -77,17 +85,13 @@ function stopAsked(
     typeof comment?.id !== 'number' ||
     typeof id !== 'number'
   )
-    return { start: false, reason };
+    return undefined;
   return {
-    start: false,
-    reason,
-    stop: {
-      issueNumber,
-      commentId: comment.id,
-      login: author.login,
-      id,
-      ...(typeof comment.html_url === 'string' ? { htmlUrl: comment.html_url } : {}),
-    },
+    issueNumber,
+    commentId: comment.id,
+    login: author.login,
+    id,
+    ...(typeof comment.html_url === 'string' ? { htmlUrl: comment.html_url } : {}),
   };
 }
 
@@ -121,7 +125,16 @@ export function decideStart(
       return { start: false, reason: `comment event "${String(payload.action)}" is not a new comment` };
     const command = parseCommand(body, settings.command);
     if (!command) return { start: false, reason: `the comment does not start with ${settings.command}` };
-    if (command.kind === 'stop') return stopAsked(payload, author, issueNumber);
+    if (command.kind === 'stop') {
+      const stop = personAsking(payload, author, issueNumber);
+      return { start: false, reason: 'the comment asks to stop the run', ...(stop ? { stop } : {}) };
+    }
+    if (command.kind === 'review') {
+      const asking = personAsking(payload, author, issueNumber);
+      const { kind: _kind, ...verdict } = command;
+      const review = asking ? { ...asking, ...verdict } : undefined;
+      return { start: false, reason: 'the comment gives a verdict on a task', ...(review ? { review } : {}) };
+    }
     if (!author || issueNumber === undefined)
       return { start: false, reason: 'the event has no author or issue' };
     if (author.type === 'Bot' || author.login.endsWith('[bot]')) {

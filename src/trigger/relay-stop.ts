@@ -19,7 +19,7 @@ import { stopBody } from '../node/loop/message-bodies.js';
 import type { StopAsked } from './decide-start.js';
 
 /** The latest run's beacon on the thread, by the action's identity. */
-function latestBeacon(
+export function latestBeacon(
   comments: readonly ThreadComment[],
   trust: Trust,
 ): { comment: ThreadComment; beacon: Beacon } | undefined {

@@ -8,6 +8,7 @@ import { untrustedAuthorReason } from '../github/issue-author.js';
 import { IssueThread } from '../github/thread.js';
 import { reactToComment } from '../github/reactions.js';
 import { relayStop } from './relay-stop.js';
+import { relayReview } from './relay-review.js';
 
 export interface TriggerOutcome {
   shouldRun: boolean;
@@ -27,6 +28,7 @@ export async function runTrigger(
     log.info(`no run: ${request.reason}`);
     // A relay that fails fails the step (busy nodes watch only what it writes); idle nodes still see the request.
     if (request.stop) await relayStop(client, request.stop, command, log);
+    if (request.review) await relayReview(client, request.review, log);
     return { shouldRun: false, reason: request.reason };
   }
   const permission = await permissionOf(client, request.sender.login);

@@ -1,8 +1,8 @@
 // Builds threads for the fold's unit tests: comments with GitHub's shape (whole-second timestamps, increasing
 // ids), written by the action's identity or by anyone else, with edits.
 import { encode } from '../../src/protocol/codec.js';
-import type { Bid, Claim, Plan, Task } from '../../src/protocol/messages.js';
-import { renderBid, renderClaim, renderPlan } from '../../src/protocol/render.js';
+import type { Bid, Claim, Plan, Review, Task } from '../../src/protocol/messages.js';
+import { renderBid, renderClaim, renderPlan, renderReview } from '../../src/protocol/render.js';
 import { makeTrust, type ThreadComment } from '../../src/protocol/thread-comment.js';
 
 export const BOT = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
@@ -88,6 +88,30 @@ export class ThreadBuilder {
       ...extra,
     };
     return this.add(encode(m, renderClaim(m)), atMs, user);
+  }
+
+  /** A relayed verdict on a task's work. */
+  review(
+    task: string,
+    verdict: Review['verdict'],
+    atMs: number,
+    extra: Partial<Review> = {},
+    user = BOT,
+  ): ThreadComment {
+    const m: Review = {
+      p2p: 1,
+      type: 'review',
+      run: RUN,
+      node: 'relay-1',
+      nonce: nonce(),
+      task,
+      verdict,
+      by: { login: 'maria', id: 7 },
+      comment_id: 1,
+      comments: '',
+      ...extra,
+    };
+    return this.add(encode(m, renderReview(m)), atMs, user);
   }
 
   /** Edit a claim comment as its owner would: a heartbeat or the outcome, naming the previous write's time. */

@@ -90,6 +90,8 @@ const ROUTES: Record<string, string[] | 'job'> = {
   'base-branch': ['p2p-execute', 'aggregate-results'],
   'allow-untrusted-authors': ['check-trigger', 'p2p-execute'],
   'fail-on-task-failure': ['aggregate-results'],
+  review: ['p2p-execute'],
+  'review-timeout-min': ['p2p-execute'],
   'ci-timeout-min': ['aggregate-results'],
   'ci-fix-attempts': ['aggregate-results'],
   // Not an action input: the App token step's, in every job (below).
@@ -437,6 +439,12 @@ function cases({ label: L, command: C }: Setting): Case[] {
     comment('stopped, a start', `${C} stopped`),
     comment('stop-it, a start', `${C} stop-it`),
     comment('nonstop, a start', `${C} nonstop`),
+    comment('an approval', `${C} approve task-1`),
+    comment('an approval of every task awaiting one', `${C} approve`),
+    comment('an approval in capitals', `${C} Approve task-2, looks good`),
+    comment('changes asked', `${C} changes task-1 use the logger\nand add a test`),
+    comment('a rejection', `${C} reject task-3 wrong file`),
+    comment('changes asked the long way', `${C} request-changes task-1 rename it`),
     { name: 'a push', event: 'push', payload: { sender: alice } },
   ];
 }
@@ -468,7 +476,8 @@ function violations(expressions: Expressions, setting: Setting, given: Record<st
       maxInstances: 10,
       issueNumber: undefined,
     });
-    const stop = !verdict.start && verdict.stop !== undefined;
+    // A stop or a verdict on a task's work: relayed to the run in progress, never waiting behind it.
+    const stop = !verdict.start && (verdict.stop ?? verdict.review) !== undefined;
     const say = (what: string) =>
       out.push(`${c.name} (${JSON.stringify(c.payload.comment ?? c.event)}): ${what}`);
     if (c.refusedOnPurpose) {
@@ -547,7 +556,7 @@ describe('the filter and the concurrency group, event by event, against the trig
       (e) => ({
         ...e,
         group: e.group.replace(
-          /\(github\.event\.comment\.body == format\('\{0\} stop', inputs\.trigger-command\) \|\|[\s\S]*?stop!', inputs\.trigger-command\)\)\)\)\)/,
+          /\(github\.event\.comment\.body == format\('\{0\} stop', inputs\.trigger-command\) \|\|[\s\S]*?request-changes', inputs\.trigger-command\)\)\)\)\)/,
           "startsWith(github.event.comment.body, format('{0} stop', inputs.trigger-command))))",
         ),
       }),
@@ -578,6 +587,11 @@ describe('the filter and the concurrency group, event by event, against the trig
       'a filter that lets bots through',
       (e) => ({ ...e, filter: e.filter.replace("github.event.comment.user.type != 'Bot' &&", '') }),
       'the command by a bot of another name',
+    ],
+    [
+      'a group without the verdicts',
+      (e) => ({ ...e, group: e.group.replace("format('{0} approve', inputs.trigger-command)", "'-'") }),
+      'an approval',
     ],
   ];
   it.each(mutants)('catches %s', (_, mutate, caseName) => {

@@ -1,9 +1,10 @@
 // The comments a node writes, built from its settings: one place that fills in the envelope.
 import { randomUUID } from 'node:crypto';
 import { encode } from '../../protocol/codec.js';
-import type { Bid, Claim, PriorOutcome, Result, Stop } from '../../protocol/messages.js';
+import type { Bid, Claim, PriorOutcome, Result, Review, Stop } from '../../protocol/messages.js';
 import { GITHUB_COMMENT_LIMIT } from '../../protocol/codec.js';
-import { renderBid, renderClaim, renderStop } from '../../protocol/render.js';
+import { renderBid, renderClaim, renderReview, renderStop } from '../../protocol/render.js';
+import type { ReviewAsk } from '../../protocol/review-requests.js';
 import type { NodeConfig } from './node-config.js';
 import type { LeaseEdit } from '../watches/lease-keeper.js';
 
@@ -137,4 +138,25 @@ export function stopBody(
     comment_id: request.commentId,
   };
   return encode(message, renderStop(message, request.htmlUrl));
+}
+
+/** The verdict a node relays for a maintainer's approval or changes, on one task. */
+export function reviewBody(
+  config: Pick<NodeConfig, 'run' | 'nodeId'>,
+  ask: Omit<ReviewAsk, 'task' | 'commentId'> & { commentId?: number; reviewId?: number },
+  task: string,
+  comments: string,
+): string {
+  const message: Review = {
+    ...envelope(config, newNonce()),
+    type: 'review',
+    task,
+    verdict: ask.verdict,
+    by: { login: ask.login, id: ask.id },
+    ...(ask.commentId !== undefined ? { comment_id: ask.commentId } : {}),
+    ...(ask.reviewId !== undefined ? { review_id: ask.reviewId } : {}),
+    ...(ask.htmlUrl ? { url: ask.htmlUrl.slice(0, 500) } : {}),
+    comments: comments.slice(0, 10_000),
+  };
+  return encode(message, renderReview(message));
 }

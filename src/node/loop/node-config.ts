@@ -42,6 +42,9 @@ export interface NodeConfig {
   heartbeatWritesPerHour?: number;
   taskTimeoutMs: number;
   maxAttempts: number;
+  /** Every task asks for a review (the `review` input), and how long one is waited for. */
+  reviewAll?: boolean;
+  reviewTimeoutMs?: number;
   workspace: string;
   tempDir: string;
   trustedAuthors: string[];

@@ -27,6 +27,7 @@ import {
 import { lookDueIn, type JobsLookFacts } from '../watches/liveness-watch.js';
 import type { Hearing } from '../../protocol/hearing.js';
 import type { StopRequest } from '../watches/stop-watch.js';
+import type { ReviewAsk } from '../../protocol/review-requests.js';
 
 export type TaskChoice = NonNullable<ReturnType<typeof chooseTask>>;
 
@@ -52,6 +53,8 @@ export interface NodeView {
   stopRequest?: StopRequest;
   /** Why the run is stopped, when the fold or the stop beacon says it is. */
   stoppedBy?: string;
+  /** A person's verdict on a task's work that this node has not judged yet (and nobody relayed). */
+  reviewRequest?: ReviewAsk;
 }
 
 /** What the node remembers between steps, besides the thread. */
@@ -89,6 +92,8 @@ export type NodeAction =
   | { kind: 'close'; choice: TaskChoice }
   /** Check that who asked to stop the run may write to the repository, and relay the stop if so. */
   | { kind: 'judge-stop'; request: StopRequest }
+  /** Check that who gave a verdict on a task's work may write to the repository, and relay it if so. */
+  | { kind: 'judge-review'; request: ReviewAsk }
   | { kind: 'claim'; choice: TaskChoice };
 
 export interface Decision {
@@ -108,6 +113,7 @@ export function step(view: NodeView, memory: NodeMemory): Decision {
   if (runFinished(state, view.serverNow, view.settings.listingLagMs))
     return { action: { kind: 'leave' }, memory };
   if (view.stopRequest) return { action: { kind: 'judge-stop', request: view.stopRequest }, memory };
+  if (view.reviewRequest) return { action: { kind: 'judge-review', request: view.reviewRequest }, memory };
   return state.plan ? stepWorker(view, memory) : stepElecting(view, memory);
 }
 

@@ -27,6 +27,7 @@ import { LivenessWatch } from '../watches/liveness-watch.js';
 import { Headroom } from './headroom.js';
 import { Candidacies } from '../membership/candidacies.js';
 import { joinRun } from '../membership/join-run.js';
+import { ReviewWatch } from '../watches/review-watch.js';
 import { StopWatch } from '../watches/stop-watch.js';
 import { ChecklistKeeper } from '../watches/checklist-keeper.js';
 import { leaveRun, type NodeOutcome } from '../membership/leave-run.js';
@@ -44,6 +45,7 @@ interface Member {
   liveness: LivenessWatch;
   headroom: Headroom;
   stops: StopWatch;
+  reviews: ReviewWatch;
   checklist: ChecklistKeeper;
   /** The comments whose rejection was logged already. */
   loggedRejections: Set<number>;
@@ -71,6 +73,7 @@ async function followRun(ctx: NodeContext): Promise<NodeOutcome> {
     liveness: new LivenessWatch(run),
     headroom: new Headroom(ctx.client, ctx.log),
     stops: new StopWatch(run),
+    reviews: new ReviewWatch(run),
     checklist: new ChecklistKeeper(run),
     loggedRejections: new Set(),
     lastTally: '',
@@ -175,6 +178,7 @@ function viewOf(member: Member, state: RunState, gone: GoneNodes): NodeView {
     stretch: member.headroom.stretch(),
     ...optional('stopRequest', member.stops.pending(state)),
     ...optional('stoppedBy', member.stops.stoppedBy(state)),
+    ...optional('reviewRequest', member.reviews.pending(state)),
   };
 }
 
@@ -237,6 +241,9 @@ async function perform(member: Member, action: NodeAction, state: RunState): Pro
       return claimAndRun(member, action.choice, state);
     case 'judge-stop':
       await member.stops.judge(action.request);
+      return false;
+    case 'judge-review':
+      await member.reviews.judge(action.request);
       return false;
   }
 }

@@ -124,5 +124,7 @@ export function waitsFor(action: NodeAction): string {
       return `its claim of ${action.choice.task}, then the agent`;
     case 'judge-stop':
       return `the permission of ${action.request.login}, who asked to stop the run`;
+    case 'judge-review':
+      return `the permission of ${action.request.login}, who gave a verdict on a task's work`;
   }
 }

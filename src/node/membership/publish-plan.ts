@@ -5,6 +5,7 @@ import path from 'node:path';
 import { getErrorMessage, redact } from '../../errors.js';
 import type { BidRecord } from '../../protocol/fold.js';
 import type { Task } from '../../protocol/messages.js';
+import type { NodeConfig } from '../loop/node-config.js';
 import { planComments } from '../../protocol/render.js';
 import { carryOver, earlierCompletions } from '../../protocol/carry-over.js';
 import { isTrusted } from '../../protocol/thread-comment.js';
@@ -47,13 +48,10 @@ export async function lead(
     let usage: Usage | undefined;
     try {
       const planned = await planTasks(ctx, keeper);
-      tasks = planned.tasks;
       usage = planned.usage;
       // A re-run: what an earlier run of this issue completed is not done again.
-      tasks = carryOver(
-        tasks,
-        earlierCompletions(ctx.thread.all(), ctx.trust, config.run, ctx.client.clock.now()),
-      );
+      const earlier = earlierCompletions(ctx.thread.all(), ctx.trust, config.run, ctx.client.clock.now());
+      tasks = carryOver(withReviews(config, planned.tasks), earlier);
       const carried = tasks.filter((t) => t.completed_in);
       log.info(
         `planned ${tasks.length} task(s)` +
@@ -73,6 +71,7 @@ export async function lead(
         node: config.nodeId,
         term: bid.term,
         max_attempts: config.maxAttempts,
+        ...reviewTimeout(config, tasks),
         ...(config.maxCostUsd !== undefined ? { max_cost_usd: config.maxCostUsd } : {}),
         planner: config.planner,
         ...(usage ? { usage } : {}),
@@ -155,4 +154,16 @@ async function planTasks(ctx: RunContext, keeper: LeaseKeeper): Promise<{ tasks:
     );
   }
   return { tasks: finalizePlan(draftsFromPlannerOutput(result.stdout)) };
+}
+
+/** The `review` input asks every task for a review (an annotation asks it of one). */
+function withReviews(config: NodeConfig, tasks: Task[]): Task[] {
+  return config.reviewAll ? tasks.map((t) => ({ ...t, review: 'required' as const })) : tasks;
+}
+
+/** How long a review is waited for, in a plan where a task asks for one. */
+function reviewTimeout(config: NodeConfig, tasks: Task[]): { review_timeout_ms?: number } {
+  return config.reviewTimeoutMs !== undefined && tasks.some((t) => t.review === 'required')
+    ? { review_timeout_ms: config.reviewTimeoutMs }
+    : {};
 }
