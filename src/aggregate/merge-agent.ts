@@ -12,6 +12,7 @@ import { taskEnv } from '../node/task/run-task.js';
 import type { Task } from '../protocol/messages.js';
 import {
   costTrailer,
+  mergeTitle,
   type Conflict,
   type MergeResolver,
   type Resolution,
@@ -95,25 +96,29 @@ async function resolve(agent: AggregateAgent, c: Conflict): Promise<Resolution> 
   const promptFile = path.join(ownDir(path.join(config.tempDir, 'tasks')), `${task.id}.md`);
   writeFresh(promptFile, prompt);
   log.info(`🤝 ${id} conflicts with ${c.with.map((t) => t.task.id).join(', ')}: the agent merges it`);
-  const work = await runWithChecks(
-    agent.context,
-    {},
-    {
-      task,
-      attempt: 1,
-      prompt,
-      promptFile,
-      env: taskEnv(config, task, 1),
-      onProgress: () => {},
-      onOutput: cappedLog(log, `  [${task.id}] `),
-      ...(budget ? { budget } : {}),
-    },
-  );
-  agent.spend(work.usage?.cost_usd);
+  let spent: number | undefined; // (a run that threw is taken to have spent all it was given)
+  let work: Awaited<ReturnType<typeof runWithChecks>>;
+  try {
+    work = await runWithChecks(
+      agent.context,
+      {},
+      {
+        task,
+        attempt: 1,
+        prompt,
+        promptFile,
+        env: taskEnv(config, task, 1),
+        onProgress: () => {},
+        onOutput: cappedLog(log, `  [${task.id}] `),
+        ...(budget ? { budget } : {}),
+      },
+    );
+    spent = work.usage?.cost_usd;
+  } finally {
+    agent.spend(spent);
+  }
   if (!work.ok) return { ok: false, error: `the agent's merge failed: ${work.error ?? 'unknown error'}` };
-  const message =
-    `Merge ${id}: ${c.item.task.title}`.slice(0, 250) +
-    `\n\nResolved by the agent.${costTrailer(work.usage)}`;
+  const message = mergeTitle(id, c.item.task.title) + `\n\nResolved by the agent.${costTrailer(work.usage)}`;
   const done = await commitMerge(agent.branches, { ...m, files, message, to: c.to }, agent.author);
   if ('error' in done) return { ok: false, error: done.error };
   return { ok: true, commit: done.commit, ...(work.usage ? { usage: work.usage } : {}) };

@@ -5,17 +5,21 @@
 // the tasks it conflicts with and the files; so are the tasks that build on it, unless the summary job's agent
 // resolves the conflict (merge-resolution.ts; a re-run takes its earlier resolution of the same commits). Rebuilt from the task branches
 // each time, so that a re-run (or a job that died half way and is run again) ends with the same branch.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { getErrorMessage } from '../errors.js';
 import { defaultBranch, openPullRequest } from '../github/pulls.js';
-import { gitIn, identityArgs, type Git } from './git.js';
+import { gitIn, identityArgs } from './git.js';
+import { Scratch } from './scratch.js';
 import type { DeliveryOptions } from './task-branch.js';
 import { integrationBranch, type IntegrationPlan, type TaskToMerge } from './integration-plan.js';
 import { integrationBody } from './integration-body.js';
 import type { CiResult } from './ci-wait.js';
-import { mergeBranch, mergeByAgent, type AgentMerge, type MergeResolver } from './merge-resolution.js';
+import {
+  mergeBranch,
+  mergeByAgent,
+  mergeTitle,
+  type AgentMerge,
+  type MergeResolver,
+} from './merge-resolution.js';
 
 /** As a node delivers (`workspace`: a work tree whose `origin` the task branches are on), with the issue's title. */
 export interface IntegrationOptions extends Omit<DeliveryOptions, 'scratch'> {
@@ -68,44 +72,40 @@ export async function integrateIssue(
   ).stdout.trim();
   const base = options.baseBranch || checkedOut || (await defaultBranch(options.client));
   const branch = integrationBranch(options.issueNumber);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-integration-'));
-  try {
-    const git = gitIn(dir, {
-      remoteUrl: url,
-      token: options.token,
+  const scratch = new Scratch(
+    url,
+    {
+      ...(options.token ? { token: options.token } : {}),
       ...(options.gitTimeoutMs ? { timeoutMs: options.gitTimeoutMs } : {}),
-    });
-    const fetchRef = async (name: string): Promise<string> => {
-      const ref = `refs/remotes/origin/${name}`;
-      await git.run(['fetch', '--no-tags', '--quiet', url, `+refs/heads/${name}:${ref}`], { network: true });
-      return ref;
-    };
-    await git.run(['init', '--quiet']);
-    const baseRef = await fetchRef(base);
+    },
+    branch,
+  );
+  try {
+    const git = await scratch.open();
+    const baseRef = await scratch.fetchRef(base);
     await git.run(['checkout', '--quiet', '-B', branch, baseRef]);
     const result: Integration = { branch, base, merged: [], notMerged: [], plan };
-    await mergeAll(git, options, { plan, baseRef, fetchRef, result });
+    await mergeAll(scratch, options, { plan, baseSha: await git.run(['rev-parse', baseRef]), result });
     if (result.merged.length === 0) return result;
-    result.commit = await git.run(['rev-parse', 'HEAD']);
+    // (The scratch is a fresh one after any agent ran: scratch.ts.) Its commit, by id, not its HEAD.
+    result.commit = await scratch.git.run(['rev-parse', '--verify', 'HEAD^{commit}']);
     // Forced: the branch is the action's, rebuilt from the task branches each time.
-    await git.run(['push', '--quiet', '--force', url, `HEAD:refs/heads/${branch}`], { network: true });
+    await scratch.git.run(['push', '--quiet', '--force', url, `${result.commit}:refs/heads/${branch}`], {
+      network: true,
+    });
     await openIssuePullRequest(options, result);
     return result;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    scratch.close();
   }
 }
 
 async function mergeAll(
-  git: Git,
+  scratch: Scratch,
   options: IntegrationOptions,
-  w: {
-    plan: IntegrationPlan;
-    baseRef: string;
-    fetchRef: (name: string) => Promise<string>;
-    result: Integration;
-  },
+  w: { plan: IntegrationPlan; baseSha: string; result: Integration },
 ): Promise<void> {
+  // Each merged task's branch head, by id (the scratch may be replaced: no ref of its is kept).
   const refs = new Map<string, string>();
   for (const item of w.plan.merge) {
     const skippedDep = item.deps.find((d) => w.result.notMerged.some((n) => n.task.id === d));
@@ -120,7 +120,11 @@ async function mergeAll(
     }
     let ref: string;
     try {
-      ref = await w.fetchRef(item.branch);
+      ref = await scratch.git.run([
+        'rev-parse',
+        '--verify',
+        `${await scratch.fetchRef(item.branch)}^{commit}`,
+      ]);
     } catch (error) {
       w.result.notMerged.push({
         ...item,
@@ -130,11 +134,10 @@ async function mergeAll(
       });
       continue;
     }
-    const outcome = await mergeOne(git, options, item, ref, {
+    const outcome = await mergeOne(scratch, options, item, ref, {
       refs,
-      baseRef: w.baseRef,
+      baseSha: w.baseSha,
       merged: w.result.merged,
-      fetchRef: w.fetchRef,
     });
     if ('why' in outcome) w.result.notMerged.push(outcome);
     else {
@@ -145,17 +148,13 @@ async function mergeAll(
 }
 
 async function mergeOne(
-  git: Git,
+  scratch: Scratch,
   options: IntegrationOptions,
   item: TaskToMerge,
   ref: string,
-  w: {
-    refs: Map<string, string>;
-    baseRef: string;
-    merged: MergedTask[];
-    fetchRef: (name: string) => Promise<string>;
-  },
+  w: { refs: Map<string, string>; baseSha: string; merged: MergedTask[] },
 ): Promise<MergedTask | NotMerged> {
+  const git = scratch.git;
   // Built on an older copy of a dependency than the one merged (a re-run redid that dependency, and this task
   // was carried over): merging it would bring the old copy back in.
   for (const dep of item.deps) {
@@ -168,7 +167,7 @@ async function mergeOne(
         files: [],
       };
   }
-  const tip = await git.run(['rev-parse', ref]);
+  const tip = ref;
   if (item.commit && tip !== item.commit)
     options.log.warning(
       `${item.task.id}: ${item.branch} is at ${tip.slice(0, 7)}, not ${item.commit.slice(0, 7)} as its outcome says`,
@@ -188,21 +187,22 @@ async function mergeOne(
     '--no-ff',
     '--no-edit',
     '-m',
-    `Merge ${item.task.id}: ${item.task.title}`.slice(0, 250),
+    mergeTitle(item.task.id, item.task.title),
     ref,
   ]);
   if (merged.code === 0) return { ...item, commits };
-  return conflicted(git, options, { ...item, commits }, tip, w);
+  return conflicted(scratch, options, { ...item, commits }, tip, w);
 }
 
 /** A branch that does not merge: left out, saying with what and where, unless the agent merges it. */
 async function conflicted(
-  git: Git,
+  scratch: Scratch,
   options: IntegrationOptions,
   item: MergedTask,
   tip: string,
   w: Parameters<typeof mergeOne>[4],
 ): Promise<MergedTask | NotMerged> {
+  const git = scratch.git;
   const files = (await git.try(['diff', '--name-only', '--diff-filter=U'])).stdout
     .trim()
     .split('\n')
@@ -210,7 +210,7 @@ async function conflicted(
   await git.try(['merge', '--abort']);
   const conflictsWith: string[] = [];
   for (const m of w.merged) {
-    const touched = await git.try(['diff', '--name-only', `${w.baseRef}...${w.refs.get(m.task.id)!}`]);
+    const touched = await git.try(['diff', '--name-only', `${w.baseSha}...${w.refs.get(m.task.id)!}`]);
     if (touched.stdout.split('\n').some((f) => files.includes(f))) conflictsWith.push(m.task.id);
   }
   options.log.warning(
@@ -223,7 +223,7 @@ async function conflicted(
     (files.length > 0 ? ` in ${files.join(', ')}` : '');
   if (options.resolver) {
     const others = w.merged.filter((m) => conflictsWith.includes(m.task.id));
-    const resolved = await mergeByAgent(git, options.resolver, w.fetchRef, {
+    const resolved = await mergeByAgent(scratch, options.resolver, {
       item,
       with: others.length > 0 ? others : w.merged,
       files,

@@ -7,6 +7,7 @@
 // command is the node's own (TaskBranches: the workspace's config put back first, hooks and drivers off).
 import type { TaskBranches } from './task-branch.js';
 import { identityArgs } from './git.js';
+import { refusedMerge } from './merge-check.js';
 
 export interface WorkspaceMerge {
   /** The scratch repository and its branch that holds the integration so far, at `head`. */
@@ -20,11 +21,7 @@ export interface WorkspaceMerge {
   work: string;
 }
 
-/** A line git writes to open or close a conflict (`<<<<<<< HEAD`, `>>>>>>> theirs`, `||||||| base`). */
-const MARKER = /^(<{7}|>{7}|\|{7})( |$)/m;
-
-/** Whether a file's text still holds a conflict's markers. */
-export const hasConflictMarkers = (text: string): boolean => MARKER.test(text);
+export { hasConflictMarkers } from './merge-check.js';
 
 const lines = (out: string): string[] => out.split('\n').filter(Boolean);
 
@@ -85,12 +82,9 @@ export async function commitMerge(
     const unmerged = lines(await git.run(['diff', '--name-only', '--diff-filter=U']));
     if (unmerged.length > 0) return { error: `unmerged paths are left: ${unmerged.join(', ')}` };
     const tree = await git.run(['write-tree']);
-    const marked: string[] = [];
-    for (const file of m.files) {
-      const blob = await git.try(['cat-file', 'blob', `${tree}:${file}`]);
-      if (blob.code === 0 && hasConflictMarkers(blob.stdout)) marked.push(file);
-    }
-    if (marked.length > 0) return { error: `conflict markers are left in ${marked.join(', ')}` };
+    // Nothing dropped, nothing that merged cleanly changed, no marker left: else it is not the merge.
+    const refused = await refusedMerge(git, { head: m.head, tip: m.tip, tree, files: m.files });
+    if (refused) return { error: refused };
     const commit = await git.run([
       ...identityArgs(author),
       'commit-tree',

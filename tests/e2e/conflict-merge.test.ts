@@ -6,6 +6,7 @@
 // left out, as without an agent, saying which tasks conflict and why the agent's merge was not taken.
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { gitClones, runAggregate, startScenario, type Scenario } from '../helpers/scenario.js';
 import { cloneFor, git, remoteBranches } from '../../scripts/local-git.js';
 
@@ -141,5 +142,45 @@ describe('a conflict between two task branches', () => {
     expect(pull!.body).toMatch(
       /`task-2`.*not merged, its branch conflicts with task-1 in shared\.txt; the agent could not resolve it: conflict markers are left in shared\.txt/,
     );
+  }, 180_000);
+  it('is left out when the agent aborts the merge: a merge that drops the task’s work is not committed', async () => {
+    const { s, remote } = await conflictingRun('git merge --abort');
+    await aggregate(s, remote, 'aggregate');
+    const [pull] = s.server.emulator.pulls();
+    expect(git(remote, 'show', `p2p/issue-${s.issue}-integration:shared.txt`)).toBe('one');
+    expect(pull!.body).toMatch(
+      /`task-2`.*not merged, its branch conflicts with task-1 in shared\.txt; the agent could not resolve it: the merge drops the task branch’s changes/,
+    );
+    expect(remoteBranches(remote)).not.toContain(`p2p/issue-${s.issue}-merge/task-2`);
+  }, 180_000);
+
+  it('keeps an agent that writes to the scratch repository out of the issue’s branch', async () => {
+    // The agent finds the node's scratch (the one holding the task branch it is merging), moves its
+    // integration branch to a commit of its own and plants a merge driver, then resolves the conflict.
+    const planted = `${process.env.TMPDIR ?? '/tmp'}/p2p-hostile-driver-${process.pid}`;
+    const { s, remote } = await conflictingRun(
+      [
+        'tip=$(git rev-parse MERGE_HEAD)',
+        `for d in "\${TMPDIR:-/tmp}"/p2p-integration-* /tmp/p2p-integration-*; do`,
+        '  git -C "$d" cat-file -e "$tip^{commit}" 2>/dev/null || continue',
+        '  git -C "$d" -c user.name=evil -c user.email=evil@example.test commit -q --allow-empty -m hostile-commit',
+        '  h=$(git -C "$d" rev-parse HEAD)',
+        '  git -C "$d" for-each-ref --format="%(refname)" refs/heads | while read -r r; do git -C "$d" update-ref "$r" "$h"; done',
+        `  git -C "$d" config merge.evil.driver "touch ${planted}"`,
+        '  echo "* merge=evil" > "$d/.git/info/attributes"',
+        `  touch ${planted}-found`,
+        'done',
+        "printf 'one\\ntwo\\n' > shared.txt",
+      ].join('\n'),
+    );
+    await aggregate(s, remote, 'aggregate');
+    const branch = `p2p/issue-${s.issue}-integration`;
+    expect(git(remote, 'show', `${branch}:shared.txt`)).toBe('one\ntwo');
+    expect(git(remote, 'log', '--format=%s', branch)).not.toContain('hostile-commit');
+    expect(isAncestor(remote, `p2p/issue-${s.issue}/task-2`, branch)).toBe(true);
+    expect(existsSync(planted)).toBe(false);
+    // (It did find the scratch and write to it.)
+    expect(existsSync(`${planted}-found`)).toBe(true);
+    rmSync(`${planted}-found`, { force: true });
   }, 180_000);
 });

@@ -2,8 +2,14 @@
 // refuses to commit, the branch its merge goes to, and how the pull request and the summary say it.
 import { describe, expect, it } from 'vitest';
 import { mergePrompt } from '../../src/aggregate/merge-agent.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { hasConflictMarkers } from '../../src/delivery/workspace-merge.js';
-import { costTrailer, mergeBranch } from '../../src/delivery/merge-resolution.js';
+import { refusedMerge } from '../../src/delivery/merge-check.js';
+import { gitIn } from '../../src/delivery/git.js';
+import { costTrailer, mergeBranch, mergeTitle, trailerCost } from '../../src/delivery/merge-resolution.js';
 import { integrationBranch, type TaskToMerge } from '../../src/delivery/integration-plan.js';
 import { taskBranch } from '../../src/delivery/task-branch.js';
 import { agentMergeText, integrationSummary } from '../../src/delivery/integration-body.js';
@@ -78,5 +84,63 @@ describe('the merge agent', () => {
     expect(integrationSummary(i)).toContain(
       '- `task-2` merged by the agent (it conflicted with task-1), $0.12.',
     );
+  });
+});
+
+describe('a merge commit the node makes or reuses', () => {
+  it('has a one-line title, and takes its cost only from a valid last-line trailer', () => {
+    expect(mergeTitle('task-2', 'Say\ntwo\r\n  now')).toBe('Merge task-2: Say two now');
+    expect(trailerCost(`Merge x\n\nResolved.${costTrailer({ cost_usd: 0.12 })}\n`)).toBe(0.12);
+    expect(trailerCost('Merge x\n\nP2p-Agent-Cost-Usd: 0.12\nmore')).toBeUndefined();
+    expect(trailerCost('Merge x\n\nP2p-Agent-Cost-Usd: 1.2.3')).toBeUndefined();
+    expect(trailerCost('Merge x\n\nP2p-Agent-Cost-Usd: -1')).toBeUndefined();
+    expect(trailerCost('Merge x\n\nP2p-Agent-Cost-Usd: 1e999')).toBeUndefined();
+    expect(trailerCost('Merge x')).toBeUndefined();
+  });
+
+  it('is refused when it drops a side, changes what merged cleanly, or keeps markers', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'p2p-merge-check-'));
+    try {
+      const sh = (...args: string[]): string =>
+        execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir })
+          .toString()
+          .trim();
+      const put = (files: Record<string, string>): void => {
+        for (const [f, t] of Object.entries(files)) writeFileSync(path.join(dir, f), t);
+        sh('add', '.');
+      };
+      sh('init', '-q', '-b', 'main');
+      put({ 'f.txt': 'zero\n', 'g.txt': 'g\n' });
+      sh('commit', '-qm', 'base');
+      sh('checkout', '-qb', 'task');
+      put({ 'f.txt': 'two\n', 'h.txt': 'h\n' });
+      sh('commit', '-qm', 'task');
+      sh('checkout', '-q', 'main');
+      put({ 'f.txt': 'one\n' });
+      sh('commit', '-qm', 'main');
+      const head = sh('rev-parse', 'main');
+      const tip = sh('rev-parse', 'task');
+      const tree = (files: Record<string, string>): string => {
+        sh('checkout', '-qf', '--detach', head);
+        sh('clean', '-fdq');
+        put(files);
+        return sh('write-tree');
+      };
+      const git = gitIn(dir);
+      const check = (t: string): Promise<string | undefined> =>
+        refusedMerge(git, { head, tip, tree: t, files: ['f.txt'] });
+      expect(await check(sh('rev-parse', `${head}^{tree}`))).toMatch(/drops the task branch/);
+      expect(await check(sh('rev-parse', `${tip}^{tree}`))).toMatch(/drops the integration so far/);
+      expect(await check(tree({ 'f.txt': 'one\ntwo\n' }))).toMatch(/merged without conflict: h\.txt/);
+      expect(await check(tree({ 'f.txt': 'one\ntwo\n', 'h.txt': 'h\n', 'g.txt': 'x\n' }))).toMatch(
+        /merged without conflict: g\.txt/,
+      );
+      expect(
+        await check(tree({ 'f.txt': '<<<<<<< a\none\n=======\ntwo\n>>>>>>> b\n', 'h.txt': 'h\n' })),
+      ).toMatch(/conflict markers are left in f\.txt/);
+      expect(await check(tree({ 'f.txt': 'one\ntwo\n', 'h.txt': 'h\n' }))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
