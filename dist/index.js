@@ -43798,60 +43798,202 @@ async function integrateRun(state, identity, options2) {
   }
 }
 
-// src/delivery/issue-branch.ts
+// src/delivery/scratch.ts
 import { mkdtempSync, rmSync as rmSync7 } from "node:fs";
 import os6 from "node:os";
 import path12 from "node:path";
+var SCRATCH_PREFIX = "p2p-integration-";
+var Scratch = class {
+  constructor(url, settings, branch) {
+    this.url = url;
+    this.settings = settings;
+    this.branch = branch;
+  }
+  url;
+  settings;
+  branch;
+  dir = "";
+  current;
+  get git() {
+    if (!this.current) throw new Error("the scratch repository is not open");
+    return this.current;
+  }
+  /** A fresh, empty repository. */
+  async open() {
+    this.dir = mkdtempSync(path12.join(os6.tmpdir(), SCRATCH_PREFIX));
+    this.current = gitIn(this.dir, {
+      remoteUrl: this.url,
+      ...this.settings.token ? { token: this.settings.token } : {},
+      ...this.settings.timeoutMs ? { timeoutMs: this.settings.timeoutMs } : {}
+    });
+    await this.current.run(["init", "--quiet"]);
+    return this.current;
+  }
+  /** A branch of the remote fetched; its local ref. */
+  async fetchRef(name) {
+    const ref = `refs/remotes/origin/${name}`;
+    await this.git.run(["fetch", "--no-tags", "--quiet", this.url, `+refs/heads/${name}:${ref}`], {
+      network: true
+    });
+    return ref;
+  }
+  /** The old folder discarded (an agent ran while it existed) and a new one at `head`, taken from it by id. */
+  async renew(head) {
+    const old = this.dir;
+    try {
+      await this.open();
+      await this.git.run([
+        "-c",
+        "uploadpack.allowAnySHA1InWant=true",
+        "fetch",
+        "--no-tags",
+        "--quiet",
+        "--no-write-fetch-head",
+        old,
+        `${head}:refs/p2p/head`
+      ]);
+      if (await this.git.run(["rev-parse", "--verify", "refs/p2p/head^{commit}"]) !== head)
+        throw new Error("the integration so far could not be taken back after the agent");
+      await this.git.run(["checkout", "--quiet", "--force", "-B", this.branch, head]);
+    } finally {
+      rmSync7(old, { recursive: true, force: true });
+    }
+  }
+  close() {
+    if (this.dir) rmSync7(this.dir, { recursive: true, force: true });
+  }
+};
+
+// src/delivery/merge-check.ts
+var MARKER2 = /^(<{7}|>{7}|\|{7})( |$)/m;
+var hasConflictMarkers = (text) => MARKER2.test(text);
+async function markedFiles(git, tree, files) {
+  const marked2 = [];
+  for (const file of files) {
+    const listed = await git.try(["ls-tree", "-z", tree, "--", file]);
+    if (listed.code !== 0) {
+      marked2.push(file);
+      continue;
+    }
+    const entry = listed.stdout.split("\0").find((e) => e.endsWith(`	${file}`));
+    if (!entry) continue;
+    if (!entry.split(" ")[1]?.startsWith("blob")) continue;
+    const blob = await git.try(["cat-file", "blob", `${tree}:${file}`]);
+    if (blob.code !== 0 || hasConflictMarkers(blob.stdout)) marked2.push(file);
+  }
+  return marked2;
+}
+async function automaticMerge(git, head, tip) {
+  const out = await git.try(["merge-tree", "--write-tree", "--no-messages", "--name-only", "-z", head, tip]);
+  if (out.code !== 0 && out.code !== 1) return void 0;
+  const [tree = "", ...paths] = out.stdout.split("\0").filter(Boolean);
+  if (!/^[0-9a-f]{40,64}$/.test(tree)) return void 0;
+  return { tree, conflicted: paths };
+}
+async function refusedMerge(git, m) {
+  const treeOf = (sha) => git.run(["rev-parse", `${sha}^{tree}`]);
+  if (m.tree === await treeOf(m.head))
+    return "the merge drops the task branch\u2019s changes (its tree is the integration so far, unchanged)";
+  if (m.tree === await treeOf(m.tip))
+    return "the merge drops the integration so far (its tree is the task branch\u2019s own)";
+  const auto = await automaticMerge(git, m.head, m.tip);
+  const conflicted2 = auto ? [.../* @__PURE__ */ new Set([...auto.conflicted, ...m.files])] : m.files;
+  if (auto) {
+    const changed = (await git.run(["diff-tree", "-r", "-z", "--name-only", auto.tree, m.tree])).split("\0").filter(Boolean);
+    const outside = changed.filter((f) => !conflicted2.includes(f));
+    if (outside.length > 0)
+      return `the merge changes what merged without conflict: ${outside.slice(0, 10).join(", ")}`;
+  }
+  const marked2 = await markedFiles(git, m.tree, conflicted2);
+  if (marked2.length > 0) return `conflict markers are left in ${marked2.join(", ")}`;
+  return void 0;
+}
 
 // src/delivery/merge-resolution.ts
 var mergeBranch = (issue3, task) => `p2p/issue-${issue3}-merge/${task}`;
+var mergeTitle = (id2, title) => `Merge ${id2}: ${title}`.replace(/\s+/g, " ").trim().slice(0, 250);
 var COST_TRAILER = "P2p-Agent-Cost-Usd";
 var costTrailer = (usage) => usage?.cost_usd !== void 0 ? `
 
 ${COST_TRAILER}: ${usage.cost_usd}` : "";
-async function earlier(git, fetchRef, c) {
-  let ref;
+function trailerCost(message) {
+  const last = message.trimEnd().split("\n").pop() ?? "";
+  const text = new RegExp(`^${COST_TRAILER}: ([0-9]+(?:\\.[0-9]+)?(?:e-?[0-9]+)?)$`).exec(last)?.[1];
+  const cost = text === void 0 ? NaN : Number(text);
+  return Number.isFinite(cost) && cost >= 0 ? cost : void 0;
+}
+var emailOf = (author) => `${author.id}+${author.login}@users.noreply.github.com`;
+async function fetchIfThere(scratch, to) {
+  const listed = await scratch.git.try(
+    ["ls-remote", "--exit-code", "--heads", scratch.url, `refs/heads/${to}`],
+    {
+      network: true
+    }
+  );
+  if (listed.code === 2) return void 0;
+  if (listed.code !== 0)
+    throw new Error(`${to} could not be looked up: ${(listed.stderr || listed.stdout).trim().slice(0, 300)}`);
   try {
-    ref = await fetchRef(c.to);
-  } catch {
-    return void 0;
+    return await scratch.fetchRef(to);
+  } catch (error3) {
+    throw new Error(`the earlier merge on ${to} could not be fetched: ${getErrorMessage(error3)}`);
   }
+}
+async function earlier(scratch, c) {
+  const ref = await fetchIfThere(scratch, c.to);
+  if (!ref) return void 0;
+  const git = scratch.git;
   const [commit, ...parents] = (await git.run(["rev-list", "--parents", "-n", "1", ref])).split(" ");
   if (!commit || parents.length !== 2 || parents[1] !== c.tip) return void 0;
   const treeOf = (sha) => git.run(["rev-parse", `${sha}^{tree}`]);
   if (await treeOf(parents[0]) !== await treeOf(c.head)) return void 0;
+  const committer = await git.run(["log", "-1", "--format=%cn%x00%ce", commit]);
+  if (committer !== `${c.author.login}\0${emailOf(c.author)}`) return void 0;
+  const tree = await treeOf(commit);
+  if (await refusedMerge(git, { head: c.head, tip: c.tip, tree, files: c.files })) return void 0;
   const message = await git.run(["log", "-1", "--format=%B", commit]);
-  const cost = new RegExp(`^${COST_TRAILER}: ([0-9.]+)$`, "m").exec(message)?.[1];
-  return {
-    tree: await treeOf(commit),
-    message,
-    ...cost !== void 0 ? { usage: { cost_usd: Number(cost) } } : {}
-  };
+  const cost = trailerCost(message);
+  return { tree, message, ...cost !== void 0 ? { usage: { cost_usd: cost } } : {} };
 }
-async function mergeByAgent(git, resolver, fetchRef, c) {
+async function remake(git, found, c) {
+  const commit = await git.run([
+    ...identityArgs(c.author),
+    "commit-tree",
+    found.tree,
+    "-p",
+    c.head,
+    "-p",
+    c.tip,
+    "-m",
+    found.message
+  ]);
+  await git.run(["merge", "--ff-only", "--quiet", commit]);
+}
+async function mergeByAgent(scratch, resolver, c) {
   const by = { with: c.with.map((t) => t.task.id) };
+  let merged;
   try {
-    const found = await earlier(git, fetchRef, c);
+    const found = await earlier(scratch, c);
     if (found) {
-      const commit = await git.run([
-        ...identityArgs(c.author),
-        "commit-tree",
-        found.tree,
-        "-p",
-        c.head,
-        "-p",
-        c.tip,
-        "-m",
-        found.message
-      ]);
-      await git.run(["merge", "--ff-only", "--quiet", commit]);
+      await remake(scratch.git, found, c);
       return { ...by, ...found.usage ? { usage: found.usage } : {}, reused: true };
     }
-    const merged = await resolver.resolve(c);
-    if (!merged.ok) return { error: merged.error };
-    const ref = await fetchRef(c.to);
-    if (await git.run(["rev-parse", ref]) !== merged.commit) return { error: `${c.to} moved` };
-    await git.run(["merge", "--ff-only", "--quiet", ref]);
+  } catch (error3) {
+    return { error: getErrorMessage(error3) };
+  }
+  try {
+    merged = await resolver.resolve(c);
+  } finally {
+    await scratch.renew(c.head);
+  }
+  if (!merged.ok) return { error: merged.error };
+  try {
+    const git = scratch.git;
+    const ref = await scratch.fetchRef(c.to);
+    const [commit, ...parents] = (await git.run(["rev-list", "--parents", "-n", "1", ref])).split(" ");
+    if (commit !== merged.commit || parents.join(" ") !== `${c.head} ${c.tip}`)
+      return { error: `${c.to} moved` };
+    await git.run(["merge", "--ff-only", "--quiet", merged.commit]);
     return { ...by, ...merged.usage ? { usage: merged.usage } : {} };
   } catch (error3) {
     return { error: getErrorMessage(error3) };
@@ -43864,33 +44006,32 @@ async function integrateIssue(plan, options2) {
   const checkedOut = (await gitIn(options2.workspace).try(["symbolic-ref", "--short", "-q", "HEAD"])).stdout.trim();
   const base = options2.baseBranch || checkedOut || await defaultBranch(options2.client);
   const branch = integrationBranch(options2.issueNumber);
-  const dir = mkdtempSync(path12.join(os6.tmpdir(), "p2p-integration-"));
-  try {
-    const git = gitIn(dir, {
-      remoteUrl: url,
-      token: options2.token,
+  const scratch = new Scratch(
+    url,
+    {
+      ...options2.token ? { token: options2.token } : {},
       ...options2.gitTimeoutMs ? { timeoutMs: options2.gitTimeoutMs } : {}
-    });
-    const fetchRef = async (name) => {
-      const ref = `refs/remotes/origin/${name}`;
-      await git.run(["fetch", "--no-tags", "--quiet", url, `+refs/heads/${name}:${ref}`], { network: true });
-      return ref;
-    };
-    await git.run(["init", "--quiet"]);
-    const baseRef = await fetchRef(base);
+    },
+    branch
+  );
+  try {
+    const git = await scratch.open();
+    const baseRef = await scratch.fetchRef(base);
     await git.run(["checkout", "--quiet", "-B", branch, baseRef]);
     const result = { branch, base, merged: [], notMerged: [], plan };
-    await mergeAll(git, options2, { plan, baseRef, fetchRef, result });
+    await mergeAll(scratch, options2, { plan, baseSha: await git.run(["rev-parse", baseRef]), result });
     if (result.merged.length === 0) return result;
-    result.commit = await git.run(["rev-parse", "HEAD"]);
-    await git.run(["push", "--quiet", "--force", url, `HEAD:refs/heads/${branch}`], { network: true });
+    result.commit = await scratch.git.run(["rev-parse", "--verify", "HEAD^{commit}"]);
+    await scratch.git.run(["push", "--quiet", "--force", url, `${result.commit}:refs/heads/${branch}`], {
+      network: true
+    });
     await openIssuePullRequest(options2, result);
     return result;
   } finally {
-    rmSync7(dir, { recursive: true, force: true });
+    scratch.close();
   }
 }
-async function mergeAll(git, options2, w) {
+async function mergeAll(scratch, options2, w) {
   const refs = /* @__PURE__ */ new Map();
   for (const item of w.plan.merge) {
     const skippedDep = item.deps.find((d) => w.result.notMerged.some((n) => n.task.id === d));
@@ -43905,7 +44046,11 @@ async function mergeAll(git, options2, w) {
     }
     let ref;
     try {
-      ref = await w.fetchRef(item.branch);
+      ref = await scratch.git.run([
+        "rev-parse",
+        "--verify",
+        `${await scratch.fetchRef(item.branch)}^{commit}`
+      ]);
     } catch (error3) {
       w.result.notMerged.push({
         ...item,
@@ -43915,11 +44060,10 @@ async function mergeAll(git, options2, w) {
       });
       continue;
     }
-    const outcome = await mergeOne(git, options2, item, ref, {
+    const outcome = await mergeOne(scratch, options2, item, ref, {
       refs,
-      baseRef: w.baseRef,
-      merged: w.result.merged,
-      fetchRef: w.fetchRef
+      baseSha: w.baseSha,
+      merged: w.result.merged
     });
     if ("why" in outcome) w.result.notMerged.push(outcome);
     else {
@@ -43928,7 +44072,8 @@ async function mergeAll(git, options2, w) {
     }
   }
 }
-async function mergeOne(git, options2, item, ref, w) {
+async function mergeOne(scratch, options2, item, ref, w) {
+  const git = scratch.git;
   for (const dep of item.deps) {
     const depRef = w.refs.get(dep);
     if (depRef && (await git.try(["merge-base", "--is-ancestor", depRef, ref])).code !== 0)
@@ -43939,7 +44084,7 @@ async function mergeOne(git, options2, item, ref, w) {
         files: []
       };
   }
-  const tip = await git.run(["rev-parse", ref]);
+  const tip = ref;
   if (item.commit && tip !== item.commit)
     options2.log.warning(
       `${item.task.id}: ${item.branch} is at ${tip.slice(0, 7)}, not ${item.commit.slice(0, 7)} as its outcome says`
@@ -43955,18 +44100,19 @@ async function mergeOne(git, options2, item, ref, w) {
     "--no-ff",
     "--no-edit",
     "-m",
-    `Merge ${item.task.id}: ${item.task.title}`.slice(0, 250),
+    mergeTitle(item.task.id, item.task.title),
     ref
   ]);
   if (merged.code === 0) return { ...item, commits };
-  return conflicted(git, options2, { ...item, commits }, tip, w);
+  return conflicted(scratch, options2, { ...item, commits }, tip, w);
 }
-async function conflicted(git, options2, item, tip, w) {
+async function conflicted(scratch, options2, item, tip, w) {
+  const git = scratch.git;
   const files = (await git.try(["diff", "--name-only", "--diff-filter=U"])).stdout.trim().split("\n").filter(Boolean);
   await git.try(["merge", "--abort"]);
   const conflictsWith = [];
   for (const m of w.merged) {
-    const touched = await git.try(["diff", "--name-only", `${w.baseRef}...${w.refs.get(m.task.id)}`]);
+    const touched = await git.try(["diff", "--name-only", `${w.baseSha}...${w.refs.get(m.task.id)}`]);
     if (touched.stdout.split("\n").some((f) => files.includes(f))) conflictsWith.push(m.task.id);
   }
   options2.log.warning(
@@ -43975,7 +44121,7 @@ async function conflicted(git, options2, item, tip, w) {
   let why = `its branch conflicts with ${conflictsWith.length > 0 ? conflictsWith.join(", ") : "the tasks merged before it"}` + (files.length > 0 ? ` in ${files.join(", ")}` : "");
   if (options2.resolver) {
     const others = w.merged.filter((m) => conflictsWith.includes(m.task.id));
-    const resolved = await mergeByAgent(git, options2.resolver, w.fetchRef, {
+    const resolved = await mergeByAgent(scratch, options2.resolver, {
       item,
       with: others.length > 0 ? others : w.merged,
       files,
@@ -44397,8 +44543,6 @@ function lazyAgent(open3) {
 import path15 from "node:path";
 
 // src/delivery/workspace-merge.ts
-var MARKER2 = /^(<{7}|>{7}|\|{7})( |$)/m;
-var hasConflictMarkers = (text) => MARKER2.test(text);
 var lines = (out) => out.split("\n").filter(Boolean);
 async function startMerge(branches, m, author) {
   return branches.session(async (git, hideGitlinks) => {
@@ -44438,12 +44582,8 @@ async function commitMerge(branches, m, author) {
     const unmerged = lines(await git.run(["diff", "--name-only", "--diff-filter=U"]));
     if (unmerged.length > 0) return { error: `unmerged paths are left: ${unmerged.join(", ")}` };
     const tree = await git.run(["write-tree"]);
-    const marked2 = [];
-    for (const file of m.files) {
-      const blob = await git.try(["cat-file", "blob", `${tree}:${file}`]);
-      if (blob.code === 0 && hasConflictMarkers(blob.stdout)) marked2.push(file);
-    }
-    if (marked2.length > 0) return { error: `conflict markers are left in ${marked2.join(", ")}` };
+    const refused = await refusedMerge(git, { head: m.head, tip: m.tip, tree, files: m.files });
+    if (refused) return { error: refused };
     const commit = await git.run([
       ...identityArgs(author),
       "commit-tree",
@@ -44540,24 +44680,30 @@ async function resolve(agent, c) {
   const promptFile = path15.join(ownDir(path15.join(config2.tempDir, "tasks")), `${task.id}.md`);
   writeFresh(promptFile, prompt);
   log.info(`\u{1F91D} ${id2} conflicts with ${c.with.map((t) => t.task.id).join(", ")}: the agent merges it`);
-  const work = await runWithChecks(
-    agent.context,
-    {},
-    {
-      task,
-      attempt: 1,
-      prompt,
-      promptFile,
-      env: taskEnv(config2, task, 1),
-      onProgress: () => {
-      },
-      onOutput: cappedLog(log, `  [${task.id}] `),
-      ...budget ? { budget } : {}
-    }
-  );
-  agent.spend(work.usage?.cost_usd);
+  let spent;
+  let work;
+  try {
+    work = await runWithChecks(
+      agent.context,
+      {},
+      {
+        task,
+        attempt: 1,
+        prompt,
+        promptFile,
+        env: taskEnv(config2, task, 1),
+        onProgress: () => {
+        },
+        onOutput: cappedLog(log, `  [${task.id}] `),
+        ...budget ? { budget } : {}
+      }
+    );
+    spent = work.usage?.cost_usd;
+  } finally {
+    agent.spend(spent);
+  }
   if (!work.ok) return { ok: false, error: `the agent's merge failed: ${work.error ?? "unknown error"}` };
-  const message = `Merge ${id2}: ${c.item.task.title}`.slice(0, 250) + `
+  const message = mergeTitle(id2, c.item.task.title) + `
 
 Resolved by the agent.${costTrailer(work.usage)}`;
   const done = await commitMerge(agent.branches, { ...m, files, message, to: c.to }, agent.author);
