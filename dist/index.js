@@ -41207,7 +41207,7 @@ function runStart2(state) {
       first = e.created;
   return first;
 }
-function stopRequests(comments, state, trust, command = DEFAULT_COMMAND) {
+function peopleCommands(comments, state, trust, command = DEFAULT_COMMAND) {
   const start = runStart2(state);
   if (start === void 0) return [];
   const out = [];
@@ -41215,15 +41215,20 @@ function stopRequests(comments, state, trust, command = DEFAULT_COMMAND) {
     if (!c.body.startsWith(command, Math.max(0, c.body.search(/\S/)))) continue;
     const user2 = c.user;
     if (!user2 || user2.type === "Bot" || user2.login.endsWith("[bot]") || isTrusted(trust, user2)) continue;
-    if (Date.parse(c.created_at) < start || parseCommand(c.body, command)?.kind !== "stop") continue;
+    const parsed = Date.parse(c.created_at) < start ? void 0 : parseCommand(c.body, command);
+    if (!parsed) continue;
     out.push({
       commentId: c.id,
       login: user2.login,
       id: user2.id,
-      ...c.html_url ? { htmlUrl: c.html_url } : {}
+      ...c.html_url ? { htmlUrl: c.html_url } : {},
+      command: parsed
     });
   }
   return out;
+}
+function stopRequests(comments, state, trust, command = DEFAULT_COMMAND) {
+  return peopleCommands(comments, state, trust, command).filter((c) => c.command.kind === "stop").map(({ command: _command, ...request2 }) => request2);
 }
 function stopProbeMs(config2) {
   return Math.min(Math.max(config2.pollMs * 2, 2e3), 1e4);
@@ -42446,26 +42451,12 @@ function reviewTargets(state, now, ask) {
 
 // src/node/watches/review-watch.ts
 function reviewRequests(comments, state, trust, command) {
-  const start = runStart2(state);
-  if (start === void 0 || !state.plan) return [];
-  const out = [];
-  for (const c of comments) {
-    if (!c.body.startsWith(command, Math.max(0, c.body.search(/\S/)))) continue;
-    const user2 = c.user;
-    if (!user2 || user2.type === "Bot" || user2.login.endsWith("[bot]") || isTrusted(trust, user2)) continue;
-    if (Date.parse(c.created_at) < start) continue;
-    const parsed = parseCommand(c.body, command);
-    if (parsed?.kind !== "review") continue;
-    const { kind: _kind, ...verdict } = parsed;
-    out.push({
-      commentId: c.id,
-      login: user2.login,
-      id: user2.id,
-      ...c.html_url ? { htmlUrl: c.html_url } : {},
-      ...verdict
-    });
-  }
-  return out;
+  if (!state.plan) return [];
+  return peopleCommands(comments, state, trust, command).flatMap(({ command: c, ...who }) => {
+    if (c.kind !== "review") return [];
+    const { kind: _kind, ...verdict } = c;
+    return [{ ...who, ...verdict }];
+  });
 }
 function relayed(state) {
   const ids = /* @__PURE__ */ new Set();
@@ -43092,7 +43083,7 @@ async function actionIdentity(client) {
   }
 }
 
-// src/trigger/relay-stop.ts
+// src/trigger/run-on-issue.ts
 function latestBeacon(comments, trust) {
   for (let i = comments.length - 1; i >= 0; i--) {
     const comment = comments[i];
@@ -43102,11 +43093,11 @@ function latestBeacon(comments, trust) {
   }
   return void 0;
 }
-async function relayStop(client, asked, command, log) {
+async function runOnIssue(client, asked, log, words) {
   const permission = await permissionOf(client, asked.login);
   if (!canStart(permission)) {
     log.info(
-      `not relaying the stop asked by ${asked.login} in comment ${asked.commentId}: their permission is ${permission}, and stopping a run takes write`
+      `not relaying ${words.request} ${asked.login} in comment ${asked.commentId}: their permission is ${permission}, and ${words.takes} takes write`
     );
     return "refused";
   }
@@ -43115,11 +43106,23 @@ async function relayStop(client, asked, command, log) {
   const trust = makeTrust(await actionIdentity(client));
   const comments = thread.all();
   const found = latestBeacon(comments, trust);
-  const asking = comments.find((c) => c.id === asked.commentId);
   if (!found) {
-    log.info(`no run in progress on #${asked.issueNumber} to stop (no stop beacon on the issue)`);
+    log.info(`no run in progress on #${asked.issueNumber}${words.noRun} (no stop beacon on the issue)`);
     return "no-run";
   }
+  return { thread, trust, comments, found };
+}
+
+// src/trigger/relay-stop.ts
+async function relayStop(client, asked, command, log) {
+  const opened = await runOnIssue(client, asked, log, {
+    request: "the stop asked by",
+    takes: "stopping a run",
+    noRun: " to stop"
+  });
+  if (typeof opened === "string") return opened;
+  const { thread, trust, comments, found } = opened;
+  const asking = comments.find((c) => c.id === asked.commentId);
   const run2 = found.beacon.run;
   const state = fold(comments, { run: run2, trust });
   if (state.stopped || found.beacon.stopped) {
@@ -43161,22 +43164,13 @@ function laterRun(comments, trust, run2, after) {
 
 // src/trigger/relay-review.ts
 async function relayReview(client, asked, log) {
-  const permission = await permissionOf(client, asked.login);
-  if (!canStart(permission)) {
-    log.info(
-      `not relaying the verdict of ${asked.login} in comment ${asked.commentId}: their permission is ${permission}, and reviewing takes write`
-    );
-    return "refused";
-  }
-  const thread = new IssueThread(client, asked.issueNumber);
-  await thread.refresh(true);
-  const trust = makeTrust(await actionIdentity(client));
-  const comments = thread.all();
-  const found = latestBeacon(comments, trust);
-  if (!found) {
-    log.info(`no run in progress on #${asked.issueNumber} (no stop beacon on the issue)`);
-    return "no-run";
-  }
+  const opened = await runOnIssue(client, asked, log, {
+    request: "the verdict of",
+    takes: "reviewing",
+    noRun: ""
+  });
+  if (typeof opened === "string") return opened;
+  const { thread, trust, comments, found } = opened;
   const state = fold(comments, { run: found.beacon.run, trust });
   const already = state.entries.some(
     (e) => e.status === "accepted" && e.message?.type === "review" && e.message.comment_id === asked.commentId

@@ -3,15 +3,11 @@
 // review-watch.ts). Checked as the nodes check it: the author needs write permission, and a task the verdict
 // is for must be awaiting a review in the run of the latest stop beacon (review-requests.ts).
 import type { GitHubClient, Logger } from '../github/client.js';
-import { canStart, permissionOf } from '../github/permission.js';
-import { actionIdentity } from '../github/identity.js';
-import { IssueThread } from '../github/thread.js';
-import { makeTrust } from '../protocol/thread-comment.js';
 import { fold } from '../protocol/fold.js';
 import { reviewTargets } from '../protocol/review-requests.js';
 import { reviewBody } from '../node/loop/message-bodies.js';
 import type { ReviewAsked } from './decide-start.js';
-import { latestBeacon } from './relay-stop.js';
+import { runOnIssue } from './run-on-issue.js';
 
 export type ReviewRelayOutcome = 'relayed' | 'refused' | 'no-run' | 'not-awaiting';
 
@@ -20,22 +16,13 @@ export async function relayReview(
   asked: ReviewAsked,
   log: Logger,
 ): Promise<ReviewRelayOutcome> {
-  const permission = await permissionOf(client, asked.login);
-  if (!canStart(permission)) {
-    log.info(
-      `not relaying the verdict of ${asked.login} in comment ${asked.commentId}: their permission is ${permission}, and reviewing takes write`,
-    );
-    return 'refused';
-  }
-  const thread = new IssueThread(client, asked.issueNumber);
-  await thread.refresh(true);
-  const trust = makeTrust(await actionIdentity(client));
-  const comments = thread.all();
-  const found = latestBeacon(comments, trust);
-  if (!found) {
-    log.info(`no run in progress on #${asked.issueNumber} (no stop beacon on the issue)`);
-    return 'no-run';
-  }
+  const opened = await runOnIssue(client, asked, log, {
+    request: 'the verdict of',
+    takes: 'reviewing',
+    noRun: '',
+  });
+  if (typeof opened === 'string') return opened;
+  const { thread, trust, comments, found } = opened;
   const state = fold(comments, { run: found.beacon.run, trust });
   const already = state.entries.some(
     (e) =>

@@ -6,31 +6,15 @@
 // the request first (an idle one reading the thread) relays it as well; the fold keeps the first stop.
 import type { GitHubClient, Logger } from '../github/client.js';
 import { getErrorMessage } from '../errors.js';
-import { canStart, permissionOf } from '../github/permission.js';
-import { actionIdentity } from '../github/identity.js';
-import { IssueThread } from '../github/thread.js';
-import { isTrusted, makeTrust, type ThreadComment, type Trust } from '../protocol/thread-comment.js';
-import { beaconBody, readBeacon, type Beacon } from '../protocol/stop-beacon.js';
+import { isTrusted, type ThreadComment, type Trust } from '../protocol/thread-comment.js';
+import { beaconBody } from '../protocol/stop-beacon.js';
 import { fold } from '../protocol/fold.js';
 import { decode } from '../protocol/codec.js';
 import { runFinished } from '../protocol/decide.js';
 import { runStart } from '../node/watches/stop-watch.js';
 import { stopBody } from '../node/loop/message-bodies.js';
 import type { StopAsked } from './decide-start.js';
-
-/** The latest run's beacon on the thread, by the action's identity. */
-export function latestBeacon(
-  comments: readonly ThreadComment[],
-  trust: Trust,
-): { comment: ThreadComment; beacon: Beacon } | undefined {
-  for (let i = comments.length - 1; i >= 0; i--) {
-    const comment = comments[i]!;
-    if (!isTrusted(trust, comment.user)) continue;
-    const beacon = readBeacon(comment.body);
-    if (beacon) return { comment, beacon };
-  }
-  return undefined;
-}
+import { runOnIssue } from './run-on-issue.js';
 
 /** What the relay did, for the log and the tests. */
 export type RelayOutcome = 'relayed' | 'refused' | 'no-run' | 'already-stopped';
@@ -41,23 +25,14 @@ export async function relayStop(
   command: string,
   log: Logger,
 ): Promise<RelayOutcome> {
-  const permission = await permissionOf(client, asked.login);
-  if (!canStart(permission)) {
-    log.info(
-      `not relaying the stop asked by ${asked.login} in comment ${asked.commentId}: their permission is ${permission}, and stopping a run takes write`,
-    );
-    return 'refused';
-  }
-  const thread = new IssueThread(client, asked.issueNumber);
-  await thread.refresh(true);
-  const trust = makeTrust(await actionIdentity(client));
-  const comments = thread.all();
-  const found = latestBeacon(comments, trust);
+  const opened = await runOnIssue(client, asked, log, {
+    request: 'the stop asked by',
+    takes: 'stopping a run',
+    noRun: ' to stop',
+  });
+  if (typeof opened === 'string') return opened;
+  const { thread, trust, comments, found } = opened;
   const asking = comments.find((c) => c.id === asked.commentId);
-  if (!found) {
-    log.info(`no run in progress on #${asked.issueNumber} to stop (no stop beacon on the issue)`);
-    return 'no-run';
-  }
   const run = found.beacon.run;
   const state = fold(comments, { run, trust });
   if (state.stopped || found.beacon.stopped) {

@@ -5,7 +5,7 @@
 // by an idle node reading the thread.
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAST_TIMINGS } from '../../scripts/local-nodes.js';
-import { runTriggerJob, TRIAGER } from '../helpers/trigger-job.js';
+import { commentTriggerJob, TRIAGER } from '../helpers/trigger-job.js';
 import { startScenario, type Scenario } from '../helpers/scenario.js';
 
 let scenario: Scenario | undefined;
@@ -17,17 +17,6 @@ afterEach(async () => {
 const ISSUE = ['- [ ] Write the parser (review: required)', '- [ ] Use the parser (depends: task-1)'].join(
   '\n',
 );
-
-function checkTrigger(s: Scenario, commentId: number) {
-  const comment = s.server.emulator.listComments(s.issue).find((c) => c.id === commentId)!;
-  const user = { login: comment.login, id: comment.userId, type: 'User' };
-  return runTriggerJob(s.server.url, 'issue_comment', {
-    action: 'created',
-    issue: { number: s.issue },
-    comment: { id: commentId, body: comment.body, user },
-    sender: user,
-  });
-}
 
 const checklist = (s: Scenario): string =>
   s.server.emulator.listComments(s.issue).find((c) => c.body.includes('<!-- p2p-dev:checklist '))?.body ?? '';
@@ -56,7 +45,7 @@ describe('a task that asks for a review', () => {
       'task-2 waits for the review',
     ).toBe(false);
 
-    const triaged = await checkTrigger(
+    const triaged = await commentTriggerJob(
       s,
       s.server.emulator.addComment(s.issue, '/p2p-dev approve task-1', 'triager'),
     );
@@ -66,7 +55,7 @@ describe('a task that asks for a review', () => {
 
     const approvedAt = Date.now();
     const approval = s.server.emulator.addComment(s.issue, '/p2p-dev approve task-1', 'maintainer');
-    const relayed = await checkTrigger(s, approval);
+    const relayed = await commentTriggerJob(s, approval);
     expect(relayed.code).toBe(0);
     await s.finish(90_000);
     const start2 = s.runs().find((r) => r[0] === 'start' && r[1] === 'task-2');

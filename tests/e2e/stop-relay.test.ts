@@ -3,7 +3,7 @@
 // agents stop within seconds. Real dist/index.js processes: three nodes and the trigger job, on the emulator.
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAST_TIMINGS } from '../../scripts/local-nodes.js';
-import { runTriggerJob, TRIAGER } from '../helpers/trigger-job.js';
+import { commentTriggerJob, TRIAGER } from '../helpers/trigger-job.js';
 import { startScenario, type Scenario, taskList } from '../helpers/scenario.js';
 
 let scenario: Scenario | undefined;
@@ -11,18 +11,6 @@ afterEach(async () => {
   await scenario?.close();
   scenario = undefined;
 });
-
-/** The check-trigger job GitHub starts for a new comment on the issue. */
-function checkTrigger(s: Scenario, commentId: number) {
-  const comment = s.server.emulator.listComments(s.issue).find((c) => c.id === commentId)!;
-  const user = { login: comment.login, id: comment.userId, type: 'User' };
-  return runTriggerJob(s.server.url, 'issue_comment', {
-    action: 'created',
-    issue: { number: s.issue },
-    comment: { id: commentId, body: comment.body, user },
-    sender: user,
-  });
-}
 
 describe('a stop relayed by check-trigger', () => {
   it('stops every agent within seconds, though no busy node reads people’s comments; a triager’s is not relayed', async () => {
@@ -37,7 +25,10 @@ describe('a stop relayed by check-trigger', () => {
     for (const id of ['task-1', 'task-2', 'task-3'])
       await s.waitForRun((r) => r[0] === 'start' && r[1] === id, 60_000);
 
-    const triaged = await checkTrigger(s, s.server.emulator.addComment(s.issue, '/p2p-dev stop', 'triager'));
+    const triaged = await commentTriggerJob(
+      s,
+      s.server.emulator.addComment(s.issue, '/p2p-dev stop', 'triager'),
+    );
     expect(triaged.code).toBe(0);
     expect(triaged.log).toMatch(
       /not relaying the stop asked by triager in comment \d+: their permission is read/,
@@ -46,7 +37,7 @@ describe('a stop relayed by check-trigger', () => {
 
     const asked = Date.now();
     const stopComment = s.server.emulator.addComment(s.issue, '/p2p-dev stop', 'maintainer');
-    const relayed = await checkTrigger(s, stopComment);
+    const relayed = await commentTriggerJob(s, stopComment);
     expect(relayed.code).toBe(0);
     expect(relayed.outputs).toMatchObject({ 'should-run': 'false' });
     expect(relayed.log).toMatch(/maintainer asked to stop run \S+ \(comment \d+\): relaying it/);
@@ -76,7 +67,10 @@ describe('a stop relayed by check-trigger', () => {
     const s = scenario;
     await s.finish(60_000);
     const before = s.server.emulator.listComments(s.issue).length;
-    const late = await checkTrigger(s, s.server.emulator.addComment(s.issue, '/p2p-dev stop', 'maintainer'));
+    const late = await commentTriggerJob(
+      s,
+      s.server.emulator.addComment(s.issue, '/p2p-dev stop', 'maintainer'),
+    );
     expect(late.code).toBe(0);
     expect(late.log).toMatch(/run \S+ on #\d+ is over: no run in progress to stop/);
     const after = s.server.emulator.listComments(s.issue);

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startNode } from '../../scripts/local-nodes.js';
+import type { Scenario } from './scenario.js';
 
 export async function runTriggerJob(
   apiUrl: string,
@@ -24,6 +25,18 @@ export async function runTriggerJob(
   });
   const { code } = await job.exited;
   return { code, outputs: job.outputs(), log: job.log() };
+}
+
+/** The check-trigger job GitHub starts for a new comment on the scenario's issue (by its id). */
+export function commentTriggerJob(s: Scenario, commentId: number) {
+  const comment = s.server.emulator.listComments(s.issue).find((c) => c.id === commentId)!;
+  const user = { login: comment.login, id: comment.userId, type: 'User' };
+  return runTriggerJob(s.server.url, 'issue_comment', {
+    action: 'created',
+    issue: { number: s.issue },
+    comment: { id: commentId, body: comment.body, user },
+    sender: user,
+  });
 }
 
 /** A user who shows as a collaborator on the issue but may not write (triage): not enough to stop a run. */

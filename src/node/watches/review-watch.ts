@@ -6,43 +6,28 @@
 // workflow's check-trigger job relays a verdict as soon as it is written (src/trigger/relay-review.ts). The
 // fold keeps the first verdict on a task; a node does not relay a comment already relayed.
 import type { RunState } from '../../protocol/fold.js';
-import { isTrusted, type ThreadComment, type Trust } from '../../protocol/thread-comment.js';
-import { parseCommand } from '../../trigger/commands.js';
+import type { ThreadComment, Trust } from '../../protocol/thread-comment.js';
 import { canStart, permissionOf } from '../../github/permission.js';
 import { getErrorMessage } from '../../errors.js';
 import { foldThread, type RunContext } from '../loop/context.js';
 import { keepTrying } from '../loop/keep-trying.js';
 import { reviewBody } from '../loop/message-bodies.js';
 import { reviewTargets, type ReviewAsk } from '../../protocol/review-requests.js';
-import { runStart } from './stop-watch.js';
+import { peopleCommands } from './stop-watch.js';
 
-/** People's verdicts on this run's tasks, oldest first: by a person (not a bot, not the action), after the run began. */
+/** People's verdicts on this run's tasks, oldest first (peopleCommands: by a person, after the run began). */
 export function reviewRequests(
   comments: readonly ThreadComment[],
   state: RunState,
   trust: Trust,
   command: string,
 ): ReviewAsk[] {
-  const start = runStart(state);
-  if (start === undefined || !state.plan) return [];
-  const out: ReviewAsk[] = [];
-  for (const c of comments) {
-    if (!c.body.startsWith(command, Math.max(0, c.body.search(/\S/)))) continue;
-    const user = c.user;
-    if (!user || user.type === 'Bot' || user.login.endsWith('[bot]') || isTrusted(trust, user)) continue;
-    if (Date.parse(c.created_at) < start) continue;
-    const parsed = parseCommand(c.body, command);
-    if (parsed?.kind !== 'review') continue;
-    const { kind: _kind, ...verdict } = parsed;
-    out.push({
-      commentId: c.id,
-      login: user.login,
-      id: user.id,
-      ...(c.html_url ? { htmlUrl: c.html_url } : {}),
-      ...verdict,
-    });
-  }
-  return out;
+  if (!state.plan) return [];
+  return peopleCommands(comments, state, trust, command).flatMap(({ command: c, ...who }) => {
+    if (c.kind !== 'review') return [];
+    const { kind: _kind, ...verdict } = c;
+    return [{ ...who, ...verdict }];
+  });
 }
 
 /** The comments a review message of this run already relays. */

@@ -7,7 +7,7 @@
 // added to the thread while its agent runs (a request for each new comment at most every 15 s).
 import type { RunState } from '../../protocol/fold.js';
 import { isTrusted, type ThreadComment } from '../../protocol/thread-comment.js';
-import { parseCommand } from '../../trigger/commands.js';
+import { parseCommand, type Command } from '../../trigger/commands.js';
 import { canStart, permissionOf } from '../../github/permission.js';
 import { getErrorMessage } from '../../errors.js';
 import { foldThread, type RunContext } from '../loop/context.js';
@@ -36,33 +36,56 @@ export function runStart(state: RunState): number | undefined {
   return first;
 }
 
+/** A person's command comment of this run, read: who wrote it, and what it asks. */
+export interface PersonCommand {
+  commentId: number;
+  login: string;
+  id: number;
+  htmlUrl?: string;
+  command: Command;
+}
+
 /**
- * People's comments asking to stop this run, oldest first: the trigger command and `stop` on the first line,
- * by a person (not a bot, not the action), written after the run began. Who may ask is checked apart.
+ * People's command comments in this run, oldest first: the trigger command on the first line, by a person
+ * (not a bot, not the action), written after the run began. Who may ask is checked apart.
  */
+export function peopleCommands(
+  comments: readonly ThreadComment[],
+  state: RunState,
+  trust: RunContext['trust'],
+  command = DEFAULT_COMMAND,
+): PersonCommand[] {
+  const start = runStart(state);
+  if (start === undefined) return [];
+  const out: PersonCommand[] = [];
+  for (const c of comments) {
+    // (Most comments are the action's own, or do not start with the command: no parsing for those.)
+    if (!c.body.startsWith(command, Math.max(0, c.body.search(/\S/)))) continue;
+    const user = c.user;
+    if (!user || user.type === 'Bot' || user.login.endsWith('[bot]') || isTrusted(trust, user)) continue;
+    const parsed = Date.parse(c.created_at) < start ? undefined : parseCommand(c.body, command);
+    if (!parsed) continue;
+    out.push({
+      commentId: c.id,
+      login: user.login,
+      id: user.id,
+      ...(c.html_url ? { htmlUrl: c.html_url } : {}),
+      command: parsed,
+    });
+  }
+  return out;
+}
+
+/** People's comments asking to stop this run (`stop` after the command), oldest first (peopleCommands). */
 export function stopRequests(
   comments: readonly ThreadComment[],
   state: RunState,
   trust: RunContext['trust'],
   command = DEFAULT_COMMAND,
 ): StopRequest[] {
-  const start = runStart(state);
-  if (start === undefined) return [];
-  const out: StopRequest[] = [];
-  for (const c of comments) {
-    // (Most comments are the action's own, or do not start with the command: no parsing for those.)
-    if (!c.body.startsWith(command, Math.max(0, c.body.search(/\S/)))) continue;
-    const user = c.user;
-    if (!user || user.type === 'Bot' || user.login.endsWith('[bot]') || isTrusted(trust, user)) continue;
-    if (Date.parse(c.created_at) < start || parseCommand(c.body, command)?.kind !== 'stop') continue;
-    out.push({
-      commentId: c.id,
-      login: user.login,
-      id: user.id,
-      ...(c.html_url ? { htmlUrl: c.html_url } : {}),
-    });
-  }
-  return out;
+  return peopleCommands(comments, state, trust, command)
+    .filter((c) => c.command.kind === 'stop')
+    .map(({ command: _command, ...request }) => request);
 }
 
 /** How often a node whose agent runs reads the beacon again (free while unchanged): 6 s at the defaults. */
