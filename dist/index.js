@@ -5474,7 +5474,7 @@ var require_body = __commonJS({
       } else {
         stream = new ReadableStream({
           async pull(controller) {
-            const buffer = typeof source === "string" ? textEncoder.encode(source) : source;
+            const buffer = typeof source2 === "string" ? textEncoder.encode(source2) : source2;
             if (buffer.byteLength) {
               controller.enqueue(buffer);
             }
@@ -5487,19 +5487,19 @@ var require_body = __commonJS({
       }
       assert2(isReadableStreamLike(stream));
       let action = null;
-      let source = null;
+      let source2 = null;
       let length = null;
       let type = null;
       if (typeof object2 === "string") {
-        source = object2;
+        source2 = object2;
         type = "text/plain;charset=UTF-8";
       } else if (object2 instanceof URLSearchParams) {
-        source = object2.toString();
+        source2 = object2.toString();
         type = "application/x-www-form-urlencoded;charset=UTF-8";
       } else if (isArrayBuffer(object2)) {
-        source = new Uint8Array(object2.slice());
+        source2 = new Uint8Array(object2.slice());
       } else if (ArrayBuffer.isView(object2)) {
-        source = new Uint8Array(object2.buffer.slice(object2.byteOffset, object2.byteOffset + object2.byteLength));
+        source2 = new Uint8Array(object2.buffer.slice(object2.byteOffset, object2.byteOffset + object2.byteLength));
       } else if (util.isFormDataLike(object2)) {
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
@@ -5538,7 +5538,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         if (hasUnknownSizeValue) {
           length = null;
         }
-        source = object2;
+        source2 = object2;
         action = async function* () {
           for (const part of blobParts) {
             if (part.stream) {
@@ -5550,7 +5550,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         };
         type = `multipart/form-data; boundary=${boundary}`;
       } else if (isBlobLike(object2)) {
-        source = object2;
+        source2 = object2;
         length = object2.size;
         if (object2.type) {
           type = object2.type;
@@ -5566,8 +5566,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         }
         stream = object2 instanceof ReadableStream ? object2 : ReadableStreamFrom(object2);
       }
-      if (typeof source === "string" || util.isBuffer(source)) {
-        length = Buffer.byteLength(source);
+      if (typeof source2 === "string" || util.isBuffer(source2)) {
+        length = Buffer.byteLength(source2);
       }
       if (action != null) {
         let iterator2;
@@ -5598,7 +5598,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           type: "bytes"
         });
       }
-      const body = { stream, source, length };
+      const body = { stream, source: source2, length };
       return [body, type];
     }
     function safelyExtractBody(object2, keepalive = false) {
@@ -16615,7 +16615,7 @@ var require_events = __commonJS({
         }
         return this.#eventInit.ports;
       }
-      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source = null, ports = []) {
+      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source2 = null, ports = []) {
         webidl.brandCheck(this, _MessageEvent);
         webidl.argumentLengthCheck(arguments, 1, "MessageEvent.initMessageEvent");
         return new _MessageEvent(type, {
@@ -16624,7 +16624,7 @@ var require_events = __commonJS({
           data,
           origin,
           lastEventId,
-          source,
+          source: source2,
           ports
         });
       }
@@ -29278,10 +29278,10 @@ function cached(getter) {
 function nullish(input) {
   return input === null || input === void 0;
 }
-function cleanRegex(source) {
-  const start = source.startsWith("^") ? 1 : 0;
-  const end = source.endsWith("$") ? source.length - 1 : source.length;
-  return source.slice(start, end);
+function cleanRegex(source2) {
+  const start = source2.startsWith("^") ? 1 : 0;
+  const end = source2.endsWith("$") ? source2.length - 1 : source2.length;
+  return source2.slice(start, end);
 }
 function floatSafeRemainder(val, step2) {
   const ratio = val / step2;
@@ -29349,28 +29349,28 @@ function putProp(target, key, value) {
   else
     target[key] = value;
 }
-function mirrorShape(target, source, keys, wrap) {
-  const raw2 = sourceShape(source);
+function mirrorShape(target, source2, keys, wrap) {
+  const raw2 = sourceShape(source2);
   for (const key of keys) {
     const desc = Object.getOwnPropertyDescriptor(raw2, key);
     if (!desc.enumerable)
       continue;
     if (desc.get) {
       deferProp(target, key, () => {
-        const value = source._zod.def.shape[key];
+        const value = source2._zod.def.shape[key];
         return wrap ? wrap(value, key) : value;
       });
     } else
       putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
   }
 }
-function mirrorProps(target, source) {
-  for (const key of Reflect.ownKeys(source)) {
-    const desc = Object.getOwnPropertyDescriptor(source, key);
+function mirrorProps(target, source2) {
+  for (const key of Reflect.ownKeys(source2)) {
+    const desc = Object.getOwnPropertyDescriptor(source2, key);
     if (!desc.enumerable)
       continue;
     if (desc.get)
-      deferProp(target, key, () => source[key]);
+      deferProp(target, key, () => source2[key]);
     else
       putProp(target, key, desc.value);
   }
@@ -30417,8 +30417,8 @@ var base64url = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
 var httpProtocol = /^https?$/;
 var e164 = /^\+[1-9]\d{6,14}$/;
 var dateSource = `(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))`;
-function anchor(source) {
-  return new RegExp(`^${source}$`);
+function anchor(source2) {
+  return new RegExp(`^${source2}$`);
 }
 var date = /* @__PURE__ */ anchor(dateSource);
 function timeSource(args) {
@@ -33416,10 +33416,10 @@ function _check(fn, params) {
 
 // node_modules/zod/v4/core/to-json-schema.js
 function assignProps(target, ...sources) {
-  for (const source of sources) {
-    for (const key of Reflect.ownKeys(source)) {
-      if (Object.prototype.propertyIsEnumerable.call(source, key)) {
-        assignProp(target, key, source[key]);
+  for (const source2 of sources) {
+    for (const key of Reflect.ownKeys(source2)) {
+      if (Object.prototype.propertyIsEnumerable.call(source2, key)) {
+        assignProp(target, key, source2[key]);
       }
     }
   }
@@ -40044,20 +40044,20 @@ function settingsHome(preset, turns, env, dir) {
   const setting = preset.turnsSetting;
   if (!setting || turns === void 0) return {};
   const sourceHome = env[setting.home] || env.HOME || "";
-  const source = path2.join(sourceHome, setting.folder);
+  const source2 = path2.join(sourceHome, setting.folder);
   const target = path2.join(dir, setting.folder);
   rmSync2(dir, { recursive: true, force: true });
   mkdirSync3(target, { recursive: true });
   let settings = {};
-  if (sourceHome && existsSync3(source)) {
-    for (const name of readdirSync2(source)) {
+  if (sourceHome && existsSync3(source2)) {
+    for (const name of readdirSync2(source2)) {
       if (name === "settings.json") {
         try {
-          const parsed = JSON.parse(readFileSync4(path2.join(source, name), "utf8"));
+          const parsed = JSON.parse(readFileSync4(path2.join(source2, name), "utf8"));
           if (parsed && typeof parsed === "object") settings = parsed;
         } catch {
         }
-      } else symlinkSync(path2.join(source, name), path2.join(target, name));
+      } else symlinkSync(path2.join(source2, name), path2.join(target, name));
     }
   }
   writeFileSync2(
@@ -41379,6 +41379,7 @@ function stoppedReason(stopped) {
 async function deliverWork(ctx, branches, w) {
   const { log, config: config2 } = ctx;
   const { task, run: run2 } = w;
+  const reviewOnly = task.review === "required" && !config2.delivery?.createPr && (config2.delivery?.reviewPr ?? false);
   try {
     const delivered = await branches.deliver({
       task,
@@ -41387,7 +41388,8 @@ async function deliverWork(ctx, branches, w) {
       ok: w.ok,
       ...w.error ? { failure: w.error } : {},
       deps: w.deps,
-      createPr: config2.delivery?.createPr ?? false,
+      createPr: (config2.delivery?.createPr ?? false) || reviewOnly,
+      reviewOnly,
       ...run2.check ? { check: run2.check } : {},
       ...run2.usage ? { usage: run2.usage } : {},
       // A takeover that could still lose to a late outcome never pushes over the branch of the work that wins.
@@ -41913,6 +41915,10 @@ async function defaultBranch(client) {
   const { data } = await octokit.rest.repos.get({ owner, repo });
   return data.default_branch;
 }
+async function closePullRequest(client, pull, body) {
+  const { octokit, owner, repo } = client;
+  await octokit.rest.pulls.update({ owner, repo, pull_number: pull, state: "closed", body });
+}
 
 // src/delivery/diff-stat.ts
 var TEST_PATH = /(^|\/)(tests?|__tests__|specs?|e2e)\/|\.(test|spec)\.[cm]?[jt]sx?$|_test\.(go|py|rb|exs?)$|(^|\/)test_[^/]+\.py$|Tests?\.(java|kt|cs|swift)$/;
@@ -42255,7 +42261,13 @@ var TaskBranches = class _TaskBranches {
     return delivered;
   }
 };
-function pullRequestBody(issue3, task, attempt, { node: node2, deps, check, usage }) {
+function pullRequestBody(issue3, task, attempt, {
+  node: node2,
+  deps,
+  check,
+  usage,
+  reviewOnly
+}) {
   const lines2 = [
     `Task \`${task.id}\` of #${issue3}: **${task.title}**`,
     "",
@@ -42273,6 +42285,16 @@ function pullRequestBody(issue3, task, attempt, { node: node2, deps, check, usag
       ""
     );
   if (usage) lines2.push(`Agent cost: ${formatUsage(usage)}.`, "");
+  if (task.review === "required")
+    lines2.push(
+      "**This task waits for a person's review.** Approve this pull request to let the tasks that build on it start, or request changes to send the agent back to it with your review (its line comments too).",
+      ""
+    );
+  if (reviewOnly)
+    lines2.push(
+      `Opened for the review only: the work reaches the base branch with the issue's one pull request, which the run's summary job opens and which closes this one.`,
+      ""
+    );
   lines2.push(`Made by p2p-dev (attempt ${attempt}, node \`${node2}\`). Part of #${issue3}.`);
   return lines2.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n");
 }
@@ -42449,6 +42471,161 @@ function reviewTargets(state, now, ask) {
   return { refused: `name the task to send back: ${awaiting.join(", ")} await a review` };
 }
 
+// src/github/pull-reviews.ts
+var PER_PAGE3 = 100;
+var PullReviewReader = class {
+  constructor(client) {
+    this.client = client;
+  }
+  client;
+  etags = /* @__PURE__ */ new Map();
+  /** The pull request's reviews, oldest first; undefined when nothing changed since the last reading. */
+  async read(pull) {
+    const first = await this.page(pull, 1, this.etags.get(pull));
+    if (!first) return void 0;
+    const all = [...first];
+    for (let page = 2, last = first; last.length === PER_PAGE3 && page <= 10; page++) {
+      last = await this.page(pull, page, void 0) ?? [];
+      all.push(...last);
+    }
+    return all.flatMap(
+      (r) => r.user ? [
+        {
+          id: r.id,
+          login: r.user.login,
+          userId: r.user.id,
+          state: r.state,
+          body: r.body ?? "",
+          ...r.submitted_at ? { submittedAt: Date.parse(r.submitted_at) } : {},
+          ...r.commit_id ? { commitId: r.commit_id } : {},
+          ...r.html_url ? { htmlUrl: r.html_url } : {}
+        }
+      ] : []
+    );
+  }
+  /** A review's line comments as text (`path:line: what they said`), at most `chars` of them. */
+  async comments(pull, reviewId, chars = 8e3) {
+    const { octokit, owner, repo } = this.client;
+    const { data } = await octokit.request(
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
+      { owner, repo, pull_number: pull, review_id: reviewId, per_page: PER_PAGE3 }
+    );
+    const lines2 = data.map((c) => {
+      const line = c.line ?? c.original_line;
+      return `${c.path ?? "(a file)"}${line ? `:${line}` : ""}: ${(c.body ?? "").trim()}`;
+    });
+    return lines2.join("\n").slice(0, chars);
+  }
+  async page(pull, page, etag) {
+    const { octokit, owner, repo } = this.client;
+    try {
+      const response = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", {
+        owner,
+        repo,
+        pull_number: pull,
+        per_page: PER_PAGE3,
+        page,
+        headers: etag ? { "if-none-match": etag } : {}
+      });
+      if (page === 1 && response.headers.etag) this.etags.set(pull, response.headers.etag);
+      return response.data;
+    } catch (error3) {
+      if (statusOf(error3) === 304) return void 0;
+      throw error3;
+    }
+  }
+};
+
+// src/protocol/pull-review-verdicts.ts
+function pullNumber(url) {
+  const m = /\/pull\/(\d+)(?:[/?#]|$)/.exec(url ?? "");
+  return m ? Number(m[1]) : void 0;
+}
+function reviewedPulls(state, now) {
+  const pulls = [];
+  for (const view of taskViews(state, now).values()) {
+    if (view.status !== "review") continue;
+    const record2 = state.tasks.get(view.id);
+    const carried = record2.task.completed_in;
+    const result = view.last?.result;
+    const pull = pullNumber(result?.pr ?? carried?.pr);
+    if (pull === void 0) continue;
+    pulls.push({
+      task: view.id,
+      pull,
+      ...result?.commit ? { commit: result.commit } : {},
+      // GitHub gives a review's time to the second.
+      since: carried && !result ? 0 : Math.floor((view.last?.endedAt ?? 0) / 1e3) * 1e3
+    });
+  }
+  return pulls;
+}
+function relayedReviews(state) {
+  const ids = /* @__PURE__ */ new Set();
+  for (const e of state.entries)
+    if (e.status === "accepted" && e.message?.type === "review" && e.message.review_id)
+      ids.add(e.message.review_id);
+  return ids;
+}
+function pullVerdicts(target, reviews, relayed2, trust) {
+  const asks = [];
+  for (const r of reviews) {
+    const verdict = r.state === "APPROVED" ? "approved" : r.state === "CHANGES_REQUESTED" ? "changes" : void 0;
+    if (!verdict || r.submittedAt === void 0 || r.submittedAt < target.since) continue;
+    if (target.commit && r.commitId && r.commitId !== target.commit) continue;
+    if (trust.ids.has(r.userId) || relayed2.has(r.id)) continue;
+    asks.push({
+      reviewId: r.id,
+      pull: target.pull,
+      login: r.login,
+      id: r.userId,
+      verdict,
+      task: target.task,
+      comments: r.body,
+      ...r.htmlUrl ? { htmlUrl: r.htmlUrl } : {}
+    });
+  }
+  return asks.sort((a, b) => a.reviewId - b.reviewId);
+}
+
+// src/node/loop/polling.ts
+var PLAN_TAIL_WATCH_MS = 15e3;
+function tailProbeMs(s) {
+  return Math.min(s.pollMs, 1e3);
+}
+function planTailThreshold(waitedMs) {
+  return waitedMs > 3e3 ? PER_PAGE : 2 * PER_PAGE;
+}
+function electionWaitMs(s, w) {
+  if (w.candidate && w.settleLeftMs > 0) return Math.min(s.pollMs, w.settleLeftMs);
+  return Math.min(s.pollMs, w.candidate ? 500 : w.leader ? 1e3 : s.pollMs);
+}
+function claimStaggerMs(s) {
+  return s.settleMs + 2 * s.pollMs + 1e3;
+}
+function idleCapMs(s) {
+  return Math.max(s.pollMs, Math.min(s.leaseMs / 3, 6e4));
+}
+function idleBackOffMs(s, idleRounds) {
+  return Math.min(idleCapMs(s), s.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6));
+}
+function watchesTail(w) {
+  return w.blocked === 0 && w.threadSize >= PER_PAGE && w.canReadTail;
+}
+function pullReviewPollMs(s) {
+  return Math.max(s.pollMs, 5e3);
+}
+function lostClaimPauseMs(s, random) {
+  return Math.min(s.pollMs, 500) * (1 + random);
+}
+function readingPhase(hasPlan, current, waitingFor2) {
+  if (!hasPlan) return "electing";
+  return current === "working" || current === "claiming" ? "catching up" : waitingFor2;
+}
+function quietSpanMs(s) {
+  return Math.max(4 * s.pollMs, 1e4);
+}
+
 // src/node/watches/review-watch.ts
 function reviewRequests(comments, state, trust, command) {
   if (!state.plan) return [];
@@ -42465,64 +42642,138 @@ function relayed(state) {
       ids.add(e.message.comment_id);
   return ids;
 }
+function asksForReviews(state) {
+  for (const r of state.tasks.values()) if (r.task.review === "required") return true;
+  return false;
+}
+var source = (ask) => ask.reviewId !== void 0 ? `review ${ask.reviewId} of pull request #${ask.pull}` : `comment ${ask.commentId}`;
 var ReviewWatch = class {
   constructor(ctx) {
     this.ctx = ctx;
+    this.pulls = new PullReviewReader(ctx.client);
   }
   ctx;
-  /** Verdicts judged already (relayed, refused, or for no task awaiting one). */
+  /** Verdicts judged already (relayed, refused, or for no task awaiting one): `c<comment>`, `r<review>`. */
   judged = /* @__PURE__ */ new Set();
   /** Whether a person may give a verdict: write permission, asked once per login. */
   allowed = /* @__PURE__ */ new Map();
-  /** The oldest verdict this node has not judged and nobody has relayed, while the run is not stopped. */
+  pulls;
+  /** The reviews of each awaited pull request, as last read. */
+  reviewsOf = /* @__PURE__ */ new Map();
+  lastPullReading = -Infinity;
+  failedPulls = /* @__PURE__ */ new Set();
+  /**
+   * Read the reviews of the pull requests of the tasks awaiting a review, at most once per poll interval
+   * (pullReviewPollMs): a free 304 while nobody reviewed. Nothing to read while no task awaits a review.
+   */
+  async readPulls(state) {
+    const { ctx } = this;
+    if (state.stopped || !state.plan || !asksForReviews(state)) return;
+    const now = ctx.client.clock.now();
+    const targets = reviewedPulls(state, now);
+    if (targets.length === 0 || now - this.lastPullReading < pullReviewPollMs(ctx.config)) return;
+    this.lastPullReading = now;
+    for (const { pull, task } of targets) {
+      try {
+        const reviews = await this.pulls.read(pull);
+        if (reviews) this.reviewsOf.set(pull, reviews);
+        this.failedPulls.delete(pull);
+      } catch (error3) {
+        if (!this.failedPulls.has(pull))
+          ctx.log.warning(
+            `could not read the reviews of pull request #${pull} (${task}): ${getErrorMessage(error3)}; a verdict commented on the issue still counts`
+          );
+        this.failedPulls.add(pull);
+      }
+    }
+  }
+  /**
+   * The oldest verdict this node has not judged and nobody has relayed, while the run is not stopped: those
+   * commented on the issue first, then the reviews of the tasks' pull requests.
+   */
   pending(state) {
     if (state.stopped || !state.plan) return void 0;
     const done = relayed(state);
     const command = this.ctx.config.triggerCommand ?? "/p2p-dev";
-    return reviewRequests(this.ctx.thread.all(), state, this.ctx.trust, command).find(
-      (r) => !this.judged.has(r.commentId) && !done.has(r.commentId)
+    const commented = reviewRequests(this.ctx.thread.all(), state, this.ctx.trust, command).find(
+      (r) => !this.judged.has(`c${r.commentId}`) && !done.has(r.commentId)
     );
+    if (commented || this.reviewsOf.size === 0) return commented;
+    const reviewed2 = relayedReviews(state);
+    for (const target of reviewedPulls(state, this.ctx.client.clock.now())) {
+      const reviews = this.reviewsOf.get(target.pull) ?? [];
+      const ask = pullVerdicts(target, reviews, reviewed2, this.ctx.trust).find(
+        (r) => !this.judged.has(`r${r.reviewId}`)
+      );
+      if (ask) return ask;
+    }
+    return void 0;
   }
   /** Check who gave the verdict; relay it for each task it is for when they may write to the repository. */
   async judge(ask) {
     const { ctx } = this;
-    this.judged.add(ask.commentId);
-    let allowed = this.allowed.get(ask.login);
-    if (allowed === void 0) {
-      try {
-        const permission = await keepTrying(
-          ctx,
-          `checking whether ${ask.login} may review the run's work`,
-          () => permissionOf(ctx.client, ask.login)
-        );
-        allowed = canStart(permission);
-        this.allowed.set(ask.login, allowed);
-      } catch (error3) {
-        ctx.log.warning(`could not check who reviewed the work: ${getErrorMessage(error3)}`);
-        return;
-      }
-    }
+    this.judged.add(ask.reviewId !== void 0 ? `r${ask.reviewId}` : `c${ask.commentId}`);
+    const allowed = await this.mayReview(ask.login);
+    if (allowed === void 0) return;
     if (!allowed) {
       ctx.log.info(
-        `ignoring the verdict of ${ask.login} in comment ${ask.commentId}: reviewing takes write permission`
+        `ignoring the verdict of ${ask.login} in ${source(ask)}: reviewing takes write permission`
       );
       return;
     }
     const state = foldThread(ctx);
     const targets = reviewTargets(state, ctx.client.clock.now(), ask);
     if ("refused" in targets) {
-      ctx.log.info(`not relaying the verdict in comment ${ask.commentId}: ${targets.refused}`);
+      ctx.log.info(`not relaying the verdict in ${source(ask)}: ${targets.refused}`);
       return;
     }
+    const comments = await this.withLineComments(ask, targets.comments);
     for (const task of targets.tasks) {
       ctx.log.info(
-        `\u{1F440} ${ask.login} ${ask.verdict === "approved" ? "approved" : "asked for changes to"} ${task} (comment ${ask.commentId}): relaying it`
+        `\u{1F440} ${ask.login} ${ask.verdict === "approved" ? "approved" : "asked for changes to"} ${task} (${source(ask)}): relaying it`
       );
       await keepTrying(
         ctx,
         `relaying the review of ${task}`,
-        () => ctx.thread.post(reviewBody(ctx.config, ask, task, targets.comments))
+        () => ctx.thread.post(reviewBody(ctx.config, ask, task, comments))
       );
+    }
+  }
+  /** Whether `login` may write to the repository (asked once); undefined when it could not be told. */
+  async mayReview(login) {
+    const { ctx } = this;
+    const known = this.allowed.get(login);
+    if (known !== void 0) return known;
+    try {
+      const permission = await keepTrying(
+        ctx,
+        `checking whether ${login} may review the run's work`,
+        () => permissionOf(ctx.client, login)
+      );
+      const allowed = canStart(permission);
+      this.allowed.set(login, allowed);
+      return allowed;
+    } catch (error3) {
+      ctx.log.warning(`could not check who reviewed the work: ${getErrorMessage(error3)}`);
+      return void 0;
+    }
+  }
+  /** A review asking for changes: its body, then what it said on the lines of the diff. */
+  async withLineComments(ask, comments) {
+    if (ask.verdict !== "changes" || ask.reviewId === void 0 || ask.pull === void 0) return comments;
+    try {
+      const lines2 = await keepTrying(
+        this.ctx,
+        `reading the comments of review ${ask.reviewId}`,
+        () => this.pulls.comments(ask.pull, ask.reviewId)
+      );
+      return [comments.trim(), lines2 && `On the diff:
+${lines2}`].filter(Boolean).join("\n\n");
+    } catch (error3) {
+      this.ctx.log.warning(
+        `could not read the line comments of ${source(ask)}: ${getErrorMessage(error3)}; relaying its summary`
+      );
+      return comments;
     }
   }
 };
@@ -42594,41 +42845,6 @@ function ownOutcomes(state, node2) {
       else if (a.outcome === "failed") failed += 1;
     }
   return { completed, failed };
-}
-
-// src/node/loop/polling.ts
-var PLAN_TAIL_WATCH_MS = 15e3;
-function tailProbeMs(s) {
-  return Math.min(s.pollMs, 1e3);
-}
-function planTailThreshold(waitedMs) {
-  return waitedMs > 3e3 ? PER_PAGE : 2 * PER_PAGE;
-}
-function electionWaitMs(s, w) {
-  if (w.candidate && w.settleLeftMs > 0) return Math.min(s.pollMs, w.settleLeftMs);
-  return Math.min(s.pollMs, w.candidate ? 500 : w.leader ? 1e3 : s.pollMs);
-}
-function claimStaggerMs(s) {
-  return s.settleMs + 2 * s.pollMs + 1e3;
-}
-function idleCapMs(s) {
-  return Math.max(s.pollMs, Math.min(s.leaseMs / 3, 6e4));
-}
-function idleBackOffMs(s, idleRounds) {
-  return Math.min(idleCapMs(s), s.pollMs * 2 ** Math.min(Math.max(0, idleRounds - 3), 6));
-}
-function watchesTail(w) {
-  return w.blocked === 0 && w.threadSize >= PER_PAGE && w.canReadTail;
-}
-function lostClaimPauseMs(s, random) {
-  return Math.min(s.pollMs, 500) * (1 + random);
-}
-function readingPhase(hasPlan, current, waitingFor2) {
-  if (!hasPlan) return "electing";
-  return current === "working" || current === "claiming" ? "catching up" : waitingFor2;
-}
-function quietSpanMs(s) {
-  return Math.max(4 * s.pollMs, 1e4);
 }
 
 // src/node/loop/node-step.ts
@@ -42778,6 +42994,7 @@ async function followThread(member) {
     const gone = member.liveness.gone(written);
     await member.checklist.update(written, gone);
     const state = member.pending ? foldWithPending(ctx, member.pending) : written;
+    await member.reviews.readPulls(state);
     hasPlan = !!state.plan;
     const view = viewOf(member, state, gone);
     member.liveness.explainSpared(state, view.hearing, view.serverNow);
@@ -44705,6 +44922,32 @@ Resolved by the agent.${costTrailer(work.usage)}`;
   return { ok: true, commit: done.commit, ...work.usage ? { usage: work.usage } : {} };
 }
 
+// src/aggregate/review-pulls.ts
+function reviewPullsHeld(state, integration) {
+  if (!integration.prNumber) return [];
+  return integration.merged.flatMap(({ task }) => {
+    const record2 = state.tasks.get(task.id);
+    if (record2?.task.review !== "required") return [];
+    const done = record2.attempts.find((a) => a.outcome === "completed" && !a.closing);
+    const pull = pullNumber(done?.result?.pr);
+    return pull !== void 0 && pull !== integration.prNumber ? [{ task: task.id, pull }] : [];
+  });
+}
+async function closeReviewPulls(client, state, integration, log) {
+  for (const { task, pull } of reviewPullsHeld(state, integration)) {
+    try {
+      await closePullRequest(
+        client,
+        pull,
+        `This pull request was opened for reviewing task \`${task}\` on its own. Its work is now in the issue's pull request, ${integration.pr}, which is the one to merge.`
+      );
+      log.info(`closed pull request #${pull}, opened to review ${task}: its work is in ${integration.pr}`);
+    } catch (error3) {
+      log.warning(`could not close pull request #${pull} (${task}'s review): ${getErrorMessage(error3)}`);
+    }
+  }
+}
+
 // src/aggregate/issue-pull-request.ts
 async function issuePullRequest(client, o) {
   if (o.mode !== "issue") return void 0;
@@ -44722,7 +44965,11 @@ async function issuePullRequest(client, o) {
     })
   ) : void 0;
   return {
-    build: (plan, author, state) => build(client, o, blocker, plan, author, agentFor(author, state)),
+    build: async (plan, author, state) => {
+      const integration = await build(client, o, blocker, plan, author, agentFor(author, state));
+      if (integration) await closeReviewPulls(client, state, integration, o.log);
+      return integration;
+    },
     awaitCi: (integration, author, state) => pullRequestCi(client, integration, author, { ...o, agent: agentFor(author, state) }),
     finish: () => agent?.close() ?? Promise.resolve()
   };
@@ -45140,6 +45387,7 @@ function nodeConfig(inputs, runtime, issueNumber) {
     delivery: {
       token: inputs.token,
       createPr: inputs.createPr === "task",
+      reviewPr: inputs.createPr !== "none",
       draft: inputs.draftPr,
       ...inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {},
       gitTimeoutMs: inputs.gitTimeoutMs,

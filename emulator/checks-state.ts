@@ -64,6 +64,8 @@ export interface StoredReview {
   /** When it was submitted (a PENDING review has not been: it is shown to its author only). */
   submittedAt: number;
   commitId: string | null;
+  /** Its comments on lines of the diff. */
+  comments: { id: number; path: string; line: number | null; body: string }[];
 }
 
 /** A CI rule: a push that updates a matching branch gets a check run named `name`, per `outcomes`. */
@@ -117,6 +119,7 @@ export class ChecksStore {
   checkRuns: StoredCheckRun[] = [];
   statuses: StoredStatus[] = [];
   reviews: StoredReview[] = [];
+  private nextReviewComment = 1;
   rules: CiRule[] = [];
   /** Branch heads as pushes told them (the git repository, when there is one, is asked first). */
   branches = new Map<string, string>();
@@ -190,8 +193,21 @@ export class ChecksStore {
     return { state, latest };
   }
 
-  addReview(fields: Omit<StoredReview, 'id'>): StoredReview {
-    const review = { id: this.nextReview++, ...fields };
+  addReview(
+    fields: Omit<StoredReview, 'id' | 'comments'> & {
+      comments?: { path: string; line?: number; body: string }[];
+    },
+  ): StoredReview {
+    const review = {
+      ...fields,
+      id: this.nextReview++,
+      comments: (fields.comments ?? []).map((c) => ({
+        id: this.nextReviewComment++,
+        path: c.path,
+        line: c.line ?? null,
+        body: c.body,
+      })),
+    };
     this.reviews.push(review);
     return review;
   }

@@ -27,7 +27,8 @@
 //   PATCH /_emulator/check-runs/{id} {status?, conclusion?, output?} → the check run (and its job) moved on
 //   GET  /_emulator/check-runs?ref=R → every check run (of R's commit), unlagged, oldest first
 //   POST /_emulator/statuses      {ref, context?, state, description?, target_url?, login?} → 201, the status
-//   POST /_emulator/reviews       {pull, login (a known user), state, body?, commit_id?} → 201, the review
+//   POST /_emulator/reviews       {pull, login (a known user), state, body?, commit_id?, comments? ([{path,
+//                                 line?, body}] on lines of the diff)} → 201, the review
 //   POST /_emulator/ci            {branch (a glob: `p2p/*`, `p2p/**`, or a prefix `p2p/`), name, outcomes
 //                                 (one conclusion per push of a branch, in order; the last repeats), summary?,
 //                                 log? (each a string, or one per push), delayMs? (in_progress that long on

@@ -97,6 +97,8 @@ export interface ReviewFields {
   body?: string;
   /** Default: the head of the pull request's branch, if known. */
   commit_id?: string | null;
+  /** Comments on lines of the diff, submitted with the review. */
+  comments?: { path: string; line?: number; body: string }[];
 }
 
 /** Where the programmatic views of jobs point their API URLs (the HTTP routes use the request's origin). */
@@ -340,6 +342,13 @@ export class EmulatedRepository {
         typeof fields.commit_id === 'string'
           ? fields.commit_id
           : (this.store.checks.resolve(pull.pull.head) ?? null),
+      comments: Array.isArray(fields.comments)
+        ? fields.comments.map((c) => ({
+            path: String(c.path),
+            ...(typeof c.line === 'number' ? { line: c.line } : {}),
+            body: String(c.body ?? ''),
+          }))
+        : [],
     });
     return reviewJson(this.where(origin), review);
   }

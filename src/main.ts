@@ -92,6 +92,7 @@ function nodeConfig(inputs: Inputs, runtime: Runtime, issueNumber: number): Node
     delivery: {
       token: inputs.token,
       createPr: inputs.createPr === 'task',
+      reviewPr: inputs.createPr !== 'none',
       draft: inputs.draftPr,
       ...(inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {}),
       gitTimeoutMs: inputs.gitTimeoutMs,

@@ -1,8 +1,9 @@
 // Pull requests: create (one open pull per head), list (`head=owner:ref`, `state`), read, update; their reviews
-// (as tests submit them: chronological, paged, lagged; a PENDING review shown to its author only).
+// (as tests submit them: chronological, paged, lagged; a PENDING review shown to its author only) and a
+// review's line comments.
 import { created, invalid, MAX_BODY, missing, notFound, ok, tooLong, type Route, path } from './context.js';
 import { paginate } from './pagination.js';
-import { pullJson, reviewJson } from './shapes.js';
+import { pullJson, reviewCommentJson, reviewJson } from './shapes.js';
 
 const refOf = (head: unknown): string => String(head ?? '').replace(/^[^:]+:/, '');
 
@@ -96,6 +97,27 @@ export const pullRoutes: Route[] = [
       const { page, headers } = paginate(ctx, reviews);
       return ok(
         page.map((r) => reviewJson(ctx, r)),
+        headers,
+      );
+    },
+  ],
+  [
+    'GET',
+    path(String.raw`/pulls/(\d+)/reviews/(\d+)/comments`),
+    (ctx, [n, id]) => {
+      const issue = ctx.store.issues.get(Number(n));
+      if (!issue?.pull || issue.createdAt > ctx.readAt) return notFound();
+      const review = ctx.store.checks.reviews.find(
+        (r) =>
+          r.id === Number(id) &&
+          r.pull === issue.number &&
+          r.submittedAt <= ctx.readAt &&
+          (r.state !== 'PENDING' || r.user.id === ctx.user.id),
+      );
+      if (!review) return notFound();
+      const { page, headers } = paginate(ctx, review.comments);
+      return ok(
+        page.map((c) => reviewCommentJson(ctx, review, c)),
         headers,
       );
     },

@@ -276,3 +276,31 @@ export function reviewJson(where: Where, r: StoredReview): Record<string, unknow
     author_association: association(where, user),
   };
 }
+
+/** A review's comment on a line, as `GET /repos/{o}/{r}/pulls/{n}/reviews/{id}/comments` lists it. */
+export function reviewCommentJson(
+  where: Where,
+  r: StoredReview,
+  c: StoredReview['comments'][number],
+): Record<string, unknown> {
+  const html = `${HTML}/${where.owner}/${where.repo}/pull/${r.pull}#discussion_r${c.id}`;
+  return {
+    id: c.id,
+    node_id: `PRRC_${c.id}`,
+    pull_request_review_id: r.id,
+    path: c.path,
+    line: c.line,
+    original_line: c.line,
+    side: 'RIGHT',
+    body: c.body,
+    commit_id: r.commitId,
+    original_commit_id: r.commitId,
+    diff_hunk: '',
+    user: userJson(r.user),
+    html_url: html,
+    pull_request_url: `${where.origin}/repos/${where.owner}/${where.repo}/pulls/${r.pull}`,
+    created_at: iso(r.submittedAt),
+    updated_at: iso(r.submittedAt),
+    author_association: association(where, r.user),
+  };
+}

@@ -14,6 +14,7 @@ import { getErrorMessage } from '../errors.js';
 import { fixCi } from './ci-fix.js';
 import { AggregateAgent, lazyAgent } from './aggregate-agent.js';
 import { mergeResolver } from './merge-agent.js';
+import { closeReviewPulls } from './review-pulls.js';
 
 /**
  * The summary job's agent: ci-fix-attempts, and the agent's settings made when the agent is first needed (its
@@ -61,7 +62,11 @@ export async function issuePullRequest(
         ))
       : undefined;
   return {
-    build: (plan, author, state) => build(client, o, blocker, plan, author, agentFor(author, state)),
+    build: async (plan, author, state) => {
+      const integration = await build(client, o, blocker, plan, author, agentFor(author, state));
+      if (integration) await closeReviewPulls(client, state, integration, o.log);
+      return integration;
+    },
     awaitCi: (integration, author, state) =>
       pullRequestCi(client, integration, author, { ...o, agent: agentFor(author, state) }),
     finish: () => agent?.close() ?? Promise.resolve(),

@@ -231,6 +231,8 @@ export class TaskBranches {
     failure?: string;
     deps: DependencyBranch[];
     createPr: boolean;
+    /** The pull request is opened only for a person to review the task (the issue gets the one to merge). */
+    reviewOnly?: boolean;
     check?: Check;
     usage?: Usage;
     /**
@@ -306,7 +308,13 @@ function pullRequestBody(
   issue: number,
   task: Task,
   attempt: number,
-  { node, deps, check, usage }: { node: string; deps: DependencyBranch[]; check?: Check; usage?: Usage },
+  {
+    node,
+    deps,
+    check,
+    usage,
+    reviewOnly,
+  }: { node: string; deps: DependencyBranch[]; check?: Check; usage?: Usage; reviewOnly?: boolean },
 ): string {
   const lines = [
     `Task \`${task.id}\` of #${issue}: **${task.title}**`,
@@ -325,6 +333,17 @@ function pullRequestBody(
       '',
     );
   if (usage) lines.push(`Agent cost: ${formatUsage(usage)}.`, '');
+  if (task.review === 'required')
+    lines.push(
+      "**This task waits for a person's review.** Approve this pull request to let the tasks that build on it " +
+        'start, or request changes to send the agent back to it with your review (its line comments too).',
+      '',
+    );
+  if (reviewOnly)
+    lines.push(
+      `Opened for the review only: the work reaches the base branch with the issue's one pull request, which the run's summary job opens and which closes this one.`,
+      '',
+    );
   lines.push(`Made by p2p-dev (attempt ${attempt}, node \`${node}\`). Part of #${issue}.`);
   return lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n');
 }

@@ -93,3 +93,9 @@ export async function defaultBranch(client: GitHubClient): Promise<string> {
   const { data } = await octokit.rest.repos.get({ owner, repo });
   return data.default_branch;
 }
+
+/** Close a pull request, its body saying why (one request). */
+export async function closePullRequest(client: GitHubClient, pull: number, body: string): Promise<void> {
+  const { octokit, owner, repo } = client;
+  await octokit.rest.pulls.update({ owner, repo, pull_number: pull, state: 'closed', body });
+}

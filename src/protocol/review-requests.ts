@@ -6,9 +6,12 @@
 import { taskViews } from './decide.js';
 import type { RunState } from './run-state.js';
 
-/** A person's verdict as they commented it. `task` absent: every task awaiting review (approve only). */
+/** A person's verdict as they commented it (or reviewed the task's pull request). `task` absent: every task awaiting review (approve only). */
 export interface ReviewAsk {
-  commentId: number;
+  /** Where it was given: a comment on the issue, or a review of the task's pull request `pull`. */
+  commentId?: number;
+  reviewId?: number;
+  pull?: number;
   login: string;
   id: number;
   htmlUrl?: string;

@@ -265,6 +265,44 @@ describe('reviews', () => {
     expect(unknown.status).toBe(400);
     expect(await statusOf(api.rest.pulls.listReviews({ ...repo, pull_number: 999 }))).toBe(404);
   });
+
+  it('lists a review’s comments on lines of the diff, as GitHub shapes them', async () => {
+    const server = await serve({ clock: manualClock(Date.parse('2026-11-21T00:00:05Z')) });
+    const api = octokitFor(server, MAINTAINER);
+    const pull = await api.rest.pulls.create({ ...repo, head: 'p2p/task-1', base: 'main', title: 'Task 1' });
+    const n = pull.data.number;
+    const review = await control(server, 'reviews', {
+      pull: n,
+      login: 'collaborator',
+      state: 'CHANGES_REQUESTED',
+      comments: [
+        { path: 'src/parse.ts', line: 12, body: 'call it parseLine' },
+        { path: 'README.md', body: 'say how' },
+      ],
+    });
+    const { data } = await api.rest.pulls.listCommentsForReview({
+      ...repo,
+      pull_number: n,
+      review_id: review.id as number,
+    });
+    expect(data.map((c) => [c.path, c.line, c.body])).toEqual([
+      ['src/parse.ts', 12, 'call it parseLine'],
+      ['README.md', null, 'say how'],
+    ]);
+    expect(data[0]).toMatchObject({
+      pull_request_review_id: review.id,
+      user: { login: 'collaborator' },
+      created_at: '2026-11-21T00:00:05Z',
+    });
+    const other = await control(server, 'reviews', { pull: n, login: 'maintainer', state: 'APPROVED' });
+    expect(
+      (await api.rest.pulls.listCommentsForReview({ ...repo, pull_number: n, review_id: other.id as number }))
+        .data,
+    ).toEqual([]);
+    expect(
+      await statusOf(api.rest.pulls.listCommentsForReview({ ...repo, pull_number: n, review_id: 999 })),
+    ).toBe(404);
+  });
 });
 
 describe('job logs', () => {

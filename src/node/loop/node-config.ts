@@ -56,6 +56,11 @@ export interface NodeConfig {
   delivery?: {
     token: string;
     createPr: boolean;
+    /**
+     * Open a pull request for a task that asks for a person's review even when createPr is off (create-pr
+     * issue): the person reviews the task's work alone, on it.
+     */
+    reviewPr?: boolean;
     draft: boolean;
     baseBranch?: string;
     /** How long one git command may take. */

@@ -72,6 +72,14 @@ export function watchesTail(w: { blocked: number; threadSize: number; canReadTai
   return w.blocked === 0 && w.threadSize >= PER_PAGE && w.canReadTail;
 }
 
+/**
+ * How often an idle node reads the reviews of the pull requests of tasks awaiting a person's review, at most:
+ * once per poll interval, and never more than every 5 s (each is a free 304 while nobody reviewed).
+ */
+export function pullReviewPollMs(s: Pick<PollSettings, 'pollMs'>): number {
+  return Math.max(s.pollMs, 5000);
+}
+
 /** The pause after losing a claim race, drawn at random so that the losers do not race again in step. */
 export function lostClaimPauseMs(s: PollSettings, random: number): number {
   return Math.min(s.pollMs, 500) * (1 + random);

@@ -108,6 +108,7 @@ async function followThread(member: Member): Promise<RunState> {
     // The checklist shows what is written; the next action is decided as if the outcome waiting were.
     await member.checklist.update(written, gone);
     const state = member.pending ? foldWithPending(ctx, member.pending) : written;
+    await member.reviews.readPulls(state);
     hasPlan = !!state.plan;
     const view = viewOf(member, state, gone);
     member.liveness.explainSpared(state, view.hearing, view.serverNow);

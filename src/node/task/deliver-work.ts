@@ -23,6 +23,9 @@ export async function deliverWork(
 ): Promise<{ ok: boolean; error: string | undefined; delivered?: Delivered }> {
   const { log, config } = ctx;
   const { task, run } = w;
+  // A task that asks for a review gets a pull request to review it on, even when the issue gets the one.
+  const reviewOnly =
+    task.review === 'required' && !config.delivery?.createPr && (config.delivery?.reviewPr ?? false);
   try {
     const delivered = await branches.deliver({
       task,
@@ -31,7 +34,8 @@ export async function deliverWork(
       ok: w.ok,
       ...(w.error ? { failure: w.error } : {}),
       deps: w.deps,
-      createPr: config.delivery?.createPr ?? false,
+      createPr: (config.delivery?.createPr ?? false) || reviewOnly,
+      reviewOnly,
       ...(run.check ? { check: run.check } : {}),
       ...(run.usage ? { usage: run.usage } : {}),
       // A takeover that could still lose to a late outcome never pushes over the branch of the work that wins.
