@@ -35802,7 +35802,8 @@ function applyReview(state, d, m) {
   if (!record2) return ignore(d, `unknown task ${m.task}`);
   if (record2.task.review !== "required") return ignore(d, `task ${m.task} does not ask for a review`);
   const done = record2.attempts.find((a) => a.outcome === "completed");
-  if (!done || !endedBefore(done, d.created))
+  const carried = !done && record2.task.completed_in !== void 0 && d.created >= state.plan.created;
+  if (!carried && (!done || !endedBefore(done, d.created)))
     return ignore(d, `task ${m.task} had no completed work to review`);
   if (record2.review)
     return ignore(
@@ -41915,9 +41916,18 @@ async function defaultBranch(client) {
   const { data } = await octokit.rest.repos.get({ owner, repo });
   return data.default_branch;
 }
-async function closePullRequest(client, pull, body) {
+async function closePullRequest(client, pull, author, note) {
   const { octokit, owner, repo } = client;
+  const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: pull });
+  if (data.user?.id !== author.id) return false;
+  if (data.state === "closed") return true;
+  const body = `${note}
+
+---
+
+${data.body ?? ""}`.slice(0, 65e3);
   await octokit.rest.pulls.update({ owner, repo, pull_number: pull, state: "closed", body });
+  return true;
 }
 
 // src/delivery/diff-stat.ts
@@ -42481,19 +42491,23 @@ var PullReviewReader = class {
   etags = /* @__PURE__ */ new Map();
   /** The pull request's reviews, oldest first; undefined when nothing changed since the last reading. */
   async read(pull) {
-    const first = await this.page(pull, 1, this.etags.get(pull));
+    const cached2 = this.etags.get(pull);
+    const first = await this.page(pull, 1, cached2);
     if (!first) return void 0;
-    const all = [...first];
-    for (let page = 2, last = first; last.length === PER_PAGE3 && page <= 10; page++) {
-      last = await this.page(pull, page, void 0) ?? [];
+    this.etags.delete(pull);
+    const all = [...first.data];
+    for (let page = 2, last = first.data; last.length === PER_PAGE3 && page <= 10; page++) {
+      last = (await this.page(pull, page, void 0))?.data ?? [];
       all.push(...last);
     }
+    if (first.etag && first.data.length < PER_PAGE3) this.etags.set(pull, first.etag);
     return all.flatMap(
       (r) => r.user ? [
         {
           id: r.id,
           login: r.user.login,
           userId: r.user.id,
+          ...r.user.type ? { userType: r.user.type } : {},
           state: r.state,
           body: r.body ?? "",
           ...r.submitted_at ? { submittedAt: Date.parse(r.submitted_at) } : {},
@@ -42527,8 +42541,10 @@ var PullReviewReader = class {
         page,
         headers: etag ? { "if-none-match": etag } : {}
       });
-      if (page === 1 && response.headers.etag) this.etags.set(pull, response.headers.etag);
-      return response.data;
+      return {
+        data: response.data,
+        ...response.headers.etag ? { etag: response.headers.etag } : {}
+      };
     } catch (error3) {
       if (statusOf(error3) === 304) return void 0;
       throw error3;
@@ -42554,8 +42570,9 @@ function reviewedPulls(state, now) {
       task: view.id,
       pull,
       ...result?.commit ? { commit: result.commit } : {},
-      // GitHub gives a review's time to the second.
-      since: carried && !result ? 0 : Math.floor((view.last?.endedAt ?? 0) / 1e3) * 1e3
+      // Its pull request opens before the outcome is written, so from the claim on (GitHub gives a review's
+      // time to the second); carried work, from this run's plan on.
+      since: Math.floor((result ? view.last?.created ?? 0 : state.plan?.created ?? 0) / 1e3) * 1e3
     });
   }
   return pulls;
@@ -42563,23 +42580,32 @@ function reviewedPulls(state, now) {
 function relayedReviews(state) {
   const ids = /* @__PURE__ */ new Set();
   for (const e of state.entries)
-    if (e.status === "accepted" && e.message?.type === "review" && e.message.review_id)
+    if (e.status !== "forged" && e.status !== "other-run" && e.message?.type === "review" && e.message.review_id)
       ids.add(e.message.review_id);
   return ids;
+}
+function notAPerson(r, trust) {
+  return trust.ids.has(r.userId) || trust.logins.has(r.login.toLowerCase()) || r.userType === "Bot" || r.login.endsWith("[bot]");
+}
+function notAVerdict(target, r, trust) {
+  if (r.state !== "APPROVED" && r.state !== "CHANGES_REQUESTED") return "it gives no verdict";
+  if (r.submittedAt === void 0 || r.submittedAt < target.since)
+    return "it was submitted before the work was done";
+  if (target.commit && r.commitId !== target.commit)
+    return `it reviews commit ${(r.commitId ?? "none").slice(0, 7)}, not the work's ${target.commit.slice(0, 7)} (commits pushed to the pull request since are not the task's work)`;
+  if (notAPerson(r, trust)) return "it was not written by a person";
+  return void 0;
 }
 function pullVerdicts(target, reviews, relayed2, trust) {
   const asks = [];
   for (const r of reviews) {
-    const verdict = r.state === "APPROVED" ? "approved" : r.state === "CHANGES_REQUESTED" ? "changes" : void 0;
-    if (!verdict || r.submittedAt === void 0 || r.submittedAt < target.since) continue;
-    if (target.commit && r.commitId && r.commitId !== target.commit) continue;
-    if (trust.ids.has(r.userId) || relayed2.has(r.id)) continue;
+    if (relayed2.has(r.id) || notAVerdict(target, r, trust) !== void 0) continue;
     asks.push({
       reviewId: r.id,
       pull: target.pull,
       login: r.login,
       id: r.userId,
-      verdict,
+      verdict: r.state === "APPROVED" ? "approved" : "changes",
       task: target.task,
       comments: r.body,
       ...r.htmlUrl ? { htmlUrl: r.htmlUrl } : {}
@@ -42662,6 +42688,8 @@ var ReviewWatch = class {
   reviewsOf = /* @__PURE__ */ new Map();
   lastPullReading = -Infinity;
   failedPulls = /* @__PURE__ */ new Set();
+  /** Reviews whose not counting was logged. */
+  explained = /* @__PURE__ */ new Set();
   /**
    * Read the reviews of the pull requests of the tasks awaiting a review, at most once per poll interval
    * (pullReviewPollMs): a free 304 while nobody reviewed. Nothing to read while no task awaits a review.
@@ -42676,7 +42704,13 @@ var ReviewWatch = class {
     for (const { pull, task } of targets) {
       try {
         const reviews = await this.pulls.read(pull);
-        if (reviews) this.reviewsOf.set(pull, reviews);
+        if (reviews) {
+          this.reviewsOf.set(pull, reviews);
+          this.explainIgnored(
+            targets.find((t) => t.pull === pull),
+            reviews
+          );
+        }
         this.failedPulls.delete(pull);
       } catch (error3) {
         if (!this.failedPulls.has(pull))
@@ -42685,6 +42719,18 @@ var ReviewWatch = class {
           );
         this.failedPulls.add(pull);
       }
+    }
+  }
+  /** Say once per review why an approval or a request for changes is not taken as the verdict. */
+  explainIgnored(target, reviews) {
+    for (const r of reviews) {
+      if (this.explained.has(r.id) || r.state !== "APPROVED" && r.state !== "CHANGES_REQUESTED") continue;
+      const why = notAVerdict(target, r, this.ctx.trust);
+      if (!why) continue;
+      this.explained.add(r.id);
+      this.ctx.log.info(
+        `not taking review ${r.id} of pull request #${target.pull} by ${r.login} as the verdict on ${target.task}: ${why}`
+      );
     }
   }
   /**
@@ -42721,7 +42767,10 @@ var ReviewWatch = class {
       );
       return;
     }
+    await keepTrying(ctx, "reading the thread", () => ctx.thread.refresh());
     const state = foldThread(ctx);
+    const already = ask.reviewId !== void 0 ? relayedReviews(state).has(ask.reviewId) : relayed(state).has(ask.commentId);
+    if (already) return;
     const targets = reviewTargets(state, ctx.client.clock.now(), ask);
     if ("refused" in targets) {
       ctx.log.info(`not relaying the verdict in ${source(ask)}: ${targets.refused}`);
@@ -42913,6 +42962,14 @@ function stepWorker(view, memory) {
   const kind = choice.attempt > (state.plan?.maxAttempts ?? 0) ? "close" : "claim";
   return { action: { kind, choice }, memory: { ...rest, idleRounds: 0 } };
 }
+var STAYING_IDLE_NODES = 3;
+function spareNode(idle, me, counts) {
+  if (counts.claimable > 0 || counts.blocked > 0 || counts.running + counts.review === 0) return void 0;
+  const rank = idle.findIndex((n) => n.id === me);
+  if (rank < STAYING_IDLE_NODES) return void 0;
+  const waiting = counts.running + counts.review;
+  return `no task is left to claim: ${waiting} task(s) ${counts.review > 0 ? "running or awaiting a review" : "running"}, and ${STAYING_IDLE_NODES} idle nodes of lower instance stay to take over should one fail`;
+}
 function silentOwner(view, choice) {
   if (choice.takeover || !view.jobs.canLook) return void 0;
   const last = view.state.tasks.get(choice.task)?.attempts.at(-1);
@@ -42921,14 +42978,15 @@ function silentOwner(view, choice) {
 }
 function stepIdle(view, memory) {
   const { state, serverNow, settings, localNow, stretch } = view;
-  const idleNodes = [...state.nodes.values()].filter(
-    (n) => !view.gone.has(n.id) && !liveAttemptOf(state, n.id, serverNow, view.hearing)
-  ).length;
-  const lookIn = lookDueIn(view.jobs, state, settings.nodeId, idleNodes, stretch > 1, localNow);
+  const idle = [...state.nodes.values()].filter((n) => !view.gone.has(n.id) && !n.spent && !liveAttemptOf(state, n.id, serverNow, view.hearing)).sort((a, b) => a.instance - b.instance || (a.id < b.id ? -1 : 1));
+  const counts = tally(state, serverNow);
+  const spare = spareNode(idle, settings.nodeId, counts);
+  if (spare) return { action: { kind: "leave", spare }, memory };
+  const lookIn = lookDueIn(view.jobs, state, settings.nodeId, idle.length, stretch > 1, localNow);
   if (lookIn === 0) return { action: { kind: "look-at-jobs" }, memory };
   const idleRounds = memory.idleRounds + 1;
   const next = { ...memory, idleRounds, waitingFor: "idle" };
-  const { blocked } = tally(state, serverNow);
+  const { blocked } = counts;
   if (!watchesTail({ blocked, threadSize: view.thread.size, canReadTail: view.thread.canReadTail })) {
     const ms = Math.min(idleBackOffMs(settings, idleRounds), lookIn / stretch);
     return { action: { kind: "wait", ms, optional: true }, memory: next };
@@ -43003,9 +43061,10 @@ async function followThread(member) {
     ctx.watchdog?.decided(waitsFor(decision.action));
     if (decision.action.kind !== "claim") await writePending(member);
     if (decision.action.kind === "leave") {
-      await member.checklist.update(foldThread(ctx), gone, true);
+      await member.checklist.update(foldThread(ctx), gone, !decision.action.spare);
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
       if (decision.action.notice) ctx.log.info(`\u{1F6D1} leaving: ${decision.action.notice}`);
+      if (decision.action.spare) ctx.log.info(`leaving early: ${decision.action.spare}`);
       return state;
     }
     viewIsFresh = await perform(member, decision.action, state);
@@ -44296,7 +44355,19 @@ async function mergeOne(scratch, options2, item, ref, w) {
       };
   }
   const tip = ref;
-  if (item.commit && tip !== item.commit)
+  if (item.commit && tip !== item.commit && item.task.review === "required") {
+    if ((await git.try(["merge-base", "--is-ancestor", item.commit, tip])).code !== 0)
+      return {
+        ...item,
+        why: `its branch ${item.branch} no longer holds the commit ${item.commit.slice(0, 7)} that was reviewed`,
+        conflictsWith: [],
+        files: []
+      };
+    options2.log.warning(
+      `${item.task.id}: merging the reviewed commit ${item.commit.slice(0, 7)}, not the later commits on ${item.branch} (${tip.slice(0, 7)})`
+    );
+    ref = item.commit;
+  } else if (item.commit && tip !== item.commit)
     options2.log.warning(
       `${item.task.id}: ${item.branch} is at ${tip.slice(0, 7)}, not ${item.commit.slice(0, 7)} as its outcome says`
     );
@@ -44315,7 +44386,7 @@ async function mergeOne(scratch, options2, item, ref, w) {
     ref
   ]);
   if (merged.code === 0) return { ...item, commits };
-  return conflicted(scratch, options2, { ...item, commits }, tip, w);
+  return conflicted(scratch, options2, { ...item, commits }, ref, w);
 }
 async function conflicted(scratch, options2, item, tip, w) {
   const git = scratch.git;
@@ -44933,15 +45004,18 @@ function reviewPullsHeld(state, integration) {
     return pull !== void 0 && pull !== integration.prNumber ? [{ task: task.id, pull }] : [];
   });
 }
-async function closeReviewPulls(client, state, integration, log) {
+async function closeReviewPulls(client, state, integration, author, log) {
   for (const { task, pull } of reviewPullsHeld(state, integration)) {
     try {
-      await closePullRequest(
+      const closed = await closePullRequest(
         client,
         pull,
+        author,
         `This pull request was opened for reviewing task \`${task}\` on its own. Its work is now in the issue's pull request, ${integration.pr}, which is the one to merge.`
       );
-      log.info(`closed pull request #${pull}, opened to review ${task}: its work is in ${integration.pr}`);
+      if (closed)
+        log.info(`closed pull request #${pull}, opened to review ${task}: its work is in ${integration.pr}`);
+      else log.info(`left pull request #${pull} (${task}) open: someone else opened it`);
     } catch (error3) {
       log.warning(`could not close pull request #${pull} (${task}'s review): ${getErrorMessage(error3)}`);
     }
@@ -44967,7 +45041,7 @@ async function issuePullRequest(client, o) {
   return {
     build: async (plan, author, state) => {
       const integration = await build(client, o, blocker, plan, author, agentFor(author, state));
-      if (integration) await closeReviewPulls(client, state, integration, o.log);
+      if (integration) await closeReviewPulls(client, state, integration, author, o.log);
       return integration;
     },
     awaitCi: (integration, author, state) => pullRequestCi(client, integration, author, { ...o, agent: agentFor(author, state) }),

@@ -64,7 +64,7 @@ export async function issuePullRequest(
   return {
     build: async (plan, author, state) => {
       const integration = await build(client, o, blocker, plan, author, agentFor(author, state));
-      if (integration) await closeReviewPulls(client, state, integration, o.log);
+      if (integration) await closeReviewPulls(client, state, integration, author, o.log);
       return integration;
     },
     awaitCi: (integration, author, state) =>

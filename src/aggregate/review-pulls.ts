@@ -1,7 +1,8 @@
 // With create-pr issue, a task that asked for a person's review had a pull request of its own to be reviewed
 // on. Once the issue's one pull request holds the task's work, that pull request has done its part: the
-// summary job closes it, its body pointing to the issue's pull request (one request each; only for the tasks
-// that asked for a review, whose pull requests the node opened for it).
+// summary job closes it, its body pointing to the issue's pull request first (two requests each: its body is
+// read, then the pull request closed; only for the tasks that asked for a review, and only pull requests the
+// action itself opened).
 import type { GitHubClient, Logger } from '../github/client.js';
 import { closePullRequest } from '../github/pulls.js';
 import type { Integration } from '../delivery/issue-branch.js';
@@ -25,16 +26,20 @@ export async function closeReviewPulls(
   client: GitHubClient,
   state: RunState,
   integration: Integration,
+  author: { id: number },
   log: Logger,
 ): Promise<void> {
   for (const { task, pull } of reviewPullsHeld(state, integration)) {
     try {
-      await closePullRequest(
+      const closed = await closePullRequest(
         client,
         pull,
+        author,
         `This pull request was opened for reviewing task \`${task}\` on its own. Its work is now in the issue's pull request, ${integration.pr}, which is the one to merge.`,
       );
-      log.info(`closed pull request #${pull}, opened to review ${task}: its work is in ${integration.pr}`);
+      if (closed)
+        log.info(`closed pull request #${pull}, opened to review ${task}: its work is in ${integration.pr}`);
+      else log.info(`left pull request #${pull} (${task}) open: someone else opened it`);
     } catch (error) {
       log.warning(`could not close pull request #${pull} (${task}'s review): ${getErrorMessage(error)}`);
     }

@@ -168,7 +168,21 @@ async function mergeOne(
       };
   }
   const tip = ref;
-  if (item.commit && tip !== item.commit)
+  if (item.commit && tip !== item.commit && item.task.review === 'required') {
+    // A person reviewed the outcome's commit: what was pushed to the branch since (a suggestion committed on
+    // the pull request, a bot) is not what they approved.
+    if ((await git.try(['merge-base', '--is-ancestor', item.commit, tip])).code !== 0)
+      return {
+        ...item,
+        why: `its branch ${item.branch} no longer holds the commit ${item.commit.slice(0, 7)} that was reviewed`,
+        conflictsWith: [],
+        files: [],
+      };
+    options.log.warning(
+      `${item.task.id}: merging the reviewed commit ${item.commit.slice(0, 7)}, not the later commits on ${item.branch} (${tip.slice(0, 7)})`,
+    );
+    ref = item.commit;
+  } else if (item.commit && tip !== item.commit)
     options.log.warning(
       `${item.task.id}: ${item.branch} is at ${tip.slice(0, 7)}, not ${item.commit.slice(0, 7)} as its outcome says`,
     );
@@ -191,7 +205,7 @@ async function mergeOne(
     ref,
   ]);
   if (merged.code === 0) return { ...item, commits };
-  return conflicted(scratch, options, { ...item, commits }, tip, w);
+  return conflicted(scratch, options, { ...item, commits }, ref, w);
 }
 
 /** A branch that does not merge: left out, saying with what and where, unless the agent merges it. */

@@ -6,7 +6,7 @@ import type { PullReview } from '../protocol/pull-review-verdicts.js';
 
 interface RawReview {
   id: number;
-  user?: { login: string; id: number } | null;
+  user?: { login: string; id: number; type?: string } | null;
   state: string;
   body?: string | null;
   submitted_at?: string | null;
@@ -30,14 +30,19 @@ export class PullReviewReader {
 
   /** The pull request's reviews, oldest first; undefined when nothing changed since the last reading. */
   async read(pull: number): Promise<PullReview[] | undefined> {
-    const first = await this.page(pull, 1, this.etags.get(pull));
+    const cached = this.etags.get(pull);
+    const first = await this.page(pull, 1, cached);
     if (!first) return undefined;
-    const all = [...first];
-    // Reviews are listed oldest first: past a page, the newest are on the later pages.
-    for (let page = 2, last = first; last.length === PER_PAGE && page <= 10; page++) {
-      last = (await this.page(pull, page, undefined)) ?? [];
+    this.etags.delete(pull);
+    const all = [...first.data];
+    // Reviews are listed oldest first: past a page, the newest are on the later pages, and the first page's
+    // ETag does not change when they do, so a full first page is read again every time.
+    for (let page = 2, last = first.data; last.length === PER_PAGE && page <= 10; page++) {
+      last = (await this.page(pull, page, undefined))?.data ?? [];
       all.push(...last);
     }
+    // Kept only once every page was read: a failed later page does not leave a reading that says "unchanged".
+    if (first.etag && first.data.length < PER_PAGE) this.etags.set(pull, first.etag);
     return all.flatMap((r) =>
       r.user
         ? [
@@ -45,6 +50,7 @@ export class PullReviewReader {
               id: r.id,
               login: r.user.login,
               userId: r.user.id,
+              ...(r.user.type ? { userType: r.user.type } : {}),
               state: r.state,
               body: r.body ?? '',
               ...(r.submitted_at ? { submittedAt: Date.parse(r.submitted_at) } : {}),
@@ -70,7 +76,11 @@ export class PullReviewReader {
     return lines.join('\n').slice(0, chars);
   }
 
-  private async page(pull: number, page: number, etag: string | undefined): Promise<RawReview[] | undefined> {
+  private async page(
+    pull: number,
+    page: number,
+    etag: string | undefined,
+  ): Promise<{ data: RawReview[]; etag?: string } | undefined> {
     const { octokit, owner, repo } = this.client;
     try {
       const response = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
@@ -81,8 +91,10 @@ export class PullReviewReader {
         page,
         headers: etag ? { 'if-none-match': etag } : {},
       });
-      if (page === 1 && response.headers.etag) this.etags.set(pull, response.headers.etag);
-      return response.data as RawReview[];
+      return {
+        data: response.data as RawReview[],
+        ...(response.headers.etag ? { etag: response.headers.etag } : {}),
+      };
     } catch (error) {
       if (statusOf(error) === 304) return undefined;
       throw error;

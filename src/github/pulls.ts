@@ -94,8 +94,21 @@ export async function defaultBranch(client: GitHubClient): Promise<string> {
   return data.default_branch;
 }
 
-/** Close a pull request, its body saying why (one request). */
-export async function closePullRequest(client: GitHubClient, pull: number, body: string): Promise<void> {
+/**
+ * Close a pull request `author` opened, with `note` put before its body (two requests: its body is read
+ * first). False, and left open, when someone else opened it.
+ */
+export async function closePullRequest(
+  client: GitHubClient,
+  pull: number,
+  author: { id: number },
+  note: string,
+): Promise<boolean> {
   const { octokit, owner, repo } = client;
+  const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: pull });
+  if (data.user?.id !== author.id) return false;
+  if (data.state === 'closed') return true;
+  const body = `${note}\n\n---\n\n${data.body ?? ''}`.slice(0, 65_000);
   await octokit.rest.pulls.update({ owner, repo, pull_number: pull, state: 'closed', body });
+  return true;
 }

@@ -16,7 +16,9 @@ export function applyReview(state: RunState, d: Decoded, m: Review): void {
   if (!record) return ignore(d, `unknown task ${m.task}`);
   if (record.task.review !== 'required') return ignore(d, `task ${m.task} does not ask for a review`);
   const done = record.attempts.find((a) => a.outcome === 'completed');
-  if (!done || !endedBefore(done, d.created))
+  // Work an earlier run did and nobody approved (carried over) waits for a verdict from this run's plan on.
+  const carried = !done && record.task.completed_in !== undefined && d.created >= state.plan.created;
+  if (!carried && (!done || !endedBefore(done, d.created)))
     return ignore(d, `task ${m.task} had no completed work to review`);
   if (record.review)
     return ignore(

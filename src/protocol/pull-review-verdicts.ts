@@ -13,6 +13,8 @@ export interface PullReview {
   id: number;
   login: string;
   userId: number;
+  /** The account's type: `User`, `Bot`. */
+  userType?: string;
   state: string;
   body: string;
   /** Server time it was submitted (ms); absent for a pending review. */
@@ -27,7 +29,7 @@ export interface ReviewedPull {
   pull: number;
   /** The commit the work was delivered as: a review of another commit is not of this work. */
   commit?: string;
-  /** When the work ended (server ms): a review submitted before it is not of this work. */
+  /** When the attempt that did the work was claimed (server ms): a review submitted before it is not of it. */
   since: number;
 }
 
@@ -51,26 +53,56 @@ export function reviewedPulls(state: RunState, now: number): ReviewedPull[] {
       task: view.id,
       pull,
       ...(result?.commit ? { commit: result.commit } : {}),
-      // GitHub gives a review's time to the second.
-      since: carried && !result ? 0 : Math.floor((view.last?.endedAt ?? 0) / 1000) * 1000,
+      // Its pull request opens before the outcome is written, so from the claim on (GitHub gives a review's
+      // time to the second); carried work, from this run's plan on.
+      since: Math.floor((result ? (view.last?.created ?? 0) : (state.plan?.created ?? 0)) / 1000) * 1000,
     });
   }
   return pulls;
 }
 
-/** The review ids this run's review messages already relay. */
+/**
+ * The review ids this run's review messages already relay, whether the fold took them or not (a verdict that
+ * came too late is not relayed again), the action's own only.
+ */
 export function relayedReviews(state: RunState): Set<number> {
   const ids = new Set<number>();
   for (const e of state.entries)
-    if (e.status === 'accepted' && e.message?.type === 'review' && e.message.review_id)
+    if (
+      e.status !== 'forged' &&
+      e.status !== 'other-run' &&
+      e.message?.type === 'review' &&
+      e.message.review_id
+    )
       ids.add(e.message.review_id);
   return ids;
 }
 
+/** A review by an account that is not a person: a bot, or one of the identities the run trusts. */
+function notAPerson(r: PullReview, trust: Trust): boolean {
+  return (
+    trust.ids.has(r.userId) ||
+    trust.logins.has(r.login.toLowerCase()) ||
+    r.userType === 'Bot' ||
+    r.login.endsWith('[bot]')
+  );
+}
+
+/** Why a review is not a verdict on the work, or undefined when it is one. */
+export function notAVerdict(target: ReviewedPull, r: PullReview, trust: Trust): string | undefined {
+  if (r.state !== 'APPROVED' && r.state !== 'CHANGES_REQUESTED') return 'it gives no verdict';
+  if (r.submittedAt === undefined || r.submittedAt < target.since)
+    return 'it was submitted before the work was done';
+  if (target.commit && r.commitId !== target.commit)
+    return `it reviews commit ${(r.commitId ?? 'none').slice(0, 7)}, not the work's ${target.commit.slice(0, 7)} (commits pushed to the pull request since are not the task's work)`;
+  if (notAPerson(r, trust)) return 'it was not written by a person';
+  return undefined;
+}
+
 /**
- * The verdicts among a pull request's reviews, oldest first: approvals and requests for changes, submitted
- * after the work ended, of the work's commit, by anyone but the action itself (its own identity writes the
- * pull request; it does not review it), and not relayed already.
+ * The verdicts among a pull request's reviews, oldest first: approvals and requests for changes of the work's
+ * commit, submitted since its attempt began, by a person (not the action, a bot or a trusted identity), not
+ * relayed already.
  */
 export function pullVerdicts(
   target: ReviewedPull,
@@ -80,17 +112,13 @@ export function pullVerdicts(
 ): ReviewAsk[] {
   const asks: ReviewAsk[] = [];
   for (const r of reviews) {
-    const verdict =
-      r.state === 'APPROVED' ? 'approved' : r.state === 'CHANGES_REQUESTED' ? 'changes' : undefined;
-    if (!verdict || r.submittedAt === undefined || r.submittedAt < target.since) continue;
-    if (target.commit && r.commitId && r.commitId !== target.commit) continue;
-    if (trust.ids.has(r.userId) || relayed.has(r.id)) continue;
+    if (relayed.has(r.id) || notAVerdict(target, r, trust) !== undefined) continue;
     asks.push({
       reviewId: r.id,
       pull: target.pull,
       login: r.login,
       id: r.userId,
-      verdict,
+      verdict: r.state === 'APPROVED' ? 'approved' : 'changes',
       task: target.task,
       comments: r.body,
       ...(r.htmlUrl ? { htmlUrl: r.htmlUrl } : {}),

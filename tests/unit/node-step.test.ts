@@ -224,6 +224,27 @@ describe('the idle step', () => {
     expect(after.action.kind).toBe('wait');
   });
 
+  it('leaves early past the three lowest idle instances once only running tasks are left', () => {
+    const t = busy();
+    for (const n of [4, 5, 6]) t.bid(`node-${n}`, T0);
+    const as = (n: number) => ({ settings: { ...SETTINGS, nodeId: `node-${n}`, instance: n } });
+    // Idle: node-1, node-4, node-5, node-6. The three lowest stay to take over; node-6 has nothing left to do.
+    for (const n of [1, 4, 5]) expect(step(view(t, T0 + 2500, as(n)), FIRST_MEMORY).action.kind).toBe('wait');
+    expect(step(view(t, T0 + 2500, as(6)), FIRST_MEMORY).action).toMatchObject({
+      kind: 'leave',
+      spare: expect.stringMatching(/no task is left to claim: 2 task\(s\) running, and 3 idle nodes/),
+    });
+    // A node that is gone no longer counts as staying: node-6 then stays.
+    const gone = new Map([['node-4', { job: 4, endedAt: T0 }]]);
+    expect(step(view(t, T0 + 2500, { ...as(6), gone }), FIRST_MEMORY).action.kind).toBe('wait');
+    // While a task waits on another, every idle node stays: it may be needed when that one ends.
+    const waiting = planned([task('task-1'), task('task-2'), task('task-3', { depends_on: ['task-1'] })]);
+    waiting.claim('node-2', 'task-1', T0 + 2000);
+    waiting.claim('node-3', 'task-2', T0 + 2000);
+    for (const n of [4, 5, 6]) waiting.bid(`node-${n}`, T0);
+    expect(step(view(waiting, T0 + 2500, as(6)), FIRST_MEMORY).action.kind).toBe('wait');
+  });
+
   it('watches the end of a long thread until a lease may run out', () => {
     const d = step(view(busy(), T0 + 2500, { thread: { size: 120, canReadTail: true } }), FIRST_MEMORY);
     expect(d.action).toMatchObject({

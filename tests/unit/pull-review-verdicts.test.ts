@@ -53,7 +53,7 @@ const review = (over: Partial<PullReview>): PullReview => ({
 describe('reviews of a task’s pull request', () => {
   it('are read only for the tasks awaiting a review that have a pull request', () => {
     expect(reviewedPulls(state(gated()), T0 + 15_000)).toEqual([
-      { task: 'task-1', pull: 12, commit: 'abc123', since: T0 + 10_000 },
+      { task: 'task-1', pull: 12, commit: 'abc123', since: T0 + 2000 },
     ]);
     expect(reviewedPulls(state(gated(null)), T0 + 15_000)).toEqual([]);
     const t = gated();
@@ -68,7 +68,10 @@ describe('reviews of a task’s pull request', () => {
     const [target] = reviewedPulls(state(t), T0 + 15_000);
     const reviews = [
       review({ id: 1, state: 'COMMENTED', body: 'looks fine' }),
-      review({ id: 2, state: 'APPROVED', submittedAt: T0 + 5000 }),
+      review({ id: 2, state: 'APPROVED', submittedAt: T0 + 1000 }),
+      review({ id: 8, state: 'APPROVED', login: 'renovate[bot]', userId: 99 }),
+      review({ id: 9, state: 'APPROVED', login: 'autofix', userId: 98, userType: 'Bot' }),
+      review({ id: 10, state: 'APPROVED', commitId: undefined }),
       review({ id: 3, state: 'APPROVED', commitId: 'old999' }),
       review({ id: 4, state: 'APPROVED', login: 'p2p-bot', userId: trust.ids.values().next().value }),
       review({ id: 5, state: 'PENDING', submittedAt: undefined }),
@@ -93,5 +96,28 @@ describe('reviews of a task’s pull request', () => {
     const relayed = relayedReviews(state(t));
     expect([...relayed]).toEqual([6]);
     expect(pullVerdicts(target!, reviews, relayed, trust).map((a) => a.reviewId)).toEqual([7]);
+  });
+});
+
+describe('work an earlier run did, carried over unreviewed', () => {
+  it('awaits a verdict from this run’s plan on, and takes one', () => {
+    const t = new ThreadBuilder();
+    t.bid('n1', T0);
+    t.plan(
+      'n1',
+      [
+        task('task-1', {
+          review: 'required',
+          completed_in: { run: '4242.0', node: 'n9', branch: 'p2p/issue-1/task-1', pr: PR },
+        }),
+        task('task-2', { depends_on: ['task-1'] }),
+      ],
+      T0 + 1000,
+    );
+    expect(reviewedPulls(state(t), T0 + 5000)).toEqual([{ task: 'task-1', pull: 12, since: T0 + 1000 }]);
+    t.review('task-1', 'approved', T0 + 6000, { comment_id: undefined, review_id: 3 });
+    const s = state(t);
+    expect(s.tasks.get('task-1')!.review).toMatchObject({ verdict: 'approved', reviewId: 3 });
+    expect(reviewedPulls(s, T0 + 7000)).toEqual([]);
   });
 });

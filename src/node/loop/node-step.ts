@@ -11,6 +11,7 @@ import {
   runFinished,
   tally,
   type GoneNodes,
+  type TaskStatus,
 } from '../../protocol/decide.js';
 import type { Phase } from './api-ledger.js';
 import {
@@ -76,7 +77,7 @@ export interface NodeMemory {
 export const FIRST_MEMORY: NodeMemory = { leadAttemptedTerm: 0, idleRounds: 0, waitingFor: 'waiting' };
 
 export type NodeAction =
-  | { kind: 'leave'; warning?: string; notice?: string }
+  | { kind: 'leave'; warning?: string; notice?: string; spare?: string }
   | { kind: 'lead'; leader: BidRecord }
   | { kind: 'stand'; term: number; why: string }
   /** Ask for the comment after the last one known until the plan comes, for `forMs` (a long thread). */
@@ -182,6 +183,32 @@ export function stepWorker(view: NodeView, memory: NodeMemory): Decision {
   return { action: { kind, choice }, memory: { ...rest, idleRounds: 0 } };
 }
 
+/**
+ * How many idle nodes stay once no task is left to claim or waiting on others: enough to take over from a node
+ * that dies or to retry an attempt that fails, and to run a revision a reviewer asks for. The others leave.
+ * Three, not two: a node can die without its job ending for minutes (a lost runner), and still count here; the
+ * simulation found two such deaths among two staying nodes leaving a task unclaimed (seed 9600171).
+ */
+export const STAYING_IDLE_NODES = 3;
+
+/**
+ * Why this node leaves the run early, or undefined: when only running tasks (and tasks awaiting a review) are
+ * left, the idle nodes past the first STAYING_IDLE_NODES by instance have nothing to do but read the thread
+ * (a counted reading each time the thread changes) until the run ends. The lowest instances stay, so every
+ * node reckons the same ones, and the lowest idle node never leaves.
+ */
+function spareNode(
+  idle: readonly { id: string }[],
+  me: string,
+  counts: Record<TaskStatus, number>,
+): string | undefined {
+  if (counts.claimable > 0 || counts.blocked > 0 || counts.running + counts.review === 0) return undefined;
+  const rank = idle.findIndex((n) => n.id === me);
+  if (rank < STAYING_IDLE_NODES) return undefined;
+  const waiting = counts.running + counts.review;
+  return `no task is left to claim: ${waiting} task(s) ${counts.review > 0 ? 'running or awaiting a review' : 'running'}, and ${STAYING_IDLE_NODES} idle nodes of lower instance stay to take over should one fail`;
+}
+
 /** The node that fell silent on the chosen task, when taking it over rests on its silence and a look can tell. */
 function silentOwner(view: NodeView, choice: TaskChoice): string | undefined {
   if (choice.takeover || !view.jobs.canLook) return undefined;
@@ -198,14 +225,18 @@ function silentOwner(view: NodeView, choice: TaskChoice): string | undefined {
  */
 export function stepIdle(view: NodeView, memory: NodeMemory): Decision {
   const { state, serverNow, settings, localNow, stretch } = view;
-  const idleNodes = [...state.nodes.values()].filter(
-    (n) => !view.gone.has(n.id) && !liveAttemptOf(state, n.id, serverNow, view.hearing),
-  ).length;
-  const lookIn = lookDueIn(view.jobs, state, settings.nodeId, idleNodes, stretch > 1, localNow);
+  // The nodes still in the run with nothing to do, by instance: not gone, not left, no task running.
+  const idle = [...state.nodes.values()]
+    .filter((n) => !view.gone.has(n.id) && !n.spent && !liveAttemptOf(state, n.id, serverNow, view.hearing))
+    .sort((a, b) => a.instance - b.instance || (a.id < b.id ? -1 : 1));
+  const counts = tally(state, serverNow);
+  const spare = spareNode(idle, settings.nodeId, counts);
+  if (spare) return { action: { kind: 'leave', spare }, memory };
+  const lookIn = lookDueIn(view.jobs, state, settings.nodeId, idle.length, stretch > 1, localNow);
   if (lookIn === 0) return { action: { kind: 'look-at-jobs' }, memory };
   const idleRounds = memory.idleRounds + 1;
   const next: NodeMemory = { ...memory, idleRounds, waitingFor: 'idle' };
-  const { blocked } = tally(state, serverNow);
+  const { blocked } = counts;
   if (!watchesTail({ blocked, threadSize: view.thread.size, canReadTail: view.thread.canReadTail })) {
     // (lookIn is stretched already when the budget is low.)
     const ms = Math.min(idleBackOffMs(settings, idleRounds), lookIn / stretch);

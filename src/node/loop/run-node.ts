@@ -117,9 +117,12 @@ async function followThread(member: Member): Promise<RunState> {
     ctx.watchdog?.decided(waitsFor(decision.action));
     if (decision.action.kind !== 'claim') await writePending(member);
     if (decision.action.kind === 'leave') {
-      await member.checklist.update(foldThread(ctx), gone, true);
+      // A spare node leaving early leaves its changes to the nodes that stay (the run goes on): no edit of
+      // its own just for leaving.
+      await member.checklist.update(foldThread(ctx), gone, !decision.action.spare);
       if (decision.action.warning) ctx.log.warning(decision.action.warning);
       if (decision.action.notice) ctx.log.info(`🛑 leaving: ${decision.action.notice}`);
+      if (decision.action.spare) ctx.log.info(`leaving early: ${decision.action.spare}`);
       return state;
     }
     viewIsFresh = await perform(member, decision.action, state);

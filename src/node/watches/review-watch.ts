@@ -19,10 +19,12 @@ import { reviewTargets, type ReviewAsk } from '../../protocol/review-requests.js
 import { peopleCommands } from './stop-watch.js';
 import { PullReviewReader } from '../../github/pull-reviews.js';
 import {
+  notAVerdict,
   pullVerdicts,
   relayedReviews,
   reviewedPulls,
   type PullReview,
+  type ReviewedPull,
 } from '../../protocol/pull-review-verdicts.js';
 import { pullReviewPollMs } from '../loop/polling.js';
 
@@ -77,6 +79,8 @@ export class ReviewWatch {
   private readonly reviewsOf = new Map<number, PullReview[]>();
   private lastPullReading = -Infinity;
   private readonly failedPulls = new Set<number>();
+  /** Reviews whose not counting was logged. */
+  private readonly explained = new Set<number>();
 
   constructor(private readonly ctx: RunContext) {
     this.pulls = new PullReviewReader(ctx.client);
@@ -96,7 +100,13 @@ export class ReviewWatch {
     for (const { pull, task } of targets) {
       try {
         const reviews = await this.pulls.read(pull);
-        if (reviews) this.reviewsOf.set(pull, reviews);
+        if (reviews) {
+          this.reviewsOf.set(pull, reviews);
+          this.explainIgnored(
+            targets.find((t) => t.pull === pull)!,
+            reviews,
+          );
+        }
         this.failedPulls.delete(pull);
       } catch (error) {
         if (!this.failedPulls.has(pull))
@@ -105,6 +115,19 @@ export class ReviewWatch {
           );
         this.failedPulls.add(pull);
       }
+    }
+  }
+
+  /** Say once per review why an approval or a request for changes is not taken as the verdict. */
+  private explainIgnored(target: ReviewedPull, reviews: readonly PullReview[]): void {
+    for (const r of reviews) {
+      if (this.explained.has(r.id) || (r.state !== 'APPROVED' && r.state !== 'CHANGES_REQUESTED')) continue;
+      const why = notAVerdict(target, r, this.ctx.trust);
+      if (!why) continue;
+      this.explained.add(r.id);
+      this.ctx.log.info(
+        `not taking review ${r.id} of pull request #${target.pull} by ${r.login} as the verdict on ${target.task}: ${why}`,
+      );
     }
   }
 
@@ -143,7 +166,14 @@ export class ReviewWatch {
       );
       return;
     }
+    // Read what was added since (another node may have relayed it meanwhile) before writing a relay.
+    await keepTrying(ctx, 'reading the thread', () => ctx.thread.refresh());
     const state = foldThread(ctx);
+    const already =
+      ask.reviewId !== undefined
+        ? relayedReviews(state).has(ask.reviewId)
+        : relayed(state).has(ask.commentId!);
+    if (already) return;
     const targets = reviewTargets(state, ctx.client.clock.now(), ask);
     if ('refused' in targets) {
       ctx.log.info(`not relaying the verdict in ${source(ask)}: ${targets.refused}`);
