@@ -42577,13 +42577,16 @@ function reviewedPulls(state, now) {
   }
   return pulls;
 }
-function relayedReviews(state) {
+function relayedVerdicts(state, by) {
   const ids = /* @__PURE__ */ new Set();
-  for (const e of state.entries)
-    if (e.status !== "forged" && e.status !== "other-run" && e.message?.type === "review" && e.message.review_id)
-      ids.add(e.message.review_id);
+  for (const e of state.entries) {
+    if (e.status === "forged" || e.status === "other-run" || e.message?.type !== "review") continue;
+    const id2 = e.message[by];
+    if (id2) ids.add(id2);
+  }
   return ids;
 }
+var relayedReviews = (state) => relayedVerdicts(state, "review_id");
 function notAPerson(r, trust) {
   return trust.ids.has(r.userId) || trust.logins.has(r.login.toLowerCase()) || r.userType === "Bot" || r.login.endsWith("[bot]");
 }
@@ -42661,13 +42664,7 @@ function reviewRequests(comments, state, trust, command) {
     return [{ ...who, ...verdict }];
   });
 }
-function relayed(state) {
-  const ids = /* @__PURE__ */ new Set();
-  for (const e of state.entries)
-    if (e.status !== "forged" && e.status !== "other-run" && e.message?.type === "review" && e.message.comment_id)
-      ids.add(e.message.comment_id);
-  return ids;
-}
+var relayed = (state) => relayedVerdicts(state, "comment_id");
 function asksForReviews(state) {
   for (const r of state.tasks.values()) if (r.task.review === "required") return true;
   return false;

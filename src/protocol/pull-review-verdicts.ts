@@ -62,21 +62,22 @@ export function reviewedPulls(state: RunState, now: number): ReviewedPull[] {
 }
 
 /**
- * The review ids this run's review messages already relay, whether the fold took them or not (a verdict that
- * came too late is not relayed again), the action's own only.
+ * What this run's review messages already relay, whether the fold took them or not (a verdict that came too
+ * late is not relayed again), the action's own only: the issue comments (`comment_id`) or the pull request
+ * reviews (`review_id`) they were given in.
  */
-export function relayedReviews(state: RunState): Set<number> {
+export function relayedVerdicts(state: RunState, by: 'comment_id' | 'review_id'): Set<number> {
   const ids = new Set<number>();
-  for (const e of state.entries)
-    if (
-      e.status !== 'forged' &&
-      e.status !== 'other-run' &&
-      e.message?.type === 'review' &&
-      e.message.review_id
-    )
-      ids.add(e.message.review_id);
+  for (const e of state.entries) {
+    if (e.status === 'forged' || e.status === 'other-run' || e.message?.type !== 'review') continue;
+    const id = e.message[by];
+    if (id) ids.add(id);
+  }
   return ids;
 }
+
+/** The review ids this run's review messages already relay (relayedVerdicts). */
+export const relayedReviews = (state: RunState): Set<number> => relayedVerdicts(state, 'review_id');
 
 /** A review by an account that is not a person: a bot, or one of the identities the run trusts. */
 function notAPerson(r: PullReview, trust: Trust): boolean {

@@ -22,6 +22,7 @@ import {
   notAVerdict,
   pullVerdicts,
   relayedReviews,
+  relayedVerdicts,
   reviewedPulls,
   type PullReview,
   type ReviewedPull,
@@ -44,18 +45,7 @@ export function reviewRequests(
 }
 
 /** The comments a review message of this run already relays. */
-function relayed(state: RunState): Set<number> {
-  const ids = new Set<number>();
-  for (const e of state.entries)
-    if (
-      e.status !== 'forged' &&
-      e.status !== 'other-run' &&
-      e.message?.type === 'review' &&
-      e.message.comment_id
-    )
-      ids.add(e.message.comment_id);
-  return ids;
-}
+const relayed = (state: RunState): Set<number> => relayedVerdicts(state, 'comment_id');
 
 /** Whether any task of the run asks for a review (most runs: none, and nothing is looked at). */
 function asksForReviews(state: RunState): boolean {
