@@ -444,7 +444,9 @@ function renderMessages(v: RunView): void {
               ? `term ${m.term}, part ${m.part}/${m.parts}, ${m.tasks.length} task(s)${m.max_cost_usd !== undefined ? `, budget ${formatCost(m.max_cost_usd)}` : ''}${m.error ? `, error: ${m.error}` : ''}`
               : m?.type === 'stop'
                 ? `stop the run, as @${m.by.login} asked in comment ${m.comment_id}`
-                : '';
+                : m?.type === 'spend'
+                  ? `the summary job's agent, for ${m.purpose}: ${m.state}${m.usage?.cost_usd !== undefined ? `, ${formatCost(m.usage.cost_usd)}` : ''}`
+                  : '';
       const body = raw ? `<pre class="raw">${esc(byId.get(e.commentId)?.body ?? '')}</pre>` : '';
       return `<tr data-testid="message-row" data-status="${esc(e.status)}" data-type="${esc(entryType(e))}">
         <td>${esc(new Date(e.created).toLocaleTimeString())}</td><td>${esc(entryType(e))}</td>

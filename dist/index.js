@@ -35515,7 +35515,9 @@ var TaskSchema = object({
     run: id,
     node: id,
     branch: string2().max(300).optional(),
-    pr: string2().max(500).optional()
+    pr: string2().max(500).optional(),
+    /** The commit the work was delivered as: a review of it is a verdict on this work, whenever given. */
+    commit: string2().max(64).optional()
   }).optional(),
   /**
    * A person must approve the task's work before the tasks that depend on it start (`review: required` in
@@ -35683,12 +35685,23 @@ var ReviewSchema = object({
   /** What the person asked for (changes), as they wrote it. */
   comments: string2().max(1e4).default("")
 });
+var SpendSchema = object({
+  ...envelope,
+  type: literal("spend"),
+  /** What the agent is run for: `merge task-2`, `CI fix round 1`. */
+  purpose: string2().min(1).max(200),
+  /** What it may spend: what was left of the run's budget (or max-task-cost-usd); absent without a cap. */
+  cap_usd: number2().nonnegative().max(1e6).optional(),
+  state: _enum(["running", "done"]),
+  usage: UsageSchema.optional()
+});
 var MessageSchema = discriminatedUnion("type", [
   BidSchema,
   PlanSchema,
   ClaimSchema,
   StopSchema,
-  ReviewSchema
+  ReviewSchema,
+  SpendSchema
 ]);
 
 // src/protocol/codec.ts
@@ -35868,6 +35881,30 @@ function revisionBody(task, m) {
     "",
     task.body
   ].join("\n");
+}
+
+// src/protocol/fold-spend.ts
+function applySpend(state, d, m) {
+  const record2 = {
+    commentId: d.comment.id,
+    purpose: m.purpose,
+    ...m.cap_usd !== void 0 ? { capUsd: m.cap_usd } : {},
+    done: m.state === "done",
+    ...m.usage ? { usage: m.usage } : {}
+  };
+  (state.spends ??= []).push(record2);
+  if (!state.budget) return;
+  const { refusal } = state.budget.claim({ commentId: d.comment.id, at: d.created, askedUsd: m.cap_usd });
+  if (refusal) {
+    record2.refused = true;
+    d.entry.note = `less than it asked was left of the run's budget`;
+    return;
+  }
+  if (record2.done)
+    state.budget.ends(d.comment.id, {
+      at: d.updated,
+      ...m.usage?.cost_usd !== void 0 ? { reportedUsd: m.usage.cost_usd } : {}
+    });
 }
 
 // src/protocol/thread-comment.ts
@@ -36160,6 +36197,7 @@ function fold(comments, options2) {
     else if (m.type === "plan") applyPlan(state, d, m, parts);
     else if (m.type === "claim") applyClaim(state, d, m);
     else if (m.type === "review") applyReview(state, d, m);
+    else if (m.type === "spend") applySpend(state, d, m);
     else applyStop(state, d, m);
   }
   state.budget?.settle();
@@ -36197,7 +36235,7 @@ function byCreatedThenId(a, b) {
 function noteNode(state, d) {
   const m = d.message;
   const known = state.nodes.get(m.node);
-  if (!known && (m.type === "stop" || m.type === "review")) return;
+  if (!known && (m.type === "stop" || m.type === "review" || m.type === "spend")) return;
   if (known) {
     known.lastSeen = Math.max(known.lastSeen, d.updated);
     if (m.type === "bid") Object.assign(known, { instance: m.instance, instances: m.instances });
@@ -36783,6 +36821,7 @@ function keptComment(raw2, rule) {
 }
 
 // src/github/thread.ts
+var SINCE_PAST = PER_PAGE / 2;
 var IssueThread = class {
   constructor(client, issueNumber, options2 = {}) {
     this.client = client;
@@ -36858,8 +36897,7 @@ var IssueThread = class {
       next = nextLink(page.link);
     }
     let changed = false;
-    const pages = Math.ceil(received.length / PER_PAGE);
-    if (full && pages > 1 || !full && received.length > 50) {
+    if (received.length > SINCE_PAST) {
       this.watermark = new Date(
         Math.floor((this.newestOf(received) - this.lagMarginMs) / 5e3) * 5e3
       ).toISOString();
@@ -37657,7 +37695,20 @@ function runCost(state) {
   }
   const planningUsd = state.plan?.usage?.cost_usd;
   if (planningUsd !== void 0) totalUsd = add(totalUsd, planningUsd);
-  return { totalUsd, unknown: unknown2, ...planningUsd !== void 0 ? { planningUsd } : {}, perTask };
+  let summaryAgentUsd;
+  for (const spend of state.spends ?? []) {
+    const usd = spend.usage?.cost_usd;
+    if (usd === void 0) continue;
+    summaryAgentUsd = add(summaryAgentUsd ?? 0, usd);
+    totalUsd = add(totalUsd, usd);
+  }
+  return {
+    totalUsd,
+    unknown: unknown2,
+    ...planningUsd !== void 0 ? { planningUsd } : {},
+    ...summaryAgentUsd !== void 0 ? { summaryAgentUsd } : {},
+    perTask
+  };
 }
 function budgetLeft(state) {
   return state.budget?.leftUsd;
@@ -38093,6 +38144,13 @@ function planComments(base, tasks, nonce) {
       throw new Error(`plan part ${i + 1} is ${body.length} characters long`);
     return body;
   });
+}
+function renderSpend(m) {
+  const head = `\u{1F4B0} **SPEND** \xB7 the summary job's agent, for ${oneLine(m.purpose, 200)}`;
+  const cap = m.cap_usd !== void 0 ? formatCost(m.cap_usd) : void 0;
+  if (m.state === "running") return `${head}: running${cap ? `, with up to ${cap} to spend` : ""}.`;
+  const spent = m.usage?.cost_usd !== void 0 ? formatUsage(m.usage) : void 0;
+  return `${head}: ran${spent ? `, spending ${spent}` : cap ? `; it reported no cost, so its whole ${cap} counts as spent` : ""}.`;
 }
 
 // src/protocol/checklist-edits.ts
@@ -38589,6 +38647,7 @@ function earlierCompletions(comments, trust, currentRun, now) {
         node: last.last.node,
         ...result?.branch ? { branch: result.branch } : {},
         ...result?.pr ? { pr: result.pr } : {},
+        ...result?.commit ? { commit: result.commit } : {},
         ...approved
       };
       done.set(view.id, completion);
@@ -39669,6 +39728,17 @@ function reviewBody(config2, ask, task, comments) {
     comments: comments.slice(0, 1e4)
   };
   return encode2(message, renderReview(message));
+}
+function spendBody(config2, nonce, fields) {
+  const message = {
+    ...envelope2(config2, nonce),
+    type: "spend",
+    purpose: fields.purpose.slice(0, 200),
+    ...fields.cap_usd !== void 0 ? { cap_usd: fields.cap_usd } : {},
+    state: fields.state,
+    ...fields.usage ? { usage: fields.usage } : {}
+  };
+  return encode2(message, renderSpend(message));
 }
 
 // src/node/membership/planning-agent.ts
@@ -42566,13 +42636,13 @@ function reviewedPulls(state, now) {
     const result = view.last?.result;
     const pull = pullNumber(result?.pr ?? carried?.pr);
     if (pull === void 0) continue;
+    const commit = result ? result.commit : carried?.commit;
+    const since = result ? view.last?.created ?? 0 : commit ? 0 : state.plan?.created ?? 0;
     pulls.push({
       task: view.id,
       pull,
-      ...result?.commit ? { commit: result.commit } : {},
-      // Its pull request opens before the outcome is written, so from the claim on (GitHub gives a review's
-      // time to the second); carried work, from this run's plan on.
-      since: Math.floor((result ? view.last?.created ?? 0 : state.plan?.created ?? 0) / 1e3) * 1e3
+      ...commit ? { commit } : {},
+      since: Math.floor(since / 1e3) * 1e3
     });
   }
   return pulls;
@@ -42600,9 +42670,15 @@ function notAVerdict(target, r, trust) {
   return void 0;
 }
 function pullVerdicts(target, reviews, relayed2, trust) {
-  const asks = [];
+  const latest = /* @__PURE__ */ new Map();
   for (const r of reviews) {
-    if (relayed2.has(r.id) || notAVerdict(target, r, trust) !== void 0) continue;
+    if (notAVerdict(target, r, trust) !== void 0) continue;
+    const before = latest.get(r.userId);
+    if (!before || r.id > before.id) latest.set(r.userId, r);
+  }
+  const asks = [];
+  for (const r of latest.values()) {
+    if (relayed2.has(r.id)) continue;
     asks.push({
       reviewId: r.id,
       pull: target.pull,
@@ -42628,6 +42704,9 @@ function planTailThreshold(waitedMs) {
 function electionWaitMs(s, w) {
   if (w.candidate && w.settleLeftMs > 0) return Math.min(s.pollMs, w.settleLeftMs);
   return Math.min(s.pollMs, w.candidate ? 500 : w.leader ? 1e3 : s.pollMs);
+}
+function firstReadingWaitMs(s, sinceBidMs) {
+  return Math.max(0, Math.min(s.pollMs, s.settleMs - sinceBidMs));
 }
 function claimStaggerMs(s) {
   return s.settleMs + 2 * s.pollMs + 1e3;
@@ -42695,8 +42774,9 @@ var ReviewWatch = class {
     const { ctx } = this;
     if (state.stopped || !state.plan || !asksForReviews(state)) return;
     const now = ctx.client.clock.now();
+    if (now - this.lastPullReading < pullReviewPollMs(ctx.config)) return;
     const targets = reviewedPulls(state, now);
-    if (targets.length === 0 || now - this.lastPullReading < pullReviewPollMs(ctx.config)) return;
+    if (targets.length === 0) return;
     this.lastPullReading = now;
     for (const { pull, task } of targets) {
       try {
@@ -43042,6 +43122,8 @@ async function followThread(member) {
   let memory = FIRST_MEMORY;
   let hasPlan = false;
   let viewIsFresh = false;
+  const bid = member.candidacies.first;
+  if (bid) await ctx.sleep(firstReadingWaitMs(ctx.config, Date.now() - bid.postedAt));
   for (; ; ) {
     ledger.enter(readingPhase(hasPlan, ledger.phase, memory.waitingFor));
     if (!viewIsFresh) await readThread(member);
@@ -43547,6 +43629,20 @@ async function relabel(client, issueNumber, change) {
   return { removed };
 }
 
+// src/protocol/summarized-run.ts
+function summarizedRun(comments, trust, runId, attempt) {
+  let latest = 0;
+  for (const c of comments) {
+    if (!isTrusted(trust, c.user)) continue;
+    const d = decode2(c.body);
+    if (d.kind !== "message") continue;
+    const [id2, k] = d.message.run.split(".");
+    const n = Number(k);
+    if (id2 === runId && Number.isInteger(n) && n <= attempt && n > latest) latest = n;
+  }
+  return `${runId}.${latest || attempt}`;
+}
+
 // src/protocol/diff-text.ts
 function formatDiff(d) {
   return `${d.files} file${d.files === 1 ? "" : "s"} +${d.added} \u2212${d.removed}` + (d.tests > 0 ? `, ${d.tests === d.files ? d.files === 1 ? "a test" : "all tests" : `${d.tests} of them tests`}` : "");
@@ -43614,7 +43710,8 @@ function summarize(state, now) {
     cost: {
       totalUsd: costs.totalUsd,
       unknownTasks: [...costs.perTask.values()].filter((c) => c.unknown).length,
-      ...costs.planningUsd !== void 0 ? { planningUsd: costs.planningUsd } : {}
+      ...costs.planningUsd !== void 0 ? { planningUsd: costs.planningUsd } : {},
+      ...costs.summaryAgentUsd !== void 0 ? { summaryAgentUsd: costs.summaryAgentUsd } : {}
     },
     ...costBudget ? { costBudget } : {},
     ...state.stopped ? { stopped: { ...state.stopped, tasks: counts.stopped } } : {}
@@ -43782,10 +43879,10 @@ function costCell(t) {
 function costLines(s) {
   const lines2 = [];
   const { totalUsd, unknownTasks } = s.cost;
-  if (s.usage || unknownTasks > 0 || s.costBudget) {
+  if (s.usage || unknownTasks > 0 || s.costBudget || s.cost.summaryAgentUsd !== void 0) {
     const rest = withoutCost(s.usage);
     lines2.push(
-      `Agent cost of the run: ${formatDollars(totalUsd, unknownTasks > 0)}` + (unknownTasks > 0 ? ` (${unknownTasks} task(s) did not report a cost)` : "") + (rest ? ` \xB7 ${rest}` : "") + (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : "") + ", as the agents reported it (attempts whose outcome was never recorded are not counted)."
+      `Agent cost of the run: ${formatDollars(totalUsd, unknownTasks > 0)}` + (unknownTasks > 0 ? ` (${unknownTasks} task(s) did not report a cost)` : "") + (rest ? ` \xB7 ${rest}` : "") + (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : "") + (s.cost.summaryAgentUsd !== void 0 ? ` (the summary job's agent, merging and fixing CI: ${formatCost(s.cost.summaryAgentUsd)})` : "") + ", as the agents reported it (attempts whose outcome was never recorded are not counted)."
     );
   }
   const b = s.costBudget;
@@ -43824,7 +43921,7 @@ function completedWork(state, id2) {
       ...result.diff ? { diff: result.diff } : {}
     };
   const earlier2 = record2?.task.completed_in;
-  return earlier2?.branch ? { branch: earlier2.branch } : void 0;
+  return earlier2?.branch ? { branch: earlier2.branch, ...earlier2.commit ? { commit: earlier2.commit } : {} } : void 0;
 }
 function isCompleted(state, id2) {
   const record2 = state.tasks.get(id2);
@@ -44001,33 +44098,36 @@ async function aggregate(client, options2) {
   const trust = makeTrust(identity, options2.trustedAuthors);
   const thread = new IssueThread(client, options2.issueNumber);
   await thread.refresh();
-  const state = fold(thread.all(), { run: options2.run, trust });
-  const summary2 = summarize(state, client.clock.now());
+  const [runId, attempt] = options2.run.split(".");
+  const run2 = summarizedRun(thread.all(), trust, runId, Number(attempt));
+  if (run2 !== options2.run)
+    options2.log.info(
+      `summing up run ${run2}: this job is a re-run (${options2.run}) of a run whose nodes did not run again`
+    );
+  const state = fold(thread.all(), { run: run2, trust });
+  let summary2 = summarize(state, client.clock.now());
   const { integration, lines: lines2 } = await integrateRun(state, identity, options2);
+  const again = { thread, run: run2, trust, client, options: options2 };
+  summary2 = await withAgentSpend(summary2, again);
   const render = (extra) => [renderSummary(summary2), ...extra.length ? ["", ...extra] : []].join("\n");
   let markdown = render(lines2);
-  const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(options2.run)) && isTrusted(trust, c.user));
-  const write = (text, id2 = existing?.id) => id2 ? thread.edit(id2, `${SUMMARY_MARKER(options2.run)}
+  const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(run2)) && isTrusted(trust, c.user));
+  const write = (text, id2 = existing?.id) => id2 ? thread.edit(id2, `${SUMMARY_MARKER(run2)}
 ${text}
-`) : thread.post(`${SUMMARY_MARKER(options2.run)}
+`) : thread.post(`${SUMMARY_MARKER(run2)}
 ${text}
 `);
   const comment = await write(markdown);
   options2.log.info(`${existing ? "updated" : "posted"} the run summary in comment ${comment.id}`);
   await finalChecklist(thread, state, trust, client.clock.now(), options2.log, lines2);
   if (options2.labels) await labelOutcome(client, options2.issueNumber, summary2, options2.labels, options2.log);
-  await mkdir2(path11.dirname(options2.metricsFile), { recursive: true });
-  await writeFile2(
-    options2.metricsFile,
-    JSON.stringify(
-      { ...summary2, issue: options2.issueNumber, generatedAt: new Date(client.clock.now()).toISOString() },
-      null,
-      2
-    )
-  );
+  await writeMetrics(summary2, client, options2);
   const ci = integration ? await ciOf(integration, identity, state, options2) : void 0;
   if (integration && ci) {
     integration.ci = ci;
+    const before = summary2;
+    summary2 = await withAgentSpend(summary2, again);
+    if (summary2 !== before) await writeMetrics(summary2, client, options2);
     const withCi = integrationSummary(integration);
     markdown = render(withCi);
     await finalChecklist(thread, state, trust, client.clock.now(), options2.log, withCi);
@@ -44042,6 +44142,27 @@ ${text}
     metricsFile: options2.metricsFile,
     ...integration ? { integration } : {}
   };
+}
+async function writeMetrics(summary2, client, options2) {
+  await mkdir2(path11.dirname(options2.metricsFile), { recursive: true });
+  await writeFile2(
+    options2.metricsFile,
+    JSON.stringify(
+      { ...summary2, issue: options2.issueNumber, generatedAt: new Date(client.clock.now()).toISOString() },
+      null,
+      2
+    )
+  );
+}
+async function withAgentSpend(summary2, o) {
+  if (!o.options.integrate?.agentRan?.()) return summary2;
+  try {
+    await o.thread.refresh();
+    return summarize(fold(o.thread.all(), { run: o.run, trust: o.trust }), o.client.clock.now());
+  } catch (error3) {
+    o.options.log.warning(`could not read what the summary job's agent spent: ${getErrorMessage(error3)}`);
+    return summary2;
+  }
 }
 async function ciOf(integration, identity, state, options2) {
   try {
@@ -44640,9 +44761,7 @@ async function fixCi(integration, first, o) {
     o.log.info(`\u{1F527} the pull request's CI fails (${names}): fix round ${rounds}`);
     let sha;
     try {
-      const done = await fixRound(integration, ci.verdict.failing, rounds, o.agent, budget);
-      o.agent.spend(done.spentUsd);
-      sha = done.result;
+      sha = await fixRound(integration, ci.verdict.failing, rounds, o.agent);
     } catch (error3) {
       sha = { error: getErrorMessage(error3) };
     }
@@ -44652,7 +44771,7 @@ async function fixCi(integration, first, o) {
   }
   return { ci, rounds };
 }
-async function fixRound(integration, failing, round, agent, budget) {
+async function fixRound(integration, failing, round, agent) {
   const { config: config2, log } = agent.context;
   const issue3 = config2.issueNumber;
   const prompt = await fixPrompt(agent.context.client, issue3, integration, failing);
@@ -44667,29 +44786,31 @@ async function fixRound(integration, failing, round, agent, budget) {
   const { branches } = agent;
   const deps = [{ task: "the issue\u2019s branch", branch: integration.branch }];
   const unprepared = await branches.prepare(task, deps);
-  if (unprepared) return { result: { error: unprepared }, spentUsd: 0 };
+  if (unprepared) return { error: unprepared };
   const promptFile = path13.join(ownDir(path13.join(config2.tempDir, "tasks")), `${task.id}.md`);
   writeFresh(promptFile, prompt);
-  const work = await runWithChecks(
-    agent.context,
-    {},
-    {
-      task,
-      attempt: round,
-      prompt,
-      promptFile,
-      // What a task's agent is given, with the fix round for the attempt.
-      env: taskEnv(config2, task, round),
-      onProgress: () => {
-      },
-      // (A talkative agent is logged up to a point, as a task's is.)
-      onOutput: cappedLog(log, `  [${task.id}] `),
-      ...budget ? { budget } : {}
-    }
+  const work = await agent.metered(
+    `CI fix round ${round}`,
+    (budget) => runWithChecks(
+      agent.context,
+      {},
+      {
+        task,
+        attempt: round,
+        prompt,
+        promptFile,
+        // What a task's agent is given, with the fix round for the attempt.
+        env: taskEnv(config2, task, round),
+        onProgress: () => {
+        },
+        // (A talkative agent is logged up to a point, as a task's is.)
+        onOutput: cappedLog(log, `  [${task.id}] `),
+        ...budget ? { budget } : {}
+      }
+    )
   );
-  const spent = work.usage?.cost_usd !== void 0 ? { spentUsd: work.usage.cost_usd } : {};
-  if (!work.ok)
-    return { result: { error: `the agent's fix failed: ${work.error ?? "unknown error"}` }, ...spent };
+  if (!("ok" in work)) return { error: work.error };
+  if (!work.ok) return { error: `the agent's fix failed: ${work.error ?? "unknown error"}` };
   const delivered = await branches.deliver({
     task,
     attempt: round,
@@ -44699,9 +44820,9 @@ async function fixRound(integration, failing, round, agent, budget) {
     createPr: false
   });
   if (!delivered.changes || !delivered.commit || !delivered.branch)
-    return { result: { error: "the agent changed nothing" }, ...spent };
+    return { error: "the agent changed nothing" };
   await pushTo({ url: branches.origin, token: agent.token }, delivered.branch, integration.branch);
-  return { result: delivered.commit, ...spent };
+  return delivered.commit;
 }
 async function pushTo(o, from, to) {
   const dir = mkdtempSync2(path13.join(os7.tmpdir(), "p2p-ci-push-"));
@@ -44727,13 +44848,14 @@ import os8 from "node:os";
 import { mkdtempSync as mkdtempSync3, rmSync as rmSync9 } from "node:fs";
 var MIN_ROUND_USD = 0.02;
 var AggregateAgent = class _AggregateAgent {
-  constructor(context3, branches, token, author, scratch, cap) {
+  constructor(context3, branches, token, author, scratch, cap, run2) {
     this.context = context3;
     this.branches = branches;
     this.token = token;
     this.author = author;
     this.scratch = scratch;
     this.cap = cap;
+    this.run = run2;
     this.left = cap?.usd;
   }
   context;
@@ -44742,8 +44864,11 @@ var AggregateAgent = class _AggregateAgent {
   author;
   scratch;
   cap;
+  run;
   /** What is left of the budget for every run of the summary job's agent; undefined: no cap. */
   left;
+  /** Whether the agent was run (a spend message written): the thread then holds what it spent. */
+  ran = false;
   /** The agent made ready (`prepare`) and the checkout's git config captured, before any agent runs. */
   static async open(prepare, o) {
     const config2 = await prepare();
@@ -44775,7 +44900,8 @@ var AggregateAgent = class _AggregateAgent {
         o.token,
         o.author,
         scratch,
-        attemptBudget(config2, o.state)
+        attemptBudget(config2, o.state),
+        o.state.run
       );
     } catch (error3) {
       rmSync9(scratch, { recursive: true, force: true });
@@ -44796,6 +44922,54 @@ var AggregateAgent = class _AggregateAgent {
   spend(usd) {
     if (this.left !== void 0) this.left = Math.max(0, this.left - (usd ?? this.left));
   }
+  /**
+   * Run the agent for `purpose` with what is left of the budget, recorded on the thread: a spend message
+   * takes its cap before it runs (a re-run of this job then counts it spent, however this one ends: one that
+   * never records what it spent keeps its whole cap), and is edited with what it spent after. Not run when
+   * the budget is spent or the thread cannot be written.
+   */
+  async metered(purpose, run2) {
+    const budget = this.budget();
+    if (budget && "error" in budget) return { error: budget.error };
+    const { context: context3 } = this;
+    const nonce = newNonce();
+    const body = (state, usage2) => spendBody({ run: this.run, nodeId: context3.config.nodeId }, nonce, {
+      purpose,
+      ...budget ? { cap_usd: budget.usd } : {},
+      state,
+      ...usage2 ? { usage: usage2 } : {}
+    });
+    let comment;
+    try {
+      comment = (await keepTrying(
+        context3,
+        `recording on the issue what the agent may spend on ${purpose}`,
+        () => context3.thread.post(body("running"), { retries: 0 })
+      )).id;
+    } catch (error3) {
+      return {
+        error: `the agent was not run for ${purpose}: what it may spend could not be recorded on the issue (${getErrorMessage(error3)})`
+      };
+    }
+    this.ran = true;
+    let usage;
+    try {
+      const out = await run2(budget);
+      usage = out.usage;
+      return out;
+    } finally {
+      this.spend(usage?.cost_usd);
+      await keepTrying(
+        context3,
+        `recording what the agent spent on ${purpose}`,
+        () => context3.thread.edit(comment, body("done", usage))
+      ).catch(
+        (error3) => context3.log.warning(
+          `could not record what the agent spent on ${purpose} (${getErrorMessage(error3)}): its whole cap counts as spent`
+        )
+      );
+    }
+  }
   /** The checkout's git config put back as the node's own, and the scratch folder removed. */
   close() {
     try {
@@ -44808,12 +44982,14 @@ var AggregateAgent = class _AggregateAgent {
 };
 function lazyAgent(open3) {
   let opened;
+  let agent;
   return {
-    get: () => opened ??= open3(),
+    get: () => opened ??= open3().then((a) => agent = a),
+    ran: () => agent?.ran ?? false,
     async close() {
       if (!opened) return;
-      const agent = await opened.catch(() => void 0);
-      agent?.close();
+      const agent2 = await opened.catch(() => void 0);
+      agent2?.close();
     }
   };
 }
@@ -44932,8 +45108,8 @@ function mergeResolver(agent) {
   };
 }
 async function resolve(agent, c) {
-  const budget = agent.budget();
-  if (budget && "error" in budget) return { ok: false, error: budget.error };
+  const spent = agent.budget();
+  if (spent && "error" in spent) return { ok: false, error: spent.error };
   const { config: config2, log } = agent.context;
   const id2 = c.item.task.id;
   const m = {
@@ -44959,10 +45135,9 @@ async function resolve(agent, c) {
   const promptFile = path15.join(ownDir(path15.join(config2.tempDir, "tasks")), `${task.id}.md`);
   writeFresh(promptFile, prompt);
   log.info(`\u{1F91D} ${id2} conflicts with ${c.with.map((t) => t.task.id).join(", ")}: the agent merges it`);
-  let spent;
-  let work;
-  try {
-    work = await runWithChecks(
+  const work = await agent.metered(
+    `the merge of ${id2}`,
+    (budget) => runWithChecks(
       agent.context,
       {},
       {
@@ -44976,11 +45151,9 @@ async function resolve(agent, c) {
         onOutput: cappedLog(log, `  [${task.id}] `),
         ...budget ? { budget } : {}
       }
-    );
-    spent = work.usage?.cost_usd;
-  } finally {
-    agent.spend(spent);
-  }
+    )
+  );
+  if (!("ok" in work)) return { ok: false, error: work.error };
   if (!work.ok) return { ok: false, error: `the agent's merge failed: ${work.error ?? "unknown error"}` };
   const message = mergeTitle(id2, c.item.task.title) + `
 
@@ -45042,7 +45215,8 @@ async function issuePullRequest(client, o) {
       return integration;
     },
     awaitCi: (integration, author, state) => pullRequestCi(client, integration, author, { ...o, agent: agentFor(author, state) }),
-    finish: () => agent?.close() ?? Promise.resolve()
+    finish: () => agent?.close() ?? Promise.resolve(),
+    agentRan: () => agent?.ran() ?? false
   };
 }
 async function build(client, o, blocker, plan, author, agent) {

@@ -15,7 +15,9 @@ import type { NodeContext } from '../node/loop/context.js';
 import type { NodeConfig } from '../node/loop/node-config.js';
 import type { RunState } from '../protocol/fold.js';
 import { attemptBudget } from '../node/task/run-task.js';
-import { formatCost } from '../protocol/usage.js';
+import { formatCost, type Usage } from '../protocol/usage.js';
+import { keepTrying } from '../node/loop/keep-trying.js';
+import { newNonce, spendBody } from '../node/loop/message-bodies.js';
 
 /** A run (a merge, a fix round) is not started with less than this left of the budget: it would only overspend. */
 export const MIN_ROUND_USD = 0.02;
@@ -34,6 +36,8 @@ export interface AgentOpenOptions {
 export class AggregateAgent {
   /** What is left of the budget for every run of the summary job's agent; undefined: no cap. */
   private left: number | undefined;
+  /** Whether the agent was run (a spend message written): the thread then holds what it spent. */
+  ran = false;
 
   private constructor(
     readonly context: NodeContext,
@@ -42,6 +46,8 @@ export class AggregateAgent {
     readonly author: { login: string; id: number },
     private readonly scratch: string,
     private readonly cap: { usd: number; input: string } | undefined,
+    /** The run summed up, whose budget the spend messages take from. */
+    private readonly run: string,
   ) {
     this.left = cap?.usd;
   }
@@ -78,6 +84,7 @@ export class AggregateAgent {
         o.author,
         scratch,
         attemptBudget(config, o.state),
+        o.state.run,
       );
     } catch (error) {
       rmSync(scratch, { recursive: true, force: true });
@@ -98,8 +105,59 @@ export class AggregateAgent {
   }
 
   /** A run's spend off the budget; a run that did not say is taken to have spent all it was given. */
-  spend(usd: number | undefined): void {
+  private spend(usd: number | undefined): void {
     if (this.left !== undefined) this.left = Math.max(0, this.left - (usd ?? this.left));
+  }
+
+  /**
+   * Run the agent for `purpose` with what is left of the budget, recorded on the thread: a spend message
+   * takes its cap before it runs (a re-run of this job then counts it spent, however this one ends: one that
+   * never records what it spent keeps its whole cap), and is edited with what it spent after. Not run when
+   * the budget is spent or the thread cannot be written.
+   */
+  async metered<T extends { usage?: Usage }>(
+    purpose: string,
+    run: (budget: { usd: number; input: string } | undefined) => Promise<T>,
+  ): Promise<T | { error: string }> {
+    const budget = this.budget();
+    if (budget && 'error' in budget) return { error: budget.error };
+    const { context } = this;
+    const nonce = newNonce();
+    const body = (state: 'running' | 'done', usage?: Usage) =>
+      spendBody({ run: this.run, nodeId: context.config.nodeId }, nonce, {
+        purpose,
+        ...(budget ? { cap_usd: budget.usd } : {}),
+        state,
+        ...(usage ? { usage } : {}),
+      });
+    let comment: number;
+    try {
+      comment = (
+        await keepTrying(context, `recording on the issue what the agent may spend on ${purpose}`, () =>
+          context.thread.post(body('running'), { retries: 0 }),
+        )
+      ).id;
+    } catch (error) {
+      return {
+        error: `the agent was not run for ${purpose}: what it may spend could not be recorded on the issue (${getErrorMessage(error)})`,
+      };
+    }
+    this.ran = true;
+    let usage: Usage | undefined;
+    try {
+      const out = await run(budget);
+      usage = out.usage;
+      return out;
+    } finally {
+      this.spend(usage?.cost_usd);
+      await keepTrying(context, `recording what the agent spent on ${purpose}`, () =>
+        context.thread.edit(comment, body('done', usage)),
+      ).catch((error: unknown) =>
+        context.log.warning(
+          `could not record what the agent spent on ${purpose} (${getErrorMessage(error)}): its whole cap counts as spent`,
+        ),
+      );
+    }
   }
 
   /** The checkout's git config put back as the node's own, and the scratch folder removed. */
@@ -116,11 +174,15 @@ export class AggregateAgent {
 /** The agent opened at its first use and once only (a failure to open is the answer of every later use). */
 export function lazyAgent(open: () => Promise<AggregateAgent>): {
   get(): Promise<AggregateAgent>;
+  /** Whether the agent was run (and the thread holds what it spent). */
+  ran(): boolean;
   close(): Promise<void>;
 } {
   let opened: Promise<AggregateAgent> | undefined;
+  let agent: AggregateAgent | undefined;
   return {
-    get: () => (opened ??= open()),
+    get: () => (opened ??= open().then((a) => (agent = a))),
+    ran: () => agent?.ran ?? false,
     async close() {
       if (!opened) return;
       const agent = await opened.catch(() => undefined);

@@ -84,9 +84,7 @@ export async function fixCi(integration: Integration, first: CiResult, o: CiFixO
     o.log.info(`🔧 the pull request's CI fails (${names}): fix round ${rounds}`);
     let sha: string | { error: string };
     try {
-      const done = await fixRound(integration, ci.verdict.failing, rounds, o.agent, budget);
-      o.agent.spend(done.spentUsd);
-      sha = done.result;
+      sha = await fixRound(integration, ci.verdict.failing, rounds, o.agent);
     } catch (error) {
       sha = { error: getErrorMessage(error) };
     }
@@ -103,8 +101,7 @@ async function fixRound(
   failing: FailingCheck[],
   round: number,
   agent: AggregateAgent,
-  budget: { usd: number; input: string } | undefined,
-): Promise<{ result: string | { error: string }; spentUsd?: number }> {
+): Promise<string | { error: string }> {
   const { config, log } = agent.context;
   const issue = config.issueNumber;
   const prompt = await fixPrompt(agent.context.client, issue, integration, failing);
@@ -119,28 +116,29 @@ async function fixRound(
   const { branches } = agent;
   const deps = [{ task: 'the issue’s branch', branch: integration.branch }];
   const unprepared = await branches.prepare(task, deps);
-  if (unprepared) return { result: { error: unprepared }, spentUsd: 0 };
+  if (unprepared) return { error: unprepared };
   const promptFile = path.join(ownDir(path.join(config.tempDir, 'tasks')), `${task.id}.md`);
   writeFresh(promptFile, prompt);
-  const work = await runWithChecks(
-    agent.context,
-    {},
-    {
-      task,
-      attempt: round,
-      prompt,
-      promptFile,
-      // What a task's agent is given, with the fix round for the attempt.
-      env: taskEnv(config, task, round),
-      onProgress: () => {},
-      // (A talkative agent is logged up to a point, as a task's is.)
-      onOutput: cappedLog(log, `  [${task.id}] `),
-      ...(budget ? { budget } : {}),
-    },
+  const work = await agent.metered(`CI fix round ${round}`, (budget) =>
+    runWithChecks(
+      agent.context,
+      {},
+      {
+        task,
+        attempt: round,
+        prompt,
+        promptFile,
+        // What a task's agent is given, with the fix round for the attempt.
+        env: taskEnv(config, task, round),
+        onProgress: () => {},
+        // (A talkative agent is logged up to a point, as a task's is.)
+        onOutput: cappedLog(log, `  [${task.id}] `),
+        ...(budget ? { budget } : {}),
+      },
+    ),
   );
-  const spent = work.usage?.cost_usd !== undefined ? { spentUsd: work.usage.cost_usd } : {};
-  if (!work.ok)
-    return { result: { error: `the agent's fix failed: ${work.error ?? 'unknown error'}` }, ...spent };
+  if (!('ok' in work)) return { error: work.error };
+  if (!work.ok) return { error: `the agent's fix failed: ${work.error ?? 'unknown error'}` };
   const delivered = await branches.deliver({
     task,
     attempt: round,
@@ -150,9 +148,9 @@ async function fixRound(
     createPr: false,
   });
   if (!delivered.changes || !delivered.commit || !delivered.branch)
-    return { result: { error: 'the agent changed nothing' }, ...spent };
+    return { error: 'the agent changed nothing' };
   await pushTo({ url: branches.origin, token: agent.token }, delivered.branch, integration.branch);
-  return { result: delivered.commit, ...spent };
+  return delivered.commit;
 }
 
 /** The fix's branch onto the issue's branch (it builds on it), from a scratch repository of its own. */

@@ -69,8 +69,8 @@ export function mergeResolver(agent: () => Promise<AggregateAgent>): MergeResolv
 }
 
 async function resolve(agent: AggregateAgent, c: Conflict): Promise<Resolution> {
-  const budget = agent.budget();
-  if (budget && 'error' in budget) return { ok: false, error: budget.error };
+  const spent = agent.budget();
+  if (spent && 'error' in spent) return { ok: false, error: spent.error };
   const { config, log } = agent.context;
   const id = c.item.task.id;
   const m: WorkspaceMerge = {
@@ -96,10 +96,9 @@ async function resolve(agent: AggregateAgent, c: Conflict): Promise<Resolution> 
   const promptFile = path.join(ownDir(path.join(config.tempDir, 'tasks')), `${task.id}.md`);
   writeFresh(promptFile, prompt);
   log.info(`🤝 ${id} conflicts with ${c.with.map((t) => t.task.id).join(', ')}: the agent merges it`);
-  let spent: number | undefined; // (a run that threw is taken to have spent all it was given)
-  let work: Awaited<ReturnType<typeof runWithChecks>>;
-  try {
-    work = await runWithChecks(
+  // (A run that threw is taken to have spent all it was given.)
+  const work = await agent.metered(`the merge of ${id}`, (budget) =>
+    runWithChecks(
       agent.context,
       {},
       {
@@ -112,11 +111,9 @@ async function resolve(agent: AggregateAgent, c: Conflict): Promise<Resolution> 
         onOutput: cappedLog(log, `  [${task.id}] `),
         ...(budget ? { budget } : {}),
       },
-    );
-    spent = work.usage?.cost_usd;
-  } finally {
-    agent.spend(spent);
-  }
+    ),
+  );
+  if (!('ok' in work)) return { ok: false, error: work.error };
   if (!work.ok) return { ok: false, error: `the agent's merge failed: ${work.error ?? 'unknown error'}` };
   const message = mergeTitle(id, c.item.task.title) + `\n\nResolved by the agent.${costTrailer(work.usage)}`;
   const done = await commitMerge(agent.branches, { ...m, files, message, to: c.to }, agent.author);

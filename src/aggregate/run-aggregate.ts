@@ -11,6 +11,7 @@ import { IssueThread } from '../github/thread.js';
 import { fold, type RunState } from '../protocol/fold.js';
 import { findChecklist, isBehind, renderChecklist, shouldEdit } from '../protocol/checklist.js';
 import { isTrusted, makeTrust, type Trust } from '../protocol/thread-comment.js';
+import { summarizedRun } from '../protocol/summarized-run.js';
 import { renderSummary, summarize, SUMMARY_MARKER, type RunSummary } from './run-summary.js';
 import { integrationPlan, type IntegrationPlan } from '../delivery/integration-plan.js';
 import { integrationSummary } from '../delivery/integration-body.js';
@@ -44,6 +45,8 @@ export interface Integrate {
   ): Promise<CiResult | undefined>;
   /** The checkout's git config the node's own again after the agent's last run (its scratch removed). */
   finish?(): Promise<void>;
+  /** Whether the summary job's agent ran: the thread then holds what it spent, for the summary's cost. */
+  agentRan?(): boolean;
 }
 
 /** The trigger label, and the labels that replace it when every task completed (`done`) or not (`failed`). */
@@ -132,36 +135,37 @@ async function aggregate(
   const trust: Trust = makeTrust(identity, options.trustedAuthors);
   const thread = new IssueThread(client, options.issueNumber);
   await thread.refresh();
-  const state = fold(thread.all(), { run: options.run, trust });
-  const summary = summarize(state, client.clock.now());
+  const [runId, attempt] = options.run.split('.');
+  const run = summarizedRun(thread.all(), trust, runId!, Number(attempt));
+  if (run !== options.run)
+    options.log.info(
+      `summing up run ${run}: this job is a re-run (${options.run}) of a run whose nodes did not run again`,
+    );
+  const state = fold(thread.all(), { run, trust });
+  let summary = summarize(state, client.clock.now());
   const { integration, lines } = await integrateRun(state, identity, options);
+  const again = { thread, run, trust, client, options };
+  summary = await withAgentSpend(summary, again);
   const render = (extra: string[]): string =>
     [renderSummary(summary), ...(extra.length ? ['', ...extra] : [])].join('\n');
   let markdown = render(lines);
-  const existing = thread
-    .all()
-    .find((c) => c.body.includes(SUMMARY_MARKER(options.run)) && isTrusted(trust, c.user));
+  const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(run)) && isTrusted(trust, c.user));
   const write = (text: string, id = existing?.id) =>
     id
-      ? thread.edit(id, `${SUMMARY_MARKER(options.run)}\n${text}\n`)
-      : thread.post(`${SUMMARY_MARKER(options.run)}\n${text}\n`);
+      ? thread.edit(id, `${SUMMARY_MARKER(run)}\n${text}\n`)
+      : thread.post(`${SUMMARY_MARKER(run)}\n${text}\n`);
   const comment = await write(markdown);
   options.log.info(`${existing ? 'updated' : 'posted'} the run summary in comment ${comment.id}`);
   await finalChecklist(thread, state, trust, client.clock.now(), options.log, lines);
   if (options.labels) await labelOutcome(client, options.issueNumber, summary, options.labels, options.log);
-  await mkdir(path.dirname(options.metricsFile), { recursive: true });
-  await writeFile(
-    options.metricsFile,
-    JSON.stringify(
-      { ...summary, issue: options.issueNumber, generatedAt: new Date(client.clock.now()).toISOString() },
-      null,
-      2,
-    ),
-  );
+  await writeMetrics(summary, client, options);
   // The summary is out before the wait for CI: a job stopped while it waits still leaves it.
   const ci = integration ? await ciOf(integration, identity, state, options) : undefined;
   if (integration && ci) {
     integration.ci = ci;
+    const before = summary;
+    summary = await withAgentSpend(summary, again);
+    if (summary !== before) await writeMetrics(summary, client, options);
     const withCi = integrationSummary(integration);
     markdown = render(withCi);
     await finalChecklist(thread, state, trust, client.clock.now(), options.log, withCi);
@@ -176,6 +180,48 @@ async function aggregate(
     metricsFile: options.metricsFile,
     ...(integration ? { integration } : {}),
   };
+}
+
+/** The metrics file the dashboard reads: the summary, the issue and when. */
+async function writeMetrics(
+  summary: RunSummary,
+  client: GitHubClient,
+  options: { issueNumber: number; metricsFile: string },
+): Promise<void> {
+  await mkdir(path.dirname(options.metricsFile), { recursive: true });
+  await writeFile(
+    options.metricsFile,
+    JSON.stringify(
+      { ...summary, issue: options.issueNumber, generatedAt: new Date(client.clock.now()).toISOString() },
+      null,
+      2,
+    ),
+  );
+}
+
+/**
+ * The summary again once the summary job's agent ran (a merge, a fix round): what it spent is then on the
+ * thread, in its spend messages, and counts in the run's cost. Unchanged when it did not run, or the thread
+ * cannot be read (said in the log).
+ */
+async function withAgentSpend(
+  summary: RunSummary,
+  o: {
+    thread: IssueThread;
+    run: string;
+    trust: Trust;
+    client: GitHubClient;
+    options: { integrate?: Integrate; log: Logger };
+  },
+): Promise<RunSummary> {
+  if (!o.options.integrate?.agentRan?.()) return summary;
+  try {
+    await o.thread.refresh();
+    return summarize(fold(o.thread.all(), { run: o.run, trust: o.trust }), o.client.clock.now());
+  } catch (error) {
+    o.options.log.warning(`could not read what the summary job's agent spent: ${getErrorMessage(error)}`);
+    return summary;
+  }
 }
 
 /** The pull request's CI; a failure to read it is said in the log, and the summary stays as it was. */

@@ -62,7 +62,7 @@ export interface RunSummary {
   /** What planning with the agent spent. */
   planningUsage?: Usage;
   /** What the run cost in dollars as reported, and how many tasks' outcomes did not report their cost. */
-  cost: { totalUsd: number; unknownTasks: number; planningUsd?: number };
+  cost: { totalUsd: number; unknownTasks: number; planningUsd?: number; summaryAgentUsd?: number };
   /**
    * The run's budget (`max-cost-usd`): what is left, whether it was spent, and what that did: tasks never
    * started (`notRun`) and failed tasks that were not retried; `wholeCaps`: outcomes that reported no cost and
@@ -124,6 +124,7 @@ export function summarize(state: RunState, now: number): RunSummary {
       totalUsd: costs.totalUsd,
       unknownTasks: [...costs.perTask.values()].filter((c) => c.unknown).length,
       ...(costs.planningUsd !== undefined ? { planningUsd: costs.planningUsd } : {}),
+      ...(costs.summaryAgentUsd !== undefined ? { summaryAgentUsd: costs.summaryAgentUsd } : {}),
     },
     ...(costBudget ? { costBudget } : {}),
     ...(state.stopped ? { stopped: { ...state.stopped, tasks: counts.stopped } } : {}),
@@ -321,13 +322,16 @@ export function costCell(t: TaskSummary): string {
 function costLines(s: RunSummary): string[] {
   const lines: string[] = [];
   const { totalUsd, unknownTasks } = s.cost;
-  if (s.usage || unknownTasks > 0 || s.costBudget) {
+  if (s.usage || unknownTasks > 0 || s.costBudget || s.cost.summaryAgentUsd !== undefined) {
     const rest = withoutCost(s.usage);
     lines.push(
       `Agent cost of the run: ${formatDollars(totalUsd, unknownTasks > 0)}` +
         (unknownTasks > 0 ? ` (${unknownTasks} task(s) did not report a cost)` : '') +
         (rest ? ` · ${rest}` : '') +
         (s.planningUsage ? ` (planning: ${formatUsage(s.planningUsage)})` : '') +
+        (s.cost.summaryAgentUsd !== undefined
+          ? ` (the summary job's agent, merging and fixing CI: ${formatCost(s.cost.summaryAgentUsd)})`
+          : '') +
         ', as the agents reported it (attempts whose outcome was never recorded are not counted).',
     );
   }

@@ -52,7 +52,9 @@ function completedWork(
     };
   // Carried over from an earlier run of the issue (its branch is still there).
   const earlier = record?.task.completed_in;
-  return earlier?.branch ? { branch: earlier.branch } : undefined;
+  return earlier?.branch
+    ? { branch: earlier.branch, ...(earlier.commit ? { commit: earlier.commit } : {}) }
+    : undefined;
 }
 
 function isCompleted(state: RunState, id: string): boolean {

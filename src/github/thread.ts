@@ -1,6 +1,6 @@
 // The coordination issue's thread, read cheaply. Every read sends the ETag of the last answer to the same
-// URL, so an unchanged thread costs a free 304. While the whole thread fits in one page it is listed whole;
-// past that, only comments updated since a watermark are asked for. The watermark trails the newest comment
+// URL, so an unchanged thread costs a free 304. While the thread is shorter than half a page it is listed
+// whole; past that, only comments updated since a watermark are asked for. The watermark trails the newest comment
 // seen by a margin wider than GitHub's listing lag, and moves only when the answers grow large (each move
 // changes the URL, and a URL without an ETag costs a request). A `since` listing longer than a page is read in
 // overlapping pages (see readOverlapping). A full listing once an hour heals what no `since` listing shows (a
@@ -30,6 +30,9 @@ export interface IssueInfo {
   created_at: string;
   html_url?: string;
 }
+
+/** A listing longer than this makes the next readings `since` listings, from later on. */
+const SINCE_PAST = PER_PAGE / 2;
 
 export interface ThreadOptions {
   /** How far behind the newest comment seen the `since` watermark trails (listing lag). */
@@ -126,9 +129,9 @@ export class IssueThread {
       next = nextLink(page.link);
     }
     let changed = false;
-    const pages = Math.ceil(received.length / PER_PAGE);
-    if ((full && pages > 1) || (!full && received.length > 50)) {
-      // Too much comes back each time: list from a later point.
+    // Too much comes back each time: list from a later point. A full listing past half a page moves there
+    // too, before it needs a second page (each node would then read two pages at once to cross it).
+    if (received.length > SINCE_PAST) {
       this.watermark = new Date(
         Math.floor((this.newestOf(received) - this.lagMarginMs) / 5000) * 5000,
       ).toISOString();

@@ -49,6 +49,7 @@ export function earlierCompletions(
               node: last.last!.node,
               ...(result?.branch ? { branch: result.branch } : {}),
               ...(result?.pr ? { pr: result.pr } : {}),
+              ...(result?.commit ? { commit: result.commit } : {}),
               ...approved,
             };
       done.set(view.id, completion);

@@ -11,12 +11,14 @@ export interface TaskCost {
 }
 
 export interface RunCost {
-  /** Every reported cost: the tasks' outcomes and the planning. */
+  /** Every reported cost: the tasks' outcomes, the planning and the summary job's agent. */
   totalUsd: number;
   /** Outcomes (attempts with a result, closing claims aside) whose usage has no `cost_usd`. */
   unknown: number;
   /** What planning with the agent cost, when the plan says. */
   planningUsd?: number;
+  /** What the summary job's agent reported it spent (spend messages), when it ran and said. */
+  summaryAgentUsd?: number;
   /** Tasks with at least one outcome; a task that recorded none has no entry. */
   perTask: Map<string, TaskCost>;
 }
@@ -46,7 +48,21 @@ export function runCost(state: RunState): RunCost {
   }
   const planningUsd = state.plan?.usage?.cost_usd;
   if (planningUsd !== undefined) totalUsd = add(totalUsd, planningUsd);
-  return { totalUsd, unknown, ...(planningUsd !== undefined ? { planningUsd } : {}), perTask };
+  // The summary job's agent (merges, CI fix rounds): what its runs reported.
+  let summaryAgentUsd: number | undefined;
+  for (const spend of state.spends ?? []) {
+    const usd = spend.usage?.cost_usd;
+    if (usd === undefined) continue;
+    summaryAgentUsd = add(summaryAgentUsd ?? 0, usd);
+    totalUsd = add(totalUsd, usd);
+  }
+  return {
+    totalUsd,
+    unknown,
+    ...(planningUsd !== undefined ? { planningUsd } : {}),
+    ...(summaryAgentUsd !== undefined ? { summaryAgentUsd } : {}),
+    perTask,
+  };
 }
 
 /**

@@ -4,6 +4,7 @@
 import { decode } from './codec.js';
 import type { Bid, Plan, PriorOutcome, Stop } from './messages.js';
 import { applyReview } from './fold-review.js';
+import { applySpend } from './fold-spend.js';
 import { isTrusted, type ThreadComment, type Trust } from './thread-comment.js';
 import { BudgetLedger } from './reservations.js';
 import { ignore, type BidRecord, type Decoded, type MessageEntry, type RunState } from './run-state.js';
@@ -78,6 +79,7 @@ export function fold(comments: Iterable<ThreadComment>, options: FoldOptions): R
     else if (m.type === 'plan') applyPlan(state, d, m, parts);
     else if (m.type === 'claim') applyClaim(state, d, m);
     else if (m.type === 'review') applyReview(state, d, m);
+    else if (m.type === 'spend') applySpend(state, d, m);
     else applyStop(state, d, m);
   }
   state.budget?.settle();
@@ -129,7 +131,7 @@ function noteNode(state: RunState, d: Decoded): void {
   const m = d.message;
   const known = state.nodes.get(m.node);
   // A relayed stop or review is not a node joining the run: it only shows that a node it knows is still there.
-  if (!known && (m.type === 'stop' || m.type === 'review')) return;
+  if (!known && (m.type === 'stop' || m.type === 'review' || m.type === 'spend')) return;
   if (known) {
     known.lastSeen = Math.max(known.lastSeen, d.updated);
     if (m.type === 'bid') Object.assign(known, { instance: m.instance, instances: m.instances });

@@ -31,6 +31,8 @@ export const TaskSchema = z.object({
       node: id,
       branch: z.string().max(300).optional(),
       pr: z.string().max(500).optional(),
+      /** The commit the work was delivered as: a review of it is a verdict on this work, whenever given. */
+      commit: z.string().max(64).optional(),
     })
     .optional(),
   /**
@@ -270,12 +272,31 @@ export const ReviewSchema = z.object({
 });
 export type Review = z.infer<typeof ReviewSchema>;
 
+/**
+ * 💰 SPEND: the summary job's agent (a merge that conflicts, a fix round of the pull request's CI) takes
+ * `cap_usd` of the run's budget before it runs, as a claim does, and the same comment is edited with what it
+ * spent (`done`, its `usage`) once it ran. A spend that never recorded it (the job died) keeps its whole cap:
+ * a re-run of the summary job cannot spend it again.
+ */
+export const SpendSchema = z.object({
+  ...envelope,
+  type: z.literal('spend'),
+  /** What the agent is run for: `merge task-2`, `CI fix round 1`. */
+  purpose: z.string().min(1).max(200),
+  /** What it may spend: what was left of the run's budget (or max-task-cost-usd); absent without a cap. */
+  cap_usd: z.number().nonnegative().max(1_000_000).optional(),
+  state: z.enum(['running', 'done']),
+  usage: UsageSchema.optional(),
+});
+export type Spend = z.infer<typeof SpendSchema>;
+
 export const MessageSchema = z.discriminatedUnion('type', [
   BidSchema,
   PlanSchema,
   ClaimSchema,
   StopSchema,
   ReviewSchema,
+  SpendSchema,
 ]);
 export type Message = z.infer<typeof MessageSchema>;
 export type MessageInput = z.input<typeof MessageSchema>;

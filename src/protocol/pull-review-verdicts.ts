@@ -49,13 +49,16 @@ export function reviewedPulls(state: RunState, now: number): ReviewedPull[] {
     const result = view.last?.result;
     const pull = pullNumber(result?.pr ?? carried?.pr);
     if (pull === undefined) continue;
+    const commit = result ? result.commit : carried?.commit;
+    // Its pull request opens before the outcome is written, so from the claim on (GitHub gives a review's
+    // time to the second). Carried work: a review of its commit whenever given (a person may approve after
+    // the earlier run's nodes left, then re-run); without its commit, from this run's plan on.
+    const since = result ? (view.last?.created ?? 0) : commit ? 0 : (state.plan?.created ?? 0);
     pulls.push({
       task: view.id,
       pull,
-      ...(result?.commit ? { commit: result.commit } : {}),
-      // Its pull request opens before the outcome is written, so from the claim on (GitHub gives a review's
-      // time to the second); carried work, from this run's plan on.
-      since: Math.floor((result ? (view.last?.created ?? 0) : (state.plan?.created ?? 0)) / 1000) * 1000,
+      ...(commit ? { commit } : {}),
+      since: Math.floor(since / 1000) * 1000,
     });
   }
   return pulls;
@@ -101,9 +104,9 @@ export function notAVerdict(target: ReviewedPull, r: PullReview, trust: Trust): 
 }
 
 /**
- * The verdicts among a pull request's reviews, oldest first: approvals and requests for changes of the work's
- * commit, submitted since its attempt began, by a person (not the action, a bot or a trusted identity), not
- * relayed already.
+ * The verdicts among a pull request's reviews, oldest first: each person's latest approval or request for
+ * changes of the work's commit, submitted since its attempt began, by a person (not the action, a bot or a
+ * trusted identity), not relayed already.
  */
 export function pullVerdicts(
   target: ReviewedPull,
@@ -111,9 +114,16 @@ export function pullVerdicts(
   relayed: ReadonlySet<number>,
   trust: Trust,
 ): ReviewAsk[] {
-  const asks: ReviewAsk[] = [];
+  // A person's latest verdict stands (GitHub's too): one who asked for changes, then approved, approved.
+  const latest = new Map<number, PullReview>();
   for (const r of reviews) {
-    if (relayed.has(r.id) || notAVerdict(target, r, trust) !== undefined) continue;
+    if (notAVerdict(target, r, trust) !== undefined) continue;
+    const before = latest.get(r.userId);
+    if (!before || r.id > before.id) latest.set(r.userId, r);
+  }
+  const asks: ReviewAsk[] = [];
+  for (const r of latest.values()) {
+    if (relayed.has(r.id)) continue;
     asks.push({
       reviewId: r.id,
       pull: target.pull,

@@ -1,7 +1,7 @@
 // What a person following the thread reads: each message rendered with the seed's markers and a sentence.
 // The machine-readable payload is appended by the codec.
 import { encode, GITHUB_COMMENT_LIMIT } from './codec.js';
-import type { Bid, Check, Claim, Plan, Review, Stop, Task } from './messages.js';
+import type { Bid, Check, Claim, Plan, Review, Spend, Stop, Task } from './messages.js';
 import { formatCost, formatUsage } from './usage.js';
 
 export function formatDuration(ms: number): string {
@@ -206,4 +206,16 @@ export function planComments(
       throw new Error(`plan part ${i + 1} is ${body.length} characters long`);
     return body;
   });
+}
+
+/**
+ * 💰 SPEND: "💰 **SPEND** · the summary job's agent, for CI fix round 1: running, with up to $0.50 to spend",
+ * then what it spent once it ran.
+ */
+export function renderSpend(m: Omit<Spend, 'p2p'>): string {
+  const head = `💰 **SPEND** · the summary job's agent, for ${oneLine(m.purpose, 200)}`;
+  const cap = m.cap_usd !== undefined ? formatCost(m.cap_usd) : undefined;
+  if (m.state === 'running') return `${head}: running${cap ? `, with up to ${cap} to spend` : ''}.`;
+  const spent = m.usage?.cost_usd !== undefined ? formatUsage(m.usage) : undefined;
+  return `${head}: ran${spent ? `, spending ${spent}` : cap ? `; it reported no cost, so its whole ${cap} counts as spent` : ''}.`;
 }

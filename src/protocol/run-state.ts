@@ -4,6 +4,7 @@
 import type { Bid, Claim, Message, Plan, Result, Review, Task } from './messages.js';
 import type { ThreadComment } from './thread-comment.js';
 import type { BudgetLedger, Grant } from './reservations.js';
+import type { Usage } from './usage.js';
 
 /**
  * What one comment kept alive by edits proves about its writer. Times are server times in ms.
@@ -158,6 +159,21 @@ export interface RunState {
   stopped?: StopRecord;
   /** The run's budget, when the plan gives one: what was spent, what is reserved, the caps granted. */
   budget?: BudgetLedger;
+  /** What the summary job's agent took of the budget and spent, in log order (fold-spend.ts). */
+  spends?: SpendRecord[];
+}
+
+/** A spend message of the summary job's agent, as folded. */
+export interface SpendRecord {
+  commentId: number;
+  purpose: string;
+  /** What it could spend at most; absent without a cap. */
+  capUsd?: number;
+  /** Its comment records that the agent ran (and, in `usage`, what it spent, when it said). */
+  done: boolean;
+  usage?: Usage;
+  /** Less than it asked was left of the budget: it took nothing. */
+  refused?: boolean;
 }
 
 export interface Decoded {

@@ -61,6 +61,15 @@ describe('mode: aggregate', () => {
     expect(body).toContain(`API cost of the run: ${logged[0]! + logged[1]!} counted requests`);
     expect(body).toContain('as recorded by 2 of 2 node(s) when they left');
 
+    // The summary job re-run on its own ("Re-run failed jobs"): attempt 2, whose nodes did not run again. It
+    // sums up their run, attempt 1, in the same comment.
+    const alone = await runAggregate(s, { 'fail-on-task-failure': 'false' }, undefined, '2');
+    expect(alone.code, alone.log).toBe(0);
+    expect(alone.log).toContain('summing up run 4242.1: this job is a re-run (4242.2)');
+    expect(alone.outputs).toMatchObject({ 'tasks-completed': '1', 'tasks-failed': '1' });
+    expect(summaries()).toHaveLength(1);
+    expect(JSON.parse(readFileSync(path.join(s.dir, 'metrics.json'), 'utf8')).run).toBe('4242.1');
+
     const bad = await aggregate({ 'fail-on-task-failure': 'maybe' });
     expect(bad.code).toBe(1);
     expect(bad.log).toMatch(/Input "fail-on-task-failure" must be true or false; got "maybe"/);

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { gitClones, runAggregate, startScenario, type Scenario } from '../helpers/scenario.js';
 import { checkoutOverHttp, cloneFor, git, remoteBranches } from '../../scripts/local-git.js';
+import { decode } from '../../src/protocol/codec.js';
 
 let scenario: Scenario | undefined;
 afterEach(async () => {
@@ -190,12 +191,13 @@ describe('one pull request for the issue', () => {
     scenario = await startScenario({
       nodes: 2,
       issueBody: ['- [ ] Add feature A', '- [ ] Extend feature A (depends: task-1)'].join('\n'),
-      inputs: { 'max-attempts': '1', ...APP },
+      inputs: { 'max-attempts': '1', 'max-cost-usd': '1', ...APP },
       agentBody: [
         'case "$P2P_TASK_ID" in',
         // Only a prompt that holds the failing check's log says what to fix.
-        '  pr-ci-fix-*) grep -q "expected 2, got 1" "$P2P_PROMPT_FILE" && echo 2 > answer.txt ;;',
-        '  *) echo "$P2P_TASK_ID" >> a.txt ;;',
+        '  pr-ci-fix-*) grep -q "expected 2, got 1" "$P2P_PROMPT_FILE" && echo 2 > answer.txt',
+        `    echo '{"cost_usd": 0.05}' > "$P2P_USAGE_FILE" ;;`,
+        `  *) echo "$P2P_TASK_ID" >> a.txt; echo '{"cost_usd": 0.01}' > "$P2P_USAGE_FILE" ;;`,
         'esac',
       ].join('\n'),
       workspaceFor: clones.workspaceFor,
@@ -238,5 +240,20 @@ describe('one pull request for the issue', () => {
       .listComments(scenario.issue)
       .find((c) => c.body.includes('p2p-dev-summary'))!;
     expect(summary.body).toContain('**Its CI:** ✅ passing after 1 fix round(s) by the agent');
+    // The fix round took what was left of the run's $1.00 before it ran, and said what it spent after: a
+    // re-run of the summary job counts it spent. The run's cost has it.
+    const spends = scenario.server.emulator
+      .listComments(scenario.issue)
+      .map((c) => decode(c.body))
+      .flatMap((d) => (d.kind === 'message' && d.message.type === 'spend' ? [d.message] : []));
+    expect(spends).toEqual([
+      expect.objectContaining({
+        purpose: 'CI fix round 1',
+        cap_usd: 0.98,
+        state: 'done',
+        usage: { cost_usd: 0.05 },
+      }),
+    ]);
+    expect(summary.body).toContain("(the summary job's agent, merging and fixing CI: $0.05)");
   }, 180_000);
 });

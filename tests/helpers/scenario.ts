@@ -182,8 +182,11 @@ export async function runAggregate(
   inputs: Record<string, string> = {},
   /** Its checkout (default: none, as when the job checks nothing out). */
   workspace?: string,
+  /** GITHUB_RUN_ATTEMPT (default 1, the nodes' attempt): 2 for the summary job re-run on its own. */
+  runAttempt?: string,
 ): Promise<{ code: number | null; outputs: Record<string, string>; log: string }> {
   const node = startNode(1, {
+    ...(runAttempt ? { runAttempt } : {}),
     apiUrl: s.server.url,
     token: 'ghs_bot_token',
     repository: 'octo-org/demo',

@@ -122,6 +122,24 @@ describe('reading the thread', () => {
     expect(emulator.stats()).toMatchObject({ counted: 1, notModified: 1 });
   });
 
+  it('moves to recent comments past half a page, so crossing a page costs no second page', async () => {
+    let offset = -120_000;
+    const { emulator, thread, issue } = await setup({ clock: { now: () => Date.now() + offset } });
+    for (let i = 0; i < 94; i++) emulator.addComment(issue, `c${i}`, 'maintainer');
+    offset = -60_000;
+    emulator.addComment(issue, 'a minute ago', 'maintainer');
+    await thread.refresh();
+    offset = 0;
+    emulator.resetStats();
+    // The thread grows past a page: one `since` listing of what is new, not pages 1 and 2 of all of it.
+    for (let i = 0; i < 10; i++) emulator.addComment(issue, `new${i}`, 'maintainer');
+    await thread.refresh();
+    expect(thread.all()).toHaveLength(105);
+    expect(emulator.stats().counted).toBe(1);
+    // (Before: the first page, full, and the second.)
+    expect(emulator.stats().notModified).toBe(0);
+  });
+
   it('shows a comment only once the lagging listing does', async () => {
     const { emulator, thread } = await setup({ config: { listingLagMs: 300 } });
     const posted = await thread.post('lagging');

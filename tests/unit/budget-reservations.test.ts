@@ -217,3 +217,41 @@ describe('the cap a node asks for', () => {
     expect(capToAsk(state(planned(3, { max_cost_usd: undefined })), T0 + 2000, 'node-1')).toBeUndefined();
   });
 });
+
+describe('the summary job’s agent (spend messages)', () => {
+  const summaryJob = { run: RUN, nodeId: 'run-4242.2-node-1-beef' };
+  it('takes its cap of what is left before it runs, and gives back what it did not spend after', async () => {
+    const { spendBody } = await import('../../src/node/loop/message-bodies.js');
+    const t = planned(1);
+    const c = t.claim('node-1', 'task-1', T0 + 2000, ask(0.3));
+    t.update(c, T0 + 60_000, outcome(0.25));
+    const spend = t.add(
+      spendBody(summaryJob, 'nonce-spend-1', { purpose: 'CI fix round 1', cap_usd: 0.75, state: 'running' }),
+      T0 + 90_000,
+    );
+    // Running (or a job that died before it said what it spent): its whole cap is taken.
+    let s = state(t);
+    expect(budgetLeft(s)).toBe(0);
+    expect(s.nodes.has(summaryJob.nodeId)).toBe(false);
+    expect(decode(spend.body)).toMatchObject({ kind: 'message' });
+    expect(spend.body).toContain(
+      "💰 **SPEND** · the summary job's agent, for CI fix round 1: running, with up to $0.75",
+    );
+    t.edit(
+      spend,
+      spendBody(summaryJob, 'nonce-spend-1', {
+        purpose: 'CI fix round 1',
+        cap_usd: 0.75,
+        state: 'done',
+        usage: { cost_usd: 0.1 },
+      }),
+      T0 + 120_000,
+    );
+    s = state(t);
+    expect(budgetLeft(s)).toBe(0.65);
+    expect(runCost(s)).toMatchObject({ totalUsd: 0.35, summaryAgentUsd: 0.1 });
+    expect(renderSummary(summarize(s, T0 + 130_000))).toContain(
+      "(the summary job's agent, merging and fixing CI: $0.10)",
+    );
+  });
+});

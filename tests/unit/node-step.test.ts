@@ -6,6 +6,7 @@ import { FIRST_MEMORY, step, type NodeMemory, type NodeView } from '../../src/no
 import {
   claimStaggerMs,
   electionWaitMs,
+  firstReadingWaitMs,
   idleBackOffMs,
   idleCapMs,
   planTailThreshold,
@@ -267,6 +268,12 @@ describe('the polling policies', () => {
       electionWaitMs({ ...SETTINGS, pollMs: 5000 }, { candidate: false, leader: true, settleLeftMs: 0 }),
     ).toBe(1000);
     expect(claimStaggerMs(SETTINGS)).toBe(5000);
+    // The first reading after standing: at the settle window's end (a poll interval at most), never before.
+    const defaults = { ...SETTINGS, pollMs: 3000 };
+    expect([0, 300, 1999, 2500].map((since) => firstReadingWaitMs(defaults, since))).toEqual([
+      2000, 1700, 1, 0,
+    ]);
+    expect(firstReadingWaitMs(SETTINGS, 300)).toBe(1000);
     expect([1, 3, 4, 5, 9, 20].map((r) => idleBackOffMs({ ...SETTINGS, leaseMs: 900_000 }, r))).toEqual([
       1000, 1000, 2000, 4000, 60_000, 60_000,
     ]);

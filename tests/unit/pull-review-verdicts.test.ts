@@ -121,3 +121,41 @@ describe('work an earlier run did, carried over unreviewed', () => {
     expect(reviewedPulls(s, T0 + 7000)).toEqual([]);
   });
 });
+
+describe('a person who reviewed twice', () => {
+  it('is taken at their latest verdict', () => {
+    const [target] = reviewedPulls(state(gated()), T0 + 15_000);
+    const reviews = [
+      review({ id: 4, state: 'CHANGES_REQUESTED', body: 'rename it' }),
+      review({ id: 5, state: 'APPROVED', submittedAt: T0 + 25_000 }),
+      review({ id: 6, state: 'COMMENTED', submittedAt: T0 + 26_000 }),
+    ];
+    expect(pullVerdicts(target!, reviews, new Set(), trust).map((a) => [a.reviewId, a.verdict])).toEqual([
+      [5, 'approved'],
+    ]);
+    // Their latest verdict relayed already: nothing else of theirs is.
+    expect(pullVerdicts(target!, reviews, new Set([5]), trust)).toEqual([]);
+  });
+});
+
+describe('carried work whose commit is known', () => {
+  it('takes a review of that commit given before this run, after the earlier run’s nodes left', () => {
+    const t = new ThreadBuilder();
+    t.bid('n1', T0);
+    const completed_in = {
+      run: '4242.0',
+      node: 'n9',
+      branch: 'p2p/issue-1/task-1',
+      pr: PR,
+      commit: 'abc123',
+    };
+    t.plan('n1', [task('task-1', { review: 'required', completed_in })], T0 + 60_000);
+    const [target] = reviewedPulls(state(t), T0 + 61_000);
+    expect(target).toEqual({ task: 'task-1', pull: 12, commit: 'abc123', since: 0 });
+    const given = [
+      review({ id: 3, submittedAt: T0 + 20_000 }),
+      review({ id: 4, login: 'ana', userId: 8, submittedAt: T0, commitId: 'other1' }),
+    ];
+    expect(pullVerdicts(target!, given, new Set(), trust).map((a) => a.reviewId)).toEqual([3]);
+  });
+});

@@ -1,9 +1,9 @@
 // The comments a node writes, built from its settings: one place that fills in the envelope.
 import { randomUUID } from 'node:crypto';
 import { encode } from '../../protocol/codec.js';
-import type { Bid, Claim, PriorOutcome, Result, Review, Stop } from '../../protocol/messages.js';
+import type { Bid, Claim, PriorOutcome, Result, Review, Spend, Stop } from '../../protocol/messages.js';
 import { GITHUB_COMMENT_LIMIT } from '../../protocol/codec.js';
-import { renderBid, renderClaim, renderReview, renderStop } from '../../protocol/render.js';
+import { renderBid, renderClaim, renderReview, renderSpend, renderStop } from '../../protocol/render.js';
 import type { ReviewAsk } from '../../protocol/review-requests.js';
 import type { NodeConfig } from './node-config.js';
 import type { LeaseEdit } from '../watches/lease-keeper.js';
@@ -159,4 +159,21 @@ export function reviewBody(
     comments: comments.slice(0, 10_000),
   };
   return encode(message, renderReview(message));
+}
+
+/** What the summary job's agent takes of the run's budget before it runs, and then what it spent. */
+export function spendBody(
+  config: Pick<NodeConfig, 'run' | 'nodeId'>,
+  nonce: string,
+  fields: Pick<Spend, 'purpose' | 'cap_usd' | 'state' | 'usage'>,
+): string {
+  const message: Spend = {
+    ...envelope(config, nonce),
+    type: 'spend',
+    purpose: fields.purpose.slice(0, 200),
+    ...(fields.cap_usd !== undefined ? { cap_usd: fields.cap_usd } : {}),
+    state: fields.state,
+    ...(fields.usage ? { usage: fields.usage } : {}),
+  };
+  return encode(message, renderSpend(message));
 }

@@ -43,6 +43,16 @@ export function electionWaitMs(
 }
 
 /**
+ * How long a node that has just stood for leader waits before its first reading: the rest of its settle
+ * window, at most a poll interval. Before then the election is undecided and the thread changes with every
+ * bid, so a reading would cost a counted request and decide nothing; a node joining a run in progress starts
+ * working that much later.
+ */
+export function firstReadingWaitMs(s: PollSettings, sinceBidMs: number): number {
+  return Math.max(0, Math.min(s.pollMs, s.settleMs - sinceBidMs));
+}
+
+/**
  * How long idle nodes ahead of this one are given to claim a task before it does (chooseTask spreads the
  * nodes by this much): one settle window and two readings, and a second for the clocks.
  */

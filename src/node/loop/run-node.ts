@@ -32,7 +32,7 @@ import { StopWatch } from '../watches/stop-watch.js';
 import { ChecklistKeeper } from '../watches/checklist-keeper.js';
 import { leaveRun, type NodeOutcome } from '../membership/leave-run.js';
 import { FIRST_MEMORY, step, type NodeAction, type NodeMemory, type NodeView } from './node-step.js';
-import { lostClaimPauseMs, readingPhase } from './polling.js';
+import { firstReadingWaitMs, lostClaimPauseMs, readingPhase } from './polling.js';
 import { waitsFor } from './watchdog.js';
 
 export { ownOutcomes, type NodeOutcome } from '../membership/leave-run.js';
@@ -100,6 +100,8 @@ async function followThread(member: Member): Promise<RunState> {
   let memory: NodeMemory = FIRST_MEMORY;
   let hasPlan = false;
   let viewIsFresh = false;
+  const bid = member.candidacies.first;
+  if (bid) await ctx.sleep(firstReadingWaitMs(ctx.config, Date.now() - bid.postedAt));
   for (;;) {
     ledger.enter(readingPhase(hasPlan, ledger.phase, memory.waitingFor));
     if (!viewIsFresh) await readThread(member);

@@ -84,8 +84,9 @@ export class ReviewWatch {
     const { ctx } = this;
     if (state.stopped || !state.plan || !asksForReviews(state)) return;
     const now = ctx.client.clock.now();
+    if (now - this.lastPullReading < pullReviewPollMs(ctx.config)) return;
     const targets = reviewedPulls(state, now);
-    if (targets.length === 0 || now - this.lastPullReading < pullReviewPollMs(ctx.config)) return;
+    if (targets.length === 0) return;
     this.lastPullReading = now;
     for (const { pull, task } of targets) {
       try {
