@@ -42672,13 +42672,14 @@ function notAVerdict(target, r, trust) {
 function pullVerdicts(target, reviews, relayed2, trust) {
   const latest = /* @__PURE__ */ new Map();
   for (const r of reviews) {
-    if (notAVerdict(target, r, trust) !== void 0) continue;
+    const asGiven = r.state === "DISMISSED" ? { ...r, state: "APPROVED" } : r;
+    if (notAVerdict(target, asGiven, trust) !== void 0) continue;
     const before = latest.get(r.userId);
     if (!before || r.id > before.id) latest.set(r.userId, r);
   }
   const asks = [];
   for (const r of latest.values()) {
-    if (relayed2.has(r.id)) continue;
+    if (relayed2.has(r.id) || r.state === "DISMISSED") continue;
     asks.push({
       reviewId: r.id,
       pull: target.pull,
@@ -44102,13 +44103,15 @@ async function aggregate(client, options2) {
   const run2 = summarizedRun(thread.all(), trust, runId, Number(attempt));
   if (run2 !== options2.run)
     options2.log.info(
-      `summing up run ${run2}: this job is a re-run (${options2.run}) of a run whose nodes did not run again`
+      `summing up run ${run2}, the latest attempt of this workflow run its nodes wrote on the issue (this job is attempt ${options2.run})`
     );
-  const state = fold(thread.all(), { run: run2, trust });
-  let summary2 = summarize(state, client.clock.now());
-  const { integration, lines: lines2 } = await integrateRun(state, identity, options2);
+  const folded = fold(thread.all(), { run: run2, trust });
+  const { integration, lines: lines2 } = await integrateRun(folded, identity, options2);
   const again = { thread, run: run2, trust, client, options: options2 };
-  summary2 = await withAgentSpend(summary2, again);
+  let { state, summary: summary2 } = await withAgentSpend(
+    { state: folded, summary: summarize(folded, client.clock.now()) },
+    again
+  );
   const render = (extra) => [renderSummary(summary2), ...extra.length ? ["", ...extra] : []].join("\n");
   let markdown = render(lines2);
   const existing = thread.all().find((c) => c.body.includes(SUMMARY_MARKER(run2)) && isTrusted(trust, c.user));
@@ -44126,7 +44129,7 @@ ${text}
   if (integration && ci) {
     integration.ci = ci;
     const before = summary2;
-    summary2 = await withAgentSpend(summary2, again);
+    ({ state, summary: summary2 } = await withAgentSpend({ state, summary: summary2 }, again));
     if (summary2 !== before) await writeMetrics(summary2, client, options2);
     const withCi = integrationSummary(integration);
     markdown = render(withCi);
@@ -44154,14 +44157,17 @@ async function writeMetrics(summary2, client, options2) {
     )
   );
 }
-async function withAgentSpend(summary2, o) {
-  if (!o.options.integrate?.agentRan?.()) return summary2;
+async function withAgentSpend(now, o) {
+  const spends = o.options.integrate?.agentSpends?.() ?? [];
+  if (spends.length === 0) return now;
   try {
     await o.thread.refresh();
-    return summarize(fold(o.thread.all(), { run: o.run, trust: o.trust }), o.client.clock.now());
+    for (const id2 of spends) await o.thread.reload(id2);
+    const state = fold(o.thread.all(), { run: o.run, trust: o.trust });
+    return { state, summary: summarize(state, o.client.clock.now()) };
   } catch (error3) {
     o.options.log.warning(`could not read what the summary job's agent spent: ${getErrorMessage(error3)}`);
-    return summary2;
+    return now;
   }
 }
 async function ciOf(integration, identity, state, options2) {
@@ -44867,8 +44873,8 @@ var AggregateAgent = class _AggregateAgent {
   run;
   /** What is left of the budget for every run of the summary job's agent; undefined: no cap. */
   left;
-  /** Whether the agent was run (a spend message written): the thread then holds what it spent. */
-  ran = false;
+  /** The spend messages this job wrote (the thread then holds what its agent spent), read back for the summary. */
+  spendComments = [];
   /** The agent made ready (`prepare`) and the checkout's git config captured, before any agent runs. */
   static async open(prepare, o) {
     const config2 = await prepare();
@@ -44951,7 +44957,7 @@ var AggregateAgent = class _AggregateAgent {
         error: `the agent was not run for ${purpose}: what it may spend could not be recorded on the issue (${getErrorMessage(error3)})`
       };
     }
-    this.ran = true;
+    this.spendComments.push(comment);
     let usage;
     try {
       const out = await run2(budget);
@@ -44959,15 +44965,32 @@ var AggregateAgent = class _AggregateAgent {
       return out;
     } finally {
       this.spend(usage?.cost_usd);
-      await keepTrying(
-        context3,
-        `recording what the agent spent on ${purpose}`,
-        () => context3.thread.edit(comment, body("done", usage))
-      ).catch(
-        (error3) => context3.log.warning(
+      try {
+        await this.recordSpent(comment, nonce, body("done", usage), purpose);
+      } catch (error3) {
+        this.left &&= 0;
+        context3.log.warning(
           `could not record what the agent spent on ${purpose} (${getErrorMessage(error3)}): its whole cap counts as spent`
-        )
-      );
+        );
+      }
+    }
+  }
+  /**
+   * What the agent spent, on every copy of its spend message: a post retried after an answer that was lost
+   * can have landed twice, and the fold counts the first copy, which need not be the one whose id came back.
+   */
+  async recordSpent(posted, nonce, body, purpose) {
+    const { context: context3 } = this;
+    const what = `recording what the agent spent on ${purpose}`;
+    await keepTrying(context3, what, () => context3.thread.refresh());
+    const copies = /* @__PURE__ */ new Set([posted]);
+    for (const c of context3.thread.all()) {
+      const d = decode2(c.body);
+      if (d.kind === "message" && d.message.type === "spend" && d.message.nonce === nonce) copies.add(c.id);
+    }
+    for (const id2 of copies) {
+      await keepTrying(context3, what, () => context3.thread.edit(id2, body));
+      if (!this.spendComments.includes(id2)) this.spendComments.push(id2);
     }
   }
   /** The checkout's git config put back as the node's own, and the scratch folder removed. */
@@ -44985,7 +45008,7 @@ function lazyAgent(open3) {
   let agent;
   return {
     get: () => opened ??= open3().then((a) => agent = a),
-    ran: () => agent?.ran ?? false,
+    spendComments: () => agent?.spendComments ?? [],
     async close() {
       if (!opened) return;
       const agent2 = await opened.catch(() => void 0);
@@ -45216,7 +45239,7 @@ async function issuePullRequest(client, o) {
     },
     awaitCi: (integration, author, state) => pullRequestCi(client, integration, author, { ...o, agent: agentFor(author, state) }),
     finish: () => agent?.close() ?? Promise.resolve(),
-    agentRan: () => agent?.ran() ?? false
+    agentSpends: () => agent?.spendComments() ?? []
   };
 }
 async function build(client, o, blocker, plan, author, agent) {

@@ -18,6 +18,7 @@ import { attemptBudget } from '../node/task/run-task.js';
 import { formatCost, type Usage } from '../protocol/usage.js';
 import { keepTrying } from '../node/loop/keep-trying.js';
 import { newNonce, spendBody } from '../node/loop/message-bodies.js';
+import { decode } from '../protocol/codec.js';
 
 /** A run (a merge, a fix round) is not started with less than this left of the budget: it would only overspend. */
 export const MIN_ROUND_USD = 0.02;
@@ -36,8 +37,8 @@ export interface AgentOpenOptions {
 export class AggregateAgent {
   /** What is left of the budget for every run of the summary job's agent; undefined: no cap. */
   private left: number | undefined;
-  /** Whether the agent was run (a spend message written): the thread then holds what it spent. */
-  ran = false;
+  /** The spend messages this job wrote (the thread then holds what its agent spent), read back for the summary. */
+  readonly spendComments: number[] = [];
 
   private constructor(
     readonly context: NodeContext,
@@ -142,7 +143,7 @@ export class AggregateAgent {
         error: `the agent was not run for ${purpose}: what it may spend could not be recorded on the issue (${getErrorMessage(error)})`,
       };
     }
-    this.ran = true;
+    this.spendComments.push(comment);
     let usage: Usage | undefined;
     try {
       const out = await run(budget);
@@ -150,13 +151,34 @@ export class AggregateAgent {
       return out;
     } finally {
       this.spend(usage?.cost_usd);
-      await keepTrying(context, `recording what the agent spent on ${purpose}`, () =>
-        context.thread.edit(comment, body('done', usage)),
-      ).catch((error: unknown) =>
+      try {
+        await this.recordSpent(comment, nonce, body('done', usage), purpose);
+      } catch (error) {
+        // The thread keeps the whole cap taken: so does this job.
+        this.left &&= 0;
         context.log.warning(
           `could not record what the agent spent on ${purpose} (${getErrorMessage(error)}): its whole cap counts as spent`,
-        ),
-      );
+        );
+      }
+    }
+  }
+
+  /**
+   * What the agent spent, on every copy of its spend message: a post retried after an answer that was lost
+   * can have landed twice, and the fold counts the first copy, which need not be the one whose id came back.
+   */
+  private async recordSpent(posted: number, nonce: string, body: string, purpose: string): Promise<void> {
+    const { context } = this;
+    const what = `recording what the agent spent on ${purpose}`;
+    await keepTrying(context, what, () => context.thread.refresh());
+    const copies = new Set([posted]);
+    for (const c of context.thread.all()) {
+      const d = decode(c.body);
+      if (d.kind === 'message' && d.message.type === 'spend' && d.message.nonce === nonce) copies.add(c.id);
+    }
+    for (const id of copies) {
+      await keepTrying(context, what, () => context.thread.edit(id, body));
+      if (!this.spendComments.includes(id)) this.spendComments.push(id);
     }
   }
 
@@ -174,15 +196,15 @@ export class AggregateAgent {
 /** The agent opened at its first use and once only (a failure to open is the answer of every later use). */
 export function lazyAgent(open: () => Promise<AggregateAgent>): {
   get(): Promise<AggregateAgent>;
-  /** Whether the agent was run (and the thread holds what it spent). */
-  ran(): boolean;
+  /** The spend messages the agent's runs wrote. */
+  spendComments(): number[];
   close(): Promise<void>;
 } {
   let opened: Promise<AggregateAgent> | undefined;
   let agent: AggregateAgent | undefined;
   return {
     get: () => (opened ??= open().then((a) => (agent = a))),
-    ran: () => agent?.ran ?? false,
+    spendComments: () => agent?.spendComments ?? [],
     async close() {
       if (!opened) return;
       const agent = await opened.catch(() => undefined);

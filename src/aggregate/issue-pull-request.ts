@@ -70,7 +70,7 @@ export async function issuePullRequest(
     awaitCi: (integration, author, state) =>
       pullRequestCi(client, integration, author, { ...o, agent: agentFor(author, state) }),
     finish: () => agent?.close() ?? Promise.resolve(),
-    agentRan: () => agent?.ran() ?? false,
+    agentSpends: () => agent?.spendComments() ?? [],
   };
 }
 

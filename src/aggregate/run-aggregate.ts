@@ -45,8 +45,8 @@ export interface Integrate {
   ): Promise<CiResult | undefined>;
   /** The checkout's git config the node's own again after the agent's last run (its scratch removed). */
   finish?(): Promise<void>;
-  /** Whether the summary job's agent ran: the thread then holds what it spent, for the summary's cost. */
-  agentRan?(): boolean;
+  /** The spend messages of the summary job's agent: what it spent, for the summary's cost. */
+  agentSpends?(): number[];
 }
 
 /** The trigger label, and the labels that replace it when every task completed (`done`) or not (`failed`). */
@@ -139,13 +139,16 @@ async function aggregate(
   const run = summarizedRun(thread.all(), trust, runId!, Number(attempt));
   if (run !== options.run)
     options.log.info(
-      `summing up run ${run}: this job is a re-run (${options.run}) of a run whose nodes did not run again`,
+      `summing up run ${run}, the latest attempt of this workflow run its nodes wrote on the issue (this job is attempt ${options.run})`,
     );
-  const state = fold(thread.all(), { run, trust });
-  let summary = summarize(state, client.clock.now());
-  const { integration, lines } = await integrateRun(state, identity, options);
+  const folded = fold(thread.all(), { run, trust });
+  const { integration, lines } = await integrateRun(folded, identity, options);
   const again = { thread, run, trust, client, options };
-  summary = await withAgentSpend(summary, again);
+  // (The agent may have merged: what it spent is on the thread since.)
+  let { state, summary } = await withAgentSpend(
+    { state: folded, summary: summarize(folded, client.clock.now()) },
+    again,
+  );
   const render = (extra: string[]): string =>
     [renderSummary(summary), ...(extra.length ? ['', ...extra] : [])].join('\n');
   let markdown = render(lines);
@@ -164,7 +167,7 @@ async function aggregate(
   if (integration && ci) {
     integration.ci = ci;
     const before = summary;
-    summary = await withAgentSpend(summary, again);
+    ({ state, summary } = await withAgentSpend({ state, summary }, again));
     if (summary !== before) await writeMetrics(summary, client, options);
     const withCi = integrationSummary(integration);
     markdown = render(withCi);
@@ -205,7 +208,7 @@ async function writeMetrics(
  * cannot be read (said in the log).
  */
 async function withAgentSpend(
-  summary: RunSummary,
+  now: { state: RunState; summary: RunSummary },
   o: {
     thread: IssueThread;
     run: string;
@@ -213,14 +216,18 @@ async function withAgentSpend(
     client: GitHubClient;
     options: { integrate?: Integrate; log: Logger };
   },
-): Promise<RunSummary> {
-  if (!o.options.integrate?.agentRan?.()) return summary;
+): Promise<{ state: RunState; summary: RunSummary }> {
+  const spends = o.options.integrate?.agentSpends?.() ?? [];
+  if (spends.length === 0) return now;
   try {
     await o.thread.refresh();
-    return summarize(fold(o.thread.all(), { run: o.run, trust: o.trust }), o.client.clock.now());
+    // Each read on its own too: a listing can lag behind the edit that recorded what the agent spent.
+    for (const id of spends) await o.thread.reload(id);
+    const state = fold(o.thread.all(), { run: o.run, trust: o.trust });
+    return { state, summary: summarize(state, o.client.clock.now()) };
   } catch (error) {
     o.options.log.warning(`could not read what the summary job's agent spent: ${getErrorMessage(error)}`);
-    return summary;
+    return now;
   }
 }
 

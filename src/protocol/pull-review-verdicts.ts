@@ -114,16 +114,18 @@ export function pullVerdicts(
   relayed: ReadonlySet<number>,
   trust: Trust,
 ): ReviewAsk[] {
-  // A person's latest verdict stands (GitHub's too): one who asked for changes, then approved, approved.
+  // A person's latest verdict stands (GitHub's too): one who asked for changes, then approved, approved; one
+  // whose latest verdict was dismissed has none (the dismissal does not bring back the one before).
   const latest = new Map<number, PullReview>();
   for (const r of reviews) {
-    if (notAVerdict(target, r, trust) !== undefined) continue;
+    const asGiven = r.state === 'DISMISSED' ? { ...r, state: 'APPROVED' } : r;
+    if (notAVerdict(target, asGiven, trust) !== undefined) continue;
     const before = latest.get(r.userId);
     if (!before || r.id > before.id) latest.set(r.userId, r);
   }
   const asks: ReviewAsk[] = [];
   for (const r of latest.values()) {
-    if (relayed.has(r.id)) continue;
+    if (relayed.has(r.id) || r.state === 'DISMISSED') continue;
     asks.push({
       reviewId: r.id,
       pull: target.pull,

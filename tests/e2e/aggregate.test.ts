@@ -65,7 +65,9 @@ describe('mode: aggregate', () => {
     // sums up their run, attempt 1, in the same comment.
     const alone = await runAggregate(s, { 'fail-on-task-failure': 'false' }, undefined, '2');
     expect(alone.code, alone.log).toBe(0);
-    expect(alone.log).toContain('summing up run 4242.1: this job is a re-run (4242.2)');
+    expect(alone.log).toContain(
+      'summing up run 4242.1, the latest attempt of this workflow run its nodes wrote',
+    );
     expect(alone.outputs).toMatchObject({ 'tasks-completed': '1', 'tasks-failed': '1' });
     expect(summaries()).toHaveLength(1);
     expect(JSON.parse(readFileSync(path.join(s.dir, 'metrics.json'), 'utf8')).run).toBe('4242.1');

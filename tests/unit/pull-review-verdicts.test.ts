@@ -135,6 +135,9 @@ describe('a person who reviewed twice', () => {
     ]);
     // Their latest verdict relayed already: nothing else of theirs is.
     expect(pullVerdicts(target!, reviews, new Set([5]), trust)).toEqual([]);
+    // Their approval dismissed: no verdict of theirs, not the request for changes before it.
+    const dismissed = [reviews[0]!, { ...reviews[1]!, state: 'DISMISSED' }];
+    expect(pullVerdicts(target!, dismissed, new Set(), trust)).toEqual([]);
   });
 });
 
