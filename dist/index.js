@@ -36495,6 +36495,19 @@ function describe2(input, init) {
   }
 }
 
+// src/github/write-back-off.ts
+var WRITE_BACK_OFF_CAP_MS = 12e4;
+var SPREAD_PAST_WRITERS = 20;
+function writeBackOffMs(retryAfterS, limitsBefore, random) {
+  if (limitsBefore < 1) return 0;
+  const k = Math.min(limitsBefore, 5);
+  return Math.min(WRITE_BACK_OFF_CAP_MS, Math.round(retryAfterS * 1e3 * (2 ** k - 1) * random));
+}
+function spreadMs(method, writers, retryAfterS, limitsBefore, random) {
+  if (method === "GET" || writers <= SPREAD_PAST_WRITERS) return 0;
+  return writeBackOffMs(retryAfterS, limitsBefore, random);
+}
+
 // src/github/client.ts
 var quietLogger = { debug: () => {
 }, info: () => {
@@ -36550,7 +36563,7 @@ function createClient(options2) {
         // Limits (403, 429) are plugin-throttling's, which waits as long as the server asks.
         doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451]
       },
-      throttle: throttleOptions(options2.throttleId, log, (ms) => {
+      throttle: throttleOptions(options2.throttleId, log, options2.writers ?? 1, (ms) => {
         heldBack.ms += ms;
         heldBack.until = Math.max(heldBack.until ?? 0, clock.localNow() + ms);
         trouble.held(clock.now(), ms);
@@ -36628,7 +36641,7 @@ function freshBackOff(request2) {
   const options2 = request2.request;
   if (options2) options2.retryCount = 0;
 }
-function throttleOptions(throttleId, log, holdBack) {
+function throttleOptions(throttleId, log, writers, holdBack) {
   return {
     ...throttleId ? { id: throttleId } : {},
     // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
@@ -36650,11 +36663,13 @@ function throttleOptions(throttleId, log, holdBack) {
       freshBackOff(request2);
       return true;
     },
-    onSecondaryRateLimit: (retryAfter, request2) => {
+    onSecondaryRateLimit: async (retryAfter, request2, _octokit, limitsBefore) => {
+      const extraMs = spreadMs(request2.method, writers, retryAfter, limitsBefore, Math.random());
       log.warning(
-        `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request2.method} ${request2.url}`
+        `GitHub's secondary rate limit: waiting ${Math.round(retryAfter + extraMs / 1e3)}s before retrying ${request2.method} ${request2.url}${extraMs > 0 ? ` (${limitsBefore + 1} limits in a row: spread out from the other writers)` : ""}`
       );
-      holdBack(retryAfter * 1e3);
+      holdBack(retryAfter * 1e3 + extraMs);
+      if (extraMs > 0) await new Promise((resolve2) => setTimeout(resolve2, extraMs));
       freshBackOff(request2);
       return true;
     }
@@ -45673,6 +45688,7 @@ function clientFor(inputs, runtime) {
     repo: runtime.repo,
     log: actionsLogger,
     requestTimeoutMs: inputs.requestTimeoutMs,
+    writers: inputs.instances,
     ...inputs.appSlug ? { appSlug: inputs.appSlug } : {}
   });
 }

@@ -324,6 +324,7 @@ async function run(
       clock: serverClock,
       // plugin-throttling's limiters live as long as the process, with their own idea of time: one set per run.
       throttleId: `${id}#${simulations}`,
+      writers: schedule.nodes.length,
     });
     const config: NodeConfig = {
       issueNumber: issue,

@@ -113,6 +113,7 @@ function clientFor(inputs: Inputs, runtime: Runtime): GitHubClient {
     repo: runtime.repo,
     log: actionsLogger,
     requestTimeoutMs: inputs.requestTimeoutMs,
+    writers: inputs.instances,
     ...(inputs.appSlug ? { appSlug: inputs.appSlug } : {}),
   });
 }

@@ -8,6 +8,7 @@ import Bottleneck from 'bottleneck';
 import { ServerClock } from '../server-clock.js';
 import { TroubleLog } from './trouble.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, timeLimited, type PendingRequest } from './time-limit.js';
+import { spreadMs } from './write-back-off.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -63,6 +64,11 @@ export interface ClientOptions {
    * different machines (the simulation's nodes) need ids of their own.
    */
   throttleId?: string;
+  /**
+   * How many nodes write as this identity at once (the matrix): past SPREAD_PAST_WRITERS, a write refused by a
+   * secondary limit again is spread out from the others' (writeBackOffMs). Default 1.
+   */
+  writers?: number;
 }
 
 /**
@@ -163,7 +169,7 @@ export function createClient(options: ClientOptions): GitHubClient {
         // Limits (403, 429) are plugin-throttling's, which waits as long as the server asks.
         doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
       },
-      throttle: throttleOptions(options.throttleId, log, (ms) => {
+      throttle: throttleOptions(options.throttleId, log, options.writers ?? 1, (ms) => {
         heldBack.ms += ms;
         heldBack.until = Math.max(heldBack.until ?? 0, clock.localNow() + ms);
         trouble.held(clock.now(), ms);
@@ -282,7 +288,12 @@ function freshBackOff(request: LimitedRequest): void {
 }
 
 /** plugin-throttling's settings: how writes are spaced, and what it does (and logs) when a limit is hit. */
-function throttleOptions(throttleId: string | undefined, log: Logger, holdBack: (ms: number) => void) {
+function throttleOptions(
+  throttleId: string | undefined,
+  log: Logger,
+  writers: number,
+  holdBack: (ms: number) => void,
+) {
   return {
     ...(throttleId ? { id: throttleId } : {}),
     // The plugin spaces every write 1 s apart and every comment 3 s apart. The protocol already keeps a
@@ -306,11 +317,18 @@ function throttleOptions(throttleId: string | undefined, log: Logger, holdBack: 
       freshBackOff(request);
       return true;
     },
-    onSecondaryRateLimit: (retryAfter: number, request: LimitedRequest) => {
+    onSecondaryRateLimit: async (
+      retryAfter: number,
+      request: LimitedRequest,
+      _octokit: unknown,
+      limitsBefore: number,
+    ) => {
+      const extraMs = spreadMs(request.method, writers, retryAfter, limitsBefore, Math.random());
       log.warning(
-        `GitHub's secondary rate limit: waiting ${retryAfter}s before retrying ${request.method} ${request.url}`,
+        `GitHub's secondary rate limit: waiting ${Math.round(retryAfter + extraMs / 1000)}s before retrying ${request.method} ${request.url}${extraMs > 0 ? ` (${limitsBefore + 1} limits in a row: spread out from the other writers)` : ''}`,
       );
-      holdBack(retryAfter * 1000);
+      holdBack(retryAfter * 1000 + extraMs);
+      if (extraMs > 0) await new Promise((resolve) => setTimeout(resolve, extraMs));
       freshBackOff(request);
       return true;
     },

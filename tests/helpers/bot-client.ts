@@ -11,7 +11,7 @@ export function recordingLogger(): Logger & { lines: string[] } {
 /** Without `retryBaseMs`, plugin-retry backs off as in the action (1 s, 4 s, 9 s). */
 export function botClient(
   server: RunningEmulator,
-  options: { log?: Logger; retryBaseMs?: number; requestTimeoutMs?: number } = {},
+  options: { log?: Logger; retryBaseMs?: number; requestTimeoutMs?: number; writers?: number } = {},
 ): GitHubClient {
   return createClient({
     token: 'ghs_bot_token',
@@ -21,5 +21,6 @@ export function botClient(
     log: options.log ?? quietLogger,
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.writers !== undefined ? { writers: options.writers } : {}),
   });
 }

@@ -1,9 +1,10 @@
 // The action's GitHub client and thread reader against the emulator over real HTTP: conditional polling,
 // incremental listings, lag, retries, rate limits, the server's clock.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { botClient, recordingLogger } from '../helpers/bot-client.js';
 import { IssueThread } from '../../src/github/thread.js';
+import { writeBackOffMs } from '../../src/github/write-back-off.js';
 import { overlappingPage } from '../../src/github/comment-listing.js';
 import { decode, encode } from '../../src/protocol/codec.js';
 import type { NodeContext } from '../../src/node/loop/context.js';
@@ -252,6 +253,35 @@ describe('the client', () => {
     await keepTrying(ctx, 'reading the thread', () => thread.refresh(), 500);
     expect(client.heldBack.ms).toBe(2000);
     expect(log.lines.filter((l) => /secondary rate limit: waiting 1s/.test(l))).toHaveLength(2);
+  });
+
+  it('spreads out a write refused by a secondary limit twice in a row, past what retry-after asks, among many writers', async () => {
+    server = await startEmulator();
+    const log = recordingLogger();
+    const client = botClient(server, { log, retryBaseMs: 20, writers: 100 });
+    const emulator = server.emulator;
+    const thread = new IssueThread(client, emulator.createIssue({ title: 't', body: 'b' }));
+    const random = vi.spyOn(Math, 'random').mockReturnValue(1);
+    try {
+      emulator.queueFaults([{ kind: 'secondary-rate-limit', retryAfter: 1, count: 2 }]);
+      await thread.post('a claim, say');
+      // A few nodes (the default, one): a second refusal in a row waits as asked.
+      await server.close();
+      const few = await setup();
+      few.emulator.queueFaults([{ kind: 'secondary-rate-limit', retryAfter: 1, count: 2 }]);
+      await few.thread.post('a claim, say');
+      expect(few.log.lines.filter((l) => /waiting 1s before retrying POST/.test(l))).toHaveLength(2);
+    } finally {
+      random.mockRestore();
+    }
+    const waits = log.lines.filter((l) => /secondary rate limit: waiting/.test(l));
+    // The first as asked; the second up to twice as long (here the longest: the draw was 1).
+    expect(waits.map((l) => /waiting (\d+)s before retrying POST/.exec(l)?.[1])).toEqual(['1', '2']);
+    expect(waits[1]).toContain('2 limits in a row: spread out from the other writers');
+    expect(client.heldBack.ms).toBe(3000);
+    expect(writeBackOffMs(7, 0, 0.9)).toBe(0);
+    expect([1, 2, 5, 9].map((k) => writeBackOffMs(2, k, 0.5))).toEqual([1000, 3000, 31_000, 31_000]);
+    expect(writeBackOffMs(60, 5, 1)).toBe(120_000);
   });
 
   it('keeps trying through an outage and gives up only after its limit', async () => {
