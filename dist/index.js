@@ -36504,7 +36504,8 @@ function writeBackOffMs(retryAfterS, limitsBefore, random) {
   return Math.min(WRITE_BACK_OFF_CAP_MS, Math.round(retryAfterS * 1e3 * (2 ** k - 1) * random));
 }
 function spreadMs(method, writers, retryAfterS, limitsBefore, random) {
-  if (method === "GET" || writers <= SPREAD_PAST_WRITERS) return 0;
+  const m = method.toUpperCase();
+  if (m === "GET" || m === "HEAD" || writers <= SPREAD_PAST_WRITERS) return 0;
   return writeBackOffMs(retryAfterS, limitsBefore, random);
 }
 
@@ -44177,7 +44178,10 @@ async function withAgentSpend(now, o) {
   if (spends.length === 0) return now;
   try {
     await o.thread.refresh();
-    for (const id2 of spends) await o.thread.reload(id2);
+    for (const id2 of spends)
+      await o.thread.reload(id2).catch(
+        (error3) => o.options.log.warning(`could not read spend comment ${id2} again: ${getErrorMessage(error3)}`)
+      );
     const state = fold(o.thread.all(), { run: o.run, trust: o.trust });
     return { state, summary: summarize(state, o.client.clock.now()) };
   } catch (error3) {
@@ -44962,17 +44966,17 @@ var AggregateAgent = class _AggregateAgent {
     });
     let comment;
     try {
-      comment = (await keepTrying(
+      comment = await keepTrying(
         context3,
         `recording on the issue what the agent may spend on ${purpose}`,
         () => context3.thread.post(body("running"), { retries: 0 })
-      )).id;
+      );
     } catch (error3) {
       return {
         error: `the agent was not run for ${purpose}: what it may spend could not be recorded on the issue (${getErrorMessage(error3)})`
       };
     }
-    this.spendComments.push(comment);
+    this.spendComments.push(comment.id);
     let usage;
     try {
       const out = await run2(budget);
@@ -44997,15 +45001,28 @@ var AggregateAgent = class _AggregateAgent {
   async recordSpent(posted, nonce, body, purpose) {
     const { context: context3 } = this;
     const what = `recording what the agent spent on ${purpose}`;
-    await keepTrying(context3, what, () => context3.thread.refresh());
-    const copies = /* @__PURE__ */ new Set([posted]);
-    for (const c of context3.thread.all()) {
-      const d = decode2(c.body);
-      if (d.kind === "message" && d.message.type === "spend" && d.message.nonce === nonce) copies.add(c.id);
+    await keepTrying(context3, what, () => context3.thread.edit(posted.id, body));
+    try {
+      await keepTrying(context3, what, () => context3.thread.refresh());
+    } catch (error3) {
+      context3.log.warning(
+        `could not look for another copy of the spend of ${purpose}: ${getErrorMessage(error3)}`
+      );
+      return;
     }
-    for (const id2 of copies) {
-      await keepTrying(context3, what, () => context3.thread.edit(id2, body));
-      if (!this.spendComments.includes(id2)) this.spendComments.push(id2);
+    for (const c of context3.thread.all()) {
+      if (c.id === posted.id || c.user?.id !== posted.user?.id) continue;
+      const d = decode2(c.body);
+      if (d.kind !== "message" || d.message.type !== "spend") continue;
+      if (d.message.nonce !== nonce || d.message.run !== this.run) continue;
+      try {
+        await keepTrying(context3, what, () => context3.thread.edit(c.id, body));
+        this.spendComments.push(c.id);
+      } catch (error3) {
+        context3.log.warning(
+          `could not record what the agent spent on copy ${c.id} of its spend: ${getErrorMessage(error3)}`
+        );
+      }
     }
   }
   /** The checkout's git config put back as the node's own, and the scratch folder removed. */

@@ -19,6 +19,7 @@ import { formatCost, type Usage } from '../protocol/usage.js';
 import { keepTrying } from '../node/loop/keep-trying.js';
 import { newNonce, spendBody } from '../node/loop/message-bodies.js';
 import { decode } from '../protocol/codec.js';
+import type { ThreadComment } from '../protocol/thread-comment.js';
 
 /** A run (a merge, a fix round) is not started with less than this left of the budget: it would only overspend. */
 export const MIN_ROUND_USD = 0.02;
@@ -131,19 +132,19 @@ export class AggregateAgent {
         state,
         ...(usage ? { usage } : {}),
       });
-    let comment: number;
+    let comment: ThreadComment;
     try {
-      comment = (
-        await keepTrying(context, `recording on the issue what the agent may spend on ${purpose}`, () =>
-          context.thread.post(body('running'), { retries: 0 }),
-        )
-      ).id;
+      comment = await keepTrying(
+        context,
+        `recording on the issue what the agent may spend on ${purpose}`,
+        () => context.thread.post(body('running'), { retries: 0 }),
+      );
     } catch (error) {
       return {
         error: `the agent was not run for ${purpose}: what it may spend could not be recorded on the issue (${getErrorMessage(error)})`,
       };
     }
-    this.spendComments.push(comment);
+    this.spendComments.push(comment.id);
     let usage: Usage | undefined;
     try {
       const out = await run(budget);
@@ -167,18 +168,37 @@ export class AggregateAgent {
    * What the agent spent, on every copy of its spend message: a post retried after an answer that was lost
    * can have landed twice, and the fold counts the first copy, which need not be the one whose id came back.
    */
-  private async recordSpent(posted: number, nonce: string, body: string, purpose: string): Promise<void> {
+  private async recordSpent(
+    posted: ThreadComment,
+    nonce: string,
+    body: string,
+    purpose: string,
+  ): Promise<void> {
     const { context } = this;
     const what = `recording what the agent spent on ${purpose}`;
-    await keepTrying(context, what, () => context.thread.refresh());
-    const copies = new Set([posted]);
-    for (const c of context.thread.all()) {
-      const d = decode(c.body);
-      if (d.kind === 'message' && d.message.type === 'spend' && d.message.nonce === nonce) copies.add(c.id);
+    // The copy whose id came back first: a failure here is the caller's (the whole cap counts as spent).
+    await keepTrying(context, what, () => context.thread.edit(posted.id, body));
+    try {
+      await keepTrying(context, what, () => context.thread.refresh());
+    } catch (error) {
+      context.log.warning(
+        `could not look for another copy of the spend of ${purpose}: ${getErrorMessage(error)}`,
+      );
+      return;
     }
-    for (const id of copies) {
-      await keepTrying(context, what, () => context.thread.edit(id, body));
-      if (!this.spendComments.includes(id)) this.spendComments.push(id);
+    for (const c of context.thread.all()) {
+      if (c.id === posted.id || c.user?.id !== posted.user?.id) continue;
+      const d = decode(c.body);
+      if (d.kind !== 'message' || d.message.type !== 'spend') continue;
+      if (d.message.nonce !== nonce || d.message.run !== this.run) continue;
+      try {
+        await keepTrying(context, what, () => context.thread.edit(c.id, body));
+        this.spendComments.push(c.id);
+      } catch (error) {
+        context.log.warning(
+          `could not record what the agent spent on copy ${c.id} of its spend: ${getErrorMessage(error)}`,
+        );
+      }
     }
   }
 

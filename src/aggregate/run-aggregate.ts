@@ -222,7 +222,12 @@ async function withAgentSpend(
   try {
     await o.thread.refresh();
     // Each read on its own too: a listing can lag behind the edit that recorded what the agent spent.
-    for (const id of spends) await o.thread.reload(id);
+    for (const id of spends)
+      await o.thread
+        .reload(id)
+        .catch((error: unknown) =>
+          o.options.log.warning(`could not read spend comment ${id} again: ${getErrorMessage(error)}`),
+        );
     const state = fold(o.thread.all(), { run: o.run, trust: o.trust });
     return { state, summary: summarize(state, o.client.clock.now()) };
   } catch (error) {

@@ -34,6 +34,7 @@ export function spreadMs(
   limitsBefore: number,
   random: number,
 ): number {
-  if (method === 'GET' || writers <= SPREAD_PAST_WRITERS) return 0;
+  const m = method.toUpperCase();
+  if (m === 'GET' || m === 'HEAD' || writers <= SPREAD_PAST_WRITERS) return 0;
   return writeBackOffMs(retryAfterS, limitsBefore, random);
 }
