@@ -11,6 +11,7 @@ import {
   type PullReview,
 } from '../../src/protocol/pull-review-verdicts.js';
 import { RUN, T0, ThreadBuilder, task, trust } from '../helpers/thread-builder.js';
+import { earlierCompletions } from '../../src/protocol/carry-over.js';
 
 const PR = 'https://github.example/octo-org/demo/pull/12';
 
@@ -142,6 +143,11 @@ describe('a person who reviewed twice', () => {
 });
 
 describe('carried work whose commit is known', () => {
+  it('is carried with the commit it was delivered as (its review timed out)', () => {
+    const carried = earlierCompletions(gated().comments, trust, 'a-later-run', T0 + 7_200_000);
+    expect(carried.get('task-1')).toMatchObject({ run: RUN, commit: 'abc123', pr: PR });
+  });
+
   it('takes a review of that commit given before this run, after the earlier run’s nodes left', () => {
     const t = new ThreadBuilder();
     t.bid('n1', T0);
