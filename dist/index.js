@@ -45163,8 +45163,8 @@ function mergeResolver(agent) {
   };
 }
 async function resolve(agent, c) {
-  const spent = agent.budget();
-  if (spent && "error" in spent) return { ok: false, error: spent.error };
+  const left = agent.budget();
+  if (left && "error" in left) return { ok: false, error: left.error };
   const { config: config2, log } = agent.context;
   const id2 = c.item.task.id;
   const m = {

@@ -69,8 +69,9 @@ export function mergeResolver(agent: () => Promise<AggregateAgent>): MergeResolv
 }
 
 async function resolve(agent: AggregateAgent, c: Conflict): Promise<Resolution> {
-  const spent = agent.budget();
-  if (spent && 'error' in spent) return { ok: false, error: spent.error };
+  // (Checked again by metered; here before the merge is started in the checkout.)
+  const left = agent.budget();
+  if (left && 'error' in left) return { ok: false, error: left.error };
   const { config, log } = agent.context;
   const id = c.item.task.id;
   const m: WorkspaceMerge = {

@@ -1,8 +1,8 @@
 // The coordination issue's thread, read cheaply. Every read sends the ETag of the last answer to the same
 // URL, so an unchanged thread costs a free 304. While the thread is shorter than half a page it is listed
-// whole; past that, only comments updated since a watermark are asked for. The watermark trails the newest comment
-// seen by a margin wider than GitHub's listing lag, and moves only when the answers grow large (each move
-// changes the URL, and a URL without an ETag costs a request). A `since` listing longer than a page is read in
+// whole; past that, only comments updated since a watermark are asked for. The watermark trails the newest
+// comment seen by a margin wider than GitHub's listing lag, and moves only when the answers grow large (each
+// move changes the URL, and a URL without an ETag costs a request). A `since` listing longer than a page is read in
 // overlapping pages (see readOverlapping). A full listing once an hour heals what no `since` listing shows (a
 // deleted comment).
 import type { ThreadComment } from '../protocol/thread-comment.js';

@@ -16,9 +16,10 @@ export const SPREAD_PAST_WRITERS = 20;
  * How much longer than `retry-after` a write waits before it is sent again, after its second and later
  * secondary-limit answers in a row, when more than SPREAD_PAST_WRITERS nodes write as one identity. Those
  * nodes are all told the moment the content limit frees a slot, and all but one are refused again, each
- * refusal a counted request (at 100 nodes, five refusals per write that landed). From the second answer on, the wait is drawn from retry-after to 2^k times it (k the
- * answers before it, at most 5; at most two minutes more), so that the retries spread out to about the rate
- * slots free. A first answer, and reads, wait as asked.
+ * refusal a counted request (at 100 nodes, five refusals per write that landed). From the second answer on,
+ * the wait is drawn from retry-after to 2^k times it (k the answers before it, at most 5; at most two minutes
+ * more), so that the retries spread out to about the rate slots free. A first answer, and reads, wait as
+ * asked.
  */
 export function writeBackOffMs(retryAfterS: number, limitsBefore: number, random: number): number {
   if (limitsBefore < 1) return 0;

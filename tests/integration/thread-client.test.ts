@@ -30,6 +30,22 @@ async function setup(options: Parameters<typeof startEmulator>[0] = {}) {
   };
 }
 
+/**
+ * A thread of `size` comments read once: all but the last written two minutes ago, the last a minute ago (the
+ * listing lag margin is 5 s); then the clock is now and the emulator's figures are reset.
+ */
+async function readOldThread(size: number) {
+  let offset = -120_000;
+  const ready = await setup({ clock: { now: () => Date.now() + offset } });
+  for (let i = 0; i < size - 1; i++) ready.emulator.addComment(ready.issue, `c${i}`, 'maintainer');
+  offset = -60_000;
+  ready.emulator.addComment(ready.issue, 'a minute ago', 'maintainer');
+  await ready.thread.refresh();
+  offset = 0;
+  ready.emulator.resetStats();
+  return ready;
+}
+
 /** Just what keepTrying() needs of a node: its client, thread, log and timers, polling every 0.1 s. */
 function persistContext(
   client: NodeContext['client'],
@@ -104,16 +120,8 @@ describe('reading the thread', () => {
   });
 
   it('asks only for recent comments once the thread is longer than a page', async () => {
-    // The old comments were written two minutes ago; the listing lag margin is 5 s.
-    let offset = -120_000;
-    const { emulator, thread, issue } = await setup({ clock: { now: () => Date.now() + offset } });
-    for (let i = 0; i < 149; i++) emulator.addComment(issue, `c${i}`, 'maintainer');
-    offset = -60_000;
-    emulator.addComment(issue, 'a minute ago', 'maintainer');
-    await thread.refresh();
+    const { emulator, thread, issue } = await readOldThread(150);
     expect(thread.all()).toHaveLength(150);
-    offset = 0;
-    emulator.resetStats();
     emulator.addComment(issue, 'new', 'maintainer');
     await thread.refresh();
     expect(thread.all()).toHaveLength(151);
@@ -124,14 +132,7 @@ describe('reading the thread', () => {
   });
 
   it('moves to recent comments past half a page, so crossing a page costs no second page', async () => {
-    let offset = -120_000;
-    const { emulator, thread, issue } = await setup({ clock: { now: () => Date.now() + offset } });
-    for (let i = 0; i < 94; i++) emulator.addComment(issue, `c${i}`, 'maintainer');
-    offset = -60_000;
-    emulator.addComment(issue, 'a minute ago', 'maintainer');
-    await thread.refresh();
-    offset = 0;
-    emulator.resetStats();
+    const { emulator, thread, issue } = await readOldThread(95);
     // The thread grows past a page: one `since` listing of what is new, not pages 1 and 2 of all of it.
     for (let i = 0; i < 10; i++) emulator.addComment(issue, `new${i}`, 'maintainer');
     await thread.refresh();
